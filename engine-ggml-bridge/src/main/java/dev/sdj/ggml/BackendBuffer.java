@@ -1,0 +1,55 @@
+package dev.sdj.ggml;
+
+/** Memory allocated from a {@link BufferType}. Tensors placed in it become unusable once it is closed. */
+public final class BackendBuffer extends NativeHandle implements TensorStorage {
+    private final Ggml ggml;
+
+    BackendBuffer(Ggml ggml, long handle, String what) {
+        super(what, handle);
+        this.ggml = ggml;
+    }
+
+    public long size() {
+        return ggml.lib.ggml_backend_buffer_get_size(handle());
+    }
+
+    public String name() {
+        return ggml.lib.ggml_backend_buffer_name(handle());
+    }
+
+    public boolean isHost() {
+        return ggml.lib.ggml_backend_buffer_is_host(handle()) != 0;
+    }
+
+    public void clear(byte value) {
+        ggml.lib.ggml_backend_buffer_clear(handle(), value);
+    }
+
+    /** Marks the buffer as holding weights, which lets schedulers prefer running ops where the weights are. */
+    public void markAsWeights() {
+        ggml.lib.ggml_backend_buffer_set_usage(handle(), 1);
+    }
+
+    /** Places {@code tensor} at byte {@code offset} of this buffer (offset must respect the type's alignment). */
+    public void place(Tensor tensor, long offset, long alignment) {
+        if (offset < 0 || offset % alignment != 0) {
+            throw new IllegalArgumentException("offset " + offset + " is not aligned to " + alignment);
+        }
+        long needed = tensor.nbytes();
+        if (offset + needed > size()) {
+            throw new GgmlException("tensor " + tensor.name() + " (" + needed + " bytes) does not fit at offset "
+                    + offset + " of " + describe());
+        }
+        int status = ggml.lib.ggml_backend_tensor_alloc(handle(), tensor.handle(),
+                ggml.lib.ggml_backend_buffer_get_base(handle()) + offset);
+        if (status != 0) {
+            throw new GgmlException("cannot place tensor " + tensor.name() + " in " + describe() + ": ggml_status " + status);
+        }
+        tensor.setStorage(this);
+    }
+
+    @Override
+    void release(long handle) {
+        ggml.lib.ggml_backend_buffer_free(handle);
+    }
+}

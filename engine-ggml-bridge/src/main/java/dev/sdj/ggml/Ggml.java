@@ -1,0 +1,204 @@
+package dev.sdj.ggml;
+
+import com.kenai.jffi.Library;
+import jnr.ffi.LibraryLoader;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Stream;
+
+/**
+ * The process's one copy of ggml: loads {@code libggml-base.so} and the registry library from one directory,
+ * loads every backend found there with {@code ggml_backend_load_all_from_path}, and records which backends could not
+ * be loaded and why. Two copies of ggml-base in one process would each have their own registry, so this is a
+ * process-wide singleton.
+ */
+public final class Ggml {
+    private static Ggml instance;
+
+    /** Backend libraries we look for, by the registry name ggml gives them once loaded. */
+    private static final Map<String, String> KNOWN_BACKENDS = new LinkedHashMap<>();
+
+    static {
+        KNOWN_BACKENDS.put("CPU", "libggml-cpu");
+        KNOWN_BACKENDS.put("Vulkan", "libggml-vulkan");
+        KNOWN_BACKENDS.put("CUDA", "libggml-cuda");
+        KNOWN_BACKENDS.put("ROCm", "libggml-hip");
+    }
+
+    final GgmlLibrary lib;
+    final GgmlInit init;
+    private final NativesDirectory natives;
+    private final List<AbsentBackend> absent;
+    @SuppressWarnings("unused") // must stay reachable while ggml may call it
+    private final GgmlLog log;
+
+    private Ggml(NativesDirectory natives) {
+        this.natives = natives;
+        Path dir = natives.path();
+        Path base = dir.resolve("libggml-base.so");
+        Path registry = findRegistryLibrary(dir);
+        try {
+            this.lib = LibraryLoader.create(GgmlLibrary.class)
+                    .failImmediately()
+                    .library(base.toString())
+                    .library(registry.toString())
+                    .load();
+        } catch (Throwable t) {
+            throw new GgmlException("cannot load ggml from " + dir + " (" + natives.origin() + "): " + t.getMessage()
+                    + "; the libraries need libstdc++6 and a glibc at least as new as the build's", t);
+        }
+        Library baseHandle = Library.getCachedInstance(base.toString(), Library.LAZY | Library.GLOBAL);
+        if (baseHandle == null) {
+            throw new GgmlException("cannot open " + base + ": " + Library.getLastError());
+        }
+        this.init = new GgmlInit(baseHandle.getSymbolAddress("ggml_init"));
+        this.log = new GgmlLog(System.err);
+        lib.ggml_log_set(log, null);
+        lib.ggml_backend_load_all_from_path(dir.toString());
+        this.absent = findAbsentBackends(dir);
+    }
+
+    /** The process's ggml, loaded on first use from {@link NativesDirectory#resolve()}. */
+    public static synchronized Ggml get() {
+        if (instance == null) {
+            instance = new Ggml(NativesDirectory.resolve());
+        }
+        return instance;
+    }
+
+    private static Path findRegistryLibrary(Path dir) {
+        Path plain = dir.resolve("libggml.so");
+        if (Files.isRegularFile(plain)) {
+            return plain;
+        }
+        // Prebuilt packages name it after their variant, e.g. libggml.vulkan.v0.5.0.so.
+        try (Stream<Path> files = Files.list(dir)) {
+            return files.filter(p -> p.getFileName().toString().matches("libggml\\.[^/]*\\.so"))
+                    .sorted()
+                    .findFirst()
+                    .orElseThrow(() -> new GgmlException(dir + " has libggml-base.so but no registry library"
+                            + " (libggml.so): is it a complete ggml build with backends as loadable libraries?"));
+        } catch (IOException e) {
+            throw new GgmlException("cannot list " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    private List<AbsentBackend> findAbsentBackends(Path dir) {
+        List<AbsentBackend> out = new ArrayList<>();
+        for (Map.Entry<String, String> e : KNOWN_BACKENDS.entrySet()) {
+            String regName = e.getKey();
+            long reg = lib.ggml_backend_reg_by_name(regName);
+            Optional<Path> file = backendFile(dir, e.getValue());
+            if (reg == 0) {
+                if (file.isEmpty()) {
+                    out.add(new AbsentBackend(regName, "not in this ggml build (" + dir + " has no "
+                            + e.getValue() + "*.so); set " + NativesDirectory.OVERRIDE_ENV
+                            + " to a ggml build that has it"));
+                } else {
+                    out.add(new AbsentBackend(regName, "failed to load " + file.get().getFileName() + ": "
+                            + loadError(file.get())));
+                }
+            } else if (lib.ggml_backend_reg_dev_count(reg) == 0) {
+                String hint = regName.equals("Vulkan")
+                        ? "; CPU-type Vulkan devices (lavapipe) are hidden unless GGML_VK_VISIBLE_DEVICES is set"
+                        : "";
+                out.add(new AbsentBackend(regName, "loaded, but it found no devices" + hint));
+            }
+        }
+        return List.copyOf(out);
+    }
+
+    private static Optional<Path> backendFile(Path dir, String prefix) {
+        try (Stream<Path> files = Files.list(dir)) {
+            return files.filter(p -> {
+                String n = p.getFileName().toString();
+                return n.startsWith(prefix) && n.endsWith(".so");
+            }).sorted().findFirst();
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** Asks the dynamic loader itself why a backend library did not load (a missing dependency, usually). */
+    private static String loadError(Path file) {
+        Library probe = Library.openLibrary(file.toString(), Library.LAZY | Library.LOCAL);
+        if (probe == null) {
+            String err = Library.getLastError();
+            if (err != null && err.contains("libvulkan")) {
+                return err + " (install the Vulkan loader: apt-get install -y libvulkan1 mesa-vulkan-drivers)";
+            }
+            return err;
+        }
+        return "the library loads, but its backend did not initialise (no usable driver?); run with SDJ_GGML_LOG=info";
+    }
+
+    public NativesDirectory natives() {
+        return natives;
+    }
+
+    public String version() {
+        return lib.ggml_version() + " (" + lib.ggml_commit() + ")";
+    }
+
+    /** Backends we know of that are not usable here, each with the reason. */
+    public List<AbsentBackend> absentBackends() {
+        return absent;
+    }
+
+    public List<Device> devices() {
+        int n = (int) lib.ggml_backend_dev_count();
+        List<Device> out = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            out.add(new Device(this, lib.ggml_backend_dev_get(i)));
+        }
+        return out;
+    }
+
+    public Optional<Device> device(String name) {
+        return devices().stream().filter(d -> d.name().equals(name)).findFirst();
+    }
+
+    public Device cpu() {
+        return devices().stream().filter(d -> d.type() == DeviceType.CPU).findFirst()
+                .orElseThrow(() -> new GgmlException("no CPU device registered: " + absent));
+    }
+
+    /** A context for tensor metadata only ({@code no_alloc}): tensor data lives in backend buffers. */
+    public GgmlContext newContext(int maxTensors) {
+        return newContext(maxTensors, 0);
+    }
+
+    /** A metadata context with room for {@code maxTensors} tensors and one graph of {@code graphSize} nodes. */
+    public GgmlContext newContext(int maxTensors, int graphSize) {
+        long size = lib.ggml_tensor_overhead() * ((long) maxTensors + GgmlContext.ROOM_PER_OP)
+                + (graphSize > 0 ? lib.ggml_graph_overhead_custom(graphSize, false) : 0) + 1024;
+        return new GgmlContext(this, init.init(size, true), maxTensors, graphSize);
+    }
+
+    public String typeName(int type) {
+        return lib.ggml_type_name(type);
+    }
+
+    public long typeSize(GgmlType type) {
+        return lib.ggml_type_size(type.value);
+    }
+
+    public long blockSize(GgmlType type) {
+        return lib.ggml_blck_size(type.value);
+    }
+
+    public long rowSize(GgmlType type, long ne0) {
+        return lib.ggml_row_size(type.value, ne0);
+    }
+
+    /** A backend that ggml knows of but cannot use here. */
+    public record AbsentBackend(String name, String reason) {
+    }
+}
