@@ -26,6 +26,11 @@ public final class Ggml {
     private static final Map<String, String> KNOWN_BACKENDS = new LinkedHashMap<>();
 
     static {
+        // jnr-ffi 2.3.7's x86-64 stub compiler drops the sixth argument of calls such as ggml_new_tensor_4d
+        // (seen here: ne3 arrived as garbage); its ASM-generated invokers pass them correctly.
+        if (System.getProperty("jnr.ffi.x86asm.enabled") == null) {
+            System.setProperty("jnr.ffi.x86asm.enabled", "false");
+        }
         KNOWN_BACKENDS.put("CPU", "libggml-cpu");
         KNOWN_BACKENDS.put("Vulkan", "libggml-vulkan");
         KNOWN_BACKENDS.put("CUDA", "libggml-cuda");
