@@ -21,8 +21,12 @@ public final class BackendBuffer extends NativeHandle implements TensorStorage {
         return ggml.lib.ggml_backend_buffer_is_host(handle()) != 0;
     }
 
-    public void clear(byte value) {
-        ggml.lib.ggml_backend_buffer_clear(handle(), value);
+    /**
+     * Sets every byte to zero. Only zero is offered: ggml-vulkan 0.25.1 fills 32-bit words with the byte value
+     * rather than repeating it (seen here: clear(0x3f) read back as 0x0000003f per float on lavapipe).
+     */
+    public void clearToZero() {
+        ggml.lib.ggml_backend_buffer_clear(handle(), (byte) 0);
     }
 
     /** Marks the buffer as holding weights, which lets schedulers prefer running ops where the weights are. */
