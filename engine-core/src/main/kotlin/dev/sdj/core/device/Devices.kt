@@ -8,6 +8,7 @@ import dev.sdj.vulkan.VulkanProbe
 
 /** Builds the device report from the live process: ggml's devices, the Vulkan probe and the host's memory. */
 object Devices {
+    @JvmStatic
     fun report(): DeviceReport {
         val ggml = try {
             Ggml.get()

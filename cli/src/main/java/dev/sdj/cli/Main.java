@@ -1,0 +1,46 @@
+package dev.sdj.cli;
+
+import dev.sdj.api.EngineException;
+import dev.sdj.ggml.GgmlException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+import java.io.PrintWriter;
+
+/** The {@code sdj} command line. */
+@Command(name = "sdj", mixinStandardHelpOptions = true, version = "sdj 0.1.0",
+        description = "A JVM diffusion engine on ggml for memory-constrained GPUs.",
+        subcommands = {DevicesCommand.class, CommandLine.HelpCommand.class})
+public final class Main implements Runnable {
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    /** Runs a command line with the given writers and returns its exit code (for tests and {@link #main}). */
+    public static int run(PrintWriter out, PrintWriter err, String... args) {
+        CommandLine cli = new CommandLine(new Main());
+        cli.setOut(out);
+        cli.setErr(err);
+        cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+            if (e instanceof EngineException || e instanceof GgmlException) {
+                commandLine.getErr().println("error: " + e.getMessage());
+                return 1;
+            }
+            throw e;
+        });
+        int code = cli.execute(args);
+        out.flush();
+        err.flush();
+        return code;
+    }
+
+    public static void main(String[] args) {
+        int code = run(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args);
+        System.exit(code);
+    }
+}

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Runs every test. Installs what the tests need on a fresh Debian machine first: the Vulkan loader and Mesa's
+# lavapipe (the Vulkan tests run on it and are never skipped), and npm (the build fetches the pinned ggml natives).
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+
+missing=()
+[ -e /usr/share/vulkan/icd.d/lvp_icd.x86_64.json ] || missing+=(mesa-vulkan-drivers)
+ldconfig -p | grep -q 'libvulkan.so.1 ' || missing+=(libvulkan1)
+command -v npm >/dev/null 2>&1 || missing+=(npm)
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "test.sh: installing ${missing[*]}" >&2
+  sudo_cmd=""
+  [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
+  $sudo_cmd apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+# ggml hides CPU-type Vulkan devices (lavapipe) unless this is set; the surefire config sets it too.
+export GGML_VK_VISIBLE_DEVICES=${GGML_VK_VISIBLE_DEVICES:-0}
+cd "$root"
+mvn -B install "$@"
