@@ -21,6 +21,14 @@ public final class BackendBuffer extends NativeHandle implements TensorStorage {
         return ggml.lib.ggml_backend_buffer_is_host(handle()) != 0;
     }
 
+    /** Address of a host buffer's memory, to fill it directly or upload from it; host buffers only. */
+    public long hostAddress() {
+        if (!isHost()) {
+            throw new GgmlException(describe() + " is device memory: it has no host address");
+        }
+        return ggml.lib.ggml_backend_buffer_get_base(handle());
+    }
+
     /**
      * Sets every byte to zero. Only zero is offered: ggml-vulkan 0.25.1 fills 32-bit words with the byte value
      * rather than repeating it (seen here: clear(0x3f) read back as 0x0000003f per float on lavapipe).

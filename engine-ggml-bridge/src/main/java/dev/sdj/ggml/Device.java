@@ -60,8 +60,10 @@ public final class Device {
         return ggml.lib.ggml_backend_dev_supports_op(handle, op.handle()) != 0;
     }
 
-    public BackendEvent newEvent() {
-        return new BackendEvent(ggml, ggml.lib.ggml_backend_event_new(handle), "event on " + name());
+    /** An event for ordering work across backends; empty when the device has none (the CPU backend). */
+    public java.util.Optional<BackendEvent> newEvent() {
+        long h = ggml.lib.ggml_backend_event_new(handle);
+        return h == 0 ? java.util.Optional.empty() : java.util.Optional.of(new BackendEvent(ggml, h, "event on " + name()));
     }
 
     long registry() {
