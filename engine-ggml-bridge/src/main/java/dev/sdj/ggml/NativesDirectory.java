@@ -3,9 +3,6 @@ package dev.sdj.ggml;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.DirectoryNotEmptyException;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -146,15 +143,16 @@ public final class NativesDirectory {
                 }
             }
             Files.writeString(staging.resolve(".complete"), "ok\n");
+            if (Files.exists(target)) {
+                deleteTree(target); // an incomplete copy: a crash mid-extraction, or files deleted since
+            }
             try {
                 Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
-            } catch (FileAlreadyExistsException | DirectoryNotEmptyException | AtomicMoveNotSupportedException raced) {
-                // Another process finished the same extraction first, or a stale incomplete copy is in the way.
+            } catch (IOException raced) {
+                // Another process may have finished the same extraction first; its copy is as good as ours.
+                deleteTree(staging);
                 if (!isComplete(target, files)) {
-                    deleteTree(target);
-                    Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
-                } else {
-                    deleteTree(staging);
+                    throw raced;
                 }
             }
         } catch (IOException e) {

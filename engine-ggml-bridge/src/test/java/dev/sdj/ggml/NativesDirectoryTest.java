@@ -1,0 +1,55 @@
+package dev.sdj.ggml;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+class NativesDirectoryTest {
+
+    @Test
+    void bundledNativesAreExtractedOnceIntoAContentNamedDirectory(@TempDir Path cache) throws IOException {
+        NativesDirectory first = NativesDirectory.extractBundled(cache);
+        Path dir = first.path();
+        assertTrue(dir.getFileName().toString().startsWith("3.22.1-"), dir.toString());
+        assertTrue(Files.isRegularFile(dir.resolve("libggml-base.so")));
+        assertTrue(Files.isRegularFile(dir.resolve("libggml-vulkan.so")));
+        assertTrue(first.origin().contains("@node-llama-cpp/linux-x64-vulkan@3.22.1"), first.origin());
+
+        FileTime before = Files.getLastModifiedTime(dir.resolve("libggml-base.so"));
+        NativesDirectory second = NativesDirectory.extractBundled(cache);
+        assertEquals(dir, second.path());
+        assertEquals(before, Files.getLastModifiedTime(dir.resolve("libggml-base.so")), "a complete cache is reused");
+    }
+
+    @Test
+    void anIncompleteCacheIsReplaced(@TempDir Path cache) throws IOException {
+        Path dir = NativesDirectory.extractBundled(cache).path();
+        Files.delete(dir.resolve(".complete"));
+        Files.delete(dir.resolve("libggml-base.so"));
+        NativesDirectory again = NativesDirectory.extractBundled(cache);
+        assertEquals(dir, again.path());
+        assertTrue(Files.isRegularFile(dir.resolve("libggml-base.so")));
+        assertTrue(Files.isRegularFile(dir.resolve(".complete")));
+        try (var leftovers = Files.list(cache.resolve("ggml"))) {
+            assertEquals(1, leftovers.count(), "no staging directories are left behind");
+        }
+    }
+
+    @Test
+    void overrideMustBeADirectoryWithGgmlBase(@TempDir Path tmp) throws IOException {
+        GgmlException notDir = assertThrows(GgmlException.class,
+                () -> NativesDirectory.fromOverride(tmp.resolve("missing"), "SDJ_GGML_DIR"));
+        assertTrue(notDir.getMessage().contains("not a directory"), notDir.getMessage());
+        GgmlException noBase = assertThrows(GgmlException.class, () -> NativesDirectory.fromOverride(tmp, "SDJ_GGML_DIR"));
+        assertTrue(noBase.getMessage().contains("libggml-base.so"), noBase.getMessage());
+        Files.writeString(tmp.resolve("libggml-base.so"), "");
+        NativesDirectory ok = NativesDirectory.fromOverride(tmp, "SDJ_GGML_DIR");
+        assertTrue(ok.origin().contains("user ggml build"), ok.origin());
+    }
+}
