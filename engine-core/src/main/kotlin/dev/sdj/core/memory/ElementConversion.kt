@@ -1,0 +1,67 @@
+package dev.sdj.core.memory
+
+import dev.sdj.core.model.DType
+import dev.sdj.core.model.HalfFloat
+import dev.sdj.ggml.GgmlType
+import java.nio.ByteBuffer
+import java.nio.ByteOrder
+
+/** Element-wise conversion of little-endian file data into the device type, chunk by chunk. */
+internal sealed class ElementConversion(val sourceBytes: Int, val targetBytes: Int) {
+
+    /** Converts all of [src] (whole elements) into [dst]; both little-endian, dst has room. */
+    abstract fun convert(src: ByteBuffer, dst: ByteBuffer)
+
+    object Bf16ToF32 : ElementConversion(2, 4) {
+        override fun convert(src: ByteBuffer, dst: ByteBuffer) {
+            while (src.remaining() >= 2) dst.putInt((src.short.toInt() and 0xffff) shl 16)
+        }
+    }
+
+    object F64ToF32 : ElementConversion(8, 4) {
+        override fun convert(src: ByteBuffer, dst: ByteBuffer) {
+            while (src.remaining() >= 8) dst.putFloat(src.double.toFloat())
+        }
+    }
+
+    /** e5m2 is the upper byte of an f16: same sign, exponent width and bias. */
+    object F8E5M2ToF16 : ElementConversion(1, 2) {
+        override fun convert(src: ByteBuffer, dst: ByteBuffer) {
+            while (src.hasRemaining()) dst.putShort(((src.get().toInt() and 0xff) shl 8).toShort())
+        }
+    }
+
+    /** e4m3 ("fn": no infinities, 0x7f/0xff are NaN), exponent bias 7; every value is exact in f16. */
+    object F8E4M3ToF16 : ElementConversion(1, 2) {
+        private val table = ShortArray(256) { HalfFloat.fromFloat(e4m3(it)) }
+
+        fun e4m3(bits: Int): Float {
+            val sign = if (bits and 0x80 != 0) -1f else 1f
+            val exp = (bits ushr 3) and 0xf
+            val mant = bits and 0x7
+            return when {
+                exp == 0xf && mant == 0x7 -> Float.NaN
+                exp == 0 -> sign * mant / 8f * Math.scalb(1f, -6)
+                else -> sign * (1f + mant / 8f) * Math.scalb(1f, exp - 7)
+            }
+        }
+
+        override fun convert(src: ByteBuffer, dst: ByteBuffer) {
+            while (src.hasRemaining()) dst.putShort(table[src.get().toInt() and 0xff])
+        }
+    }
+
+    companion object {
+        /** The conversion from [source] to [target], or null when the bytes upload as they are. */
+        fun between(source: DType, target: GgmlType): ElementConversion? = when {
+            source.ggml == target -> null
+            source == DType.BF16 && target == GgmlType.F32 -> Bf16ToF32
+            source == DType.F64 && target == GgmlType.F32 -> F64ToF32
+            source == DType.F8_E5M2 && target == GgmlType.F16 -> F8E5M2ToF16
+            source == DType.F8_E4M3 && target == GgmlType.F16 -> F8E4M3ToF16
+            else -> throw IllegalArgumentException("no conversion from $source to ${target.ggmlName()}")
+        }
+
+        fun littleEndian(b: ByteBuffer): ByteBuffer = b.order(ByteOrder.LITTLE_ENDIAN)
+    }
+}

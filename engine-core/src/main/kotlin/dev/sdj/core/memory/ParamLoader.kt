@@ -1,0 +1,116 @@
+package dev.sdj.core.memory
+
+import dev.sdj.api.ModelFileException
+import dev.sdj.core.model.TensorRef
+import dev.sdj.ggml.Tensor
+import java.io.IOException
+import java.nio.ByteBuffer
+import java.nio.MappedByteBuffer
+import java.nio.channels.FileChannel
+import java.nio.file.Path
+import java.nio.file.StandardOpenOption
+
+/**
+ * Copies tensor bytes from model files into parameter buffers: the file is memory-mapped a window at a time and
+ * ggml copies straight from the mapping (no Java heap in between); data that needs another type on the device is
+ * converted window by window into one reusable direct buffer.
+ */
+class ParamLoader(private val windowBytes: Long = 64L shl 20) : AutoCloseable {
+    private val channels = HashMap<Path, FileChannel>()
+    private var staging: ByteBuffer? = null
+
+    /** What a load moved: bytes read from files and bytes written to buffers. */
+    data class Stats(val bytesRead: Long, val bytesWritten: Long)
+
+    /** Loads every tensor of [target] from its entry in [sources]; a missing source is an error naming it. */
+    fun load(target: ParamBuffer, sources: Map<String, TensorRef>): Stats {
+        var read = 0L
+        var written = 0L
+        for (name in target.names) {
+            val ref = sources[name] ?: throw IllegalArgumentException("no source for tensor '$name' of '${target.owner}'")
+            val tensor = target.tensor(name)
+            written += load(tensor, ref)
+            read += ref.byteSize
+        }
+        return Stats(read, written)
+    }
+
+    /** Loads one tensor; returns the bytes written to it. */
+    fun load(tensor: Tensor, ref: TensorRef): Long {
+        val conversion = ElementConversion.between(ref.type, tensor.type())
+        val expected = if (conversion == null) ref.byteSize else ref.byteSize / conversion.sourceBytes * conversion.targetBytes
+        if (expected != tensor.nbytes()) {
+            throw IllegalArgumentException("tensor '${ref.info.name}' has ${ref.byteSize} bytes of ${ref.type}; " +
+                "the device tensor ${tensor.type().ggmlName()} ${tensor.shape().toList()} needs ${tensor.nbytes()}")
+        }
+        val channel = channel(ref)
+        var done = 0L
+        var out = 0L
+        while (done < ref.byteSize) {
+            val len = minOf(windowBytes - windowBytes % 8, ref.byteSize - done)
+            val window = map(channel, ref, ref.fileOffset + done, len)
+            try {
+                if (conversion == null) {
+                    tensor.write(window, out)
+                    out += len
+                } else {
+                    val dst = staging(len / conversion.sourceBytes * conversion.targetBytes)
+                    conversion.convert(ElementConversion.littleEndian(window), dst)
+                    dst.flip()
+                    val n = dst.remaining().toLong()
+                    tensor.write(dst, out)
+                    out += n
+                }
+            } finally {
+                unmap(window)
+            }
+            done += len
+        }
+        return out
+    }
+
+    private fun channel(ref: TensorRef): FileChannel = channels.getOrPut(ref.file.path) {
+        try {
+            FileChannel.open(ref.file.path, StandardOpenOption.READ)
+        } catch (e: IOException) {
+            throw ModelFileException(ref.file.path, ref.info.name, "cannot open for reading: ${e.message}", e)
+        }
+    }
+
+    private fun map(channel: FileChannel, ref: TensorRef, position: Long, len: Long): MappedByteBuffer {
+        try {
+            if (position + len > channel.size()) {
+                throw ModelFileException(ref.file.path, ref.info.name, "the file is shorter than when it was read (truncated since?)")
+            }
+            return channel.map(FileChannel.MapMode.READ_ONLY, position, len)
+        } catch (e: IOException) {
+            throw ModelFileException(ref.file.path, ref.info.name, "cannot map bytes [$position, ${position + len}): ${e.message}", e)
+        }
+    }
+
+    private fun staging(bytes: Long): ByteBuffer {
+        val current = staging
+        if (current != null && current.capacity() >= bytes) {
+            current.clear()
+            current.limit(bytes.toInt())
+            return ElementConversion.littleEndian(current)
+        }
+        val fresh = ByteBuffer.allocateDirect(bytes.toInt())
+        staging = fresh
+        return ElementConversion.littleEndian(fresh)
+    }
+
+    override fun close() {
+        channels.values.forEach { it.close() }
+        channels.clear()
+        staging = null
+    }
+
+    private companion object {
+        /** Unmaps now rather than at some later GC, so loading gigabytes does not pile up mappings. */
+        private val unsafe: sun.misc.Unsafe = sun.misc.Unsafe::class.java.getDeclaredField("theUnsafe")
+            .apply { isAccessible = true }.get(null) as sun.misc.Unsafe
+
+        fun unmap(buffer: MappedByteBuffer) = unsafe.invokeCleaner(buffer)
+    }
+}
