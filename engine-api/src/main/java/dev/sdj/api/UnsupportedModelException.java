@@ -1,0 +1,8 @@
+package dev.sdj.api;
+
+/** The files are readable but hold no model the engine supports (or not all the parts one needs). */
+public class UnsupportedModelException extends EngineException {
+    public UnsupportedModelException(String message) {
+        super(message);
+    }
+}

@@ -1,0 +1,145 @@
+package dev.sdj.core.family.sd
+
+import com.fasterxml.jackson.databind.ObjectMapper
+import dev.sdj.core.model.ComponentKind
+import dev.sdj.core.model.DType
+import dev.sdj.core.model.HalfFloat
+import dev.sdj.core.model.TensorData
+import dev.sdj.core.model.gguf.GgufWriter
+import dev.sdj.core.model.safetensors.SafetensorsWriter
+import java.nio.ByteBuffer
+import java.nio.ByteOrder
+import java.nio.file.Files
+import java.nio.file.Path
+import java.util.Random
+
+/**
+ * A tiny SD1.x/SD2.x model with random weights and the real tensor names, written in the layouts people download:
+ * one LDM checkpoint (safetensors or GGUF), a diffusers folder, or separate component files. Every layout holds the
+ * same values for the same canonical tensor, so readers can be checked against each other.
+ *
+ * @param typeOf storage type per canonical (LDM, unprefixed) tensor name and component
+ */
+class TinySdModel(
+    val arch: SdArchitecture = SD1_TINY,
+    private val seed: Long = 1,
+    private val typeOf: (ComponentKind, String) -> DType = { _, _ -> DType.F16 },
+) {
+    private val layout = SdTensorLayout(arch)
+
+    val components: Map<ComponentKind, List<SdTensorLayout.Entry>> = linkedMapOf(
+        ComponentKind.DIFFUSION_MODEL to layout.unet(),
+        ComponentKind.TEXT_ENCODER to layout.clip(),
+        ComponentKind.VAE to layout.vae(),
+    )
+
+    /** The tensor's bytes as stored, deterministic in (seed, component, canonical name). */
+    fun bytes(kind: ComponentKind, entry: SdTensorLayout.Entry): ByteBuffer {
+        val type = typeOf(kind, entry.ldm)
+        val count = entry.torchShape.fold(1L) { a, b -> a * b }.toInt()
+        val rnd = Random(seed * 1_000_003 + (kind.name + ":" + entry.ldm).hashCode())
+        val isNormScale = entry.ldm.endsWith(".weight") && entry.torchShape.size == 1
+        val out = ByteBuffer.allocate(count * type.blockBytes).order(ByteOrder.LITTLE_ENDIAN)
+        repeat(count) {
+            val v = (if (isNormScale) 1.0 else 0.0) + rnd.nextGaussian() * 0.05
+            when (type) {
+                DType.F32 -> out.putFloat(v.toFloat())
+                DType.F16 -> out.putShort(HalfFloat.fromFloat(v.toFloat()))
+                DType.BF16 -> out.putShort((java.lang.Float.floatToIntBits(v.toFloat()) ushr 16).toShort())
+                // Any code but the NaN/infinity ones is a valid weight; the values' distribution does not matter here.
+                DType.F8_E4M3 -> out.put((rnd.nextInt(0x7f) or (if (rnd.nextBoolean()) 0x80 else 0)).toByte())
+                DType.F8_E5M2 -> out.put((rnd.nextInt(0x7c) or (if (rnd.nextBoolean()) 0x80 else 0)).toByte())
+                else -> throw IllegalArgumentException("the tiny generator writes float types only, not $type")
+            }
+        }
+        out.flip()
+        return out
+    }
+
+    private fun ggmlShape(torch: List<Long>) = torch.reversed()
+
+    /** One LDM checkpoint with the usual component prefixes; GGUF when the name ends in .gguf. */
+    fun writeSingleFile(path: Path, tokenizer: Pair<List<String>, List<String>>? = null): Path {
+        val gguf = path.fileName.toString().endsWith(".gguf")
+        val st = SafetensorsWriter()
+        val gw = GgufWriter()
+        if (gguf) {
+            gw.put("general.architecture", "sd1")
+            tokenizer?.let { (tokens, merges) ->
+                gw.put("tokenizer.ggml.model", "clip")
+                gw.putStrings("tokenizer.ggml.tokens", tokens)
+                gw.putStrings("tokenizer.ggml.merges", merges)
+            }
+        } else {
+            st.metadata("generator", "sdj tiny random SD model")
+        }
+        for ((kind, entries) in components) {
+            for (e in entries) {
+                val name = PREFIX.getValue(kind) + e.ldm
+                val type = typeOf(kind, e.ldm)
+                val data = TensorData.of(bytes(kind, e))
+                if (gguf) gw.addTensor(name, type, ggmlShape(e.torchShape), data) else st.addTensor(name, type, ggmlShape(e.torchShape), data)
+            }
+        }
+        if (gguf) gw.write(path) else st.write(path)
+        return path
+    }
+
+    /** A diffusers folder: model_index.json, unet/, text_encoder/, vae/, each with diffusers tensor names. */
+    fun writeDiffusersFolder(dir: Path): Path {
+        Files.createDirectories(dir)
+        val json = ObjectMapper()
+        val index = json.createObjectNode().put("_class_name", "StableDiffusionPipeline")
+        FOLDERS.forEach { (kind, folder) -> index.putArray(folder).add(if (kind == ComponentKind.TEXT_ENCODER) "transformers" else "diffusers").add(CLASSES.getValue(kind)) }
+        Files.writeString(dir.resolve("model_index.json"), json.writerWithDefaultPrettyPrinter().writeValueAsString(index))
+        for ((kind, folder) in FOLDERS) {
+            val sub = Files.createDirectories(dir.resolve(folder))
+            val w = SafetensorsWriter()
+            for (e in components.getValue(kind)) {
+                w.addTensor(e.diffusers, typeOf(kind, e.ldm), ggmlShape(e.diffusersShape), TensorData.of(bytes(kind, e)))
+            }
+            w.write(sub.resolve(if (kind == ComponentKind.TEXT_ENCODER) "model.safetensors" else "diffusion_pytorch_model.safetensors"))
+        }
+        return dir
+    }
+
+    /** Separate component files as single-component downloads name their tensors: LDM without prefixes, CLIP in HF. */
+    fun writeSplitFiles(dir: Path): List<Path> {
+        Files.createDirectories(dir)
+        return SPLIT_FILES.map { (kind, file) ->
+            val w = SafetensorsWriter()
+            for (e in components.getValue(kind)) w.addTensor(e.ldm, typeOf(kind, e.ldm), ggmlShape(e.torchShape), TensorData.of(bytes(kind, e)))
+            dir.resolve(file).also { w.write(it) }
+        }
+    }
+
+    companion object {
+        /** SD1.x's structure at a size that builds and runs in moments: 32 base channels, a 2-layer CLIP. */
+        val SD1_TINY = SdArchitecture(
+            unet = SdArchitecture.Unet(modelChannels = 32, contextDim = 32),
+            vae = SdArchitecture.Vae(channels = 32),
+            clip = SdArchitecture.Clip(vocabSize = 1000, hidden = 32, layers = 2),
+        )
+
+        private val PREFIX = mapOf(
+            ComponentKind.DIFFUSION_MODEL to "model.diffusion_model.",
+            ComponentKind.VAE to "first_stage_model.",
+            ComponentKind.TEXT_ENCODER to "cond_stage_model.transformer.",
+        )
+        private val FOLDERS = linkedMapOf(
+            ComponentKind.DIFFUSION_MODEL to "unet",
+            ComponentKind.TEXT_ENCODER to "text_encoder",
+            ComponentKind.VAE to "vae",
+        )
+        private val CLASSES = mapOf(
+            ComponentKind.DIFFUSION_MODEL to "UNet2DConditionModel",
+            ComponentKind.TEXT_ENCODER to "CLIPTextModel",
+            ComponentKind.VAE to "AutoencoderKL",
+        )
+        private val SPLIT_FILES = listOf(
+            ComponentKind.DIFFUSION_MODEL to "diffusion_model.safetensors",
+            ComponentKind.VAE to "vae.safetensors",
+            ComponentKind.TEXT_ENCODER to "clip_l.safetensors",
+        )
+    }
+}
