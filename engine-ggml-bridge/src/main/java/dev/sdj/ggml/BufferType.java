@@ -23,9 +23,10 @@ public final class BufferType {
         return ggml.lib.ggml_backend_buft_get_alignment(handle);
     }
 
-    /** The largest single buffer this type can allocate. */
+    /** The largest single buffer this type can allocate (ggml's SIZE_MAX, "no limit", reads as Long.MAX_VALUE). */
     public long maxSize() {
-        return ggml.lib.ggml_backend_buft_get_max_size(handle);
+        long max = ggml.lib.ggml_backend_buft_get_max_size(handle);
+        return max < 0 ? Long.MAX_VALUE : max;
     }
 
     /** Bytes a tensor takes in a buffer of this type (may exceed its nbytes, e.g. padding for quantized rows). */

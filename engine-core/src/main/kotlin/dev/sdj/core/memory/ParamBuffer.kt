@@ -13,7 +13,7 @@ class ParamBuffer private constructor(
     val owner: String,
     val bufferType: BufferType,
     private val ctx: GgmlContext,
-    private val chunks: List<LedgerBuffer>,
+    internal val chunks: List<LedgerBuffer>,
     private val tensors: Map<String, Tensor>,
 ) : AutoCloseable {
 

@@ -20,6 +20,10 @@ object ModelOpener {
         "text_encoder_2" to ComponentKind.TEXT_ENCODER_2,
         "text_encoder_3" to ComponentKind.TEXT_ENCODER_3,
         "vae" to ComponentKind.VAE,
+        "audio_vae" to ComponentKind.AUDIO_VAE,
+        "vocoder" to ComponentKind.VOCODER,
+        // LTX-2's text connectors run with the DiT; their names (video_connector.…) never collide with its blocks.
+        "connectors" to ComponentKind.DIFFUSION_MODEL,
     )
 
     /** The opened inputs and the tokenizer sources found with them (per text-encoder slot). */
@@ -112,9 +116,9 @@ object ModelOpener {
     }
 
     private fun ggufTokenizer(file: GgufFile): TokenizerSource? {
-        val tokens = file.values["tokenizer.ggml.tokens"] ?: return null
-        val merges = file.values["tokenizer.ggml.merges"] ?: return null
-        return TokenizerSource.GgufMetadata(file.path, tokens.asStringList().size, merges.asStringList().size)
+        val tokens = file.values["tokenizer.ggml.tokens"]?.asStringList() ?: return null
+        val merges = file.values["tokenizer.ggml.merges"]?.asStringList() ?: return null
+        return TokenizerSource.GgufMetadata(file.path, tokens.size, merges.size)
     }
 
     private fun userTokenizer(path: Path): TokenizerSource = when {

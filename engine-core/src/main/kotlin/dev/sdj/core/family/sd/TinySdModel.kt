@@ -59,6 +59,7 @@ class TinySdModel(
     private fun ggmlShape(torch: List<Long>) = torch.reversed()
 
     /** One LDM checkpoint with the usual component prefixes; GGUF when the name ends in .gguf. */
+    @JvmOverloads
     fun writeSingleFile(path: Path, tokenizer: Pair<List<String>, List<String>>? = null): Path {
         val gguf = path.fileName.toString().endsWith(".gguf")
         val st = SafetensorsWriter()

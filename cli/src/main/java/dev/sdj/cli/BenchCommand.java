@@ -1,0 +1,72 @@
+package dev.sdj.cli;
+
+import dev.sdj.core.bench.LoadBenchmark;
+import dev.sdj.core.model.safetensors.SafetensorsFile;
+import dev.sdj.ggml.Device;
+import dev.sdj.ggml.Ggml;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+@Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks (numbers for reports, not tests).",
+        subcommands = {BenchCommand.Load.class})
+final class BenchCommand implements Runnable {
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    @Command(name = "load", mixinStandardHelpOptions = true,
+            description = {"Load throughput from the page cache into parameter buffers on each device.",
+                    "Writes (once) a safetensors file of f16 tensors, reads it to warm the page cache, then loads it",
+                    "into each device's buffers through the engine's loader. Ratios within one run are what to compare."})
+    static final class Load implements Callable<Integer> {
+        @Option(names = "--size-mb", defaultValue = "1100", description = "File size in MB (default: ${DEFAULT-VALUE}).")
+        long sizeMb;
+
+        @Option(names = "--file", defaultValue = "${java.io.tmpdir}/sdj-load-bench.safetensors",
+                description = "Where the file is written and reused (default: ${DEFAULT-VALUE}).")
+        Path file;
+
+        @Option(names = "--runs", defaultValue = "3", description = "Loads per device (default: ${DEFAULT-VALUE}).")
+        int runs;
+
+        @Option(names = "--device", paramLabel = "NAME", description = "ggml device names (default: all).")
+        List<String> devices;
+
+        @Spec
+        CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            PrintWriter out = spec.commandLine().getOut();
+            Ggml ggml = Ggml.get();
+            LoadBenchmark bench = new LoadBenchmark(ggml);
+            SafetensorsFile f = bench.prepare(file, sizeMb);
+            bench.warm(f);
+            out.printf(Locale.ROOT, "file %s, %.1f MB in %d tensors%n", f.getPath(),
+                    f.getTensors().stream().mapToLong(t -> t.getByteSize()).sum() / 1e6, f.getTensors().size());
+            for (Device d : ggml.devices()) {
+                if (devices != null && !devices.contains(d.name())) {
+                    continue;
+                }
+                LoadBenchmark.Result r = bench.run(f, d, runs);
+                out.printf(Locale.ROOT, "%-10s best %8.0f MB/s   median %8.0f MB/s   runs %s s%n", r.getDevice(),
+                        r.getBestMbPerSecond(), r.getMedianMbPerSecond(),
+                        r.getSecondsPerRun().stream().map(s -> String.format(Locale.ROOT, "%.2f", s)).toList());
+                out.flush();
+            }
+            return 0;
+        }
+    }
+}

@@ -1,0 +1,37 @@
+package dev.sdj.core.family.flux
+
+import dev.sdj.core.family.PrefixWeights
+import dev.sdj.core.model.ComponentKind
+
+/**
+ * Flux.1-class DiTs: double-stream blocks (separate image and text attention) followed by single-stream blocks.
+ * Recognised in Black Forest Labs' original names and in diffusers' FluxTransformer2DModel names.
+ */
+object FluxWeights {
+    private val ORIGINAL = Regex("""(^|\.)double_blocks\.\d+\.img_attn\.""")
+    private val DIFFUSERS = Regex("""(^|\.)single_transformer_blocks\.\d+\.""")
+
+    fun claims(names: Collection<String>): Boolean = names.any { ORIGINAL.containsMatchIn(it) || DIFFUSERS.containsMatchIn(it) }
+
+    val weights = PrefixWeights(
+        prefixes = listOf(
+            "model.diffusion_model." to ComponentKind.DIFFUSION_MODEL,
+            "text_encoders.clip_l.transformer." to ComponentKind.TEXT_ENCODER,
+            "text_encoders.t5xxl.transformer." to ComponentKind.TEXT_ENCODER_2,
+            "vae." to ComponentKind.VAE,
+        ),
+        bareComponent = { name ->
+            when {
+                ORIGINAL.containsMatchIn(name) || name.startsWith("single_blocks.") || name.startsWith("img_in.") ||
+                    name.startsWith("txt_in.") || name.startsWith("time_in.") || name.startsWith("vector_in.") ||
+                    name.startsWith("guidance_in.") || name.startsWith("final_layer.") -> ComponentKind.DIFFUSION_MODEL
+                // T5's encoder stack shares the "encoder." root with the VAE, so it is told apart first
+                name.startsWith("encoder.block.") || name.startsWith("encoder.final_layer_norm.") || name.startsWith("shared.") ->
+                    ComponentKind.TEXT_ENCODER_2
+                name.startsWith("encoder.") || name.startsWith("decoder.") -> ComponentKind.VAE
+                name.startsWith("text_model.") -> ComponentKind.TEXT_ENCODER
+                else -> null
+            }
+        },
+    )
+}

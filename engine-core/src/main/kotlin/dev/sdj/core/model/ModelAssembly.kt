@@ -1,0 +1,44 @@
+package dev.sdj.core.model
+
+import dev.sdj.api.UnsupportedModelException
+import dev.sdj.core.family.flux.FluxWeights
+import dev.sdj.core.family.ltx2.Ltx2Weights
+import dev.sdj.core.family.sd.SdWeights
+
+/** A model as the engine understands it: its family, its components under canonical names, its tokenizers. */
+data class AssembledModel(
+    val family: ModelFamily,
+    val components: Map<ComponentKind, Component>,
+    val ignoredTensors: List<String>,
+    val tokenizers: Map<ComponentKind, TokenizerSource>,
+    val inputs: List<ModelInput>,
+)
+
+/** Recognises the family from tensor names across all inputs and splits the inputs into components. */
+object ModelAssembly {
+
+    fun assemble(opened: ModelOpener.Opened): AssembledModel {
+        val names = opened.inputs.flatMap { it.names }
+        val (family, split) = when {
+            // Checked before the SD family: their checkpoints also use the "model.diffusion_model." prefix.
+            Ltx2Weights.claims(names) -> ModelFamily.LTX2 to Ltx2Weights.weights.split(opened.inputs)
+            FluxWeights.claims(names) -> ModelFamily.FLUX to FluxWeights.weights.split(opened.inputs)
+            SdWeights.claims(names) -> {
+                val split = SdWeights.split(opened.inputs)
+                val family = SdWeights.family(split.first) ?: throw missingDiffusionModel(split.first)
+                family to split
+            }
+            else -> throw UnsupportedModelException(
+                "unsupported model: the tensor names match none of " + ModelFamily.entries.joinToString { it.label } +
+                    " (first names: " + names.take(5).joinToString() + if (names.isEmpty()) "none: the files hold no tensors)" else ")")
+        }
+        val (components, ignored) = split
+        if (ComponentKind.DIFFUSION_MODEL !in components) throw missingDiffusionModel(components)
+        return AssembledModel(family, components, ignored, opened.tokenizers, opened.inputs)
+    }
+
+    private fun missingDiffusionModel(components: Map<ComponentKind, Component>) = UnsupportedModelException(
+        "no diffusion model among the inputs (found: " +
+            (components.keys.joinToString { it.label }.ifEmpty { "no recognised component" }) +
+            "); pass the checkpoint, or the diffusion model file together with the others")
+}

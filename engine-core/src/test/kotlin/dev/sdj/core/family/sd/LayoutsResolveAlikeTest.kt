@@ -1,0 +1,114 @@
+package dev.sdj.core.family.sd
+
+import dev.sdj.core.model.AssembledModel
+import dev.sdj.core.model.ComponentKind
+import dev.sdj.core.model.DType
+import dev.sdj.core.model.ModelAssembly
+import dev.sdj.core.model.ModelFamily
+import dev.sdj.core.model.ModelOpener
+import dev.sdj.core.model.TensorRef
+import org.junit.jupiter.api.Assertions.assertEquals
+import org.junit.jupiter.api.Assertions.assertTrue
+import org.junit.jupiter.api.BeforeAll
+import org.junit.jupiter.api.Test
+import org.junit.jupiter.api.TestInstance
+import org.junit.jupiter.api.AfterAll
+import java.nio.file.Files
+import java.nio.ByteBuffer
+import java.nio.channels.FileChannel
+import java.nio.file.Path
+
+/** A checkpoint, its GGUF conversion, a diffusers folder and split files are one model to the engine. */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class LayoutsResolveAlikeTest {
+    private val dir: Path = Files.createTempDirectory("sdj-test")
+
+    private val tiny = TinySdModel()
+    private lateinit var single: AssembledModel
+
+    private fun open(vararg paths: Path) = ModelAssembly.assemble(ModelOpener.open(paths.toList()))
+
+    @AfterAll
+    fun deleteFiles() {
+        dir.toFile().deleteRecursively()
+    }
+
+    @BeforeAll
+    fun writeCheckpoint() {
+        single = open(tiny.writeSingleFile(dir.resolve("tiny-sd1.safetensors")))
+    }
+
+    private fun bytes(ref: TensorRef): ByteBuffer = FileChannel.open(ref.file.path).use { ch ->
+        val b = ByteBuffer.allocate(ref.byteSize.toInt())
+        ch.read(b, ref.fileOffset)
+        b.flip()
+    }
+
+    private fun assertSameModel(other: AssembledModel, layout: String) {
+        assertEquals(ModelFamily.SD1, other.family, layout)
+        assertEquals(single.components.keys, other.components.keys, layout)
+        for ((kind, component) in single.components) {
+            val theirs = other.components.getValue(kind)
+            assertEquals(component.tensors.keys, theirs.tensors.keys, "$layout: ${kind.label} tensor names")
+            for ((name, ref) in component.tensors) {
+                val t = theirs.tensors.getValue(name)
+                assertEquals(ref.shape, t.shape, "$layout: shape of $name")
+                assertEquals(ref.type, t.type, "$layout: type of $name")
+                assertEquals(bytes(ref), bytes(t), "$layout: bytes of $name")
+            }
+        }
+    }
+
+    @Test
+    fun `the single checkpoint is SD1 with its three components under canonical names`() {
+        assertEquals(ModelFamily.SD1, single.family)
+        assertEquals(setOf(ComponentKind.DIFFUSION_MODEL, ComponentKind.TEXT_ENCODER, ComponentKind.VAE), single.components.keys)
+        for ((kind, entries) in tiny.components) {
+            assertEquals(entries.map { it.ldm }.toSet(), single.components.getValue(kind).tensors.keys)
+        }
+        assertTrue(single.ignoredTensors.isEmpty(), "ignored: ${single.ignoredTensors.take(3)}")
+    }
+
+    @Test
+    fun `the GGUF conversion resolves to the same components`() {
+        assertSameModel(open(tiny.writeSingleFile(dir.resolve("tiny-sd1.gguf"))), "gguf")
+    }
+
+    @Test
+    fun `a diffusers folder resolves to the same components`() {
+        assertSameModel(open(tiny.writeDiffusersFolder(dir.resolve("diffusers"))), "diffusers")
+    }
+
+    @Test
+    fun `separate component files resolve to the same components`() {
+        assertSameModel(open(*tiny.writeSplitFiles(dir.resolve("split")).toTypedArray()), "split files")
+    }
+
+    @Test
+    fun `SD2's linear transformer projections are told apart from SD1's convolutions`() {
+        val arch = TinySdModel.SD1_TINY.copy(unet = TinySdModel.SD1_TINY.unet.copy(linearProjection = true))
+        val sd2 = open(TinySdModel(arch).writeDiffusersFolder(dir.resolve("sd2-diffusers")))
+        assertEquals(ModelFamily.SD2, sd2.family)
+    }
+
+    @Test
+    fun `mixed storage types survive every layout`() {
+        val mixed = TinySdModel(typeOf = { kind, name ->
+            when {
+                kind == ComponentKind.VAE -> DType.BF16
+                name.endsWith("attn1.to_q.weight") -> DType.F8_E4M3
+                name.endsWith("attn1.to_k.weight") -> DType.F8_E5M2
+                kind == ComponentKind.TEXT_ENCODER -> DType.F32
+                else -> DType.F16
+            }
+        })
+        val a = open(mixed.writeSingleFile(dir.resolve("mixed.safetensors")))
+        val b = open(mixed.writeDiffusersFolder(dir.resolve("mixed-diffusers")))
+        for ((kind, component) in a.components) {
+            for ((name, ref) in component.tensors) {
+                assertEquals(ref.type, b.components.getValue(kind).tensors.getValue(name).type, name)
+            }
+        }
+        assertEquals(DType.BF16, a.components.getValue(ComponentKind.VAE).tensors.values.first().type)
+    }
+}
