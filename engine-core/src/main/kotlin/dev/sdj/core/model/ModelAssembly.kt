@@ -25,17 +25,20 @@ object ModelAssembly {
             FluxWeights.claims(names) -> ModelFamily.FLUX to FluxWeights.weights.split(opened.inputs)
             SdWeights.claims(names) -> {
                 val split = SdWeights.split(opened.inputs)
-                val family = SdWeights.family(split.first) ?: throw missingDiffusionModel(split.first)
+                val unet = split.first[ComponentKind.DIFFUSION_MODEL] ?: throw missingDiffusionModel(split.first)
+                val family = SdWeights.family(split.first) ?: throw unsupported(unet.tensors.keys)
                 family to split
             }
-            else -> throw UnsupportedModelException(
-                "unsupported model: the tensor names match none of " + ModelFamily.entries.joinToString { it.label } +
-                    " (first names: " + names.take(5).joinToString() + if (names.isEmpty()) "none: the files hold no tensors)" else ")")
+            else -> throw unsupported(names)
         }
         val (components, ignored) = split
         if (ComponentKind.DIFFUSION_MODEL !in components) throw missingDiffusionModel(components)
         return AssembledModel(family, components, ignored, opened.tokenizers, opened.inputs)
     }
+
+    private fun unsupported(names: Collection<String>) = UnsupportedModelException(
+        "unsupported model: the tensor names match none of " + ModelFamily.entries.joinToString { it.label } +
+            if (names.isEmpty()) " (the files hold no tensors)" else " (first names: " + names.take(5).joinToString() + ")")
 
     private fun missingDiffusionModel(components: Map<ComponentKind, Component>) = UnsupportedModelException(
         "no diffusion model among the inputs (found: " +

@@ -11,6 +11,9 @@ object FluxWeights {
     private val ORIGINAL = Regex("""(^|\.)double_blocks\.\d+\.img_attn\.""")
     private val DIFFUSERS = Regex("""(^|\.)single_transformer_blocks\.\d+\.""")
 
+    private val DIFFUSERS_ROOTS = listOf("transformer_blocks.", "single_transformer_blocks.", "x_embedder.", "context_embedder.",
+        "time_text_embed.", "norm_out.", "proj_out.")
+
     fun claims(names: Collection<String>): Boolean = names.any { ORIGINAL.containsMatchIn(it) || DIFFUSERS.containsMatchIn(it) }
 
     val weights = PrefixWeights(
@@ -25,6 +28,7 @@ object FluxWeights {
                 ORIGINAL.containsMatchIn(name) || name.startsWith("single_blocks.") || name.startsWith("img_in.") ||
                     name.startsWith("txt_in.") || name.startsWith("time_in.") || name.startsWith("vector_in.") ||
                     name.startsWith("guidance_in.") || name.startsWith("final_layer.") -> ComponentKind.DIFFUSION_MODEL
+                DIFFUSERS_ROOTS.any { name.startsWith(it) } -> ComponentKind.DIFFUSION_MODEL
                 // T5's encoder stack shares the "encoder." root with the VAE, so it is told apart first
                 name.startsWith("encoder.block.") || name.startsWith("encoder.final_layer_norm.") || name.startsWith("shared.") ->
                     ComponentKind.TEXT_ENCODER_2

@@ -1,0 +1,99 @@
+package dev.sdj.core.model
+
+import dev.sdj.api.UnsupportedModelException
+import dev.sdj.core.model.safetensors.SafetensorsWriter
+import org.junit.jupiter.api.Assertions.assertEquals
+import org.junit.jupiter.api.Assertions.assertThrows
+import org.junit.jupiter.api.Assertions.assertTrue
+import org.junit.jupiter.api.Test
+import org.junit.jupiter.api.io.TempDir
+import java.nio.ByteBuffer
+import java.nio.file.Path
+
+/** Families are recognised from tensor names alone (tiny shapes), in original and diffusers naming. */
+class FamilyDetectionTest {
+    @TempDir
+    lateinit var dir: Path
+
+    private fun file(name: String, vararg tensors: String): Path {
+        val w = SafetensorsWriter()
+        tensors.forEach { w.addTensor(it, DType.F16, listOf(4L), TensorData.of(ByteBuffer.allocate(8))) }
+        return dir.resolve(name).also { w.write(it) }
+    }
+
+    private fun assemble(vararg paths: Path) = ModelAssembly.assemble(ModelOpener.open(paths.toList()))
+
+    @Test
+    fun `flux in Black Forest Labs names, with its VAE and both text encoders in one file`() {
+        val m = assemble(file("flux.safetensors",
+            "model.diffusion_model.double_blocks.0.img_attn.qkv.weight",
+            "model.diffusion_model.single_blocks.0.linear1.weight",
+            "vae.decoder.conv_in.weight",
+            "text_encoders.clip_l.transformer.text_model.final_layer_norm.weight",
+            "text_encoders.t5xxl.transformer.encoder.block.0.layer.0.SelfAttention.q.weight"))
+        assertEquals(ModelFamily.FLUX, m.family)
+        assertEquals(setOf(ComponentKind.DIFFUSION_MODEL, ComponentKind.VAE, ComponentKind.TEXT_ENCODER, ComponentKind.TEXT_ENCODER_2),
+            m.components.keys)
+        assertTrue("double_blocks.0.img_attn.qkv.weight" in m.components.getValue(ComponentKind.DIFFUSION_MODEL).tensors)
+    }
+
+    @Test
+    fun `flux as separate downloads - transformer, ae and t5`() {
+        val m = assemble(
+            file("flux1-dev.safetensors", "double_blocks.0.img_attn.qkv.weight", "img_in.weight", "final_layer.linear.weight"),
+            file("ae.safetensors", "decoder.conv_in.weight", "encoder.conv_in.weight"),
+            file("t5xxl.safetensors", "encoder.block.0.layer.0.SelfAttention.q.weight", "shared.weight"))
+        assertEquals(ModelFamily.FLUX, m.family)
+        assertEquals(setOf("decoder.conv_in.weight", "encoder.conv_in.weight"), m.components.getValue(ComponentKind.VAE).tensors.keys)
+        assertEquals(2, m.components.getValue(ComponentKind.TEXT_ENCODER_2).tensors.size)
+    }
+
+    @Test
+    fun `flux in diffusers naming`() {
+        val m = assemble(file("transformer.safetensors", "transformer_blocks.0.attn.to_q.weight", "single_transformer_blocks.0.attn.to_q.weight", "x_embedder.weight"))
+        assertEquals(ModelFamily.FLUX, m.family)
+    }
+
+    @Test
+    fun `ltx-2 checkpoint with video VAE, audio VAE and vocoder`() {
+        val m = assemble(file("ltx-2.safetensors",
+            "model.diffusion_model.patchify_proj.weight",
+            "model.diffusion_model.audio_patchify_proj.weight",
+            "model.diffusion_model.transformer_blocks.0.attn1.to_q.weight",
+            "model.diffusion_model.transformer_blocks.0.audio_to_video_attn.to_q.weight",
+            "text_embedding_projection.aggregate_embed.weight",
+            "vae.decoder.conv_in.conv.weight",
+            "audio_vae.decoder.conv_in.conv.weight",
+            "vocoder.conv_pre.weight"))
+        assertEquals(ModelFamily.LTX2, m.family)
+        assertEquals(setOf(ComponentKind.DIFFUSION_MODEL, ComponentKind.VAE, ComponentKind.AUDIO_VAE, ComponentKind.VOCODER), m.components.keys)
+        assertTrue("text_embedding_projection.aggregate_embed.weight" in m.components.getValue(ComponentKind.DIFFUSION_MODEL).tensors)
+    }
+
+    @Test
+    fun `ltx-video 0-9 is not mistaken for ltx-2 and is named unsupported`() {
+        val e = assertThrows(UnsupportedModelException::class.java) {
+            assemble(file("ltx-video.safetensors", "model.diffusion_model.patchify_proj.weight",
+                "model.diffusion_model.transformer_blocks.0.attn1.to_q.weight", "model.diffusion_model.adaln_single.linear.weight"))
+        }
+        assertTrue(e.message!!.contains("unsupported model") && e.message!!.contains("patchify_proj"), e.message)
+    }
+
+    @Test
+    fun `sdxl from its added-condition embedding and two text encoders`() {
+        val m = assemble(file("sdxl.safetensors",
+            "model.diffusion_model.label_emb.0.0.weight",
+            "model.diffusion_model.input_blocks.1.1.proj_in.weight",
+            "conditioner.embedders.0.transformer.text_model.final_layer_norm.weight",
+            "conditioner.embedders.1.model.ln_final.weight",
+            "first_stage_model.decoder.conv_in.weight"))
+        assertEquals(ModelFamily.SDXL, m.family)
+        assertEquals(setOf(ComponentKind.DIFFUSION_MODEL, ComponentKind.TEXT_ENCODER, ComponentKind.TEXT_ENCODER_2, ComponentKind.VAE), m.components.keys)
+    }
+
+    @Test
+    fun `unknown names are refused naming the families that were tried`() {
+        val e = assertThrows(UnsupportedModelException::class.java) { assemble(file("llm.safetensors", "model.layers.0.self_attn.q_proj.weight")) }
+        assertTrue(e.message!!.contains("Stable Diffusion 1.x") && e.message!!.contains("model.layers.0"), e.message)
+    }
+}
