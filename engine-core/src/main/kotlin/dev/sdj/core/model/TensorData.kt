@@ -1,11 +1,17 @@
 package dev.sdj.core.model
+
 import java.nio.ByteBuffer
 import java.nio.channels.WritableByteChannel
-/** Bytes of one tensor, written on demand so that large files never sit in the heap. */
+
+/** A tensor's bytes, produced when a file writer reaches them, so data larger than the heap can be streamed. */
 fun interface TensorData {
     fun writeTo(out: WritableByteChannel)
+
     companion object {
-        /** The remaining bytes of [bytes] (its position is not changed). */
-        fun of(bytes: ByteBuffer): TensorData = TensorData { out -> val b = bytes.duplicate(); while (b.hasRemaining()) out.write(b) }
+        /** The bytes between [bytes]' position and limit; [bytes] itself is left untouched, so the data can be written again. */
+        fun of(bytes: ByteBuffer): TensorData = TensorData { out ->
+            val view = bytes.duplicate()
+            while (view.hasRemaining()) out.write(view)
+        }
     }
 }
