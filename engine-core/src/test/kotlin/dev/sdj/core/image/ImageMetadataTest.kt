@@ -1,0 +1,104 @@
+package dev.sdj.core.image
+
+import org.junit.jupiter.api.Assertions.assertEquals
+import org.junit.jupiter.api.Test
+import org.junit.jupiter.api.assertThrows
+import org.junit.jupiter.api.io.TempDir
+import java.nio.file.Files
+import java.nio.file.Path
+import java.security.MessageDigest
+import java.util.HexFormat
+import kotlin.random.Random
+
+class ImageMetadataTest {
+    @TempDir
+    lateinit var dir: Path
+
+    private val base = GenerationParameters(
+        prompt = "a cat", negativePrompt = "blurry", seed = 42, steps = 20, sampler = "Euler",
+        cfgScale = 7.0, width = 512, height = 512, modelHash = "abcd1234ef",
+    )
+
+    @Test
+    fun `the A1111 infotext`() {
+        assertEquals(
+            "a cat\nNegative prompt: blurry\nSteps: 20, Sampler: Euler, CFG scale: 7, Seed: 42, Size: 512x512, Model hash: abcd1234ef",
+            base.infotext(),
+        )
+    }
+
+    @Test
+    fun `optional parts are left out`() {
+        assertEquals(
+            "a cat\nSteps: 20, Sampler: Euler, CFG scale: 7, Seed: 42, Size: 512x512",
+            base.copy(negativePrompt = "", modelHash = null).infotext(),
+        )
+        // A1111 strips the whole text, so an empty prompt leaves no blank first line.
+        assertEquals(
+            "Negative prompt: blurry\nSteps: 20, Sampler: Euler, CFG scale: 7, Seed: 42, Size: 512x512, Model hash: abcd1234ef",
+            base.copy(prompt = "").infotext(),
+        )
+    }
+
+    @Test
+    fun `numbers as A1111 prints them`() {
+        val p = base.copy(cfgScale = 7.5, seed = 4_294_967_295L, width = 768, height = 1344)
+        assertEquals("a cat\nNegative prompt: blurry\nSteps: 20, Sampler: Euler, CFG scale: 7.5, Seed: 4294967295, Size: 768x1344, Model hash: abcd1234ef", p.infotext())
+        assertEquals("CFG scale: 1, ", base.copy(cfgScale = 1.0).infotext().substringAfter("Euler, ").take(14))
+    }
+
+    @Test
+    fun `extra pairs follow in order and values are quoted like json dumps`() {
+        val p = base.copy(
+            sampler = "DPM++ 2M",
+            modelHash = null,
+            extra = linkedMapOf("Schedule type" to "Karras", "Clip skip" to "2", "Lora hashes" to "a: 1, b: 2", "Note" to "say \"hi\"\\\n\t\u0001é"),
+        )
+        assertEquals(
+            "a cat\nNegative prompt: blurry\nSteps: 20, Sampler: DPM++ 2M, CFG scale: 7, Seed: 42, Size: 512x512, " +
+                "Schedule type: Karras, Clip skip: 2, Lora hashes: \"a: 1, b: 2\", Note: \"say \\\"hi\\\"\\\\\\n\\t\\u0001é\"",
+            p.infotext(),
+        )
+    }
+
+    @Test
+    fun `values without comma, colon or newline stay bare even with quotes`() {
+        assertEquals("say \"hi\"", GenerationParameters.quote("say \"hi\""))
+        assertEquals("\"a:b\"", GenerationParameters.quote("a:b"))
+    }
+
+    @Test
+    fun `bad parameters are refused`() {
+        assertThrows<IllegalArgumentException> { base.copy(steps = 0) }
+        assertThrows<IllegalArgumentException> { base.copy(width = 0) }
+        assertThrows<IllegalArgumentException> { base.copy(cfgScale = Double.NaN) }
+        assertThrows<IllegalArgumentException> { base.copy(extra = mapOf("Seed" to "1")) }
+        assertThrows<IllegalArgumentException> { base.copy(extra = mapOf("a, b" to "1")) }
+        assertThrows<IllegalArgumentException> { base.copy(extra = mapOf("x" to "1")) }
+        assertThrows<IllegalArgumentException> { base.copy(extra = mapOf("key: x" to "1")) }
+    }
+
+    @Test
+    fun `the PNG carries the parameters text, in iTXt for a non-Latin-1 prompt`() {
+        val p = base.copy(prompt = "桜の下の猫, 水彩画", negativePrompt = "ぼやけた")
+        assertEquals(setOf("parameters"), p.toPngText().keys)
+        val text = PngTestReader.texts(PngWriter.encode(RgbImage(1, 1, ByteArray(3)), p.toPngText())).single()
+        assertEquals("iTXt", text.type)
+        assertEquals("parameters", text.keyword)
+        assertEquals(p.infotext(), text.value)
+        assertEquals("桜の下の猫, 水彩画\nNegative prompt: ぼやけた\nSteps: 20", text.value.substringBefore(", Sampler"))
+    }
+
+    @Test
+    fun `model hash is the first ten hex digits of the file's SHA-256`() {
+        val abc = dir.resolve("abc.safetensors").also { Files.write(it, "abc".toByteArray()) }
+        assertEquals("ba7816bf8f", modelHash(abc))
+        val empty = dir.resolve("empty.ckpt").also { Files.write(it, ByteArray(0)) }
+        assertEquals("e3b0c44298", modelHash(empty))
+        // Larger than the read block, with a ragged tail.
+        val bytes = ByteArray(3 * (1 shl 20) + 7).also { Random(1).nextBytes(it) }
+        val big = dir.resolve("big.safetensors").also { Files.write(it, bytes) }
+        val expected = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes)).take(10)
+        assertEquals(expected, modelHash(big))
+    }
+}
