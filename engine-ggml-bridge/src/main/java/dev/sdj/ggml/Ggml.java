@@ -64,10 +64,26 @@ public final class Ggml {
             throw new GgmlException("cannot open " + base + ": " + Library.getLastError());
         }
         this.init = new GgmlInit(baseHandle.getSymbolAddress("ggml_init"));
+        disableAbortBacktrace();
         this.log = new GgmlLog(System.err);
         lib.ggml_log_set(log, null);
         lib.ggml_backend_load_all_from_path(dir.toString());
         this.absent = findAbsentBackends(dir);
+    }
+
+    /** libc's environment, for the settings ggml reads with getenv at the moment it needs them. */
+    public interface LibC {
+        int setenv(String name, String value, int overwrite);
+    }
+
+    /**
+     * On a failed assertion ggml prints a backtrace by starting gdb on the process; inside a JVM that child can wait
+     * forever, turning a crash into a hang. Unless the user asked for backtraces, ggml aborts at once instead.
+     */
+    private static void disableAbortBacktrace() {
+        if (System.getenv("GGML_NO_BACKTRACE") == null) {
+            LibraryLoader.create(LibC.class).load("c").setenv("GGML_NO_BACKTRACE", "1", 0);
+        }
     }
 
     /** The process's ggml, loaded on first use from {@link NativesDirectory#resolve()}. */

@@ -312,6 +312,11 @@ public final class GgmlContext extends NativeHandle {
 
     // --- attention ---
 
+    /** Sets elements above the diagonal (column > row + nPast) to −∞: a causal attention mask. */
+    public Tensor causalMask(Tensor a, int nPast) {
+        return wrap(lib.ggml_diag_mask_inf(room(), a.handle(), nPast), "ggml_diag_mask_inf");
+    }
+
     public Tensor softMax(Tensor a) {
         return wrap(lib.ggml_soft_max(room(), a.handle()), "ggml_soft_max");
     }

@@ -162,6 +162,8 @@ public interface GgmlLibrary {
     long ggml_sigmoid(long ctx, long a);
 
     // --- attention ---
+    long ggml_diag_mask_inf(long ctx, long a, int nPast);
+
     long ggml_soft_max(long ctx, long a);
 
     long ggml_soft_max_ext(long ctx, long a, long mask, float scale, float maxBias);

@@ -51,6 +51,24 @@ internal sealed class ElementConversion(val sourceBytes: Int, val targetBytes: I
         }
     }
 
+    object F16ToF32 : ElementConversion(2, 4) {
+        override fun convert(src: ByteBuffer, dst: ByteBuffer) {
+            while (src.remaining() >= 2) dst.putFloat(HalfFloat.toFloat(src.short))
+        }
+    }
+
+    object F8E4M3ToF32 : ElementConversion(1, 4) {
+        override fun convert(src: ByteBuffer, dst: ByteBuffer) {
+            while (src.hasRemaining()) dst.putFloat(F8E4M3ToF16.e4m3(src.get().toInt() and 0xff))
+        }
+    }
+
+    object F8E5M2ToF32 : ElementConversion(1, 4) {
+        override fun convert(src: ByteBuffer, dst: ByteBuffer) {
+            while (src.hasRemaining()) dst.putFloat(HalfFloat.toFloat(((src.get().toInt() and 0xff) shl 8).toShort()))
+        }
+    }
+
     companion object {
         /** The conversion from [source] to [target], or null when the bytes upload as they are. */
         fun between(source: DType, target: GgmlType): ElementConversion? = when {
@@ -59,6 +77,9 @@ internal sealed class ElementConversion(val sourceBytes: Int, val targetBytes: I
             source == DType.F64 && target == GgmlType.F32 -> F64ToF32
             source == DType.F8_E5M2 && target == GgmlType.F16 -> F8E5M2ToF16
             source == DType.F8_E4M3 && target == GgmlType.F16 -> F8E4M3ToF16
+            source == DType.F16 && target == GgmlType.F32 -> F16ToF32
+            source == DType.F8_E4M3 && target == GgmlType.F32 -> F8E4M3ToF32
+            source == DType.F8_E5M2 && target == GgmlType.F32 -> F8E5M2ToF32
             else -> throw IllegalArgumentException("no conversion from $source to ${target.ggmlName()}")
         }
 

@@ -20,7 +20,7 @@ object ParamSpecs {
         val unsupported = ArrayList<String>()
         for (name in names) {
             val ref: TensorRef = component.tensors.getValue(name)
-            val type = UploadType.of(ref.type, bf16Supported)
+            val type = if (ref.shape.size == 1 && ref.type.isFloat) UploadType.vectorType else UploadType.of(ref.type, bf16Supported)
             if (type == null) unsupported.add(name) else specs.add(ParamSpec(name, type, ggmlShape(ref.shape)))
         }
         return Result(specs, unsupported)

@@ -9,10 +9,17 @@ import java.util.concurrent.ConcurrentHashMap
 /**
  * The ggml type a file's tensor is stored in on a device. Types ggml has are kept as they are, except bf16 on a
  * device whose matrix multiply does not take bf16 (widened to f32, exactly); f8 becomes f16 (every e4m3 and e5m2
- * value is exactly an f16); f64 becomes f32 (ggml's kernels do not take f64).
+ * value is exactly an f16); f64 becomes f32 (ggml's kernels do not take f64). Vectors are f32 whatever their
+ * storage ([vectorType]).
  */
 object UploadType {
     private val bf16Support = ConcurrentHashMap<String, Boolean>()
+
+    /**
+     * Vectors (biases, normalisation scales) are kept in f32: ggml's element-wise kernels take f32 operands, and
+     * vectors are a negligible share of any model's bytes.
+     */
+    val vectorType: GgmlType = GgmlType.F32
 
     /** The device type for [source], or null when such data cannot be used as a parameter at all. */
     fun of(source: DType, bf16Supported: Boolean): GgmlType? = when (source) {

@@ -57,6 +57,9 @@ enum class DType(val ggml: GgmlType?, val blockSize: Int, val blockBytes: Int, v
 
     val isQuantized: Boolean get() = blockSize > 1
 
+    /** A plain floating-point type (not quantized, not integer). */
+    val isFloat: Boolean get() = this == F64 || this == F32 || this == F16 || this == BF16 || this == F8_E4M3 || this == F8_E5M2
+
     /**
      * Bytes of a tensor of this type with shape [shape] (ggml order, dimension 0 first), or null when dimension 0 is
      * not a whole number of blocks or the size overflows.

@@ -90,6 +90,9 @@ class ParamLoadingTest {
                         ref.type == DType.BF16 -> repeat(expected.remaining() / 2) { i ->
                             assertEquals((expected.getShort(2 * i).toInt() and 0xffff) shl 16, actual.getInt(4 * i), "$name[$i]")
                         }
+                        ref.type == DType.F16 && target == GgmlType.F32 -> repeat(expected.remaining() / 2) { i ->
+                            assertEquals(HalfFloat.toFloat(expected.getShort(2 * i)), actual.getFloat(4 * i), "$name[$i]")
+                        }
                         ref.type == DType.F8_E4M3 -> repeat(expected.remaining()) { i ->
                             assertEquals(ElementConversion.F8E4M3ToF16.e4m3(expected.get(i).toInt() and 0xff),
                                 HalfFloat.toFloat(actual.getShort(2 * i)), "$name[$i]")

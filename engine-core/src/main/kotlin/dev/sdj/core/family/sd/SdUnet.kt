@@ -1,0 +1,124 @@
+package dev.sdj.core.family.sd
+
+import dev.sdj.core.graph.Nn
+import dev.sdj.core.graph.Weights
+import dev.sdj.ggml.Tensor
+
+/**
+ * The LDM UNet of SD 1.x/2.x as a ggml graph. Its structure is read from the weights it is handed (which input
+ * blocks downsample, which layers carry a transformer, whether projections are linear), so real checkpoints and
+ * tiny test models build the same way; only the attention head layout is the family's: SD 1.x has 8 heads, SD 2.x
+ * heads of 64 channels.
+ *
+ * @param heads attention heads for a layer of the given channel count
+ */
+class SdUnet(private val heads: (channels: Long) -> Int) {
+
+    /**
+     * @param x noisy latents [W, H, 4, N], already scaled by the sampler's input scale
+     * @param timesteps model timesteps [N] (f32)
+     * @param context text-encoder hidden states [contextDim, tokens, N]
+     * @return the model output (ε or v) [W, H, 4, N]
+     */
+    fun build(nn: Nn, w: Weights, x: Tensor, timesteps: Tensor, context: Tensor): Tensor {
+        val ctx = nn.ctx
+        val modelChannels = w.get("input_blocks.0.0.weight").ne(3).toInt()
+        val temb = ctx.timestepEmbedding(timesteps, modelChannels, 10000)
+        val emb = nn.linear(ctx.silu(nn.linear(temb, w.at("time_embed.0"))), w.at("time_embed.2"))
+
+        var h = nn.conv2d(x, w.at("input_blocks.0.0"))
+        val skips = arrayListOf(h)
+        var i = 1
+        while (w.has("input_blocks.$i.0.op.weight") || w.has("input_blocks.$i.0.in_layers.0.weight")) {
+            val b = w.at("input_blocks.$i")
+            h = if (w.has("input_blocks.$i.0.op.weight")) {
+                nn.conv2d(h, b.at("0.op"), stride = 2, padding = 1)
+            } else {
+                layer(nn, b, h, emb, context)
+            }
+            skips.add(h)
+            i++
+        }
+
+        h = resBlock(nn, w.at("middle_block.0"), h, emb)
+        h = transformer(nn, w.at("middle_block.1"), h, context)
+        h = resBlock(nn, w.at("middle_block.2"), h, emb)
+
+        var o = 0
+        while (w.has("output_blocks.$o.0.in_layers.0.weight")) {
+            val b = w.at("output_blocks.$o")
+            h = ctx.concat(h, skips.removeAt(skips.size - 1), 2)
+            h = layer(nn, b, h, emb, context)
+            val up = listOf(1, 2).firstOrNull { w.has("output_blocks.$o.$it.conv.weight") }
+            if (up != null) h = nn.conv2d(ctx.upscaleNearest(h, 2), b.at("$up.conv"))
+            o++
+        }
+        require(skips.isEmpty()) { "UNet skip connections do not pair up: ${skips.size} left (damaged or unsupported layout)" }
+
+        h = ctx.silu(nn.groupNorm(h, w.at("out.0"), eps = 1e-5f))
+        return nn.conv2d(h, w.at("out.2"))
+    }
+
+    /** A resolution layer: a residual block, then a spatial transformer when the block has one. */
+    private fun layer(nn: Nn, b: Weights, x: Tensor, emb: Tensor, context: Tensor): Tensor {
+        val h = resBlock(nn, b.at("0"), x, emb)
+        return if (b.has("1.norm.weight")) transformer(nn, b.at("1"), h, context) else h
+    }
+
+    /** Residual block: two normalised 3×3 convolutions with the timestep embedding added in between. */
+    fun resBlock(nn: Nn, w: Weights, x: Tensor, emb: Tensor): Tensor {
+        val ctx = nn.ctx
+        var h = nn.conv2d(ctx.silu(nn.groupNorm(x, w.at("in_layers.0"), eps = 1e-5f)), w.at("in_layers.2"))
+        val e = nn.linear(ctx.silu(emb), w.at("emb_layers.1"))                 // [Cout, N]
+        h = ctx.add(h, ctx.reshape(e, 1, 1, e.ne(0), e.ne(1)))
+        h = nn.conv2d(ctx.silu(nn.groupNorm(h, w.at("out_layers.0"), eps = 1e-5f)), w.at("out_layers.3"))
+        val skip = if (w.has("skip_connection.weight")) nn.conv2d(x, w.at("skip_connection")) else x
+        return ctx.add(skip, h)
+    }
+
+    /** Spatial transformer: pixels as tokens through self-attention, cross-attention on the text, and a GEGLU MLP. */
+    fun transformer(nn: Nn, w: Weights, x: Tensor, context: Tensor): Tensor {
+        val ctx = nn.ctx
+        val width = x.ne(0)
+        val height = x.ne(1)
+        val channels = x.ne(2)
+        val linear = w.get("proj_in.weight").dimensions() == 2
+        var h = nn.groupNorm(x, w.at("norm"), eps = 1e-6f)
+        h = if (linear) nn.linear(nn.imageToTokens(h), w.at("proj_in")) else nn.imageToTokens(nn.conv2d(h, w.at("proj_in")))
+        var j = 0
+        while (w.has("transformer_blocks.$j.norm1.weight")) {
+            h = transformerBlock(nn, w.at("transformer_blocks.$j"), h, context, heads(channels))
+            j++
+        }
+        h = if (linear) nn.tokensToImage(nn.linear(h, w.at("proj_out")), width, height)
+        else nn.conv2d(nn.tokensToImage(h, width, height), w.at("proj_out"))
+        return ctx.add(h, x)
+    }
+
+    /** One transformer block over tokens [C, T, N]. */
+    fun transformerBlock(nn: Nn, w: Weights, x: Tensor, context: Tensor, heads: Int): Tensor {
+        val ctx = nn.ctx
+        var h = x
+        var n = nn.layerNorm(h, w.at("norm1"))
+        h = ctx.add(h, attention(nn, w.at("attn1"), n, n, heads))
+        n = nn.layerNorm(h, w.at("norm2"))
+        h = ctx.add(h, attention(nn, w.at("attn2"), n, context, heads))
+        n = nn.layerNorm(h, w.at("norm3"))
+        return ctx.add(h, nn.linear(nn.geglu(n, w.at("ff.net.0.proj")), w.at("ff.net.2")))
+    }
+
+    private fun attention(nn: Nn, w: Weights, x: Tensor, context: Tensor, heads: Int): Tensor {
+        val q = nn.linear(x, w.at("to_q"), bias = false)
+        val k = nn.linear(context, w.at("to_k"), bias = false)
+        val v = nn.linear(context, w.at("to_v"), bias = false)
+        return nn.linear(nn.attention(q, k, v, heads), w.at("to_out.0"))
+    }
+
+    companion object {
+        /** SD 1.x: eight heads whatever the width. */
+        val SD1 = SdUnet { 8 }
+
+        /** SD 2.x (and SDXL): heads of 64 channels. */
+        val SD2 = SdUnet { channels -> (channels / 64).toInt().coerceAtLeast(1) }
+    }
+}

@@ -1,0 +1,68 @@
+package dev.sdj.core.graph
+
+import dev.sdj.ggml.Backend
+import dev.sdj.ggml.BufferType
+import dev.sdj.ggml.Ggml
+import dev.sdj.ggml.GgmlContext
+import dev.sdj.ggml.Graph
+import dev.sdj.ggml.GraphAllocator
+import dev.sdj.ggml.Tensor
+
+/**
+ * A graph built once for fixed input shapes, with its compute buffer allocated on one buffer type, run as often as
+ * needed (every denoising step reuses the same graph and memory; only the inputs change).
+ */
+class CompiledGraph(
+    ggml: Ggml,
+    bufferType: BufferType,
+    maxNodes: Int = DEFAULT_NODES,
+    build: (Builder) -> Tensor,
+) : AutoCloseable {
+    private val ctx: GgmlContext = ggml.newContext(maxNodes, maxNodes)
+    private val allocator = GraphAllocator(ggml, bufferType)
+    private val graph: Graph
+    private val inputs = LinkedHashMap<String, Tensor>()
+    val output: Tensor
+
+    /** Bytes of the compute buffer this graph needs, as ggml's allocator measured it. */
+    val computeBytes: Long
+
+    /** Declares inputs while the graph is built. */
+    inner class Builder {
+        val nn = Nn(ctx)
+
+        fun input(name: String, type: dev.sdj.ggml.GgmlType, vararg shape: Long): Tensor {
+            require(name !in inputs) { "input '$name' declared twice" }
+            return ctx.newTensor(type, *shape).name(name).asInput().also { inputs[name] = it }
+        }
+    }
+
+    init {
+        try {
+            output = build(Builder()).asOutput()
+            graph = ctx.graph(maxNodes, output)
+            allocator.allocate(graph)
+            computeBytes = allocator.bufferBytes()
+        } catch (e: Throwable) {
+            close()
+            throw e
+        }
+    }
+
+    fun input(name: String): Tensor = inputs[name] ?: throw NoSuchElementException("graph has no input '$name'")
+
+    /** Computes the graph with the inputs as last set, and returns the output as floats. */
+    fun run(backend: Backend): FloatArray {
+        backend.compute(graph)
+        return output.getFloats()
+    }
+
+    override fun close() {
+        allocator.close()
+        ctx.close()
+    }
+
+    companion object {
+        const val DEFAULT_NODES = 16384
+    }
+}

@@ -1,0 +1,88 @@
+package dev.sdj.core.graph
+
+import dev.sdj.ggml.GgmlContext
+import dev.sdj.ggml.Tensor
+import kotlin.math.sqrt
+
+/**
+ * The layers diffusion models are built from, as ggml graph fragments. Activations are f32 in ggml order:
+ * images [W, H, C, N], token sequences [C, T, N].
+ */
+class Nn(val ctx: GgmlContext) {
+
+    /** y = W x + b over dimension 0; W is [in, out] in ggml order (PyTorch [out, in]). */
+    fun linear(x: Tensor, w: Weights, bias: Boolean = w.has("bias")): Tensor {
+        val y = ctx.mulMat(w.get("weight"), x)
+        return if (bias) ctx.add(y, w.get("bias")) else y
+    }
+
+    /** 2-D convolution with a [KW, KH, Cin, Cout] kernel and a per-channel bias. */
+    fun conv2d(x: Tensor, w: Weights, stride: Int = 1, padding: Int = -1): Tensor {
+        val kernel = w.get("weight")
+        val pad = if (padding >= 0) padding else (kernel.ne(0) / 2).toInt()
+        val y = ctx.conv2d(kernel, x, stride, pad)
+        return if (w.has("bias")) ctx.add(y, channelBias(w.get("bias"))) else y
+    }
+
+    private fun channelBias(bias: Tensor): Tensor = ctx.reshape(bias, 1, 1, bias.ne(0), 1)
+
+    /** Group normalisation over [W, H, C/groups] then a per-channel affine transform. */
+    fun groupNorm(x: Tensor, w: Weights, groups: Int = 32, eps: Float): Tensor {
+        val n = ctx.groupNorm(x, groups, eps)
+        val scaled = ctx.mul(n, channelVector(w.get("weight"), x))
+        return ctx.add(scaled, channelVector(w.get("bias"), x))
+    }
+
+    /** A per-channel vector shaped to broadcast over [W, H, C, N] (images) or [C, T, N] (sequences). */
+    private fun channelVector(v: Tensor, like: Tensor): Tensor =
+        if (like.dimensions() >= 3 && like.ne(2) == v.ne(0)) ctx.reshape(v, 1, 1, v.ne(0), 1) else v
+
+    /** Layer normalisation over dimension 0 with affine weights. */
+    fun layerNorm(x: Tensor, w: Weights, eps: Float = 1e-5f): Tensor =
+        ctx.add(ctx.mul(ctx.norm(x, eps), w.get("weight")), w.get("bias"))
+
+    /**
+     * Multi-head scaled dot-product attention. q [C, Tq, N], k and v [C, Tk, N] with C = heads × headDim; the result is
+     * [C, Tq, N]. Computed as softmax(K·Q / √d) then V, which every backend supports; [causal] hides later tokens.
+     */
+    fun attention(q: Tensor, k: Tensor, v: Tensor, heads: Int, causal: Boolean = false): Tensor {
+        val c = q.ne(0)
+        val d = c / heads
+        val tq = q.ne(1)
+        val tk = k.ne(1)
+        val n = q.ne(2)
+        val qh = ctx.cont(ctx.permute(ctx.reshape(q, d, heads.toLong(), tq, n), 0, 2, 1, 3))   // [d, Tq, H, N]
+        val kh = ctx.cont(ctx.permute(ctx.reshape(k, d, heads.toLong(), tk, n), 0, 2, 1, 3))   // [d, Tk, H, N]
+        val vt = ctx.cont(ctx.permute(ctx.reshape(v, d, heads.toLong(), tk, n), 1, 2, 0, 3))   // [Tk, d, H, N]
+        val scores = ctx.mulMat(kh, qh)                                                           // [Tk, Tq, H, N]
+        val kq = ctx.softMax(if (causal) ctx.causalMask(scores, 0) else scores, null, (1.0 / sqrt(d.toDouble())).toFloat())
+        val out = ctx.mulMat(vt, kq)                                                              // [d, Tq, H, N]
+        return ctx.reshape(ctx.cont(ctx.permute(out, 0, 2, 1, 3)), c, tq, n)
+    }
+
+    /** [W, H, C, N] → [C, W·H, N]: pixels as a token sequence. */
+    fun imageToTokens(x: Tensor): Tensor {
+        val w = x.ne(0)
+        val h = x.ne(1)
+        val c = x.ne(2)
+        val n = x.ne(3)
+        return ctx.reshape(ctx.cont(ctx.permute(x, 1, 2, 0, 3)), c, w * h, n)
+    }
+
+    /** [C, W·H, N] → [W, H, C, N]. */
+    fun tokensToImage(x: Tensor, w: Long, h: Long): Tensor {
+        val c = x.ne(0)
+        val n = x.ne(2)
+        return ctx.cont(ctx.permute(ctx.reshape(x, c, w, h, n), 2, 0, 1, 3))
+    }
+
+    /** GEGLU: project to twice the width, gate one half with GELU of the other (diffusers' order: value, gate). */
+    fun geglu(x: Tensor, w: Weights): Tensor {
+        val proj = linear(x, w)
+        val half = proj.ne(0) / 2
+        val rowBytes = proj.strides()[1]
+        val value = ctx.cont(ctx.view3d(proj, half, proj.ne(1), proj.ne(2), rowBytes, proj.strides()[2], 0))
+        val gate = ctx.cont(ctx.view3d(proj, half, proj.ne(1), proj.ne(2), rowBytes, proj.strides()[2], half * proj.strides()[0]))
+        return ctx.mul(value, ctx.gelu(gate))
+    }
+}
