@@ -60,7 +60,7 @@ class SdUnet(private val heads: (channels: Long) -> Int) {
     }
 
     /** A resolution layer: a residual block, then a spatial transformer when the block has one. */
-    private fun layer(nn: Nn, b: Weights, x: Tensor, emb: Tensor, context: Tensor): Tensor {
+    fun layer(nn: Nn, b: Weights, x: Tensor, emb: Tensor, context: Tensor): Tensor {
         val h = resBlock(nn, b.at("0"), x, emb)
         return if (b.has("1.norm.weight")) transformer(nn, b.at("1"), h, context) else h
     }
