@@ -1,0 +1,36 @@
+package dev.sdj.api;
+
+import java.util.ServiceLoader;
+
+/**
+ * A diffusion engine opened once on a model and used for many generations; it keeps what it loaded between them.
+ * Not thread-safe: one generation at a time. Close it to free every buffer it holds.
+ */
+public interface Engine extends AutoCloseable {
+
+    /**
+     * Generates one image.
+     *
+     * @throws InvalidRequestException       when the request does not suit this model or machine
+     * @throws GenerationCancelledException  when {@code cancel} was cancelled before the image was done
+     * @throws EngineException               for every other failure, with what and where in the message
+     */
+    GenerationResult generate(GenerationRequest request, ProgressListener progress, CancellationToken cancel);
+
+    default GenerationResult generate(GenerationRequest request) {
+        return generate(request, ProgressListener.NONE, new CancellationToken());
+    }
+
+    /** The model family's name, e.g. "Stable Diffusion 1.x". */
+    String modelFamily();
+
+    @Override
+    void close();
+
+    /** Opens an engine through the implementation on the class path (engine-core). */
+    static Engine open(EngineConfig config) {
+        return ServiceLoader.load(EngineProvider.class).findFirst()
+                .orElseThrow(() -> new EngineException("no engine implementation on the class path: add engine-core"))
+                .open(config);
+    }
+}

@@ -1,0 +1,142 @@
+package dev.sdj.api;
+
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * One text-to-image request. Build with {@link #builder(String)}; unset fields take the defaults documented on the
+ * builder. Validation happens in {@link Builder#build()}, so an engine never sees an invalid request.
+ */
+public final class GenerationRequest {
+    private final String prompt;
+    private final String negativePrompt;
+    private final int width;
+    private final int height;
+    private final int steps;
+    private final double cfgScale;
+    private final long seed;
+    private final String sampler;
+    private final String schedule;
+    private final String rng;
+    private final int clipSkip;
+    private final String device;
+    private final Integer threads;
+
+    private GenerationRequest(Builder b) {
+        this.prompt = b.prompt;
+        this.negativePrompt = b.negativePrompt;
+        this.width = b.width;
+        this.height = b.height;
+        this.steps = b.steps;
+        this.cfgScale = b.cfgScale;
+        this.seed = b.seed;
+        this.sampler = b.sampler;
+        this.schedule = b.schedule;
+        this.rng = b.rng;
+        this.clipSkip = b.clipSkip;
+        this.device = b.device;
+        this.threads = b.threads;
+    }
+
+    public static Builder builder(String prompt) {
+        return new Builder(prompt);
+    }
+
+    public String prompt() { return prompt; }
+    public String negativePrompt() { return negativePrompt; }
+    public int width() { return width; }
+    public int height() { return height; }
+    public int steps() { return steps; }
+    public double cfgScale() { return cfgScale; }
+    public long seed() { return seed; }
+    /** euler, euler_a or dpm++2m. */
+    public String sampler() { return sampler; }
+    /** discrete (the model's own spacing) or karras. */
+    public String schedule() { return schedule; }
+    /** cuda (stable-diffusion.cpp's default: torch's CUDA generator) or cpu (torch's CPU generator). */
+    public String rng() { return rng; }
+    public int clipSkip() { return clipSkip; }
+    /** ggml device name (e.g. CPU, Vulkan0, CUDA0); empty means the engine's choice. */
+    public Optional<String> device() { return Optional.ofNullable(device); }
+    /** CPU threads; empty means one per physical core. */
+    public Optional<Integer> threads() { return Optional.ofNullable(threads); }
+
+    public Builder toBuilder() {
+        Builder b = new Builder(prompt).negativePrompt(negativePrompt).size(width, height).steps(steps).cfgScale(cfgScale)
+                .seed(seed).sampler(sampler).schedule(schedule).rng(rng).clipSkip(clipSkip);
+        if (device != null) b.device(device);
+        if (threads != null) b.threads(threads);
+        return b;
+    }
+
+    public static final class Builder {
+        public static final java.util.List<String> SAMPLERS = java.util.List.of("euler", "euler_a", "dpm++2m");
+        public static final java.util.List<String> SCHEDULES = java.util.List.of("discrete", "karras");
+        public static final java.util.List<String> RNGS = java.util.List.of("cuda", "cpu");
+
+        private final String prompt;
+        private String negativePrompt = "";
+        private int width = 512;
+        private int height = 512;
+        private int steps = 20;
+        private double cfgScale = 7.0;
+        private long seed = 42;
+        private String sampler = "euler_a";
+        private String schedule = "discrete";
+        private String rng = "cuda";
+        private int clipSkip = 0;
+        private String device;
+        private Integer threads;
+
+        private Builder(String prompt) {
+            this.prompt = Objects.requireNonNull(prompt, "prompt");
+        }
+
+        public Builder negativePrompt(String v) { this.negativePrompt = Objects.requireNonNull(v); return this; }
+        /** Image size in pixels (default 512×512); both must be multiples of 8. */
+        public Builder size(int w, int h) { this.width = w; this.height = h; return this; }
+        /** Denoising steps (default 20). */
+        public Builder steps(int v) { this.steps = v; return this; }
+        /** Classifier-free guidance scale (default 7); 1 disables the negative prompt. */
+        public Builder cfgScale(double v) { this.cfgScale = v; return this; }
+        public Builder seed(long v) { this.seed = v; return this; }
+        /** Sampler (default euler_a): one of {@link #SAMPLERS}. */
+        public Builder sampler(String v) { this.sampler = v; return this; }
+        /** Sigma schedule (default discrete): one of {@link #SCHEDULES}. */
+        public Builder schedule(String v) { this.schedule = v; return this; }
+        /** Noise generator (default cuda): one of {@link #RNGS}. */
+        public Builder rng(String v) { this.rng = v; return this; }
+        /** Text-encoder layers to skip from the end; 0 (default) means the family's default (1 for SD 1.x, 2 for SD 2.x). */
+        public Builder clipSkip(int v) { this.clipSkip = v; return this; }
+        public Builder device(String v) { this.device = v; return this; }
+        public Builder threads(int v) { this.threads = v; return this; }
+
+        public GenerationRequest build() {
+            if (width <= 0 || height <= 0 || width % 8 != 0 || height % 8 != 0) {
+                throw new InvalidRequestException("size " + width + "x" + height + " is invalid: width and height must be positive multiples of 8");
+            }
+            if (steps <= 0) {
+                throw new InvalidRequestException("steps must be at least 1, got " + steps);
+            }
+            if (!(cfgScale >= 0) || Double.isInfinite(cfgScale)) {
+                throw new InvalidRequestException("cfg scale must be a finite number ≥ 0, got " + cfgScale);
+            }
+            if (!SAMPLERS.contains(sampler)) {
+                throw new InvalidRequestException("unknown sampler '" + sampler + "'; choose one of " + String.join(", ", SAMPLERS));
+            }
+            if (!SCHEDULES.contains(schedule)) {
+                throw new InvalidRequestException("unknown schedule '" + schedule + "'; choose one of " + String.join(", ", SCHEDULES));
+            }
+            if (!RNGS.contains(rng)) {
+                throw new InvalidRequestException("unknown rng '" + rng + "'; choose one of " + String.join(", ", RNGS));
+            }
+            if (clipSkip < 0) {
+                throw new InvalidRequestException("clip skip must be ≥ 0 (0 = the model's default), got " + clipSkip);
+            }
+            if (threads != null && threads < 1) {
+                throw new InvalidRequestException("threads must be at least 1, got " + threads);
+            }
+            return new GenerationRequest(this);
+        }
+    }
+}

@@ -1,0 +1,11 @@
+package dev.sdj.api;
+
+import java.util.Map;
+
+/**
+ * A generated image: PNG bytes carrying the generation parameters in a "parameters" text chunk, and what the run
+ * used. {@code peakDeviceBytes} maps each memory pool (buffer type) to the most the engine held there at once.
+ */
+public record GenerationResult(byte[] png, int width, int height, long seed, String parameters,
+                               Map<String, Long> peakDeviceBytes, long millis) {
+}
