@@ -19,6 +19,7 @@ public final class GenerationRequest {
     private final String schedule;
     private final String rng;
     private final int clipSkip;
+    private final String prediction;
     private final String device;
     private final Integer threads;
 
@@ -34,6 +35,7 @@ public final class GenerationRequest {
         this.schedule = b.schedule;
         this.rng = b.rng;
         this.clipSkip = b.clipSkip;
+        this.prediction = b.prediction;
         this.device = b.device;
         this.threads = b.threads;
     }
@@ -56,6 +58,8 @@ public final class GenerationRequest {
     /** cuda (stable-diffusion.cpp's default: torch's CUDA generator) or cpu (torch's CPU generator). */
     public String rng() { return rng; }
     public int clipSkip() { return clipSkip; }
+    /** auto (the model's usual kind), eps or v. */
+    public String prediction() { return prediction; }
     /** ggml device name (e.g. CPU, Vulkan0, CUDA0); empty means the engine's choice. */
     public Optional<String> device() { return Optional.ofNullable(device); }
     /** CPU threads; empty means one per physical core. */
@@ -63,7 +67,7 @@ public final class GenerationRequest {
 
     public Builder toBuilder() {
         Builder b = new Builder(prompt).negativePrompt(negativePrompt).size(width, height).steps(steps).cfgScale(cfgScale)
-                .seed(seed).sampler(sampler).schedule(schedule).rng(rng).clipSkip(clipSkip);
+                .seed(seed).sampler(sampler).schedule(schedule).rng(rng).clipSkip(clipSkip).prediction(prediction);
         if (device != null) b.device(device);
         if (threads != null) b.threads(threads);
         return b;
@@ -73,6 +77,7 @@ public final class GenerationRequest {
         public static final java.util.List<String> SAMPLERS = java.util.List.of("euler", "euler_a", "dpm++2m");
         public static final java.util.List<String> SCHEDULES = java.util.List.of("discrete", "karras");
         public static final java.util.List<String> RNGS = java.util.List.of("cuda", "cpu");
+        public static final java.util.List<String> PREDICTIONS = java.util.List.of("auto", "eps", "v");
 
         private final String prompt;
         private String negativePrompt = "";
@@ -85,6 +90,7 @@ public final class GenerationRequest {
         private String schedule = "discrete";
         private String rng = "cuda";
         private int clipSkip = 0;
+        private String prediction = "auto";
         private String device;
         private Integer threads;
 
@@ -108,6 +114,8 @@ public final class GenerationRequest {
         public Builder rng(String v) { this.rng = v; return this; }
         /** Text-encoder layers to skip from the end; 0 (default) means the family's default (1 for SD 1.x, 2 for SD 2.x). */
         public Builder clipSkip(int v) { this.clipSkip = v; return this; }
+        /** What the model predicts (default auto): one of {@link #PREDICTIONS}; SD 2.x 768 models predict v. */
+        public Builder prediction(String v) { this.prediction = v; return this; }
         public Builder device(String v) { this.device = v; return this; }
         public Builder threads(int v) { this.threads = v; return this; }
 
@@ -129,6 +137,9 @@ public final class GenerationRequest {
             }
             if (!RNGS.contains(rng)) {
                 throw new InvalidRequestException("unknown rng '" + rng + "'; choose one of " + String.join(", ", RNGS));
+            }
+            if (!PREDICTIONS.contains(prediction)) {
+                throw new InvalidRequestException("unknown prediction '" + prediction + "'; choose one of " + String.join(", ", PREDICTIONS));
             }
             if (clipSkip < 0) {
                 throw new InvalidRequestException("clip skip must be ≥ 0 (0 = the model's default), got " + clipSkip);

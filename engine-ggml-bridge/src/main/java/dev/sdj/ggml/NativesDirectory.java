@@ -67,7 +67,8 @@ public final class NativesDirectory {
         return new NativesDirectory(dir.toAbsolutePath(), "user ggml build at " + dir.toAbsolutePath() + " (" + source + ")");
     }
 
-    static Path defaultCacheRoot() {
+    /** sdj's cache directory: SDJ_CACHE_DIR, else $XDG_CACHE_HOME/sdj, else ~/.cache/sdj. */
+    public static Path defaultCacheRoot() {
         String env = System.getenv(CACHE_ENV);
         if (env != null && !env.isBlank()) {
             return Path.of(env);

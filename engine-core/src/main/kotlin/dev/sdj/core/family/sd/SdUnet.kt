@@ -2,6 +2,7 @@ package dev.sdj.core.family.sd
 
 import dev.sdj.core.graph.Nn
 import dev.sdj.core.graph.Weights
+import dev.sdj.ggml.GgmlContext
 import dev.sdj.ggml.Tensor
 
 /**
@@ -50,7 +51,7 @@ class SdUnet(private val heads: (channels: Long) -> Int) {
             h = ctx.concat(h, skips.removeAt(skips.size - 1), 2)
             h = layer(nn, b, h, emb, context)
             val up = listOf(1, 2).firstOrNull { w.has("output_blocks.$o.$it.conv.weight") }
-            if (up != null) h = nn.conv2d(ctx.upscaleNearest(h, 2), b.at("$up.conv"))
+            if (up != null) h = nn.conv2d(upsampleTo(nn, h, skips.last()), b.at("$up.conv"))
             o++
         }
         require(skips.isEmpty()) { "UNet skip connections do not pair up: ${skips.size} left (damaged or unsupported layout)" }
@@ -58,6 +59,14 @@ class SdUnet(private val heads: (channels: Long) -> Int) {
         h = ctx.silu(nn.groupNorm(h, w.at("out.0"), eps = 1e-5f))
         return nn.conv2d(h, w.at("out.2"))
     }
+
+    /**
+     * Nearest upsampling to the size of the skip connection it will be joined with: twice the size when the
+     * latent divides evenly, otherwise the skip's odd size (latents need only be multiples of 1, not of 8).
+     */
+    private fun upsampleTo(nn: Nn, h: Tensor, skip: Tensor): Tensor =
+        if (skip.ne(0) == 2 * h.ne(0) && skip.ne(1) == 2 * h.ne(1)) nn.ctx.upscaleNearest(h, 2)
+        else nn.ctx.interpolate(h, GgmlContext.Interpolation.NEAREST, false, skip.ne(0), skip.ne(1), h.ne(2), h.ne(3))
 
     /** A resolution layer: a residual block, then a spatial transformer when the block has one. */
     fun layer(nn: Nn, b: Weights, x: Tensor, emb: Tensor, context: Tensor): Tensor {

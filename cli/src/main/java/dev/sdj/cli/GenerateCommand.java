@@ -1,0 +1,135 @@
+package dev.sdj.cli;
+
+import dev.sdj.api.CancellationToken;
+import dev.sdj.api.Engine;
+import dev.sdj.api.EngineConfig;
+import dev.sdj.api.GenerationRequest;
+import dev.sdj.api.GenerationResult;
+import dev.sdj.core.engine.DefaultModel;
+import dev.sdj.ggml.NativesDirectory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+
+@Command(name = "generate", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Generates an image from a text prompt (SD 1.x and SD 2.x).",
+                "Without --model it uses a tiny built-in model with RANDOM weights: the image is noise and only shows",
+                "that the engine works; pass a real checkpoint (.safetensors or .gguf), a diffusers folder, or",
+                "component files with --model."})
+final class GenerateCommand implements Callable<Integer> {
+
+    @Option(names = {"-m", "--model"}, paramLabel = "PATH",
+            description = "Checkpoint, diffusers folder, or component file; repeat for split files. Default: the built-in tiny random model.")
+    List<Path> model;
+
+    @Option(names = "--tokenizer", paramLabel = "PATH",
+            description = "Tokenizer when the model has none: a folder with vocab.json and merges.txt, or bpe_simple_vocab_16e6.txt.gz.")
+    Path tokenizer;
+
+    @Option(names = {"-p", "--prompt"}, required = true, description = "What to draw; (word:1.2) and [word] set emphasis.")
+    String prompt;
+
+    @Option(names = {"-n", "--negative-prompt"}, defaultValue = "", description = "What to steer away from (default: none).")
+    String negativePrompt;
+
+    @Option(names = {"-W", "--width"}, defaultValue = "512", description = "Width in pixels, a multiple of 8 (default: ${DEFAULT-VALUE}).")
+    int width;
+
+    @Option(names = {"-H", "--height"}, defaultValue = "512", description = "Height in pixels, a multiple of 8 (default: ${DEFAULT-VALUE}).")
+    int height;
+
+    @Option(names = "--steps", defaultValue = "20", description = "Denoising steps (default: ${DEFAULT-VALUE}).")
+    int steps;
+
+    @Option(names = "--cfg-scale", defaultValue = "7", description = "Guidance scale; 1 ignores the negative prompt (default: ${DEFAULT-VALUE}).")
+    double cfgScale;
+
+    @Option(names = {"-s", "--seed"}, defaultValue = "42", description = "Seed; the same seed gives the same image (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--sampler", defaultValue = "euler_a", description = "euler, euler_a or dpm++2m (default: ${DEFAULT-VALUE}).")
+    String sampler;
+
+    @Option(names = "--schedule", defaultValue = "discrete", description = "discrete or karras (default: ${DEFAULT-VALUE}).")
+    String schedule;
+
+    @Option(names = "--rng", defaultValue = "cuda",
+            description = "Noise generator: cuda (stable-diffusion.cpp's default, torch's CUDA randn) or cpu (torch's CPU randn) (default: ${DEFAULT-VALUE}).")
+    String rng;
+
+    @Option(names = "--clip-skip", defaultValue = "0", description = "Text-encoder layers to skip; 0 = the model's default (default: ${DEFAULT-VALUE}).")
+    int clipSkip;
+
+    @Option(names = "--prediction", defaultValue = "auto", description = "auto, eps or v; SD 2.x 768 models predict v (default: ${DEFAULT-VALUE}).")
+    String prediction;
+
+    @Option(names = "--device", paramLabel = "NAME", description = "ggml device (see 'sdj devices'); default: the first GPU, else the CPU.")
+    String device;
+
+    @Option(names = "--threads", description = "CPU threads (default: one per physical core).")
+    Integer threads;
+
+    @Option(names = {"-o", "--output"}, defaultValue = "output.png", description = "PNG to write (default: ${DEFAULT-VALUE}).")
+    Path output;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() throws IOException {
+        PrintWriter err = spec.commandLine().getErr();
+        GenerationRequest.Builder b = GenerationRequest.builder(prompt).negativePrompt(negativePrompt).size(width, height)
+                .steps(steps).cfgScale(cfgScale).seed(seed).sampler(sampler).schedule(schedule).rng(rng)
+                .clipSkip(clipSkip).prediction(prediction);
+        if (device != null) b.device(device);
+        if (threads != null) b.threads(threads);
+        GenerationRequest request = b.build();
+
+        List<Path> paths = model;
+        if (paths == null || paths.isEmpty()) {
+            paths = List.of(DefaultModel.INSTANCE.path(NativesDirectory.defaultCacheRoot()));
+            err.println("note: no --model given, so this uses the built-in tiny model with RANDOM weights: expect noise.");
+            err.println("      For real images pass a checkpoint: --model path/to/model.safetensors (or .gguf, or a diffusers folder).");
+        }
+        ProgressBar bar = new ProgressBar(err);
+        GenerationResult result;
+        try (Engine engine = Engine.open(new EngineConfig(paths, Optional.ofNullable(tokenizer)))) {
+            err.println("model: " + engine.modelFamily());
+            result = engine.generate(request, bar, new CancellationToken());
+        }
+        bar.finish();
+        writeAtomically(output, result.png());
+        err.printf(Locale.ROOT, "wrote %s (%dx%d, seed %d) in %.1f s%n", output, result.width(), result.height(), result.seed(),
+                result.millis() / 1000.0);
+        for (Map.Entry<String, Long> e : result.peakDeviceBytes().entrySet()) {
+            err.printf(Locale.ROOT, "peak parameter memory on %s: %s%n", e.getKey(), Bytes.human(e.getValue()));
+        }
+        err.printf(Locale.ROOT, "peak process memory (RSS): %s%n", Bytes.human(ProcessMemory.peakRssBytes()));
+        err.flush();
+        return 0;
+    }
+
+    private static void writeAtomically(Path target, byte[] bytes) throws IOException {
+        Path dir = target.toAbsolutePath().getParent();
+        if (dir != null) Files.createDirectories(dir);
+        Path tmp = (dir == null ? Path.of(".") : dir).resolve("." + target.getFileName() + "." + ProcessHandle.current().pid() + ".tmp");
+        try {
+            Files.write(tmp, bytes);
+            Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+}

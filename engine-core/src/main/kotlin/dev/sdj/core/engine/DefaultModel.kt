@@ -1,0 +1,32 @@
+package dev.sdj.core.engine
+
+import dev.sdj.core.family.clip.ClipVocabulary
+import dev.sdj.core.family.sd.TinySdModel
+import java.nio.file.Files
+import java.nio.file.Path
+import java.nio.file.StandardCopyOption
+
+/**
+ * The model `sdj generate` uses when given none: a tiny SD 1.x-structured GGUF with random weights and its own
+ * generated CLIP-style vocabulary in its metadata (the real CLIP vocabulary may not ship with the engine). It is
+ * written once into the cache; its images are noise-like by design and only show the engine works end to end.
+ */
+object DefaultModel {
+    const val NAME = "tiny-random-sd1-v1.gguf"
+
+    fun path(cacheRoot: Path): Path {
+        val target = cacheRoot.resolve("models").resolve(NAME)
+        if (Files.isRegularFile(target)) return target
+        Files.createDirectories(target.parent)
+        val vocab = ClipVocabulary.tinyGenerated(400)
+        val arch = TinySdModel.SD1_TINY.copy(clip = TinySdModel.SD1_TINY.clip.copy(vocabSize = vocab.size))
+        val tmp = Files.createTempFile(target.parent, ".default-model", ".gguf")
+        try {
+            TinySdModel(arch).writeSingleFile(tmp, vocab.tokens to vocab.merges)
+            Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE)
+        } finally {
+            Files.deleteIfExists(tmp)
+        }
+        return target
+    }
+}

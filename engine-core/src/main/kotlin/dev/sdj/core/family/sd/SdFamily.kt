@@ -1,0 +1,28 @@
+package dev.sdj.core.family.sd
+
+import dev.sdj.core.family.clip.ClipTextEncoder
+import dev.sdj.core.model.ModelFamily
+
+/**
+ * What differs between SD 1.x and SD 2.x beyond the weights: attention heads, the text encoder's activation and
+ * default clip skip, the pad token, the latent scale factor, and the usual prediction type.
+ */
+data class SdFamily(
+    val family: ModelFamily,
+    val unet: SdUnet,
+    val textEncoder: ClipTextEncoder,
+    val defaultClipSkip: Int,
+    /** SD 1.x pads prompts with the end token, SD 2.x's OpenCLIP with token 0. */
+    val padWithEos: Boolean,
+    val latentScale: Float,
+    /** SD 2.x's 768 models predict v; its 512 "base" models and SD 1.x predict ε. */
+    val defaultVPrediction: Boolean,
+) {
+    companion object {
+        fun of(family: ModelFamily): SdFamily = when (family) {
+            ModelFamily.SD1 -> SdFamily(family, SdUnet.SD1, ClipTextEncoder(quickGelu = true), 1, true, 0.18215f, false)
+            ModelFamily.SD2 -> SdFamily(family, SdUnet.SD2, ClipTextEncoder(quickGelu = false), 2, false, 0.18215f, true)
+            else -> throw IllegalArgumentException("${family.label} has no text-to-image pipeline yet")
+        }
+    }
+}

@@ -1,0 +1,112 @@
+package dev.sdj.core.family.sd
+
+import dev.sdj.api.CancellationToken
+import dev.sdj.api.GenerationCancelledException
+import dev.sdj.api.GenerationRequest
+import dev.sdj.api.ProgressListener
+import dev.sdj.core.graph.CompiledGraph
+import dev.sdj.core.graph.Weights
+import dev.sdj.core.sampling.CancelledException
+import dev.sdj.core.sampling.DiscreteSchedule
+import dev.sdj.core.sampling.NoiseRng
+import dev.sdj.core.sampling.PhiloxRng
+import dev.sdj.core.sampling.Prediction
+import dev.sdj.core.sampling.Sampler
+import dev.sdj.core.sampling.ScheduleKind
+import dev.sdj.core.sampling.TorchCpuRng
+import dev.sdj.ggml.Backend
+import dev.sdj.ggml.BufferType
+import dev.sdj.ggml.Ggml
+import dev.sdj.ggml.GgmlType
+
+/**
+ * SD 1.x/2.x text-to-image: encode the prompts, denoise seeded noise with classifier-free guidance, decode. The
+ * weights are handed in; where they live is the caller's business.
+ */
+class SdTextToImage(
+    private val ggml: Ggml,
+    private val family: SdFamily,
+    private val conditioner: SdConditioner,
+) {
+    /** The decoded image [8w, 8h, 3] in ggml order, values around [-1, 1]. */
+    fun run(
+        request: GenerationRequest,
+        textEncoder: Weights,
+        unet: Weights,
+        vae: Weights,
+        bufferType: BufferType,
+        backend: Backend,
+        progress: ProgressListener,
+        cancel: CancellationToken,
+    ): FloatArray {
+        val guided = request.cfgScale() != 1.0
+        val clipSkip = if (request.clipSkip() > 0) request.clipSkip() else family.defaultClipSkip
+        progress.onProgress("text encoding", 0, 1)
+        val prompts = if (guided) listOf(request.prompt(), request.negativePrompt()) else listOf(request.prompt())
+        val contexts = conditioner.encode(ggml, bufferType, backend, textEncoder, prompts, clipSkip)
+        progress.onProgress("text encoding", 1, 1)
+        checkCancelled(cancel, 0, request.steps())
+
+        val w = (request.width() / 8).toLong()
+        val h = (request.height() / 8).toLong()
+        val hidden = textEncoder.get("final_layer_norm.weight").ne(0)
+        val tokens = contexts[0].size / hidden
+        val vPrediction = when (request.prediction()) {
+            "v" -> true
+            "eps" -> false
+            else -> family.defaultVPrediction
+        }
+        val schedule = DiscreteSchedule.scaledLinear(0.00085, 0.012, 1000)
+        val sigmas = schedule.sigmas(request.steps(), if (request.schedule() == "karras") ScheduleKind.KARRAS else ScheduleKind.DISCRETE)
+        val rng: NoiseRng = if (request.rng() == "cpu") TorchCpuRng(request.seed()) else PhiloxRng(request.seed())
+        val noise = rng.randn((w * h * 4).toInt())
+        val x0 = FloatArray(noise.size) { noise[it] * sigmas[0] }
+
+        val latent = CompiledGraph(ggml, bufferType) { g ->
+            family.unet.build(g.nn, unet, g.input("x", GgmlType.F32, w, h, 4, 1), g.input("t", GgmlType.F32, 1),
+                g.input("context", GgmlType.F32, hidden, tokens, 1))
+        }.use { graph ->
+            fun model(x: FloatArray, t: Float, context: FloatArray): FloatArray {
+                graph.input("x").setFloats(x)
+                graph.input("t").setFloats(floatArrayOf(t))
+                graph.input("context").setFloats(context)
+                return graph.run(backend)
+            }
+            val cfg = request.cfgScale().toFloat()
+            val denoiser = dev.sdj.core.sampling.Denoiser { x, sigma ->
+                val scale = Prediction.inputScale(sigma)
+                val input = FloatArray(x.size) { x[it] * scale }
+                val t = schedule.sigmaToT(sigma)
+                val cond = model(input, t, contexts[0])
+                val out = if (guided) {
+                    val uncond = model(input, t, contexts[1])
+                    FloatArray(cond.size) { uncond[it] + cfg * (cond[it] - uncond[it]) }
+                } else {
+                    cond
+                }
+                if (vPrediction) Prediction.vToDenoised(x, out, sigma) else Prediction.epsToDenoised(x, out, sigma)
+            }
+            try {
+                Sampler.byName(request.sampler()).sample(x0, sigmas, denoiser, rng) { step, total ->
+                    progress.onProgress("denoising", step, total)
+                    !cancel.isCancelled
+                }
+            } catch (e: CancelledException) {
+                throw GenerationCancelledException(e.completedSteps, e.totalSteps)
+            }
+        }
+
+        progress.onProgress("decoding", 0, 1)
+        val z = FloatArray(latent.size) { latent[it] / family.latentScale }
+        val image = CompiledGraph(ggml, bufferType) { g -> SdVaeDecoder.build(g.nn, vae, g.input("z", GgmlType.F32, w, h, 4, 1)) }.use { graph ->
+            graph.input("z").setFloats(z)
+            graph.run(backend)
+        }
+        progress.onProgress("decoding", 1, 1)
+        return image
+    }
+
+    private fun checkCancelled(cancel: CancellationToken, done: Int, total: Int) {
+        if (cancel.isCancelled) throw GenerationCancelledException(done, total)
+    }
+}
