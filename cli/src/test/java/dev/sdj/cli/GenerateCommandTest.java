@@ -1,0 +1,67 @@
+package dev.sdj.cli;
+
+import dev.sdj.core.engine.DefaultModel;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import javax.imageio.ImageIO;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+class GenerateCommandTest {
+
+    private record Run(int code, String out, String err) {
+    }
+
+    private static Run run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = Main.run(new PrintWriter(out), new PrintWriter(err), args);
+        return new Run(code, out.toString(), err.toString());
+    }
+
+    @Test
+    void helpDocumentsEveryFlag() {
+        String help = run("generate", "--help").out();
+        for (String flag : List.of("--model", "--tokenizer", "--prompt", "--negative-prompt", "--width", "--height", "--steps",
+                "--cfg-scale", "--seed", "--sampler", "--schedule", "--rng", "--clip-skip", "--prediction", "--device",
+                "--threads", "--output")) {
+            assertTrue(help.contains(flag), flag + " missing from:\n" + help);
+        }
+        assertTrue(help.contains("RANDOM weights"), help);
+    }
+
+    @Test
+    void writesAPngAndReportsMemory(@TempDir Path dir) throws Exception {
+        Path model = DefaultModel.INSTANCE.path(dir);
+        Path png = dir.resolve("out/cat.png");
+        Run r = run("generate", "--model", model.toString(), "-p", "a cat", "-W", "64", "-H", "64", "--steps", "2",
+                "--device", "CPU", "--threads", "2", "-o", png.toString());
+        assertEquals(0, r.code(), r.err());
+        assertEquals(64, ImageIO.read(png.toFile()).getWidth());
+        assertTrue(r.err().contains("wrote " + png) && r.err().contains("peak process memory"), r.err());
+        try (var files = Files.list(png.getParent())) {
+            assertEquals(1, files.count(), "no temporary file is left beside the PNG");
+        }
+    }
+
+    @Test
+    void invalidRequestsFailWithOneLine(@TempDir Path dir) {
+        Path png = dir.resolve("never.png");
+        Run size = run("generate", "-p", "x", "-W", "65", "-o", png.toString());
+        assertEquals(1, size.code());
+        assertTrue(size.err().startsWith("error: ") && size.err().contains("multiples of 8"), size.err());
+        Run sampler = run("generate", "-p", "x", "--sampler", "heun", "-o", png.toString());
+        assertEquals(1, sampler.code());
+        assertTrue(sampler.err().contains("euler_a"), sampler.err());
+        Run missing = run("generate", "-p", "x", "--model", dir.resolve("none.safetensors").toString(), "-o", png.toString());
+        assertEquals(1, missing.code());
+        assertTrue(missing.err().contains("no such file"), missing.err());
+        assertFalse(Files.exists(png), "no output for a failed run");
+    }
+}
