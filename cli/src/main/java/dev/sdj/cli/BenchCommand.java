@@ -16,7 +16,7 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks (numbers for reports, not tests).",
-        subcommands = {BenchCommand.Load.class})
+        subcommands = {BenchCommand.Load.class, BenchCommand.Generate.class})
 final class BenchCommand implements Runnable {
     @Spec
     CommandSpec spec;
@@ -66,6 +66,44 @@ final class BenchCommand implements Runnable {
                         r.getSecondsPerRun().stream().map(s -> String.format(Locale.ROOT, "%.2f", s)).toList());
                 out.flush();
             }
+            return 0;
+        }
+    }
+
+    @Command(name = "generate", mixinStandardHelpOptions = true,
+            description = {"Time per denoising step (2 UNet evaluations with guidance) and peak memory for a full-size",
+                    "SD 1.5-architecture model with random f16 weights, written once (about 2 GB) to --file.",
+                    "Run once per size: peak RSS is the process's high-water mark."})
+    static final class Generate implements Callable<Integer> {
+        @Option(names = "--size", defaultValue = "128", description = "Image width and height (default: ${DEFAULT-VALUE}).")
+        int size;
+
+        @Option(names = "--steps", defaultValue = "4", description = "Denoising steps (default: ${DEFAULT-VALUE}).")
+        int steps;
+
+        @Option(names = "--device", defaultValue = "CPU", description = "ggml device (default: ${DEFAULT-VALUE}).")
+        String device;
+
+        @Option(names = "--threads", description = "CPU threads (default: one per physical core).")
+        Integer threads;
+
+        @Option(names = "--file", defaultValue = "${java.io.tmpdir}/sdj-sd15-random-f16.gguf",
+                description = "Where the model is written and reused (default: ${DEFAULT-VALUE}).")
+        Path file;
+
+        @Spec
+        CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            PrintWriter out = spec.commandLine().getOut();
+            Path model = dev.sdj.core.bench.GenerationBenchmark.INSTANCE.prepare(file);
+            dev.sdj.core.bench.GenerationBenchmark.Result r =
+                    dev.sdj.core.bench.GenerationBenchmark.INSTANCE.run(model, size, steps, device, threads);
+            out.printf(Locale.ROOT, "SD1.5 random f16, %dx%d on %s: %.2f s/step over %d steps (total %.1f s incl. load, text, VAE)%n",
+                    r.getSize(), r.getSize(), device, r.getSecondsPerStep(), r.getSteps(), r.getTotalSeconds());
+            r.getPeakParameterBytes().forEach((pool, bytes) -> out.printf(Locale.ROOT, "peak parameter memory on %s: %s%n", pool, Bytes.human(bytes)));
+            out.printf(Locale.ROOT, "peak RSS: %s%n", Bytes.human(ProcessMemory.peakRssBytes()));
             return 0;
         }
     }

@@ -12,7 +12,7 @@ import java.nio.file.StandardCopyOption
  * written once into the cache; its images are noise-like by design and only show the engine works end to end.
  */
 object DefaultModel {
-    const val NAME = "tiny-random-sd1-v1.gguf"
+    const val NAME = "tiny-random-sd1-v2.gguf"
 
     fun path(cacheRoot: Path): Path {
         val target = cacheRoot.resolve("models").resolve(NAME)

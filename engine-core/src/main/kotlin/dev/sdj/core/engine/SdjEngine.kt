@@ -73,8 +73,8 @@ class SdjEngine(config: EngineConfig) : Engine {
             }
         }
         if (model.components.getValue(ComponentKind.TEXT_ENCODER).tensors.keys.none { it.startsWith("text_model.") }) {
-            throw UnsupportedModelException("the text encoder uses OpenCLIP's naming (an SD 2.x single-file checkpoint), " +
-                "which is not supported yet; use the model's diffusers folder")
+            throw UnsupportedModelException("the text encoder's tensors are not named like CLIP's (text_model.… or OpenCLIP's " +
+                "transformer.resblocks.…)")
         }
     }
 

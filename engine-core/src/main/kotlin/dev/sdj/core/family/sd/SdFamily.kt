@@ -11,7 +11,8 @@ data class SdFamily(
     val family: ModelFamily,
     val unet: SdUnet,
     val textEncoder: ClipTextEncoder,
-    val defaultClipSkip: Int,
+    /** The clip skip used when the request leaves it to the model, given the text encoder's layer count. */
+    val defaultClipSkip: (layers: Int) -> Int,
     /** SD 1.x pads prompts with the end token, SD 2.x's OpenCLIP with token 0. */
     val padWithEos: Boolean,
     val latentScale: Float,
@@ -19,9 +20,15 @@ data class SdFamily(
     val defaultVPrediction: Boolean,
 ) {
     companion object {
+        /**
+         * SD 2.x conditions on the penultimate of OpenCLIP-H's 24 layers; diffusers' copy of the encoder already drops
+         * the last layer, so there its own last layer is the one.
+         */
+        private val PENULTIMATE_OF_24: (Int) -> Int = { layers -> if (layers >= 24) 2 else 1 }
+
         fun of(family: ModelFamily): SdFamily = when (family) {
-            ModelFamily.SD1 -> SdFamily(family, SdUnet.SD1, ClipTextEncoder(quickGelu = true), 1, true, 0.18215f, false)
-            ModelFamily.SD2 -> SdFamily(family, SdUnet.SD2, ClipTextEncoder(quickGelu = false), 2, false, 0.18215f, true)
+            ModelFamily.SD1 -> SdFamily(family, SdUnet.SD1, ClipTextEncoder(quickGelu = true), { 1 }, true, 0.18215f, false)
+            ModelFamily.SD2 -> SdFamily(family, SdUnet.SD2, ClipTextEncoder(quickGelu = false), PENULTIMATE_OF_24, false, 0.18215f, true)
             else -> throw IllegalArgumentException("${family.label} has no text-to-image pipeline yet")
         }
     }

@@ -40,7 +40,8 @@ class SdTextToImage(
         cancel: CancellationToken,
     ): FloatArray {
         val guided = request.cfgScale() != 1.0
-        val clipSkip = if (request.clipSkip() > 0) request.clipSkip() else family.defaultClipSkip
+        val layers = generateSequence(0) { it + 1 }.takeWhile { textEncoder.has("encoder.layers.$it.layer_norm1.weight") }.count()
+        val clipSkip = if (request.clipSkip() > 0) request.clipSkip() else family.defaultClipSkip(layers)
         progress.onProgress("text encoding", 0, 1)
         val prompts = if (guided) listOf(request.prompt(), request.negativePrompt()) else listOf(request.prompt())
         val contexts = conditioner.encode(ggml, bufferType, backend, textEncoder, prompts, clipSkip)

@@ -8,8 +8,8 @@ import dev.sdj.core.model.TensorRef
 
 /**
  * Splits SD-family inputs (SD1.x, SD2.x, SDXL) into components under canonical names: the original LDM checkpoint
- * names without their component prefix (UNet `input_blocks.…`, VAE `encoder.down.…`), Hugging Face names for CLIP
- * text encoders (`text_model.…`) and OpenCLIP's own names (`transformer.resblocks.…`) for OpenCLIP encoders.
+ * names without their component prefix (UNet `input_blocks.…`, VAE `encoder.down.…`) and Hugging Face names for
+ * text encoders (`text_model.…`), OpenCLIP ones included ([OpenClipNames]).
  * Accepts LDM single files, diffusers folders and split component files, which all resolve to the same names.
  */
 object SdWeights {
@@ -65,7 +65,17 @@ object SdWeights {
                 }
             }
         }
-        return byKind.mapValues { (kind, tensors) -> Component(kind, tensors) } to ignored
+        return byKind.mapValues { (kind, tensors) -> Component(kind, huggingFaceText(tensors)) } to ignored
+    }
+
+    /** Text encoders in OpenCLIP naming get the Hugging Face names every CLIP graph uses. */
+    private fun huggingFaceText(tensors: Map<String, TensorRef>): Map<String, TensorRef> {
+        if (!OpenClipNames.isOpenClip(tensors.keys)) return tensors
+        val out = LinkedHashMap<String, TensorRef>()
+        for ((name, ref) in tensors) {
+            OpenClipNames.toHuggingFace(name, ref).forEach { (n, r) -> out[n] = r }
+        }
+        return out
     }
 
     private fun classify(

@@ -39,9 +39,12 @@ class TinySdModel(
         val count = entry.torchShape.fold(1L) { a, b -> a * b }.toInt()
         val rnd = Random(seed * 1_000_003 + (kind.name + ":" + entry.ldm).hashCode())
         val isNormScale = entry.ldm.endsWith(".weight") && entry.torchShape.size == 1
+        // 1/sqrt(fan-in) keeps activations of a deep random network bounded (no f16 overflow, no NaN images).
+        val fanIn = entry.torchShape.drop(1).fold(1L) { a, b -> a * b }
+        val std = if (entry.torchShape.size == 1) 0.05 else 1.0 / Math.sqrt(fanIn.toDouble())
         val out = ByteBuffer.allocate(count * type.blockBytes).order(ByteOrder.LITTLE_ENDIAN)
         repeat(count) {
-            val v = (if (isNormScale) 1.0 else 0.0) + rnd.nextGaussian() * 0.05
+            val v = (if (isNormScale) 1.0 else 0.0) + rnd.nextGaussian() * std
             when (type) {
                 DType.F32 -> out.putFloat(v.toFloat())
                 DType.F16 -> out.putShort(HalfFloat.fromFloat(v.toFloat()))
@@ -57,6 +60,39 @@ class TinySdModel(
     }
 
     private fun ggmlShape(torch: List<Long>) = torch.reversed()
+
+    /** SD 2.x checkpoints store their text encoder in OpenCLIP's naming, with q/k/v fused into one projection. */
+    private val openClipText: Boolean get() = arch.unet.linearProjection
+
+    /** The text encoder as an SD 2.x single file holds it: (name, torch shape, bytes). */
+    private fun openClipEntries(): List<Triple<String, List<Long>, ByteBuffer>> {
+        val kind = ComponentKind.TEXT_ENCODER
+        val byName = components.getValue(kind).associateBy { it.ldm }
+        fun bytesOf(name: String) = bytes(kind, byName.getValue(name))
+        fun shapeOf(name: String) = byName.getValue(name).torchShape
+        val out = ArrayList<Triple<String, List<Long>, ByteBuffer>>()
+        out.add(Triple("token_embedding.weight", shapeOf("text_model.embeddings.token_embedding.weight"), bytesOf("text_model.embeddings.token_embedding.weight")))
+        out.add(Triple("positional_embedding", shapeOf("text_model.embeddings.position_embedding.weight"), bytesOf("text_model.embeddings.position_embedding.weight")))
+        for (i in 0 until arch.clip.layers) {
+            val hf = "text_model.encoder.layers.$i"
+            val oc = "transformer.resblocks.$i"
+            for (suffix in listOf("weight", "bias")) {
+                val parts = listOf("q_proj", "k_proj", "v_proj").map { bytesOf("$hf.self_attn.$it.$suffix") }
+                val fused = ByteBuffer.allocate(parts.sumOf { it.remaining() }).order(ByteOrder.LITTLE_ENDIAN)
+                parts.forEach { fused.put(it) }
+                fused.flip()
+                val shape = shapeOf("$hf.self_attn.q_proj.$suffix").let { listOf(3 * it[0]) + it.drop(1) }
+                out.add(Triple("$oc.attn.in_proj_$suffix", shape, fused))
+                for ((h, o) in listOf("self_attn.out_proj" to "attn.out_proj", "layer_norm1" to "ln_1", "layer_norm2" to "ln_2",
+                        "mlp.fc1" to "mlp.c_fc", "mlp.fc2" to "mlp.c_proj")) {
+                    out.add(Triple("$oc.$o.$suffix", shapeOf("$hf.$h.$suffix"), bytesOf("$hf.$h.$suffix")))
+                }
+            }
+        }
+        out.add(Triple("ln_final.weight", shapeOf("text_model.final_layer_norm.weight"), bytesOf("text_model.final_layer_norm.weight")))
+        out.add(Triple("ln_final.bias", shapeOf("text_model.final_layer_norm.bias"), bytesOf("text_model.final_layer_norm.bias")))
+        return out
+    }
 
     /** One LDM checkpoint with the usual component prefixes; GGUF when the name ends in .gguf. */
     @JvmOverloads
@@ -75,6 +111,14 @@ class TinySdModel(
             st.metadata("generator", "sdj tiny random SD model")
         }
         for ((kind, entries) in components) {
+            if (kind == ComponentKind.TEXT_ENCODER && openClipText) {
+                for ((name, shape, data) in openClipEntries()) {
+                    val type = typeOf(kind, name)
+                    if (gguf) gw.addTensor("cond_stage_model.model.$name", type, ggmlShape(shape), TensorData.of(data))
+                    else st.addTensor("cond_stage_model.model.$name", type, ggmlShape(shape), TensorData.of(data))
+                }
+                continue
+            }
             for (e in entries) {
                 val name = PREFIX.getValue(kind) + e.ldm
                 val type = typeOf(kind, e.ldm)

@@ -92,6 +92,23 @@ class LayoutsResolveAlikeTest {
     }
 
     @Test
+    fun `an SD2 checkpoint's fused OpenCLIP projections resolve to the diffusers folder's separate ones`() {
+        val arch = TinySdModel.SD1_TINY.copy(unet = TinySdModel.SD1_TINY.unet.copy(linearProjection = true))
+        val sd2 = TinySdModel(arch)
+        val single = open(sd2.writeSingleFile(dir.resolve("sd2.safetensors")))
+        val folder = open(sd2.writeDiffusersFolder(dir.resolve("sd2-folder")))
+        assertEquals(ModelFamily.SD2, single.family)
+        for ((kind, component) in folder.components) {
+            val theirs = single.components.getValue(kind)
+            assertEquals(component.tensors.keys, theirs.tensors.keys, kind.label)
+            for ((name, ref) in component.tensors) {
+                assertEquals(ref.shape, theirs.tensors.getValue(name).shape, name)
+                assertEquals(bytes(ref), bytes(theirs.tensors.getValue(name)), name)
+            }
+        }
+    }
+
+    @Test
     fun `mixed storage types survive every layout`() {
         val mixed = TinySdModel(typeOf = { kind, name ->
             when {

@@ -1,0 +1,53 @@
+package dev.sdj.core.bench
+
+import dev.sdj.api.CancellationToken
+import dev.sdj.api.Engine
+import dev.sdj.api.EngineConfig
+import dev.sdj.api.GenerationRequest
+import dev.sdj.core.family.clip.ClipVocabulary
+import dev.sdj.core.family.sd.SdArchitecture
+import dev.sdj.core.family.sd.TinySdModel
+import java.nio.file.Files
+import java.nio.file.Path
+
+/**
+ * Time per denoising step for a full-size SD 1.5-architecture model with random f16 weights (generated once into a
+ * file), so the engine's speed can be measured where no real weights may be downloaded.
+ */
+object GenerationBenchmark {
+    /** SD 1.5's shapes: 320 base channels, CLIP-L (768 wide, 12 layers, 49408 tokens), a 128-channel VAE. */
+    val SD15 = SdArchitecture(
+        unet = SdArchitecture.Unet(modelChannels = 320, contextDim = 768),
+        vae = SdArchitecture.Vae(channels = 128),
+        clip = SdArchitecture.Clip(vocabSize = 49408, hidden = 768, layers = 12),
+    )
+
+    data class Result(val size: Int, val steps: Int, val secondsPerStep: Double, val totalSeconds: Double, val peakParameterBytes: Map<String, Long>)
+
+    /** Writes the model unless [path] already holds it; GGUF, so its generated vocabulary travels inside. */
+    fun prepare(path: Path): Path {
+        if (Files.isRegularFile(path)) return path
+        val vocab = ClipVocabulary.tinyGenerated(400)
+        val tmp = path.resolveSibling(path.fileName.toString() + ".part.gguf")
+        TinySdModel(SD15).writeSingleFile(tmp, vocab.tokens to vocab.merges)
+        Files.move(tmp, path)
+        return path
+    }
+
+    fun run(model: Path, size: Int, steps: Int, device: String, threads: Int?): Result {
+        Engine.open(EngineConfig.of(model)).use { engine ->
+            val b = GenerationRequest.builder("a photograph of an astronaut riding a horse").size(size, size).steps(steps)
+                .sampler("euler").device(device)
+            threads?.let { b.threads(it) }
+            var denoiseStart = 0L
+            var denoiseEnd = 0L
+            val start = System.nanoTime()
+            val result = engine.generate(b.build(), { phase, step, total ->
+                if (phase == "denoising" && denoiseStart == 0L) denoiseStart = System.nanoTime()
+                if (phase == "text encoding" && step == total) denoiseStart = System.nanoTime()
+                if (phase == "denoising" && step == total) denoiseEnd = System.nanoTime()
+            }, CancellationToken())
+            return Result(size, steps, (denoiseEnd - denoiseStart) / 1e9 / steps, (System.nanoTime() - start) / 1e9, result.peakDeviceBytes())
+        }
+    }
+}
