@@ -23,7 +23,7 @@ import java.nio.file.Path
 
 class TinyPipelineSmokeTest {
     @Test
-    fun `text encoder, unet and vae decoder build and run on the tiny model`(@TempDir dir: Path) {
+    fun `text encoder, unet, vae decoder and encoder build and run on the tiny model`(@TempDir dir: Path) {
         val ggml = Ggml.get()
         val model = ModelAssembly.assemble(ModelOpener.open(listOf(TinySdModel().writeSingleFile(dir.resolve("m.safetensors")))))
         val device = ggml.cpu()
@@ -63,7 +63,14 @@ class TinyPipelineSmokeTest {
             val image = vae.run(backend)
             assertEquals(64 * 64 * 3, image.size)
             assertTrue(image.all { it.isFinite() })
-            listOf(clip, unet, vae).forEach { it.close() }
+            val encoder = CompiledGraph(ggml, device.bufferType()) { g ->
+                SdVaeEncoder.build(g.nn, weights(ComponentKind.VAE), g.input("image", GgmlType.F32, 64, 48, 3, 1))
+            }
+            encoder.input("image").setFloats(FloatArray(64 * 48 * 3) { ((it % 13) - 6) / 6f })
+            val latent = encoder.run(backend)
+            assertEquals(8 * 6 * 4, latent.size)
+            assertTrue(latent.all { it.isFinite() })
+            listOf(clip, unet, vae, encoder).forEach { it.close() }
         }
         buffers.values.forEach { it.close() }
     }
