@@ -1,7 +1,5 @@
 package dev.sdj.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sdj.api.DeviceInfo;
@@ -36,7 +34,7 @@ final class DevicesCommand implements Callable<Integer> {
         DeviceReport report = Devices.report();
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
-            out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(toJson(report)));
+            Json.print(out, toJson(report));
         } else {
             printTable(report, out);
         }
@@ -44,8 +42,7 @@ final class DevicesCommand implements Callable<Integer> {
     }
 
     static ObjectNode toJson(DeviceReport report) {
-        ObjectMapper m = new ObjectMapper();
-        ObjectNode root = m.createObjectNode();
+        ObjectNode root = Json.MAPPER.createObjectNode();
         root.put("ggml", report.ggmlVersion());
         root.put("natives", report.nativesOrigin());
         ArrayNode devices = root.putArray("devices");

@@ -1,7 +1,5 @@
 package dev.sdj.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sdj.core.model.ComponentKind;
@@ -49,7 +47,7 @@ final class InspectCommand implements Callable<Integer> {
         ModelInspector.Report report = ModelInspector.INSTANCE.inspect(paths, tokenizer, ggml);
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
-            out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(toJson(report)));
+            Json.print(out, toJson(report));
         } else {
             print(report, out);
         }
@@ -57,8 +55,7 @@ final class InspectCommand implements Callable<Integer> {
     }
 
     static ObjectNode toJson(ModelInspector.Report report) {
-        ObjectMapper m = new ObjectMapper();
-        ObjectNode root = m.createObjectNode();
+        ObjectNode root = Json.MAPPER.createObjectNode();
         root.put("family", report.getFamily().name());
         root.put("familyName", report.getFamily().getLabel());
         ArrayNode inputs = root.putArray("inputs");

@@ -4,19 +4,15 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 
 import static org.junit.jupiter.api.Assertions.*;
 
 class DevicesCommandTest {
 
     private static String[] run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int code = Main.run(new PrintWriter(out), new PrintWriter(err), args);
-        assertEquals(0, code, "exit code; stderr: " + err);
-        return new String[]{out.toString(), err.toString()};
+        CliRun r = CliRun.of(args);
+        assertEquals(0, r.code(), "exit code; stderr: " + r.err());
+        return new String[]{r.out(), r.err()};
     }
 
     @Test

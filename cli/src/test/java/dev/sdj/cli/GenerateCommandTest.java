@@ -5,8 +5,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import javax.imageio.ImageIO;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -15,19 +13,9 @@ import static org.junit.jupiter.api.Assertions.*;
 
 class GenerateCommandTest {
 
-    private record Run(int code, String out, String err) {
-    }
-
-    private static Run run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int code = Main.run(new PrintWriter(out), new PrintWriter(err), args);
-        return new Run(code, out.toString(), err.toString());
-    }
-
     @Test
     void helpDocumentsEveryFlag() {
-        String help = run("generate", "--help").out();
+        String help = CliRun.of("generate", "--help").out();
         for (String flag : List.of("--model", "--tokenizer", "--prompt", "--negative-prompt", "--width", "--height", "--steps",
                 "--cfg-scale", "--seed", "--sampler", "--schedule", "--rng", "--clip-skip", "--prediction", "--device",
                 "--threads", "--output")) {
@@ -40,7 +28,7 @@ class GenerateCommandTest {
     void writesAPngAndReportsMemory(@TempDir Path dir) throws Exception {
         Path model = DefaultModel.INSTANCE.path(dir);
         Path png = dir.resolve("out/cat.png");
-        Run r = run("generate", "--model", model.toString(), "-p", "a cat", "-W", "64", "-H", "64", "--steps", "2",
+        CliRun r = CliRun.of("generate", "--model", model.toString(), "-p", "a cat", "-W", "64", "-H", "64", "--steps", "2",
                 "--device", "CPU", "--threads", "2", "-o", png.toString());
         assertEquals(0, r.code(), r.err());
         assertEquals(64, ImageIO.read(png.toFile()).getWidth());
@@ -53,13 +41,13 @@ class GenerateCommandTest {
     @Test
     void invalidRequestsFailWithOneLine(@TempDir Path dir) {
         Path png = dir.resolve("never.png");
-        Run size = run("generate", "-p", "x", "-W", "65", "-o", png.toString());
+        CliRun size = CliRun.of("generate", "-p", "x", "-W", "65", "-o", png.toString());
         assertEquals(1, size.code());
         assertTrue(size.err().startsWith("error: ") && size.err().contains("multiples of 8"), size.err());
-        Run sampler = run("generate", "-p", "x", "--sampler", "heun", "-o", png.toString());
+        CliRun sampler = CliRun.of("generate", "-p", "x", "--sampler", "heun", "-o", png.toString());
         assertEquals(1, sampler.code());
         assertTrue(sampler.err().contains("euler_a"), sampler.err());
-        Run missing = run("generate", "-p", "x", "--model", dir.resolve("none.safetensors").toString(), "-o", png.toString());
+        CliRun missing = CliRun.of("generate", "-p", "x", "--model", dir.resolve("none.safetensors").toString(), "-o", png.toString());
         assertEquals(1, missing.code());
         assertTrue(missing.err().contains("no such file"), missing.err());
         assertFalse(Files.exists(png), "no output for a failed run");

@@ -6,8 +6,6 @@ import dev.sdj.core.family.sd.TinySdModel;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -15,20 +13,10 @@ import static org.junit.jupiter.api.Assertions.*;
 
 class InspectCommandTest {
 
-    private record Run(int code, String out, String err) {
-    }
-
-    private static Run run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int code = Main.run(new PrintWriter(out), new PrintWriter(err), args);
-        return new Run(code, out.toString(), err.toString());
-    }
-
     @Test
     void jsonReportsFamilyComponentsBytesAndTokenizer(@TempDir Path dir) throws Exception {
         Path folder = new TinySdModel().writeDiffusersFolder(dir.resolve("tiny"));
-        Run r = run("inspect", "--json", folder.toString());
+        CliRun r = CliRun.of("inspect", "--json", folder.toString());
         assertEquals(0, r.code(), r.err());
         JsonNode root = new ObjectMapper().readTree(r.out());
         assertEquals("SD1", root.get("family").asText());
@@ -47,7 +35,7 @@ class InspectCommandTest {
         Path file = new TinySdModel().writeSingleFile(dir.resolve("tiny.safetensors"));
         Path clip = Path.of("../../shared/data/clip/bpe_simple_vocab_16e6.txt.gz").toAbsolutePath().normalize();
         assertTrue(Files.isRegularFile(clip), "the shared CLIP vocabulary is at " + clip);
-        Run r = run("inspect", file.toString(), "--tokenizer", clip.toString());
+        CliRun r = CliRun.of("inspect", file.toString(), "--tokenizer", clip.toString());
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("family: Stable Diffusion 1.x"), r.out());
         assertTrue(r.out().contains("tokenizer for the text encoder: OpenAI CLIP BPE file"), r.out());
@@ -55,18 +43,18 @@ class InspectCommandTest {
 
     @Test
     void badInputsGiveOneClearError(@TempDir Path dir) throws Exception {
-        Run missing = run("inspect", dir.resolve("nope.safetensors").toString());
+        CliRun missing = CliRun.of("inspect", dir.resolve("nope.safetensors").toString());
         assertEquals(1, missing.code());
         assertTrue(missing.err().startsWith("error: ") && missing.err().contains("no such file"), missing.err());
 
         Path junk = Files.writeString(dir.resolve("junk.safetensors"), "definitely not a model");
-        Run corrupt = run("inspect", junk.toString());
+        CliRun corrupt = CliRun.of("inspect", junk.toString());
         assertEquals(1, corrupt.code());
         assertTrue(corrupt.err().contains(junk.toString()), corrupt.err());
         assertFalse(corrupt.err().contains("Exception"), corrupt.err());
 
         Path vaeOnly = new TinySdModel().writeSplitFiles(dir.resolve("split")).get(1);
-        Run partial = run("inspect", vaeOnly.toString());
+        CliRun partial = CliRun.of("inspect", vaeOnly.toString());
         assertEquals(1, partial.code());
         assertTrue(partial.err().contains("no diffusion model"), partial.err());
     }
