@@ -15,6 +15,7 @@ import dev.sdj.core.family.clip.ClipVocabulary
 import dev.sdj.core.family.sd.SdConditioner
 import dev.sdj.core.family.sd.SdFamily
 import dev.sdj.core.family.sd.SdTextToImage
+import dev.sdj.core.graph.GraphSession
 import dev.sdj.core.graph.MapWeights
 import dev.sdj.core.graph.Weights
 import dev.sdj.core.image.GenerationParameters
@@ -53,7 +54,7 @@ class SdjEngine(config: EngineConfig) : Engine {
         throw UnsupportedModelException("${model.family.label} is recognised but cannot generate yet: only SD 1.x and SD 2.x have a pipeline")
     }
     private val tokenizer = ClipTokenizer(vocabulary())
-    private val pipeline = SdTextToImage(ggml, family, SdConditioner(tokenizer, family.textEncoder,
+    private val pipeline = SdTextToImage(family, SdConditioner(tokenizer, family.textEncoder,
         if (family.padWithEos) tokenizer.vocab.eosId else 0))
     private val ledger = MemoryLedger()
     private var resident: Resident? = null
@@ -61,6 +62,7 @@ class SdjEngine(config: EngineConfig) : Engine {
         model.inputs.singleOrNull()?.source?.takeIf { Files.isRegularFile(it) }?.let { modelHash(it) }
     }
 
+    /** What stays on one device between generations: the parameters. */
     private class Resident(val device: Device, val buffers: Map<ComponentKind, ParamBuffer>) {
         fun weights(kind: ComponentKind): Weights = buffers.getValue(kind).let { b -> MapWeights(b.names.associateWith { b.tensor(it) }) }
         fun close() = buffers.values.forEach { it.close() }
@@ -95,9 +97,9 @@ class SdjEngine(config: EngineConfig) : Engine {
         val params = residentOn(device)
         val pool = device.bufferType().name()
         ledger.resetPeak(pool)
-        val image = ComputeBackends.open(device, request.threads().orElse(null)).use { backend ->
+        val image = GraphSession(ggml, device.bufferType(), ComputeBackends.open(device, request.threads().orElse(null))).use { session ->
             pipeline.run(request, params.weights(ComponentKind.TEXT_ENCODER).at("text_model"),
-                params.weights(ComponentKind.DIFFUSION_MODEL), params.weights(ComponentKind.VAE), device.bufferType(), backend, progress, cancel)
+                params.weights(ComponentKind.DIFFUSION_MODEL), params.weights(ComponentKind.VAE), session, progress, cancel)
         }
         val rgb = RgbImage.fromDecoderOutput(image, request.width(), request.height())
         val parameters = GenerationParameters(request.prompt(), request.negativePrompt(), request.seed(), request.steps(),

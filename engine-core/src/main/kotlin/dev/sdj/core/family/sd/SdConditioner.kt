@@ -4,10 +4,9 @@ import dev.sdj.core.family.clip.ClipTextEncoder
 import dev.sdj.core.family.clip.ClipTokenizer
 import dev.sdj.core.family.clip.WeightedTokens
 import dev.sdj.core.graph.CompiledGraph
+import dev.sdj.core.graph.GraphSession
 import dev.sdj.core.graph.Weights
 import dev.sdj.ggml.Backend
-import dev.sdj.ggml.BufferType
-import dev.sdj.ggml.Ggml
 import dev.sdj.ggml.GgmlType
 import java.nio.ByteBuffer
 import java.nio.ByteOrder
@@ -23,15 +22,14 @@ class SdConditioner(
     private val padId: Int,
 ) {
     /** Hidden states [hidden × (77 · chunks)] for each prompt, in token-major order as the UNet context expects. */
-    fun encode(ggml: Ggml, bufferType: BufferType, backend: Backend, weights: Weights, prompts: List<String>, clipSkip: Int): List<FloatArray> {
+    fun encode(session: GraphSession, weights: Weights, prompts: List<String>, clipSkip: Int): List<FloatArray> {
         val tokens = prompts.map { tokenizer.tokenizeWeighted(it, 77, padId) }
         val chunks = tokens.maxOf { it.chunkCount }
         val empty = tokenizer.tokenizeWeighted("", 77, padId)
-        CompiledGraph(ggml, bufferType) { g -> encoder.build(g.nn, weights, g.input("tokens", GgmlType.I32, 77, 1), clipSkip) }.use { graph ->
-            return tokens.map { t ->
-                (0 until chunks).map { c -> encodeChunk(graph, backend, if (c < t.chunkCount) t.chunk(c) else empty) }
-                    .reduce { a, b -> a + b }
-            }
+        val graph = session.compile { g -> encoder.build(g.nn, weights, g.input("tokens", GgmlType.I32, 77, 1), clipSkip) }
+        return tokens.map { t ->
+            (0 until chunks).map { c -> encodeChunk(graph, session.backend, if (c < t.chunkCount) t.chunk(c) else empty) }
+                .reduce { a, b -> a + b }
         }
     }
 

@@ -4,7 +4,7 @@ import dev.sdj.api.CancellationToken
 import dev.sdj.api.GenerationCancelledException
 import dev.sdj.api.GenerationRequest
 import dev.sdj.api.ProgressListener
-import dev.sdj.core.graph.CompiledGraph
+import dev.sdj.core.graph.GraphSession
 import dev.sdj.core.graph.Weights
 import dev.sdj.core.sampling.CancelledException
 import dev.sdj.core.sampling.DiscreteSchedule
@@ -14,9 +14,6 @@ import dev.sdj.core.sampling.Prediction
 import dev.sdj.core.sampling.Sampler
 import dev.sdj.core.sampling.ScheduleKind
 import dev.sdj.core.sampling.TorchCpuRng
-import dev.sdj.ggml.Backend
-import dev.sdj.ggml.BufferType
-import dev.sdj.ggml.Ggml
 import dev.sdj.ggml.GgmlType
 
 /**
@@ -24,7 +21,6 @@ import dev.sdj.ggml.GgmlType
  * weights are handed in; where they live is the caller's business.
  */
 class SdTextToImage(
-    private val ggml: Ggml,
     private val family: SdFamily,
     private val conditioner: SdConditioner,
 ) {
@@ -34,8 +30,7 @@ class SdTextToImage(
         textEncoder: Weights,
         unet: Weights,
         vae: Weights,
-        bufferType: BufferType,
-        backend: Backend,
+        session: GraphSession,
         progress: ProgressListener,
         cancel: CancellationToken,
     ): FloatArray {
@@ -44,7 +39,7 @@ class SdTextToImage(
         val clipSkip = if (request.clipSkip() > 0) request.clipSkip() else family.defaultClipSkip(layers)
         progress.onProgress("text encoding", 0, 1)
         val prompts = if (guided) listOf(request.prompt(), request.negativePrompt()) else listOf(request.prompt())
-        val contexts = conditioner.encode(ggml, bufferType, backend, textEncoder, prompts, clipSkip)
+        val contexts = conditioner.encode(session, textEncoder, prompts, clipSkip)
         progress.onProgress("text encoding", 1, 1)
         checkCancelled(cancel, 0, request.steps())
 
@@ -63,15 +58,15 @@ class SdTextToImage(
         val noise = rng.randn((w * h * 4).toInt())
         val x0 = FloatArray(noise.size) { noise[it] * sigmas[0] }
 
-        val latent = CompiledGraph(ggml, bufferType) { g ->
+        val latent = session.compile { g ->
             family.unet.build(g.nn, unet, g.input("x", GgmlType.F32, w, h, 4, 1), g.input("t", GgmlType.F32, 1),
                 g.input("context", GgmlType.F32, hidden, tokens, 1))
-        }.use { graph ->
+        }.let { graph ->
             fun model(x: FloatArray, t: Float, context: FloatArray): FloatArray {
                 graph.input("x").setFloats(x)
                 graph.input("t").setFloats(floatArrayOf(t))
                 graph.input("context").setFloats(context)
-                return graph.run(backend)
+                return graph.run(session.backend)
             }
             val cfg = request.cfgScale().toFloat()
             val denoiser = dev.sdj.core.sampling.Denoiser { x, sigma ->
@@ -99,10 +94,9 @@ class SdTextToImage(
 
         progress.onProgress("decoding", 0, 1)
         val z = FloatArray(latent.size) { latent[it] / family.latentScale }
-        val image = CompiledGraph(ggml, bufferType) { g -> SdVaeDecoder.build(g.nn, vae, g.input("z", GgmlType.F32, w, h, 4, 1)) }.use { graph ->
-            graph.input("z").setFloats(z)
-            graph.run(backend)
-        }
+        val decoder = session.compile { g -> SdVaeDecoder.build(g.nn, vae, g.input("z", GgmlType.F32, w, h, 4, 1)) }
+        decoder.input("z").setFloats(z)
+        val image = decoder.run(session.backend)
         progress.onProgress("decoding", 1, 1)
         return image
     }
