@@ -115,6 +115,21 @@ class GenerationTest {
     }
 
     @Test
+    fun `an SD 2 single file with its OpenCLIP text encoder generates with v-prediction`() {
+        val vocab = dev.sdj.core.family.clip.ClipVocabulary.tinyGenerated(300)
+        val base = TinySdModel.SD1_TINY
+        val arch = base.copy(unet = base.unet.copy(linearProjection = true), clip = base.clip.copy(vocabSize = vocab.size))
+        val sd2 = TinySdModel(arch).writeSingleFile(dir.resolve("sd2.gguf"), vocab.tokens to vocab.merges)
+        Engine.open(EngineConfig.of(sd2)).use { e ->
+            assertEquals("Stable Diffusion 2.x", e.modelFamily())
+            val v = e.generate(request().build())
+            val eps = e.generate(request().prediction("eps").build())
+            assertEquals(64, ImageIO.read(ByteArrayInputStream(v.png)).width)
+            assertFalse(v.png.contentEquals(eps.png), "auto means v for SD 2.x, which differs from eps")
+        }
+    }
+
+    @Test
     fun `a model without a tokenizer asks for one`() {
         val split = TinySdModel().writeSplitFiles(dir.resolve("split"))
         val e = assertThrows(InvalidRequestException::class.java) { Engine.open(EngineConfig(split, Optional.empty())) }
