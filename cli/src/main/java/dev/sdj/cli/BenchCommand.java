@@ -102,7 +102,7 @@ final class BenchCommand implements Runnable {
                     dev.sdj.core.bench.GenerationBenchmark.INSTANCE.run(model, size, steps, device, threads);
             out.printf(Locale.ROOT, "SD1.5 random f16, %dx%d on %s: %.2f s/step over %d steps (total %.1f s incl. load, text, VAE)%n",
                     r.getSize(), r.getSize(), device, r.getSecondsPerStep(), r.getSteps(), r.getTotalSeconds());
-            r.getPeakParameterBytes().forEach((pool, bytes) -> out.printf(Locale.ROOT, "peak parameter memory on %s: %s%n", pool, Bytes.human(bytes)));
+            r.getPeakDeviceBytes().forEach((pool, bytes) -> out.printf(Locale.ROOT, "peak device memory on %s (parameters + compute): %s%n", pool, Bytes.human(bytes)));
             out.printf(Locale.ROOT, "peak RSS: %s%n", Bytes.human(ProcessMemory.peakRssBytes()));
             return 0;
         }

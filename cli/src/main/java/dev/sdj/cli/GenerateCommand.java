@@ -75,6 +75,11 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--prediction", defaultValue = "auto", description = "auto, eps or v; SD 2.x 768 models predict v (default: ${DEFAULT-VALUE}).")
     String prediction;
 
+    @Option(names = "--placement", defaultValue = "resident",
+            description = "resident (every component stays on the device) or sequential (text encoder, then diffusion model + VAE: "
+                    + "peak memory is the larger group, not the sum) (default: ${DEFAULT-VALUE}).")
+    String placement;
+
     @Option(names = "--device", paramLabel = "NAME", description = "ggml device (see 'sdj devices'); default: the first GPU, else the CPU.")
     String device;
 
@@ -92,7 +97,7 @@ final class GenerateCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         GenerationRequest.Builder b = GenerationRequest.builder(prompt).negativePrompt(negativePrompt).size(width, height)
                 .steps(steps).cfgScale(cfgScale).seed(seed).sampler(sampler).schedule(schedule).rng(rng)
-                .clipSkip(clipSkip).prediction(prediction);
+                .clipSkip(clipSkip).prediction(prediction).placement(placement);
         if (device != null) b.device(device);
         if (threads != null) b.threads(threads);
         GenerationRequest request = b.build();
@@ -114,8 +119,9 @@ final class GenerateCommand implements Callable<Integer> {
         err.printf(Locale.ROOT, "wrote %s (%dx%d, seed %d) in %.1f s%n", output, result.width(), result.height(), result.seed(),
                 result.millis() / 1000.0);
         for (Map.Entry<String, Long> e : result.peakDeviceBytes().entrySet()) {
-            err.printf(Locale.ROOT, "peak parameter memory on %s: %s%n", e.getKey(), Bytes.human(e.getValue()));
+            err.printf(Locale.ROOT, "peak device memory on %s (parameters + compute): %s%n", e.getKey(), Bytes.human(e.getValue()));
         }
+        err.printf(Locale.ROOT, "parameters uploaded: %s%n", Bytes.human(result.uploadedParameterBytes()));
         err.printf(Locale.ROOT, "peak process memory (RSS): %s%n", Bytes.human(ProcessMemory.peakRssBytes()));
         err.flush();
         return 0;

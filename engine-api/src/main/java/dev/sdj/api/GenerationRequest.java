@@ -20,6 +20,7 @@ public final class GenerationRequest {
     private final String rng;
     private final int clipSkip;
     private final String prediction;
+    private final String placement;
     private final String device;
     private final Integer threads;
 
@@ -36,6 +37,7 @@ public final class GenerationRequest {
         this.rng = b.rng;
         this.clipSkip = b.clipSkip;
         this.prediction = b.prediction;
+        this.placement = b.placement;
         this.device = b.device;
         this.threads = b.threads;
     }
@@ -60,6 +62,12 @@ public final class GenerationRequest {
     public int clipSkip() { return clipSkip; }
     /** auto (the model's usual kind), eps or v. */
     public String prediction() { return prediction; }
+    /**
+     * resident: every component stays on the device across phases and generations; sequential: the text encoder is
+     * loaded, run and freed before the diffusion model and VAE are loaded, so peak device memory is the larger of the
+     * two groups instead of their sum.
+     */
+    public String placement() { return placement; }
     /** ggml device name (e.g. CPU, Vulkan0, CUDA0); empty means the engine's choice. */
     public Optional<String> device() { return Optional.ofNullable(device); }
     /** CPU threads; empty means one per physical core. */
@@ -67,7 +75,7 @@ public final class GenerationRequest {
 
     public Builder toBuilder() {
         Builder b = new Builder(prompt).negativePrompt(negativePrompt).size(width, height).steps(steps).cfgScale(cfgScale)
-                .seed(seed).sampler(sampler).schedule(schedule).rng(rng).clipSkip(clipSkip).prediction(prediction);
+                .seed(seed).sampler(sampler).schedule(schedule).rng(rng).clipSkip(clipSkip).prediction(prediction).placement(placement);
         if (device != null) b.device(device);
         if (threads != null) b.threads(threads);
         return b;
@@ -78,6 +86,7 @@ public final class GenerationRequest {
         public static final java.util.List<String> SCHEDULES = java.util.List.of("discrete", "karras");
         public static final java.util.List<String> RNGS = java.util.List.of("cuda", "cpu");
         public static final java.util.List<String> PREDICTIONS = java.util.List.of("auto", "eps", "v");
+        public static final java.util.List<String> PLACEMENTS = java.util.List.of("resident", "sequential");
 
         private final String prompt;
         private String negativePrompt = "";
@@ -91,6 +100,7 @@ public final class GenerationRequest {
         private String rng = "cuda";
         private int clipSkip = 0;
         private String prediction = "auto";
+        private String placement = "resident";
         private String device;
         private Integer threads;
 
@@ -116,6 +126,8 @@ public final class GenerationRequest {
         public Builder clipSkip(int v) { this.clipSkip = v; return this; }
         /** What the model predicts (default auto): one of {@link #PREDICTIONS}; SD 2.x 768 models predict v. */
         public Builder prediction(String v) { this.prediction = v; return this; }
+        /** Where components live (default resident): one of {@link #PLACEMENTS}. */
+        public Builder placement(String v) { this.placement = v; return this; }
         public Builder device(String v) { this.device = v; return this; }
         public Builder threads(int v) { this.threads = v; return this; }
 
@@ -140,6 +152,9 @@ public final class GenerationRequest {
             }
             if (!PREDICTIONS.contains(prediction)) {
                 throw new InvalidRequestException("unknown prediction '" + prediction + "'; choose one of " + String.join(", ", PREDICTIONS));
+            }
+            if (!PLACEMENTS.contains(placement)) {
+                throw new InvalidRequestException("unknown placement '" + placement + "'; choose one of " + String.join(", ", PLACEMENTS));
             }
             if (clipSkip < 0) {
                 throw new InvalidRequestException("clip skip must be ≥ 0 (0 = the model's default), got " + clipSkip);

@@ -4,8 +4,10 @@ import java.util.Map;
 
 /**
  * A generated image: PNG bytes carrying the generation parameters in a "parameters" text chunk, and what the run
- * used. {@code peakDeviceBytes} maps each memory pool (buffer type) to the most the engine held there at once.
+ * used. {@code peakDeviceBytes} maps each memory pool (buffer type) to the most the engine held there at once,
+ * parameters and compute buffers together; {@code uploadedParameterBytes} is what this generation loaded (zero when
+ * everything it needed was already resident).
  */
 public record GenerationResult(byte[] png, int width, int height, long seed, String parameters,
-                               Map<String, Long> peakDeviceBytes, long millis) {
+                               Map<String, Long> peakDeviceBytes, long uploadedParameterBytes, long millis) {
 }

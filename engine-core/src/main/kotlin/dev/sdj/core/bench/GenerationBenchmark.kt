@@ -22,7 +22,7 @@ object GenerationBenchmark {
         clip = SdArchitecture.Clip(vocabSize = 49408, hidden = 768, layers = 12),
     )
 
-    data class Result(val size: Int, val steps: Int, val secondsPerStep: Double, val totalSeconds: Double, val peakParameterBytes: Map<String, Long>)
+    data class Result(val size: Int, val steps: Int, val secondsPerStep: Double, val totalSeconds: Double, val peakDeviceBytes: Map<String, Long>)
 
     /** Writes the model unless [path] already holds it; GGUF, so its generated vocabulary travels inside. */
     fun prepare(path: Path): Path {

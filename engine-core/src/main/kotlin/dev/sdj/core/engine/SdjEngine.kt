@@ -38,8 +38,9 @@ import dev.sdj.ggml.GgmlException
 import java.nio.file.Files
 
 /**
- * The engine behind [Engine.open]: opens the model once, keeps each component's parameters resident on the device
- * a request names until a request names another, and runs the family's pipeline.
+ * The engine behind [Engine.open]: opens the model once and runs the family's pipeline phase by phase, loading and
+ * freeing components through the ledger as the request's placement says: resident (everything stays on the device
+ * between phases and generations) or sequential (the text encoder is freed before the diffusion model and VAE load).
  */
 class SdjEngine(config: EngineConfig) : Engine {
     private val ggml: Ggml = try {
@@ -57,19 +58,21 @@ class SdjEngine(config: EngineConfig) : Engine {
     private val pipeline = SdTextToImage(family, SdConditioner(tokenizer, family.textEncoder,
         if (family.padWithEos) tokenizer.vocab.eosId else 0))
     private val ledger = MemoryLedger()
-    private var resident: Resident? = null
     private val hash: String? by lazy {
         model.inputs.singleOrNull()?.source?.takeIf { Files.isRegularFile(it) }?.let { modelHash(it) }
     }
 
-    /** What stays on one device between generations: the parameters. */
-    private class Resident(val device: Device, val buffers: Map<ComponentKind, ParamBuffer>) {
-        fun weights(kind: ComponentKind): Weights = buffers.getValue(kind).let { b -> MapWeights(b.names.associateWith { b.tensor(it) }) }
-        fun close() = buffers.values.forEach { it.close() }
-    }
+    /** Components whose parameters are on [device] now; they stay between generations while the plan allows. */
+    private var residentDevice: Device? = null
+    private val resident = LinkedHashMap<ComponentKind, ParamBuffer>()
+
+    /** Compute-buffer bytes of the last generation's graphs, by graph name (for tests and reports). */
+    internal val lastComputeBytes = LinkedHashMap<String, Long>()
+
+    internal fun residentBytes(kind: ComponentKind): Long? = resident[kind]?.bytes
 
     init {
-        for (kind in listOf(ComponentKind.TEXT_ENCODER, ComponentKind.DIFFUSION_MODEL, ComponentKind.VAE)) {
+        for (kind in PIPELINE) {
             if (kind !in model.components) {
                 throw UnsupportedModelException("the model has no ${kind.label}: pass it together with the other files")
             }
@@ -94,21 +97,44 @@ class SdjEngine(config: EngineConfig) : Engine {
     override fun generate(request: GenerationRequest, progress: ProgressListener, cancel: CancellationToken): GenerationResult {
         val start = System.nanoTime()
         val device = chooseDevice(request)
-        val params = residentOn(device)
+        if (residentDevice?.name() != device.name()) freeAll()
+        residentDevice = device
         val pool = device.bufferType().name()
         ledger.resetPeak(pool)
-        val image = GraphSession(ggml, device.bufferType(), ComputeBackends.open(device, request.threads().orElse(null))).use { session ->
-            pipeline.run(request, params.weights(ComponentKind.TEXT_ENCODER).at("text_model"),
-                params.weights(ComponentKind.DIFFUSION_MODEL), params.weights(ComponentKind.VAE), session, progress, cancel)
+        lastComputeBytes.clear()
+        val sequential = request.placement() == "sequential"
+        var uploaded = 0L
+
+        // Sequential: the diffusion model and VAE leave before the text encoder comes, and it leaves before they return.
+        if (sequential) free(ComponentKind.DIFFUSION_MODEL, ComponentKind.VAE)
+        uploaded += ensure(device, ComponentKind.TEXT_ENCODER)
+        val conditioning = session(device, request) { s ->
+            pipeline.encode(request, weights(ComponentKind.TEXT_ENCODER).at("text_model"), s, progress, cancel)
         }
+        if (sequential) free(ComponentKind.TEXT_ENCODER)
+        uploaded += ensure(device, ComponentKind.DIFFUSION_MODEL, ComponentKind.VAE)
+        val latent = session(device, request) { s -> pipeline.denoise(request, weights(ComponentKind.DIFFUSION_MODEL), conditioning, s, progress, cancel) }
+        val image = session(device, request) { s -> pipeline.decode(request, weights(ComponentKind.VAE), latent, s, progress) }
+
         val rgb = RgbImage.fromDecoderOutput(image, request.width(), request.height())
         val parameters = GenerationParameters(request.prompt(), request.negativePrompt(), request.seed(), request.steps(),
             request.sampler(), request.cfgScale(), request.width(), request.height(), hash)
         val png = PngWriter.encode(rgb, parameters.toPngText())
         val peaks = ledger.states().associate { it.pool to it.peakBytes }
-        return GenerationResult(png, request.width(), request.height(), request.seed(), parameters.infotext(), peaks,
+        return GenerationResult(png, request.width(), request.height(), request.seed(), parameters.infotext(), peaks, uploaded,
             (System.nanoTime() - start) / 1_000_000)
     }
+
+    /** One phase's graphs on a fresh backend; the backend is freed before the graphs' compute buffers (see GraphSession). */
+    private fun <T> session(device: Device, request: GenerationRequest, work: (GraphSession) -> T): T {
+        val session = GraphSession(ggml, device.bufferType(), ComputeBackends.open(device, request.threads().orElse(null)), ledger)
+        return session.use { s ->
+            work(s).also { ledger.state(device.bufferType().name()).holdings.filter { it.owner.startsWith("compute: ") }
+                .forEach { lastComputeBytes[it.owner.removePrefix("compute: ")] = it.bytes } }
+        }
+    }
+
+    private fun weights(kind: ComponentKind): Weights = resident.getValue(kind).let { b -> MapWeights(b.names.associateWith { b.tensor(it) }) }
 
     /** The named device, or the first accelerator that is not a software rasteriser, or the CPU. */
     private fun chooseDevice(request: GenerationRequest): Device {
@@ -125,31 +151,38 @@ class SdjEngine(config: EngineConfig) : Engine {
         }
     }
 
-    private fun residentOn(device: Device): Resident {
-        resident?.let { if (it.device.name() == device.name()) return it }
-        resident?.close()
-        resident = null
+    /** Loads the components not yet resident; returns the bytes uploaded. */
+    private fun ensure(device: Device, vararg kinds: ComponentKind): Long {
         val bf16 = UploadType.bf16Supported(ggml, device)
-        val buffers = LinkedHashMap<ComponentKind, ParamBuffer>()
-        try {
-            ParamLoader().use { loader ->
-                for (kind in listOf(ComponentKind.TEXT_ENCODER, ComponentKind.DIFFUSION_MODEL, ComponentKind.VAE)) {
-                    val c = model.components.getValue(kind)
-                    val buffer = ParamBuffer.allocate(ggml, ledger, device.bufferType(), ParamSpecs.of(c, bf16).specs, kind.label)
-                    buffers[kind] = buffer
-                    loader.load(buffer, c.tensors)
+        var uploaded = 0L
+        ParamLoader().use { loader ->
+            for (kind in kinds) {
+                if (kind in resident) continue
+                val c = model.components.getValue(kind)
+                val buffer = try {
+                    ParamBuffer.allocate(ggml, ledger, device.bufferType(), ParamSpecs.of(c, bf16).specs, kind.label)
+                } catch (e: GgmlException) {
+                    throw EngineException("cannot allocate the ${kind.label} on ${device.name()}: ${e.message}", e)
+                }
+                resident[kind] = buffer
+                try {
+                    uploaded += loader.load(buffer, c.tensors).bytesWritten
+                } catch (e: Throwable) {
+                    free(kind)
+                    throw e
                 }
             }
-        } catch (e: Throwable) {
-            buffers.values.forEach { it.close() }
-            if (e is GgmlException) throw EngineException("cannot load the model onto ${device.name()}: ${e.message}", e)
-            throw e
         }
-        return Resident(device, buffers).also { resident = it }
+        return uploaded
     }
 
-    override fun close() {
-        resident?.close()
-        resident = null
+    private fun free(vararg kinds: ComponentKind) = kinds.forEach { resident.remove(it)?.close() }
+
+    private fun freeAll() = free(*resident.keys.toTypedArray())
+
+    override fun close() = freeAll()
+
+    private companion object {
+        val PIPELINE = listOf(ComponentKind.TEXT_ENCODER, ComponentKind.DIFFUSION_MODEL, ComponentKind.VAE)
     }
 }

@@ -1,5 +1,7 @@
 package dev.sdj.core.graph
 
+import dev.sdj.core.memory.LedgerRecord
+import dev.sdj.core.memory.MemoryLedger
 import dev.sdj.ggml.Backend
 import dev.sdj.ggml.BufferType
 import dev.sdj.ggml.Ggml
@@ -12,10 +14,12 @@ import dev.sdj.ggml.Tensor
  * A graph built once for fixed input shapes, with its compute buffer allocated on one buffer type, run as often as
  * needed (every denoising step reuses the same graph and memory; only the inputs change).
  */
-class CompiledGraph(
+class CompiledGraph @JvmOverloads constructor(
     ggml: Ggml,
     bufferType: BufferType,
     maxNodes: Int = DEFAULT_NODES,
+    /** Where the compute buffer is recorded, and under what name; null for graphs outside the engine's accounting. */
+    ledger: Pair<MemoryLedger, String>? = null,
     build: (Builder) -> Tensor,
 ) : AutoCloseable {
     private val ctx: GgmlContext = ggml.newContext(maxNodes, maxNodes)
@@ -26,6 +30,7 @@ class CompiledGraph(
 
     /** Bytes of the compute buffer this graph needs, as ggml's allocator measured it. */
     val computeBytes: Long
+    private var record: LedgerRecord? = null
 
     /** Declares inputs while the graph is built. */
     inner class Builder {
@@ -43,6 +48,7 @@ class CompiledGraph(
             graph = ctx.graph(maxNodes, output)
             allocator.allocate(graph)
             computeBytes = allocator.bufferBytes()
+            record = ledger?.let { (l, owner) -> l.record(bufferType.name(), computeBytes, owner) }
         } catch (e: Throwable) {
             close()
             throw e
@@ -59,6 +65,7 @@ class CompiledGraph(
 
     override fun close() {
         allocator.close()
+        record?.close()
         ctx.close()
     }
 

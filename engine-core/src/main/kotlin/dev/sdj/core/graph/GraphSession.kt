@@ -3,6 +3,7 @@ package dev.sdj.core.graph
 import dev.sdj.ggml.Backend
 import dev.sdj.ggml.BufferType
 import dev.sdj.ggml.Ggml
+import dev.sdj.core.memory.MemoryLedger
 import dev.sdj.ggml.Tensor
 
 /**
@@ -11,11 +12,17 @@ import dev.sdj.ggml.Tensor
  * lives on corrupted lavapipe's heap (seen here: crashes in 16 of 22 runs of 50 graphs; none once the backend
  * went first).
  */
-class GraphSession(private val ggml: Ggml, val bufferType: BufferType, val backend: Backend) : AutoCloseable {
+class GraphSession(
+    private val ggml: Ggml,
+    val bufferType: BufferType,
+    val backend: Backend,
+    private val ledger: MemoryLedger? = null,
+) : AutoCloseable {
     private val graphs = ArrayList<CompiledGraph>()
 
-    fun compile(maxNodes: Int = CompiledGraph.DEFAULT_NODES, build: (CompiledGraph.Builder) -> Tensor): CompiledGraph =
-        CompiledGraph(ggml, bufferType, maxNodes, build).also { graphs.add(it) }
+    /** Compiles a graph whose compute buffer is recorded in the ledger as "compute: [name]". */
+    fun compile(name: String, maxNodes: Int = CompiledGraph.DEFAULT_NODES, build: (CompiledGraph.Builder) -> Tensor): CompiledGraph =
+        CompiledGraph(ggml, bufferType, maxNodes, ledger?.let { it to "compute: $name" }, build).also { graphs.add(it) }
 
     override fun close() {
         try {

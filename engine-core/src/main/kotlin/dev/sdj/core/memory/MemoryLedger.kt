@@ -28,15 +28,22 @@ class MemoryLedger {
     /** Allocates [bytes] of [bufferType] for [owner] and records it; the result frees and un-records once closed. */
     fun allocate(bufferType: BufferType, bytes: Long, owner: String): LedgerBuffer {
         val buffer = bufferType.allocate(bytes)
-        val holding = Holding(ids.incrementAndGet(), owner, buffer.size())
-        val pool = bufferType.name()
+        return LedgerBuffer(record(bufferType.name(), buffer.size(), owner), buffer)
+    }
+
+    /**
+     * Records memory that ggml's graph allocator holds in [pool] for [owner] (a compute buffer): the engine cannot
+     * allocate it itself, but it must still be counted. Close the result when that memory is freed.
+     */
+    fun record(pool: String, bytes: Long, owner: String): LedgerRecord {
+        val holding = Holding(ids.incrementAndGet(), owner, bytes)
         synchronized(this) {
             val p = pools.getOrPut(pool) { Pool() }
             p.holdings[holding.id] = holding
             p.current += holding.bytes
             p.peak = maxOf(p.peak, p.current)
         }
-        return LedgerBuffer(this, pool, holding, buffer)
+        return LedgerRecord(this, pool, holding)
     }
 
     internal fun release(pool: String, holding: Holding) {
@@ -68,20 +75,29 @@ class MemoryLedger {
     }
 }
 
-/** A buffer recorded in a [MemoryLedger]; closing frees it and removes the record, exactly once. */
-class LedgerBuffer internal constructor(
+/** One entry of a [MemoryLedger]; closing removes it, once. */
+class LedgerRecord internal constructor(
     private val ledger: MemoryLedger,
     val pool: String,
     val holding: MemoryLedger.Holding,
-    val buffer: BackendBuffer,
 ) : AutoCloseable {
     val bytes: Long get() = holding.bytes
     val owner: String get() = holding.owner
 
+    override fun close() = ledger.release(pool, holding)
+}
+
+/** A buffer recorded in a [MemoryLedger]; closing frees it and removes the record, exactly once. */
+class LedgerBuffer internal constructor(private val record: LedgerRecord, val buffer: BackendBuffer) : AutoCloseable {
+    val pool: String get() = record.pool
+    val holding: MemoryLedger.Holding get() = record.holding
+    val bytes: Long get() = record.bytes
+    val owner: String get() = record.owner
+
     override fun close() {
         if (buffer.isOpen) {
             buffer.close()
-            ledger.release(pool, holding)
+            record.close()
         }
     }
 }

@@ -26,7 +26,7 @@ class SdConditioner(
         val tokens = prompts.map { tokenizer.tokenizeWeighted(it, 77, padId) }
         val chunks = tokens.maxOf { it.chunkCount }
         val empty = tokenizer.tokenizeWeighted("", 77, padId)
-        val graph = session.compile { g -> encoder.build(g.nn, weights, g.input("tokens", GgmlType.I32, 77, 1), clipSkip) }
+        val graph = session.compile("text encoder") { g -> encoder.build(g.nn, weights, g.input("tokens", GgmlType.I32, 77, 1), clipSkip) }
         return tokens.map { t ->
             (0 until chunks).map { c -> encodeChunk(graph, session.backend, if (c < t.chunkCount) t.chunk(c) else empty) }
                 .reduce { a, b -> a + b }

@@ -7,6 +7,7 @@ import dev.sdj.api.ProgressListener
 import dev.sdj.core.graph.GraphSession
 import dev.sdj.core.graph.Weights
 import dev.sdj.core.sampling.CancelledException
+import dev.sdj.core.sampling.Denoiser
 import dev.sdj.core.sampling.DiscreteSchedule
 import dev.sdj.core.sampling.NoiseRng
 import dev.sdj.core.sampling.PhiloxRng
@@ -17,36 +18,36 @@ import dev.sdj.core.sampling.TorchCpuRng
 import dev.sdj.ggml.GgmlType
 
 /**
- * SD 1.x/2.x text-to-image: encode the prompts, denoise seeded noise with classifier-free guidance, decode. The
- * weights are handed in; where they live is the caller's business.
+ * SD 1.x/2.x text-to-image in its three phases — encode the prompts, denoise seeded noise with classifier-free
+ * guidance, decode — so a caller can load and free components between them. The weights are handed in; where they
+ * live is the caller's business.
  */
 class SdTextToImage(
     private val family: SdFamily,
     private val conditioner: SdConditioner,
 ) {
-    /** The decoded image [8w, 8h, 3] in ggml order, values around [-1, 1]. */
-    fun run(
-        request: GenerationRequest,
-        textEncoder: Weights,
-        unet: Weights,
-        vae: Weights,
-        session: GraphSession,
-        progress: ProgressListener,
-        cancel: CancellationToken,
-    ): FloatArray {
-        val guided = request.cfgScale() != 1.0
+    /** The UNet context for the prompt (and the negative prompt when guided): [hidden × tokens] each. */
+    class Conditioning(val contexts: List<FloatArray>, val hidden: Long) {
+        val tokens: Long get() = contexts[0].size / hidden
+    }
+
+    fun encode(request: GenerationRequest, textEncoder: Weights, session: GraphSession, progress: ProgressListener,
+               cancel: CancellationToken): Conditioning {
         val layers = generateSequence(0) { it + 1 }.takeWhile { textEncoder.has("encoder.layers.$it.layer_norm1.weight") }.count()
         val clipSkip = if (request.clipSkip() > 0) request.clipSkip() else family.defaultClipSkip(layers)
         progress.onProgress("text encoding", 0, 1)
-        val prompts = if (guided) listOf(request.prompt(), request.negativePrompt()) else listOf(request.prompt())
+        val prompts = if (guided(request)) listOf(request.prompt(), request.negativePrompt()) else listOf(request.prompt())
         val contexts = conditioner.encode(session, textEncoder, prompts, clipSkip)
         progress.onProgress("text encoding", 1, 1)
-        checkCancelled(cancel, 0, request.steps())
+        if (cancel.isCancelled) throw GenerationCancelledException(0, request.steps())
+        return Conditioning(contexts, textEncoder.get("final_layer_norm.weight").ne(0))
+    }
 
+    /** The denoised latent [w/8, h/8, 4] in ggml order. */
+    fun denoise(request: GenerationRequest, unet: Weights, conditioning: Conditioning, session: GraphSession,
+                progress: ProgressListener, cancel: CancellationToken): FloatArray {
         val w = (request.width() / 8).toLong()
         val h = (request.height() / 8).toLong()
-        val hidden = textEncoder.get("final_layer_norm.weight").ne(0)
-        val tokens = contexts[0].size / hidden
         val vPrediction = when (request.prediction()) {
             "v" -> true
             "eps" -> false
@@ -58,50 +59,53 @@ class SdTextToImage(
         val noise = rng.randn((w * h * 4).toInt())
         val x0 = FloatArray(noise.size) { noise[it] * sigmas[0] }
 
-        val latent = session.compile { g ->
+        val graph = session.compile("unet") { g ->
             family.unet.build(g.nn, unet, g.input("x", GgmlType.F32, w, h, 4, 1), g.input("t", GgmlType.F32, 1),
-                g.input("context", GgmlType.F32, hidden, tokens, 1))
-        }.let { graph ->
-            fun model(x: FloatArray, t: Float, context: FloatArray): FloatArray {
-                graph.input("x").setFloats(x)
-                graph.input("t").setFloats(floatArrayOf(t))
-                graph.input("context").setFloats(context)
-                return graph.run(session.backend)
-            }
-            val cfg = request.cfgScale().toFloat()
-            val denoiser = dev.sdj.core.sampling.Denoiser { x, sigma ->
-                val scale = Prediction.inputScale(sigma)
-                val input = FloatArray(x.size) { x[it] * scale }
-                val t = schedule.sigmaToT(sigma)
-                val cond = model(input, t, contexts[0])
-                val out = if (guided) {
-                    val uncond = model(input, t, contexts[1])
-                    FloatArray(cond.size) { uncond[it] + cfg * (cond[it] - uncond[it]) }
-                } else {
-                    cond
-                }
-                if (vPrediction) Prediction.vToDenoised(x, out, sigma) else Prediction.epsToDenoised(x, out, sigma)
-            }
-            try {
-                Sampler.byName(request.sampler()).sample(x0, sigmas, denoiser, rng) { step, total ->
-                    progress.onProgress("denoising", step, total)
-                    !cancel.isCancelled
-                }
-            } catch (e: CancelledException) {
-                throw GenerationCancelledException(e.completedSteps, e.totalSteps)
-            }
+                g.input("context", GgmlType.F32, conditioning.hidden, conditioning.tokens, 1))
         }
+        fun model(x: FloatArray, t: Float, context: FloatArray): FloatArray {
+            graph.input("x").setFloats(x)
+            graph.input("t").setFloats(floatArrayOf(t))
+            graph.input("context").setFloats(context)
+            return graph.run(session.backend)
+        }
+        val guided = guided(request)
+        val cfg = request.cfgScale().toFloat()
+        val denoiser = Denoiser { x, sigma ->
+            val scale = Prediction.inputScale(sigma)
+            val input = FloatArray(x.size) { x[it] * scale }
+            val t = schedule.sigmaToT(sigma)
+            val cond = model(input, t, conditioning.contexts[0])
+            val out = if (guided) {
+                val uncond = model(input, t, conditioning.contexts[1])
+                FloatArray(cond.size) { uncond[it] + cfg * (cond[it] - uncond[it]) }
+            } else {
+                cond
+            }
+            if (vPrediction) Prediction.vToDenoised(x, out, sigma) else Prediction.epsToDenoised(x, out, sigma)
+        }
+        try {
+            return Sampler.byName(request.sampler()).sample(x0, sigmas, denoiser, rng) { step, total ->
+                progress.onProgress("denoising", step, total)
+                !cancel.isCancelled
+            }
+        } catch (e: CancelledException) {
+            throw GenerationCancelledException(e.completedSteps, e.totalSteps)
+        }
+    }
 
+    /** The decoded image [8w, 8h, 3] in ggml order, values around [-1, 1]. */
+    fun decode(request: GenerationRequest, vae: Weights, latent: FloatArray, session: GraphSession, progress: ProgressListener): FloatArray {
+        val w = (request.width() / 8).toLong()
+        val h = (request.height() / 8).toLong()
         progress.onProgress("decoding", 0, 1)
         val z = FloatArray(latent.size) { latent[it] / family.latentScale }
-        val decoder = session.compile { g -> SdVaeDecoder.build(g.nn, vae, g.input("z", GgmlType.F32, w, h, 4, 1)) }
+        val decoder = session.compile("vae decoder") { g -> SdVaeDecoder.build(g.nn, vae, g.input("z", GgmlType.F32, w, h, 4, 1)) }
         decoder.input("z").setFloats(z)
         val image = decoder.run(session.backend)
         progress.onProgress("decoding", 1, 1)
         return image
     }
 
-    private fun checkCancelled(cancel: CancellationToken, done: Int, total: Int) {
-        if (cancel.isCancelled) throw GenerationCancelledException(done, total)
-    }
+    private fun guided(request: GenerationRequest) = request.cfgScale() != 1.0
 }

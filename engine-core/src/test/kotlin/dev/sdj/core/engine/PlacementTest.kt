@@ -1,0 +1,86 @@
+package dev.sdj.core.engine
+
+import dev.sdj.api.EngineConfig
+import dev.sdj.api.GenerationRequest
+import dev.sdj.core.model.ComponentKind
+import org.junit.jupiter.api.AfterAll
+import org.junit.jupiter.api.Assertions.assertArrayEquals
+import org.junit.jupiter.api.Assertions.assertEquals
+import org.junit.jupiter.api.Assertions.assertTrue
+import org.junit.jupiter.api.TestInstance
+import org.junit.jupiter.params.ParameterizedTest
+import org.junit.jupiter.params.provider.ValueSource
+import java.nio.file.Files
+import java.nio.file.Path
+
+/** Placements change where parameters live, never the image; the ledger is the witness of what they cost. */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class PlacementTest {
+    private val dir: Path = Files.createTempDirectory("sdj-placement")
+    private val model: Path = DefaultModel.path(dir)
+
+    @AfterAll
+    fun cleanUp() {
+        dir.toFile().deleteRecursively()
+    }
+
+    private fun request(device: String, placement: String) =
+        GenerationRequest.builder("a lighthouse").negativePrompt("fog").size(64, 64).steps(2).seed(3)
+            .device(device).threads(2).placement(placement).build()
+
+    private fun parameterBytes(engine: SdjEngine, device: String): Map<ComponentKind, Long> {
+        engine.generate(request(device, "resident"))
+        return ComponentKind.entries.mapNotNull { k -> engine.residentBytes(k)?.let { k to it } }.toMap()
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = ["CPU", "Vulkan0"])
+    fun `resident and sequential placements give byte-identical images`(device: String) {
+        val a = SdjEngine(EngineConfig.of(model)).use { it.generate(request(device, "resident")) }
+        val b = SdjEngine(EngineConfig.of(model)).use { it.generate(request(device, "sequential")) }
+        assertArrayEquals(a.png, b.png)
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = ["CPU", "Vulkan0"])
+    fun `peak device bytes are what each placement predicts, as the ledger reports`(device: String) {
+        val params = SdjEngine(EngineConfig.of(model)).use { parameterBytes(it, device) }
+        val te = params.getValue(ComponentKind.TEXT_ENCODER)
+        val unetVae = params.getValue(ComponentKind.DIFFUSION_MODEL) + params.getValue(ComponentKind.VAE)
+
+        SdjEngine(EngineConfig.of(model)).use { engine ->
+            val result = engine.generate(request(device, "sequential"))
+            val c = engine.lastComputeBytes
+            val expected = maxOf(te + c.getValue("text encoder"), unetVae + maxOf(c.getValue("unet"), c.getValue("vae decoder")))
+            assertEquals(expected, result.peakDeviceBytes().getValue(device), "sequential peak")
+            assertTrue(expected < te + unetVae + c.values.max(), "sequential must beat resident on this model")
+        }
+        SdjEngine(EngineConfig.of(model)).use { engine ->
+            val result = engine.generate(request(device, "resident"))
+            val c = engine.lastComputeBytes
+            assertEquals(te + unetVae + c.values.max(), result.peakDeviceBytes().getValue(device), "resident peak")
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = ["CPU", "Vulkan0"])
+    fun `repeated resident generations upload nothing after the first`(device: String) {
+        SdjEngine(EngineConfig.of(model)).use { engine ->
+            val first = engine.generate(request(device, "resident"))
+            val total = ComponentKind.entries.mapNotNull { engine.residentBytes(it) }.sum()
+            assertTrue(first.uploadedParameterBytes() > 0 && first.uploadedParameterBytes() <= total)
+            repeat(9) { assertEquals(0, engine.generate(request(device, "resident")).uploadedParameterBytes(), "generation ${it + 2}") }
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = ["CPU"])
+    fun `sequential generations reload the text encoder and the models each time`(device: String) {
+        SdjEngine(EngineConfig.of(model)).use { engine ->
+            val first = engine.generate(request(device, "sequential")).uploadedParameterBytes()
+            val second = engine.generate(request(device, "sequential")).uploadedParameterBytes()
+            assertEquals(first, second)
+            assertTrue(engine.residentBytes(ComponentKind.TEXT_ENCODER) == null, "the text encoder left after its phase")
+        }
+    }
+}
