@@ -21,6 +21,12 @@ public interface Engine extends AutoCloseable {
         return generate(request, ProgressListener.NONE, new CancellationToken());
     }
 
+    /**
+     * The placement a request would get — device, plan, predicted peak and budget — decided as {@link #generate}
+     * decides it, without loading any weights.
+     */
+    PlacementReport plan(GenerationRequest request);
+
     /** The model family's name, e.g. "Stable Diffusion 1.x". */
     String modelFamily();
 

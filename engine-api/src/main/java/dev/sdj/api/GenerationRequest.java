@@ -21,6 +21,7 @@ public final class GenerationRequest {
     private final int clipSkip;
     private final String prediction;
     private final String placement;
+    private final Long maxDeviceMemory;
     private final String device;
     private final Integer threads;
 
@@ -38,6 +39,7 @@ public final class GenerationRequest {
         this.clipSkip = b.clipSkip;
         this.prediction = b.prediction;
         this.placement = b.placement;
+        this.maxDeviceMemory = b.maxDeviceMemory;
         this.device = b.device;
         this.threads = b.threads;
     }
@@ -63,11 +65,15 @@ public final class GenerationRequest {
     /** auto (the model's usual kind), eps or v. */
     public String prediction() { return prediction; }
     /**
-     * resident: every component stays on the device across phases and generations; sequential: the text encoder is
-     * loaded, run and freed before the diffusion model and VAE are loaded, so peak device memory is the larger of the
-     * two groups instead of their sum.
+     * auto: the fastest placement that fits the device budget; resident: every component stays on the device across
+     * phases and generations; sequential: the text encoder is loaded, run and freed before the diffusion model and
+     * VAE are loaded, so peak device memory is the larger of the two groups instead of their sum.
      */
     public String placement() { return placement; }
+    /** A cap on device memory (parameters + compute) below what the device reports; empty means the device's budget. */
+    public java.util.OptionalLong maxDeviceMemory() {
+        return maxDeviceMemory == null ? java.util.OptionalLong.empty() : java.util.OptionalLong.of(maxDeviceMemory);
+    }
     /** ggml device name (e.g. CPU, Vulkan0, CUDA0); empty means the engine's choice. */
     public Optional<String> device() { return Optional.ofNullable(device); }
     /** CPU threads; empty means one per physical core. */
@@ -76,6 +82,7 @@ public final class GenerationRequest {
     public Builder toBuilder() {
         Builder b = new Builder(prompt).negativePrompt(negativePrompt).size(width, height).steps(steps).cfgScale(cfgScale)
                 .seed(seed).sampler(sampler).schedule(schedule).rng(rng).clipSkip(clipSkip).prediction(prediction).placement(placement);
+        if (maxDeviceMemory != null) b.maxDeviceMemory(maxDeviceMemory);
         if (device != null) b.device(device);
         if (threads != null) b.threads(threads);
         return b;
@@ -86,7 +93,7 @@ public final class GenerationRequest {
         public static final java.util.List<String> SCHEDULES = java.util.List.of("discrete", "karras");
         public static final java.util.List<String> RNGS = java.util.List.of("cuda", "cpu");
         public static final java.util.List<String> PREDICTIONS = java.util.List.of("auto", "eps", "v");
-        public static final java.util.List<String> PLACEMENTS = java.util.List.of("resident", "sequential");
+        public static final java.util.List<String> PLACEMENTS = java.util.List.of("auto", "resident", "sequential");
 
         private final String prompt;
         private String negativePrompt = "";
@@ -100,7 +107,8 @@ public final class GenerationRequest {
         private String rng = "cuda";
         private int clipSkip = 0;
         private String prediction = "auto";
-        private String placement = "resident";
+        private String placement = "auto";
+        private Long maxDeviceMemory;
         private String device;
         private Integer threads;
 
@@ -126,8 +134,10 @@ public final class GenerationRequest {
         public Builder clipSkip(int v) { this.clipSkip = v; return this; }
         /** What the model predicts (default auto): one of {@link #PREDICTIONS}; SD 2.x 768 models predict v. */
         public Builder prediction(String v) { this.prediction = v; return this; }
-        /** Where components live (default resident): one of {@link #PLACEMENTS}. */
+        /** Where components live (default auto): one of {@link #PLACEMENTS}. */
         public Builder placement(String v) { this.placement = v; return this; }
+        /** Caps device memory (parameters + compute) in bytes. */
+        public Builder maxDeviceMemory(long bytes) { this.maxDeviceMemory = bytes; return this; }
         public Builder device(String v) { this.device = v; return this; }
         public Builder threads(int v) { this.threads = v; return this; }
 
@@ -155,6 +165,9 @@ public final class GenerationRequest {
             }
             if (!PLACEMENTS.contains(placement)) {
                 throw new InvalidRequestException("unknown placement '" + placement + "'; choose one of " + String.join(", ", PLACEMENTS));
+            }
+            if (maxDeviceMemory != null && maxDeviceMemory <= 0) {
+                throw new InvalidRequestException("max device memory must be positive, got " + maxDeviceMemory);
             }
             if (clipSkip < 0) {
                 throw new InvalidRequestException("clip skip must be ≥ 0 (0 = the model's default), got " + clipSkip);

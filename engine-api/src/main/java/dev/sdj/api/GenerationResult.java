@@ -9,5 +9,6 @@ import java.util.Map;
  * everything it needed was already resident).
  */
 public record GenerationResult(byte[] png, int width, int height, long seed, String parameters,
-                               Map<String, Long> peakDeviceBytes, long uploadedParameterBytes, long millis) {
+                               Map<String, Long> peakDeviceBytes, long uploadedParameterBytes, PlacementReport placement,
+                               long millis) {
 }

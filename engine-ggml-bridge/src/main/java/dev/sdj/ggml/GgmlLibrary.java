@@ -327,4 +327,7 @@ public interface GgmlLibrary {
     byte ggml_gallocr_alloc_graph(long galloc, long graph);
 
     @size_t long ggml_gallocr_get_buffer_size(long galloc, int bufferId);
+
+    /** Sizes the buffers a graph needs without allocating them; null buffer-id arrays mean buffer 0 for everything. */
+    void ggml_gallocr_reserve_n_size(long galloc, long graph, Pointer nodeBufferIds, Pointer leafBufferIds, Pointer sizes);
 }

@@ -27,6 +27,16 @@ public final class GraphAllocator extends NativeHandle {
         return bufferBytes();
     }
 
+    /**
+     * Bytes the compute buffer for {@code graph} would take, without allocating anything: tensors that already have
+     * memory (weights) are not counted.
+     */
+    public long measure(Graph graph) {
+        jnr.ffi.Pointer sizes = jnr.ffi.Memory.allocateDirect(jnr.ffi.Runtime.getRuntime(ggml.lib), 8);
+        ggml.lib.ggml_gallocr_reserve_n_size(handle(), graph.handle(), null, null, sizes);
+        return sizes.getLong(0);
+    }
+
     /** Gives every unallocated tensor of {@code graph} memory; tensors of earlier allocations become invalid. */
     public void allocate(Graph graph) {
         if (ggml.lib.ggml_gallocr_alloc_graph(handle(), graph.handle()) == 0) {

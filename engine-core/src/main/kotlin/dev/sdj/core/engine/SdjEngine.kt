@@ -7,9 +7,14 @@ import dev.sdj.api.EngineException
 import dev.sdj.api.GenerationRequest
 import dev.sdj.api.GenerationResult
 import dev.sdj.api.InvalidRequestException
+import dev.sdj.api.PlacementReport
 import dev.sdj.api.ProgressListener
 import dev.sdj.api.UnsupportedModelException
 import dev.sdj.core.device.ComputeBackends
+import dev.sdj.core.device.Devices
+import dev.sdj.core.scheduler.Costs
+import dev.sdj.core.scheduler.Planner
+import dev.sdj.core.scheduler.SdCosts
 import dev.sdj.core.family.clip.ClipTokenizer
 import dev.sdj.core.family.clip.ClipVocabulary
 import dev.sdj.core.family.sd.SdConditioner
@@ -94,15 +99,66 @@ class SdjEngine(config: EngineConfig) : Engine {
 
     override fun modelFamily(): String = model.family.label
 
+    override fun plan(request: GenerationRequest): PlacementReport = decide(request).report
+
+    private class Decision(val device: Device, val placement: String, val report: PlacementReport)
+
+    /**
+     * The device and placement for a request: the named device, else the first accelerator; on it the fastest
+     * placement that fits its budget (or the request's cap). An accelerator the engine chose itself falls back to
+     * the CPU when nothing fits; a named device, or a forced placement, that does not fit is an error naming the
+     * smallest budget that works.
+     */
+    private fun decide(request: GenerationRequest): Decision {
+        val device = chooseDevice(request)
+        decideOn(device, request)?.let { return it }
+        if (request.device().isPresent || device.type() == dev.sdj.ggml.DeviceType.CPU) {
+            val costs = costs(device, request)
+            throw InvalidRequestException("the model does not fit ${device.name()}: it needs at least " +
+                "${Planner.mib(minOf(costs.sequential, costs.resident))} (sequential placement) and the budget is " +
+                "${Planner.mib(budget(device, request).first)}; block streaming, which would need less, is not built yet")
+        }
+        val cpu = ggml.cpu()
+        return decideOn(cpu, request) ?: throw InvalidRequestException("the model fits neither ${device.name()} nor the CPU's memory")
+    }
+
+    private fun decideOn(device: Device, request: GenerationRequest): Decision? {
+        val costs = costs(device, request)
+        val (budget, source) = budget(device, request)
+        val choice = Planner.choose(costs, budget, request.placement()) ?: return null
+        val report = PlacementReport(device.name(), choice.placement, choice.peak, budget, source, choice.why,
+            Planner.ORDER.associateWith { costs.peak(it) }, costs.params.mapKeys { it.key.label }, costs.compute)
+        return Decision(device, choice.placement, report)
+    }
+
+    private val costCache = HashMap<String, Costs>()
+
+    private fun costs(device: Device, request: GenerationRequest): Costs =
+        costCache.getOrPut("${device.name()} ${request.width()}x${request.height()}") {
+            SdCosts.measure(ggml, model, family, device, request.width(), request.height())
+        }
+
+    /** The budget and where it came from; memory this engine already holds there counts as available to it. */
+    private fun budget(device: Device, request: GenerationRequest): Pair<Long, String> {
+        request.maxDeviceMemory().let { if (it.isPresent) return it.asLong to "requested cap" }
+        val info = deviceReport.devices().firstOrNull { it.name() == device.name() }
+            ?: return device.memory().free() to "ggml free memory"
+        val held = ledger.currentBytes(device.bufferType().name())
+        return info.budget().bytes() + held to info.budget().source()
+    }
+
+    private val deviceReport by lazy { Devices.report() }
+
     override fun generate(request: GenerationRequest, progress: ProgressListener, cancel: CancellationToken): GenerationResult {
         val start = System.nanoTime()
-        val device = chooseDevice(request)
+        val decision = decide(request)
+        val device = decision.device
         if (residentDevice?.name() != device.name()) freeAll()
         residentDevice = device
         val pool = device.bufferType().name()
         ledger.resetPeak(pool)
         lastComputeBytes.clear()
-        val sequential = request.placement() == "sequential"
+        val sequential = decision.placement == "sequential"
         var uploaded = 0L
 
         // Sequential: the diffusion model and VAE leave before the text encoder comes, and it leaves before they return.
@@ -122,7 +178,7 @@ class SdjEngine(config: EngineConfig) : Engine {
         val png = PngWriter.encode(rgb, parameters.toPngText())
         val peaks = ledger.states().associate { it.pool to it.peakBytes }
         return GenerationResult(png, request.width(), request.height(), request.seed(), parameters.infotext(), peaks, uploaded,
-            (System.nanoTime() - start) / 1_000_000)
+            decision.report, (System.nanoTime() - start) / 1_000_000)
     }
 
     /** One phase's graphs on a fresh backend; the backend is freed before the graphs' compute buffers (see GraphSession). */

@@ -20,6 +20,8 @@ class CompiledGraph @JvmOverloads constructor(
     maxNodes: Int = DEFAULT_NODES,
     /** Where the compute buffer is recorded, and under what name; null for graphs outside the engine's accounting. */
     ledger: Pair<MemoryLedger, String>? = null,
+    /** false: only measure the compute buffer ([measure]); the graph cannot run. */
+    allocate: Boolean = true,
     build: (Builder) -> Tensor,
 ) : AutoCloseable {
     private val ctx: GgmlContext = ggml.newContext(maxNodes, maxNodes)
@@ -31,6 +33,7 @@ class CompiledGraph @JvmOverloads constructor(
     /** Bytes of the compute buffer this graph needs, as ggml's allocator measured it. */
     val computeBytes: Long
     private var record: LedgerRecord? = null
+    private var measured: Long = 0
 
     /** Declares inputs while the graph is built. */
     inner class Builder {
@@ -46,9 +49,14 @@ class CompiledGraph @JvmOverloads constructor(
         try {
             output = build(Builder()).asOutput()
             graph = ctx.graph(maxNodes, output)
-            allocator.allocate(graph)
-            computeBytes = allocator.bufferBytes()
-            record = ledger?.let { (l, owner) -> l.record(bufferType.name(), computeBytes, owner) }
+            if (allocate) {
+                allocator.allocate(graph)
+                computeBytes = allocator.bufferBytes()
+                record = ledger?.let { (l, owner) -> l.record(bufferType.name(), computeBytes, owner) }
+            } else {
+                measured = allocator.measure(graph)
+                computeBytes = 0
+            }
         } catch (e: Throwable) {
             close()
             throw e
@@ -71,5 +79,14 @@ class CompiledGraph @JvmOverloads constructor(
 
     companion object {
         const val DEFAULT_NODES = 16384
+
+        /**
+         * The compute-buffer bytes a graph would need on [bufferType], measured by ggml's allocator without allocating
+         * it. The graph's weights must already have memory (any memory: they are not read).
+         */
+        fun measure(ggml: Ggml, bufferType: BufferType, maxNodes: Int = DEFAULT_NODES, build: (Builder) -> Tensor): Long {
+            val probe = CompiledGraph(ggml, bufferType, maxNodes, null, allocate = false, build = build)
+            probe.use { return it.measured }
+        }
     }
 }

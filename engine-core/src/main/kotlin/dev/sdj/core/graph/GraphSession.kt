@@ -22,7 +22,7 @@ class GraphSession(
 
     /** Compiles a graph whose compute buffer is recorded in the ledger as "compute: [name]". */
     fun compile(name: String, maxNodes: Int = CompiledGraph.DEFAULT_NODES, build: (CompiledGraph.Builder) -> Tensor): CompiledGraph =
-        CompiledGraph(ggml, bufferType, maxNodes, ledger?.let { it to "compute: $name" }, build).also { graphs.add(it) }
+        CompiledGraph(ggml, bufferType, maxNodes, ledger?.let { it to "compute: $name" }, build = build).also { graphs.add(it) }
 
     override fun close() {
         try {

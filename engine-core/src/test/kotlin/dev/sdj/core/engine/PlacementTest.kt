@@ -74,6 +74,39 @@ class PlacementTest {
     }
 
     @ParameterizedTest
+    @ValueSource(strings = ["CPU", "Vulkan0"])
+    fun `auto placement follows the budget and predicts the peak the ledger then reports`(device: String) {
+        val costs = SdjEngine(EngineConfig.of(model)).use { it.plan(request(device, "auto")) }
+        val resident = costs.peakByPlacement().getValue("resident")
+        val sequential = costs.peakByPlacement().getValue("sequential")
+        assertEquals("resident", costs.placement(), "a tiny model fits any real budget")
+        assertTrue(sequential < resident)
+        for ((cap, expected) in listOf(resident to "resident", sequential to "sequential")) {
+            SdjEngine(EngineConfig.of(model)).use { engine ->
+                val r = engine.generate(GenerationRequest.builder("a lighthouse").negativePrompt("fog").size(64, 64).steps(2).seed(3)
+                    .device(device).threads(2).maxDeviceMemory(cap).build())
+                assertEquals(expected, r.placement().placement())
+                assertEquals("requested cap", r.placement().budgetSource())
+                assertEquals(r.placement().peakBytes(), r.peakDeviceBytes().getValue(device), "predicted = ledger peak for $expected")
+                assertTrue(r.peakDeviceBytes().getValue(device) <= cap)
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = ["CPU", "Vulkan0"])
+    fun `a budget below every placement is refused before anything loads, naming the smallest that works`(device: String) {
+        SdjEngine(EngineConfig.of(model)).use { engine ->
+            val sequential = engine.plan(request(device, "auto")).peakByPlacement().getValue("sequential")
+            val e = org.junit.jupiter.api.Assertions.assertThrows(dev.sdj.api.InvalidRequestException::class.java) {
+                engine.generate(GenerationRequest.builder("x").size(64, 64).steps(1).device(device).maxDeviceMemory(sequential - 1).build())
+            }
+            assertTrue(e.message!!.contains(dev.sdj.core.scheduler.Planner.mib(sequential)), e.message)
+            assertEquals(null, engine.residentBytes(ComponentKind.TEXT_ENCODER), "nothing was loaded")
+        }
+    }
+
+    @ParameterizedTest
     @ValueSource(strings = ["CPU"])
     fun `sequential generations reload the text encoder and the models each time`(device: String) {
         SdjEngine(EngineConfig.of(model)).use { engine ->
