@@ -75,10 +75,14 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--prediction", defaultValue = "auto", description = "auto, eps or v; SD 2.x 768 models predict v (default: ${DEFAULT-VALUE}).")
     String prediction;
 
-    @Option(names = "--placement", defaultValue = "resident",
-            description = "resident (every component stays on the device) or sequential (text encoder, then diffusion model + VAE: "
-                    + "peak memory is the larger group, not the sum) (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--placement", defaultValue = "auto",
+            description = "auto (the fastest that fits), resident (every component stays on the device) or sequential (text "
+                    + "encoder, then diffusion model + VAE: peak memory is the larger group, not the sum) (default: ${DEFAULT-VALUE}).")
     String placement;
+
+    @Option(names = "--max-vram", paramLabel = "SIZE", converter = ByteSize.class,
+            description = "Cap device memory (parameters + compute), e.g. 2G or 1500M; default: the device's budget (see 'sdj devices').")
+    Long maxVram;
 
     @Option(names = "--device", paramLabel = "NAME", description = "ggml device (see 'sdj devices'); default: the first GPU, else the CPU.")
     String device;
@@ -100,6 +104,7 @@ final class GenerateCommand implements Callable<Integer> {
                 .clipSkip(clipSkip).prediction(prediction).placement(placement);
         if (device != null) b.device(device);
         if (threads != null) b.threads(threads);
+        if (maxVram != null) b.maxDeviceMemory(maxVram);
         GenerationRequest request = b.build();
 
         List<Path> paths = model;
@@ -116,6 +121,7 @@ final class GenerateCommand implements Callable<Integer> {
         }
         bar.finish();
         writeAtomically(output, result.png());
+        err.println("placement: " + PlanCommand.describe(result.placement()));
         err.printf(Locale.ROOT, "wrote %s (%dx%d, seed %d) in %.1f s%n", output, result.width(), result.height(), result.seed(),
                 result.millis() / 1000.0);
         for (Map.Entry<String, Long> e : result.peakDeviceBytes().entrySet()) {

@@ -17,7 +17,7 @@ class GenerateCommandTest {
     void helpDocumentsEveryFlag() {
         String help = CliRun.of("generate", "--help").out();
         for (String flag : List.of("--model", "--tokenizer", "--prompt", "--negative-prompt", "--width", "--height", "--steps",
-                "--cfg-scale", "--seed", "--sampler", "--schedule", "--rng", "--clip-skip", "--prediction", "--placement", "--device",
+                "--cfg-scale", "--seed", "--sampler", "--schedule", "--rng", "--clip-skip", "--prediction", "--placement", "--max-vram", "--device",
                 "--threads", "--output")) {
             assertTrue(help.contains(flag), flag + " missing from:\n" + help);
         }
@@ -36,6 +36,24 @@ class GenerateCommandTest {
         try (var files = Files.list(png.getParent())) {
             assertEquals(1, files.count(), "no temporary file is left beside the PNG");
         }
+    }
+
+    @Test
+    void planShowsThePlacementWithoutLoadingAndRefusesAnImpossibleCap(@TempDir Path dir) throws Exception {
+        Path model = DefaultModel.INSTANCE.path(dir);
+        CliRun plan = CliRun.of("plan", "--model", model.toString(), "-W", "64", "-H", "64", "--device", "CPU", "--json");
+        assertEquals(0, plan.code(), plan.err());
+        com.fasterxml.jackson.databind.JsonNode json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(plan.out());
+        assertEquals("resident", json.get("placement").asText());
+        long sequential = json.get("peakByPlacement").get("sequential").asLong();
+        CliRun capped = CliRun.of("plan", "--model", model.toString(), "-W", "64", "-H", "64", "--device", "CPU",
+                "--max-vram", String.valueOf(sequential));
+        assertEquals(0, capped.code(), capped.err());
+        assertTrue(capped.out().contains("placement: sequential"), capped.out());
+        CliRun impossible = CliRun.of("plan", "--model", model.toString(), "-W", "64", "-H", "64", "--device", "CPU",
+                "--max-vram", String.valueOf(sequential - 1));
+        assertEquals(1, impossible.code());
+        assertTrue(impossible.err().contains("smallest budget") || impossible.err().contains("needs at least"), impossible.err());
     }
 
     @Test

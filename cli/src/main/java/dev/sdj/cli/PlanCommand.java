@@ -1,0 +1,86 @@
+package dev.sdj.cli;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.sdj.api.Engine;
+import dev.sdj.api.EngineConfig;
+import dev.sdj.api.GenerationRequest;
+import dev.sdj.api.PlacementReport;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+
+@Command(name = "plan", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Shows where a generation's components would live, without loading any weights: the device, the",
+                "placement (resident or sequential), the predicted peak device memory against the budget, each component's",
+                "parameter bytes and each phase's compute buffer measured on the real graph at the requested size, and",
+                "what would change the choice. Block streaming is not built yet."})
+final class PlanCommand implements Callable<Integer> {
+
+    @Option(names = {"-m", "--model"}, required = true, paramLabel = "PATH", description = "Checkpoint, diffusers folder, or component file; repeat for split files.")
+    List<Path> model;
+
+    @Option(names = "--tokenizer", paramLabel = "PATH", description = "Tokenizer when the model has none.")
+    Path tokenizer;
+
+    @Option(names = {"-W", "--width"}, defaultValue = "512", description = "Width in pixels (default: ${DEFAULT-VALUE}).")
+    int width;
+
+    @Option(names = {"-H", "--height"}, defaultValue = "512", description = "Height in pixels (default: ${DEFAULT-VALUE}).")
+    int height;
+
+    @Option(names = "--placement", defaultValue = "auto", description = "auto, resident or sequential (default: ${DEFAULT-VALUE}).")
+    String placement;
+
+    @Option(names = "--max-vram", paramLabel = "SIZE", converter = ByteSize.class, description = "Cap device memory, e.g. 2G.")
+    Long maxVram;
+
+    @Option(names = "--device", paramLabel = "NAME", description = "ggml device; default: the first GPU, else the CPU.")
+    String device;
+
+    @Option(names = "--json", description = "Print JSON: {device, placement, peakBytes, budgetBytes, budgetSource, reason, peakByPlacement, parameterBytes, computeBytes}.")
+    boolean json;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        GenerationRequest.Builder b = GenerationRequest.builder("").size(width, height).placement(placement);
+        if (maxVram != null) b.maxDeviceMemory(maxVram);
+        if (device != null) b.device(device);
+        PlacementReport r;
+        try (Engine engine = Engine.open(new EngineConfig(model, Optional.ofNullable(tokenizer)))) {
+            r = engine.plan(b.build());
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        if (json) {
+            ObjectNode root = Json.MAPPER.valueToTree(r);
+            Json.print(out, root);
+            return 0;
+        }
+        out.println("device:    " + r.device());
+        out.println("placement: " + describe(r));
+        out.println("why:       " + r.reason());
+        out.println();
+        for (Map.Entry<String, Long> e : r.peakByPlacement().entrySet()) {
+            out.printf("  %-10s peak %s%s%n", e.getKey(), Bytes.human(e.getValue()), e.getValue() <= r.budgetBytes() ? "" : "  (over budget)");
+        }
+        out.println();
+        r.parameterBytes().forEach((k, v) -> out.printf("  %-16s parameters %s%n", k, Bytes.human(v)));
+        r.computeBytes().forEach((k, v) -> out.printf("  %-16s compute    %s%n", k, Bytes.human(v)));
+        return 0;
+    }
+
+    static String describe(PlacementReport r) {
+        return r.placement() + " on " + r.device() + ", predicted peak " + Bytes.human(r.peakBytes()) + " of a "
+                + Bytes.human(r.budgetBytes()) + " budget (" + r.budgetSource() + ")";
+    }
+}
