@@ -87,6 +87,9 @@ final class BenchCommand implements Runnable {
         @Option(names = "--threads", description = "CPU threads (default: one per physical core).")
         Integer threads;
 
+        @Option(names = "--placement", defaultValue = "auto", description = "auto, resident or sequential (default: ${DEFAULT-VALUE}).")
+        String placement;
+
         @Option(names = "--file", defaultValue = "${java.io.tmpdir}/sdj-sd15-random-f16.gguf",
                 description = "Where the model is written and reused (default: ${DEFAULT-VALUE}).")
         Path file;
@@ -99,9 +102,10 @@ final class BenchCommand implements Runnable {
             PrintWriter out = spec.commandLine().getOut();
             Path model = dev.sdj.core.bench.GenerationBenchmark.INSTANCE.prepare(file);
             dev.sdj.core.bench.GenerationBenchmark.Result r =
-                    dev.sdj.core.bench.GenerationBenchmark.INSTANCE.run(model, size, steps, device, threads);
-            out.printf(Locale.ROOT, "SD1.5 random f16, %dx%d on %s: %.2f s/step over %d steps (total %.1f s incl. load, text, VAE)%n",
-                    r.getSize(), r.getSize(), device, r.getSecondsPerStep(), r.getSteps(), r.getTotalSeconds());
+                    dev.sdj.core.bench.GenerationBenchmark.INSTANCE.run(model, size, steps, device, threads, placement);
+            out.printf(Locale.ROOT, "SD1.5 random f16, %dx%d on %s, %s placement: %.2f s/step over %d steps (total %.1f s incl. load, text, VAE), %s uploaded%n",
+                    r.getSize(), r.getSize(), device, r.getPlacement(), r.getSecondsPerStep(), r.getSteps(), r.getTotalSeconds(),
+                    Bytes.human(r.getUploadedBytes()));
             r.getPeakDeviceBytes().forEach((pool, bytes) -> out.printf(Locale.ROOT, "peak device memory on %s (parameters + compute): %s%n", pool, Bytes.human(bytes)));
             out.printf(Locale.ROOT, "peak RSS: %s%n", Bytes.human(ProcessMemory.peakRssBytes()));
             return 0;

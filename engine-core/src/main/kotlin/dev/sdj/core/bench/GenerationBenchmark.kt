@@ -22,7 +22,15 @@ object GenerationBenchmark {
         clip = SdArchitecture.Clip(vocabSize = 49408, hidden = 768, layers = 12),
     )
 
-    data class Result(val size: Int, val steps: Int, val secondsPerStep: Double, val totalSeconds: Double, val peakDeviceBytes: Map<String, Long>)
+    data class Result(
+        val size: Int,
+        val steps: Int,
+        val secondsPerStep: Double,
+        val totalSeconds: Double,
+        val peakDeviceBytes: Map<String, Long>,
+        val uploadedBytes: Long,
+        val placement: String,
+    )
 
     /** Writes the model unless [path] already holds it; GGUF, so its generated vocabulary travels inside. */
     fun prepare(path: Path): Path {
@@ -34,10 +42,10 @@ object GenerationBenchmark {
         return path
     }
 
-    fun run(model: Path, size: Int, steps: Int, device: String, threads: Int?): Result {
+    fun run(model: Path, size: Int, steps: Int, device: String, threads: Int?, placement: String = "auto"): Result {
         Engine.open(EngineConfig.of(model)).use { engine ->
             val b = GenerationRequest.builder("a photograph of an astronaut riding a horse").size(size, size).steps(steps)
-                .sampler("euler").device(device)
+                .sampler("euler").device(device).placement(placement)
             threads?.let { b.threads(it) }
             var denoiseStart = 0L
             var denoiseEnd = 0L
@@ -47,7 +55,8 @@ object GenerationBenchmark {
                 if (phase == "text encoding" && step == total) denoiseStart = System.nanoTime()
                 if (phase == "denoising" && step == total) denoiseEnd = System.nanoTime()
             }, CancellationToken())
-            return Result(size, steps, (denoiseEnd - denoiseStart) / 1e9 / steps, (System.nanoTime() - start) / 1e9, result.peakDeviceBytes())
+            return Result(size, steps, (denoiseEnd - denoiseStart) / 1e9 / steps, (System.nanoTime() - start) / 1e9,
+                result.peakDeviceBytes(), result.uploadedParameterBytes(), result.placement().placement())
         }
     }
 }
