@@ -113,20 +113,17 @@ class TinySdModel(
         } else {
             st.metadata("generator", "sdj tiny random SD model")
         }
+        val add: (String, DType, List<Long>, TensorData) -> Unit =
+            if (gguf) { n, t, s, d -> gw.addTensor(n, t, s, d) } else { n, t, s, d -> st.addTensor(n, t, s, d) }
         for ((kind, entries) in components) {
             if (kind == ComponentKind.TEXT_ENCODER && openClipText) {
                 for ((name, shape, data) in openClipEntries()) {
-                    val type = typeOf(kind, name)
-                    if (gguf) gw.addTensor("cond_stage_model.model.$name", type, ggmlShape(shape), TensorData.of(data))
-                    else st.addTensor("cond_stage_model.model.$name", type, ggmlShape(shape), TensorData.of(data))
+                    add("cond_stage_model.model.$name", typeOf(kind, name), ggmlShape(shape), TensorData.of(data))
                 }
                 continue
             }
             for (e in entries) {
-                val name = PREFIX.getValue(kind) + e.ldm
-                val type = typeOf(kind, e.ldm)
-                val data = TensorData.of(bytes(kind, e))
-                if (gguf) gw.addTensor(name, type, ggmlShape(e.torchShape), data) else st.addTensor(name, type, ggmlShape(e.torchShape), data)
+                add(PREFIX.getValue(kind) + e.ldm, typeOf(kind, e.ldm), ggmlShape(e.torchShape), TensorData.of(bytes(kind, e)))
             }
         }
         if (gguf) gw.write(path) else st.write(path)
