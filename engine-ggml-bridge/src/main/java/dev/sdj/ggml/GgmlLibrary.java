@@ -171,7 +171,7 @@ public interface GgmlLibrary {
     long ggml_flash_attn_ext(long ctx, long q, long k, long v, long mask, float scale, float maxBias, float logitSoftcap);
 
     // --- convolution and resampling ---
-    long ggml_conv_2d(long ctx, long kernel, long input, int s0, int s1, int p0, int p1, int d0, int d1);
+    long ggml_im2col(long ctx, long kernel, long input, int s0, int s1, int p0, int p1, int d0, int d1, boolean is2d, int dstType);
 
     long ggml_conv_2d_direct(long ctx, long kernel, long input, int s0, int s1, int p0, int p1, int d0, int d1);
 
