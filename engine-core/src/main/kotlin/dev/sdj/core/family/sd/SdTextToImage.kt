@@ -84,6 +84,7 @@ class SdTextToImage(
             }
             if (vPrediction) Prediction.vToDenoised(x, out, sigma) else Prediction.epsToDenoised(x, out, sigma)
         }
+        progress.onProgress("denoising", 0, request.steps())
         try {
             return Sampler.byName(request.sampler()).sample(x0, sigmas, denoiser, rng) { step, total ->
                 progress.onProgress("denoising", step, total)
