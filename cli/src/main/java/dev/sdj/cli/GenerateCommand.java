@@ -122,6 +122,9 @@ final class GenerateCommand implements Callable<Integer> {
         bar.finish();
         writeAtomically(output, result.png());
         err.println("placement: " + PlanCommand.describe(result.placement()));
+        if (result.placement().reason().contains("would fit")) {
+            err.println("warning: " + result.placement().reason());
+        }
         err.printf(Locale.ROOT, "wrote %s (%dx%d, seed %d) in %.1f s%n", output, result.width(), result.height(), result.seed(),
                 result.millis() / 1000.0);
         for (Map.Entry<String, Long> e : result.peakDeviceBytes().entrySet()) {

@@ -20,7 +20,12 @@ object Planner {
                 throw InvalidRequestException("the $forced placement needs ${mib(peak)} on the device but the budget is ${mib(budget)}; " +
                     "the smallest budget that works is ${mib(costs.sequential.coerceAtMost(costs.resident))} (sequential)")
             }
-            return Choice(forced, peak, budget, "requested")
+            val why = if (forced == "sequential" && costs.resident <= budget) {
+                "requested; resident (${mib(costs.resident)}) would fit too and would not reload the weights every generation"
+            } else {
+                "requested"
+            }
+            return Choice(forced, peak, budget, why)
         }
         for (p in ORDER) {
             val peak = costs.peak(p)
