@@ -84,6 +84,10 @@ final class GenerateCommand implements Callable<Integer> {
             description = "Cap device memory (parameters + compute), e.g. 2G or 1500M; default: the device's budget (see 'sdj devices').")
     Long maxVram;
 
+    @Option(names = "--on-cpu", split = ",", paramLabel = "COMPONENT",
+            description = "Run these components on the CPU whatever the device: text_encoder, vae (comma-separated).")
+    java.util.Set<String> onCpu;
+
     @Option(names = "--device", paramLabel = "NAME", description = "ggml device (see 'sdj devices'); default: the first GPU, else the CPU.")
     String device;
 
@@ -105,6 +109,7 @@ final class GenerateCommand implements Callable<Integer> {
         if (device != null) b.device(device);
         if (threads != null) b.threads(threads);
         if (maxVram != null) b.maxDeviceMemory(maxVram);
+        if (onCpu != null) b.cpuComponents(onCpu);
         GenerationRequest request = b.build();
 
         List<Path> paths = model;

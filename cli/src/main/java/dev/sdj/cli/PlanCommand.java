@@ -42,6 +42,10 @@ final class PlanCommand implements Callable<Integer> {
     @Option(names = "--max-vram", paramLabel = "SIZE", converter = ByteSize.class, description = "Cap device memory, e.g. 2G.")
     Long maxVram;
 
+    @Option(names = "--on-cpu", split = ",", paramLabel = "COMPONENT",
+            description = "Run these components on the CPU whatever the device: text_encoder, vae (comma-separated).")
+    java.util.Set<String> onCpu;
+
     @Option(names = "--device", paramLabel = "NAME", description = "ggml device; default: the first GPU, else the CPU.")
     String device;
 
@@ -55,6 +59,7 @@ final class PlanCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         GenerationRequest.Builder b = GenerationRequest.builder("").size(width, height).placement(placement);
         if (maxVram != null) b.maxDeviceMemory(maxVram);
+        if (onCpu != null) b.cpuComponents(onCpu);
         if (device != null) b.device(device);
         PlacementReport r;
         try (Engine engine = Engine.open(new EngineConfig(model, Optional.ofNullable(tokenizer)))) {

@@ -17,7 +17,7 @@ class GenerateCommandTest {
     void helpDocumentsEveryFlag() {
         String help = CliRun.of("generate", "--help").out();
         for (String flag : List.of("--model", "--tokenizer", "--prompt", "--negative-prompt", "--width", "--height", "--steps",
-                "--cfg-scale", "--seed", "--sampler", "--schedule", "--rng", "--clip-skip", "--prediction", "--placement", "--max-vram", "--device",
+                "--cfg-scale", "--seed", "--sampler", "--schedule", "--rng", "--clip-skip", "--prediction", "--placement", "--max-vram", "--on-cpu", "--device",
                 "--threads", "--output")) {
             assertTrue(help.contains(flag), flag + " missing from:\n" + help);
         }

@@ -22,6 +22,7 @@ public final class GenerationRequest {
     private final String prediction;
     private final String placement;
     private final Long maxDeviceMemory;
+    private final java.util.Set<String> cpuComponents;
     private final String device;
     private final Integer threads;
 
@@ -40,6 +41,7 @@ public final class GenerationRequest {
         this.prediction = b.prediction;
         this.placement = b.placement;
         this.maxDeviceMemory = b.maxDeviceMemory;
+        this.cpuComponents = java.util.Set.copyOf(b.cpuComponents);
         this.device = b.device;
         this.threads = b.threads;
     }
@@ -74,6 +76,8 @@ public final class GenerationRequest {
     public java.util.OptionalLong maxDeviceMemory() {
         return maxDeviceMemory == null ? java.util.OptionalLong.empty() : java.util.OptionalLong.of(maxDeviceMemory);
     }
+    /** Components computed on the CPU whatever the device: text_encoder and/or vae (keeps device memory for the UNet). */
+    public java.util.Set<String> cpuComponents() { return cpuComponents; }
     /** ggml device name (e.g. CPU, Vulkan0, CUDA0); empty means the engine's choice. */
     public Optional<String> device() { return Optional.ofNullable(device); }
     /** CPU threads; empty means one per physical core. */
@@ -83,6 +87,7 @@ public final class GenerationRequest {
         Builder b = new Builder(prompt).negativePrompt(negativePrompt).size(width, height).steps(steps).cfgScale(cfgScale)
                 .seed(seed).sampler(sampler).schedule(schedule).rng(rng).clipSkip(clipSkip).prediction(prediction).placement(placement);
         if (maxDeviceMemory != null) b.maxDeviceMemory(maxDeviceMemory);
+        b.cpuComponents(cpuComponents);
         if (device != null) b.device(device);
         if (threads != null) b.threads(threads);
         return b;
@@ -94,6 +99,7 @@ public final class GenerationRequest {
         public static final java.util.List<String> RNGS = java.util.List.of("cuda", "cpu");
         public static final java.util.List<String> PREDICTIONS = java.util.List.of("auto", "eps", "v");
         public static final java.util.List<String> PLACEMENTS = java.util.List.of("auto", "resident", "sequential");
+        public static final java.util.List<String> CPU_COMPONENTS = java.util.List.of("text_encoder", "vae");
 
         private final String prompt;
         private String negativePrompt = "";
@@ -109,6 +115,7 @@ public final class GenerationRequest {
         private String prediction = "auto";
         private String placement = "auto";
         private Long maxDeviceMemory;
+        private java.util.Set<String> cpuComponents = java.util.Set.of();
         private String device;
         private Integer threads;
 
@@ -136,6 +143,8 @@ public final class GenerationRequest {
         public Builder prediction(String v) { this.prediction = v; return this; }
         /** Where components live (default auto): one of {@link #PLACEMENTS}. */
         public Builder placement(String v) { this.placement = v; return this; }
+        /** Components to run on the CPU whatever the device: any of {@link #CPU_COMPONENTS}. */
+        public Builder cpuComponents(java.util.Set<String> v) { this.cpuComponents = java.util.Set.copyOf(v); return this; }
         /** Caps device memory (parameters + compute) in bytes. */
         public Builder maxDeviceMemory(long bytes) { this.maxDeviceMemory = bytes; return this; }
         public Builder device(String v) { this.device = v; return this; }
@@ -168,6 +177,11 @@ public final class GenerationRequest {
             }
             if (maxDeviceMemory != null && maxDeviceMemory <= 0) {
                 throw new InvalidRequestException("max device memory must be positive, got " + maxDeviceMemory);
+            }
+            for (String c : cpuComponents) {
+                if (!CPU_COMPONENTS.contains(c)) {
+                    throw new InvalidRequestException("cannot pin '" + c + "' to the CPU; choose from " + String.join(", ", CPU_COMPONENTS));
+                }
             }
             if (clipSkip < 0) {
                 throw new InvalidRequestException("clip skip must be ≥ 0 (0 = the model's default), got " + clipSkip);

@@ -38,6 +38,7 @@ import dev.sdj.core.model.ModelAssembly
 import dev.sdj.core.model.ModelOpener
 import dev.sdj.core.model.gguf.GgufFile
 import dev.sdj.ggml.Device
+import dev.sdj.ggml.DeviceType
 import dev.sdj.ggml.Ggml
 import dev.sdj.ggml.GgmlException
 import java.nio.file.Files
@@ -67,8 +68,8 @@ class SdjEngine(config: EngineConfig) : Engine {
         model.inputs.singleOrNull()?.source?.takeIf { Files.isRegularFile(it) }?.let { modelHash(it) }
     }
 
-    /** Components whose parameters are on [device] now; they stay between generations while the plan allows. */
-    private var residentDevice: Device? = null
+    /** The device each resident component's parameters are on; they stay between generations while the plan allows. */
+    private val residentOn = HashMap<ComponentKind, String>()
     private val resident = LinkedHashMap<ComponentKind, ParamBuffer>()
 
     /** Compute-buffer bytes of the last generation's graphs, by graph name (for tests and reports). */
@@ -112,7 +113,7 @@ class SdjEngine(config: EngineConfig) : Engine {
     private fun decide(request: GenerationRequest): Decision {
         val device = chooseDevice(request)
         decideOn(device, request)?.let { return it }
-        if (request.device().isPresent || device.type() == dev.sdj.ggml.DeviceType.CPU) {
+        if (request.device().isPresent || device.type() == DeviceType.CPU) {
             val costs = costs(device, request)
             throw InvalidRequestException("the model does not fit ${device.name()}: it needs at least " +
                 "${Planner.mib(minOf(costs.sequential, costs.resident))} (sequential placement) and the budget is " +
@@ -133,10 +134,15 @@ class SdjEngine(config: EngineConfig) : Engine {
 
     private val costCache = HashMap<String, Costs>()
 
+    /** What stays on [device]: everything measured there, less the components pinned to the CPU. */
     private fun costs(device: Device, request: GenerationRequest): Costs =
         costCache.getOrPut("${device.name()} ${request.width()}x${request.height()}") {
             SdCosts.measure(ggml, model, family, device, request.width(), request.height())
-        }
+        }.let { if (device.type() == DeviceType.CPU) it else it.without(pinned(request)) }
+
+    private fun pinned(request: GenerationRequest): Set<ComponentKind> = request.cpuComponents().map {
+        if (it == "vae") ComponentKind.VAE else ComponentKind.TEXT_ENCODER
+    }.toSet()
 
     /** The budget and where it came from; memory this engine already holds there counts as available to it. */
     private fun budget(device: Device, request: GenerationRequest): Pair<Long, String> {
@@ -152,25 +158,27 @@ class SdjEngine(config: EngineConfig) : Engine {
     override fun generate(request: GenerationRequest, progress: ProgressListener, cancel: CancellationToken): GenerationResult {
         val start = System.nanoTime()
         val decision = decide(request)
-        val device = decision.device
-        if (residentDevice?.name() != device.name()) freeAll()
-        residentDevice = device
-        val pool = device.bufferType().name()
-        ledger.resetPeak(pool)
+        val pinned = pinned(request)
+        val deviceOf = SdCosts.PIPELINE.associateWith { if (it in pinned) ggml.cpu() else decision.device }
+        // A component resident on another device than this request wants it on is freed first.
+        free(*resident.keys.filter { residentOn[it] != deviceOf.getValue(it).name() }.toTypedArray())
+        deviceOf.values.map { it.bufferType().name() }.distinct().forEach { ledger.resetPeak(it) }
         lastComputeBytes.clear()
         val sequential = decision.placement == "sequential"
         var uploaded = 0L
 
         // Sequential: the diffusion model and VAE leave before the text encoder comes, and it leaves before they return.
         if (sequential) free(ComponentKind.DIFFUSION_MODEL, ComponentKind.VAE)
-        uploaded += ensure(device, ComponentKind.TEXT_ENCODER)
-        val conditioning = session(device, request) { s ->
+        uploaded += ensure(deviceOf, ComponentKind.TEXT_ENCODER)
+        val conditioning = session(deviceOf.getValue(ComponentKind.TEXT_ENCODER), request) { s ->
             pipeline.encode(request, weights(ComponentKind.TEXT_ENCODER).at("text_model"), s, progress, cancel)
         }
         if (sequential) free(ComponentKind.TEXT_ENCODER)
-        uploaded += ensure(device, ComponentKind.DIFFUSION_MODEL, ComponentKind.VAE)
-        val latent = session(device, request) { s -> pipeline.denoise(request, weights(ComponentKind.DIFFUSION_MODEL), conditioning, s, progress, cancel) }
-        val image = session(device, request) { s -> pipeline.decode(request, weights(ComponentKind.VAE), latent, s, progress) }
+        uploaded += ensure(deviceOf, ComponentKind.DIFFUSION_MODEL, ComponentKind.VAE)
+        val latent = session(deviceOf.getValue(ComponentKind.DIFFUSION_MODEL), request) { s ->
+            pipeline.denoise(request, weights(ComponentKind.DIFFUSION_MODEL), conditioning, s, progress, cancel)
+        }
+        val image = session(deviceOf.getValue(ComponentKind.VAE), request) { s -> pipeline.decode(request, weights(ComponentKind.VAE), latent, s, progress) }
 
         val rgb = RgbImage.fromDecoderOutput(image, request.width(), request.height())
         val parameters = GenerationParameters(request.prompt(), request.negativePrompt(), request.seed(), request.steps(),
@@ -207,13 +215,14 @@ class SdjEngine(config: EngineConfig) : Engine {
         }
     }
 
-    /** Loads the components not yet resident; returns the bytes uploaded. */
-    private fun ensure(device: Device, vararg kinds: ComponentKind): Long {
-        val bf16 = UploadType.bf16Supported(ggml, device)
+    /** Loads the components not yet resident, each on its device; returns the bytes uploaded. */
+    private fun ensure(deviceOf: Map<ComponentKind, Device>, vararg kinds: ComponentKind): Long {
         var uploaded = 0L
         ParamLoader().use { loader ->
             for (kind in kinds) {
                 if (kind in resident) continue
+                val device = deviceOf.getValue(kind)
+                val bf16 = UploadType.bf16Supported(ggml, device)
                 val c = model.components.getValue(kind)
                 val buffer = try {
                     ParamBuffer.allocate(ggml, ledger, device.bufferType(), ParamSpecs.of(c, bf16).specs, kind.label)
@@ -221,6 +230,7 @@ class SdjEngine(config: EngineConfig) : Engine {
                     throw EngineException("cannot allocate the ${kind.label} on ${device.name()}: ${e.message}", e)
                 }
                 resident[kind] = buffer
+                residentOn[kind] = device.name()
                 try {
                     uploaded += loader.load(buffer, c.tensors).bytesWritten
                 } catch (e: Throwable) {
@@ -232,7 +242,10 @@ class SdjEngine(config: EngineConfig) : Engine {
         return uploaded
     }
 
-    private fun free(vararg kinds: ComponentKind) = kinds.forEach { resident.remove(it)?.close() }
+    private fun free(vararg kinds: ComponentKind) = kinds.forEach {
+        resident.remove(it)?.close()
+        residentOn.remove(it)
+    }
 
     private fun freeAll() = free(*resident.keys.toTypedArray())
 

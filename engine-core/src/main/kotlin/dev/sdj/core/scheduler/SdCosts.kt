@@ -69,15 +69,23 @@ object SdCosts {
 
 /** Parameter bytes per component and compute-buffer bytes per phase ("text encoder", "unet", "vae decoder"). */
 data class Costs(val params: Map<ComponentKind, Long>, val compute: Map<String, Long>) {
-    private fun p(kind: ComponentKind) = params.getValue(kind)
+    private fun p(kind: ComponentKind) = params[kind] ?: 0L
+    private fun c(phase: String) = compute[phase] ?: 0L
 
     /** Every component on the device; one phase's compute buffer at a time. */
-    val resident: Long get() = params.values.sum() + compute.values.max()
+    val resident: Long get() = params.values.sum() + (compute.values.maxOrNull() ?: 0L)
 
     /** The text encoder with its compute, or the diffusion model and VAE with the larger of theirs. */
     val sequential: Long
-        get() = maxOf(p(ComponentKind.TEXT_ENCODER) + compute.getValue("text encoder"),
-            p(ComponentKind.DIFFUSION_MODEL) + p(ComponentKind.VAE) + maxOf(compute.getValue("unet"), compute.getValue("vae decoder")))
+        get() = maxOf(p(ComponentKind.TEXT_ENCODER) + c("text encoder"),
+            p(ComponentKind.DIFFUSION_MODEL) + p(ComponentKind.VAE) + maxOf(c("unet"), c("vae decoder")))
 
     fun peak(placement: String): Long = if (placement == "sequential") sequential else resident
+
+    /** The costs left on the device when [kinds] run elsewhere (pinned to the CPU). */
+    fun without(kinds: Set<ComponentKind>): Costs = Costs(params - kinds, compute - kinds.mapNotNull { PHASE[it] }.toSet())
+
+    companion object {
+        val PHASE = mapOf(ComponentKind.TEXT_ENCODER to "text encoder", ComponentKind.DIFFUSION_MODEL to "unet", ComponentKind.VAE to "vae decoder")
+    }
 }
