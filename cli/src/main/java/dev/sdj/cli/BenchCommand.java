@@ -28,8 +28,7 @@ final class BenchCommand implements Runnable {
 
     @Command(name = "load", mixinStandardHelpOptions = true,
             description = {"Load throughput from the page cache into parameter buffers on each device.",
-                    "Writes (once) a safetensors file of f16 tensors, reads it to warm the page cache, then loads it",
-                    "into each device's buffers through the engine's loader. Ratios within one run are what to compare."})
+                "Writes (once) a safetensors file of f16 tensors, reads it to warm the page cache, then loads it into each device's buffers through the engine's loader. Ratios within one run are what to compare."})
     static final class Load implements Callable<Integer> {
         @Option(names = "--size-mb", defaultValue = "1100", description = "File size in MB (default: ${DEFAULT-VALUE}).")
         long sizeMb;
@@ -71,9 +70,8 @@ final class BenchCommand implements Runnable {
     }
 
     @Command(name = "generate", mixinStandardHelpOptions = true,
-            description = {"Time per denoising step (2 UNet evaluations with guidance) and peak memory for a full-size",
-                    "SD 1.5-architecture model with random f16 weights, written once (about 2 GB) to --file.",
-                    "Run once per size: peak RSS is the process's high-water mark."})
+            description = {"Time per denoising step (2 UNet evaluations with guidance) and peak memory for a full-size SD 1.5-architecture model with random f16 weights, written once (about 2 GB) to --file.",
+                "Run once per size: peak RSS is the process's high-water mark."})
     static final class Generate implements Callable<Integer> {
         @Option(names = "--size", defaultValue = "128", description = "Image width and height (default: ${DEFAULT-VALUE}).")
         int size;

@@ -17,10 +17,8 @@ import java.util.List;
 import java.util.concurrent.Callable;
 
 @Command(name = "devices", mixinStandardHelpOptions = true,
-        description = {
-                "Lists every device the engine can use, with total, free and usable memory and where each figure comes from.",
-                "Also lists backends that could not be loaded and Vulkan devices ggml hides, each with the reason.",
-                "CPU-type Vulkan devices (lavapipe) appear only with GGML_VK_VISIBLE_DEVICES set, e.g. GGML_VK_VISIBLE_DEVICES=0."})
+        description = {"Lists every device the engine can use, with total, free and usable memory and where each figure comes from.",
+                "Also lists backends that could not be loaded and Vulkan devices ggml hides, each with the reason. CPU-type Vulkan devices (lavapipe) appear only with GGML_VK_VISIBLE_DEVICES set, e.g. GGML_VK_VISIBLE_DEVICES=0."})
 final class DevicesCommand implements Callable<Integer> {
 
     @Option(names = "--json", description = "Print JSON for machines (schema: see README, 'devices --json').")

@@ -25,9 +25,7 @@ import java.util.concurrent.Callable;
 
 @Command(name = "generate", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Generates an image from a text prompt (SD 1.x and SD 2.x).",
-                "Without --model it uses a tiny built-in model with RANDOM weights: the image is noise and only shows",
-                "that the engine works; pass a real checkpoint (.safetensors or .gguf), a diffusers folder, or",
-                "component files with --model."})
+                "Without --model it uses a tiny built-in model with RANDOM weights: the image is noise and only shows that the engine works; pass a real checkpoint (.safetensors or .gguf), a diffusers folder, or component files with --model."})
 final class GenerateCommand implements Callable<Integer> {
 
     @Option(names = {"-m", "--model"}, paramLabel = "PATH",

@@ -20,12 +20,8 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 
 @Command(name = "inspect", mixinStandardHelpOptions = true,
-        description = {
-                "Reads model files without loading their weights and reports the family, the components, parameter",
-                "counts and bytes by type per component, the bytes each component needs on every device, and whether",
-                "a tokenizer was found.",
-                "Accepts a single checkpoint (.safetensors or .gguf), a sharded *.safetensors.index.json, a diffusers",
-                "folder, or separate component files (diffusion model, text encoders, VAE) given together."})
+        description = {"Reads model files without loading their weights and reports what they hold.",
+                "Reports the family, the components, parameter counts and bytes by type per component, the bytes each component needs on every device, and whether a tokenizer was found. Accepts a single checkpoint (.safetensors or .gguf), a sharded *.safetensors.index.json, a diffusers folder, or separate component files (diffusion model, text encoders, VAE) given together."})
 final class InspectCommand implements Callable<Integer> {
 
     @Parameters(arity = "1..*", paramLabel = "PATH", description = "Model files or a diffusers folder.")

@@ -18,10 +18,8 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 
 @Command(name = "plan", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Shows where a generation's components would live, without loading any weights: the device, the",
-                "placement (resident or sequential), the predicted peak device memory against the budget, each component's",
-                "parameter bytes and each phase's compute buffer measured on the real graph at the requested size, and",
-                "what would change the choice. Block streaming is not built yet."})
+        description = {"Shows where a generation's components would live, without loading any weights.",
+                "Reports the device, the placement (resident or sequential), the predicted peak device memory against the budget, each component's parameter bytes and each phase's compute buffer measured on the real graph at the requested size, and what would change the choice. Block streaming is not built yet."})
 final class PlanCommand implements Callable<Integer> {
 
     @Option(names = {"-m", "--model"}, required = true, paramLabel = "PATH", description = "Checkpoint, diffusers folder, or component file; repeat for split files.")
