@@ -9,6 +9,7 @@ import dev.sdj.core.engine.DefaultModel;
 import dev.sdj.ggml.NativesDirectory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -73,21 +74,8 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--prediction", defaultValue = "auto", description = "auto, eps or v; SD 2.x 768 models predict v (default: ${DEFAULT-VALUE}).")
     String prediction;
 
-    @Option(names = "--placement", defaultValue = "auto",
-            description = "auto (the fastest that fits), resident (every component stays on the device) or sequential (text "
-                    + "encoder, then diffusion model + VAE: peak memory is the larger group, not the sum) (default: ${DEFAULT-VALUE}).")
-    String placement;
-
-    @Option(names = "--max-vram", paramLabel = "SIZE", converter = ByteSize.class,
-            description = "Cap device memory (parameters + compute), e.g. 2G or 1500M; default: the device's budget (see 'sdj devices').")
-    Long maxVram;
-
-    @Option(names = "--on-cpu", split = ",", paramLabel = "COMPONENT",
-            description = "Run these components on the CPU whatever the device: text_encoder, vae (comma-separated).")
-    java.util.Set<String> onCpu;
-
-    @Option(names = "--device", paramLabel = "NAME", description = "ggml device (see 'sdj devices'); default: the first GPU, else the CPU.")
-    String device;
+    @Mixin
+    PlacementOptions where = new PlacementOptions();
 
     @Option(names = "--threads", description = "CPU threads (default: one per physical core).")
     Integer threads;
@@ -103,11 +91,9 @@ final class GenerateCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         GenerationRequest.Builder b = GenerationRequest.builder(prompt).negativePrompt(negativePrompt).size(width, height)
                 .steps(steps).cfgScale(cfgScale).seed(seed).sampler(sampler).schedule(schedule).rng(rng)
-                .clipSkip(clipSkip).prediction(prediction).placement(placement);
-        if (device != null) b.device(device);
+                .clipSkip(clipSkip).prediction(prediction);
+        where.applyTo(b);
         if (threads != null) b.threads(threads);
-        if (maxVram != null) b.maxDeviceMemory(maxVram);
-        if (onCpu != null) b.cpuComponents(onCpu);
         GenerationRequest request = b.build();
 
         List<Path> paths = model;

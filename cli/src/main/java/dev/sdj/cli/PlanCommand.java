@@ -7,6 +7,7 @@ import dev.sdj.api.GenerationRequest;
 import dev.sdj.api.PlacementReport;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -34,18 +35,8 @@ final class PlanCommand implements Callable<Integer> {
     @Option(names = {"-H", "--height"}, defaultValue = "512", description = "Height in pixels (default: ${DEFAULT-VALUE}).")
     int height;
 
-    @Option(names = "--placement", defaultValue = "auto", description = "auto, resident or sequential (default: ${DEFAULT-VALUE}).")
-    String placement;
-
-    @Option(names = "--max-vram", paramLabel = "SIZE", converter = ByteSize.class, description = "Cap device memory, e.g. 2G.")
-    Long maxVram;
-
-    @Option(names = "--on-cpu", split = ",", paramLabel = "COMPONENT",
-            description = "Run these components on the CPU whatever the device: text_encoder, vae (comma-separated).")
-    java.util.Set<String> onCpu;
-
-    @Option(names = "--device", paramLabel = "NAME", description = "ggml device; default: the first GPU, else the CPU.")
-    String device;
+    @Mixin
+    PlacementOptions where = new PlacementOptions();
 
     @Option(names = "--json", description = "Print JSON: {device, placement, peakBytes, budgetBytes, budgetSource, reason, peakByPlacement, parameterBytes, computeBytes}.")
     boolean json;
@@ -55,10 +46,7 @@ final class PlanCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        GenerationRequest.Builder b = GenerationRequest.builder("").size(width, height).placement(placement);
-        if (maxVram != null) b.maxDeviceMemory(maxVram);
-        if (onCpu != null) b.cpuComponents(onCpu);
-        if (device != null) b.device(device);
+        GenerationRequest.Builder b = where.applyTo(GenerationRequest.builder("").size(width, height));
         PlacementReport r;
         try (Engine engine = Engine.open(new EngineConfig(model, Optional.ofNullable(tokenizer)))) {
             r = engine.plan(b.build());
