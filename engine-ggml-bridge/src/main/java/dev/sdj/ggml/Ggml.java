@@ -203,6 +203,13 @@ public final class Ggml {
         return new GgmlContext(this, init.init(size, true), maxTensors, graphSize);
     }
 
+    private final java.util.concurrent.ConcurrentHashMap<Integer, String> opNames = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** ggml's name of an operation code ("MUL_MAT"); names are looked up once per code. */
+    String opName(int op) {
+        return opNames.computeIfAbsent(op, lib::ggml_op_name);
+    }
+
     public String typeName(int type) {
         return lib.ggml_type_name(type);
     }

@@ -206,6 +206,10 @@ public interface GgmlLibrary {
 
     long ggml_graph_node(long graph, int i);
 
+    void ggml_graph_add_node(long graph, long tensor);
+
+    String ggml_op_name(int op);
+
     // --- devices and registries ---
     @size_t long ggml_backend_dev_count();
 

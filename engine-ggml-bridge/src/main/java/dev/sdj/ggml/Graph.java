@@ -40,6 +40,23 @@ public final class Graph {
         return ctx.ggml().lib.ggml_graph_n_nodes(handle());
     }
 
+    /**
+     * A graph of nodes [from, to) of this one, in the same order, built in {@code ctx}. Computing the slices of an
+     * allocated graph one after another in order does exactly what computing the whole graph does: the nodes and
+     * their memory are the same, so a scheduler can do other work (load the next weights) between slices.
+     */
+    public Graph slice(GgmlContext ctx, int from, int to) {
+        int n = nodeCount();
+        if (from < 0 || to > n || from >= to) {
+            throw new IndexOutOfBoundsException("slice [" + from + ", " + to + ") of a graph of " + n + " nodes");
+        }
+        Graph slice = new Graph(ctx, ctx.ggml().lib.ggml_new_graph_custom(ctx.handle(), to - from, false), to - from);
+        for (int i = from; i < to; i++) {
+            ctx.ggml().lib.ggml_graph_add_node(slice.handle(), ctx.ggml().lib.ggml_graph_node(handle(), i));
+        }
+        return slice;
+    }
+
     public Tensor node(int i) {
         int n = nodeCount();
         if (i < -n || i >= n) {

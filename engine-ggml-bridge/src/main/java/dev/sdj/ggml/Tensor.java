@@ -16,6 +16,10 @@ public final class Tensor {
     private static final int OFFSET_TYPE = 0;
     private static final int OFFSET_NE = 16;
     private static final int OFFSET_NB = 48;
+    private static final int OFFSET_OP = 80;
+    private static final int OFFSET_SRC = 152;
+    private static final int MAX_SRC = 10;
+    private static final int OFFSET_VIEW_SRC = 232;
     private static final int OFFSET_DATA = 248;
 
     private final GgmlContext ctx;
@@ -107,6 +111,47 @@ public final class Tensor {
         return this;
     }
 
+    /**
+     * A value that is equal for two {@code Tensor} objects exactly when they stand for the same ggml tensor (while it
+     * lives): lets a scheduler match graph nodes' sources against tensors it placed, whichever context wrapped them.
+     */
+    public long identity() {
+        return handle();
+    }
+
+    /** The operation that produces this tensor, by ggml's name ("NONE" for leaves such as weights and inputs). */
+    public String opName() {
+        return ctx.ggml().opName(MEMORY.getInt(handle() + OFFSET_OP));
+    }
+
+    /** Whether computing this node does work: false for leaves and for ops that only describe memory (views). */
+    public boolean computes() {
+        return !NON_COMPUTING.contains(opName());
+    }
+
+    private static final java.util.Set<String> NON_COMPUTING = java.util.Set.of("NONE", "VIEW", "RESHAPE", "PERMUTE", "TRANSPOSE");
+
+    /**
+     * The {@link #identity() identities} of the tensors whose memory this node reads: each source, with views followed
+     * to the tensor that owns the memory.
+     */
+    public long[] sourceRoots() {
+        long h = handle();
+        long[] roots = new long[MAX_SRC];
+        int n = 0;
+        for (int i = 0; i < MAX_SRC; i++) {
+            long src = MEMORY.getAddress(h + OFFSET_SRC + 8L * i);
+            if (src == 0) {
+                continue;
+            }
+            for (long v = MEMORY.getAddress(src + OFFSET_VIEW_SRC); v != 0; v = MEMORY.getAddress(v + OFFSET_VIEW_SRC)) {
+                src = v;
+            }
+            roots[n++] = src;
+        }
+        return java.util.Arrays.copyOf(roots, n);
+    }
+
     /** True once the tensor has data memory that is still alive. */
     public boolean hasStorage() {
         TensorStorage s = storage();
@@ -147,6 +192,17 @@ public final class Tensor {
             throw new IndexOutOfBoundsException("bytes [" + offset + ", " + (offset + size) + ") outside tensor '"
                     + name() + "' of " + n + " bytes");
         }
+    }
+
+    /**
+     * Copies this tensor's bytes into {@code dst} (same byte size), whatever buffers the two live in; from a host
+     * buffer (pinned or not) this is one upload straight from host memory.
+     */
+    public void copyTo(Tensor dst) {
+        if (dst.nbytes() != nbytes()) {
+            throw new IllegalArgumentException("cannot copy " + this + " (" + nbytes() + " bytes) into " + dst + " (" + dst.nbytes() + " bytes)");
+        }
+        ctx.ggml().lib.ggml_backend_tensor_copy(dataHandle(), dst.dataHandle());
     }
 
     /** Copies {@code size} bytes from native memory at {@code address} into the tensor at byte {@code offset}. */
