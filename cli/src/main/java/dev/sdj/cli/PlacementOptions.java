@@ -8,8 +8,9 @@ import java.util.Set;
 /** Where a generation runs and how much device memory it may take: shared by generate and plan. */
 final class PlacementOptions {
     @Option(names = "--placement", defaultValue = "auto",
-            description = "auto (the fastest that fits), resident (every component stays on the device) or sequential (text "
-                    + "encoder, then diffusion model + VAE: peak memory is the larger group, not the sum) (default: ${DEFAULT-VALUE}).")
+            description = "auto (the fastest that fits), resident (every component stays on the device), sequential (text "
+                    + "encoder, then diffusion model + VAE: peak memory is the larger group, not the sum) or streamed (as sequential, "
+                    + "the diffusion model's blocks streamed through the device, as many kept resident as fit) (default: ${DEFAULT-VALUE}).")
     String placement;
 
     @Option(names = "--max-vram", paramLabel = "SIZE", converter = ByteSize.class,

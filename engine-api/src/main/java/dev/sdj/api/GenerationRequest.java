@@ -69,7 +69,9 @@ public final class GenerationRequest {
     /**
      * auto: the fastest placement that fits the device budget; resident: every component stays on the device across
      * phases and generations; sequential: the text encoder is loaded, run and freed before the diffusion model and
-     * VAE are loaded, so peak device memory is the larger of the two groups instead of their sum.
+     * VAE are loaded, so peak device memory is the larger of the two groups instead of their sum; streamed: as
+     * sequential, with the diffusion model's blocks streamed through the device (as many kept resident as fit), for
+     * budgets below the diffusion model's size.
      */
     public String placement() { return placement; }
     /** A cap on device memory (parameters + compute) below what the device reports; empty means the device's budget. */
@@ -98,7 +100,7 @@ public final class GenerationRequest {
         public static final java.util.List<String> SCHEDULES = java.util.List.of("discrete", "karras");
         public static final java.util.List<String> RNGS = java.util.List.of("cuda", "cpu");
         public static final java.util.List<String> PREDICTIONS = java.util.List.of("auto", "eps", "v");
-        public static final java.util.List<String> PLACEMENTS = java.util.List.of("auto", "resident", "sequential");
+        public static final java.util.List<String> PLACEMENTS = java.util.List.of("auto", "resident", "sequential", "streamed");
         public static final java.util.List<String> CPU_COMPONENTS = java.util.List.of("text_encoder", "vae");
 
         private final String prompt;

@@ -9,8 +9,13 @@ import java.util.Map;
  * @param peakByPlacement predicted peak device bytes of each placement the engine knows
  * @param parameterBytes  each component's parameter bytes on the device
  * @param computeBytes    each phase's compute buffer, measured on the real graph at the requested size
+ * @param blocks          the diffusion model's streamable blocks (UNet levels, DiT blocks)
+ * @param residentBlocks  blocks that stay on the device: all of them unless the placement is streamed
+ * @param uploadBytesPerStep       parameter bytes uploaded per denoising step (streamed blocks × model evaluations)
+ * @param uploadBytesPerGeneration parameter bytes uploaded per generation once the engine is warm (resident: none)
  */
 public record PlacementReport(String device, String placement, long peakBytes, long budgetBytes, String budgetSource,
                               String reason, Map<String, Long> peakByPlacement, Map<String, Long> parameterBytes,
-                              Map<String, Long> computeBytes) {
+                              Map<String, Long> computeBytes, int blocks, int residentBlocks, long uploadBytesPerStep,
+                              long uploadBytesPerGeneration) {
 }

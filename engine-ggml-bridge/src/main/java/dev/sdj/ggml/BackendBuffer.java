@@ -40,6 +40,13 @@ public final class BackendBuffer extends NativeHandle implements TensorStorage {
     /** Marks the buffer as holding weights, which lets schedulers prefer running ops where the weights are. */
     public void markAsWeights() {
         ggml.lib.ggml_backend_buffer_set_usage(handle(), 1);
+        weights = true;
+    }
+
+    private volatile boolean weights;
+
+    boolean holdsWeights() {
+        return weights;
     }
 
     /** Places {@code tensor} at byte {@code offset} of this buffer (offset must respect the type's alignment). */

@@ -203,6 +203,20 @@ public final class Ggml {
         return new GgmlContext(this, init.init(size, true), maxTensors, graphSize);
     }
 
+    private final java.util.concurrent.atomic.AtomicLong weightBytesRead = new java.util.concurrent.atomic.AtomicLong();
+
+    /**
+     * Bytes read back out of buffers marked as holding weights (tensor reads, device → host copies) since the process
+     * started. Weights are meant to travel host → device only: a scheduler's tests watch this stay put.
+     */
+    public long weightBytesRead() {
+        return weightBytesRead.get();
+    }
+
+    void countWeightBytesRead(long bytes) {
+        weightBytesRead.addAndGet(bytes);
+    }
+
     private final java.util.concurrent.ConcurrentHashMap<Integer, String> opNames = new java.util.concurrent.ConcurrentHashMap<>();
 
     /** ggml's name of an operation code ("MUL_MAT"); names are looked up once per code. */

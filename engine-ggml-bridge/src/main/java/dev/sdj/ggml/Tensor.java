@@ -202,6 +202,10 @@ public final class Tensor {
         if (dst.nbytes() != nbytes()) {
             throw new IllegalArgumentException("cannot copy " + this + " (" + nbytes() + " bytes) into " + dst + " (" + dst.nbytes() + " bytes)");
         }
+        if (storage() instanceof BackendBuffer from && from.holdsWeights() && !from.isHost()
+                && dst.storage() instanceof BackendBuffer to && to.isHost()) {
+            ctx.ggml().countWeightBytesRead(nbytes());
+        }
         ctx.ggml().lib.ggml_backend_tensor_copy(dataHandle(), dst.dataHandle());
     }
 
@@ -214,6 +218,9 @@ public final class Tensor {
     /** Copies {@code size} bytes of the tensor from byte {@code offset} into native memory at {@code address}. */
     public void read(long address, long offset, long size) {
         checkRange(offset, size);
+        if (storage() instanceof BackendBuffer b && b.holdsWeights()) {
+            ctx.ggml().countWeightBytesRead(size);
+        }
         ctx.ggml().lib.ggml_backend_tensor_get(dataHandle(), address, offset, size);
     }
 

@@ -107,4 +107,31 @@ class GraphSliceTest {
             }
         }
     }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"cpu", "vulkan"})
+    void readsOutOfWeightBuffersAreCountedAndUploadsAreNot(String which) {
+        Device device = device(which);
+        Ggml ggml = Ggml.get();
+        try (GgmlContext ctx = ggml.newContext(4);
+             BackendBuffer host = ggml.cpu().bufferType().allocate(64);
+             BackendBuffer weights = device.bufferType().allocate(64);
+             BackendBuffer scratch = device.bufferType().allocate(64)) {
+            weights.markAsWeights();
+            Tensor master = ctx.newTensor(GgmlType.F32, 4);
+            Tensor weight = ctx.newTensor(GgmlType.F32, 4);
+            Tensor other = ctx.newTensor(GgmlType.F32, 4);
+            host.place(master, 0, 32);
+            weights.place(weight, 0, 32);
+            scratch.place(other, 0, 32);
+            master.setFloats(new float[]{1, 2, 3, 4});
+            long before = ggml.weightBytesRead();
+            master.copyTo(weight);
+            other.setFloats(new float[]{5, 6, 7, 8});
+            other.getFloats();
+            assertEquals(before, ggml.weightBytesRead(), "uploads and reads of other buffers are not weight reads");
+            assertArrayEquals(new float[]{1, 2, 3, 4}, weight.getFloats());
+            assertEquals(before + 16, ggml.weightBytesRead());
+        }
+    }
 }

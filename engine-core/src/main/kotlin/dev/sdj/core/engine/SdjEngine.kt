@@ -20,7 +20,14 @@ import dev.sdj.core.family.clip.ClipVocabulary
 import dev.sdj.core.family.sd.SdConditioner
 import dev.sdj.core.family.sd.SdFamily
 import dev.sdj.core.family.sd.SdTextToImage
+import dev.sdj.core.graph.GraphExecutor
 import dev.sdj.core.graph.GraphSession
+import dev.sdj.core.family.sd.SdUnetBlocks
+import dev.sdj.core.memory.BlockMaster
+import dev.sdj.core.memory.FileMaster
+import dev.sdj.core.memory.HostBufferMaster
+import dev.sdj.core.memory.StreamedParams
+import dev.sdj.core.scheduler.StreamingExecutor
 import dev.sdj.core.graph.MapWeights
 import dev.sdj.core.graph.Weights
 import dev.sdj.core.image.GenerationParameters
@@ -46,7 +53,8 @@ import java.nio.file.Files
 /**
  * The engine behind [Engine.open]: opens the model once and runs the family's pipeline phase by phase, loading and
  * freeing components through the ledger as the request's placement says: resident (everything stays on the device
- * between phases and generations) or sequential (the text encoder is freed before the diffusion model and VAE load).
+ * between phases and generations), sequential (the text encoder is freed before the diffusion model and VAE load) or
+ * streamed (as sequential, with the diffusion model's blocks streamed through device slots while the UNet runs).
  */
 class SdjEngine(config: EngineConfig) : Engine {
     private val ggml: Ggml = try {
@@ -77,6 +85,10 @@ class SdjEngine(config: EngineConfig) : Engine {
 
     internal fun residentBytes(kind: ComponentKind): Long? = resident[kind]?.bytes
 
+    /** Bytes the last generation streamed into the diffusion model's slots (0 unless it was streamed). */
+    internal var lastStreamedBytes = 0L
+        private set
+
     init {
         for (kind in PIPELINE) {
             if (kind !in model.components) {
@@ -102,7 +114,9 @@ class SdjEngine(config: EngineConfig) : Engine {
 
     override fun plan(request: GenerationRequest): PlacementReport = decide(request).report
 
-    private class Decision(val device: Device, val placement: String, val report: PlacementReport)
+    private class Decision(val device: Device, val choice: Planner.Choice, val costs: Costs, val report: PlacementReport) {
+        val placement: String get() = choice.placement
+    }
 
     /**
      * The device and placement for a request: the named device, else the first accelerator; on it the fastest
@@ -116,8 +130,8 @@ class SdjEngine(config: EngineConfig) : Engine {
         if (request.device().isPresent || device.type() == DeviceType.CPU) {
             val costs = costs(device, request)
             throw InvalidRequestException("the model does not fit ${device.name()}: it needs at least " +
-                "${Planner.mib(minOf(costs.sequential, costs.resident))} (sequential placement) and the budget is " +
-                "${Planner.mib(budget(device, request).first)}; block streaming, which would need less, is not built yet")
+                "${Planner.mib(costs.smallest)} (${Planner.smallestName(costs)}) and the budget is " +
+                "${Planner.mib(budget(device, request).first)}")
         }
         val cpu = ggml.cpu()
         return decideOn(cpu, request) ?: throw InvalidRequestException("the model fits neither ${device.name()} nor the CPU's memory")
@@ -127,10 +141,23 @@ class SdjEngine(config: EngineConfig) : Engine {
         val costs = costs(device, request)
         val (budget, source) = budget(device, request)
         val choice = Planner.choose(costs, budget, request.placement()) ?: return null
-        val report = PlacementReport(device.name(), choice.placement, choice.peak, budget, source, choice.why,
-            Planner.ORDER.associateWith { costs.peak(it) }, costs.params.mapKeys { it.key.label }, costs.compute)
-        return Decision(device, choice.placement, report)
+        val blocks = costs.streaming?.blocks ?: 0
+        val resident = choice.residentBlocks ?: blocks
+        val perStep = if (choice.residentBlocks == null) 0L else evaluationsPerStep(request) * costs.streaming!!.streamedBytes[resident]
+        val perGeneration = when (choice.placement) {
+            "resident" -> 0L
+            "sequential" -> costs.uploads.values.sum()
+            else -> costs.uploads.filterKeys { it != ComponentKind.DIFFUSION_MODEL }.values.sum() +
+                costs.streaming!!.fixedUploadBytes[resident] + perStep * request.steps()
+        }
+        val peaks = Planner.ORDER.filter { it != "streamed" || costs.streaming != null }.associateWith { costs.peak(it) }
+        val report = PlacementReport(device.name(), choice.placement, choice.peak, budget, source, choice.why, peaks,
+            costs.params.mapKeys { it.key.label }, costs.compute, blocks, resident, perStep, perGeneration)
+        return Decision(device, choice, costs, report)
     }
+
+    /** Model evaluations per denoising step: two with classifier-free guidance (prompt and negative prompt). */
+    private fun evaluationsPerStep(request: GenerationRequest): Int = if (request.cfgScale() != 1.0) 2 else 1
 
     private val costCache = HashMap<String, Costs>()
 
@@ -164,19 +191,27 @@ class SdjEngine(config: EngineConfig) : Engine {
         free(*resident.keys.filter { residentOn[it] != deviceOf.getValue(it).name() }.toTypedArray())
         deviceOf.values.map { it.bufferType().name() }.distinct().forEach { ledger.resetPeak(it) }
         lastComputeBytes.clear()
-        val sequential = decision.placement == "sequential"
+        lastStreamedBytes = 0
+        val oneAtATime = decision.placement != "resident"
         var uploaded = 0L
 
-        // Sequential: the diffusion model and VAE leave before the text encoder comes, and it leaves before they return.
-        if (sequential) free(ComponentKind.DIFFUSION_MODEL, ComponentKind.VAE)
+        // Sequential and streamed: the diffusion model and VAE leave before the text encoder comes, and it leaves
+        // before they return.
+        if (oneAtATime) free(ComponentKind.DIFFUSION_MODEL, ComponentKind.VAE)
         uploaded += ensure(deviceOf, ComponentKind.TEXT_ENCODER)
         val conditioning = session(deviceOf.getValue(ComponentKind.TEXT_ENCODER), request) { s ->
             pipeline.encode(request, weights(ComponentKind.TEXT_ENCODER).at("text_model"), s, progress, cancel)
         }
-        if (sequential) free(ComponentKind.TEXT_ENCODER)
-        uploaded += ensure(deviceOf, ComponentKind.DIFFUSION_MODEL, ComponentKind.VAE)
-        val latent = session(deviceOf.getValue(ComponentKind.DIFFUSION_MODEL), request) { s ->
-            pipeline.denoise(request, weights(ComponentKind.DIFFUSION_MODEL), conditioning, s, progress, cancel)
+        if (oneAtATime) free(ComponentKind.TEXT_ENCODER)
+        val latent = if (decision.placement == "streamed") {
+            val (latent, bytes) = denoiseStreamed(request, decision, conditioning, progress, cancel)
+            uploaded += bytes + ensure(deviceOf, ComponentKind.VAE)
+            latent
+        } else {
+            uploaded += ensure(deviceOf, ComponentKind.DIFFUSION_MODEL, ComponentKind.VAE)
+            session(deviceOf.getValue(ComponentKind.DIFFUSION_MODEL), request) { s ->
+                pipeline.denoise(request, weights(ComponentKind.DIFFUSION_MODEL), conditioning, s, progress, cancel)
+            }
         }
         val image = session(deviceOf.getValue(ComponentKind.VAE), request) { s -> pipeline.decode(request, weights(ComponentKind.VAE), latent, s, progress) }
 
@@ -189,9 +224,44 @@ class SdjEngine(config: EngineConfig) : Engine {
             decision.report, (System.nanoTime() - start) / 1_000_000)
     }
 
+    /**
+     * Denoises with the diffusion model streamed: its core and resident blocks loaded, the other blocks passing
+     * through stream slots from the host's master copy while the UNet runs; all of it freed afterwards.
+     * @return the latent and the parameter bytes uploaded to the device
+     */
+    private fun denoiseStreamed(request: GenerationRequest, decision: Decision, conditioning: SdTextToImage.Conditioning,
+                                progress: ProgressListener, cancel: CancellationToken): Pair<FloatArray, Long> {
+        val device = decision.device
+        val k = decision.choice.residentBlocks!!
+        val component = model.components.getValue(ComponentKind.DIFFUSION_MODEL)
+        val structure = SdUnetBlocks.of(ParamSpecs.of(component, UploadType.bf16Supported(ggml, device)).specs)
+        val resident = decision.costs.streaming!!.residentSets[k]
+        val streamedSpecs = structure.blocks.filter { it.name !in resident }.flatMap { it.specs }
+        val owner = ComponentKind.DIFFUSION_MODEL.label
+        val master = device.hostBufferType().map<BlockMaster> { HostBufferMaster.load(ggml, ledger, it, streamedSpecs, component.tensors, owner) }
+            .orElseGet { FileMaster(component.tensors) }
+        val params = try {
+            StreamedParams.allocate(ggml, ledger, device.bufferType(), structure, resident, decision.costs.streaming.slots(k), owner, master)
+        } catch (e: GgmlException) {
+            throw EngineException("cannot allocate the ${owner} on ${device.name()}: ${e.message}", e)
+        }
+        params.use { p ->
+            var uploaded = ParamLoader().use { it.load(p.fixed, component.tensors).bytesWritten }
+            StreamingExecutor(ggml, p).use { executor ->
+                val latent = session(device, request, mapOf("unet" to executor)) { s ->
+                    pipeline.denoise(request, MapWeights(p.tensors()), conditioning, s, progress, cancel)
+                }
+                uploaded += executor.uploadedBytes
+                lastStreamedBytes = executor.uploadedBytes
+                return latent to uploaded
+            }
+        }
+    }
+
     /** One phase's graphs on a fresh backend; the backend is freed before the graphs' compute buffers (see GraphSession). */
-    private fun <T> session(device: Device, request: GenerationRequest, work: (GraphSession) -> T): T {
-        val session = GraphSession(ggml, device.bufferType(), ComputeBackends.open(device, request.threads().orElse(null)), ledger)
+    private fun <T> session(device: Device, request: GenerationRequest, executors: Map<String, GraphExecutor> = emptyMap(),
+                            work: (GraphSession) -> T): T {
+        val session = GraphSession(ggml, device.bufferType(), ComputeBackends.open(device, request.threads().orElse(null)), ledger, executors)
         return session.use { s ->
             work(s).also { ledger.state(device.bufferType().name()).holdings.filter { it.owner.startsWith("compute: ") }
                 .forEach { lastComputeBytes[it.owner.removePrefix("compute: ")] = it.bytes } }

@@ -26,7 +26,7 @@ class CompiledGraph @JvmOverloads constructor(
 ) : AutoCloseable {
     private val ctx: GgmlContext = ggml.newContext(maxNodes, maxNodes)
     private val allocator = GraphAllocator(ggml, bufferType)
-    private val graph: Graph
+    internal val graph: Graph
     private val inputs = LinkedHashMap<String, Tensor>()
     val output: Tensor
 
@@ -65,9 +65,12 @@ class CompiledGraph @JvmOverloads constructor(
 
     fun input(name: String): Tensor = inputs[name] ?: throw NoSuchElementException("graph has no input '$name'")
 
+    /** How [run] computes the graph; the scheduler sets it, e.g. to stream weights between slices. */
+    var executor: GraphExecutor = GraphExecutor.WHOLE
+
     /** Computes the graph with the inputs as last set, and returns the output as floats. */
     fun run(backend: Backend): FloatArray {
-        backend.compute(graph)
+        executor.compute(graph, backend)
         return output.getFloats()
     }
 

@@ -4,38 +4,66 @@ import dev.sdj.api.InvalidRequestException
 
 /**
  * Chooses the placement for a device budget, fastest first: everything resident (nothing reloads between
- * generations), else sequential component load (the text encoder and the diffusion model take turns). Block
- * streaming is not built yet, so a budget below the sequential peak has no device plan.
+ * generations), else sequential component load (the text encoder and the diffusion model take turns), else the
+ * diffusion model streamed block by block with as many blocks resident as fit (the more resident, the less each step
+ * uploads). When nothing fits the caller may fall back to the CPU.
  */
 object Planner {
-    val ORDER = listOf("resident", "sequential")
+    val ORDER = listOf("resident", "sequential", "streamed")
 
-    data class Choice(val placement: String, val peak: Long, val budget: Long, val why: String)
+    /** @param residentBlocks for "streamed": how many of the diffusion model's blocks stay resident */
+    data class Choice(val placement: String, val peak: Long, val budget: Long, val why: String, val residentBlocks: Int? = null)
 
     /** @return null when no placement fits (the caller may fall back to the CPU); throws when a forced one does not */
     fun choose(costs: Costs, budget: Long, forced: String?): Choice? {
-        if (forced != null && forced != "auto") {
-            val peak = costs.peak(forced)
-            if (peak > budget) {
-                throw InvalidRequestException("the $forced placement needs ${mib(peak)} on the device but the budget is ${mib(budget)}; " +
-                    "the smallest budget that works is ${mib(costs.sequential.coerceAtMost(costs.resident))} (sequential)")
-            }
-            val why = if (forced == "sequential" && costs.resident <= budget) {
-                "requested; resident (${mib(costs.resident)}) would fit too and would not reload the weights every generation"
-            } else {
-                "requested"
-            }
-            return Choice(forced, peak, budget, why)
+        if (forced != null && forced != "auto") return forcedChoice(costs, budget, forced)
+        if (costs.resident <= budget) {
+            return Choice("resident", costs.resident, budget, "everything fits in the budget, so nothing reloads between generations")
         }
-        for (p in ORDER) {
-            val peak = costs.peak(p)
-            if (peak <= budget) {
-                val why = if (p == "resident") "everything fits in the budget, so nothing reloads between generations"
-                else "all resident needs ${mib(costs.resident)}; with ${mib(costs.resident - budget)} more everything would stay resident"
-                return Choice(p, peak, budget, why)
-            }
+        val short = "all resident needs ${mib(costs.resident)}; with ${mib(costs.resident - budget)} more everything would stay resident"
+        if (costs.sequential <= budget) return Choice("sequential", costs.sequential, budget, short)
+        val k = largestResident(costs, budget) ?: return null
+        return Choice("streamed", costs.streamed(k), budget, streamWhy(costs, k, budget, short), k)
+    }
+
+    private fun forcedChoice(costs: Costs, budget: Long, forced: String): Choice {
+        if (forced == "streamed") {
+            if (costs.streaming == null) throw InvalidRequestException("this model's diffusion model has no blocks to stream")
+            val k = largestResident(costs, budget) ?: throw overBudget(costs, budget, "streamed", costs.streamed(0))
+            return Choice("streamed", costs.streamed(k), budget, "requested; " + streamWhy(costs, k, budget, null), k)
         }
-        return null
+        val peak = costs.peak(forced)
+        if (peak > budget) throw overBudget(costs, budget, forced, peak)
+        val why = if (forced == "sequential" && costs.resident <= budget) {
+            "requested; resident (${mib(costs.resident)}) would fit too and would not reload the weights every generation"
+        } else {
+            "requested"
+        }
+        return Choice(forced, peak, budget, why)
+    }
+
+    private fun overBudget(costs: Costs, budget: Long, placement: String, peak: Long) =
+        InvalidRequestException("the $placement placement needs ${mib(peak)} on the device but the budget is ${mib(budget)}; " +
+            "the smallest budget that works is ${mib(costs.smallest)} (${smallestName(costs)})")
+
+    fun smallestName(costs: Costs): String = ORDER.filter { it != "streamed" || costs.streaming != null }.minBy { costs.peak(it) }
+        .let { if (it == "streamed") "streamed, every block streamed" else it }
+
+    /** The most resident blocks with which streaming fits, or null when even streaming every block does not. */
+    private fun largestResident(costs: Costs, budget: Long): Int? {
+        val s = costs.streaming ?: return null
+        return (s.blocks - 1 downTo 0).firstOrNull { costs.streamed(it) <= budget }
+    }
+
+    private fun streamWhy(costs: Costs, k: Int, budget: Long, short: String?): String {
+        val s = costs.streaming!!
+        val parts = ArrayList<String>()
+        if (short != null) parts.add("sequential needs ${mib(costs.sequential)}")
+        parts.add("$k of ${s.blocks} diffusion-model blocks stay resident, ${s.blocks - k} stream through ${s.slots(k)} slots " +
+            "(${mib(s.streamedBytes[k])} uploaded per model evaluation)")
+        if (k + 1 < s.blocks) parts.add("with ${mib(costs.streamed(k + 1) - budget)} more one more block would stay resident")
+        else parts.add("with ${mib(costs.sequential - budget)} more nothing would stream")
+        return parts.joinToString("; ")
     }
 
     fun mib(bytes: Long): String = String.format(java.util.Locale.ROOT, "%.1f MiB", bytes / 1048576.0)

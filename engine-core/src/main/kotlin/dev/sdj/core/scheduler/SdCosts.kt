@@ -1,6 +1,9 @@
 package dev.sdj.core.scheduler
 
 import dev.sdj.core.family.sd.SdFamily
+import dev.sdj.core.family.sd.SdUnetBlocks
+import dev.sdj.core.memory.BlockStructure
+import dev.sdj.ggml.BufferType
 import dev.sdj.core.family.sd.SdVaeDecoder
 import dev.sdj.core.graph.CompiledGraph
 import dev.sdj.core.graph.MapWeights
@@ -45,8 +48,29 @@ object SdCosts {
         withPlaceholderWeights(ggml, specs.getValue(ComponentKind.VAE)) { vae ->
             compute["vae decoder"] = CompiledGraph.measure(ggml, buft) { g -> SdVaeDecoder.build(g.nn, vae, g.input("z", GgmlType.F32, w, h, 4, 1)) }
         }
-        return Costs(params, compute)
+        val uploads = specs.mapValues { (_, s) -> s.sumOf { dataBytes(ggml, it) } }
+        return Costs(params, compute, streaming(ggml, buft, SdUnetBlocks.of(specs.getValue(ComponentKind.DIFFUSION_MODEL))), uploads)
     }
+
+    /** Streaming costs with k = 0 … n − 1 blocks resident, the largest blocks kept first. */
+    fun streaming(ggml: Ggml, buft: BufferType, structure: BlockStructure): StreamCosts? {
+        val blocks = structure.blocks
+        if (blocks.isEmpty()) return null
+        val layout = blocks.associate { it.name to ParamLayout.bytesNeeded(ggml, buft, it.specs) }
+        val data = blocks.associate { b -> b.name to b.specs.sumOf { dataBytes(ggml, it) } }
+        val largestFirst = blocks.sortedByDescending { layout.getValue(it.name) }.map { it.name }
+        val sets = (0 until blocks.size).map { k -> largestFirst.take(k).toSet() }
+        return StreamCosts(
+            blocks.size,
+            sets,
+            sets.map { r -> ParamLayout.bytesNeeded(ggml, buft, structure.core + blocks.filter { it.name in r }.flatMap { it.specs }) },
+            sets.map { r -> blocks.filter { it.name !in r }.maxOf { layout.getValue(it.name) } },
+            sets.map { r -> blocks.filter { it.name !in r }.sumOf { data.getValue(it.name) } },
+            sets.map { r -> structure.core.sumOf { dataBytes(ggml, it) } + blocks.filter { it.name in r }.sumOf { data.getValue(it.name) } },
+        )
+    }
+
+    private fun dataBytes(ggml: Ggml, spec: ParamSpec): Long = ggml.rowSize(spec.type, spec.shape[0]) * spec.shape.drop(1).fold(1L) { a, b -> a * b }
 
     /**
      * Weight tensors that have memory without holding the weights: ggml's allocator only asks whether a tensor has
@@ -65,27 +89,4 @@ object SdCosts {
     }
 
     val PIPELINE = listOf(ComponentKind.TEXT_ENCODER, ComponentKind.DIFFUSION_MODEL, ComponentKind.VAE)
-}
-
-/** Parameter bytes per component and compute-buffer bytes per phase ("text encoder", "unet", "vae decoder"). */
-data class Costs(val params: Map<ComponentKind, Long>, val compute: Map<String, Long>) {
-    private fun p(kind: ComponentKind) = params[kind] ?: 0L
-    private fun c(phase: String) = compute[phase] ?: 0L
-
-    /** Every component on the device; one phase's compute buffer at a time. */
-    val resident: Long get() = params.values.sum() + (compute.values.maxOrNull() ?: 0L)
-
-    /** The text encoder with its compute, or the diffusion model and VAE with the larger of theirs. */
-    val sequential: Long
-        get() = maxOf(p(ComponentKind.TEXT_ENCODER) + c("text encoder"),
-            p(ComponentKind.DIFFUSION_MODEL) + p(ComponentKind.VAE) + maxOf(c("unet"), c("vae decoder")))
-
-    fun peak(placement: String): Long = if (placement == "sequential") sequential else resident
-
-    /** The costs left on the device when [kinds] run elsewhere (pinned to the CPU). */
-    fun without(kinds: Set<ComponentKind>): Costs = Costs(params - kinds, compute - kinds.mapNotNull { PHASE[it] }.toSet())
-
-    companion object {
-        val PHASE = mapOf(ComponentKind.TEXT_ENCODER to "text encoder", ComponentKind.DIFFUSION_MODEL to "unet", ComponentKind.VAE to "vae decoder")
-    }
 }

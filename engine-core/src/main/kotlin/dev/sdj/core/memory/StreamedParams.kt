@@ -1,0 +1,96 @@
+package dev.sdj.core.memory
+
+import dev.sdj.ggml.BufferType
+import dev.sdj.ggml.Ggml
+import dev.sdj.ggml.GgmlContext
+import dev.sdj.ggml.Tensor
+
+/**
+ * A component whose blocks are partly streamed: the core and the resident blocks in one [ParamBuffer], and a ring of
+ * equal device slots through which the streamed blocks pass. Each streamed block's tensors are placed once, in slot
+ * (its position among the streamed blocks) mod (slot count), so graphs are built over fixed tensors and a block is
+ * "loaded" by writing its bytes into them; two blocks sharing a slot are never needed at the same time.
+ */
+class StreamedParams private constructor(
+    val owner: String,
+    val fixed: ParamBuffer,
+    private val ctx: GgmlContext,
+    private val slotBuffers: List<LedgerBuffer>,
+    /** The streamed blocks in execution order, each with its device tensors by parameter name. */
+    val streamed: List<Pair<String, Map<String, Tensor>>>,
+    private val master: BlockMaster,
+) : AutoCloseable {
+
+    val slots: Int get() = slotBuffers.size
+
+    /** Bytes one pass over the streamed blocks uploads. */
+    val streamedBytes: Long = streamed.sumOf { (_, t) -> t.values.sumOf { it.nbytes() } }
+
+    /** Every parameter tensor, by name, wherever it lives (for the graph builder). */
+    fun tensors(): Map<String, Tensor> {
+        val all = LinkedHashMap<String, Tensor>()
+        fixed.names.forEach { all[it] = fixed.tensor(it) }
+        streamed.forEach { (_, t) -> all.putAll(t) }
+        return all
+    }
+
+    /** Uploads streamed block [index] into its slot from the host's master copy; returns the bytes written. */
+    fun upload(index: Int): Long = master.upload(streamed[index].second)
+
+    override fun close() {
+        try {
+            slotBuffers.forEach { it.close() }
+            fixed.close()
+        } finally {
+            ctx.close()
+            master.close()
+        }
+    }
+
+    companion object {
+        /**
+         * Allocates the fixed part and [slots] slots on [bufferType] through [ledger]. The caller loads [fixed]; the
+         * streamed blocks are uploaded from [master] (which this object then owns) while the graph runs.
+         */
+        fun allocate(ggml: Ggml, ledger: MemoryLedger, bufferType: BufferType, structure: BlockStructure, resident: Set<String>,
+                     slots: Int, owner: String, master: BlockMaster): StreamedParams {
+            val streamedBlocks = structure.blocks.filter { it.name !in resident }
+            require(streamedBlocks.isNotEmpty()) { "'$owner': every block is resident, nothing to stream" }
+            require(slots in 1..streamedBlocks.size) { "'$owner': $slots slots for ${streamedBlocks.size} streamed blocks" }
+            val fixedSpecs = structure.core + structure.blocks.filter { it.name in resident }.flatMap { it.specs }
+            val ctx = ggml.newContext(streamedBlocks.sumOf { it.specs.size })
+            val opened = ArrayList<AutoCloseable>()
+            try {
+                val fixed = ParamBuffer.allocate(ggml, ledger, bufferType, fixedSpecs, "$owner (resident part)").also { opened.add(it) }
+                val layouts = streamedBlocks.map { b ->
+                    val tensors = ParamLayout.createTensors(ctx, b.specs)
+                    val layout = ParamLayout.of(bufferType, b.specs, tensors)
+                    require(layout.chunks.size == 1) { "block '${b.name}' of '$owner' is larger than one ${bufferType.name()} buffer" }
+                    Triple(b.name, tensors, layout.chunks.single())
+                }
+                val slotBytes = layouts.maxOf { it.third.bytes }
+                val buffers = (0 until slots).map { i ->
+                    ledger.allocate(bufferType, slotBytes, "$owner (stream slot ${i + 1}/$slots)").also {
+                        opened.add(it)
+                        it.buffer.markAsWeights()
+                    }
+                }
+                val alignment = bufferType.alignment()
+                for ((i, l) in layouts.withIndex()) {
+                    val (_, tensors, chunk) = l
+                    for (p in chunk.placements) buffers[i % slots].buffer.place(tensors.getValue(p.name), p.offset, alignment)
+                }
+                return StreamedParams(owner, fixed, ctx, buffers, layouts.map { it.first to it.second }, master)
+            } catch (e: Throwable) {
+                opened.reversed().forEach { it.close() }
+                ctx.close()
+                master.close()
+                throw e
+            }
+        }
+
+        /** Bytes of one slot: the largest streamed block's layout. */
+        fun slotBytes(ggml: Ggml, bufferType: BufferType, blocks: List<BlockStructure.Block>): Long =
+            blocks.maxOfOrNull { ParamLayout.bytesNeeded(ggml, bufferType, it.specs) } ?: 0L
+    }
+}

@@ -1,0 +1,112 @@
+package dev.sdj.core.engine
+
+import dev.sdj.api.EngineConfig
+import dev.sdj.api.GenerationRequest
+import dev.sdj.api.InvalidRequestException
+import dev.sdj.core.family.clip.ClipVocabulary
+import dev.sdj.core.family.sd.SdUnetBlocks
+import dev.sdj.core.family.sd.TinySdModel
+import dev.sdj.core.model.ComponentKind
+import dev.sdj.core.model.ModelAssembly
+import dev.sdj.core.model.ModelOpener
+import dev.sdj.ggml.Ggml
+import org.junit.jupiter.api.AfterAll
+import org.junit.jupiter.api.Assertions.assertArrayEquals
+import org.junit.jupiter.api.Assertions.assertEquals
+import org.junit.jupiter.api.Assertions.assertThrows
+import org.junit.jupiter.api.Assertions.assertTrue
+import org.junit.jupiter.api.TestInstance
+import org.junit.jupiter.params.ParameterizedTest
+import org.junit.jupiter.params.provider.ValueSource
+import java.nio.file.Files
+import java.nio.file.Path
+
+/**
+ * Streaming the UNet's blocks through device slots: the same image as resident, within the budget, uploading exactly
+ * the streamed blocks once per model evaluation and never reading weights back.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class StreamingTest {
+    private val dir: Path = Files.createTempDirectory("sdj-streaming")
+    /**
+     * The default tiny model with a UNet four times larger, so that the denoising phase, not the VAE's, sets the
+     * streamed plans' peaks and each count of resident blocks has its own budget.
+     */
+    private val model: Path = run {
+        val vocab = ClipVocabulary.tinyGenerated(400)
+        val base = TinySdModel.SD1_TINY
+        val arch = base.copy(unet = base.unet.copy(modelChannels = 64), clip = base.clip.copy(vocabSize = vocab.size))
+        TinySdModel(arch).writeSingleFile(dir.resolve("wide-unet.gguf"), vocab.tokens to vocab.merges)
+    }
+
+    @AfterAll
+    fun cleanUp() {
+        dir.toFile().deleteRecursively()
+    }
+
+    private fun request(device: String, placement: String = "auto", cfg: Double = 7.0) =
+        GenerationRequest.builder("a lighthouse").negativePrompt("fog").size(64, 64).steps(2).seed(3).cfgScale(cfg)
+            .device(device).threads(2).placement(placement).build()
+
+    @ParameterizedTest
+    @ValueSource(strings = ["CPU", "Vulkan0"])
+    fun `streamed plans give the resident image byte for byte within their budgets`(device: String) {
+        val resident = SdjEngine(EngineConfig.of(model)).use { it.generate(request(device, "resident")) }
+        SdjEngine(EngineConfig.of(model)).use { engine ->
+            val smallest = engine.plan(request(device)).peakByPlacement().getValue("streamed")
+            val sequential = engine.plan(request(device)).peakByPlacement().getValue("sequential")
+            assertTrue(smallest < sequential, "streaming every block needs less than sequential ($smallest vs $sequential)")
+            val blocks = engine.plan(request(device)).blocks()
+            val caps = listOf(smallest, (smallest + sequential) / 2, sequential - 1)
+            val seen = HashSet<Int>()
+            for (cap in caps) {
+                val r = engine.generate(request(device).toBuilder().maxDeviceMemory(cap).build())
+                assertEquals("streamed", r.placement().placement(), "cap $cap")
+                seen.add(r.placement().residentBlocks())
+                assertTrue(r.placement().residentBlocks() < blocks)
+                assertEquals(r.placement().peakBytes(), r.peakDeviceBytes().getValue(device), "predicted = ledger peak at cap $cap")
+                assertTrue(r.peakDeviceBytes().getValue(device) <= cap, "within the cap $cap")
+                assertArrayEquals(resident.png, r.png, "same image with ${r.placement().residentBlocks()} of $blocks blocks resident")
+            }
+            assertEquals(0, caps.first().let { engine.plan(request(device).toBuilder().maxDeviceMemory(it).build()).residentBlocks() })
+            assertTrue(seen.size >= 2, "the caps exercise several resident counts: $seen")
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = ["CPU", "Vulkan0"])
+    fun `each model evaluation uploads the streamed blocks once and weights are never read back`(device: String) {
+        val unet = ModelAssembly.assemble(ModelOpener.open(listOf(model), null)).components.getValue(ComponentKind.DIFFUSION_MODEL)
+        // Device bytes: the file's, except vectors (norms, biases), which the device keeps in f32.
+        val blockBytes = unet.tensors.filterKeys { SdUnetBlocks.blockOf(it) != null }.values
+            .sumOf { if (it.shape.size == 1) it.shape[0] * 4 else it.byteSize }
+        SdjEngine(EngineConfig.of(model)).use { engine ->
+            val smallest = engine.plan(request(device)).peakByPlacement().getValue("streamed")
+            for ((cfg, evaluations) in listOf(1.0 to 1, 7.0 to 2)) {
+                val readBefore = Ggml.get().weightBytesRead()
+                val r = engine.generate(request(device, cfg = cfg).toBuilder().maxDeviceMemory(smallest).build())
+                assertEquals(0, r.placement().residentBlocks())
+                assertEquals(2L * evaluations * blockBytes, engine.lastStreamedBytes, "2 steps × $evaluations evaluations × every block")
+                assertEquals(evaluations * blockBytes, r.placement().uploadBytesPerStep(), "the plan's per-step figure")
+                assertEquals(r.placement().uploadBytesPerGeneration(), r.uploadedParameterBytes(), "the plan's per-generation figure")
+                assertEquals(readBefore, Ggml.get().weightBytesRead(), "no weight bytes came back from the device")
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = ["CPU"])
+    fun `a cap below streaming every block is refused naming that smallest budget`(device: String) {
+        SdjEngine(EngineConfig.of(model)).use { engine ->
+            val smallest = engine.plan(request(device)).peakByPlacement().getValue("streamed")
+            val e = assertThrows(InvalidRequestException::class.java) {
+                engine.generate(request(device).toBuilder().maxDeviceMemory(smallest - 1).build())
+            }
+            assertTrue(e.message!!.contains(dev.sdj.core.scheduler.Planner.mib(smallest)), e.message)
+            val forced = assertThrows(InvalidRequestException::class.java) {
+                engine.generate(request(device, "streamed").toBuilder().maxDeviceMemory(smallest - 1).build())
+            }
+            assertTrue(forced.message!!.contains("streamed"), forced.message)
+        }
+    }
+}
