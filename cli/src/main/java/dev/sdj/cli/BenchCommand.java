@@ -85,8 +85,12 @@ final class BenchCommand implements Runnable {
         @Option(names = "--threads", description = "CPU threads (default: one per physical core).")
         Integer threads;
 
-        @Option(names = "--placement", defaultValue = "auto", description = "auto, resident or sequential (default: ${DEFAULT-VALUE}).")
+        @Option(names = "--placement", defaultValue = "auto", description = "auto, resident, sequential or streamed (default: ${DEFAULT-VALUE}).")
         String placement;
+
+        @Option(names = "--max-vram", paramLabel = "SIZE", converter = ByteSize.class,
+                description = "Cap device memory, e.g. 900M: with --placement streamed, fewer blocks stay resident.")
+        Long maxVram;
 
         @Option(names = "--file", defaultValue = "${java.io.tmpdir}/sdj-sd15-random-f16.gguf",
                 description = "Where the model is written and reused (default: ${DEFAULT-VALUE}).")
@@ -100,10 +104,14 @@ final class BenchCommand implements Runnable {
             PrintWriter out = spec.commandLine().getOut();
             Path model = dev.sdj.core.bench.GenerationBenchmark.INSTANCE.prepare(file);
             dev.sdj.core.bench.GenerationBenchmark.Result r =
-                    dev.sdj.core.bench.GenerationBenchmark.INSTANCE.run(model, size, steps, device, threads, placement);
+                    dev.sdj.core.bench.GenerationBenchmark.INSTANCE.run(model, size, steps, device, threads, placement, maxVram);
             out.printf(Locale.ROOT, "SD1.5 random f16, %dx%d on %s, %s placement: %.2f s/step over %d steps (total %.1f s incl. load, text, VAE), %s uploaded%n",
                     r.getSize(), r.getSize(), device, r.getPlacement(), r.getSecondsPerStep(), r.getSteps(), r.getTotalSeconds(),
                     Bytes.human(r.getUploadedBytes()));
+            if (r.getPlacement().equals("streamed")) {
+                out.printf(Locale.ROOT, "streamed: %d of %d UNet blocks resident, %s uploaded per step%n", r.getResidentBlocks(), r.getBlocks(),
+                        Bytes.human(r.getUploadBytesPerStep()));
+            }
             r.getPeakDeviceBytes().forEach((pool, bytes) -> out.printf(Locale.ROOT, "peak device memory on %s (parameters + compute): %s%n", pool, Bytes.human(bytes)));
             out.printf(Locale.ROOT, "peak RSS: %s%n", Bytes.human(ProcessMemory.peakRssBytes()));
             return 0;

@@ -111,6 +111,10 @@ final class GenerateCommand implements Callable<Integer> {
         bar.finish();
         writeAtomically(output, result.png());
         err.println("placement: " + PlanCommand.describe(result.placement()));
+        if (result.placement().placement().equals("streamed")) {
+            err.println("streamed: " + result.placement().residentBlocks() + " of " + result.placement().blocks()
+                    + " diffusion-model blocks resident, " + Bytes.human(result.placement().uploadBytesPerStep()) + " uploaded per step");
+        }
         if (result.placement().reason().contains("would fit")) {
             err.println("warning: " + result.placement().reason());
         }

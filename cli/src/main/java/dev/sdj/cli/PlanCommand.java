@@ -20,7 +20,7 @@ import java.util.concurrent.Callable;
 
 @Command(name = "plan", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Shows where a generation's components would live, without loading any weights.",
-                "Reports the device, the placement (resident or sequential), the predicted peak device memory against the budget, each component's parameter bytes and each phase's compute buffer measured on the real graph at the requested size, and what would change the choice. Block streaming is not built yet."})
+                "Reports the device, the placement (resident, sequential or streamed), the predicted peak device memory against the budget, the parameter bytes uploaded per step and per generation, each component's parameter bytes and each phase's compute buffer measured on the real graph at the requested size, and what would change the choice."})
 final class PlanCommand implements Callable<Integer> {
 
     @Option(names = {"-m", "--model"}, required = true, paramLabel = "PATH", description = "Checkpoint, diffusers folder, or component file; repeat for split files.")
@@ -38,7 +38,13 @@ final class PlanCommand implements Callable<Integer> {
     @Mixin
     PlacementOptions where = new PlacementOptions();
 
-    @Option(names = "--json", description = "Print JSON: {device, placement, peakBytes, budgetBytes, budgetSource, reason, peakByPlacement, parameterBytes, computeBytes}.")
+    @Option(names = "--cfg-scale", defaultValue = "7", description = "Guidance scale; 1 means one model evaluation per step instead of two (default: ${DEFAULT-VALUE}).")
+    double cfg;
+
+    @Option(names = "--steps", defaultValue = "20", description = "Denoising steps, for the per-generation upload figure (default: ${DEFAULT-VALUE}).")
+    int steps;
+
+    @Option(names = "--json", description = "Print JSON: {device, placement, peakBytes, budgetBytes, budgetSource, reason, peakByPlacement, parameterBytes, computeBytes, blocks, residentBlocks, uploadBytesPerStep, uploadBytesPerGeneration}.")
     boolean json;
 
     @Spec
@@ -46,7 +52,7 @@ final class PlanCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        GenerationRequest.Builder b = where.applyTo(GenerationRequest.builder("").size(width, height));
+        GenerationRequest.Builder b = where.applyTo(GenerationRequest.builder("").size(width, height).cfgScale(cfg).steps(steps));
         PlacementReport r;
         try (Engine engine = Engine.open(new EngineConfig(model, Optional.ofNullable(tokenizer)))) {
             r = engine.plan(b.build());
@@ -60,6 +66,12 @@ final class PlanCommand implements Callable<Integer> {
         out.println("device:    " + r.device());
         out.println("placement: " + describe(r));
         out.println("why:       " + r.reason());
+        if (r.placement().equals("streamed")) {
+            out.println("blocks:    " + r.residentBlocks() + " of " + r.blocks() + " diffusion-model blocks resident, "
+                    + (r.blocks() - r.residentBlocks()) + " streamed");
+        }
+        out.println("uploads:   " + Bytes.human(r.uploadBytesPerStep()) + " per step, " + Bytes.human(r.uploadBytesPerGeneration())
+                + " per generation (" + steps + " steps, once loaded)");
         out.println();
         for (Map.Entry<String, Long> e : r.peakByPlacement().entrySet()) {
             out.printf("  %-10s peak %s%s%n", e.getKey(), Bytes.human(e.getValue()), e.getValue() <= r.budgetBytes() ? "" : "  (over budget)");

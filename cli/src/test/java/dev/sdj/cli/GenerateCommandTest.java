@@ -50,10 +50,18 @@ class GenerateCommandTest {
                 "--max-vram", String.valueOf(sequential));
         assertEquals(0, capped.code(), capped.err());
         assertTrue(capped.out().contains("placement: sequential"), capped.out());
+        CliRun streamed = CliRun.of("plan", "--model", model.toString(), "-W", "64", "-H", "64", "--device", "CPU",
+                "--max-vram", String.valueOf(sequential - 1), "--json");
+        assertEquals(0, streamed.code(), streamed.err());
+        com.fasterxml.jackson.databind.JsonNode s = new com.fasterxml.jackson.databind.ObjectMapper().readTree(streamed.out());
+        assertEquals("streamed", s.get("placement").asText());
+        assertTrue(s.get("residentBlocks").asInt() < s.get("blocks").asInt(), streamed.out());
+        assertTrue(s.get("uploadBytesPerStep").asLong() > 0, streamed.out());
+        long smallest = json.get("peakByPlacement").get("streamed").asLong();
         CliRun impossible = CliRun.of("plan", "--model", model.toString(), "-W", "64", "-H", "64", "--device", "CPU",
-                "--max-vram", String.valueOf(sequential - 1));
+                "--max-vram", String.valueOf(smallest - 1));
         assertEquals(1, impossible.code());
-        assertTrue(impossible.err().contains("smallest budget") || impossible.err().contains("needs at least"), impossible.err());
+        assertTrue(impossible.err().contains("needs at least " + dev.sdj.core.scheduler.Planner.INSTANCE.mib(smallest)), impossible.err());
     }
 
     @Test

@@ -27,6 +27,13 @@ public interface Engine extends AutoCloseable {
      */
     PlacementReport plan(GenerationRequest request);
 
+    /**
+     * Runs the request for {@code steps} steps under each placement that fits its budget, stores the fastest for this
+     * device, model and request shape in the user's cache ({@code tune.json} in sdj's cache directory), and returns
+     * the timings. Later {@code auto} requests of that shape use the stored placement while it still fits.
+     */
+    TuneReport tune(GenerationRequest request, int steps, ProgressListener progress);
+
     /** The model family's name, e.g. "Stable Diffusion 1.x". */
     String modelFamily();
 

@@ -30,6 +30,9 @@ object GenerationBenchmark {
         val peakDeviceBytes: Map<String, Long>,
         val uploadedBytes: Long,
         val placement: String,
+        val blocks: Int,
+        val residentBlocks: Int,
+        val uploadBytesPerStep: Long,
     )
 
     /** Writes the model unless [path] already holds it; GGUF, so its generated vocabulary travels inside. */
@@ -42,11 +45,12 @@ object GenerationBenchmark {
         return path
     }
 
-    fun run(model: Path, size: Int, steps: Int, device: String, threads: Int?, placement: String = "auto"): Result {
+    fun run(model: Path, size: Int, steps: Int, device: String, threads: Int?, placement: String = "auto", maxDeviceMemory: Long? = null): Result {
         Engine.open(EngineConfig.of(model)).use { engine ->
             val b = GenerationRequest.builder("a photograph of an astronaut riding a horse").size(size, size).steps(steps)
                 .sampler("euler").device(device).placement(placement)
             threads?.let { b.threads(it) }
+            maxDeviceMemory?.let { b.maxDeviceMemory(it) }
             var denoiseStart = 0L
             var denoiseEnd = 0L
             val start = System.nanoTime()
@@ -56,7 +60,8 @@ object GenerationBenchmark {
                 if (phase == "denoising" && step == total) denoiseEnd = System.nanoTime()
             }, CancellationToken())
             return Result(size, steps, (denoiseEnd - denoiseStart) / 1e9 / steps, (System.nanoTime() - start) / 1e9,
-                result.peakDeviceBytes(), result.uploadedParameterBytes(), result.placement().placement())
+                result.peakDeviceBytes(), result.uploadedParameterBytes(), result.placement().placement(), result.placement().blocks(),
+                result.placement().residentBlocks(), result.placement().uploadBytesPerStep())
         }
     }
 }

@@ -9,6 +9,8 @@ import dev.sdj.api.GenerationResult
 import dev.sdj.api.InvalidRequestException
 import dev.sdj.api.PlacementReport
 import dev.sdj.api.ProgressListener
+import dev.sdj.api.TuneReport
+import dev.sdj.core.scheduler.TuneCache
 import dev.sdj.api.UnsupportedModelException
 import dev.sdj.core.device.ComputeBackends
 import dev.sdj.core.device.Devices
@@ -56,7 +58,7 @@ import java.nio.file.Files
  * between phases and generations), sequential (the text encoder is freed before the diffusion model and VAE load) or
  * streamed (as sequential, with the diffusion model's blocks streamed through device slots while the UNet runs).
  */
-class SdjEngine(config: EngineConfig) : Engine {
+class SdjEngine(config: EngineConfig, private val tuneCache: TuneCache = TuneCache.default()) : Engine {
     private val ggml: Ggml = try {
         Ggml.get()
     } catch (e: GgmlException) {
@@ -140,7 +142,7 @@ class SdjEngine(config: EngineConfig) : Engine {
     private fun decideOn(device: Device, request: GenerationRequest): Decision? {
         val costs = costs(device, request)
         val (budget, source) = budget(device, request)
-        val choice = Planner.choose(costs, budget, request.placement()) ?: return null
+        val choice = tunedChoice(device, request, costs, budget) ?: Planner.choose(costs, budget, request.placement()) ?: return null
         val blocks = costs.streaming?.blocks ?: 0
         val resident = choice.residentBlocks ?: blocks
         val perStep = if (choice.residentBlocks == null) 0L else evaluationsPerStep(request) * costs.streaming!!.streamedBytes[resident]
@@ -154,6 +156,59 @@ class SdjEngine(config: EngineConfig) : Engine {
         val report = PlacementReport(device.name(), choice.placement, choice.peak, budget, source, choice.why, peaks,
             costs.params.mapKeys { it.key.label }, costs.compute, blocks, resident, perStep, perGeneration)
         return Decision(device, choice, costs, report)
+    }
+
+    /** For an auto request: the placement `tune` stored for this shape, when it still fits the budget. */
+    private fun tunedChoice(device: Device, request: GenerationRequest, costs: Costs, budget: Long): Planner.Choice? {
+        if (request.placement() != "auto") return null
+        val tuned = tuneCache.get(tuneKey(device, request)) ?: return null
+        val choice = try {
+            Planner.choose(costs, budget, tuned.placement) ?: return null
+        } catch (e: InvalidRequestException) {
+            return null
+        }
+        val times = tuned.secondsPerStep.entries.joinToString { (p, s) -> String.format(java.util.Locale.ROOT, "%s %.2f s/step", p, s) }
+        return choice.copy(why = "tuned on ${tuned.measuredAt}: ${tuned.placement} was the fastest that fits ($times)")
+    }
+
+    /** What a tuned choice applies to: the device, the model files as they are now, and the request's shape and cap. */
+    private fun tuneKey(device: Device, request: GenerationRequest): String {
+        val files = model.inputs.joinToString(",") { input ->
+            val p = input.source.toAbsolutePath().normalize()
+            if (Files.isRegularFile(p)) "$p:${Files.size(p)}:${Files.getLastModifiedTime(p).toMillis()}" else p.toString()
+        }
+        val cap = request.maxDeviceMemory().let { if (it.isPresent) it.asLong.toString() else "device budget" }
+        return "${device.name()} (${device.description()}) | $files | ${request.width()}x${request.height()} | " +
+            "${evaluationsPerStep(request)} evaluations/step | cpu ${request.cpuComponents().sorted()} | cap $cap"
+    }
+
+    override fun tune(request: GenerationRequest, steps: Int, progress: ProgressListener): TuneReport {
+        if (steps < 1) throw InvalidRequestException("tuning needs at least one step per placement, not $steps")
+        val base = request.toBuilder().placement("auto").steps(steps).build()
+        val device = decide(base).device
+        val trials = ArrayList<TuneReport.Trial>()
+        for (placement in Planner.ORDER) {
+            val candidate = base.toBuilder().placement(placement).device(device.name()).build()
+            try {
+                decideOn(device, candidate) ?: continue
+            } catch (e: InvalidRequestException) {
+                continue    // does not fit the budget
+            }
+            var first = 0L
+            var last = 0L
+            val result = generate(candidate, { phase, step, total ->
+                if (phase == "denoising" && step == 0) first = System.nanoTime()
+                if (phase == "denoising" && step == total) last = System.nanoTime()
+                progress.onProgress("$placement: $phase", step, total)
+            }, CancellationToken())
+            val r = result.placement()
+            trials.add(TuneReport.Trial(placement, r.residentBlocks(), r.peakBytes(), r.uploadBytesPerStep(), (last - first) / 1e9 / steps))
+        }
+        val fastest = trials.minBy { it.secondsPerStep }
+        val key = tuneKey(device, base)
+        tuneCache.put(key, TuneCache.Entry(fastest.placement(), fastest.residentBlocks(),
+            trials.associate { it.placement() to it.secondsPerStep() }, java.time.LocalDate.now().toString()))
+        return TuneReport(key, trials, fastest)
     }
 
     /** Model evaluations per denoising step: two with classifier-free guidance (prompt and negative prompt). */

@@ -44,4 +44,42 @@ class PlannerTest {
         assertEquals("sequential", choice.placement)
         assertTrue(choice.why.contains("would fit too"), choice.why)
     }
+
+    /** Four blocks of 400/350/300/250 MiB (data 90 % of layout), a 40 MiB core, streaming as SdCosts lays it out. */
+    private val streaming = StreamCosts(
+        blocks = 4,
+        residentSets = listOf(setOf(), setOf("a"), setOf("a", "b"), setOf("a", "b", "c")),
+        fixedBytes = listOf(40 * mib, 440 * mib, 790 * mib, 1090 * mib),
+        slotBytes = listOf(400 * mib, 350 * mib, 300 * mib, 250 * mib),
+        streamedBytes = listOf(1170 * mib, 810 * mib, 495 * mib, 225 * mib),
+        fixedUploadBytes = listOf(36 * mib, 396 * mib, 711 * mib, 981 * mib),
+    )
+    private val streamable = costs.copy(params = costs.params + (ComponentKind.DIFFUSION_MODEL to 1340 * mib), streaming = streaming)
+
+    @Test
+    fun `streamed peaks are the largest phase, with two slots while two or more blocks stream`() {
+        assertEquals(maxOf(237 * mib, (40 + 800 + 550) * mib, 460 * mib), streamable.streamed(0))
+        assertEquals((1090 + 250 + 550) * mib, streamable.streamed(3), "one block streamed: one slot")
+        assertEquals(streamable.streamed(0), streamable.peak("streamed"))
+        assertEquals(streamable.streamed(0), streamable.smallest)
+    }
+
+    @Test
+    fun `below sequential auto streams with the most resident blocks that fit`() {
+        val choice = Planner.choose(streamable, streamable.streamed(1), null)!!
+        assertEquals("streamed", choice.placement)
+        assertEquals(1, choice.residentBlocks)
+        assertTrue(choice.why.contains("1 of 4 diffusion-model blocks stay resident"), choice.why)
+        assertEquals(3, Planner.choose(streamable, streamable.streamed(3), null)!!.residentBlocks, "fewer slots can need less")
+        assertTrue(choice.why.contains("more one more block would stay resident"), choice.why)
+        assertEquals(0, Planner.choose(streamable, streamable.streamed(0), "streamed")!!.residentBlocks)
+        assertNull(Planner.choose(streamable, streamable.streamed(0) - 1, null))
+    }
+
+    @Test
+    fun `forced streaming over budget names streaming every block as the smallest budget`() {
+        val e = assertThrows(InvalidRequestException::class.java) { Planner.choose(streamable, streamable.streamed(0) - 1, "streamed") }
+        assertTrue(e.message!!.contains(Planner.mib(streamable.streamed(0))) && e.message!!.contains("every block streamed"), e.message)
+        assertThrows(InvalidRequestException::class.java) { Planner.choose(costs, costs.resident, "streamed") }
+    }
 }

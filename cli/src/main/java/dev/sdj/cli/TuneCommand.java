@@ -1,0 +1,72 @@
+package dev.sdj.cli;
+
+import dev.sdj.api.Engine;
+import dev.sdj.api.EngineConfig;
+import dev.sdj.api.GenerationRequest;
+import dev.sdj.api.TuneReport;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+
+@Command(name = "tune", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Measures which placement is fastest on this machine and remembers it.",
+                "Runs a short generation under each placement that fits the budget (resident, sequential, streamed with as many blocks resident as fit), times the denoising steps, and stores the fastest in tune.json in sdj's cache directory, keyed by device, model files, size, guidance, --on-cpu and --max-vram. 'generate' and 'plan' with --placement auto then use it while it still fits."})
+final class TuneCommand implements Callable<Integer> {
+
+    @Option(names = {"-m", "--model"}, required = true, paramLabel = "PATH", description = "Checkpoint, diffusers folder, or component file; repeat for split files.")
+    List<Path> model;
+
+    @Option(names = "--tokenizer", paramLabel = "PATH", description = "Tokenizer when the model has none.")
+    Path tokenizer;
+
+    @Option(names = {"-W", "--width"}, defaultValue = "512", description = "Width in pixels (default: ${DEFAULT-VALUE}).")
+    int width;
+
+    @Option(names = {"-H", "--height"}, defaultValue = "512", description = "Height in pixels (default: ${DEFAULT-VALUE}).")
+    int height;
+
+    @Option(names = "--cfg-scale", defaultValue = "7", description = "Guidance scale; 1 means one model evaluation per step (default: ${DEFAULT-VALUE}).")
+    double cfgScale;
+
+    @Option(names = "--steps", defaultValue = "3", description = "Steps timed per placement (default: ${DEFAULT-VALUE}).")
+    int steps;
+
+    @Option(names = "--threads", description = "CPU threads (default: one per physical core).")
+    Integer threads;
+
+    @Mixin
+    DeviceOptions where = new DeviceOptions();
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        GenerationRequest.Builder b = where.applyTo(GenerationRequest.builder("a photograph of a lighthouse at dusk")
+                .negativePrompt("blurry").size(width, height).cfgScale(cfgScale));
+        if (threads != null) b.threads(threads);
+        PrintWriter out = spec.commandLine().getOut();
+        ProgressBar bar = new ProgressBar(spec.commandLine().getErr());
+        TuneReport report;
+        try (Engine engine = Engine.open(new EngineConfig(model, Optional.ofNullable(tokenizer)))) {
+            report = engine.tune(b.build(), steps, bar);
+        }
+        bar.finish();
+        for (TuneReport.Trial t : report.trials()) {
+            out.printf(Locale.ROOT, "%-10s %6.2f s/step  peak %-10s uploads %s/step%s%n", t.placement(), t.secondsPerStep(),
+                    Bytes.human(t.peakBytes()), Bytes.human(t.uploadBytesPerStep()),
+                    t.placement().equals("streamed") ? "  (" + t.residentBlocks() + " blocks resident)" : "");
+        }
+        out.println("fastest: " + report.fastest().placement() + " — stored for " + report.key());
+        return 0;
+    }
+}

@@ -1,0 +1,67 @@
+package dev.sdj.core.scheduler
+
+import com.fasterxml.jackson.databind.ObjectMapper
+import com.fasterxml.jackson.databind.node.ObjectNode
+import dev.sdj.ggml.NativesDirectory
+import java.io.IOException
+import java.nio.file.Files
+import java.nio.file.Path
+import java.nio.file.StandardCopyOption
+
+/**
+ * The placements `tune` measured fastest, by key (device, model files, request shape), in one JSON file in the
+ * user's cache. A missing or unreadable file is an empty cache: tuning is an optimisation, never a reason to fail.
+ */
+class TuneCache(val file: Path) {
+
+    /** The stored choice: a placement (streamed with [residentBlocks]) and what each tried placement took per step. */
+    data class Entry(val placement: String, val residentBlocks: Int, val secondsPerStep: Map<String, Double>, val measuredAt: String)
+
+    fun get(key: String): Entry? {
+        val node = read().get(key) as? ObjectNode ?: return null
+        return try {
+            val times = LinkedHashMap<String, Double>()
+            node.get("secondsPerStep").properties().forEach { (k, v) -> times[k] = v.asDouble() }
+            Entry(node.get("placement").asText(), node.get("residentBlocks").asInt(), times, node.get("measuredAt").asText())
+        } catch (e: RuntimeException) {
+            null
+        }
+    }
+
+    /** Stores [entry] under [key]; the file is replaced whole (written beside it, then moved), never left half-written. */
+    fun put(key: String, entry: Entry) {
+        val root = read()
+        val node = root.putObject(key)
+        node.put("placement", entry.placement)
+        node.put("residentBlocks", entry.residentBlocks)
+        val times = node.putObject("secondsPerStep")
+        entry.secondsPerStep.forEach { (k, v) -> times.put(k, v) }
+        node.put("measuredAt", entry.measuredAt)
+        try {
+            Files.createDirectories(file.toAbsolutePath().parent)
+            val tmp = Files.createTempFile(file.toAbsolutePath().parent, ".tune", ".json")
+            try {
+                MAPPER.writerWithDefaultPrettyPrinter().writeValue(tmp.toFile(), root)
+                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE)
+            } finally {
+                Files.deleteIfExists(tmp)
+            }
+        } catch (e: IOException) {
+            throw IOException("cannot write the tuning cache $file: ${e.message}", e)
+        }
+    }
+
+    private fun read(): ObjectNode = try {
+        if (Files.isRegularFile(file)) MAPPER.readTree(file.toFile()) as? ObjectNode ?: MAPPER.createObjectNode() else MAPPER.createObjectNode()
+    } catch (e: IOException) {
+        MAPPER.createObjectNode()
+    }
+
+    companion object {
+        private val MAPPER = ObjectMapper()
+
+        /** `-Dsdj.tune.file`, else `tune.json` in sdj's cache directory (SDJ_CACHE_DIR, XDG_CACHE_HOME/sdj, ~/.cache/sdj). */
+        fun default(): TuneCache =
+            TuneCache(System.getProperty("sdj.tune.file")?.let { Path.of(it) } ?: NativesDirectory.defaultCacheRoot().resolve("tune.json"))
+    }
+}
