@@ -6,6 +6,7 @@ import dev.sdj.ggml.Device;
 import dev.sdj.ggml.Ggml;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -79,22 +80,18 @@ final class BenchCommand implements Runnable {
         @Option(names = "--steps", defaultValue = "4", description = "Denoising steps (default: ${DEFAULT-VALUE}).")
         int steps;
 
-        @Option(names = "--device", defaultValue = "CPU", description = "ggml device (default: ${DEFAULT-VALUE}).")
-        String device;
-
         @Option(names = "--threads", description = "CPU threads (default: one per physical core).")
         Integer threads;
 
-        @Option(names = "--placement", defaultValue = "auto", description = "auto, resident, sequential or streamed (default: ${DEFAULT-VALUE}).")
-        String placement;
-
-        @Option(names = "--max-vram", paramLabel = "SIZE", converter = ByteSize.class,
-                description = "Cap device memory, e.g. 900M: with --placement streamed, fewer blocks stay resident.")
-        Long maxVram;
+        @Mixin
+        PlacementOptions where = new PlacementOptions();
 
         @Option(names = "--file", defaultValue = "${java.io.tmpdir}/sdj-sd15-random-f16.gguf",
                 description = "Where the model is written and reused (default: ${DEFAULT-VALUE}).")
         Path file;
+
+        @Option(names = "--model", paramLabel = "PATH", description = "Benchmark this model instead of the full-size SD 1.5 one (e.g. the built-in tiny model).")
+        Path model;
 
         @Spec
         CommandSpec spec;
@@ -102,11 +99,15 @@ final class BenchCommand implements Runnable {
         @Override
         public Integer call() {
             PrintWriter out = spec.commandLine().getOut();
-            Path model = dev.sdj.core.bench.GenerationBenchmark.INSTANCE.prepare(file);
+            Path path = model != null ? model : dev.sdj.core.bench.GenerationBenchmark.INSTANCE.prepare(file);
             dev.sdj.core.bench.GenerationBenchmark.Result r =
-                    dev.sdj.core.bench.GenerationBenchmark.INSTANCE.run(model, size, steps, device, threads, placement, maxVram);
-            out.printf(Locale.ROOT, "SD1.5 random f16, %dx%d on %s, %s placement: %.2f s/step over %d steps (total %.1f s incl. load, text, VAE), %s uploaded%n",
-                    r.getSize(), r.getSize(), device, r.getPlacement(), r.getSecondsPerStep(), r.getSteps(), r.getTotalSeconds(),
+                    dev.sdj.core.bench.GenerationBenchmark.INSTANCE.run(path, size, steps, b -> {
+                        where.applyTo(b);
+                        if (threads != null) b.threads(threads);
+                        return kotlin.Unit.INSTANCE;
+                    });
+            out.printf(Locale.ROOT, "%s, %dx%d on %s, %s placement: %.2f s/step over %d steps (total %.1f s incl. load, text, VAE), %s uploaded%n",
+                    model != null ? model.getFileName().toString() : "SD1.5 random f16", r.getSize(), r.getSize(), r.getDevice(), r.getPlacement(), r.getSecondsPerStep(), r.getSteps(), r.getTotalSeconds(),
                     Bytes.human(r.getUploadedBytes()));
             if (r.getPlacement().equals("streamed")) {
                 out.printf(Locale.ROOT, "streamed: %d of %d UNet blocks resident, %s uploaded per step%n", r.getResidentBlocks(), r.getBlocks(),

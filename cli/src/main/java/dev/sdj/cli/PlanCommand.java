@@ -44,7 +44,7 @@ final class PlanCommand implements Callable<Integer> {
     @Option(names = "--steps", defaultValue = "20", description = "Denoising steps, for the per-generation upload figure (default: ${DEFAULT-VALUE}).")
     int steps;
 
-    @Option(names = "--json", description = "Print JSON: {device, placement, peakBytes, budgetBytes, budgetSource, reason, peakByPlacement, parameterBytes, computeBytes, blocks, residentBlocks, uploadBytesPerStep, uploadBytesPerGeneration}.")
+    @Option(names = "--json", description = "Print JSON: {device, placement, peakBytes, budgetBytes, budgetSource, reason, peakByPlacement, parameterBytes, computeBytes, blocks, residentBlocks, uploadBytesPerStep, uploadBytesPerGeneration, phases, streamedBlocks}.")
     boolean json;
 
     @Spec
@@ -69,6 +69,11 @@ final class PlanCommand implements Callable<Integer> {
         if (r.placement().equals("streamed")) {
             out.println("blocks:    " + r.residentBlocks() + " of " + r.blocks() + " diffusion-model blocks resident, "
                     + (r.blocks() - r.residentBlocks()) + " streamed");
+        }
+        r.phases().forEach((phase, where) -> out.printf("  %-14s %s%n", phase + ":", String.join(", ",
+                where.entrySet().stream().map(e -> e.getKey() + " (" + e.getValue() + ")").toList())));
+        if (!r.streamedBlocks().isEmpty()) {
+            out.println("  streamed blocks: " + String.join(" ", r.streamedBlocks()));
         }
         out.println("uploads:   " + Bytes.human(r.uploadBytesPerStep()) + " per step, " + Bytes.human(r.uploadBytesPerGeneration())
                 + " per generation (" + steps + " steps, once loaded)");

@@ -13,9 +13,13 @@ import java.util.Map;
  * @param residentBlocks  blocks that stay on the device: all of them unless the placement is streamed
  * @param uploadBytesPerStep       parameter bytes uploaded per denoising step (streamed blocks × model evaluations)
  * @param uploadBytesPerGeneration parameter bytes uploaded per generation once the engine is warm (resident: none)
+ * @param phases          per phase ("text encoding", "denoising", "decoding"), the components in memory and where:
+ *                        "device", "cpu" (pinned to the CPU), or "streamed (k of n blocks resident)"
+ * @param streamedBlocks  the diffusion model's blocks that stream, in execution order (empty unless streamed)
  */
 public record PlacementReport(String device, String placement, long peakBytes, long budgetBytes, String budgetSource,
                               String reason, Map<String, Long> peakByPlacement, Map<String, Long> parameterBytes,
                               Map<String, Long> computeBytes, int blocks, int residentBlocks, long uploadBytesPerStep,
-                              long uploadBytesPerGeneration) {
+                              long uploadBytesPerGeneration, Map<String, Map<String, String>> phases,
+                              java.util.List<String> streamedBlocks) {
 }

@@ -29,6 +29,7 @@ object GenerationBenchmark {
         val totalSeconds: Double,
         val peakDeviceBytes: Map<String, Long>,
         val uploadedBytes: Long,
+        val device: String,
         val placement: String,
         val blocks: Int,
         val residentBlocks: Int,
@@ -45,12 +46,11 @@ object GenerationBenchmark {
         return path
     }
 
-    fun run(model: Path, size: Int, steps: Int, device: String, threads: Int?, placement: String = "auto", maxDeviceMemory: Long? = null): Result {
+    /** @param configure sets the device, placement, budget cap, pinning and threads on the benchmark's request */
+    fun run(model: Path, size: Int, steps: Int, configure: (GenerationRequest.Builder) -> Unit): Result {
         Engine.open(EngineConfig.of(model)).use { engine ->
-            val b = GenerationRequest.builder("a photograph of an astronaut riding a horse").size(size, size).steps(steps)
-                .sampler("euler").device(device).placement(placement)
-            threads?.let { b.threads(it) }
-            maxDeviceMemory?.let { b.maxDeviceMemory(it) }
+            val b = GenerationRequest.builder("a photograph of an astronaut riding a horse").size(size, size).steps(steps).sampler("euler")
+            configure(b)
             var denoiseStart = 0L
             var denoiseEnd = 0L
             val start = System.nanoTime()
@@ -60,7 +60,7 @@ object GenerationBenchmark {
                 if (phase == "denoising" && step == total) denoiseEnd = System.nanoTime()
             }, CancellationToken())
             return Result(size, steps, (denoiseEnd - denoiseStart) / 1e9 / steps, (System.nanoTime() - start) / 1e9,
-                result.peakDeviceBytes(), result.uploadedParameterBytes(), result.placement().placement(), result.placement().blocks(),
+                result.peakDeviceBytes(), result.uploadedParameterBytes(), result.placement().device(), result.placement().placement(), result.placement().blocks(),
                 result.placement().residentBlocks(), result.placement().uploadBytesPerStep())
         }
     }

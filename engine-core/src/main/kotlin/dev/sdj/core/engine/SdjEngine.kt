@@ -28,7 +28,10 @@ import dev.sdj.core.family.sd.SdUnetBlocks
 import dev.sdj.core.memory.BlockMaster
 import dev.sdj.core.memory.FileMaster
 import dev.sdj.core.memory.HostBufferMaster
+import dev.sdj.core.memory.ParamSpec
 import dev.sdj.core.memory.StreamedParams
+import dev.sdj.core.model.TensorRef
+import dev.sdj.ggml.BufferType
 import dev.sdj.core.scheduler.StreamingExecutor
 import dev.sdj.core.graph.MapWeights
 import dev.sdj.core.graph.Weights
@@ -86,6 +89,9 @@ class SdjEngine(config: EngineConfig, private val tuneCache: TuneCache = TuneCac
     internal val lastComputeBytes = LinkedHashMap<String, Long>()
 
     internal fun residentBytes(kind: ComponentKind): Long? = resident[kind]?.bytes
+
+    /** Bytes the engine holds now in a memory pool (a buffer type's name). */
+    internal fun poolBytes(pool: String): Long = ledger.currentBytes(pool)
 
     /** Bytes the last generation streamed into the diffusion model's slots (0 unless it was streamed). */
     internal var lastStreamedBytes = 0L
@@ -154,7 +160,9 @@ class SdjEngine(config: EngineConfig, private val tuneCache: TuneCache = TuneCac
         }
         val peaks = Planner.ORDER.filter { it != "streamed" || costs.streaming != null }.associateWith { costs.peak(it) }
         val report = PlacementReport(device.name(), choice.placement, choice.peak, budget, source, choice.why, peaks,
-            costs.params.mapKeys { it.key.label }, costs.compute, blocks, resident, perStep, perGeneration)
+            costs.params.mapKeys { it.key.label }, costs.compute, blocks, resident, perStep, perGeneration,
+            phases(choice.placement, if (device.type() == DeviceType.CPU) emptySet() else pinned(request), resident, blocks),
+            if (choice.residentBlocks == null) emptyList() else costs.streaming!!.streamedNames(resident))
         return Decision(device, choice, costs, report)
     }
 
@@ -211,6 +219,25 @@ class SdjEngine(config: EngineConfig, private val tuneCache: TuneCache = TuneCac
         return TuneReport(key, trials, fastest)
     }
 
+    /** What is in memory in each phase under a placement, and where; mirrors what [generate] loads and frees. */
+    private fun phases(placement: String, pinned: Set<ComponentKind>, residentBlocks: Int, blocks: Int): Map<String, Map<String, String>> {
+        val te = ComponentKind.TEXT_ENCODER
+        val unet = ComponentKind.DIFFUSION_MODEL
+        val vae = ComponentKind.VAE
+        val present = when (placement) {
+            "resident" -> listOf(listOf(te, unet, vae), listOf(te, unet, vae), listOf(te, unet, vae))
+            "sequential" -> listOf(listOf(te), listOf(unet, vae), listOf(unet, vae))
+            else -> listOf(listOf(te), listOf(unet), listOf(vae))
+        }
+        fun where(kind: ComponentKind) = when {
+            kind in pinned -> "cpu"
+            kind == unet && placement == "streamed" -> "streamed ($residentBlocks of $blocks blocks resident)"
+            else -> "device"
+        }
+        return listOf("text encoding", "denoising", "decoding").zip(present)
+            .associate { (phase, kinds) -> phase to kinds.associate { it.label to where(it) } }
+    }
+
     /** Model evaluations per denoising step: two with classifier-free guidance (prompt and negative prompt). */
     private fun evaluationsPerStep(request: GenerationRequest): Int = if (request.cfgScale() != 1.0) 2 else 1
 
@@ -247,6 +274,7 @@ class SdjEngine(config: EngineConfig, private val tuneCache: TuneCache = TuneCac
         deviceOf.values.map { it.bufferType().name() }.distinct().forEach { ledger.resetPeak(it) }
         lastComputeBytes.clear()
         lastStreamedBytes = 0
+        if (decision.placement != "streamed") freeHostMaster()
         val oneAtATime = decision.placement != "resident"
         var uploaded = 0L
 
@@ -293,24 +321,54 @@ class SdjEngine(config: EngineConfig, private val tuneCache: TuneCache = TuneCac
         val resident = decision.costs.streaming!!.residentSets[k]
         val streamedSpecs = structure.blocks.filter { it.name !in resident }.flatMap { it.specs }
         val owner = ComponentKind.DIFFUSION_MODEL.label
-        val master = device.hostBufferType().map<BlockMaster> { HostBufferMaster.load(ggml, ledger, it, streamedSpecs, component.tensors, owner) }
-            .orElseGet { FileMaster(component.tensors) }
+        val host = device.hostBufferType()
+        val fileMaster = if (host.isPresent) null else FileMaster(component.tensors)
+        val master: BlockMaster = fileMaster ?: hostMaster(device, host.get(), streamedSpecs, component.tensors)
         val params = try {
             StreamedParams.allocate(ggml, ledger, device.bufferType(), structure, resident, decision.costs.streaming.slots(k), owner, master)
         } catch (e: GgmlException) {
+            fileMaster?.close()
             throw EngineException("cannot allocate the ${owner} on ${device.name()}: ${e.message}", e)
         }
-        params.use { p ->
-            var uploaded = ParamLoader().use { it.load(p.fixed, component.tensors).bytesWritten }
-            StreamingExecutor(ggml, p).use { executor ->
-                val latent = session(device, request, mapOf("unet" to executor)) { s ->
-                    pipeline.denoise(request, MapWeights(p.tensors()), conditioning, s, progress, cancel)
-                }
-                uploaded += executor.uploadedBytes
-                lastStreamedBytes = executor.uploadedBytes
-                return latent to uploaded
-            }
+        try {
+            params.use { p -> return denoiseWith(p, request, device, component.tensors, conditioning, progress, cancel) }
+        } finally {
+            fileMaster?.close()
         }
+    }
+
+    /** Loads the resident part, then denoises with the streamed blocks uploaded slice by slice. */
+    private fun denoiseWith(p: StreamedParams, request: GenerationRequest, device: Device, sources: Map<String, TensorRef>,
+                            conditioning: SdTextToImage.Conditioning, progress: ProgressListener, cancel: CancellationToken): Pair<FloatArray, Long> {
+        val fixed = ParamLoader().use { it.load(p.fixed, sources).bytesWritten }
+        StreamingExecutor(ggml, p).use { executor ->
+            val latent = session(device, request, mapOf("unet" to executor)) { s ->
+                pipeline.denoise(request, MapWeights(p.tensors()), conditioning, s, progress, cancel)
+            }
+            lastStreamedBytes = executor.uploadedBytes
+            return latent to fixed + executor.uploadedBytes
+        }
+    }
+
+    /** The host's pinned copy of the streamed blocks, kept while streamed generations stream the same blocks. */
+    private var hostMaster: Pair<String, HostBufferMaster>? = null
+
+    /** Times a host master copy was loaded from the model file (for tests). */
+    internal var hostMasterLoads = 0
+        private set
+
+    private fun hostMaster(device: Device, host: BufferType, specs: List<ParamSpec>,
+                           sources: Map<String, TensorRef>): HostBufferMaster {
+        val key = device.name() + " " + specs.joinToString(",") { it.name }
+        hostMaster?.let { (k, m) -> if (k == key) return m }
+        freeHostMaster()
+        return HostBufferMaster.load(ggml, ledger, host, specs, sources, ComponentKind.DIFFUSION_MODEL.label)
+            .also { hostMaster = key to it; hostMasterLoads++ }
+    }
+
+    private fun freeHostMaster() {
+        hostMaster?.second?.close()
+        hostMaster = null
     }
 
     /** One phase's graphs on a fresh backend; the backend is freed before the graphs' compute buffers (see GraphSession). */
@@ -374,7 +432,10 @@ class SdjEngine(config: EngineConfig, private val tuneCache: TuneCache = TuneCac
 
     private fun freeAll() = free(*resident.keys.toTypedArray())
 
-    override fun close() = freeAll()
+    override fun close() {
+        freeAll()
+        freeHostMaster()
+    }
 
     private companion object {
         val PIPELINE = listOf(ComponentKind.TEXT_ENCODER, ComponentKind.DIFFUSION_MODEL, ComponentKind.VAE)

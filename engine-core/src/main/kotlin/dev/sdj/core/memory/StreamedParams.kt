@@ -43,14 +43,13 @@ class StreamedParams private constructor(
             fixed.close()
         } finally {
             ctx.close()
-            master.close()
         }
     }
 
     companion object {
         /**
          * Allocates the fixed part and [slots] slots on [bufferType] through [ledger]. The caller loads [fixed]; the
-         * streamed blocks are uploaded from [master] (which this object then owns) while the graph runs.
+         * streamed blocks are uploaded from [master] (which stays the caller's: it may outlive this) while the graph runs.
          */
         fun allocate(ggml: Ggml, ledger: MemoryLedger, bufferType: BufferType, structure: BlockStructure, resident: Set<String>,
                      slots: Int, owner: String, master: BlockMaster): StreamedParams {
@@ -84,7 +83,6 @@ class StreamedParams private constructor(
             } catch (e: Throwable) {
                 opened.reversed().forEach { it.close() }
                 ctx.close()
-                master.close()
                 throw e
             }
         }

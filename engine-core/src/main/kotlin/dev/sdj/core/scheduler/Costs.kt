@@ -6,7 +6,7 @@ import dev.sdj.core.model.ComponentKind
  * What streaming the diffusion model costs with k of its n blocks resident, for k = 0 … n − 1 (index k): the
  * largest blocks are the ones kept, which also keeps the slots small.
  *
- * @param blocks        block count n
+ * @param blockNames    the blocks in execution order
  * @param residentSets  the blocks kept resident at each k
  * @param fixedBytes    the core and resident blocks' device bytes at each k
  * @param slotBytes     one stream slot (the largest streamed block) at each k
@@ -14,13 +14,18 @@ import dev.sdj.core.model.ComponentKind
  * @param fixedUploadBytes the bytes loading the core and resident blocks uploads at each k
  */
 data class StreamCosts(
-    val blocks: Int,
+    val blockNames: List<String>,
     val residentSets: List<Set<String>>,
     val fixedBytes: List<Long>,
     val slotBytes: List<Long>,
     val streamedBytes: List<Long>,
     val fixedUploadBytes: List<Long>,
 ) {
+    val blocks: Int get() = blockNames.size
+
+    /** The streamed blocks at k, in execution order. */
+    fun streamedNames(k: Int): List<String> = blockNames.filter { it !in residentSets[k] }
+
     /** Two slots let the next block upload while one computes; with one block streamed there is nothing to overlap. */
     fun slots(k: Int): Int = minOf(SLOTS, blocks - k)
 

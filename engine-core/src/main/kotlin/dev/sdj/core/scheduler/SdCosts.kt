@@ -61,7 +61,7 @@ object SdCosts {
         val largestFirst = blocks.sortedByDescending { layout.getValue(it.name) }.map { it.name }
         val sets = (0 until blocks.size).map { k -> largestFirst.take(k).toSet() }
         return StreamCosts(
-            blocks.size,
+            blocks.map { it.name },
             sets,
             sets.map { r -> ParamLayout.bytesNeeded(ggml, buft, structure.core + blocks.filter { it.name in r }.flatMap { it.specs }) },
             sets.map { r -> blocks.filter { it.name !in r }.maxOf { layout.getValue(it.name) } },

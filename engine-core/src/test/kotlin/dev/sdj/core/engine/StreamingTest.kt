@@ -109,4 +109,27 @@ class StreamingTest {
             assertTrue(forced.message!!.contains("streamed"), forced.message)
         }
     }
+
+    @org.junit.jupiter.api.Test
+    fun `the host copy of streamed blocks is loaded once and given back when streaming stops`() {
+        SdjEngine(EngineConfig.of(model)).use { engine ->
+            val smallest = engine.plan(request("Vulkan0")).peakByPlacement().getValue("streamed")
+            val streamed = request("Vulkan0").toBuilder().maxDeviceMemory(smallest).build()
+            val plan = engine.plan(streamed)
+            assertEquals(mapOf("text encoder" to "device"), plan.phases().getValue("text encoding"))
+            assertEquals(mapOf("diffusion model" to "streamed (0 of ${plan.blocks()} blocks resident)"), plan.phases().getValue("denoising"))
+            assertEquals(mapOf("VAE" to "device"), plan.phases().getValue("decoding"))
+            assertEquals(plan.blocks(), plan.streamedBlocks().size)
+            assertEquals("input_blocks.0", plan.streamedBlocks().first())
+            assertEquals("output_blocks.11", plan.streamedBlocks().last())
+
+            val first = engine.generate(streamed)
+            val second = engine.generate(streamed)
+            assertEquals(1, engine.hostMasterLoads, "the second generation reuses the pinned host copy")
+            assertArrayEquals(first.png, second.png)
+            assertTrue(engine.poolBytes("Vulkan_Host") > 0, "the host copy lives in pinned host memory")
+            engine.generate(request("Vulkan0", "resident"))
+            assertEquals(0, engine.poolBytes("Vulkan_Host"), "resident needs no host copy")
+        }
+    }
 }

@@ -47,7 +47,7 @@ class PlannerTest {
 
     /** Four blocks of 400/350/300/250 MiB (data 90 % of layout), a 40 MiB core, streaming as SdCosts lays it out. */
     private val streaming = StreamCosts(
-        blocks = 4,
+        blockNames = listOf("a", "b", "c", "d"),
         residentSets = listOf(setOf(), setOf("a"), setOf("a", "b"), setOf("a", "b", "c")),
         fixedBytes = listOf(40 * mib, 440 * mib, 790 * mib, 1090 * mib),
         slotBytes = listOf(400 * mib, 350 * mib, 300 * mib, 250 * mib),
