@@ -85,6 +85,9 @@ class SdjEngine(config: EngineConfig, private val tuneCache: TuneCache = TuneCac
     private val residentOn = HashMap<ComponentKind, String>()
     private val resident = LinkedHashMap<ComponentKind, ParamBuffer>()
 
+    /** The last prompt's text conditioning and what it was computed from: a repeated prompt skips the text encoder. */
+    private var lastConditioning: Pair<String, SdTextToImage.Conditioning>? = null
+
     /** Compute-buffer bytes of the last generation's graphs, by graph name (for tests and reports). */
     internal val lastComputeBytes = LinkedHashMap<String, Long>()
 
@@ -279,14 +282,21 @@ class SdjEngine(config: EngineConfig, private val tuneCache: TuneCache = TuneCac
         var uploaded = 0L
 
         // Sequential and streamed: the diffusion model and VAE leave before the text encoder comes, and it leaves
-        // before they return.
-        if (oneAtATime) free(ComponentKind.DIFFUSION_MODEL, ComponentKind.VAE)
-        uploaded += ensure(deviceOf, ComponentKind.TEXT_ENCODER)
-        val conditioning = session(deviceOf.getValue(ComponentKind.TEXT_ENCODER), request) { s ->
-            pipeline.encode(request, weights(ComponentKind.TEXT_ENCODER).at("text_model"), s, progress, cancel)
+        // before they return. A prompt encoded last time needs no text encoder, so they can stay.
+        val textDevice = deviceOf.getValue(ComponentKind.TEXT_ENCODER)
+        val conditioningKey = listOf(request.prompt(), request.negativePrompt(), request.clipSkip(), request.cfgScale() != 1.0,
+            textDevice.name()).joinToString("\u0000")
+        val conditioning = lastConditioning?.takeIf { it.first == conditioningKey }?.second ?: run {
+            if (oneAtATime) free(ComponentKind.DIFFUSION_MODEL, ComponentKind.VAE)
+            uploaded += ensure(deviceOf, ComponentKind.TEXT_ENCODER)
+            session(textDevice, request) { s ->
+                pipeline.encode(request, weights(ComponentKind.TEXT_ENCODER).at("text_model"), s, progress, cancel)
+            }.also { lastConditioning = conditioningKey to it }
         }
         if (oneAtATime) free(ComponentKind.TEXT_ENCODER)
         val latent = if (decision.placement == "streamed") {
+            // Denoising holds only the streamed model on the device: what an earlier generation left there goes first.
+            free(*listOf(ComponentKind.DIFFUSION_MODEL, ComponentKind.VAE).filter { residentOn[it] == decision.device.name() }.toTypedArray())
             val (latent, bytes) = denoiseStreamed(request, decision, conditioning, progress, cancel)
             uploaded += bytes + ensure(deviceOf, ComponentKind.VAE)
             latent

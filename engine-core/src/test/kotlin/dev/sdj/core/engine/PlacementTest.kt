@@ -138,12 +138,29 @@ class PlacementTest {
 
     @ParameterizedTest
     @ValueSource(strings = ["CPU"])
-    fun `sequential generations reload the text encoder and the models each time`(device: String) {
+    fun `sequential generations reload the text encoder and the models for each new prompt`(device: String) {
         SdjEngine(EngineConfig.of(model)).use { engine ->
             val first = engine.generate(request(device, "sequential")).uploadedParameterBytes()
-            val second = engine.generate(request(device, "sequential")).uploadedParameterBytes()
+            val second = engine.generate(GenerationRequest.builder("a harbour").negativePrompt("fog").size(64, 64).steps(2).seed(3)
+                .device(device).threads(2).placement("sequential").build()).uploadedParameterBytes()
             assertEquals(first, second)
             assertTrue(engine.residentBytes(ComponentKind.TEXT_ENCODER) == null, "the text encoder left after its phase")
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = ["CPU", "Vulkan0"])
+    fun `a repeated prompt skips the text encoder, so sequential keeps the diffusion model and uploads nothing`(device: String) {
+        val seed9 = request(device, "sequential").toBuilder().seed(9).build()
+        val fresh = SdjEngine(EngineConfig.of(model)).use { it.generate(seed9) }
+        SdjEngine(EngineConfig.of(model)).use { engine ->
+            engine.generate(request(device, "sequential"))
+            val again = engine.generate(seed9)
+            assertEquals(0, again.uploadedParameterBytes(), "same prompt, another seed: nothing reloads")
+            assertArrayEquals(fresh.png, again.png, "the remembered conditioning is the one the encoder gives")
+            assertTrue(again.peakDeviceBytes().getValue(device) <= again.placement().peakBytes(), "still within the plan")
+            assertTrue(engine.generate(seed9.toBuilder().negativePrompt("rain").build()).uploadedParameterBytes() > 0,
+                "another negative prompt needs the text encoder again")
         }
     }
 }
