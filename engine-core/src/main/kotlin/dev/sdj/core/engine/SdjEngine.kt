@@ -142,7 +142,8 @@ class SdjEngine(config: EngineConfig, private val tuneCache: TuneCache = TuneCac
             val costs = costs(device, request)
             throw InvalidRequestException("the model does not fit ${device.name()}: it needs at least " +
                 "${Planner.mib(costs.smallest)} (${Planner.smallestName(costs)}) and the budget is " +
-                "${Planner.mib(budget(device, request).first)}")
+                "${Planner.mib(budget(device, request).first)}" +
+                (Planner.decodeHint(costs, costs.smallest)?.takeIf { device.type() != DeviceType.CPU }?.let { "; $it" } ?: ""))
         }
         val cpu = ggml.cpu()
         return decideOn(cpu, request) ?: throw InvalidRequestException("the model fits neither ${device.name()} nor the CPU's memory")

@@ -59,13 +59,16 @@ data class Costs(
 
     private val textPhase: Long get() = p(ComponentKind.TEXT_ENCODER) + c("text encoder")
 
+    /** The VAE with its decoding buffer: under streaming, often the phase that sets the peak at real image sizes. */
+    val decodePhase: Long get() = p(ComponentKind.VAE) + c("vae decoder")
+
     /**
      * Components one at a time, the diffusion model streamed with k resident blocks: the text encoder's phase, the
      * denoising phase (resident part, slots, the UNet's compute buffer), then the VAE's.
      */
     fun streamed(k: Int): Long {
         val s = streaming ?: throw IllegalStateException("the diffusion model has no streamable blocks")
-        return maxOf(textPhase, s.denoisingBytes(k) + c("unet"), p(ComponentKind.VAE) + c("vae decoder"))
+        return maxOf(textPhase, s.denoisingBytes(k) + c("unet"), decodePhase)
     }
 
     /** The peak of a placement; for "streamed", its smallest (no block resident). */

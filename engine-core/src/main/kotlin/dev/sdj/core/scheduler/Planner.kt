@@ -30,7 +30,13 @@ object Planner {
         if (forced == "streamed") {
             if (costs.streaming == null) throw InvalidRequestException("this model's diffusion model has no blocks to stream")
             val k = largestResident(costs, budget) ?: throw overBudget(costs, budget, "streamed", costs.streamed(0))
-            return Choice("streamed", costs.streamed(k), budget, "requested; " + streamWhy(costs, k, budget, null), k)
+            val instead = listOf("resident" to costs.resident, "sequential" to costs.sequential).firstOrNull { it.second <= budget }
+            val why = if (instead != null) {
+                "requested; ${instead.first} (${mib(instead.second)}) would fit too and would not upload blocks every step"
+            } else {
+                "requested; " + streamWhy(costs, k, budget, null)
+            }
+            return Choice("streamed", costs.streamed(k), budget, why, k)
         }
         val peak = costs.peak(forced)
         if (peak > budget) throw overBudget(costs, budget, forced, peak)
@@ -44,7 +50,16 @@ object Planner {
 
     private fun overBudget(costs: Costs, budget: Long, placement: String, peak: Long) =
         InvalidRequestException("the $placement placement needs ${mib(peak)} on the device but the budget is ${mib(budget)}; " +
-            "the smallest budget that works is ${mib(costs.smallest)} (${smallestName(costs)})")
+            "the smallest budget that works is ${mib(costs.smallest)} (${smallestName(costs)})" +
+            (decodeHint(costs, costs.smallest)?.let { "; $it" } ?: ""))
+
+    /** When decoding sets a peak, the way to lower it is to take the VAE off the device. */
+    fun decodeHint(costs: Costs, peak: Long): String? =
+        if (costs.streaming != null && costs.decodePhase == peak && costs.decodePhase > 0) {
+            "the VAE decode (${mib(costs.decodePhase)} with its compute buffer) sets this peak: --on-cpu vae would take it off the device"
+        } else {
+            null
+        }
 
     fun smallestName(costs: Costs): String = ORDER.filter { it != "streamed" || costs.streaming != null }.minBy { costs.peak(it) }
         .let { if (it == "streamed") "streamed, every block streamed" else it }
@@ -59,10 +74,13 @@ object Planner {
         val s = costs.streaming!!
         val parts = ArrayList<String>()
         if (short != null) parts.add("sequential needs ${mib(costs.sequential)}")
-        parts.add("$k of ${s.blocks} diffusion-model blocks stay resident, ${s.blocks - k} stream through ${s.slots(k)} slots " +
+        val streamed = s.blocks - k
+        parts.add("$k of ${s.blocks} diffusion-model blocks stay resident, $streamed ${if (streamed == 1) "streams" else "stream"} through " +
+            "${s.slots(k)} ${if (s.slots(k) == 1) "slot" else "slots"} " +
             "(${mib(s.streamedBytes[k])} uploaded per model evaluation)")
         if (k + 1 < s.blocks) parts.add("with ${mib(costs.streamed(k + 1) - budget)} more one more block would stay resident")
         else parts.add("with ${mib(costs.sequential - budget)} more nothing would stream")
+        decodeHint(costs, costs.streamed(k))?.let { parts.add(it) }
         return parts.joinToString("; ")
     }
 

@@ -73,6 +73,8 @@ class PlannerTest {
         assertEquals(3, Planner.choose(streamable, streamable.streamed(3), null)!!.residentBlocks, "fewer slots can need less")
         assertTrue(choice.why.contains("more one more block would stay resident"), choice.why)
         assertEquals(0, Planner.choose(streamable, streamable.streamed(0), "streamed")!!.residentBlocks)
+        val needless = Planner.choose(streamable, streamable.sequential, "streamed")!!
+        assertTrue(needless.why.contains("sequential") && needless.why.contains("would fit too"), needless.why)
         assertNull(Planner.choose(streamable, streamable.streamed(0) - 1, null))
     }
 
