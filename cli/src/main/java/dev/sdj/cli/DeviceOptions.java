@@ -5,7 +5,10 @@ import picocli.CommandLine.Option;
 
 import java.util.Set;
 
-/** Which device a generation runs on and how much of its memory it may take: shared by generate, plan and tune. */
+/**
+ * Which device a generation runs on, how much of its memory it may take, and how decoding saves memory: shared by
+ * generate, plan, tune and bench.
+ */
 final class DeviceOptions {
     @Option(names = "--max-vram", paramLabel = "SIZE", converter = ByteSize.class,
             description = "Cap device memory (parameters + compute), e.g. 2G or 1500M; default: the device's budget (see 'sdj devices').")
@@ -18,7 +21,13 @@ final class DeviceOptions {
     @Option(names = "--device", paramLabel = "NAME", description = "ggml device (see 'sdj devices'); default: the first GPU, else the CPU.")
     String device;
 
+    @Option(names = "--vae-tile", paramLabel = "PIXELS", defaultValue = "0",
+            description = "Decode the image in overlapping tiles of this many pixels (e.g. 256): the decoder's memory becomes "
+                    + "a tile's instead of the image's; the image differs slightly from a whole decode. 0 = whole (default).")
+    int vaeTile;
+
     GenerationRequest.Builder applyTo(GenerationRequest.Builder b) {
+        b.vaeTileSize(vaeTile);
         if (maxVram != null) b.maxDeviceMemory(maxVram);
         if (onCpu != null) b.cpuComponents(onCpu);
         if (device != null) b.device(device);

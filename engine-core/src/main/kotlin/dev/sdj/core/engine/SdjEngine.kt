@@ -191,7 +191,8 @@ class SdjEngine(config: EngineConfig, private val tuneCache: TuneCache = TuneCac
         }
         val cap = request.maxDeviceMemory().let { if (it.isPresent) it.asLong.toString() else "device budget" }
         return "${device.name()} (${device.description()}) | $files | ${request.width()}x${request.height()} | " +
-            "${evaluationsPerStep(request)} evaluations/step | cpu ${request.cpuComponents().sorted()} | cap $cap"
+            "${evaluationsPerStep(request)} evaluations/step | cpu ${request.cpuComponents().sorted()} | cap $cap | " +
+            "vae tile ${request.vaeTileSize()}"
     }
 
     override fun tune(request: GenerationRequest, steps: Int, progress: ProgressListener): TuneReport {
@@ -249,8 +250,8 @@ class SdjEngine(config: EngineConfig, private val tuneCache: TuneCache = TuneCac
 
     /** What stays on [device]: everything measured there, less the components pinned to the CPU. */
     private fun costs(device: Device, request: GenerationRequest): Costs =
-        costCache.getOrPut("${device.name()} ${request.width()}x${request.height()}") {
-            SdCosts.measure(ggml, model, family, device, request.width(), request.height())
+        costCache.getOrPut("${device.name()} ${request.width()}x${request.height()} tile ${request.vaeTileSize()}") {
+            SdCosts.measure(ggml, model, family, device, request.width(), request.height(), SdTextToImage.decodeTiling(request))
         }.let { if (device.type() == DeviceType.CPU) it else it.without(pinned(request)) }
 
     private fun pinned(request: GenerationRequest): Set<ComponentKind> = request.cpuComponents().map {

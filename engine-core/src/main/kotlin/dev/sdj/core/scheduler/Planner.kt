@@ -56,7 +56,8 @@ object Planner {
     /** When decoding sets a peak, the way to lower it is to take the VAE off the device. */
     fun decodeHint(costs: Costs, peak: Long): String? =
         if (costs.streaming != null && costs.decodePhase == peak && costs.decodePhase > 0) {
-            "the VAE decode (${mib(costs.decodePhase)} with its compute buffer) sets this peak: --on-cpu vae would take it off the device"
+            "the VAE decode (${mib(costs.decodePhase)} with its compute buffer) sets this peak: tiled decoding (--vae-tile 256) " +
+                "or --on-cpu vae would lower it"
         } else {
             null
         }

@@ -2,6 +2,7 @@ package dev.sdj.core.scheduler
 
 import dev.sdj.core.family.sd.SdFamily
 import dev.sdj.core.family.sd.SdUnetBlocks
+import dev.sdj.core.image.LatentTiling
 import dev.sdj.core.memory.BlockStructure
 import dev.sdj.ggml.BufferType
 import dev.sdj.core.family.sd.SdVaeDecoder
@@ -25,7 +26,9 @@ import dev.sdj.ggml.GgmlType
  */
 object SdCosts {
 
-    fun measure(ggml: Ggml, model: AssembledModel, family: SdFamily, device: Device, width: Int, height: Int): Costs {
+    /** @param decodeTiling how the VAE decodes: its compute buffer is one tile's */
+    fun measure(ggml: Ggml, model: AssembledModel, family: SdFamily, device: Device, width: Int, height: Int,
+                decodeTiling: LatentTiling): Costs {
         val buft = device.bufferType()
         val bf16 = UploadType.bf16Supported(ggml, device)
         val specs = PIPELINE.associateWith { ParamSpecs.of(model.components.getValue(it), bf16).specs }
@@ -46,7 +49,9 @@ object SdCosts {
             }
         }
         withPlaceholderWeights(ggml, specs.getValue(ComponentKind.VAE)) { vae ->
-            compute["vae decoder"] = CompiledGraph.measure(ggml, buft) { g -> SdVaeDecoder.build(g.nn, vae, g.input("z", GgmlType.F32, w, h, 4, 1)) }
+            val tw = decodeTiling.extent(w.toInt()).toLong()
+            val th = decodeTiling.extent(h.toInt()).toLong()
+            compute["vae decoder"] = CompiledGraph.measure(ggml, buft) { g -> SdVaeDecoder.build(g.nn, vae, g.input("z", GgmlType.F32, tw, th, 4, 1)) }
         }
         val uploads = specs.mapValues { (_, s) -> s.sumOf { dataBytes(ggml, it) } }
         return Costs(params, compute, streaming(ggml, buft, SdUnetBlocks.of(specs.getValue(ComponentKind.DIFFUSION_MODEL))), uploads)

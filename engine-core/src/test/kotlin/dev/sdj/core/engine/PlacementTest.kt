@@ -117,23 +117,10 @@ class PlacementTest {
             assertEquals(r.placement().peakBytes(), r.peakDeviceBytes().getValue("Vulkan0"), "predicted")
             assertTrue(r.peakDeviceBytes().getValue("CPU") >= engine.residentBytes(ComponentKind.TEXT_ENCODER)!! + engine.residentBytes(ComponentKind.VAE)!!)
             val allCpu = engine.generate(pinned.toBuilder().device("CPU").cpuComponents(setOf()).build())
-            assertTrue(psnr(r.png, allCpu.png) > 30, "the same image up to Vulkan's rounding")
+            assertTrue(ImageDifference.psnr(r.png, allCpu.png) > 30, "the same image up to Vulkan's rounding")
             val again = engine.generate(pinned).uploadedParameterBytes()
             assertTrue(again in 1..unet, "back on Vulkan only the UNet moves ($again bytes; its buffer is $unet)")
         }
-    }
-
-    private fun psnr(a: ByteArray, b: ByteArray): Double {
-        val x = javax.imageio.ImageIO.read(java.io.ByteArrayInputStream(a))
-        val y = javax.imageio.ImageIO.read(java.io.ByteArrayInputStream(b))
-        var se = 0.0
-        var n = 0
-        for (j in 0 until x.height) for (i in 0 until x.width) for (shift in intArrayOf(0, 8, 16)) {
-            val d = ((x.getRGB(i, j) shr shift) and 0xff) - ((y.getRGB(i, j) shr shift) and 0xff)
-            se += d * d
-            n++
-        }
-        return if (se == 0.0) Double.POSITIVE_INFINITY else 10 * Math.log10(255.0 * 255.0 / (se / n))
     }
 
     @ParameterizedTest

@@ -6,6 +6,7 @@ import dev.sdj.api.GenerationRequest
 import dev.sdj.api.ProgressListener
 import dev.sdj.core.graph.GraphSession
 import dev.sdj.core.graph.Weights
+import dev.sdj.core.image.LatentTiling
 import dev.sdj.core.sampling.CancelledException
 import dev.sdj.core.sampling.Denoiser
 import dev.sdj.core.sampling.DiscreteSchedule
@@ -95,18 +96,32 @@ class SdTextToImage(
         }
     }
 
-    /** The decoded image [8w, 8h, 3] in ggml order, values around [-1, 1]. */
+    /** The decoded image [8w, 8h, 3] in ggml order, values around [-1, 1]; in tiles when the request asks for them. */
     fun decode(request: GenerationRequest, vae: Weights, latent: FloatArray, session: GraphSession, progress: ProgressListener): FloatArray {
-        val w = (request.width() / 8).toLong()
-        val h = (request.height() / 8).toLong()
-        progress.onProgress("decoding", 0, 1)
+        val w = request.width() / 8
+        val h = request.height() / 8
         val z = FloatArray(latent.size) { latent[it] / family.latentScale }
-        val decoder = session.compile("vae decoder") { g -> SdVaeDecoder.build(g.nn, vae, g.input("z", GgmlType.F32, w, h, 4, 1)) }
-        decoder.input("z").setFloats(z)
-        val image = decoder.run(session.backend)
-        progress.onProgress("decoding", 1, 1)
-        return image
+        val tiling = decodeTiling(request)
+        val tw = tiling.extent(w)
+        val th = tiling.extent(h)
+        val tiles = tiling.origins(w).size * tiling.origins(h).size
+        val decoder = session.compile("vae decoder") { g ->
+            SdVaeDecoder.build(g.nn, vae, g.input("z", GgmlType.F32, tw.toLong(), th.toLong(), 4, 1))
+        }
+        var done = 0
+        progress.onProgress("decoding", 0, tiles)
+        return tiling.decode(z, w, h, 4, 8, 3) { part ->
+            decoder.input("z").setFloats(part)
+            decoder.run(session.backend).also { progress.onProgress("decoding", ++done, tiles) }
+        }
     }
 
     private fun guided(request: GenerationRequest) = request.cfgScale() != 1.0
+
+    companion object {
+        /** The decoder's tiling for a request: its tile size, or one tile covering the whole latent. */
+        fun decodeTiling(request: GenerationRequest): LatentTiling =
+            if (request.vaeTileSize() > 0) LatentTiling.ofPixels(request.vaeTileSize(), 8)
+            else LatentTiling(maxOf(request.width(), request.height()) / 8, 0)
+    }
 }

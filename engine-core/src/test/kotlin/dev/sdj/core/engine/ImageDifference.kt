@@ -1,0 +1,22 @@
+package dev.sdj.core.engine
+
+import java.io.ByteArrayInputStream
+import javax.imageio.ImageIO
+
+/** How far apart two PNG images are, for tests that allow rounding but not a different picture. */
+object ImageDifference {
+    /** Peak signal-to-noise ratio over the RGB channels in dB; infinite for identical images. */
+    fun psnr(a: ByteArray, b: ByteArray): Double {
+        val x = ImageIO.read(ByteArrayInputStream(a))
+        val y = ImageIO.read(ByteArrayInputStream(b))
+        require(x.width == y.width && x.height == y.height) { "images of different sizes" }
+        var se = 0.0
+        var n = 0
+        for (j in 0 until x.height) for (i in 0 until x.width) for (shift in intArrayOf(0, 8, 16)) {
+            val d = ((x.getRGB(i, j) shr shift) and 0xff) - ((y.getRGB(i, j) shr shift) and 0xff)
+            se += d * d
+            n++
+        }
+        return if (se == 0.0) Double.POSITIVE_INFINITY else 10 * Math.log10(255.0 * 255.0 / (se / n))
+    }
+}
