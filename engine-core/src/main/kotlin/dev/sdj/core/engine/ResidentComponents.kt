@@ -1,0 +1,71 @@
+package dev.sdj.core.engine
+
+import dev.sdj.api.EngineException
+import dev.sdj.core.graph.MapWeights
+import dev.sdj.core.graph.Weights
+import dev.sdj.core.memory.MemoryLedger
+import dev.sdj.core.memory.ParamBuffer
+import dev.sdj.core.memory.ParamLoader
+import dev.sdj.core.memory.ParamSpecs
+import dev.sdj.core.memory.UploadType
+import dev.sdj.core.model.AssembledModel
+import dev.sdj.core.model.ComponentKind
+import dev.sdj.ggml.Device
+import dev.sdj.ggml.Ggml
+import dev.sdj.ggml.GgmlException
+
+/**
+ * The components whose parameters are loaded whole, each on one device, through the ledger. They stay between
+ * phases and generations until freed: the engine frees what a placement does not keep.
+ */
+internal class ResidentComponents(private val ggml: Ggml, private val ledger: MemoryLedger, private val model: AssembledModel) :
+    AutoCloseable {
+    private val buffers = LinkedHashMap<ComponentKind, ParamBuffer>()
+    private val deviceNames = HashMap<ComponentKind, String>()
+
+    fun bytes(kind: ComponentKind): Long? = buffers[kind]?.bytes
+
+    /** The device a loaded component is on, or null when it is not loaded. */
+    fun deviceOf(kind: ComponentKind): String? = deviceNames[kind]
+
+    val loaded: Set<ComponentKind> get() = buffers.keys
+
+    fun weights(kind: ComponentKind): Weights = buffers.getValue(kind).let { b -> MapWeights(b.names.associateWith { b.tensor(it) }) }
+
+    /** Loads the components not yet loaded, each on its device; returns the bytes uploaded. */
+    fun ensure(deviceOf: Map<ComponentKind, Device>, vararg kinds: ComponentKind): Long {
+        var uploaded = 0L
+        ParamLoader().use { loader ->
+            for (kind in kinds) {
+                if (kind in buffers) continue
+                val device = deviceOf.getValue(kind)
+                val component = model.components.getValue(kind)
+                val buffer = try {
+                    ParamBuffer.allocate(ggml, ledger, device.bufferType(),
+                        ParamSpecs.of(component, UploadType.bf16Supported(ggml, device)).specs, kind.label)
+                } catch (e: GgmlException) {
+                    throw EngineException("cannot allocate the ${kind.label} on ${device.name()}: ${e.message}", e)
+                }
+                buffers[kind] = buffer
+                deviceNames[kind] = device.name()
+                try {
+                    uploaded += loader.load(buffer, component.tensors).bytesWritten
+                } catch (e: Throwable) {
+                    free(kind)
+                    throw e
+                }
+            }
+        }
+        return uploaded
+    }
+
+    fun free(vararg kinds: ComponentKind) = kinds.forEach {
+        buffers.remove(it)?.close()
+        deviceNames.remove(it)
+    }
+
+    /** Frees those of [kinds] that are loaded on [device]. */
+    fun freeOn(device: Device, vararg kinds: ComponentKind) = free(*kinds.filter { deviceNames[it] == device.name() }.toTypedArray())
+
+    override fun close() = free(*buffers.keys.toTypedArray())
+}

@@ -1,0 +1,97 @@
+package dev.sdj.core.engine
+
+import dev.sdj.api.CancellationToken
+import dev.sdj.api.EngineException
+import dev.sdj.api.GenerationRequest
+import dev.sdj.api.ProgressListener
+import dev.sdj.core.family.sd.SdTextToImage
+import dev.sdj.core.family.sd.SdUnetBlocks
+import dev.sdj.core.graph.MapWeights
+import dev.sdj.core.memory.BlockMaster
+import dev.sdj.core.memory.FileMaster
+import dev.sdj.core.memory.HostBufferMaster
+import dev.sdj.core.memory.MemoryLedger
+import dev.sdj.core.memory.ParamLoader
+import dev.sdj.core.memory.ParamSpec
+import dev.sdj.core.memory.ParamSpecs
+import dev.sdj.core.memory.StreamedParams
+import dev.sdj.core.memory.UploadType
+import dev.sdj.core.model.AssembledModel
+import dev.sdj.core.model.ComponentKind
+import dev.sdj.core.model.TensorRef
+import dev.sdj.core.scheduler.StreamingExecutor
+import dev.sdj.ggml.BufferType
+import dev.sdj.ggml.Device
+import dev.sdj.ggml.Ggml
+import dev.sdj.ggml.GgmlException
+
+/**
+ * Denoising with the diffusion model streamed: its core and resident blocks loaded, the other blocks passing through
+ * stream slots from the host's master copy while the UNet runs; the device part is freed afterwards. The pinned host
+ * copy is kept while later generations stream the same blocks.
+ */
+internal class StreamedDenoising(
+    private val ggml: Ggml,
+    private val ledger: MemoryLedger,
+    private val model: AssembledModel,
+    private val pipeline: SdTextToImage,
+    private val sessions: PhaseSessions,
+) : AutoCloseable {
+    private var hostMaster: Pair<String, HostBufferMaster>? = null
+
+    /** Times a host master copy was loaded from the model file. */
+    var hostMasterLoads = 0
+        private set
+
+    /** Bytes the last call streamed into the slots. */
+    var lastStreamedBytes = 0L
+        private set
+
+    /**
+     * @param resident the blocks that stay on the device; [slots] stream slots hold the others in turn
+     * @return the latent and the parameter bytes uploaded to the device
+     */
+    fun denoise(request: GenerationRequest, device: Device, resident: Set<String>, slots: Int, conditioning: SdTextToImage.Conditioning,
+                progress: ProgressListener, cancel: CancellationToken): Pair<FloatArray, Long> {
+        val component = model.components.getValue(ComponentKind.DIFFUSION_MODEL)
+        val structure = SdUnetBlocks.of(ParamSpecs.of(component, UploadType.bf16Supported(ggml, device)).specs)
+        val streamedSpecs = structure.blocks.filter { it.name !in resident }.flatMap { it.specs }
+        val owner = ComponentKind.DIFFUSION_MODEL.label
+        val host = device.hostBufferType()
+        val fileMaster = if (host.isPresent) null else FileMaster(component.tensors)
+        try {
+            val master: BlockMaster = fileMaster ?: hostMaster(device, host.get(), streamedSpecs, component.tensors)
+            val params = try {
+                StreamedParams.allocate(ggml, ledger, device.bufferType(), structure, resident, slots, owner, master)
+            } catch (e: GgmlException) {
+                throw EngineException("cannot allocate the $owner on ${device.name()}: ${e.message}", e)
+            }
+            params.use { p ->
+                val fixed = ParamLoader().use { it.load(p.fixed, component.tensors).bytesWritten }
+                StreamingExecutor(ggml, p).use { executor ->
+                    val latent = sessions.run(device, request, mapOf("unet" to executor)) { s ->
+                        pipeline.denoise(request, MapWeights(p.tensors()), conditioning, s, progress, cancel)
+                    }
+                    lastStreamedBytes = executor.uploadedBytes
+                    return latent to fixed + executor.uploadedBytes
+                }
+            }
+        } finally {
+            fileMaster?.close()
+        }
+    }
+
+    private fun hostMaster(device: Device, host: BufferType, specs: List<ParamSpec>, sources: Map<String, TensorRef>): HostBufferMaster {
+        val key = device.name() + " " + specs.joinToString(",") { it.name }
+        hostMaster?.let { (k, m) -> if (k == key) return m }
+        close()
+        return HostBufferMaster.load(ggml, ledger, host, specs, sources, ComponentKind.DIFFUSION_MODEL.label)
+            .also { hostMaster = key to it; hostMasterLoads++ }
+    }
+
+    /** Gives the pinned host copy back. */
+    override fun close() {
+        hostMaster?.second?.close()
+        hostMaster = null
+    }
+}
