@@ -110,8 +110,8 @@ final class BenchCommand implements Runnable {
                     model != null ? model.getFileName().toString() : "SD1.5 random f16", r.getSize(), r.getSize(), r.getDevice(), r.getPlacement(), r.getSecondsPerStep(), r.getSteps(), r.getTotalSeconds(),
                     Bytes.human(r.getUploadedBytes()));
             if (r.getPlacement().equals("streamed")) {
-                out.printf(Locale.ROOT, "streamed: %d of %d UNet blocks resident, %s uploaded per step%n", r.getResidentBlocks(), r.getBlocks(),
-                        Bytes.human(r.getUploadBytesPerStep()));
+                out.printf(Locale.ROOT, "streamed: %d of %d UNet blocks resident, %s uploaded per step, %.2f s/step waiting for uploads%n",
+                        r.getResidentBlocks(), r.getBlocks(), Bytes.human(r.getUploadBytesPerStep()), r.getUploadWaitPerStep());
             }
             r.getPeakDeviceBytes().forEach((pool, bytes) -> out.printf(Locale.ROOT, "peak device memory on %s (parameters + compute): %s%n", pool, Bytes.human(bytes)));
             out.printf(Locale.ROOT, "peak RSS: %s%n", Bytes.human(ProcessMemory.peakRssBytes()));

@@ -113,7 +113,8 @@ final class GenerateCommand implements Callable<Integer> {
         err.println("placement: " + PlanCommand.describe(result.placement()));
         if (result.placement().placement().equals("streamed")) {
             err.println("streamed: " + result.placement().residentBlocks() + " of " + result.placement().blocks()
-                    + " diffusion-model blocks resident, " + Bytes.human(result.placement().uploadBytesPerStep()) + " uploaded per step");
+                    + " diffusion-model blocks resident, " + Bytes.human(result.placement().uploadBytesPerStep()) + " uploaded per step, "
+                    + String.format(Locale.ROOT, "%.1f s", result.uploadWaitMillis() / 1000.0) + " spent waiting for uploads");
         }
         if (result.placement().reason().contains("would fit")) {
             err.println("warning: " + result.placement().reason());

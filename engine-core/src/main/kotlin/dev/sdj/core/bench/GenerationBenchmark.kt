@@ -34,6 +34,8 @@ object GenerationBenchmark {
         val blocks: Int,
         val residentBlocks: Int,
         val uploadBytesPerStep: Long,
+        /** Seconds per step the computation waited for streamed blocks. */
+        val uploadWaitPerStep: Double,
     )
 
     /** Writes the model unless [path] already holds it; GGUF, so its generated vocabulary travels inside. */
@@ -61,7 +63,7 @@ object GenerationBenchmark {
             }, CancellationToken())
             return Result(size, steps, (denoiseEnd - denoiseStart) / 1e9 / steps, (System.nanoTime() - start) / 1e9,
                 result.peakDeviceBytes(), result.uploadedParameterBytes(), result.placement().device(), result.placement().placement(), result.placement().blocks(),
-                result.placement().residentBlocks(), result.placement().uploadBytesPerStep())
+                result.placement().residentBlocks(), result.placement().uploadBytesPerStep(), result.uploadWaitMillis() / 1e3 / steps)
         }
     }
 }

@@ -114,7 +114,8 @@ class SdjEngine(config: EngineConfig, private val tuneCache: TuneCache = TuneCac
         components.free(*components.loaded.filter { components.deviceOf(it) != deviceOf.getValue(it).name() }.toTypedArray())
         deviceOf.values.map { it.bufferType().name() }.distinct().forEach { ledger.resetPeak(it) }
         sessions.clear()
-        if (decision.placement != "streamed") streaming.close()
+        val streamed = decision.placement == "streamed"
+        if (!streamed) streaming.close()
         val oneAtATime = decision.placement != "resident"
         var uploaded = 0L
 
@@ -131,7 +132,7 @@ class SdjEngine(config: EngineConfig, private val tuneCache: TuneCache = TuneCac
             }.also { lastConditioning = conditioningKey to it }
         }
         if (oneAtATime) components.free(ComponentKind.TEXT_ENCODER)
-        val latent = if (decision.placement == "streamed") {
+        val latent = if (streamed) {
             // Denoising holds only the streamed model on the device: what an earlier generation left there goes first.
             components.freeOn(decision.device, ComponentKind.DIFFUSION_MODEL, ComponentKind.VAE)
             val k = decision.choice.residentBlocks!!
@@ -155,7 +156,7 @@ class SdjEngine(config: EngineConfig, private val tuneCache: TuneCache = TuneCac
         val png = PngWriter.encode(rgb, parameters.toPngText())
         val peaks = ledger.states().associate { it.pool to it.peakBytes }
         return GenerationResult(png, request.width(), request.height(), request.seed(), parameters.infotext(), peaks, uploaded,
-            decision.report, (System.nanoTime() - start) / 1_000_000)
+            decision.report, (System.nanoTime() - start) / 1_000_000, if (streamed) streaming.lastWaitNanos / 1_000_000 else 0)
     }
 
     override fun tune(request: GenerationRequest, steps: Int, progress: ProgressListener): TuneReport {

@@ -47,6 +47,10 @@ internal class StreamedDenoising(
     var lastStreamedBytes = 0L
         private set
 
+    /** How long the last call's computation waited for uploads. */
+    var lastWaitNanos = 0L
+        private set
+
     /**
      * @param resident the blocks that stay on the device; [slots] stream slots hold the others in turn
      * @return the latent and the parameter bytes uploaded to the device
@@ -73,6 +77,7 @@ internal class StreamedDenoising(
                         pipeline.denoise(request, MapWeights(p.tensors()), conditioning, s, progress, cancel)
                     }
                     lastStreamedBytes = executor.uploadedBytes
+                    lastWaitNanos = executor.waitNanos
                     return latent to fixed + executor.uploadedBytes
                 }
             }

@@ -31,6 +31,10 @@ class StreamingExecutor(private val ggml: Ggml, private val params: StreamedPara
     /** Bytes uploaded into the slots so far. */
     val uploadedBytes: Long get() = uploaded.get()
 
+    /** Time computing stood still waiting for a block's upload to finish, so far. */
+    var waitNanos = 0L
+        private set
+
     override fun compute(graph: Graph, backend: Backend) {
         val schedule = schedules.getOrPut(graph) { BlockSchedule.of(ggml, graph, params.streamed.map { it.second.values }) }
         val blocks = params.streamed.size
@@ -45,7 +49,9 @@ class StreamingExecutor(private val ggml: Ggml, private val params: StreamedPara
                 for (slice in schedule.slices) {
                     if (slice.block > ready) {
                         request(slice.block + params.slots - 1)
+                        val waitStart = System.nanoTime()
                         uploaded.addAndGet(uploads[slice.block]!!.await())
+                        waitNanos += System.nanoTime() - waitStart
                         ready = slice.block
                     }
                     backend.compute(slice.graph)

@@ -90,6 +90,7 @@ class StreamingTest {
                 assertEquals(evaluations * blockBytes, r.placement().uploadBytesPerStep(), "the plan's per-step figure")
                 assertEquals(r.placement().uploadBytesPerGeneration(), r.uploadedParameterBytes(), "the plan's per-generation figure")
                 assertEquals(readBefore, Ggml.get().weightBytesRead(), "no weight bytes came back from the device")
+                assertTrue(r.uploadWaitMillis() in 0..r.millis(), "waiting for uploads is part of the time: ${r.uploadWaitMillis()} ms")
             }
         }
     }
