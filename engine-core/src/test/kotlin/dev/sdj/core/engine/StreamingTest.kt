@@ -133,4 +133,21 @@ class StreamingTest {
             assertEquals(0, engine.poolBytes("Vulkan_Host"), "resident needs no host copy")
         }
     }
+
+    @ParameterizedTest
+    @ValueSource(strings = ["CPU", "Vulkan0"])
+    fun `a streamed generation cancelled mid-way frees its slots and the engine goes on`(device: String) {
+        SdjEngine(EngineConfig.of(model)).use { engine ->
+            val smallest = engine.plan(request(device)).peakByPlacement().getValue("streamed")
+            val streamed = request(device).toBuilder().steps(3).maxDeviceMemory(smallest).build()
+            val cancel = dev.sdj.api.CancellationToken()
+            assertThrows(dev.sdj.api.GenerationCancelledException::class.java) {
+                engine.generate(streamed, { phase, step, _ -> if (phase == "denoising" && step == 1) cancel.cancel() }, cancel)
+            }
+            assertEquals(0, engine.poolBytes(device), "no parameter or compute buffer is left on $device")
+            val after = engine.generate(streamed)
+            val fresh = SdjEngine(EngineConfig.of(model)).use { it.generate(streamed) }
+            assertArrayEquals(fresh.png, after.png)
+        }
+    }
 }
