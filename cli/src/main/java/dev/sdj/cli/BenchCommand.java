@@ -17,7 +17,7 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks (numbers for reports, not tests).",
-        subcommands = {BenchCommand.Load.class, BenchCommand.Generate.class})
+        subcommands = {BenchCommand.Load.class, BenchCommand.Generate.class, BenchCommand.Stream.class})
 final class BenchCommand implements Runnable {
     @Spec
     CommandSpec spec;
@@ -115,6 +115,52 @@ final class BenchCommand implements Runnable {
             }
             r.getPeakDeviceBytes().forEach((pool, bytes) -> out.printf(Locale.ROOT, "peak device memory on %s (parameters + compute): %s%n", pool, Bytes.human(bytes)));
             out.printf(Locale.ROOT, "peak RSS: %s%n", Bytes.human(ProcessMemory.peakRssBytes()));
+            return 0;
+        }
+    }
+
+    @Command(name = "stream", mixinStandardHelpOptions = true,
+            description = {"How close block streaming gets to its bound: time per step with every UNet block streamed against max(compute time per step, bytes uploaded per step / host-to-device bandwidth).",
+                    "Runs the request twice (sequential, then every block streamed) and measures pinned host-to-device copy speed, all in one process; by default on the full-size SD 1.5-architecture model of 'bench generate'."})
+    static final class Stream implements Callable<Integer> {
+        @Option(names = "--size", defaultValue = "128", description = "Image width and height (default: ${DEFAULT-VALUE}).")
+        int size;
+
+        @Option(names = "--steps", defaultValue = "3", description = "Denoising steps per run (default: ${DEFAULT-VALUE}).")
+        int steps;
+
+        @Option(names = "--threads", description = "CPU threads (default: one per physical core).")
+        Integer threads;
+
+        @Mixin
+        DeviceOptions where = new DeviceOptions();
+
+        @Option(names = "--file", defaultValue = "${java.io.tmpdir}/sdj-sd15-random-f16.gguf",
+                description = "Where the full-size model is written and reused (default: ${DEFAULT-VALUE}).")
+        Path file;
+
+        @Option(names = "--model", paramLabel = "PATH", description = "Benchmark this model instead.")
+        Path model;
+
+        @Spec
+        CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            PrintWriter out = spec.commandLine().getOut();
+            Path path = model != null ? model : dev.sdj.core.bench.GenerationBenchmark.INSTANCE.prepare(file);
+            dev.sdj.core.bench.StreamingBenchmark.Result r = dev.sdj.core.bench.StreamingBenchmark.INSTANCE.run(path, size, steps, b -> {
+                where.applyTo(b);
+                if (threads != null) b.threads(threads);
+                return kotlin.Unit.INSTANCE;
+            });
+            out.printf(Locale.ROOT, "%s, %dx%d on %s, %d steps%n", path.getFileName(), size, size, r.getDevice(), steps);
+            out.printf(Locale.ROOT, "compute (sequential):       %.2f s/step%n", r.getComputeSecondsPerStep());
+            out.printf(Locale.ROOT, "host -> device bandwidth:   %.0f MB/s (pinned where the device has a host buffer type)%n", r.getBytesPerSecond() / 1e6);
+            out.printf(Locale.ROOT, "every block streamed:       %.2f s/step, %s uploaded per step (%.2f s at that bandwidth), %.2f s/step waiting, peak %s%n",
+                    r.getStreamedSecondsPerStep(), Bytes.human(r.getUploadBytesPerStep()), r.getTransferSecondsPerStep(), r.getWaitSecondsPerStep(),
+                    Bytes.human(r.getStreamedPeakBytes()));
+            out.printf(Locale.ROOT, "ratio to max(compute, transfer): %.2f%n", r.getRatio());
             return 0;
         }
     }

@@ -53,7 +53,7 @@ object Planner {
             "the smallest budget that works is ${mib(costs.smallest)} (${smallestName(costs)})" +
             (decodeHint(costs, costs.smallest)?.let { "; $it" } ?: ""))
 
-    /** When decoding sets a peak, the way to lower it is to take the VAE off the device. */
+    /** When decoding sets a peak, tiling the decode or taking the VAE off the device lowers it. */
     fun decodeHint(costs: Costs, peak: Long): String? =
         if (costs.streaming != null && costs.decodePhase == peak && costs.decodePhase > 0) {
             "the VAE decode (${mib(costs.decodePhase)} with its compute buffer) sets this peak: tiled decoding (--vae-tile 256) " +
