@@ -71,27 +71,14 @@ final class BenchCommand implements Runnable {
     }
 
     @Command(name = "generate", mixinStandardHelpOptions = true,
-            description = {"Time per denoising step (2 UNet evaluations with guidance) and peak memory for a full-size SD 1.5-architecture model with random f16 weights, written once (about 2 GB) to --file.",
+            description = {"Time per denoising step (2 UNet evaluations with guidance), uploads and peak memory, by default for a full-size SD 1.5-architecture model with random f16 weights.",
                 "Run once per size: peak RSS is the process's high-water mark."})
     static final class Generate implements Callable<Integer> {
-        @Option(names = "--size", defaultValue = "128", description = "Image width and height (default: ${DEFAULT-VALUE}).")
-        int size;
-
-        @Option(names = "--steps", defaultValue = "4", description = "Denoising steps (default: ${DEFAULT-VALUE}).")
-        int steps;
-
-        @Option(names = "--threads", description = "CPU threads (default: one per physical core).")
-        Integer threads;
+        @Mixin
+        BenchRunOptions run = new BenchRunOptions();
 
         @Mixin
         PlacementOptions where = new PlacementOptions();
-
-        @Option(names = "--file", defaultValue = "${java.io.tmpdir}/sdj-sd15-random-f16.gguf",
-                description = "Where the model is written and reused (default: ${DEFAULT-VALUE}).")
-        Path file;
-
-        @Option(names = "--model", paramLabel = "PATH", description = "Benchmark this model instead of the full-size SD 1.5 one (e.g. the built-in tiny model).")
-        Path model;
 
         @Spec
         CommandSpec spec;
@@ -99,16 +86,15 @@ final class BenchCommand implements Runnable {
         @Override
         public Integer call() {
             PrintWriter out = spec.commandLine().getOut();
-            Path path = model != null ? model : dev.sdj.core.bench.GenerationBenchmark.INSTANCE.prepare(file);
             dev.sdj.core.bench.GenerationBenchmark.Result r =
-                    dev.sdj.core.bench.GenerationBenchmark.INSTANCE.run(path, size, steps, b -> {
+                    dev.sdj.core.bench.GenerationBenchmark.INSTANCE.run(run.modelPath(), run.size, run.steps, b -> {
                         where.applyTo(b);
-                        if (threads != null) b.threads(threads);
+                        run.applyTo(b);
                         return kotlin.Unit.INSTANCE;
                     });
             out.printf(Locale.ROOT, "%s, %dx%d on %s, %s placement: %.2f s/step over %d steps (total %.1f s incl. load, text, VAE), %s uploaded%n",
-                    model != null ? model.getFileName().toString() : "SD1.5 random f16", r.getSize(), r.getSize(), r.getDevice(), r.getPlacement(), r.getSecondsPerStep(), r.getSteps(), r.getTotalSeconds(),
-                    Bytes.human(r.getUploadedBytes()));
+                    run.modelName(), r.getSize(), r.getSize(), r.getDevice(), r.getPlacement(), r.getSecondsPerStep(), r.getSteps(),
+                    r.getTotalSeconds(), Bytes.human(r.getUploadedBytes()));
             if (r.getPlacement().equals("streamed")) {
                 out.printf(Locale.ROOT, "streamed: %d of %d UNet blocks resident, %s uploaded per step, %.2f s/step waiting for uploads%n",
                         r.getResidentBlocks(), r.getBlocks(), Bytes.human(r.getUploadBytesPerStep()), r.getUploadWaitPerStep());
@@ -123,24 +109,11 @@ final class BenchCommand implements Runnable {
             description = {"How close block streaming gets to its bound: time per step with every UNet block streamed against max(compute time per step, bytes uploaded per step / host-to-device bandwidth).",
                     "Runs the request twice (sequential, then every block streamed) and measures pinned host-to-device copy speed, all in one process; by default on the full-size SD 1.5-architecture model of 'bench generate'."})
     static final class Stream implements Callable<Integer> {
-        @Option(names = "--size", defaultValue = "128", description = "Image width and height (default: ${DEFAULT-VALUE}).")
-        int size;
-
-        @Option(names = "--steps", defaultValue = "3", description = "Denoising steps per run (default: ${DEFAULT-VALUE}).")
-        int steps;
-
-        @Option(names = "--threads", description = "CPU threads (default: one per physical core).")
-        Integer threads;
+        @Mixin
+        BenchRunOptions run = new BenchRunOptions();
 
         @Mixin
         DeviceOptions where = new DeviceOptions();
-
-        @Option(names = "--file", defaultValue = "${java.io.tmpdir}/sdj-sd15-random-f16.gguf",
-                description = "Where the full-size model is written and reused (default: ${DEFAULT-VALUE}).")
-        Path file;
-
-        @Option(names = "--model", paramLabel = "PATH", description = "Benchmark this model instead.")
-        Path model;
 
         @Spec
         CommandSpec spec;
@@ -148,13 +121,13 @@ final class BenchCommand implements Runnable {
         @Override
         public Integer call() {
             PrintWriter out = spec.commandLine().getOut();
-            Path path = model != null ? model : dev.sdj.core.bench.GenerationBenchmark.INSTANCE.prepare(file);
-            dev.sdj.core.bench.StreamingBenchmark.Result r = dev.sdj.core.bench.StreamingBenchmark.INSTANCE.run(path, size, steps, b -> {
-                where.applyTo(b);
-                if (threads != null) b.threads(threads);
-                return kotlin.Unit.INSTANCE;
-            });
-            out.printf(Locale.ROOT, "%s, %dx%d on %s, %d steps%n", path.getFileName(), size, size, r.getDevice(), steps);
+            dev.sdj.core.bench.StreamingBenchmark.Result r =
+                    dev.sdj.core.bench.StreamingBenchmark.INSTANCE.run(run.modelPath(), run.size, run.steps, b -> {
+                        where.applyTo(b);
+                        run.applyTo(b);
+                        return kotlin.Unit.INSTANCE;
+                    });
+            out.printf(Locale.ROOT, "%s, %dx%d on %s, %d steps%n", run.modelName(), run.size, run.size, r.getDevice(), run.steps);
             out.printf(Locale.ROOT, "compute (sequential):       %.2f s/step%n", r.getComputeSecondsPerStep());
             out.printf(Locale.ROOT, "host -> device bandwidth:   %.0f MB/s (pinned where the device has a host buffer type)%n", r.getBytesPerSecond() / 1e6);
             out.printf(Locale.ROOT, "every block streamed:       %.2f s/step, %s uploaded per step (%.2f s at that bandwidth), %.2f s/step waiting, peak %s%n",

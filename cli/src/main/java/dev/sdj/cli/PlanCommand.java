@@ -2,7 +2,6 @@ package dev.sdj.cli;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sdj.api.Engine;
-import dev.sdj.api.EngineConfig;
 import dev.sdj.api.GenerationRequest;
 import dev.sdj.api.PlacementReport;
 import picocli.CommandLine.Command;
@@ -12,10 +11,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
-import java.nio.file.Path;
-import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.Callable;
 
 @Command(name = "plan", mixinStandardHelpOptions = true, sortOptions = false,
@@ -23,17 +19,8 @@ import java.util.concurrent.Callable;
                 "Reports the device, the placement (resident, sequential or streamed), the predicted peak device memory against the budget, the parameter bytes uploaded per step and per generation, each component's parameter bytes and each phase's compute buffer measured on the real graph at the requested size, and what would change the choice."})
 final class PlanCommand implements Callable<Integer> {
 
-    @Option(names = {"-m", "--model"}, required = true, paramLabel = "PATH", description = "Checkpoint, diffusers folder, or component file; repeat for split files.")
-    List<Path> model;
-
-    @Option(names = "--tokenizer", paramLabel = "PATH", description = "Tokenizer when the model has none.")
-    Path tokenizer;
-
-    @Option(names = {"-W", "--width"}, defaultValue = "512", description = "Width in pixels (default: ${DEFAULT-VALUE}).")
-    int width;
-
-    @Option(names = {"-H", "--height"}, defaultValue = "512", description = "Height in pixels (default: ${DEFAULT-VALUE}).")
-    int height;
+    @Mixin
+    ModelShapeOptions shape = new ModelShapeOptions();
 
     @Mixin
     PlacementOptions where = new PlacementOptions();
@@ -52,9 +39,9 @@ final class PlanCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        GenerationRequest.Builder b = where.applyTo(GenerationRequest.builder("").size(width, height).cfgScale(cfg).steps(steps));
+        GenerationRequest.Builder b = where.applyTo(GenerationRequest.builder("").size(shape.width, shape.height).cfgScale(cfg).steps(steps));
         PlacementReport r;
-        try (Engine engine = Engine.open(new EngineConfig(model, Optional.ofNullable(tokenizer)))) {
+        try (Engine engine = Engine.open(shape.engineConfig())) {
             r = engine.plan(b.build());
         }
         PrintWriter out = spec.commandLine().getOut();

@@ -1,7 +1,6 @@
 package dev.sdj.cli;
 
 import dev.sdj.api.Engine;
-import dev.sdj.api.EngineConfig;
 import dev.sdj.api.GenerationRequest;
 import dev.sdj.api.TuneReport;
 import picocli.CommandLine.Command;
@@ -11,10 +10,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
-import java.nio.file.Path;
-import java.util.List;
 import java.util.Locale;
-import java.util.Optional;
 import java.util.concurrent.Callable;
 
 @Command(name = "tune", mixinStandardHelpOptions = true, sortOptions = false,
@@ -22,17 +18,8 @@ import java.util.concurrent.Callable;
                 "Runs a short generation under each placement that fits the budget (resident, sequential, streamed with as many blocks resident as fit), times the denoising steps, and stores the fastest in tune.json in sdj's cache directory, keyed by device, model files, size, guidance, --on-cpu and --max-vram. 'generate' and 'plan' with --placement auto then use it while it still fits."})
 final class TuneCommand implements Callable<Integer> {
 
-    @Option(names = {"-m", "--model"}, required = true, paramLabel = "PATH", description = "Checkpoint, diffusers folder, or component file; repeat for split files.")
-    List<Path> model;
-
-    @Option(names = "--tokenizer", paramLabel = "PATH", description = "Tokenizer when the model has none.")
-    Path tokenizer;
-
-    @Option(names = {"-W", "--width"}, defaultValue = "512", description = "Width in pixels (default: ${DEFAULT-VALUE}).")
-    int width;
-
-    @Option(names = {"-H", "--height"}, defaultValue = "512", description = "Height in pixels (default: ${DEFAULT-VALUE}).")
-    int height;
+    @Mixin
+    ModelShapeOptions shape = new ModelShapeOptions();
 
     @Option(names = "--cfg-scale", defaultValue = "7", description = "Guidance scale; 1 means one model evaluation per step (default: ${DEFAULT-VALUE}).")
     double cfgScale;
@@ -52,12 +39,12 @@ final class TuneCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         GenerationRequest.Builder b = where.applyTo(GenerationRequest.builder("a photograph of a lighthouse at dusk")
-                .negativePrompt("blurry").size(width, height).cfgScale(cfgScale));
+                .negativePrompt("blurry").size(shape.width, shape.height).cfgScale(cfgScale));
         if (threads != null) b.threads(threads);
         PrintWriter out = spec.commandLine().getOut();
         ProgressBar bar = new ProgressBar(spec.commandLine().getErr());
         TuneReport report;
-        try (Engine engine = Engine.open(new EngineConfig(model, Optional.ofNullable(tokenizer)))) {
+        try (Engine engine = Engine.open(shape.engineConfig())) {
             report = engine.tune(b.build(), steps, bar);
         }
         bar.finish();

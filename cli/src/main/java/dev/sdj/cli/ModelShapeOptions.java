@@ -1,0 +1,27 @@
+package dev.sdj.cli;
+
+import dev.sdj.api.EngineConfig;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+
+/** The model and the image size a command plans or measures for: shared by plan and tune. */
+final class ModelShapeOptions {
+    @Option(names = {"-m", "--model"}, required = true, paramLabel = "PATH", description = "Checkpoint, diffusers folder, or component file; repeat for split files.")
+    List<Path> model;
+
+    @Option(names = "--tokenizer", paramLabel = "PATH", description = "Tokenizer when the model has none.")
+    Path tokenizer;
+
+    @Option(names = {"-W", "--width"}, defaultValue = "512", description = "Width in pixels (default: ${DEFAULT-VALUE}).")
+    int width;
+
+    @Option(names = {"-H", "--height"}, defaultValue = "512", description = "Height in pixels (default: ${DEFAULT-VALUE}).")
+    int height;
+
+    EngineConfig engineConfig() {
+        return new EngineConfig(model, Optional.ofNullable(tokenizer));
+    }
+}
