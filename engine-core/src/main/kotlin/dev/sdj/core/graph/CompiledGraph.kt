@@ -26,7 +26,7 @@ class CompiledGraph @JvmOverloads constructor(
 ) : AutoCloseable {
     private val ctx: GgmlContext = ggml.newContext(maxNodes, maxNodes)
     private val allocator = GraphAllocator(ggml, bufferType)
-    internal val graph: Graph
+    private val graph: Graph
     private val inputs = LinkedHashMap<String, Tensor>()
     val output: Tensor
 

@@ -12,8 +12,6 @@ class BlockStructure(val core: List<ParamSpec>, val blocks: List<Block>) {
         require(blocks.map { it.name }.distinct().size == blocks.size) { "block names repeat: ${blocks.map { it.name }}" }
     }
 
-    fun block(name: String): Block = blocks.firstOrNull { it.name == name } ?: throw NoSuchElementException("no block '$name'")
-
     companion object {
         /**
          * Groups [specs] by [blockOf] (null: core), the blocks ordered by [order] — the model's execution order,

@@ -23,9 +23,6 @@ class StreamedParams private constructor(
 
     val slots: Int get() = slotBuffers.size
 
-    /** Bytes one pass over the streamed blocks uploads. */
-    val streamedBytes: Long = streamed.sumOf { (_, t) -> t.values.sumOf { it.nbytes() } }
-
     /** Every parameter tensor, by name, wherever it lives (for the graph builder). */
     fun tensors(): Map<String, Tensor> {
         val all = LinkedHashMap<String, Tensor>()
@@ -86,9 +83,5 @@ class StreamedParams private constructor(
                 throw e
             }
         }
-
-        /** Bytes of one slot: the largest streamed block's layout. */
-        fun slotBytes(ggml: Ggml, bufferType: BufferType, blocks: List<BlockStructure.Block>): Long =
-            blocks.maxOfOrNull { ParamLayout.bytesNeeded(ggml, bufferType, it.specs) } ?: 0L
     }
 }
