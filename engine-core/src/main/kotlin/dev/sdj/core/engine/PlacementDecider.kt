@@ -68,12 +68,12 @@ internal class PlacementDecider(
             "resident" -> 0L
             "sequential" -> costs.uploads.values.sum()
             else -> costs.uploads.filterKeys { it != ComponentKind.DIFFUSION_MODEL }.values.sum() +
-                costs.streaming!!.fixedUploadBytes[resident] + perStep * request.steps()
+                (if (choice.keepsResidentPart) 0L else costs.streaming!!.fixedUploadBytes[resident]) + perStep * request.steps()
         }
         val peaks = Planner.ORDER.filter { it != "streamed" || costs.streaming != null }.associateWith { costs.peak(it) }
         val report = PlacementReport(device.name(), choice.placement, choice.peak, budget, source, choice.why, peaks,
             costs.params.mapKeys { it.key.label }, costs.compute, blocks, resident, perStep, perGeneration,
-            phases(choice.placement, if (device.type() == DeviceType.CPU) emptySet() else pinned(request), resident, blocks),
+            phases(choice, if (device.type() == DeviceType.CPU) emptySet() else pinned(request), resident, blocks),
             if (choice.residentBlocks == null) emptyList() else costs.streaming!!.streamedNames(resident))
         return Decision(device, choice, costs, report)
     }
@@ -104,22 +104,25 @@ internal class PlacementDecider(
     }
 
     /** What is in memory in each phase under a placement, and where; mirrors what the engine loads and frees. */
-    private fun phases(placement: String, pinned: Set<ComponentKind>, residentBlocks: Int, blocks: Int): Map<String, Map<String, String>> {
+    private fun phases(choice: Planner.Choice, pinned: Set<ComponentKind>, residentBlocks: Int, blocks: Int): Map<String, Map<String, String>> {
         val te = ComponentKind.TEXT_ENCODER
         val unet = ComponentKind.DIFFUSION_MODEL
         val vae = ComponentKind.VAE
-        val present = when (placement) {
+        val present = when (choice.placement) {
             "resident" -> listOf(listOf(te, unet, vae), listOf(te, unet, vae), listOf(te, unet, vae))
             "sequential" -> listOf(listOf(te), listOf(unet, vae), listOf(unet, vae))
-            else -> listOf(listOf(te), listOf(unet), listOf(vae))
+            else -> if (choice.keepsResidentPart) listOf(listOf(te, unet), listOf(unet), listOf(unet, vae)) else listOf(listOf(te), listOf(unet), listOf(vae))
         }
-        fun where(kind: ComponentKind) = when {
-            kind in pinned -> "cpu"
-            kind == unet && placement == "streamed" -> "streamed ($residentBlocks of $blocks blocks resident)"
-            else -> "device"
+        return listOf("text encoding", "denoising", "decoding").zip(present).associate { (phase, kinds) ->
+            phase to kinds.associate { kind ->
+                kind.label to when {
+                    kind in pinned -> "cpu"
+                    kind == unet && choice.placement == "streamed" && phase == "denoising" -> "streamed ($residentBlocks of $blocks blocks resident)"
+                    kind == unet && choice.placement == "streamed" -> "resident part ($residentBlocks of $blocks blocks)"
+                    else -> "device"
+                }
+            }
         }
-        return listOf("text encoding", "denoising", "decoding").zip(present)
-            .associate { (phase, kinds) -> phase to kinds.associate { it.label to where(it) } }
     }
 
     /** Model evaluations per denoising step: two with classifier-free guidance (prompt and negative prompt). */

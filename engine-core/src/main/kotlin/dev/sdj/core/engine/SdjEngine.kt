@@ -116,6 +116,11 @@ class SdjEngine(config: EngineConfig, private val tuneCache: TuneCache = TuneCac
         sessions.clear()
         val streamed = decision.placement == "streamed"
         if (!streamed) streaming.close()
+        else if (decision.choice.keepsResidentPart) {
+            streaming.keepOnly(decision.device, decision.costs.streaming!!.residentSets[decision.choice.residentBlocks!!])
+        } else {
+            streaming.releaseResidentPart()
+        }
         val oneAtATime = decision.placement != "resident"
         var uploaded = 0L
 
@@ -137,7 +142,8 @@ class SdjEngine(config: EngineConfig, private val tuneCache: TuneCache = TuneCac
             components.freeOn(decision.device, ComponentKind.DIFFUSION_MODEL, ComponentKind.VAE)
             val k = decision.choice.residentBlocks!!
             val s = decision.costs.streaming!!
-            val (latent, bytes) = streaming.denoise(request, decision.device, s.residentSets[k], s.slots(k), conditioning, progress, cancel)
+            val (latent, bytes) = streaming.denoise(request, decision.device, s.residentSets[k], s.slots(k),
+                decision.choice.keepsResidentPart, conditioning, progress, cancel)
             uploaded += bytes + components.ensure(deviceOf, ComponentKind.VAE)
             latent
         } else {

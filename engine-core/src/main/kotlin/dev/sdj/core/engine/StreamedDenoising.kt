@@ -8,6 +8,8 @@ import dev.sdj.core.family.sd.SdTextToImage
 import dev.sdj.core.family.sd.SdUnetBlocks
 import dev.sdj.core.graph.MapWeights
 import dev.sdj.core.memory.BlockMaster
+import dev.sdj.core.memory.BlockStructure
+import dev.sdj.core.memory.ParamBuffer
 import dev.sdj.core.memory.FileMaster
 import dev.sdj.core.memory.HostBufferMaster
 import dev.sdj.core.memory.MemoryLedger
@@ -27,8 +29,9 @@ import dev.sdj.ggml.GgmlException
 
 /**
  * Denoising with the diffusion model streamed: its core and resident blocks loaded, the other blocks passing through
- * stream slots from the host's master copy while the UNet runs; the device part is freed afterwards. The pinned host
- * copy is kept while later generations stream the same blocks.
+ * stream slots from the host's master copy while the UNet runs; the slots are freed afterwards. The resident part
+ * stays on the device when the plan says it fits beside the other phases, and the pinned host copy while later
+ * generations stream the same blocks.
  */
 internal class StreamedDenoising(
     private val ggml: Ggml,
@@ -38,6 +41,7 @@ internal class StreamedDenoising(
     private val sessions: PhaseSessions,
 ) : AutoCloseable {
     private var hostMaster: Pair<String, HostBufferMaster>? = null
+    private var residentPart: Pair<String, ParamBuffer>? = null
 
     /** Times a host master copy was loaded from the model file. */
     var hostMasterLoads = 0
@@ -53,10 +57,11 @@ internal class StreamedDenoising(
 
     /**
      * @param resident the blocks that stay on the device; [slots] stream slots hold the others in turn
+     * @param keep whether the resident part stays on the device after this call
      * @return the latent and the parameter bytes uploaded to the device
      */
-    fun denoise(request: GenerationRequest, device: Device, resident: Set<String>, slots: Int, conditioning: SdTextToImage.Conditioning,
-                progress: ProgressListener, cancel: CancellationToken): Pair<FloatArray, Long> {
+    fun denoise(request: GenerationRequest, device: Device, resident: Set<String>, slots: Int, keep: Boolean,
+                conditioning: SdTextToImage.Conditioning, progress: ProgressListener, cancel: CancellationToken): Pair<FloatArray, Long> {
         val component = model.components.getValue(ComponentKind.DIFFUSION_MODEL)
         val structure = SdUnetBlocks.of(ParamSpecs.of(component, UploadType.bf16Supported(ggml, device)).specs)
         val streamedSpecs = structure.blocks.filter { it.name !in resident }.flatMap { it.specs }
@@ -65,37 +70,78 @@ internal class StreamedDenoising(
         val fileMaster = if (host.isPresent) null else FileMaster(component.tensors)
         try {
             val master: BlockMaster = fileMaster ?: hostMaster(device, host.get(), streamedSpecs, component.tensors)
-            val params = try {
-                StreamedParams.allocate(ggml, ledger, device.bufferType(), structure, resident, slots, owner, master)
-            } catch (e: GgmlException) {
-                throw EngineException("cannot allocate the $owner on ${device.name()}: ${e.message}", e)
-            }
-            params.use { p ->
-                val fixed = ParamLoader().use { it.load(p.fixed, component.tensors).bytesWritten }
-                StreamingExecutor(ggml, p).use { executor ->
-                    val latent = sessions.run(device, request, mapOf("unet" to executor)) { s ->
-                        pipeline.denoise(request, MapWeights(p.tensors()), conditioning, s, progress, cancel)
-                    }
-                    lastStreamedBytes = executor.uploadedBytes
-                    lastWaitNanos = executor.waitNanos
-                    return latent to fixed + executor.uploadedBytes
+            val (fixed, fixedUploaded) = residentPart(device, structure, resident, component.tensors)
+            try {
+                val params = try {
+                    StreamedParams.allocate(ggml, ledger, device.bufferType(), structure, resident, fixed, slots, owner, master)
+                } catch (e: GgmlException) {
+                    throw EngineException("cannot allocate the $owner's stream slots on ${device.name()}: ${e.message}", e)
                 }
+                params.use { p ->
+                    StreamingExecutor(ggml, p).use { executor ->
+                        val latent = sessions.run(device, request, mapOf("unet" to executor)) { s ->
+                            pipeline.denoise(request, MapWeights(p.tensors()), conditioning, s, progress, cancel)
+                        }
+                        lastStreamedBytes = executor.uploadedBytes
+                        lastWaitNanos = executor.waitNanos
+                        return latent to fixedUploaded + executor.uploadedBytes
+                    }
+                }
+            } finally {
+                if (!keep) releaseResidentPart()
             }
         } finally {
             fileMaster?.close()
         }
     }
 
+    /** The resident part for [resident] on [device]: the kept one when it matches, else freshly loaded; and the bytes uploaded. */
+    private fun residentPart(device: Device, structure: BlockStructure, resident: Set<String>,
+                             sources: Map<String, TensorRef>): Pair<ParamBuffer, Long> {
+        val key = key(device, resident)
+        residentPart?.let { (k, b) -> if (k == key) return b to 0L }
+        releaseResidentPart()
+        val owner = ComponentKind.DIFFUSION_MODEL.label
+        val fixed = try {
+            ParamBuffer.allocate(ggml, ledger, device.bufferType(), StreamedParams.fixedSpecs(structure, resident), "$owner (resident part)")
+        } catch (e: GgmlException) {
+            throw EngineException("cannot allocate the $owner's resident part on ${device.name()}: ${e.message}", e)
+        }
+        val uploaded = try {
+            ParamLoader().use { it.load(fixed, sources).bytesWritten }
+        } catch (e: Throwable) {
+            fixed.close()
+            throw e
+        }
+        residentPart = key to fixed
+        return fixed to uploaded
+    }
+
+    private fun key(device: Device, resident: Set<String>) = device.name() + " " + resident.sorted()
+
+    /** Frees the kept resident part unless it is the one for [resident] on [device]: nothing else may sit in a phase. */
+    fun keepOnly(device: Device, resident: Set<String>) {
+        if (residentPart?.first != key(device, resident)) releaseResidentPart()
+    }
+
+    /** Frees the diffusion model's resident part if it is kept. */
+    fun releaseResidentPart() {
+        residentPart?.second?.close()
+        residentPart = null
+    }
+
     private fun hostMaster(device: Device, host: BufferType, specs: List<ParamSpec>, sources: Map<String, TensorRef>): HostBufferMaster {
         val key = device.name() + " " + specs.joinToString(",") { it.name }
         hostMaster?.let { (k, m) -> if (k == key) return m }
-        close()
+        hostMaster?.second?.close()
+        hostMaster = null
         return HostBufferMaster.load(ggml, ledger, host, specs, sources, ComponentKind.DIFFUSION_MODEL.label)
             .also { hostMaster = key to it; hostMasterLoads++ }
     }
 
-    /** Gives the pinned host copy back. */
+    /** Frees the kept resident part and gives the pinned host copy back. */
     override fun close() {
+        releaseResidentPart()
         hostMaster?.second?.close()
         hostMaster = null
     }

@@ -6,8 +6,8 @@ import dev.sdj.ggml.GgmlContext
 import dev.sdj.ggml.Tensor
 
 /**
- * A component whose blocks are partly streamed: the core and the resident blocks in one [ParamBuffer], and a ring of
- * equal device slots through which the streamed blocks pass. Each streamed block's tensors are placed once, in slot
+ * A component whose blocks are partly streamed: the core and the resident blocks in one [ParamBuffer] (the caller's,
+ * which may keep it between generations), and a ring of equal device slots through which the streamed blocks pass. Each streamed block's tensors are placed once, in slot
  * (its position among the streamed blocks) mod (slot count), so graphs are built over fixed tensors and a block is
  * "loaded" by writing its bytes into them; two blocks sharing a slot are never needed at the same time.
  */
@@ -34,30 +34,33 @@ class StreamedParams private constructor(
     /** Uploads streamed block [index] into its slot from the host's master copy; returns the bytes written. */
     fun upload(index: Int): Long = master.upload(streamed[index].second)
 
+    /** Frees the slots; the fixed part is the caller's (it may stay for the next generation). */
     override fun close() {
         try {
             slotBuffers.forEach { it.close() }
-            fixed.close()
         } finally {
             ctx.close()
         }
     }
 
     companion object {
+        /** The specs of the part that stays on the device: the core and the resident blocks. */
+        fun fixedSpecs(structure: BlockStructure, resident: Set<String>): List<ParamSpec> =
+            structure.core + structure.blocks.filter { it.name in resident }.flatMap { it.specs }
+
         /**
-         * Allocates the fixed part and [slots] slots on [bufferType] through [ledger]. The caller loads [fixed]; the
-         * streamed blocks are uploaded from [master] (which stays the caller's: it may outlive this) while the graph runs.
+         * Allocates [slots] slots on [bufferType] through [ledger] beside [fixed] (the caller's, allocated from
+         * [fixedSpecs] and loaded by it); the streamed blocks are uploaded from [master] (also the caller's) while the
+         * graph runs.
          */
         fun allocate(ggml: Ggml, ledger: MemoryLedger, bufferType: BufferType, structure: BlockStructure, resident: Set<String>,
-                     slots: Int, owner: String, master: BlockMaster): StreamedParams {
+                     fixed: ParamBuffer, slots: Int, owner: String, master: BlockMaster): StreamedParams {
             val streamedBlocks = structure.blocks.filter { it.name !in resident }
             require(streamedBlocks.isNotEmpty()) { "'$owner': every block is resident, nothing to stream" }
             require(slots in 1..streamedBlocks.size) { "'$owner': $slots slots for ${streamedBlocks.size} streamed blocks" }
-            val fixedSpecs = structure.core + structure.blocks.filter { it.name in resident }.flatMap { it.specs }
             val ctx = ggml.newContext(streamedBlocks.sumOf { it.specs.size })
             val opened = ArrayList<AutoCloseable>()
             try {
-                val fixed = ParamBuffer.allocate(ggml, ledger, bufferType, fixedSpecs, "$owner (resident part)").also { opened.add(it) }
                 val layouts = streamedBlocks.map { b ->
                     val tensors = ParamLayout.createTensors(ctx, b.specs)
                     val layout = ParamLayout.of(bufferType, b.specs, tensors)

@@ -71,6 +71,13 @@ data class Costs(
         return maxOf(textPhase, s.denoisingBytes(k) + c("unet"), decodePhase)
     }
 
+    /**
+     * Whether the streamed diffusion model's resident part (core and k blocks) can stay on the device through the
+     * text and decoding phases without raising the plan's peak: then later generations need not upload it again.
+     */
+    fun keepsResidentPart(k: Int): Boolean =
+        streaming != null && maxOf(textPhase, decodePhase) + streaming.fixedBytes[k] <= streamed(k)
+
     /** The peak of a placement; for "streamed", its smallest (no block resident). */
     fun peak(placement: String): Long = when (placement) {
         "sequential" -> sequential

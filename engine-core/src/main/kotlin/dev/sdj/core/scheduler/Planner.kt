@@ -11,8 +11,12 @@ import dev.sdj.api.InvalidRequestException
 object Planner {
     val ORDER = listOf("resident", "sequential", "streamed")
 
-    /** @param residentBlocks for "streamed": how many of the diffusion model's blocks stay resident */
-    data class Choice(val placement: String, val peak: Long, val budget: Long, val why: String, val residentBlocks: Int? = null)
+    /**
+     * @param residentBlocks    for "streamed": how many of the diffusion model's blocks stay resident
+     * @param keepsResidentPart for "streamed": the resident part stays on the device between generations
+     */
+    data class Choice(val placement: String, val peak: Long, val budget: Long, val why: String, val residentBlocks: Int? = null,
+                      val keepsResidentPart: Boolean = false)
 
     /** @return null when no placement fits (the caller may fall back to the CPU); throws when a forced one does not */
     fun choose(costs: Costs, budget: Long, forced: String?): Choice? {
@@ -23,7 +27,7 @@ object Planner {
         val short = "all resident needs ${mib(costs.resident)}; with ${mib(costs.resident - budget)} more everything would stay resident"
         if (costs.sequential <= budget) return Choice("sequential", costs.sequential, budget, short)
         val k = largestResident(costs, budget) ?: return null
-        return Choice("streamed", costs.streamed(k), budget, streamWhy(costs, k, budget, short), k)
+        return Choice("streamed", costs.streamed(k), budget, streamWhy(costs, k, budget, short), k, costs.keepsResidentPart(k))
     }
 
     private fun forcedChoice(costs: Costs, budget: Long, forced: String): Choice {
@@ -36,7 +40,7 @@ object Planner {
             } else {
                 "requested; " + streamWhy(costs, k, budget, null)
             }
-            return Choice("streamed", costs.streamed(k), budget, why, k)
+            return Choice("streamed", costs.streamed(k), budget, why, k, costs.keepsResidentPart(k))
         }
         val peak = costs.peak(forced)
         if (peak > budget) throw overBudget(costs, budget, forced, peak)
@@ -81,6 +85,7 @@ object Planner {
             "(${mib(s.streamedBytes[k])} uploaded per model evaluation)")
         if (k + 1 < s.blocks) parts.add("with ${mib(costs.streamed(k + 1) - budget)} more one more block would stay resident")
         else parts.add("with ${mib(costs.sequential - budget)} more nothing would stream")
+        if (costs.keepsResidentPart(k)) parts.add("the resident part stays on the device between generations")
         decodeHint(costs, costs.streamed(k))?.let { parts.add(it) }
         return parts.joinToString("; ")
     }

@@ -150,4 +150,28 @@ class StreamingTest {
             assertArrayEquals(fresh.png, after.png)
         }
     }
+
+    @org.junit.jupiter.api.Test
+    fun `the streamed model's resident part stays between generations when it fits beside the other phases`() {
+        SdjEngine(EngineConfig.of(model)).use { engine ->
+            // Text encoder and VAE on the CPU: nothing else competes with the resident part on the device.
+            val pinned = request("Vulkan0").toBuilder().cpuComponents(setOf("text_encoder", "vae")).build()
+            val smallest = engine.plan(pinned).peakByPlacement().getValue("streamed")
+            val capped = pinned.toBuilder().maxDeviceMemory(smallest).build()
+            val plan = engine.plan(capped)
+            assertEquals("resident part (0 of ${plan.blocks()} blocks)", plan.phases().getValue("decoding").getValue("diffusion model"))
+            assertTrue(plan.reason().contains("stays on the device between generations"), plan.reason())
+            val first = engine.generate(capped)
+            val second = engine.generate(GenerationRequest.builder("a harbour").negativePrompt("fog").size(64, 64).steps(2).seed(3)
+                .device("Vulkan0").threads(2).cpuComponents(setOf("text_encoder", "vae")).maxDeviceMemory(smallest).build())
+            // Onto the device the second generation uploads only the streamed blocks (the CPU reloads text encoder and VAE).
+            assertEquals(engine.lastStreamedBytes, second.placement().uploadBytesPerGeneration(), "the plan's device figure")
+            assertTrue(first.uploadedParameterBytes() > second.uploadedParameterBytes(), "the first loaded the resident part, the second did not")
+            assertEquals(second.placement().peakBytes(), second.peakDeviceBytes().getValue("Vulkan0"), "the peak is still the plan's")
+            engine.generate(request("Vulkan0", "resident"))
+            assertEquals(engine.residentBytes(dev.sdj.core.model.ComponentKind.DIFFUSION_MODEL), 
+                engine.poolBytes("Vulkan0") - engine.residentBytes(dev.sdj.core.model.ComponentKind.TEXT_ENCODER)!! -
+                    engine.residentBytes(dev.sdj.core.model.ComponentKind.VAE)!!, "a resident plan leaves no streamed part behind")
+        }
+    }
 }

@@ -79,6 +79,17 @@ class PlannerTest {
     }
 
     @Test
+    fun `the resident part is kept only where it raises no phase above the plan's peak`() {
+        // Text phase 237 MiB, decoding 460 MiB, denoising with 0 resident 1390 MiB: 460 + 40 fits under it.
+        assertTrue(streamable.keepsResidentPart(0))
+        // With 3 resident blocks the fixed part is 1090 MiB: decoding beside it (1550) stays under that plan's 1890.
+        assertTrue(streamable.keepsResidentPart(3))
+        val bigVae = streamable.copy(compute = streamable.compute + ("vae decoder" to 1500 * mib))
+        assertTrue(!bigVae.keepsResidentPart(0), "a large decoding phase leaves no room to keep it")
+        assertTrue(Planner.choose(streamable, streamable.streamed(0), "streamed")!!.keepsResidentPart)
+    }
+
+    @Test
     fun `forced streaming over budget names streaming every block as the smallest budget`() {
         val e = assertThrows(InvalidRequestException::class.java) { Planner.choose(streamable, streamable.streamed(0) - 1, "streamed") }
         assertTrue(e.message!!.contains(Planner.mib(streamable.streamed(0))) && e.message!!.contains("every block streamed"), e.message)
