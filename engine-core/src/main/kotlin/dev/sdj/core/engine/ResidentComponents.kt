@@ -40,20 +40,15 @@ internal class ResidentComponents(private val ggml: Ggml, private val ledger: Me
                 if (kind in buffers) continue
                 val device = deviceOf.getValue(kind)
                 val component = model.components.getValue(kind)
-                val buffer = try {
-                    ParamBuffer.allocate(ggml, ledger, device.bufferType(),
-                        ParamSpecs.of(component, UploadType.bf16Supported(ggml, device)).specs, kind.label)
+                val (buffer, bytes) = try {
+                    loader.allocateAndLoad(ggml, ledger, device.bufferType(),
+                        ParamSpecs.of(component, UploadType.bf16Supported(ggml, device)).specs, component.tensors, kind.label)
                 } catch (e: GgmlException) {
-                    throw EngineException("cannot allocate the ${kind.label} on ${device.name()}: ${e.message}", e)
+                    throw EngineException("cannot load the ${kind.label} on ${device.name()}: ${e.message}", e)
                 }
                 buffers[kind] = buffer
                 deviceNames[kind] = device.name()
-                try {
-                    uploaded += loader.load(buffer, component.tensors).bytesWritten
-                } catch (e: Throwable) {
-                    free(kind)
-                    throw e
-                }
+                uploaded += bytes
             }
         }
         return uploaded

@@ -102,19 +102,16 @@ internal class StreamedDenoising(
         residentPart?.let { (k, b) -> if (k == key) return b to 0L }
         releaseResidentPart()
         val owner = ComponentKind.DIFFUSION_MODEL.label
-        val fixed = try {
-            ParamBuffer.allocate(ggml, ledger, device.bufferType(), StreamedParams.fixedSpecs(structure, resident), "$owner (resident part)")
+        val loaded = try {
+            ParamLoader().use {
+                it.allocateAndLoad(ggml, ledger, device.bufferType(), StreamedParams.fixedSpecs(structure, resident), sources,
+                    "$owner (resident part)")
+            }
         } catch (e: GgmlException) {
-            throw EngineException("cannot allocate the $owner's resident part on ${device.name()}: ${e.message}", e)
+            throw EngineException("cannot load the $owner's resident part on ${device.name()}: ${e.message}", e)
         }
-        val uploaded = try {
-            ParamLoader().use { it.load(fixed, sources).bytesWritten }
-        } catch (e: Throwable) {
-            fixed.close()
-            throw e
-        }
-        residentPart = key to fixed
-        return fixed to uploaded
+        residentPart = key to loaded.first
+        return loaded
     }
 
     private fun key(device: Device, resident: Set<String>) = device.name() + " " + resident.sorted()

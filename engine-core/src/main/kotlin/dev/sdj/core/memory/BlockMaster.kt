@@ -36,13 +36,7 @@ class HostBufferMaster private constructor(private val copy: ParamBuffer) : Bloc
     companion object {
         fun load(ggml: Ggml, ledger: MemoryLedger, host: BufferType, specs: List<ParamSpec>, sources: Map<String, TensorRef>,
                  owner: String): HostBufferMaster {
-            val copy = ParamBuffer.allocate(ggml, ledger, host, specs, "$owner (host copy)")
-            try {
-                ParamLoader().use { it.load(copy, sources) }
-            } catch (e: Throwable) {
-                copy.close()
-                throw e
-            }
+            val (copy, _) = ParamLoader().use { it.allocateAndLoad(ggml, ledger, host, specs, sources, "$owner (host copy)") }
             return HostBufferMaster(copy)
         }
     }

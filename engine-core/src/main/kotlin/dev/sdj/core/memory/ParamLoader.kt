@@ -2,6 +2,8 @@ package dev.sdj.core.memory
 
 import dev.sdj.api.ModelFileException
 import dev.sdj.core.model.TensorRef
+import dev.sdj.ggml.BufferType
+import dev.sdj.ggml.Ggml
 import dev.sdj.ggml.Tensor
 import java.io.IOException
 import java.nio.ByteBuffer
@@ -21,6 +23,21 @@ class ParamLoader(private val windowBytes: Long = 64L shl 20) : AutoCloseable {
 
     /** What a load moved: bytes read from files and bytes written to buffers. */
     data class Stats(val bytesRead: Long, val bytesWritten: Long)
+
+    /**
+     * Allocates [specs] in [bufferType] under [owner] through [ledger] and loads them from [sources]; returns the buffer
+     * and the bytes written. A failed load frees the buffer again, so nothing half-loaded stays in the ledger.
+     */
+    fun allocateAndLoad(ggml: Ggml, ledger: MemoryLedger, bufferType: BufferType, specs: List<ParamSpec>,
+                        sources: Map<String, TensorRef>, owner: String): Pair<ParamBuffer, Long> {
+        val buffer = ParamBuffer.allocate(ggml, ledger, bufferType, specs, owner)
+        try {
+            return buffer to load(buffer, sources).bytesWritten
+        } catch (e: Throwable) {
+            buffer.close()
+            throw e
+        }
+    }
 
     /** Loads every tensor of [target] from its entry in [sources]; a missing source is an error naming it. */
     fun load(target: ParamBuffer, sources: Map<String, TensorRef>): Stats {

@@ -12,7 +12,6 @@ import dev.sdj.ggml.Tensor
  * "loaded" by writing its bytes into them; two blocks sharing a slot are never needed at the same time.
  */
 class StreamedParams private constructor(
-    val owner: String,
     val fixed: ParamBuffer,
     private val ctx: GgmlContext,
     private val slotBuffers: List<LedgerBuffer>,
@@ -79,7 +78,7 @@ class StreamedParams private constructor(
                     val (_, tensors, chunk) = l
                     for (p in chunk.placements) buffers[i % slots].buffer.place(tensors.getValue(p.name), p.offset, alignment)
                 }
-                return StreamedParams(owner, fixed, ctx, buffers, layouts.map { it.first to it.second }, master)
+                return StreamedParams(fixed, ctx, buffers, layouts.map { it.first to it.second }, master)
             } catch (e: Throwable) {
                 opened.reversed().forEach { it.close() }
                 ctx.close()
