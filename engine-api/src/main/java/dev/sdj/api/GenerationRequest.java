@@ -166,6 +166,8 @@ public final class GenerationRequest {
         public Builder vaeTileSize(int v) { this.vaeTileSize = v; return this; }
 
         public GenerationRequest build() {
+            requireEncodableText("prompt", prompt);
+            requireEncodableText("negative prompt", negativePrompt);
             if (width <= 0 || height <= 0 || width % 8 != 0 || height % 8 != 0) {
                 throw new InvalidRequestException("size " + width + "x" + height + " is invalid: width and height must be positive multiples of 8");
             }
@@ -208,6 +210,25 @@ public final class GenerationRequest {
                 throw new InvalidRequestException("threads must be at least 1, got " + threads);
             }
             return new GenerationRequest(this);
+        }
+
+        /**
+         * A NUL or a lone surrogate cannot be stored in the PNG's parameters text; caught here, they would fail only
+         * after the whole generation, when the image is written.
+         */
+        private static void requireEncodableText(String what, String text) {
+            for (int i = 0; i < text.length(); i++) {
+                char c = text.charAt(i);
+                if (c == '\0') {
+                    throw new InvalidRequestException("the " + what + " contains a NUL character at index " + i);
+                }
+                if (Character.isHighSurrogate(c) && i + 1 < text.length() && Character.isLowSurrogate(text.charAt(i + 1))) {
+                    i++;
+                } else if (Character.isSurrogate(c)) {
+                    throw new InvalidRequestException("the " + what + " contains a lone UTF-16 surrogate (U+"
+                            + String.format("%04X", (int) c) + ") at index " + i + ": it is not valid Unicode text");
+                }
+            }
         }
     }
 }
