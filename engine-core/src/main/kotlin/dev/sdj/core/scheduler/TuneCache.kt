@@ -10,22 +10,27 @@ import java.nio.file.StandardCopyOption
 
 /**
  * The placements `tune` measured fastest, by key (device, model files, request shape), in one JSON file in the
- * user's cache. A missing or unreadable file is an empty cache: tuning is an optimisation, never a reason to fail.
+ * user's cache. A missing or unreadable file is an empty cache, and an invalid entry (hand-edited, or written by
+ * another version) a missing one: tuning is an optimisation, never a reason to fail.
  */
 class TuneCache(val file: Path) {
 
     /** The stored choice: a placement (streamed with [residentBlocks]) and what each tried placement took per step. */
     data class Entry(val placement: String, val residentBlocks: Int, val secondsPerStep: Map<String, Double>, val measuredAt: String)
 
+    /** The entry stored under [key]; null when there is none or it is not one `tune` could have written. */
     fun get(key: String): Entry? {
         val node = read().get(key) as? ObjectNode ?: return null
-        return try {
-            val times = LinkedHashMap<String, Double>()
-            node.get("secondsPerStep").properties().forEach { (k, v) -> times[k] = v.asDouble() }
-            Entry(node.get("placement").asText(), node.get("residentBlocks").asInt(), times, node.get("measuredAt").asText())
-        } catch (e: RuntimeException) {
-            null
+        val placement = node.get("placement")?.takeIf { it.isTextual }?.asText()?.takeIf { it in Planner.ORDER } ?: return null
+        val residentBlocks = node.get("residentBlocks")?.takeIf { it.isInt && it.intValue() >= 0 }?.intValue() ?: return null
+        val measuredAt = node.get("measuredAt")?.takeIf { it.isTextual }?.asText() ?: return null
+        val times = node.get("secondsPerStep") as? ObjectNode ?: return null
+        val secondsPerStep = LinkedHashMap<String, Double>()
+        for ((k, v) in times.properties()) {
+            if (!v.isNumber || !v.asDouble().isFinite() || v.asDouble() < 0) return null
+            secondsPerStep[k] = v.asDouble()
         }
+        return Entry(placement, residentBlocks, secondsPerStep, measuredAt)
     }
 
     /** Stores [entry] under [key]; the file is replaced whole (written beside it, then moved), never left half-written. */
