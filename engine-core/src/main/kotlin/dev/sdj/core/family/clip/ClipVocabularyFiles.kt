@@ -11,10 +11,18 @@ import java.util.zip.GZIPInputStream
 
 /** Reading the two on-disk CLIP tokenizer formats; every error names the file and what is wrong with it. */
 internal object ClipVocabularyFiles {
+    /**
+     * The most a tokenizer file may hold, inflated: the real ones hold 1 to 3.2 MB, and without a bound a gzip bomb or
+     * a huge file ends in an OutOfMemoryError instead of an error naming the file.
+     */
+    const val MAX_BYTES: Long = 64L shl 20
+
     fun openAi(file: Path): ClipVocabulary {
-        val text = read(file) {
-            Files.newInputStream(file).use { String(GZIPInputStream(it).readBytes(), Charsets.UTF_8) }
+        val bytes = read(file) {
+            Files.newInputStream(file).use { GZIPInputStream(it).readNBytes(MAX_BYTES.toInt() + 1) }
         }
+        if (bytes.size > MAX_BYTES) fail(file, "inflates to more than ${MAX_BYTES shr 20} MiB, far beyond any CLIP tokenizer")
+        val text = String(bytes, Charsets.UTF_8)
         // Line 0 is a version header; CLIP takes the next OPENAI_MERGE_COUNT lines whatever the file holds beyond.
         val lines = text.split('\n')
         if (lines.size <= OPENAI_MERGE_COUNT) {
@@ -35,6 +43,7 @@ internal object ClipVocabularyFiles {
             tokens[id]?.let { fail(vocabJson, "id $id is given to both '$it' and '$token'") }
             tokens[id] = token
         }
+        requireBounded(mergesTxt)
         val lines = read(mergesTxt) { Files.readAllLines(mergesTxt, Charsets.UTF_8) }
         // Hugging Face writes a "#version" header; blank lines (the trailing newline) carry nothing.
         val skip = if (lines.firstOrNull()?.startsWith("#version") == true) 1 else 0
@@ -46,6 +55,7 @@ internal object ClipVocabularyFiles {
     }
 
     private fun readVocabJson(file: Path): Map<String, Int> {
+        requireBounded(file)
         val root = read(file) {
             try {
                 ObjectMapper().readTree(file.toFile())
@@ -60,6 +70,11 @@ internal object ClipVocabularyFiles {
             ids[token] = id.intValue()
         }
         return ids
+    }
+
+    private fun requireBounded(file: Path) {
+        val size = read(file) { Files.size(file) }
+        if (size > MAX_BYTES) fail(file, "is $size bytes, more than the ${MAX_BYTES shr 20} MiB any CLIP tokenizer file needs")
     }
 
     private fun <T> read(file: Path, reader: () -> T): T = try {

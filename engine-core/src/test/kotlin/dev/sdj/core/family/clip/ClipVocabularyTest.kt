@@ -96,6 +96,25 @@ class ClipVocabularyTest {
     }
 
     @Test
+    fun `a gz file that inflates beyond the tokenizer limit is rejected instead of exhausting memory`() {
+        val bomb = dir.resolve("bomb.txt.gz")
+        GZIPOutputStream(Files.newOutputStream(bomb)).use { out ->
+            val zeros = ByteArray(1 shl 20)
+            repeat((ClipVocabularyFiles.MAX_BYTES shr 20).toInt() + 1) { out.write(zeros) }
+        }
+        assertRejected(bomb, "inflates to more than 64 MiB") { ClipVocabulary.fromOpenAiFile(bomb) }
+    }
+
+    @Test
+    fun `Hugging Face files beyond the tokenizer limit are rejected before they are read`() {
+        val (vocabJson, mergesTxt) = writeHfFiles(ClipVocabulary.tinyGenerated(10))
+        val huge = dir.resolve("huge.txt")
+        java.io.RandomAccessFile(huge.toFile(), "rw").use { it.setLength(ClipVocabularyFiles.MAX_BYTES + 1) }
+        assertRejected(huge, "more than the 64 MiB") { ClipVocabulary.fromVocabAndMerges(vocabJson, huge) }
+        assertRejected(huge, "more than the 64 MiB") { ClipVocabulary.fromVocabAndMerges(huge, mergesTxt) }
+    }
+
+    @Test
     fun `malformed Hugging Face files are rejected with the line or token at fault`() {
         val tiny = ClipVocabulary.tinyGenerated(20)
         val (vocabJson, mergesTxt) = writeHfFiles(tiny, tiny.merges + "x y")
