@@ -89,7 +89,7 @@ final class BenchCommand implements Runnable {
             dev.sdj.core.bench.GenerationBenchmark.Result r =
                     dev.sdj.core.bench.GenerationBenchmark.INSTANCE.run(run.modelPath(), run.size, run.steps, b -> {
                         where.applyTo(b);
-                        run.applyTo(b);
+                        run.applyTo(b, spec.commandLine().getErr());
                         return kotlin.Unit.INSTANCE;
                     });
             out.printf(Locale.ROOT, "%s, %dx%d on %s, %s placement: %.2f s/step over %d steps (total %.1f s incl. load, text, VAE), %s uploaded%n",
@@ -124,7 +124,7 @@ final class BenchCommand implements Runnable {
             dev.sdj.core.bench.StreamingBenchmark.Result r =
                     dev.sdj.core.bench.StreamingBenchmark.INSTANCE.run(run.modelPath(), run.size, run.steps, b -> {
                         where.applyTo(b);
-                        run.applyTo(b);
+                        run.applyTo(b, spec.commandLine().getErr());
                         return kotlin.Unit.INSTANCE;
                     });
             out.printf(Locale.ROOT, "%s, %dx%d on %s, %d steps%n", run.modelName(), run.size, run.size, r.getDevice(), run.steps);

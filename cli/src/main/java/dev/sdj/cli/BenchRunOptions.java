@@ -2,8 +2,10 @@ package dev.sdj.cli;
 
 import dev.sdj.api.GenerationRequest;
 import dev.sdj.core.bench.GenerationBenchmark;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
+import java.io.PrintWriter;
 import java.nio.file.Path;
 
 /** The model, size, steps and threads of a generation benchmark: shared by bench generate and bench stream. */
@@ -14,8 +16,8 @@ final class BenchRunOptions {
     @Option(names = "--steps", defaultValue = "3", description = "Denoising steps per run (default: ${DEFAULT-VALUE}).")
     int steps;
 
-    @Option(names = "--threads", description = "CPU threads (default: one per physical core).")
-    Integer threads;
+    @Mixin
+    ThreadsOption threads = new ThreadsOption();
 
     @Option(names = "--file", defaultValue = "${java.io.tmpdir}/sdj-sd15-random-f16.gguf",
             description = "Where the full-size SD 1.5-architecture model is written once (about 2 GB) and reused (default: ${DEFAULT-VALUE}).")
@@ -33,7 +35,7 @@ final class BenchRunOptions {
         return model != null ? model.getFileName().toString() : "SD1.5 random f16";
     }
 
-    void applyTo(GenerationRequest.Builder b) {
-        if (threads != null) b.threads(threads);
+    void applyTo(GenerationRequest.Builder b, PrintWriter err) {
+        threads.applyTo(b, err);
     }
 }

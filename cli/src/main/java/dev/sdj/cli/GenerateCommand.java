@@ -77,8 +77,8 @@ final class GenerateCommand implements Callable<Integer> {
     @Mixin
     PlacementOptions where = new PlacementOptions();
 
-    @Option(names = "--threads", description = "CPU threads (default: one per physical core).")
-    Integer threads;
+    @Mixin
+    ThreadsOption threads = new ThreadsOption();
 
     @Option(names = {"-o", "--output"}, defaultValue = "output.png", description = "PNG to write (default: ${DEFAULT-VALUE}).")
     Path output;
@@ -93,7 +93,7 @@ final class GenerateCommand implements Callable<Integer> {
                 .steps(steps).cfgScale(cfgScale).seed(seed).sampler(sampler).schedule(schedule).rng(rng)
                 .clipSkip(clipSkip).prediction(prediction);
         where.applyTo(b);
-        if (threads != null) b.threads(threads);
+        threads.applyTo(b, err);
         GenerationRequest request = b.build();
 
         List<Path> paths = model;

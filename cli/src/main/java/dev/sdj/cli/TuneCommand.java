@@ -27,8 +27,8 @@ final class TuneCommand implements Callable<Integer> {
     @Option(names = "--steps", defaultValue = "3", description = "Steps timed per placement (default: ${DEFAULT-VALUE}).")
     int steps;
 
-    @Option(names = "--threads", description = "CPU threads (default: one per physical core).")
-    Integer threads;
+    @Mixin
+    ThreadsOption threads = new ThreadsOption();
 
     @Mixin
     DeviceOptions where = new DeviceOptions();
@@ -40,7 +40,7 @@ final class TuneCommand implements Callable<Integer> {
     public Integer call() {
         GenerationRequest.Builder b = where.applyTo(GenerationRequest.builder("a photograph of a lighthouse at dusk")
                 .negativePrompt("blurry").size(shape.width, shape.height).cfgScale(cfgScale));
-        if (threads != null) b.threads(threads);
+        threads.applyTo(b, spec.commandLine().getErr());
         PrintWriter out = spec.commandLine().getOut();
         ProgressBar bar = new ProgressBar(spec.commandLine().getErr());
         TuneReport report;

@@ -1,0 +1,24 @@
+package dev.sdj.cli;
+
+import dev.sdj.api.GenerationRequest;
+import dev.sdj.core.device.CpuThreads;
+import picocli.CommandLine.Option;
+
+import java.io.PrintWriter;
+
+/** CPU threads, capped at the processors available with a warning: shared by generate, tune and bench. */
+final class ThreadsOption {
+    @Option(names = "--threads", paramLabel = "N",
+            description = "CPU threads, at most the processors available (default: one per physical core).")
+    Integer threads;
+
+    GenerationRequest.Builder applyTo(GenerationRequest.Builder b, PrintWriter err) {
+        if (threads == null) return b;
+        int available = CpuThreads.available();
+        if (threads > available) {
+            err.println("warning: --threads " + threads + " is more than the " + available
+                    + " processors available, which only slows ggml down; using " + available);
+        }
+        return b.threads(CpuThreads.effective(threads, available));
+    }
+}
