@@ -35,11 +35,7 @@ object ModelOpener {
         val inputs = ArrayList<ModelInput>()
         val tokenizers = LinkedHashMap<ComponentKind, TokenizerSource>()
         for (path in paths) {
-            when {
-                !Files.exists(path) -> throw ModelFileException(path, null, "no such file or directory")
-                Files.isDirectory(path) -> openFolder(path, inputs, tokenizers)
-                else -> inputs.add(openFile(path, null))
-            }
+            if (ModelPaths.requireExisting(path).isDirectory) openFolder(path, inputs, tokenizers) else inputs.add(openFile(path, null))
         }
         for (input in inputs) {
             val gguf = input.tensors.firstOrNull()?.first as? GgufFile ?: continue
@@ -56,12 +52,20 @@ object ModelOpener {
                 "text_encoder/ or vae/ inside); pass the checkpoint files themselves")
         }
         for ((folder, kind) in found) {
-            inputs.add(openFile(weightsIn(dir.resolve(folder)), kind))
+            val weights = weightsIn(dir.resolve(folder))
+            ModelPaths.requireInside(dir, weights)
+            val input = openFile(weights, kind)
+            input.tensors.map { it.first.path }.distinct().forEach { ModelPaths.requireInside(dir, it) }
+            inputs.add(input)
         }
         listOf("tokenizer" to ComponentKind.TEXT_ENCODER, "tokenizer_2" to ComponentKind.TEXT_ENCODER_2).forEach { (folder, kind) ->
             val vocab = dir.resolve(folder).resolve("vocab.json")
             val merges = dir.resolve(folder).resolve("merges.txt")
-            if (Files.isRegularFile(vocab) && Files.isRegularFile(merges)) tokenizers[kind] = TokenizerSource.VocabAndMerges(vocab, merges)
+            if (Files.isRegularFile(vocab) && Files.isRegularFile(merges)) {
+                ModelPaths.requireInside(dir, vocab)
+                ModelPaths.requireInside(dir, merges)
+                tokenizers[kind] = TokenizerSource.VocabAndMerges(vocab, merges)
+            }
         }
     }
 
@@ -89,6 +93,7 @@ object ModelOpener {
 
     /** Opens one file by its content (GGUF magic) or name (safetensors, index). */
     fun openFile(path: Path, hint: ComponentKind?): ModelInput {
+        ModelPaths.requireRegularFile(path, "a model file")
         val name = path.fileName.toString()
         return when {
             name.endsWith(".index.json") -> {

@@ -2,12 +2,12 @@ package dev.sdj.core.model.gguf
 
 import dev.sdj.api.ModelFileException
 import dev.sdj.core.model.ModelFile
+import dev.sdj.core.model.ModelPaths
 import dev.sdj.core.model.TensorInfo
 import dev.sdj.core.model.TensorTable
 import java.io.IOException
 import java.nio.channels.FileChannel
 import java.nio.file.AccessDeniedException
-import java.nio.file.Files
 import java.nio.file.NoSuchFileException
 import java.nio.file.Path
 import java.nio.file.StandardOpenOption
@@ -46,7 +46,7 @@ class GgufFile private constructor(
          */
         fun read(path: Path): GgufFile {
             val header = try {
-                if (Files.isDirectory(path)) throw ModelFileException(path, null, "is a directory, not a GGUF file")
+                ModelPaths.requireRegularFile(path, "a GGUF file")
                 FileChannel.open(path, StandardOpenOption.READ).use { GgufParser.parse(path, it) }
             } catch (e: NoSuchFileException) {
                 throw ModelFileException(path, null, "no such file", e)

@@ -1,13 +1,14 @@
 package dev.sdj.core.model.safetensors
 
 import dev.sdj.api.ModelFileException
+import dev.sdj.core.model.FileStart
 import dev.sdj.core.model.ModelFile
+import dev.sdj.core.model.ModelPaths
 import dev.sdj.core.model.TensorInfo
 import dev.sdj.core.model.TensorTable
 import java.io.IOException
 import java.nio.ByteOrder
 import java.nio.channels.FileChannel
-import java.nio.file.Files
 import java.nio.file.NoSuchFileException
 import java.nio.file.Path
 import java.nio.file.StandardOpenOption
@@ -29,7 +30,7 @@ class SafetensorsFile private constructor(
 
         /** Reads and validates the header only; any problem with the file is a [ModelFileException]. */
         fun read(path: Path): SafetensorsFile {
-            if (Files.isDirectory(path)) throw ModelFileException(path, null, "is a directory, not a safetensors file")
+            ModelPaths.requireRegularFile(path, "a safetensors file")
             return try {
                 FileChannel.open(path, StandardOpenOption.READ).use { parse(path, it) }
             } catch (e: NoSuchFileException) {
@@ -44,7 +45,14 @@ class SafetensorsFile private constructor(
             if (fileSize < 8) {
                 throw ModelFileException(path, null, "file is $fileSize bytes, too short for the 8-byte header length")
             }
-            val headerLength = readExactly(path, channel, 0, 8).order(ByteOrder.LITTLE_ENDIAN).getLong(0)
+            val head = readExactly(path, channel, 0, minOf(fileSize, FileStart.SHOWN_BYTES + 1L).toInt())
+            val headerLength = head.order(ByteOrder.LITTLE_ENDIAN).getLong(0)
+            // A header starts with '{'; without one, an impossible length means some other kind of file, not a damaged one.
+            if (headerLength !in 0..minOf(MAX_HEADER_BYTES, fileSize - 8) && (fileSize == 8L || head.get(8) != '{'.code.toByte())) {
+                val bytes = ByteArray(head.remaining()).also { head.get(it) }
+                throw ModelFileException(path, null, "is not a GGUF or safetensors file (starts with ${FileStart.escaped(bytes)})" +
+                    (FileStart.knownKind(bytes)?.let { "; it looks like $it" } ?: ""))
+            }
             // Negative as a signed long means above 2^63 as the format's unsigned one.
             if (headerLength < 0 || headerLength > MAX_HEADER_BYTES) {
                 throw ModelFileException(path, null, "header length ${headerLength.toULong()} " +

@@ -3,6 +3,7 @@ package dev.sdj.core.model.safetensors
 import com.fasterxml.jackson.databind.JsonNode
 import com.fasterxml.jackson.databind.node.ObjectNode
 import dev.sdj.api.ModelFileException
+import dev.sdj.core.model.ModelPaths
 import dev.sdj.core.model.TensorInfo
 import dev.sdj.core.model.safetensors.StrictJson.excerpt
 import java.io.IOException
@@ -53,7 +54,7 @@ class SafetensorsIndex private constructor(
         }
 
         private fun readJson(indexPath: Path): ObjectNode {
-            if (Files.isDirectory(indexPath)) throw ModelFileException(indexPath, null, "is a directory, not an index file")
+            ModelPaths.requireRegularFile(indexPath, "an index file")
             return try {
                 FileChannel.open(indexPath, StandardOpenOption.READ).use { channel ->
                     val size = channel.size()
