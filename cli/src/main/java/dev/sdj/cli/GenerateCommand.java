@@ -15,9 +15,7 @@ import picocli.CommandLine.Spec;
 
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -80,7 +78,8 @@ final class GenerateCommand implements Callable<Integer> {
     @Mixin
     ThreadsOption threads = new ThreadsOption();
 
-    @Option(names = {"-o", "--output"}, defaultValue = "output.png", description = "PNG to write (default: ${DEFAULT-VALUE}).")
+    @Option(names = {"-o", "--output"}, paramLabel = "FILE", defaultValue = "output.png",
+            description = "PNG to write, - for standard output (default: ${DEFAULT-VALUE}).")
     Path output;
 
     @Spec
@@ -95,6 +94,7 @@ final class GenerateCommand implements Callable<Integer> {
         where.applyTo(b);
         threads.applyTo(b, err);
         GenerationRequest request = b.build();
+        PngOutput png = PngOutput.prepare(output);
 
         List<Path> paths = model;
         if (paths == null || paths.isEmpty()) {
@@ -107,9 +107,10 @@ final class GenerateCommand implements Callable<Integer> {
         try (Engine engine = Engine.open(new EngineConfig(paths, Optional.ofNullable(tokenizer)))) {
             err.println("model: " + engine.modelFamily());
             result = engine.generate(request, bar, new CancellationToken());
+        } finally {
+            bar.finish();
         }
-        bar.finish();
-        writeAtomically(output, result.png());
+        png.write(result.png());
         err.println("placement: " + PlanCommand.describe(result.placement()));
         if (result.placement().placement().equals("streamed")) {
             err.println("streamed: " + result.placement().residentBlocks() + " of " + result.placement().blocks()
@@ -119,7 +120,7 @@ final class GenerateCommand implements Callable<Integer> {
         if (result.placement().reason().contains("would fit")) {
             err.println("warning: " + result.placement().reason());
         }
-        err.printf(Locale.ROOT, "wrote %s (%dx%d, seed %d) in %.1f s%n", output, result.width(), result.height(), result.seed(),
+        err.printf(Locale.ROOT, "wrote %s (%dx%d, seed %d) in %.1f s%n", png.shown(), result.width(), result.height(), result.seed(),
                 result.millis() / 1000.0);
         for (Map.Entry<String, Long> e : result.peakDeviceBytes().entrySet()) {
             err.printf(Locale.ROOT, "peak device memory on %s (parameters + compute): %s%n", e.getKey(), Bytes.human(e.getValue()));
@@ -128,17 +129,5 @@ final class GenerateCommand implements Callable<Integer> {
         err.printf(Locale.ROOT, "peak process memory (RSS): %s%n", Bytes.human(ProcessMemory.peakRssBytes()));
         err.flush();
         return 0;
-    }
-
-    private static void writeAtomically(Path target, byte[] bytes) throws IOException {
-        Path dir = target.toAbsolutePath().getParent();
-        if (dir != null) Files.createDirectories(dir);
-        Path tmp = (dir == null ? Path.of(".") : dir).resolve("." + target.getFileName() + "." + ProcessHandle.current().pid() + ".tmp");
-        try {
-            Files.write(tmp, bytes);
-            Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
     }
 }

@@ -1,7 +1,5 @@
 package dev.sdj.cli;
 
-import dev.sdj.api.EngineException;
-import dev.sdj.ggml.GgmlException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -26,13 +24,8 @@ public final class Main implements Runnable {
         CommandLine cli = new CommandLine(new Main());
         cli.setOut(out);
         cli.setErr(err);
-        cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
-            if (e instanceof EngineException || e instanceof GgmlException) {
-                commandLine.getErr().println("error: " + e.getMessage());
-                return 1;
-            }
-            throw e;
-        });
+        cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> Failures.report(e, commandLine.getErr()));
+        cli.setParameterExceptionHandler((e, given) -> Failures.usage(e, e.getCommandLine().getErr()));
         int code = cli.execute(args);
         out.flush();
         err.flush();

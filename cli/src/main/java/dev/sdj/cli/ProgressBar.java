@@ -27,8 +27,12 @@ final class ProgressBar implements ProgressListener {
         err.flush();
     }
 
+    /** Ends the bar's line, if one was drawn, so that what follows (a report, an error) starts on its own line. */
     void finish() {
-        err.println();
-        err.flush();
+        if (!phase.isEmpty()) {
+            err.println();
+            err.flush();
+            phase = "";
+        }
     }
 }

@@ -46,8 +46,9 @@ final class TuneCommand implements Callable<Integer> {
         TuneReport report;
         try (Engine engine = Engine.open(shape.engineConfig())) {
             report = engine.tune(b.build(), steps, bar);
+        } finally {
+            bar.finish();
         }
-        bar.finish();
         for (TuneReport.Trial t : report.trials()) {
             out.printf(Locale.ROOT, "%-10s %6.2f s/step  peak %-10s uploads %s/step%s%n", t.placement(), t.secondsPerStep(),
                     Bytes.human(t.peakBytes()), Bytes.human(t.uploadBytesPerStep()),

@@ -78,4 +78,55 @@ class GenerateCommandTest {
         assertTrue(missing.err().contains("no such file"), missing.err());
         assertFalse(Files.exists(png), "no output for a failed run");
     }
+
+    @Test
+    void anOutputPathThatCannotTakeTheImageFailsBeforeAnyWork(@TempDir Path dir) {
+        CliRun directory = CliRun.of("generate", "-p", "x", "-o", dir.toString());
+        assertEquals(1, directory.code());
+        assertEquals("error: cannot write the image to " + dir + ": it is a directory; give a file name, e.g. "
+                + dir.resolve("output.png"), directory.err().strip(), "one line, before the model is even opened");
+        CliRun empty = CliRun.of("generate", "-p", "x", "-o", "");
+        assertEquals(1, empty.code());
+        assertEquals("error: the output path is empty: give a file name with -o, or -o - for standard output", empty.err().strip());
+    }
+
+    /** `sdj generate` in its own JVM, with its own cache directory: standard output and the environment are its own. */
+    private static Process sdj(Path cache, String... args) throws Exception {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        List<String> command = new java.util.ArrayList<>(List.of(java, "-cp", System.getProperty("java.class.path"), "dev.sdj.cli.Main"));
+        command.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(command);
+        pb.environment().put("SDJ_CACHE_DIR", cache.toString());
+        return pb.start();
+    }
+
+    @Test
+    void dashWritesThePngToStandardOutput(@TempDir Path dir) throws Exception {
+        Path model = DefaultModel.INSTANCE.path(dir);
+        Process p = sdj(dir.resolve("cache"), "generate", "--model", model.toString(), "-p", "a cat", "-W", "64", "-H", "64",
+                "--steps", "1", "--device", "CPU", "-o", "-");
+        java.util.concurrent.CompletableFuture<byte[]> err = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try {
+                return p.getErrorStream().readAllBytes();
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        byte[] png = p.getInputStream().readAllBytes();
+        assertEquals(0, p.waitFor(), new String(err.get()));
+        assertEquals(64, ImageIO.read(new java.io.ByteArrayInputStream(png)).getWidth());
+        assertTrue(new String(err.get()).contains("wrote standard output"), new String(err.get()));
+    }
+
+    @Test
+    void anUnwritableCacheDirectoryIsOneErrorLine(@TempDir Path dir) throws Exception {
+        Path notADirectory = Files.writeString(dir.resolve("file"), "x");
+        Process p = sdj(notADirectory.resolve("cache"), "generate", "-p", "x", "-o", dir.resolve("x.png").toString());
+        String err = new String(p.getErrorStream().readAllBytes()).strip();
+        assertEquals(1, p.waitFor(), err);
+        String last = err.lines().reduce((a, b) -> b).orElse("");
+        assertTrue(last.startsWith("error: cannot write the built-in tiny model into " + notADirectory.resolve("cache/models"))
+                && last.endsWith("set SDJ_CACHE_DIR to a writable directory"), err);
+        assertFalse(err.contains("\tat "), "no stack trace: " + err);
+    }
 }

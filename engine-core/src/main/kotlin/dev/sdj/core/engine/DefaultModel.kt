@@ -1,7 +1,10 @@
 package dev.sdj.core.engine
 
+import dev.sdj.api.EngineException
 import dev.sdj.core.family.clip.ClipVocabulary
 import dev.sdj.core.family.sd.TinySdModel
+import dev.sdj.ggml.NativesDirectory
+import java.io.IOException
 import java.nio.file.Files
 import java.nio.file.Path
 import java.nio.file.StandardCopyOption
@@ -17,6 +20,16 @@ object DefaultModel {
     fun path(cacheRoot: Path): Path {
         val target = cacheRoot.resolve("models").resolve(NAME)
         if (Files.isRegularFile(target)) return target
+        try {
+            write(target)
+        } catch (e: IOException) {
+            throw EngineException("cannot write the built-in tiny model into ${target.parent} (${e.javaClass.simpleName}: " +
+                "${e.message}); set ${NativesDirectory.CACHE_ENV} to a writable directory", e)
+        }
+        return target
+    }
+
+    private fun write(target: Path) {
         Files.createDirectories(target.parent)
         val vocab = ClipVocabulary.tinyGenerated(400)
         val arch = TinySdModel.SD1_TINY.copy(clip = TinySdModel.SD1_TINY.clip.copy(vocabSize = vocab.size))
@@ -27,6 +40,5 @@ object DefaultModel {
         } finally {
             Files.deleteIfExists(tmp)
         }
-        return target
     }
 }
