@@ -36,7 +36,9 @@ if [ "$actual" != "$integrity" ]; then
 fi
 
 stamp="$out/.source"
-if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$pkg@$version $integrity" ]; then
+# The manifest format is part of the stamp, so that a change to it regenerates the resources.
+stamp_text="$pkg@$version $integrity manifest-v2"
+if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$stamp_text" ]; then
   exit 0
 fi
 rm -rf "$out"
@@ -47,12 +49,14 @@ bins=$(find "$work/package/bins" -mindepth 1 -maxdepth 1 -type d | head -n 1)
 cp "$bins"/libggml*.so "$out/"
 cp "$work/package/LICENSE" "$out/LICENSE.node-llama-cpp"
 rm -rf "$work"
-# The manifest lets the runtime verify what it extracts and name the cache folder after the content.
+# The manifest lets the runtime verify what it extracts (and what it finds extracted: a truncated or damaged library
+# would crash the JVM when loaded) and name the cache folder after the content.
 (cd "$out" && {
   echo "# ggml natives from $pkg@$version"
   echo "package=$pkg@$version"
   echo "integrity=$integrity"
   for f in libggml*.so; do echo "file.$f=$(sha256sum "$f" | cut -d' ' -f1)"; done
+  for f in libggml*.so; do echo "size.$f=$(stat -c %s "$f")"; done
 } > manifest.properties)
-echo "$pkg@$version $integrity" > "$stamp"
+echo "$stamp_text" > "$stamp"
 echo "ggml natives from $pkg@$version -> $out"

@@ -8,10 +8,11 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
 import java.util.HexFormat;
-import java.util.Map;
+import java.util.List;
 import java.util.Properties;
-import java.util.TreeMap;
+import java.util.TreeSet;
 
 /**
  * The directory ggml's shared libraries are loaded from: a user's own ggml build when
@@ -78,15 +79,18 @@ public final class NativesDirectory {
         return base.resolve("sdj");
     }
 
-    /** Extracts the bundled libraries into {@code cacheRoot/ggml/<version>-<content hash>} unless already there. */
+    /** A library the jar carries, as its manifest describes it. */
+    record BundledFile(String name, String sha256, long size) {
+    }
+
+    /**
+     * Extracts the bundled libraries into {@code cacheRoot/ggml/<version>-<content hash>} unless a verified copy is
+     * already there: a truncated library crashes the JVM inside the dynamic loader (SIGBUS) and a flipped bit can make
+     * it execute garbage (SIGILL), so a copy whose sizes or hashes differ from the manifest is extracted again.
+     */
     static NativesDirectory extractBundled(Path cacheRoot) {
         Properties manifest = readManifest();
-        Map<String, String> files = new TreeMap<>();
-        for (String key : manifest.stringPropertyNames()) {
-            if (key.startsWith("file.")) {
-                files.put(key.substring("file.".length()), manifest.getProperty(key));
-            }
-        }
+        List<BundledFile> files = bundledFiles(manifest);
         String pkg = manifest.getProperty("package", "unknown");
         String version = pkg.substring(pkg.lastIndexOf('@') + 1);
         Path target = cacheRoot.resolve("ggml").resolve(version + "-" + contentId(files));
@@ -94,6 +98,22 @@ public final class NativesDirectory {
             extractInto(target, files);
         }
         return new NativesDirectory(target, "bundled " + pkg);
+    }
+
+    private static List<BundledFile> bundledFiles(Properties manifest) {
+        List<BundledFile> files = new ArrayList<>();
+        for (String key : new TreeSet<>(manifest.stringPropertyNames())) {
+            if (key.startsWith("file.")) {
+                String name = key.substring("file.".length());
+                String size = manifest.getProperty("size." + name);
+                if (size == null) {
+                    throw new GgmlException("the natives manifest in this jar gives no size for " + name + ": the jar is damaged or"
+                            + " was built by an older build; rebuild it");
+                }
+                files.add(new BundledFile(name, manifest.getProperty(key), Long.parseLong(size)));
+            }
+        }
+        return files;
     }
 
     private static Properties readManifest() {
@@ -111,41 +131,54 @@ public final class NativesDirectory {
         }
     }
 
-    private static String contentId(Map<String, String> files) {
+    private static String contentId(List<BundledFile> files) {
         MessageDigest md = sha256();
-        files.forEach((name, hash) -> md.update((name + "=" + hash + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        files.forEach(f -> md.update((f.name() + "=" + f.sha256() + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8)));
         return HexFormat.of().formatHex(md.digest()).substring(0, 12);
     }
 
-    /** A directory is complete once its marker exists; the marker is written last, after every file was verified. */
-    private static boolean isComplete(Path dir, Map<String, String> files) {
+    /**
+     * A directory is complete once its marker exists (written last, after every file was verified) and every file
+     * still has the size and hash the manifest gives: cache directories get damaged (a full disk, a bad copy).
+     */
+    private static boolean isComplete(Path dir, List<BundledFile> files) {
         if (!Files.isRegularFile(dir.resolve(".complete"))) {
             return false;
         }
-        return files.keySet().stream().allMatch(f -> Files.isRegularFile(dir.resolve(f)));
+        for (BundledFile f : files) {
+            Path p = dir.resolve(f.name());
+            try {
+                if (!Files.isRegularFile(p) || Files.size(p) != f.size() || !sha256Of(p).equals(f.sha256())) {
+                    return false;
+                }
+            } catch (IOException e) {
+                return false;
+            }
+        }
+        return true;
     }
 
-    private static void extractInto(Path target, Map<String, String> files) {
+    private static void extractInto(Path target, List<BundledFile> files) {
         try {
             Files.createDirectories(target.getParent());
             Path staging = Files.createTempDirectory(target.getParent(), ".extract-");
-            for (Map.Entry<String, String> e : files.entrySet()) {
-                Path out = staging.resolve(e.getKey());
-                try (InputStream in = NativesDirectory.class.getResourceAsStream(RESOURCE_ROOT + e.getKey())) {
+            for (BundledFile f : files) {
+                Path out = staging.resolve(f.name());
+                try (InputStream in = NativesDirectory.class.getResourceAsStream(RESOURCE_ROOT + f.name())) {
                     if (in == null) {
-                        throw new GgmlException("bundled native " + e.getKey() + " is listed in the manifest but missing from the jar");
+                        throw new GgmlException("bundled native " + f.name() + " is listed in the manifest but missing from the jar");
                     }
                     Files.copy(in, out, StandardCopyOption.REPLACE_EXISTING);
                 }
-                String actual = HexFormat.of().formatHex(sha256().digest(Files.readAllBytes(out)));
-                if (!actual.equals(e.getValue())) {
-                    throw new GgmlException("bundled native " + e.getKey() + " has sha256 " + actual + ", expected "
-                            + e.getValue() + ": the jar is damaged; rebuild it");
+                String actual = sha256Of(out);
+                if (!actual.equals(f.sha256()) || Files.size(out) != f.size()) {
+                    throw new GgmlException("bundled native " + f.name() + " has sha256 " + actual + " and " + Files.size(out)
+                            + " bytes, expected " + f.sha256() + " and " + f.size() + ": the jar is damaged; rebuild it");
                 }
             }
             Files.writeString(staging.resolve(".complete"), "ok\n");
             if (Files.exists(target)) {
-                deleteTree(target); // an incomplete copy: a crash mid-extraction, or files deleted since
+                deleteTree(target); // an incomplete or damaged copy: a crash mid-extraction, files deleted or changed since
             }
             try {
                 Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
@@ -160,6 +193,17 @@ public final class NativesDirectory {
             throw new GgmlException("cannot extract the ggml natives into " + target + ": " + e.getMessage()
                     + "; set " + CACHE_ENV + " to a writable directory", e);
         }
+    }
+
+    private static String sha256Of(Path file) throws IOException {
+        MessageDigest md = sha256();
+        try (InputStream in = Files.newInputStream(file)) {
+            byte[] buffer = new byte[1 << 16];
+            for (int n; (n = in.read(buffer)) > 0; ) {
+                md.update(buffer, 0, n);
+            }
+        }
+        return HexFormat.of().formatHex(md.digest());
     }
 
     private static void deleteTree(Path dir) throws IOException {

@@ -4,8 +4,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileTime;
 
 import static org.junit.jupiter.api.Assertions.*;
@@ -38,6 +40,31 @@ class NativesDirectoryTest {
         assertTrue(Files.isRegularFile(dir.resolve(".complete")));
         try (var leftovers = Files.list(cache.resolve("ggml"))) {
             assertEquals(1, leftovers.count(), "no staging directories are left behind");
+        }
+    }
+
+    @Test
+    void aTruncatedLibraryIsExtractedAgainBeforeItIsLoaded(@TempDir Path cache) throws IOException {
+        Path lib = NativesDirectory.extractBundled(cache).path().resolve("libggml-base.so");
+        byte[] original = Files.readAllBytes(lib);
+        try (FileChannel channel = FileChannel.open(lib, StandardOpenOption.WRITE)) {
+            channel.truncate(original.length / 2);
+        }
+        NativesDirectory again = NativesDirectory.extractBundled(cache);
+        assertArrayEquals(original, Files.readAllBytes(again.path().resolve("libggml-base.so")));
+    }
+
+    @Test
+    void aLibraryWithAFlippedBitIsExtractedAgainBeforeItIsLoaded(@TempDir Path cache) throws IOException {
+        Path lib = NativesDirectory.extractBundled(cache).path().resolve("libggml-cpu-x64.so");
+        byte[] original = Files.readAllBytes(lib);
+        byte[] damaged = original.clone();
+        damaged[damaged.length / 2] ^= 0x10;
+        Files.write(lib, damaged);
+        NativesDirectory again = NativesDirectory.extractBundled(cache);
+        assertArrayEquals(original, Files.readAllBytes(again.path().resolve("libggml-cpu-x64.so")));
+        try (var leftovers = Files.list(cache.resolve("ggml"))) {
+            assertEquals(1, leftovers.count(), "the damaged copy is replaced, not kept beside the new one");
         }
     }
 
