@@ -25,6 +25,8 @@ public final class NativesDirectory {
     public static final String OVERRIDE_ENV = "SDJ_GGML_DIR";
     public static final String CACHE_ENV = "SDJ_CACHE_DIR";
     static final String RESOURCE_ROOT = "/dev/sdj/ggml/natives/linux-x64/";
+    /** The kind of the temporary directories libraries are extracted into before they are renamed into place. */
+    static final String STAGING = "extract";
 
     private final Path path;
     private final String origin;
@@ -94,6 +96,7 @@ public final class NativesDirectory {
         String pkg = manifest.getProperty("package", "unknown");
         String version = pkg.substring(pkg.lastIndexOf('@') + 1);
         Path target = cacheRoot.resolve("ggml").resolve(version + "-" + contentId(files));
+        CacheTemps.sweep(target.getParent(), STAGING);
         if (!isComplete(target, files)) {
             extractInto(target, files);
         }
@@ -161,7 +164,7 @@ public final class NativesDirectory {
     private static void extractInto(Path target, List<BundledFile> files) {
         try {
             Files.createDirectories(target.getParent());
-            Path staging = Files.createTempDirectory(target.getParent(), ".extract-");
+            Path staging = Files.createTempDirectory(target.getParent(), CacheTemps.prefix(STAGING));
             for (BundledFile f : files) {
                 Path out = staging.resolve(f.name());
                 try (InputStream in = NativesDirectory.class.getResourceAsStream(RESOURCE_ROOT + f.name())) {

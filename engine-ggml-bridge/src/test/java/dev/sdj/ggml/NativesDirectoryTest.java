@@ -69,6 +69,18 @@ class NativesDirectoryTest {
     }
 
     @Test
+    void aStagingDirectoryLeftByAKilledExtractionIsRemoved(@TempDir Path cache) throws Exception {
+        Path ggml = NativesDirectory.extractBundled(cache).path().getParent();
+        Process gone = new ProcessBuilder("true").start();
+        gone.waitFor();
+        Path staging = Files.createDirectories(ggml.resolve("." + NativesDirectory.STAGING + "." + gone.pid() + ".1"));
+        Files.writeString(staging.resolve("libggml-base.so"), "half a library");
+        Files.setLastModifiedTime(staging, FileTime.from(java.time.Instant.now().minusSeconds(600)));
+        NativesDirectory.extractBundled(cache);
+        assertFalse(Files.exists(staging));
+    }
+
+    @Test
     void overrideMustBeADirectoryWithGgmlBase(@TempDir Path tmp) throws IOException {
         GgmlException notDir = assertThrows(GgmlException.class,
                 () -> NativesDirectory.fromOverride(tmp.resolve("missing"), "SDJ_GGML_DIR"));

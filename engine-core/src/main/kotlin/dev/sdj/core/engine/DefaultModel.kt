@@ -3,6 +3,7 @@ package dev.sdj.core.engine
 import dev.sdj.api.EngineException
 import dev.sdj.core.family.clip.ClipVocabulary
 import dev.sdj.core.family.sd.TinySdModel
+import dev.sdj.ggml.CacheTemps
 import dev.sdj.ggml.NativesDirectory
 import java.io.IOException
 import java.nio.file.Files
@@ -17,8 +18,12 @@ import java.nio.file.StandardCopyOption
 object DefaultModel {
     const val NAME = "tiny-random-sd1-v2.gguf"
 
+    /** What the model is written as before it is renamed into place; a killed run's leftovers are swept. */
+    const val TEMP_KIND = "default-model"
+
     fun path(cacheRoot: Path): Path {
         val target = cacheRoot.resolve("models").resolve(NAME)
+        CacheTemps.sweep(target.parent, TEMP_KIND)
         if (Files.isRegularFile(target)) return target
         try {
             write(target)
@@ -33,7 +38,7 @@ object DefaultModel {
         Files.createDirectories(target.parent)
         val vocab = ClipVocabulary.tinyGenerated(400)
         val arch = TinySdModel.SD1_TINY.copy(clip = TinySdModel.SD1_TINY.clip.copy(vocabSize = vocab.size))
-        val tmp = Files.createTempFile(target.parent, ".default-model", ".gguf")
+        val tmp = Files.createTempFile(target.parent, CacheTemps.prefix(TEMP_KIND), ".gguf")
         try {
             TinySdModel(arch).writeSingleFile(tmp, vocab.tokens to vocab.merges)
             Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE)

@@ -2,6 +2,7 @@ package dev.sdj.core.scheduler
 
 import com.fasterxml.jackson.databind.ObjectMapper
 import com.fasterxml.jackson.databind.node.ObjectNode
+import dev.sdj.ggml.CacheTemps
 import dev.sdj.ggml.NativesDirectory
 import java.io.IOException
 import java.nio.file.Files
@@ -43,8 +44,10 @@ class TuneCache(val file: Path) {
         entry.secondsPerStep.forEach { (k, v) -> times.put(k, v) }
         node.put("measuredAt", entry.measuredAt)
         try {
-            Files.createDirectories(file.toAbsolutePath().parent)
-            val tmp = Files.createTempFile(file.toAbsolutePath().parent, ".tune", ".json")
+            val dir = file.toAbsolutePath().parent
+            Files.createDirectories(dir)
+            CacheTemps.sweep(dir, TEMP_KIND)
+            val tmp = Files.createTempFile(dir, CacheTemps.prefix(TEMP_KIND), ".json")
             try {
                 MAPPER.writerWithDefaultPrettyPrinter().writeValue(tmp.toFile(), root)
                 Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE)
@@ -64,6 +67,7 @@ class TuneCache(val file: Path) {
 
     companion object {
         private val MAPPER = ObjectMapper()
+        private const val TEMP_KIND = "tune"
 
         /** `-Dsdj.tune.file`, else `tune.json` in sdj's cache directory (SDJ_CACHE_DIR, XDG_CACHE_HOME/sdj, ~/.cache/sdj). */
         fun default(): TuneCache =
