@@ -32,7 +32,7 @@ final class PngOutput {
         return new PngOutput("standard output", null, true);
     }
 
-    /** Checks [path] can take the image now, before a generation's work; the message of a refusal names the path. */
+    /** Checks that {@code path} can take the image, before a generation's work; a refusal's message names the path. */
     static PngOutput prepare(Path path) {
         String given = path.toString();
         if (given.isEmpty()) {
@@ -98,7 +98,7 @@ final class PngOutput {
         }
     }
 
-    /** The attributes of what [path] leads to, or null when nothing is there. */
+    /** The attributes of what {@code path} leads to, or null when nothing is there. */
     private static BasicFileAttributes attributes(Path path) {
         try {
             return Files.readAttributes(path, BasicFileAttributes.class);
