@@ -33,6 +33,12 @@ final class Failures {
         return INTERNAL;
     }
 
+    /** The Java heap ran out: a limit the user can raise. */
+    static int outOfMemory(OutOfMemoryError e, PrintWriter err) {
+        err.println("error: out of Java heap memory (" + e.getMessage() + "); give the JVM more, e.g. SDJ_JAVA_OPTS=-Xmx8g ./sdj …");
+        return FAILED;
+    }
+
     /** A command line picocli could not parse: what was wrong, and where to look up the right spelling. */
     static int usage(CommandLine.ParameterException e, PrintWriter err) {
         err.println("error: " + e.getMessage() + " (see '" + e.getCommandLine().getCommandSpec().qualifiedName() + " --help')");

@@ -26,7 +26,13 @@ public final class Main implements Runnable {
         cli.setErr(err);
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> Failures.report(e, commandLine.getErr()));
         cli.setParameterExceptionHandler((e, given) -> Failures.usage(e, e.getCommandLine().getErr()));
-        int code = cli.execute(args);
+        int code;
+        try {
+            code = cli.execute(args);
+        } catch (OutOfMemoryError e) {
+            // picocli hands only exceptions to the handler; running out of heap is the one error a user can fix.
+            code = Failures.outOfMemory(e, err);
+        }
         out.flush();
         err.flush();
         return code;

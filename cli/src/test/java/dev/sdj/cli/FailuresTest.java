@@ -46,6 +46,14 @@ class FailuresTest {
     }
 
     @Test
+    void runningOutOfHeapSaysHowToGiveTheJvmMore() {
+        StringWriter err = new StringWriter();
+        assertEquals(1, Failures.outOfMemory(new OutOfMemoryError("Java heap space"), new PrintWriter(err, true)));
+        assertEquals("error: out of Java heap memory (Java heap space); give the JVM more, e.g. SDJ_JAVA_OPTS=-Xmx8g ./sdj …",
+                err.toString().strip());
+    }
+
+    @Test
     void usageErrorsAreOneLineWithExitCode2() {
         CliRun r = CliRun.of("generate", "-p", "x", "--bogus");
         assertEquals(2, r.code());
