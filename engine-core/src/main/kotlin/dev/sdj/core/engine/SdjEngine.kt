@@ -15,6 +15,7 @@ import dev.sdj.core.family.clip.ClipTokenizer
 import dev.sdj.core.family.clip.ClipVocabulary
 import dev.sdj.core.family.sd.SdConditioner
 import dev.sdj.core.family.sd.SdFamily
+import dev.sdj.core.family.sd.SdModelCheck
 import dev.sdj.core.family.sd.SdTextToImage
 import dev.sdj.core.image.GenerationParameters
 import dev.sdj.core.image.PngWriter
@@ -99,6 +100,7 @@ class SdjEngine(config: EngineConfig, private val tuneCache: TuneCache = TuneCac
             throw UnsupportedModelException("the text encoder's tensors are not named like CLIP's (text_model.… or OpenCLIP's " +
                 "transformer.resblocks.…)")
         }
+        SdModelCheck(model, family).check(tokenizer.vocab.size)
     }
 
     private fun vocabulary(): ClipVocabulary {

@@ -1,0 +1,63 @@
+package dev.sdj.core.family.sd
+
+import dev.sdj.core.family.clip.ClipVocabulary
+import dev.sdj.core.model.ComponentKind
+import dev.sdj.core.model.DType
+import dev.sdj.core.model.TensorData
+import dev.sdj.core.model.gguf.GgufWriter
+import java.nio.ByteBuffer
+import java.nio.file.Path
+
+/**
+ * The tiny SD 1.x model as a single GGUF file with its tokenizer, after edits a damaged or mismatched download would
+ * show: tensors dropped, renamed, added, reshaped or retyped (their bytes always consistent with the new shape and
+ * type, so only the engine's own checks can catch them).
+ */
+class EditedTinyModel(
+    private val vocabulary: ClipVocabulary = ClipVocabulary.tinyGenerated(400),
+    arch: SdArchitecture = TinySdModel.SD1_TINY.copy(clip = TinySdModel.SD1_TINY.clip.copy(vocabSize = vocabulary.size)),
+) {
+    /** One tensor as it will be written: file name, ggml shape, type. */
+    data class Tensor(val name: String, val shape: List<Long>, val type: DType)
+
+    private val tiny = TinySdModel(arch)
+
+    /** Every tensor of the unedited file, in writing order. */
+    val tensors: List<Tensor> = tiny.components.flatMap { (kind, entries) ->
+        entries.map { Tensor(PREFIX.getValue(kind) + it.ldm, it.torchShape.reversed(), DType.F16) }
+    }
+
+    /** Writes the tensors [edit] returns for each original one (none drops it), plus [extra]. */
+    fun write(path: Path, extra: List<Tensor> = emptyList(), edit: (Tensor) -> Tensor? = { it }): Path {
+        val gw = GgufWriter()
+        gw.put("general.architecture", "sd1")
+        gw.put("tokenizer.ggml.model", "clip")
+        gw.putStrings("tokenizer.ggml.tokens", vocabulary.tokens)
+        gw.putStrings("tokenizer.ggml.merges", vocabulary.merges)
+        for (t in tensors.mapNotNull(edit) + extra) {
+            gw.addTensor(t.name, t.type, t.shape, TensorData.of(values(t)))
+        }
+        gw.write(path)
+        return path
+    }
+
+    /** Small deterministic values, the original's where the tensor kept its shape and type. */
+    private fun values(t: Tensor): ByteBuffer {
+        val original = tiny.components.entries.firstNotNullOfOrNull { (kind, entries) ->
+            entries.firstOrNull { PREFIX.getValue(kind) + it.ldm == t.name }?.let { kind to it }
+        }
+        if (original != null && t.type == DType.F16 && original.second.torchShape.reversed() == t.shape) {
+            return tiny.bytes(original.first, original.second)
+        }
+        val count = t.shape.fold(1L) { a, b -> a * b }
+        return ByteBuffer.allocate(Math.toIntExact(count / t.type.blockSize * t.type.blockBytes))
+    }
+
+    companion object {
+        val PREFIX = mapOf(
+            ComponentKind.DIFFUSION_MODEL to "model.diffusion_model.",
+            ComponentKind.VAE to "first_stage_model.",
+            ComponentKind.TEXT_ENCODER to "cond_stage_model.transformer.",
+        )
+    }
+}
