@@ -42,6 +42,11 @@ class SdModelCheck(private val model: AssembledModel, private val family: SdFami
             throw ModelFileException(positions.file.path, positions.info.name,
                 "${arch.clip.maxPositions} positions, fewer than the $TOKENS tokens of a prompt chunk")
         }
+        if (arch.vae.channelMult.size != VAE_LEVELS) {
+            val ref = reader.ref(vae, "decoder.conv_out.weight")
+            throw ModelFileException(ref.file.path, null, "the VAE decoder has ${arch.vae.channelMult.size} resolution levels; " +
+                "SD's latents need $VAE_LEVELS (an 8× upscale)")
+        }
         checkGroups(unet, arch.unet.channelMult.map { it * arch.unet.modelChannels }, "input_blocks.0.0.weight")
         checkGroups(vae, arch.vae.channelMult.map { it * arch.vae.channels }, "decoder.conv_out.weight")
         for (level in arch.unet.attentionLevels) {
@@ -98,6 +103,7 @@ class SdModelCheck(private val model: AssembledModel, private val family: SdFami
         /** Tokens per text-encoder pass. */
         const val TOKENS = 77
         private const val GROUPS = 32
+        private const val VAE_LEVELS = 4
 
         fun missing(component: Component, name: String): ModelFileException {
             val files = component.tensors.values.map { it.file.path }.distinct()

@@ -27,27 +27,31 @@ class EditedTinyModel(
         entries.map { Tensor(PREFIX.getValue(kind) + it.ldm, it.torchShape.reversed(), DType.F16) }
     }
 
-    /** Writes the tensors [edit] returns for each original one (none drops it), plus [extra]. */
+    /** Writes the tensors [edit] returns for each original one (none drops it), plus [extra]; the first of a name wins. */
     fun write(path: Path, extra: List<Tensor> = emptyList(), edit: (Tensor) -> Tensor? = { it }): Path {
         val gw = GgufWriter()
         gw.put("general.architecture", "sd1")
         gw.put("tokenizer.ggml.model", "clip")
         gw.putStrings("tokenizer.ggml.tokens", vocabulary.tokens)
         gw.putStrings("tokenizer.ggml.merges", vocabulary.merges)
-        for (t in tensors.mapNotNull(edit) + extra) {
+        for (t in (tensors.mapNotNull(edit) + extra).distinctBy { it.name }) {
             gw.addTensor(t.name, t.type, t.shape, TensorData.of(values(t)))
         }
         gw.write(path)
         return path
     }
 
-    /** Small deterministic values, the original's where the tensor kept its shape and type. */
+    /** The original values by file name, made once: models are written many times over. */
+    private val originals: Map<String, ByteBuffer> by lazy {
+        tiny.components.flatMap { (kind, entries) -> entries.map { PREFIX.getValue(kind) + it.ldm to tiny.bytes(kind, it) } }.toMap()
+    }
+
+    /** The original values where the tensor kept its name, shape and type, else zeros. */
     private fun values(t: Tensor): ByteBuffer {
-        val original = tiny.components.entries.firstNotNullOfOrNull { (kind, entries) ->
-            entries.firstOrNull { PREFIX.getValue(kind) + it.ldm == t.name }?.let { kind to it }
-        }
-        if (original != null && t.type == DType.F16 && original.second.torchShape.reversed() == t.shape) {
-            return tiny.bytes(original.first, original.second)
+        val original = originals[t.name]
+        if (original != null && t.type == DType.F16 && original.remaining().toLong() == 2 * t.shape.fold(1L) { a, b -> a * b } &&
+            tensors.any { it.name == t.name && it.shape == t.shape }) {
+            return original.duplicate()
         }
         val count = t.shape.fold(1L) { a, b -> a * b }
         return ByteBuffer.allocate(Math.toIntExact(count / t.type.blockSize * t.type.blockBytes))
