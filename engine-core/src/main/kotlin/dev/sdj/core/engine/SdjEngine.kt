@@ -119,10 +119,17 @@ class SdjEngine(config: EngineConfig, private val tuneCache: TuneCache = TuneCac
     override fun generate(request: GenerationRequest, progress: ProgressListener, cancel: CancellationToken): GenerationResult =
         whileOpen { generateLocked(request, progress, cancel) }
 
-    /** Runs [work] under the engine's lock, refusing once the engine is closed (it would silently reload the model). */
+    /**
+     * Runs [work] under the engine's lock, refusing once the engine is closed (it would silently reload the model).
+     * What ggml refuses (an op's arguments, a buffer) is an engine error like any other.
+     */
     private fun <T> whileOpen(work: () -> T): T = lock.withLock {
         check(!closed) { "the engine is closed: open a new one" }
-        work()
+        try {
+            work()
+        } catch (e: GgmlException) {
+            throw EngineException("ggml refused the work: ${e.message}", e)
+        }
     }
 
     private fun generateLocked(request: GenerationRequest, progress: ProgressListener, cancel: CancellationToken): GenerationResult {
