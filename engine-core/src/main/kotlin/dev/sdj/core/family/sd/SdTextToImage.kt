@@ -4,6 +4,7 @@ import dev.sdj.api.CancellationToken
 import dev.sdj.api.GenerationCancelledException
 import dev.sdj.api.GenerationRequest
 import dev.sdj.api.ProgressListener
+import dev.sdj.core.graph.FiniteValues
 import dev.sdj.core.graph.GraphSession
 import dev.sdj.core.graph.Weights
 import dev.sdj.core.image.LatentTiling
@@ -39,6 +40,7 @@ class SdTextToImage(
         progress.onProgress("text encoding", 0, 1)
         val prompts = if (guided(request)) listOf(request.prompt(), request.negativePrompt()) else listOf(request.prompt())
         val contexts = conditioner.encode(session, textEncoder, prompts, clipSkip)
+        contexts.forEach { FiniteValues.require(it) { "text encoding" } }
         progress.onProgress("text encoding", 1, 1)
         if (cancel.isCancelled) throw GenerationCancelledException(0, request.steps())
         return Conditioning(contexts, textEncoder.get("final_layer_norm.weight").ne(0))
@@ -72,6 +74,7 @@ class SdTextToImage(
         }
         val guided = guided(request)
         val cfg = request.cfgScale().toFloat()
+        var completed = 0
         val denoiser = Denoiser { x, sigma ->
             val scale = Prediction.inputScale(sigma)
             val input = FloatArray(x.size) { x[it] * scale }
@@ -83,11 +86,13 @@ class SdTextToImage(
             } else {
                 cond
             }
-            if (vPrediction) Prediction.vToDenoised(x, out, sigma) else Prediction.epsToDenoised(x, out, sigma)
+            val denoised = if (vPrediction) Prediction.vToDenoised(x, out, sigma) else Prediction.epsToDenoised(x, out, sigma)
+            denoised.also { FiniteValues.require(it) { "denoising step ${completed + 1} of ${request.steps()}" } }
         }
         progress.onProgress("denoising", 0, request.steps())
         try {
             return Sampler.byName(request.sampler()).sample(x0, sigmas, denoiser, rng) { step, total ->
+                completed = step
                 progress.onProgress("denoising", step, total)
                 !cancel.isCancelled
             }
@@ -112,7 +117,10 @@ class SdTextToImage(
         progress.onProgress("decoding", 0, tiles)
         return tiling.decode(z, w, h, 4, 8, 3) { part ->
             decoder.input("z").setFloats(part)
-            decoder.run(session.backend).also { progress.onProgress("decoding", ++done, tiles) }
+            decoder.run(session.backend).also {
+                FiniteValues.require(it) { "decoding" }
+                progress.onProgress("decoding", ++done, tiles)
+            }
         }
     }
 

@@ -27,15 +27,18 @@ class EditedTinyModel(
         entries.map { Tensor(PREFIX.getValue(kind) + it.ldm, it.torchShape.reversed(), DType.F16) }
     }
 
-    /** Writes the tensors [edit] returns for each original one (none drops it), plus [extra]; the first of a name wins. */
-    fun write(path: Path, extra: List<Tensor> = emptyList(), edit: (Tensor) -> Tensor? = { it }): Path {
+    /**
+     * Writes the tensors [edit] returns for each original one (none drops it), plus [extra]; the first of a name wins.
+     * Tensors named in [nanFilled] hold only NaN.
+     */
+    fun write(path: Path, extra: List<Tensor> = emptyList(), nanFilled: Set<String> = emptySet(), edit: (Tensor) -> Tensor? = { it }): Path {
         val gw = GgufWriter()
         gw.put("general.architecture", "sd1")
         gw.put("tokenizer.ggml.model", "clip")
         gw.putStrings("tokenizer.ggml.tokens", vocabulary.tokens)
         gw.putStrings("tokenizer.ggml.merges", vocabulary.merges)
         for (t in (tensors.mapNotNull(edit) + extra).distinctBy { it.name }) {
-            gw.addTensor(t.name, t.type, t.shape, TensorData.of(values(t)))
+            gw.addTensor(t.name, t.type, t.shape, TensorData.of(if (t.name in nanFilled) nans(t) else values(t)))
         }
         gw.write(path)
         return path
@@ -55,6 +58,14 @@ class EditedTinyModel(
         }
         val count = t.shape.fold(1L) { a, b -> a * b }
         return ByteBuffer.allocate(Math.toIntExact(count / t.type.blockSize * t.type.blockBytes))
+    }
+
+    private fun nans(t: Tensor): ByteBuffer {
+        require(t.type == DType.F16) { "NaN filling writes f16" }
+        val count = t.shape.fold(1L) { a, b -> a * b }.toInt()
+        val out = ByteBuffer.allocate(2 * count).order(java.nio.ByteOrder.LITTLE_ENDIAN)
+        repeat(count) { out.putShort(0x7E00) }
+        return out.flip()
     }
 
     companion object {
