@@ -64,7 +64,7 @@ class SdjEngine(config: EngineConfig, private val tuneCache: TuneCache = TuneCac
     private val hash: String? by lazy {
         model.inputs.singleOrNull()?.source?.takeIf { Files.isRegularFile(it) }?.let { modelHash(it) }
     }
-    private val decider = PlacementDecider(ggml, model, family, ledger, tuneCache)
+    private val decider = PlacementDecider(ggml, model, family, ledger, tuneCache, pipeline::contextTokens)
     private val components = ResidentComponents(ggml, ledger, model)
     private val sessions = PhaseSessions(ggml, ledger)
     private val streaming = StreamedDenoising(ggml, ledger, model, pipeline, sessions)
@@ -180,7 +180,7 @@ class SdjEngine(config: EngineConfig, private val tuneCache: TuneCache = TuneCac
             }
         }
         val image = sessions.run(deviceOf.getValue(ComponentKind.VAE), request) { s ->
-            pipeline.decode(request, components.weights(ComponentKind.VAE), latent, s, progress)
+            pipeline.decode(request, components.weights(ComponentKind.VAE), latent, s, progress, cancel)
         }
 
         val rgb = RgbImage.fromDecoderOutput(image, request.width(), request.height())

@@ -37,14 +37,19 @@ class SdTextToImage(
                cancel: CancellationToken): Conditioning {
         val layers = generateSequence(0) { it + 1 }.takeWhile { textEncoder.has("encoder.layers.$it.layer_norm1.weight") }.count()
         val clipSkip = if (request.clipSkip() > 0) request.clipSkip() else family.defaultClipSkip(layers)
-        progress.onProgress("text encoding", 0, 1)
-        val prompts = if (guided(request)) listOf(request.prompt(), request.negativePrompt()) else listOf(request.prompt())
-        val contexts = conditioner.encode(session, textEncoder, prompts, clipSkip)
+        val contexts = conditioner.encode(session, textEncoder, prompts(request), clipSkip) { done, total ->
+            progress.onProgress("text encoding", done, total)
+            if (cancel.isCancelled) throw GenerationCancelledException(0, request.steps())
+        }
         contexts.forEach { FiniteValues.require(it) { "text encoding" } }
-        progress.onProgress("text encoding", 1, 1)
-        if (cancel.isCancelled) throw GenerationCancelledException(0, request.steps())
         return Conditioning(contexts, textEncoder.get("final_layer_norm.weight").ne(0))
     }
+
+    /** Tokens of the UNet context the request's prompts make (77 per chunk); refuses prompts over the caps. */
+    fun contextTokens(request: GenerationRequest): Int = SdConditioner.CHUNK * conditioner.chunkCount(prompts(request))
+
+    private fun prompts(request: GenerationRequest) =
+        if (guided(request)) listOf(request.prompt(), request.negativePrompt()) else listOf(request.prompt())
 
     /** The denoised latent [w/8, h/8, 4] in ggml order. */
     fun denoise(request: GenerationRequest, unet: Weights, conditioning: Conditioning, session: GraphSession,
@@ -101,8 +106,12 @@ class SdTextToImage(
         }
     }
 
-    /** The decoded image [8w, 8h, 3] in ggml order, values around [-1, 1]; in tiles when the request asks for them. */
-    fun decode(request: GenerationRequest, vae: Weights, latent: FloatArray, session: GraphSession, progress: ProgressListener): FloatArray {
+    /**
+     * The decoded image [8w, 8h, 3] in ggml order, values around [-1, 1]; in tiles when the request asks for them,
+     * each tile a chance to cancel.
+     */
+    fun decode(request: GenerationRequest, vae: Weights, latent: FloatArray, session: GraphSession, progress: ProgressListener,
+               cancel: CancellationToken): FloatArray {
         val w = request.width() / 8
         val h = request.height() / 8
         val z = FloatArray(latent.size) { latent[it] / family.latentScale }
@@ -116,6 +125,7 @@ class SdTextToImage(
         var done = 0
         progress.onProgress("decoding", 0, tiles)
         return tiling.decode(z, w, h, 4, 8, 3) { part ->
+            if (cancel.isCancelled) throw GenerationCancelledException(request.steps(), request.steps())
             decoder.input("z").setFloats(part)
             decoder.run(session.backend).also {
                 FiniteValues.require(it) { "decoding" }
