@@ -17,8 +17,8 @@ import java.time.Duration
 import java.util.Random
 
 /**
- * Mutated models through open and generate: tensors dropped, renamed, added, reshaped, retyped, tokenizers longer
- * than the embedding. Each case ends in an image or one typed engine error; a ggml abort would end the test JVM.
+ * Mutated models through open and generate: tensors dropped, renamed, added, reshaped, retyped; token embeddings and
+ * tokenizer lists shortened or lengthened. Each case ends in an image or one typed engine error; a ggml abort would end the test JVM.
  */
 class GenerateFuzzTest {
     private val request = GenerationRequest.builder("a red (lighthouse:1.2) at dusk").size(32, 32).steps(1).seed(5).cfgScale(1.0)
@@ -36,8 +36,8 @@ class GenerateFuzzTest {
         assertTimeoutPreemptively(Duration.ofMinutes(3)) {
             for (i in 0 until CASES) {
                 val file = dir.resolve("case-$i.gguf")
-                val (model, extra, edits) = mutation(rnd, base, vocabulary, names)
-                model.write(file, extra) { t -> edits.fold<(EditedTinyModel.Tensor) -> EditedTinyModel.Tensor?, EditedTinyModel.Tensor?>(t) { acc, e -> acc?.let(e) } }
+                val (model, extra, edits, tokenizer) = mutation(rnd, base, vocabulary, names)
+                model.write(file, extra, tokenizer = tokenizer) { t -> edits.fold<(EditedTinyModel.Tensor) -> EditedTinyModel.Tensor?, EditedTinyModel.Tensor?>(t) { acc, e -> acc?.let(e) } }
                 try {
                     SdjEngine(EngineConfig.of(file)).use { it.generate(request) }
                     images++
@@ -58,16 +58,19 @@ class GenerateFuzzTest {
         val model: EditedTinyModel,
         val extra: List<EditedTinyModel.Tensor>,
         val edits: List<(EditedTinyModel.Tensor) -> EditedTinyModel.Tensor?>,
+        val tokenizer: Pair<List<String>, List<String>>,
     )
 
     private fun mutation(rnd: Random, base: EditedTinyModel, vocabulary: ClipVocabulary, names: List<String>): Mutation {
         val edits = ArrayList<(EditedTinyModel.Tensor) -> EditedTinyModel.Tensor?>()
         val extra = ArrayList<EditedTinyModel.Tensor>()
         var model = base
+        var tokens = vocabulary.tokens
+        var merges = vocabulary.merges
         repeat(1 + rnd.nextInt(2)) {
             val target = names[rnd.nextInt(names.size)]
             fun on(change: (EditedTinyModel.Tensor) -> EditedTinyModel.Tensor?) = edits.add { t -> if (t.name == target) change(t) else t }
-            when (rnd.nextInt(8)) {
+            when (rnd.nextInt(9)) {
                 0 -> on { null }
                 1 -> on { t -> t.copy(shape = t.shape.toMutableList().also { s -> val d = rnd.nextInt(s.size); s[d] = resized(s[d], rnd) }) }
                 2 -> on { t -> t.copy(type = retyped(t, rnd)) }
@@ -78,10 +81,15 @@ class GenerateFuzzTest {
                     val rows = vocabulary.size + listOf(-1, -200, 1, -vocabulary.size + 1)[rnd.nextInt(4)]
                     model = EditedTinyModel(vocabulary, arch(rows))
                 }
-                else -> on { t -> t.copy(shape = listOf(t.shape.fold(1L) { a, b -> a * b })) }
+                7 -> on { t -> t.copy(shape = listOf(t.shape.fold(1L) { a, b -> a * b })) }
+                else -> when (rnd.nextInt(3)) {
+                    0 -> tokens = tokens.take(rnd.nextInt(tokens.size))
+                    1 -> merges = merges.take(rnd.nextInt(merges.size)) + merges.takeLast(rnd.nextInt(merges.size))
+                    else -> tokens = tokens + List(1 + rnd.nextInt(600)) { "extra$it</w>" }
+                }
             }
         }
-        return Mutation(model, extra, edits)
+        return Mutation(model, extra, edits, tokens to merges)
     }
 
     /** SD 1.x's structure at its smallest: two UNet levels, one block each, the VAE's four levels one block deep, one CLIP layer. */

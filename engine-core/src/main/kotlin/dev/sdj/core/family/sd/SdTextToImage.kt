@@ -3,6 +3,7 @@ package dev.sdj.core.family.sd
 import dev.sdj.api.CancellationToken
 import dev.sdj.api.GenerationCancelledException
 import dev.sdj.api.GenerationRequest
+import dev.sdj.api.InvalidRequestException
 import dev.sdj.api.ProgressListener
 import dev.sdj.core.graph.FiniteValues
 import dev.sdj.core.graph.GraphSession
@@ -37,6 +38,7 @@ class SdTextToImage(
                cancel: CancellationToken): Conditioning {
         val layers = generateSequence(0) { it + 1 }.takeWhile { textEncoder.has("encoder.layers.$it.layer_norm1.weight") }.count()
         val clipSkip = if (request.clipSkip() > 0) request.clipSkip() else family.defaultClipSkip(layers)
+        if (clipSkip > layers) throw InvalidRequestException("clip skip $clipSkip is more than the text encoder's $layers layers")
         val contexts = conditioner.encode(session, textEncoder, prompts(request), clipSkip) { done, total ->
             progress.onProgress("text encoding", done, total)
             if (cancel.isCancelled) throw GenerationCancelledException(0, request.steps())

@@ -29,14 +29,15 @@ class EditedTinyModel(
 
     /**
      * Writes the tensors [edit] returns for each original one (none drops it), plus [extra]; the first of a name wins.
-     * Tensors named in [nanFilled] hold only NaN.
+     * Tensors named in [nanFilled] hold only NaN; [tokenizer] gives the token and merge lists.
      */
-    fun write(path: Path, extra: List<Tensor> = emptyList(), nanFilled: Set<String> = emptySet(), edit: (Tensor) -> Tensor? = { it }): Path {
+    fun write(path: Path, extra: List<Tensor> = emptyList(), nanFilled: Set<String> = emptySet(),
+              tokenizer: Pair<List<String>, List<String>> = vocabulary.tokens to vocabulary.merges, edit: (Tensor) -> Tensor? = { it }): Path {
         val gw = GgufWriter()
         gw.put("general.architecture", "sd1")
         gw.put("tokenizer.ggml.model", "clip")
-        gw.putStrings("tokenizer.ggml.tokens", vocabulary.tokens)
-        gw.putStrings("tokenizer.ggml.merges", vocabulary.merges)
+        gw.putStrings("tokenizer.ggml.tokens", tokenizer.first)
+        gw.putStrings("tokenizer.ggml.merges", tokenizer.second)
         for (t in (tensors.mapNotNull(edit) + extra).distinctBy { it.name }) {
             gw.addTensor(t.name, t.type, t.shape, TensorData.of(if (t.name in nanFilled) nans(t) else values(t)))
         }
