@@ -17,8 +17,8 @@ import java.time.Duration
 import java.util.Random
 
 /**
- * Mutated models through open and generate: tensors dropped, renamed, added, reshaped, retyped; token embeddings and
- * tokenizer lists shortened or lengthened. Each case ends in an image or one typed engine error; a ggml abort would end the test JVM.
+ * Mutated models through open and generate: tensors dropped, renamed, added, reshaped, retyped or filled with NaN;
+ * token embeddings and tokenizer lists shortened or lengthened. Each case ends in an image or one typed engine error; a ggml abort would end the test JVM.
  */
 class GenerateFuzzTest {
     private val request = GenerationRequest.builder("a red (lighthouse:1.2) at dusk").size(32, 32).steps(1).seed(5).cfgScale(1.0)
@@ -36,8 +36,8 @@ class GenerateFuzzTest {
         assertTimeoutPreemptively(Duration.ofMinutes(3)) {
             for (i in 0 until CASES) {
                 val file = dir.resolve("case-$i.gguf")
-                val (model, extra, edits, tokenizer) = mutation(rnd, base, vocabulary, names)
-                model.write(file, extra, tokenizer = tokenizer) { t -> edits.fold<(EditedTinyModel.Tensor) -> EditedTinyModel.Tensor?, EditedTinyModel.Tensor?>(t) { acc, e -> acc?.let(e) } }
+                val (model, extra, edits, tokenizer, nans) = mutation(rnd, base, vocabulary, names)
+                model.write(file, extra, nans, tokenizer) { t -> edits.fold<(EditedTinyModel.Tensor) -> EditedTinyModel.Tensor?, EditedTinyModel.Tensor?>(t) { acc, e -> acc?.let(e) } }
                 try {
                     SdjEngine(EngineConfig.of(file)).use { it.generate(request) }
                     images++
@@ -59,6 +59,7 @@ class GenerateFuzzTest {
         val extra: List<EditedTinyModel.Tensor>,
         val edits: List<(EditedTinyModel.Tensor) -> EditedTinyModel.Tensor?>,
         val tokenizer: Pair<List<String>, List<String>>,
+        val nanFilled: Set<String>,
     )
 
     private fun mutation(rnd: Random, base: EditedTinyModel, vocabulary: ClipVocabulary, names: List<String>): Mutation {
@@ -67,10 +68,11 @@ class GenerateFuzzTest {
         var model = base
         var tokens = vocabulary.tokens
         var merges = vocabulary.merges
+        val nans = HashSet<String>()
         repeat(1 + rnd.nextInt(2)) {
             val target = names[rnd.nextInt(names.size)]
             fun on(change: (EditedTinyModel.Tensor) -> EditedTinyModel.Tensor?) = edits.add { t -> if (t.name == target) change(t) else t }
-            when (rnd.nextInt(9)) {
+            when (rnd.nextInt(10)) {
                 0 -> on { null }
                 1 -> on { t -> t.copy(shape = t.shape.toMutableList().also { s -> val d = rnd.nextInt(s.size); s[d] = resized(s[d], rnd) }) }
                 2 -> on { t -> t.copy(type = retyped(t, rnd)) }
@@ -82,6 +84,7 @@ class GenerateFuzzTest {
                     model = EditedTinyModel(vocabulary, arch(rows))
                 }
                 7 -> on { t -> t.copy(shape = listOf(t.shape.fold(1L) { a, b -> a * b })) }
+                8 -> nans.add(target)
                 else -> when (rnd.nextInt(3)) {
                     0 -> tokens = tokens.take(rnd.nextInt(tokens.size))
                     1 -> merges = merges.take(rnd.nextInt(merges.size)) + merges.takeLast(rnd.nextInt(merges.size))
@@ -89,7 +92,7 @@ class GenerateFuzzTest {
                 }
             }
         }
-        return Mutation(model, extra, edits, tokens to merges)
+        return Mutation(model, extra, edits, tokens to merges, nans)
     }
 
     /** SD 1.x's structure at its smallest: two UNet levels, one block each, the VAE's four levels one block deep, one CLIP layer. */

@@ -39,7 +39,8 @@ class EditedTinyModel(
         gw.putStrings("tokenizer.ggml.tokens", tokenizer.first)
         gw.putStrings("tokenizer.ggml.merges", tokenizer.second)
         for (t in (tensors.mapNotNull(edit) + extra).distinctBy { it.name }) {
-            gw.addTensor(t.name, t.type, t.shape, TensorData.of(if (t.name in nanFilled) nans(t) else values(t)))
+            val nan = t.name in nanFilled && t.type in listOf(DType.F32, DType.F16, DType.BF16)
+            gw.addTensor(t.name, t.type, t.shape, TensorData.of(if (nan) nans(t) else values(t)))
         }
         gw.write(path)
         return path
@@ -62,10 +63,16 @@ class EditedTinyModel(
     }
 
     private fun nans(t: Tensor): ByteBuffer {
-        require(t.type == DType.F16) { "NaN filling writes f16" }
         val count = t.shape.fold(1L) { a, b -> a * b }.toInt()
-        val out = ByteBuffer.allocate(2 * count).order(java.nio.ByteOrder.LITTLE_ENDIAN)
-        repeat(count) { out.putShort(0x7E00) }
+        val out = ByteBuffer.allocate(t.type.blockBytes * count).order(java.nio.ByteOrder.LITTLE_ENDIAN)
+        repeat(count) {
+            when (t.type) {
+                DType.F32 -> out.putFloat(Float.NaN)
+                DType.F16 -> out.putShort(0x7E00)
+                DType.BF16 -> out.putShort(0x7FC0)
+                else -> throw IllegalArgumentException("NaN filling writes float types, not ${t.type}")
+            }
+        }
         return out.flip()
     }
 
