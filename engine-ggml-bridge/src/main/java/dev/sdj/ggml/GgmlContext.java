@@ -169,12 +169,12 @@ public final class GgmlContext extends NativeHandle {
     public Tensor reshape(Tensor a, long... shape) {
         long product = 1;
         for (long n : shape) {
-            if (n < 1) {
+            if (n < 1 || shape.length > 4) {
                 throw new GgmlException("cannot reshape " + a + " to " + java.util.Arrays.toString(shape));
             }
             product = product > Long.MAX_VALUE / n ? -1 : product * n;
         }
-        if (product != a.elementCount() || shape[0] % ggml.blockSize(a.type()) != 0) {
+        if (shape.length == 0 || product != a.elementCount() || shape[0] % ggml.blockSize(a.type()) != 0) {
             throw new GgmlException("cannot reshape " + a + " to " + java.util.Arrays.toString(shape));
         }
         if (!a.isContiguous()) {

@@ -26,6 +26,7 @@ class OpArgumentChecksTest {
             refused(() -> ctx.view4d(a, 8, 1, 1, 0, 32, 32, 32, 0));
             refused(() -> ctx.reshape(a, 16, 3));
             refused(() -> ctx.reshape(a, -8, -4));
+            refused(() -> ctx.reshape(ctx.newTensor(GgmlType.F32, 1)));
             refused(() -> ctx.cast(ctx.newTensor(GgmlType.F32, 3), GgmlType.Q4_0));
         }
     }
