@@ -41,7 +41,7 @@ class SdConditioner(
 
     /**
      * Hidden states [hidden × (77 · chunks)] for each prompt, in token-major order as the UNet context expects.
-     * [onChunk] hears of each encoded chunk, and of none before the first; it may stop the encoding by throwing.
+     * [onChunk] hears (0, total) before the first chunk and (k, total) after the k-th; it may stop the encoding by throwing.
      */
     fun encode(session: GraphSession, weights: Weights, prompts: List<String>, clipSkip: Int,
                onChunk: (done: Int, total: Int) -> Unit): List<FloatArray> {
