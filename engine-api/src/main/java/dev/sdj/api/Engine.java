@@ -4,7 +4,10 @@ import java.util.ServiceLoader;
 
 /**
  * A diffusion engine opened once on a model and used for many generations; it keeps what it loaded between them.
- * Not thread-safe: one generation at a time. Close it to free every buffer it holds.
+ * Thread-safe: concurrent calls of {@link #generate}, {@link #plan} and {@link #tune} on one engine run one after
+ * another (they share its loaded weights); for generations in parallel open one engine per thread. Close it to free
+ * every buffer it holds: {@code close} waits for a running call, may be repeated, and afterwards every other method
+ * throws {@link IllegalStateException}.
  */
 public interface Engine extends AutoCloseable {
 

@@ -8,7 +8,8 @@ import java.util.Map;
 /**
  * A ggml context holding tensor metadata ({@code no_alloc}: data lives in backend buffers) and the ops that build
  * graphs over those tensors. ggml aborts the process when a context runs out of room or an op's shapes do not fit,
- * so room is checked here before each call, and the shape rules of the common ops are checked in Java.
+ * so room is checked here before each call, and the shape and type rules of the ops (ggml's {@code GGML_ASSERT}s at
+ * graph-building time) are checked in Java: a violation is a {@link GgmlException}, never an abort.
  */
 public final class GgmlContext extends NativeHandle {
     /** The most tensors one op creates internally (conv_2d: im2col, mul_mat, reshapes, permute, cont). */
@@ -90,17 +91,17 @@ public final class GgmlContext extends NativeHandle {
 
     public Tensor newTensor(GgmlType type, long... shape) {
         if (shape.length < 1 || shape.length > 4) {
-            throw new IllegalArgumentException("ggml tensors have 1 to 4 dimensions, got " + shape.length);
+            throw new GgmlException("ggml tensors have 1 to 4 dimensions, got " + shape.length);
         }
         long elements = 1;
         for (long n : shape) {
             if (n <= 0) {
-                throw new IllegalArgumentException("dimension sizes must be positive: " + java.util.Arrays.toString(shape));
+                throw new GgmlException("dimension sizes must be positive: " + java.util.Arrays.toString(shape));
             }
             elements = Math.multiplyExact(elements, n);
         }
         if (shape[0] % ggml.blockSize(type) != 0) {
-            throw new IllegalArgumentException("the first dimension of a " + type.ggmlName() + " tensor must be a multiple of "
+            throw new GgmlException("the first dimension of a " + type.ggmlName() + " tensor must be a multiple of "
                     + ggml.blockSize(type) + ", got " + shape[0]);
         }
         long ctx = room();
@@ -115,32 +116,69 @@ public final class GgmlContext extends NativeHandle {
 
     // --- views and layout ---
 
+    /**
+     * ggml asserts that a view's contiguous size fits its source from the offset; every element the strides reach
+     * must too, or the view reads beyond the source's memory.
+     */
+    private void requireView(Tensor a, long[] ne, long[] nb, long offset) {
+        GgmlType type = a.type();
+        long block = ggml.blockSize(type);
+        for (long n : ne) {
+            if (n < 1) {
+                throw new GgmlException("view of " + a + ": dimension sizes must be positive: " + java.util.Arrays.toString(ne));
+            }
+        }
+        if (offset < 0 || ne[0] % block != 0) {
+            throw new GgmlException("view of " + a + ": offset " + offset + " or row length " + ne[0] + " does not fit " + type.ggmlName());
+        }
+        try {
+            long size = ggml.rowSize(type, ne[0]);
+            long extent = ggml.rowSize(type, ne[0]);
+            for (int i = 1; i < ne.length; i++) {
+                size = Math.multiplyExact(size, ne[i]);
+                extent = Math.addExact(extent, Math.multiplyExact(ne[i] - 1, nb[i - 1]));
+            }
+            if (Math.addExact(offset, Math.max(size, extent)) > a.nbytes()) {
+                throw new GgmlException("view " + java.util.Arrays.toString(ne) + " at offset " + offset + " reaches beyond " + a);
+            }
+        } catch (ArithmeticException e) {
+            throw new GgmlException("view of " + a + " overflows: " + java.util.Arrays.toString(ne));
+        }
+    }
+
     public Tensor view1d(Tensor a, long ne0, long offset) {
+        requireView(a, new long[] {ne0}, new long[0], offset);
         return wrap(lib.ggml_view_1d(room(), a.handle(), ne0, offset), "ggml_view_1d", a);
     }
 
     public Tensor view2d(Tensor a, long ne0, long ne1, long nb1, long offset) {
+        requireView(a, new long[] {ne0, ne1}, new long[] {nb1}, offset);
         return wrap(lib.ggml_view_2d(room(), a.handle(), ne0, ne1, nb1, offset), "ggml_view_2d", a);
     }
 
     public Tensor view3d(Tensor a, long ne0, long ne1, long ne2, long nb1, long nb2, long offset) {
+        requireView(a, new long[] {ne0, ne1, ne2}, new long[] {nb1, nb2}, offset);
         return wrap(lib.ggml_view_3d(room(), a.handle(), ne0, ne1, ne2, nb1, nb2, offset), "ggml_view_3d", a);
     }
 
     public Tensor view4d(Tensor a, long ne0, long ne1, long ne2, long ne3, long nb1, long nb2, long nb3, long offset) {
+        requireView(a, new long[] {ne0, ne1, ne2, ne3}, new long[] {nb1, nb2, nb3}, offset);
         return wrap(lib.ggml_view_4d(room(), a.handle(), ne0, ne1, ne2, ne3, nb1, nb2, nb3, offset), "ggml_view_4d", a);
     }
 
     public Tensor reshape(Tensor a, long... shape) {
         long product = 1;
         for (long n : shape) {
-            product *= n;
+            if (n < 1 || shape.length > 4) {
+                throw new GgmlException("cannot reshape " + a + " to " + java.util.Arrays.toString(shape));
+            }
+            product = product > Long.MAX_VALUE / n ? -1 : product * n;
         }
-        if (product != a.elementCount()) {
-            throw new IllegalArgumentException("cannot reshape " + a + " to " + java.util.Arrays.toString(shape));
+        if (shape.length == 0 || product != a.elementCount() || shape[0] % ggml.blockSize(a.type()) != 0) {
+            throw new GgmlException("cannot reshape " + a + " to " + java.util.Arrays.toString(shape));
         }
         if (!a.isContiguous()) {
-            throw new IllegalArgumentException("reshape needs a contiguous tensor: cont() " + a + " first");
+            throw new GgmlException("reshape needs a contiguous tensor: cont() " + a + " first");
         }
         long ctx = room();
         long h = switch (shape.length) {
@@ -148,7 +186,7 @@ public final class GgmlContext extends NativeHandle {
             case 2 -> lib.ggml_reshape_2d(ctx, a.handle(), shape[0], shape[1]);
             case 3 -> lib.ggml_reshape_3d(ctx, a.handle(), shape[0], shape[1], shape[2]);
             case 4 -> lib.ggml_reshape_4d(ctx, a.handle(), shape[0], shape[1], shape[2], shape[3]);
-            default -> throw new IllegalArgumentException("ggml tensors have 1 to 4 dimensions");
+            default -> throw new GgmlException("ggml tensors have 1 to 4 dimensions");
         };
         return wrap(h, "ggml_reshape", a);
     }
@@ -159,7 +197,7 @@ public final class GgmlContext extends NativeHandle {
         boolean[] seen = new boolean[4];
         for (int ax : axes) {
             if (ax < 0 || ax > 3 || seen[ax]) {
-                throw new IllegalArgumentException("permute axes must be a permutation of 0..3: " + java.util.Arrays.toString(axes));
+                throw new GgmlException("permute axes must be a permutation of 0..3: " + java.util.Arrays.toString(axes));
             }
             seen[ax] = true;
         }
@@ -177,21 +215,27 @@ public final class GgmlContext extends NativeHandle {
     /** Copies {@code a} into {@code b} (converting type); the result is a view of {@code b}. */
     public Tensor copy(Tensor a, Tensor b) {
         if (a.elementCount() != b.elementCount()) {
-            throw new IllegalArgumentException("copy needs equal element counts: " + a + " -> " + b);
+            throw new GgmlException("copy needs equal element counts: " + a + " -> " + b);
         }
         return wrap(lib.ggml_cpy(room(), a.handle(), b.handle()), "ggml_cpy", b);
     }
 
     public Tensor cast(Tensor a, GgmlType type) {
+        if (a.ne(0) % ggml.blockSize(type) != 0) {
+            throw new GgmlException("cannot cast " + a + " to " + type.ggmlName() + ": rows are not whole blocks");
+        }
         return wrap(lib.ggml_cast(room(), a.handle(), type.value), "ggml_cast");
     }
 
     public Tensor concat(Tensor a, Tensor b, int dim) {
+        if (dim < 0 || dim > 3 || a.type() != b.type()) {
+            throw new GgmlException("concat needs one type and a dimension 0..3: " + a + ", " + b + ", dim " + dim);
+        }
         long[] sa = a.shape();
         long[] sb = b.shape();
         for (int i = 0; i < 4; i++) {
             if (i != dim && sa[i] != sb[i]) {
-                throw new IllegalArgumentException("concat along " + dim + " needs equal other dimensions: " + a + ", " + b);
+                throw new GgmlException("concat along " + dim + " needs equal other dimensions: " + a + ", " + b);
             }
         }
         return wrap(lib.ggml_concat(room(), a.handle(), b.handle(), dim), "ggml_concat");
@@ -199,21 +243,30 @@ public final class GgmlContext extends NativeHandle {
 
     /** Rows of {@code a} picked by the I32 indices in {@code rows}. */
     public Tensor getRows(Tensor a, Tensor rows) {
-        if (rows.type() != GgmlType.I32) {
-            throw new IllegalArgumentException("get_rows indices must be i32, got " + rows);
+        if (rows.type() != GgmlType.I32 || a.ne(2) != rows.ne(1) || rows.ne(3) != 1) {
+            throw new GgmlException("get_rows needs i32 indices [n, " + a.ne(2) + "]: " + rows + " for " + a);
         }
         return wrap(lib.ggml_get_rows(room(), a.handle(), rows.handle()), "ggml_get_rows");
     }
 
     // --- arithmetic ---
 
+    /**
+     * ggml asserts that b repeats onto a; its CPU kernels then abort on operand types other than float a with b of
+     * a's type or f32.
+     */
     private static void requireBroadcastable(String op, Tensor a, Tensor b) {
         long[] sa = a.shape();
         long[] sb = b.shape();
         for (int i = 0; i < 4; i++) {
             if (sa[i] % sb[i] != 0) {
-                throw new IllegalArgumentException(op + ": " + b + " does not repeat onto " + a);
+                throw new GgmlException(op + ": " + b + " does not repeat onto " + a);
             }
+        }
+        GgmlType ta = a.type();
+        boolean floatA = ta == GgmlType.F32 || ta == GgmlType.F16 || ta == GgmlType.BF16;
+        if (!floatA || (b.type() != ta && b.type() != GgmlType.F32)) {
+            throw new GgmlException(op + ": operand types " + ta.ggmlName() + " and " + b.type().ggmlName() + " are not supported");
         }
     }
 
@@ -248,8 +301,8 @@ public final class GgmlContext extends NativeHandle {
     public Tensor mulMat(Tensor a, Tensor b) {
         long[] sa = a.shape();
         long[] sb = b.shape();
-        if (sa[0] != sb[0] || sb[2] % sa[2] != 0 || sb[3] % sa[3] != 0) {
-            throw new IllegalArgumentException("mul_mat shapes do not fit: " + a + " x " + b);
+        if (sa[0] != sb[0] || sb[2] % sa[2] != 0 || sb[3] % sa[3] != 0 || a.strides()[0] > a.strides()[1]) {
+            throw new GgmlException("mul_mat shapes do not fit: " + a + " x " + b);
         }
         return wrap(lib.ggml_mul_mat(room(), a.handle(), b.handle()), "ggml_mul_mat");
     }
@@ -257,7 +310,7 @@ public final class GgmlContext extends NativeHandle {
     /** Asks for f32 accumulation in a mul_mat or flash-attention result (some GPU backends default to f16). */
     public Tensor accumulateInF32(Tensor op) {
         if (lib.ggml_prec_set_acc(op.handle(), 10) == 0) {
-            throw new IllegalArgumentException(op + " is not a mul_mat or flash attention result");
+            throw new GgmlException(op + " is not a mul_mat or flash attention result");
         }
         return op;
     }
@@ -275,7 +328,7 @@ public final class GgmlContext extends NativeHandle {
     /** Normalises groups of channels (dimension 2) over width, height and the group's channels. */
     public Tensor groupNorm(Tensor a, int groups, float eps) {
         if (groups <= 0 || a.ne(2) % groups != 0) {
-            throw new IllegalArgumentException("group_norm: " + a.ne(2) + " channels do not split into " + groups + " groups");
+            throw new GgmlException("group_norm: " + a.ne(2) + " channels do not split into " + groups + " groups");
         }
         return wrap(lib.ggml_group_norm(room(), a.handle(), groups, eps), "ggml_group_norm");
     }
@@ -318,13 +371,22 @@ public final class GgmlContext extends NativeHandle {
     }
 
     public Tensor softMax(Tensor a) {
+        requireContiguous("soft_max", a);
         return wrap(lib.ggml_soft_max(room(), a.handle()), "ggml_soft_max");
+    }
+
+    private static void requireContiguous(String op, Tensor a) {
+        if (!a.isContiguous()) {
+            throw new GgmlException(op + " needs a contiguous tensor: cont() " + a + " first");
+        }
     }
 
     /** softmax(a * scale + mask) along dimension 0; {@code mask} may be null. */
     public Tensor softMax(Tensor a, Tensor mask, float scale) {
-        if (mask != null && (mask.ne(0) != a.ne(0) || mask.ne(1) < a.ne(1))) {
-            throw new IllegalArgumentException("soft_max mask " + mask + " does not cover " + a);
+        requireContiguous("soft_max", a);
+        if (mask != null && (mask.ne(0) != a.ne(0) || mask.ne(1) < a.ne(1) || !mask.isContiguous()
+                || (mask.type() != GgmlType.F16 && mask.type() != GgmlType.F32) || a.ne(2) % mask.ne(2) != 0 || a.ne(3) % mask.ne(3) != 0)) {
+            throw new GgmlException("soft_max mask " + mask + " does not cover " + a);
         }
         return wrap(lib.ggml_soft_max_ext(room(), a.handle(), mask == null ? 0 : mask.handle(), scale, 0f),
                 "ggml_soft_max_ext");
@@ -336,10 +398,10 @@ public final class GgmlContext extends NativeHandle {
      */
     public Tensor flashAttention(Tensor q, Tensor k, Tensor v, Tensor mask, float scale) {
         if (q.ne(0) != k.ne(0) || k.ne(1) != v.ne(1) || q.ne(2) % k.ne(2) != 0 || q.ne(3) != k.ne(3)) {
-            throw new IllegalArgumentException("flash_attn_ext shapes do not fit: q " + q + ", k " + k + ", v " + v);
+            throw new GgmlException("flash_attn_ext shapes do not fit: q " + q + ", k " + k + ", v " + v);
         }
         if (mask != null && (mask.type() != GgmlType.F16 || mask.ne(0) != k.ne(1) || mask.ne(1) < q.ne(1))) {
-            throw new IllegalArgumentException("flash_attn_ext mask must be f16 [kvTokens, >=tokens]: " + mask);
+            throw new GgmlException("flash_attn_ext mask must be f16 [kvTokens, >=tokens]: " + mask);
         }
         return wrap(lib.ggml_flash_attn_ext(room(), q.handle(), k.handle(), v.handle(),
                 mask == null ? 0 : mask.handle(), scale, 0f, 0f), "ggml_flash_attn_ext");
@@ -347,9 +409,15 @@ public final class GgmlContext extends NativeHandle {
 
     // --- convolution and resampling ---
 
-    private static void requireConv(Tensor kernel, Tensor input, long inputChannels) {
-        if (kernel.ne(2) != inputChannels) {
-            throw new IllegalArgumentException("conv kernel " + kernel + " does not match input " + input);
+    /** ggml asserts the channel counts agree and the output has at least one pixel. */
+    private static void requireConv(Tensor kernel, Tensor input, int stride, int padding) {
+        if (kernel.ne(2) != input.ne(2) || stride < 1 || padding < 0) {
+            throw new GgmlException("conv kernel " + kernel + " does not match input " + input);
+        }
+        for (int d = 0; d < 2; d++) {
+            if (input.ne(d) + 2L * padding - kernel.ne(d) < 0) {
+                throw new GgmlException("conv kernel " + kernel + " is larger than the padded input " + input);
+            }
         }
     }
 
@@ -360,7 +428,7 @@ public final class GgmlContext extends NativeHandle {
      * CPU), which grows with the channel count of real models.
      */
     public Tensor conv2d(Tensor kernel, Tensor input, int stride, int padding) {
-        requireConv(kernel, input, input.ne(2));
+        requireConv(kernel, input, stride, padding);
         GgmlType columns = kernel.type() == GgmlType.BF16 ? GgmlType.F32 : kernel.type();
         long[] k = kernel.shape();
         Tensor im2col = wrap(lib.ggml_im2col(room(), kernel.handle(), input.handle(), stride, stride, padding, padding, 1, 1,
@@ -373,35 +441,60 @@ public final class GgmlContext extends NativeHandle {
 
     /** Direct convolution (no im2col buffer); the result has the input's type. */
     public Tensor conv2dDirect(Tensor kernel, Tensor input, int stride, int padding) {
-        requireConv(kernel, input, input.ne(2));
+        requireConv(kernel, input, stride, padding);
         return wrap(lib.ggml_conv_2d_direct(room(), kernel.handle(), input.handle(), stride, stride, padding, padding, 1, 1),
                 "ggml_conv_2d_direct");
     }
 
     /** Transposed convolution without padding. kernel [KW, KH, Cout, Cin], input [W, H, Cin, N]. */
     public Tensor convTranspose2d(Tensor kernel, Tensor input, int stride) {
-        if (kernel.ne(3) != input.ne(2)) {
-            throw new IllegalArgumentException("conv_transpose kernel " + kernel + " does not match input " + input);
+        if (kernel.ne(3) != input.ne(2) || stride < 1) {
+            throw new GgmlException("conv_transpose kernel " + kernel + " does not match input " + input);
         }
         return wrap(lib.ggml_conv_transpose_2d_p0(room(), kernel.handle(), input.handle(), stride), "ggml_conv_transpose_2d_p0");
     }
 
+    private static void requirePadding(Tensor a, int... padding) {
+        for (int p : padding) {
+            if (p < 0) {
+                throw new GgmlException("padding must not be negative: " + java.util.Arrays.toString(padding) + " for " + a);
+            }
+        }
+        if (a.type() != GgmlType.F32) {
+            throw new GgmlException("pad takes f32 tensors, not " + a);
+        }
+    }
+
     /** Zero padding at the end of each dimension. */
     public Tensor pad(Tensor a, int p0, int p1, int p2, int p3) {
+        requirePadding(a, p0, p1, p2, p3);
         return wrap(lib.ggml_pad(room(), a.handle(), p0, p1, p2, p3), "ggml_pad");
     }
 
     /** Zero padding before and after each dimension. */
     public Tensor pad(Tensor a, int lp0, int rp0, int lp1, int rp1, int lp2, int rp2, int lp3, int rp3) {
+        requirePadding(a, lp0, rp0, lp1, rp1, lp2, rp2, lp3, rp3);
         return wrap(lib.ggml_pad_ext(room(), a.handle(), lp0, rp0, lp1, rp1, lp2, rp2, lp3, rp3), "ggml_pad_ext");
     }
 
     /** Nearest-neighbour upscale of width and height by an integer factor (> 1). */
     public Tensor upscaleNearest(Tensor a, int factor) {
         if (factor < 2) {
-            throw new IllegalArgumentException("upscale factor must be at least 2, got " + factor);
+            throw new GgmlException("upscale factor must be at least 2, got " + factor);
         }
+        requireResample(a, Math.multiplyExact(a.ne(0), (long) factor), Math.multiplyExact(a.ne(1), (long) factor), a.ne(2), a.ne(3));
         return wrap(lib.ggml_upscale(room(), a.handle(), factor, 0), "ggml_upscale");
+    }
+
+    private static void requireResample(Tensor a, long... shape) {
+        if (a.type() != GgmlType.F32) {
+            throw new GgmlException("resampling takes f32 tensors, not " + a);
+        }
+        for (long n : shape) {
+            if (n < 1) {
+                throw new GgmlException("cannot resample " + a + " to " + java.util.Arrays.toString(shape));
+            }
+        }
     }
 
     public enum Interpolation {
@@ -415,6 +508,7 @@ public final class GgmlContext extends NativeHandle {
 
     /** Resamples an f32 tensor to the given shape. */
     public Tensor interpolate(Tensor a, Interpolation mode, boolean alignCorners, long ne0, long ne1, long ne2, long ne3) {
+        requireResample(a, ne0, ne1, ne2, ne3);
         int flags = mode.mode | (alignCorners ? 1 << 8 : 0);
         return wrap(lib.ggml_interpolate(room(), a.handle(), ne0, ne1, ne2, ne3, flags), "ggml_interpolate");
     }
@@ -433,7 +527,7 @@ public final class GgmlContext extends NativeHandle {
     /** Rotary embedding. a [headDim, heads, tokens, ...], positions i32 [tokens]; mode 0 normal, 2 neox. */
     public Tensor rope(Tensor a, Tensor positions, int nDims, int mode, float freqBase) {
         if (positions.type() != GgmlType.I32 || positions.ne(0) != a.ne(2)) {
-            throw new IllegalArgumentException("rope positions must be i32 with one entry per token: " + positions);
+            throw new GgmlException("rope positions must be i32 with one entry per token: " + positions);
         }
         return wrap(lib.ggml_rope_ext(room(), a.handle(), positions.handle(), 0, nDims, mode, 0, freqBase,
                 1f, 0f, 1f, 0f, 0f), "ggml_rope_ext");
@@ -445,10 +539,10 @@ public final class GgmlContext extends NativeHandle {
      */
     public Tensor ropeMulti(Tensor a, Tensor positions, int nDims, int[] sections, int mode, float freqBase) {
         if (sections.length != 4) {
-            throw new IllegalArgumentException("rope_multi takes 4 sections, got " + sections.length);
+            throw new GgmlException("rope_multi takes 4 sections, got " + sections.length);
         }
         if (positions.type() != GgmlType.I32 || positions.ne(0) != 4 * a.ne(2)) {
-            throw new IllegalArgumentException("rope_multi positions must be i32 [4 * tokens]: " + positions);
+            throw new GgmlException("rope_multi positions must be i32 [4 * tokens]: " + positions);
         }
         return wrap(lib.ggml_rope_multi(room(), a.handle(), positions.handle(), 0, nDims, sections, mode, 0, freqBase,
                 1f, 0f, 1f, 0f, 0f), "ggml_rope_multi");

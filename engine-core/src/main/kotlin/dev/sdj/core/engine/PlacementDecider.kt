@@ -33,6 +33,8 @@ internal class PlacementDecider(
     private val family: SdFamily,
     private val ledger: MemoryLedger,
     private val tuneCache: TuneCache,
+    /** The UNet context's token count for a request's prompts, which the denoising phase's compute buffer grows with. */
+    private val contextTokens: (GenerationRequest) -> Int,
 ) {
     private val costCache = HashMap<String, Costs>()
     private val deviceReport by lazy { Devices.report() }
@@ -129,10 +131,12 @@ internal class PlacementDecider(
     private fun evaluationsPerStep(request: GenerationRequest): Int = if (request.cfgScale() != 1.0) 2 else 1
 
     /** What stays on [device]: everything measured there, less the components pinned to the CPU. */
-    private fun costs(device: Device, request: GenerationRequest): Costs =
-        costCache.getOrPut("${device.name()} ${request.width()}x${request.height()} tile ${request.vaeTileSize()}") {
-            SdCosts.measure(ggml, model, family, device, request.width(), request.height(), SdTextToImage.decodeTiling(request))
+    private fun costs(device: Device, request: GenerationRequest): Costs {
+        val tokens = contextTokens(request)
+        return costCache.getOrPut("${device.name()} ${request.width()}x${request.height()} tile ${request.vaeTileSize()} context $tokens") {
+            SdCosts.measure(ggml, model, family, device, request.width(), request.height(), SdTextToImage.decodeTiling(request), tokens)
         }.let { if (device.type() == DeviceType.CPU) it else it.without(pinned(request)) }
+    }
 
     fun pinned(request: GenerationRequest): Set<ComponentKind> = request.cpuComponents().map {
         if (it == "vae") ComponentKind.VAE else ComponentKind.TEXT_ENCODER

@@ -15,6 +15,7 @@ import dev.sdj.core.family.clip.ClipTokenizer
 import dev.sdj.core.family.clip.ClipVocabulary
 import dev.sdj.core.family.sd.SdConditioner
 import dev.sdj.core.family.sd.SdFamily
+import dev.sdj.core.family.sd.SdModelCheck
 import dev.sdj.core.family.sd.SdTextToImage
 import dev.sdj.core.image.GenerationParameters
 import dev.sdj.core.image.PngWriter
@@ -32,12 +33,17 @@ import dev.sdj.core.scheduler.TuneCache
 import dev.sdj.ggml.Ggml
 import dev.sdj.ggml.GgmlException
 import java.nio.file.Files
+import java.util.concurrent.locks.ReentrantLock
+import kotlin.concurrent.withLock
 
 /**
  * The engine behind [Engine.open]: opens the model once and runs the family's pipeline phase by phase, loading and
  * freeing components through the ledger as the request's placement says: resident (everything stays on the device
  * between phases and generations), sequential (the text encoder is freed before the diffusion model and VAE load) or
  * streamed (as sequential, with the diffusion model's blocks streamed through device slots while the UNet runs).
+ *
+ * Generations, plans and tuning runs on one engine take turns under one lock: they share the loaded components, the
+ * ledger and the kept conditioning. Once closed, every call but [close] throws [IllegalStateException].
  */
 class SdjEngine(config: EngineConfig, private val tuneCache: TuneCache = TuneCache.default()) : Engine {
     private val ggml: Ggml = try {
@@ -58,10 +64,14 @@ class SdjEngine(config: EngineConfig, private val tuneCache: TuneCache = TuneCac
     private val hash: String? by lazy {
         model.inputs.singleOrNull()?.source?.takeIf { Files.isRegularFile(it) }?.let { modelHash(it) }
     }
-    private val decider = PlacementDecider(ggml, model, family, ledger, tuneCache)
+    private val decider = PlacementDecider(ggml, model, family, ledger, tuneCache, pipeline::contextTokens)
     private val components = ResidentComponents(ggml, ledger, model)
     private val sessions = PhaseSessions(ggml, ledger)
     private val streaming = StreamedDenoising(ggml, ledger, model, pipeline, sessions)
+
+    /** Serialises the public calls: they all read or change the loaded components and the caches below. */
+    private val lock = ReentrantLock()
+    private var closed = false
 
     /** The last prompt's text conditioning and what it was computed from: a repeated prompt skips the text encoder. */
     private var lastConditioning: Pair<String, SdTextToImage.Conditioning>? = null
@@ -90,6 +100,7 @@ class SdjEngine(config: EngineConfig, private val tuneCache: TuneCache = TuneCac
             throw UnsupportedModelException("the text encoder's tensors are not named like CLIP's (text_model.… or OpenCLIP's " +
                 "transformer.resblocks.…)")
         }
+        SdModelCheck(model, family).check(tokenizer.vocab.size)
     }
 
     private fun vocabulary(): ClipVocabulary {
@@ -103,9 +114,25 @@ class SdjEngine(config: EngineConfig, private val tuneCache: TuneCache = TuneCac
 
     override fun modelFamily(): String = model.family.label
 
-    override fun plan(request: GenerationRequest): PlacementReport = decider.decide(request).report
+    override fun plan(request: GenerationRequest): PlacementReport = whileOpen { decider.decide(request).report }
 
-    override fun generate(request: GenerationRequest, progress: ProgressListener, cancel: CancellationToken): GenerationResult {
+    override fun generate(request: GenerationRequest, progress: ProgressListener, cancel: CancellationToken): GenerationResult =
+        whileOpen { generateLocked(request, progress, cancel) }
+
+    /**
+     * Runs [work] under the engine's lock, refusing once the engine is closed (it would silently reload the model).
+     * What ggml refuses (an op's arguments, a buffer) is an engine error like any other.
+     */
+    private fun <T> whileOpen(work: () -> T): T = lock.withLock {
+        check(!closed) { "the engine is closed: open a new one" }
+        try {
+            work()
+        } catch (e: GgmlException) {
+            throw EngineException("ggml refused the work: ${e.message}", e)
+        }
+    }
+
+    private fun generateLocked(request: GenerationRequest, progress: ProgressListener, cancel: CancellationToken): GenerationResult {
         val start = System.nanoTime()
         val decision = decider.decide(request)
         val pinned = decider.pinned(request)
@@ -153,7 +180,7 @@ class SdjEngine(config: EngineConfig, private val tuneCache: TuneCache = TuneCac
             }
         }
         val image = sessions.run(deviceOf.getValue(ComponentKind.VAE), request) { s ->
-            pipeline.decode(request, components.weights(ComponentKind.VAE), latent, s, progress)
+            pipeline.decode(request, components.weights(ComponentKind.VAE), latent, s, progress, cancel)
         }
 
         val rgb = RgbImage.fromDecoderOutput(image, request.width(), request.height())
@@ -165,7 +192,7 @@ class SdjEngine(config: EngineConfig, private val tuneCache: TuneCache = TuneCac
             decision.report, (System.nanoTime() - start) / 1_000_000, if (streamed) streaming.lastWaitNanos / 1_000_000 else 0)
     }
 
-    override fun tune(request: GenerationRequest, steps: Int, progress: ProgressListener): TuneReport {
+    override fun tune(request: GenerationRequest, steps: Int, progress: ProgressListener): TuneReport = whileOpen {
         if (steps < 1) throw InvalidRequestException("tuning needs at least one step per placement, not $steps")
         val base = request.toBuilder().placement("auto").steps(steps).build()
         val device = decider.decide(base).device
@@ -179,7 +206,7 @@ class SdjEngine(config: EngineConfig, private val tuneCache: TuneCache = TuneCac
             }
             var first = 0L
             var last = 0L
-            val result = generate(candidate, { phase, step, total ->
+            val result = generateLocked(candidate, { phase, step, total ->
                 if (phase == "denoising" && step == 0) first = System.nanoTime()
                 if (phase == "denoising" && step == total) last = System.nanoTime()
                 progress.onProgress("$placement: $phase", step, total)
@@ -191,10 +218,13 @@ class SdjEngine(config: EngineConfig, private val tuneCache: TuneCache = TuneCac
         val key = decider.tuneKey(device, base)
         tuneCache.put(key, TuneCache.Entry(fastest.placement(), fastest.residentBlocks(),
             trials.associate { it.placement() to it.secondsPerStep() }, java.time.LocalDate.now().toString()))
-        return TuneReport(key, trials, fastest)
+        TuneReport(key, trials, fastest)
     }
 
-    override fun close() {
+    /** Waits for a running generation, then frees everything; closing again does nothing. */
+    override fun close() = lock.withLock {
+        if (closed) return
+        closed = true
         components.close()
         streaming.close()
     }

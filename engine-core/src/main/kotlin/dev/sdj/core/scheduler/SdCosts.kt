@@ -1,5 +1,6 @@
 package dev.sdj.core.scheduler
 
+import dev.sdj.core.family.sd.SdConditioner
 import dev.sdj.core.family.sd.SdFamily
 import dev.sdj.core.family.sd.SdUnetBlocks
 import dev.sdj.core.image.LatentTiling
@@ -26,9 +27,12 @@ import dev.sdj.ggml.GgmlType
  */
 object SdCosts {
 
-    /** @param decodeTiling how the VAE decodes: its compute buffer is one tile's */
+    /**
+     * @param decodeTiling how the VAE decodes: its compute buffer is one tile's
+     * @param contextTokens tokens of the UNet's text context (77 per prompt chunk); the text encoder runs one chunk at a time
+     */
     fun measure(ggml: Ggml, model: AssembledModel, family: SdFamily, device: Device, width: Int, height: Int,
-                decodeTiling: LatentTiling): Costs {
+                decodeTiling: LatentTiling, contextTokens: Int): Costs {
         val buft = device.bufferType()
         val bf16 = UploadType.bf16Supported(ggml, device)
         val specs = PIPELINE.associateWith { ParamSpecs.of(model.components.getValue(it), bf16).specs }
@@ -39,12 +43,12 @@ object SdCosts {
         withPlaceholderWeights(ggml, specs.getValue(ComponentKind.TEXT_ENCODER)) { te ->
             val hidden = te.get("text_model.final_layer_norm.weight").ne(0)
             compute["text encoder"] = CompiledGraph.measure(ggml, buft) { g ->
-                family.textEncoder.build(g.nn, te.at("text_model"), g.input("tokens", GgmlType.I32, 77, 1))
+                family.textEncoder.build(g.nn, te.at("text_model"), g.input("tokens", GgmlType.I32, SdConditioner.CHUNK.toLong(), 1))
             }
             withPlaceholderWeights(ggml, specs.getValue(ComponentKind.DIFFUSION_MODEL)) { unet ->
                 compute["unet"] = CompiledGraph.measure(ggml, buft) { g ->
                     family.unet.build(g.nn, unet, g.input("x", GgmlType.F32, w, h, 4, 1), g.input("t", GgmlType.F32, 1),
-                        g.input("context", GgmlType.F32, hidden, 77, 1))
+                        g.input("context", GgmlType.F32, hidden, contextTokens.toLong(), 1))
                 }
             }
         }

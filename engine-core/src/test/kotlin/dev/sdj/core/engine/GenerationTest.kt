@@ -112,6 +112,8 @@ class GenerationTest {
             .also { assertTrue(it.message!!.contains("euler_a"), it.message) }
         assertThrows(InvalidRequestException::class.java) { engine.generate(request(device = "Metal0").build()) }
             .also { assertTrue(it.message!!.contains("CPU"), it.message) }
+        assertThrows(InvalidRequestException::class.java) { engine.generate(request().clipSkip(3).build()) }
+            .also { assertTrue(it.message!!.contains("2 layers"), it.message) }
     }
 
     @Test

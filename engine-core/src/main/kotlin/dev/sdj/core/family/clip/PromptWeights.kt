@@ -64,15 +64,18 @@ object PromptWeights {
         }
     }
 
+    /** Joins runs of equal weight, each run's text built once (joining pair by pair is quadratic in a long prompt). */
     private fun joinEqualNeighbours(pieces: List<Piece>): List<Piece> {
         val out = ArrayList<Piece>(pieces.size)
-        for (piece in pieces) {
-            val last = out.lastOrNull()
-            if (last != null && !last.isBreak && !piece.isBreak && last.weight == piece.weight) {
-                out[out.size - 1] = Piece(last.text + piece.text, last.weight)
-            } else {
-                out += piece
+        var i = 0
+        while (i < pieces.size) {
+            val first = pieces[i]
+            var end = i + 1
+            if (!first.isBreak) {
+                while (end < pieces.size && !pieces[end].isBreak && pieces[end].weight == first.weight) end++
             }
+            out += if (end == i + 1) first else Piece(pieces.subList(i, end).joinToString("") { it.text }, first.weight)
+            i = end
         }
         return out
     }

@@ -3,7 +3,9 @@ package dev.sdj.core.family.sd
 import dev.sdj.api.CancellationToken
 import dev.sdj.api.GenerationCancelledException
 import dev.sdj.api.GenerationRequest
+import dev.sdj.api.InvalidRequestException
 import dev.sdj.api.ProgressListener
+import dev.sdj.core.graph.FiniteValues
 import dev.sdj.core.graph.GraphSession
 import dev.sdj.core.graph.Weights
 import dev.sdj.core.image.LatentTiling
@@ -36,13 +38,20 @@ class SdTextToImage(
                cancel: CancellationToken): Conditioning {
         val layers = generateSequence(0) { it + 1 }.takeWhile { textEncoder.has("encoder.layers.$it.layer_norm1.weight") }.count()
         val clipSkip = if (request.clipSkip() > 0) request.clipSkip() else family.defaultClipSkip(layers)
-        progress.onProgress("text encoding", 0, 1)
-        val prompts = if (guided(request)) listOf(request.prompt(), request.negativePrompt()) else listOf(request.prompt())
-        val contexts = conditioner.encode(session, textEncoder, prompts, clipSkip)
-        progress.onProgress("text encoding", 1, 1)
-        if (cancel.isCancelled) throw GenerationCancelledException(0, request.steps())
+        if (clipSkip > layers) throw InvalidRequestException("clip skip $clipSkip is more than the text encoder's $layers layers")
+        val contexts = conditioner.encode(session, textEncoder, prompts(request), clipSkip) { done, total ->
+            progress.onProgress("text encoding", done, total)
+            if (cancel.isCancelled) throw GenerationCancelledException(0, request.steps())
+        }
+        contexts.forEach { FiniteValues.require(it) { "text encoding" } }
         return Conditioning(contexts, textEncoder.get("final_layer_norm.weight").ne(0))
     }
+
+    /** Tokens of the UNet context the request's prompts make (77 per chunk); refuses prompts over the caps. */
+    fun contextTokens(request: GenerationRequest): Int = SdConditioner.CHUNK * conditioner.chunkCount(prompts(request))
+
+    private fun prompts(request: GenerationRequest) =
+        if (guided(request)) listOf(request.prompt(), request.negativePrompt()) else listOf(request.prompt())
 
     /** The denoised latent [w/8, h/8, 4] in ggml order. */
     fun denoise(request: GenerationRequest, unet: Weights, conditioning: Conditioning, session: GraphSession,
@@ -72,6 +81,7 @@ class SdTextToImage(
         }
         val guided = guided(request)
         val cfg = request.cfgScale().toFloat()
+        var completed = 0
         val denoiser = Denoiser { x, sigma ->
             val scale = Prediction.inputScale(sigma)
             val input = FloatArray(x.size) { x[it] * scale }
@@ -83,11 +93,13 @@ class SdTextToImage(
             } else {
                 cond
             }
-            if (vPrediction) Prediction.vToDenoised(x, out, sigma) else Prediction.epsToDenoised(x, out, sigma)
+            val denoised = if (vPrediction) Prediction.vToDenoised(x, out, sigma) else Prediction.epsToDenoised(x, out, sigma)
+            denoised.also { FiniteValues.require(it) { "denoising step ${completed + 1} of ${request.steps()}" } }
         }
         progress.onProgress("denoising", 0, request.steps())
         try {
             return Sampler.byName(request.sampler()).sample(x0, sigmas, denoiser, rng) { step, total ->
+                completed = step
                 progress.onProgress("denoising", step, total)
                 !cancel.isCancelled
             }
@@ -96,8 +108,12 @@ class SdTextToImage(
         }
     }
 
-    /** The decoded image [8w, 8h, 3] in ggml order, values around [-1, 1]; in tiles when the request asks for them. */
-    fun decode(request: GenerationRequest, vae: Weights, latent: FloatArray, session: GraphSession, progress: ProgressListener): FloatArray {
+    /**
+     * The decoded image [8w, 8h, 3] in ggml order, values around [-1, 1]; in tiles when the request asks for them,
+     * each tile a chance to cancel.
+     */
+    fun decode(request: GenerationRequest, vae: Weights, latent: FloatArray, session: GraphSession, progress: ProgressListener,
+               cancel: CancellationToken): FloatArray {
         val w = request.width() / 8
         val h = request.height() / 8
         val z = FloatArray(latent.size) { latent[it] / family.latentScale }
@@ -111,8 +127,12 @@ class SdTextToImage(
         var done = 0
         progress.onProgress("decoding", 0, tiles)
         return tiling.decode(z, w, h, 4, 8, 3) { part ->
+            if (cancel.isCancelled) throw GenerationCancelledException(request.steps(), request.steps())
             decoder.input("z").setFloats(part)
-            decoder.run(session.backend).also { progress.onProgress("decoding", ++done, tiles) }
+            decoder.run(session.backend).also {
+                FiniteValues.require(it) { "decoding" }
+                progress.onProgress("decoding", ++done, tiles)
+            }
         }
     }
 

@@ -13,7 +13,7 @@ import dev.sdj.ggml.Tensor
  *
  * @param heads attention heads for a layer of the given channel count
  */
-class SdUnet(private val heads: (channels: Long) -> Int) {
+class SdUnet(val heads: (channels: Long) -> Int) {
 
     /**
      * @param x noisy latents [W, H, 4, N], already scaled by the sampler's input scale

@@ -1,0 +1,90 @@
+package dev.sdj.core.family.sd
+
+import dev.sdj.api.ModelFileException
+import dev.sdj.core.model.AssembledModel
+import dev.sdj.core.model.Component
+import dev.sdj.core.model.ComponentKind
+import dev.sdj.core.model.TensorRef
+
+/**
+ * The [SdArchitecture] an SD 1.x/2.x model's tensors describe, read the way the graphs read it: blocks are walked
+ * while the next one exists, widths come from the first tensors that carry them. The result only says what the rest
+ * of the tensors should look like; [SdModelCheck] compares them.
+ */
+class SdArchitectureReader(private val model: AssembledModel) {
+
+    fun architecture(): SdArchitecture {
+        val clip = clip(model.components.getValue(ComponentKind.TEXT_ENCODER))
+        return SdArchitecture(unet(model.components.getValue(ComponentKind.DIFFUSION_MODEL), clip.hidden), vae(model.components.getValue(ComponentKind.VAE)), clip)
+    }
+
+    /** The tensor [name] of [component], or an error naming it as missing. */
+    fun ref(component: Component, name: String): TensorRef = component.tensors[name] ?: throw SdModelCheck.missing(component, name)
+
+    /** The PyTorch-order dimensions of [name], which must have [rank] of them. */
+    private fun dims(component: Component, name: String, rank: Int): List<Int> {
+        val ref = ref(component, name)
+        if (ref.shape.size != rank || ref.shape.any { it < 1 || it > Int.MAX_VALUE }) {
+            throw ModelFileException(ref.file.path, ref.info.name, "shape ${ref.shape.reversed()} where a $rank-dimensional " +
+                "tensor is expected")
+        }
+        return ref.shape.reversed().map { it.toInt() }
+    }
+
+    private fun clip(c: Component): SdArchitecture.Clip {
+        val (vocab, hidden) = dims(c, SdModelCheck.TOKEN_EMBEDDING, 2)
+        val positions = dims(c, SdModelCheck.POSITION_EMBEDDING, 2)[0]
+        val layers = generateSequence(0) { it + 1 }.takeWhile { "text_model.encoder.layers.$it.layer_norm1.weight" in c.tensors }.count()
+        if (layers == 0) throw SdModelCheck.missing(c, "text_model.encoder.layers.0.layer_norm1.weight")
+        val intermediate = dims(c, "text_model.encoder.layers.0.mlp.fc1.weight", 2)[0]
+        return SdArchitecture.Clip(vocab, hidden, layers, positions, intermediate)
+    }
+
+    private fun unet(c: Component, contextDim: Int): SdArchitecture.Unet {
+        val modelChannels = dims(c, "input_blocks.0.0.weight", 4)[0]
+        // Input blocks after the first: residual layers, with a downsampling block between resolution levels.
+        val levels = arrayListOf(ArrayList<Int>())
+        var i = 1
+        while (true) {
+            when {
+                "input_blocks.$i.0.op.weight" in c.tensors -> levels.add(ArrayList())
+                "input_blocks.$i.0.in_layers.0.weight" in c.tensors -> levels.last().add(i)
+                else -> break
+            }
+            i++
+        }
+        if (levels.any { it.isEmpty() }) throw SdModelCheck.missing(c, "input_blocks.$i.0.in_layers.0.weight")
+        val mult = levels.map { level ->
+            val name = "input_blocks.${level[0]}.0.in_layers.2.weight"
+            val channels = dims(c, name, 4)[0]
+            if (channels % modelChannels != 0) {
+                val ref = ref(c, name)
+                throw ModelFileException(ref.file.path, ref.info.name, "$channels output channels, not a multiple of the " +
+                    "UNet's $modelChannels base channels")
+            }
+            channels / modelChannels
+        }
+        val attention = levels.indices.filter { "input_blocks.${levels[it][0]}.1.norm.weight" in c.tensors }.toSet()
+        val projIn = c.tensors.entries.firstOrNull { it.key.endsWith(".proj_in.weight") }?.value
+        return SdArchitecture.Unet(modelChannels = modelChannels, channelMult = mult, resBlocksPerLevel = levels[0].size,
+            attentionLevels = attention, contextDim = contextDim, linearProjection = projIn?.shape?.size == 2)
+    }
+
+    private fun vae(c: Component): SdArchitecture.Vae {
+        val channels = dims(c, "decoder.conv_out.weight", 4)[1]
+        val levels = generateSequence(0) { it + 1 }.takeWhile { "decoder.up.$it.block.0.conv1.weight" in c.tensors }.count()
+        if (levels == 0) throw SdModelCheck.missing(c, "decoder.up.0.block.0.conv1.weight")
+        val blocks = generateSequence(0) { it + 1 }.takeWhile { "decoder.up.0.block.$it.conv1.weight" in c.tensors }.count()
+        val mult = (0 until levels).map { level ->
+            val name = "decoder.up.$level.block.0.conv2.weight"
+            val out = dims(c, name, 4)[0]
+            if (out % channels != 0) {
+                val ref = ref(c, name)
+                throw ModelFileException(ref.file.path, ref.info.name, "$out output channels, not a multiple of the VAE " +
+                    "decoder's $channels base channels")
+            }
+            out / channels
+        }
+        return SdArchitecture.Vae(channels = channels, channelMult = mult, resBlocksPerLevel = blocks - 1)
+    }
+}
