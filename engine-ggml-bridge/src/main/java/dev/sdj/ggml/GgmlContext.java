@@ -361,6 +361,10 @@ public final class GgmlContext extends NativeHandle {
      */
     public Tensor conv2d(Tensor kernel, Tensor input, int stride, int padding) {
         requireConv(kernel, input, input.ne(2));
+        if (kernel.type() != GgmlType.F32 && kernel.type() != GgmlType.F16 && kernel.type() != GgmlType.BF16) {
+            // im2col would be asked for columns of the kernel's quantized type, which no backend writes
+            throw new IllegalArgumentException("conv2d takes f32, f16 or bf16 kernels, got " + kernel);
+        }
         GgmlType columns = kernel.type() == GgmlType.BF16 ? GgmlType.F32 : kernel.type();
         long[] k = kernel.shape();
         Tensor im2col = wrap(lib.ggml_im2col(room(), kernel.handle(), input.handle(), stride, stride, padding, padding, 1, 1,
