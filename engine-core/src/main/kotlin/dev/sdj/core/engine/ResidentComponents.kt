@@ -3,11 +3,11 @@ package dev.sdj.core.engine
 import dev.sdj.api.EngineException
 import dev.sdj.core.graph.MapWeights
 import dev.sdj.core.graph.Weights
+import dev.sdj.core.memory.DeviceTypeSupport
 import dev.sdj.core.memory.MemoryLedger
 import dev.sdj.core.memory.ParamBuffer
 import dev.sdj.core.memory.ParamLoader
 import dev.sdj.core.memory.ParamSpecs
-import dev.sdj.core.memory.UploadType
 import dev.sdj.core.model.AssembledModel
 import dev.sdj.core.model.ComponentKind
 import dev.sdj.ggml.Device
@@ -42,7 +42,7 @@ internal class ResidentComponents(private val ggml: Ggml, private val ledger: Me
                 val component = model.components.getValue(kind)
                 val (buffer, bytes) = try {
                     loader.allocateAndLoad(ggml, ledger, device.bufferType(),
-                        ParamSpecs.of(component, UploadType.bf16Supported(ggml, device)).specs, component.tensors, kind.label)
+                        ParamSpecs.of(component, DeviceTypeSupport.of(ggml, device)).usable(device.name()), component.tensors, kind.label)
                 } catch (e: GgmlException) {
                     throw EngineException("cannot load the ${kind.label} on ${device.name()}: ${e.message}", e)
                 }

@@ -1,8 +1,8 @@
 package dev.sdj.core.model
 
+import dev.sdj.core.memory.DeviceTypeSupport
 import dev.sdj.core.memory.ParamLayout
 import dev.sdj.core.memory.ParamSpecs
-import dev.sdj.core.memory.UploadType
 import dev.sdj.ggml.Ggml
 import java.nio.file.Path
 
@@ -40,7 +40,7 @@ object ModelInspector {
             val deviceBytes = LinkedHashMap<String, Long>()
             var unsupported = emptyList<String>()
             for (device in devices) {
-                val specs = ParamSpecs.of(c, UploadType.bf16Supported(ggml!!, device))
+                val specs = ParamSpecs.of(c, DeviceTypeSupport.of(ggml!!, device))
                 unsupported = specs.unsupported
                 deviceBytes[device.name()] = ParamLayout.bytesNeeded(ggml, device.bufferType(), specs.specs)
             }
