@@ -361,11 +361,12 @@ public final class GgmlContext extends NativeHandle {
      */
     public Tensor conv2d(Tensor kernel, Tensor input, int stride, int padding) {
         requireConv(kernel, input, input.ne(2));
-        if (kernel.type() != GgmlType.F32 && kernel.type() != GgmlType.F16 && kernel.type() != GgmlType.BF16) {
-            // im2col would be asked for columns of the kernel's quantized type, which no backend writes
-            throw new IllegalArgumentException("conv2d takes f32, f16 or bf16 kernels, got " + kernel);
+        if (kernel.type() != GgmlType.F32 && kernel.type() != GgmlType.F16) {
+            // The kernel is the product's second operand, which backends take in f32 or f16 only (ggml-vulkan says
+            // it supports a bf16 one, then asserts), and im2col writes no quantized columns.
+            throw new IllegalArgumentException("conv2d takes f32 or f16 kernels, got " + kernel);
         }
-        GgmlType columns = kernel.type() == GgmlType.BF16 ? GgmlType.F32 : kernel.type();
+        GgmlType columns = kernel.type();
         long[] k = kernel.shape();
         Tensor im2col = wrap(lib.ggml_im2col(room(), kernel.handle(), input.handle(), stride, stride, padding, padding, 1, 1,
                 true, columns.value), "ggml_im2col");                                   // [Cin·KH·KW, OW, OH, N]

@@ -22,8 +22,9 @@ class DeviceTypeSupport private constructor(private val ggml: Ggml, private val 
     }
 
     private fun ask(use: WeightUse, type: GgmlType, shape: List<Long>): Boolean {
-        // conv2d's im2col writes columns in the kernel's type, which exists for f32, f16 and bf16 only
-        if (use == WeightUse.KERNEL && type != GgmlType.F32 && type != GgmlType.F16 && type != GgmlType.BF16) return false
+        // conv2d takes f32 and f16 kernels only (see GgmlContext.conv2d): ggml-vulkan's supports_op accepts a bf16
+        // kernel as the product's second operand and then asserts, so that combination is never asked
+        if (use == WeightUse.KERNEL && type != GgmlType.F32 && type != GgmlType.F16) return false
         ggml.newContext(16, GRAPH_NODES).use { ctx ->
             val w = ctx.newTensor(type, *shape.toLongArray())
             val outputs = readers(ctx, use, w, shape)

@@ -206,13 +206,21 @@ class TinySdModel(
          * A tiny SD 1.x model with its float tensors in f16 and those stable-diffusion.cpp's converter would quantize
          * to [target] in [target] ([SdCppTypeRule]), as `sd -M convert --type` writes it from an f16 checkpoint.
          */
-        fun convertedLikeSdCpp(target: DType, arch: SdArchitecture = SD1_TINY, seed: Long = 1): TinySdModel {
+        fun convertedLikeSdCpp(target: DType, arch: SdArchitecture = SD1_TINY, seed: Long = 1): TinySdModel =
+            convertedLikeSdCpp(arch, seed) { target }
+
+        /**
+         * A mixed file: each tensor's requested type chosen by its full name (sd.cpp's `--tensor-type-rules`), then
+         * kept in f16 where the rule keeps it.
+         */
+        fun convertedLikeSdCpp(arch: SdArchitecture, seed: Long, targetOf: (String) -> DType): TinySdModel {
             require(!arch.unet.linearProjection) { "the sd.cpp-rule generator writes SD 1.x layouts" }
             val layout = SdTensorLayout(arch)
             val shapes = listOf(ComponentKind.DIFFUSION_MODEL to layout.unet(), ComponentKind.TEXT_ENCODER to layout.clip(),
                 ComponentKind.VAE to layout.vae()).flatMap { (kind, entries) -> entries.map { (kind to it.ldm) to it.torchShape.reversed() } }.toMap()
             return TinySdModel(arch, seed, typeOf = { kind, name ->
-                SdCppTypeRule.typeFor(PREFIX.getValue(kind) + name, shapes.getValue(kind to name), DType.F16, target)
+                val full = PREFIX.getValue(kind) + name
+                SdCppTypeRule.typeFor(full, shapes.getValue(kind to name), DType.F16, targetOf(full))
             })
         }
 
