@@ -7,7 +7,9 @@ import dev.sdj.core.family.sd.TinySdModel
 import dev.sdj.core.model.ComponentKind
 import dev.sdj.core.model.DType
 import dev.sdj.core.model.ModelAssembly
+import dev.sdj.core.model.ModelInspector
 import dev.sdj.core.model.ModelOpener
+import dev.sdj.ggml.Ggml
 import org.junit.jupiter.api.AfterAll
 import org.junit.jupiter.api.Assertions.assertEquals
 import org.junit.jupiter.api.Assertions.assertTrue
@@ -116,6 +118,18 @@ class QuantizedGenerationTest {
         assertTrue(text.tensors.values.any { it.shape.size == 1 && it.type == DType.Q8_0 }, "the file holds q8_0 norm scales")
         val png = SdjEngine(EngineConfig.of(path)).use { it.generate(request("CPU")).png }
         assertTrue(png.isNotEmpty())
+    }
+
+    @Test
+    fun `inspect counts the quantized norm scales each device loads dequantized`() {
+        val path = model(DType.Q8_0)
+        val text = ModelAssembly.assemble(ModelOpener.open(listOf(path))).components.getValue(ComponentKind.TEXT_ENCODER)
+        val normScales = text.tensors.values.count { it.shape.size == 1 && it.type == DType.Q8_0 }
+        val report = ModelInspector.inspect(listOf(path), null, Ggml.get())
+        val converted = report.components.single { it.kind == ComponentKind.TEXT_ENCODER }.convertedTensors
+        for (device in listOf("CPU", "Vulkan0")) {
+            assertEquals(normScales, converted.getValue(device)["q8_0 → f32"], "q8_0 norm scales on $device")
+        }
     }
 
     @ParameterizedTest

@@ -48,8 +48,12 @@ class TinySdModel(
         val fanIn = entry.torchShape.drop(1).fold(1L) { a, b -> a * b }
         val std = if (entry.torchShape.size == 1 || !fanInScaled) 0.05 else 1.0 / Math.sqrt(fanIn.toDouble())
         if (type.isQuantized) {
+            // From the f16 values, as converters quantize an f16 checkpoint: the file equals the f16 one quantized
             val values = ByteBuffer.allocateDirect(count * 4).order(ByteOrder.nativeOrder())
-            repeat(count) { values.putFloat(((if (isNormScale) 1.0 else 0.0) + rnd.nextGaussian() * std).toFloat()) }
+            repeat(count) {
+                val v = ((if (isNormScale) 1.0 else 0.0) + rnd.nextGaussian() * std).toFloat()
+                values.putFloat(HalfFloat.toFloat(HalfFloat.fromFloat(v)))
+            }
             return quantized(type, values.flip(), entry.torchShape.last())
         }
         val out = ByteBuffer.allocate(count * type.blockBytes).order(ByteOrder.LITTLE_ENDIAN)
