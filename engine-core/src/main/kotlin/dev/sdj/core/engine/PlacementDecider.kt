@@ -9,6 +9,7 @@ import dev.sdj.core.family.sd.SdTextToImage
 import dev.sdj.core.memory.MemoryLedger
 import dev.sdj.core.model.AssembledModel
 import dev.sdj.core.model.ComponentKind
+import dev.sdj.core.model.DType
 import dev.sdj.core.scheduler.Costs
 import dev.sdj.core.scheduler.Planner
 import dev.sdj.core.scheduler.SdCosts
@@ -33,6 +34,8 @@ internal class PlacementDecider(
     private val family: SdFamily,
     private val ledger: MemoryLedger,
     private val tuneCache: TuneCache,
+    /** The type weights are quantized to while loading, or null (see [dev.sdj.core.memory.RequestedWeightType]). */
+    private val requestedType: DType?,
 ) {
     private val costCache = HashMap<String, Costs>()
     private val deviceReport by lazy { Devices.report() }
@@ -131,7 +134,7 @@ internal class PlacementDecider(
     /** What stays on [device]: everything measured there, less the components pinned to the CPU. */
     private fun costs(device: Device, request: GenerationRequest): Costs =
         costCache.getOrPut("${device.name()} ${request.width()}x${request.height()} tile ${request.vaeTileSize()}") {
-            SdCosts.measure(ggml, model, family, device, request.width(), request.height(), SdTextToImage.decodeTiling(request))
+            SdCosts.measure(ggml, model, family, device, request.width(), request.height(), SdTextToImage.decodeTiling(request), requestedType)
         }.let { if (device.type() == DeviceType.CPU) it else it.without(pinned(request)) }
 
     fun pinned(request: GenerationRequest): Set<ComponentKind> = request.cpuComponents().map {

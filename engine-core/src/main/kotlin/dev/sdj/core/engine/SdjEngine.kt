@@ -21,8 +21,10 @@ import dev.sdj.core.image.PngWriter
 import dev.sdj.core.image.RgbImage
 import dev.sdj.core.image.modelHash
 import dev.sdj.core.memory.MemoryLedger
+import dev.sdj.core.memory.RequestedWeightType
 import dev.sdj.core.model.AssembledModel
 import dev.sdj.core.model.ComponentKind
+import dev.sdj.core.model.DType
 import dev.sdj.core.model.ModelAssembly
 import dev.sdj.core.model.ModelOpener
 import dev.sdj.core.model.gguf.GgufFile
@@ -58,10 +60,11 @@ class SdjEngine(config: EngineConfig, private val tuneCache: TuneCache = TuneCac
     private val hash: String? by lazy {
         model.inputs.singleOrNull()?.source?.takeIf { Files.isRegularFile(it) }?.let { modelHash(it) }
     }
-    private val decider = PlacementDecider(ggml, model, family, ledger, tuneCache)
-    private val components = ResidentComponents(ggml, ledger, model)
+    private val requestedType: DType? = config.weightType().map { RequestedWeightType.parse(it) }.orElse(null)
+    private val decider = PlacementDecider(ggml, model, family, ledger, tuneCache, requestedType)
+    private val components = ResidentComponents(ggml, ledger, model, requestedType)
     private val sessions = PhaseSessions(ggml, ledger)
-    private val streaming = StreamedDenoising(ggml, ledger, model, pipeline, sessions)
+    private val streaming = StreamedDenoising(ggml, ledger, model, pipeline, sessions, requestedType)
 
     /** The last prompt's text conditioning and what it was computed from: a repeated prompt skips the text encoder. */
     private var lastConditioning: Pair<String, SdTextToImage.Conditioning>? = null

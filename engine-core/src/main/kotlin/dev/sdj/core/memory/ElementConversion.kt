@@ -101,10 +101,42 @@ internal sealed class ElementConversion(val sourceBytes: Int, val targetBytes: I
         }
     }
 
+    /**
+     * f32, f16 or bf16 rows quantized by ggml while loading, [rowsPerPass] rows at a time through an f32 scratch
+     * buffer. Types that need an importance matrix are not asked for (see [RequestedWeightType]).
+     */
+    class Quantize(private val source: DType, private val target: GgmlType, private val rowLength: Long) :
+        ElementConversion((rowLength * source.blockBytes).toInt(), Ggml.get().rowSize(target, rowLength).toInt()) {
+        private val quantization = Ggml.get().quantization()
+        private val toF32: ElementConversion? = between(source, GgmlType.F32, rowLength)
+        private val rowsPerPass = maxOf(1L, SCRATCH_BYTES / (rowLength * 4)).toInt()
+        private val scratch = littleEndian(ByteBuffer.allocateDirect((rowsPerPass * rowLength * 4).toInt()))
+
+        override fun convert(src: ByteBuffer, dst: ByteBuffer) {
+            while (src.hasRemaining()) {
+                val part = littleEndian(src.slice(src.position(), minOf(src.remaining(), rowsPerPass * sourceBytes)))
+                scratch.clear()
+                if (toF32 == null) scratch.put(part) else toF32.convert(part, scratch)
+                scratch.flip()
+                quantization.quantize(target, scratch, rowLength, null, dst)
+                src.position(src.position() + part.capacity())
+            }
+        }
+
+        private companion object {
+            const val SCRATCH_BYTES = 1L shl 20
+        }
+    }
+
     companion object {
-        /** The conversion from [source] to [target], or null when the bytes upload as they are. */
-        fun between(source: DType, target: GgmlType): ElementConversion? = when {
+        /**
+         * The conversion from [source] to [target] for rows of [rowLength] elements, or null when the bytes upload
+         * as they are.
+         */
+        fun between(source: DType, target: GgmlType, rowLength: Long): ElementConversion? = when {
             source.ggml == target -> null
+            (source == DType.F32 || source == DType.F16 || source == DType.BF16) && DType.ofGgml(target.value)?.isQuantized == true ->
+                Quantize(source, target, rowLength)
             source.isQuantized && (target == GgmlType.F32 || target == GgmlType.F16) -> Dequantize(source, target)
             source == DType.BF16 && target == GgmlType.F32 -> Bf16ToF32
             source == DType.F64 && target == GgmlType.F32 -> F64ToF32

@@ -54,7 +54,7 @@ class ParamLoader(private val windowBytes: Long = 64L shl 20) : AutoCloseable {
 
     /** Loads one tensor; returns the bytes written to it. */
     fun load(tensor: Tensor, ref: TensorRef): Long {
-        val conversion = ElementConversion.between(ref.type, tensor.type())
+        val conversion = ElementConversion.between(ref.type, tensor.type(), tensor.ne(0))
         val expected = if (conversion == null) ref.byteSize else ref.byteSize / conversion.sourceBytes * conversion.targetBytes
         if (expected != tensor.nbytes()) {
             throw IllegalArgumentException("tensor '${ref.info.name}' has ${ref.byteSize} bytes of ${ref.type}; " +

@@ -3,6 +3,7 @@ package dev.sdj.core.memory
 import dev.sdj.api.ModelFileException
 import dev.sdj.core.model.Component
 import dev.sdj.core.model.DType
+import dev.sdj.core.model.SdCppTypeRule
 import dev.sdj.core.model.TensorRef
 import dev.sdj.ggml.GgmlType
 
@@ -39,7 +40,12 @@ object ParamSpecs {
     fun ggmlShape(shape: List<Long>): List<Long> =
         if (shape.size <= 4) shape else shape.take(3) + shape.drop(3).fold(1L) { a, b -> a * b }
 
-    fun of(component: Component, support: TypeSupport, names: Collection<String> = component.tensors.keys): Result {
+    /**
+     * @param requested the type weights are quantized to while loading (sd.cpp's `--type`), where [SdCppTypeRule]
+     *   converts them and their storage is f32, f16 or bf16; null keeps the stored types
+     */
+    fun of(component: Component, support: TypeSupport, names: Collection<String> = component.tensors.keys,
+           requested: DType? = null): Result {
         val specs = ArrayList<ParamSpec>()
         val unsupported = ArrayList<String>()
         val refused = ArrayList<TensorRef>()
@@ -48,13 +54,15 @@ object ParamSpecs {
             val ref: TensorRef = component.tensors.getValue(name)
             val shape = ggmlShape(ref.shape)
             val use = WeightUse.of(name, shape)
-            val type = UploadType.of(ref.type, use, shape, support)
+            val quantize = requested != null && use != WeightUse.VECTOR && ref.type in RequestedWeightType.QUANTIZABLE_SOURCES &&
+                SdCppTypeRule.converts(name, shape, requested) && support.accepts(use, requested.ggml!!, shape)
+            val type = if (quantize) requested!!.ggml else UploadType.of(ref.type, use, shape, support)
             when {
                 UploadType.candidates(ref.type, use).isEmpty() -> unsupported.add(name)
                 type == null -> refused.add(ref)
                 else -> {
                     specs.add(ParamSpec(name, type, shape))
-                    if ((ref.type.isQuantized || ref.type == DType.BF16) && type != ref.type.ggml) conversions.add(Conversion(name, ref.type, type))
+                    if (!quantize && (ref.type.isQuantized || ref.type == DType.BF16) && type != ref.type.ggml) conversions.add(Conversion(name, ref.type, type))
                 }
             }
         }

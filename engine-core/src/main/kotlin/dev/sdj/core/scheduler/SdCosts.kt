@@ -14,6 +14,7 @@ import dev.sdj.core.memory.ParamSpec
 import dev.sdj.core.memory.ParamSpecs
 import dev.sdj.core.model.AssembledModel
 import dev.sdj.core.model.ComponentKind
+import dev.sdj.core.model.DType
 import dev.sdj.ggml.BufferType
 import dev.sdj.ggml.Device
 import dev.sdj.ggml.Ggml
@@ -26,12 +27,15 @@ import dev.sdj.ggml.GgmlType
  */
 object SdCosts {
 
-    /** @param decodeTiling how the VAE decodes: its compute buffer is one tile's */
+    /**
+     * @param decodeTiling how the VAE decodes: its compute buffer is one tile's
+     * @param requestedType the type weights are quantized to while loading, or null
+     */
     fun measure(ggml: Ggml, model: AssembledModel, family: SdFamily, device: Device, width: Int, height: Int,
-                decodeTiling: LatentTiling): Costs {
+                decodeTiling: LatentTiling, requestedType: DType? = null): Costs {
         val buft = device.bufferType()
         val support = DeviceTypeSupport.of(ggml, device)
-        val specs = PIPELINE.associateWith { ParamSpecs.of(model.components.getValue(it), support).usable(device.name()) }
+        val specs = PIPELINE.associateWith { ParamSpecs.of(model.components.getValue(it), support, requested = requestedType).usable(device.name()) }
         val params = specs.mapValues { (_, s) -> ParamLayout.bytesNeeded(ggml, buft, s) }
         val w = (width / 8).toLong()
         val h = (height / 8).toLong()
