@@ -135,7 +135,7 @@ class QuantizedGenerationTest {
     @ParameterizedTest
     @ValueSource(strings = ["CPU", "Vulkan0"])
     fun `plan predicts the peak the ledger reports for a quantized model, dequantized tensors counted as loaded`(device: String) {
-        for (placement in listOf("resident", "sequential")) {
+        for (placement in listOf("resident", "sequential", "streamed")) {
             SdjEngine(EngineConfig.of(mixedModel())).use { engine ->
                 val plan = engine.plan(request(device, placement))
                 val result = engine.generate(request(device, placement))
