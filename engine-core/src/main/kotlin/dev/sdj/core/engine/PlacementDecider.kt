@@ -103,7 +103,7 @@ internal class PlacementDecider(
         val cap = request.maxDeviceMemory().let { if (it.isPresent) it.asLong.toString() else "device budget" }
         return "${device.name()} (${device.description()}) | $files | ${request.width()}x${request.height()} | " +
             "${evaluationsPerStep(request)} evaluations/step | cpu ${request.cpuComponents().sorted()} | cap $cap | " +
-            "vae tile ${request.vaeTileSize()}"
+            "vae tile ${request.vaeTileSize()}" + (requestedType?.let { " | weights ${it.ggml!!.ggmlName()}" } ?: "")
     }
 
     /** What is in memory in each phase under a placement, and where; mirrors what the engine loads and frees. */
