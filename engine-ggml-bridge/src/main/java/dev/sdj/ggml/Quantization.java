@@ -47,12 +47,12 @@ public final class Quantization {
         return QUANTIZABLE.contains(type);
     }
 
-    /** Whether quantizing to [type] needs an importance matrix (ggml aborts without one). */
+    /** Whether quantizing to {@code type} needs an importance matrix (ggml aborts without one). */
     public boolean requiresImportance(GgmlType type) {
         return ggml.lib.ggml_quantize_requires_imatrix(type.value) != 0;
     }
 
-    /** Whether ggml can turn [type] back into floats. */
+    /** Whether ggml can turn {@code type} back into floats. */
     public boolean canDequantize(GgmlType type) {
         return toFloatFunction(type) != 0;
     }
