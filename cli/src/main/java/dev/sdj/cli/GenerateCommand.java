@@ -35,6 +35,10 @@ final class GenerateCommand implements Callable<Integer> {
             description = "Tokenizer when the model has none: a folder with vocab.json and merges.txt, or bpe_simple_vocab_16e6.txt.gz.")
     Path tokenizer;
 
+    @Option(names = "--type", paramLabel = "TYPE",
+            description = "Quantize f32/f16/bf16 weights to this ggml type while loading, e.g. q8_0, q4_K (stable-diffusion.cpp's --type; default: the stored types).")
+    String weightType;
+
     @Option(names = {"-p", "--prompt"}, required = true, description = "What to draw; (word:1.2) and [word] set emphasis.")
     String prompt;
 
@@ -104,7 +108,7 @@ final class GenerateCommand implements Callable<Integer> {
         }
         ProgressBar bar = new ProgressBar(err);
         GenerationResult result;
-        try (Engine engine = Engine.open(new EngineConfig(paths, Optional.ofNullable(tokenizer)))) {
+        try (Engine engine = Engine.open(new EngineConfig(paths, Optional.ofNullable(tokenizer), Optional.ofNullable(weightType)))) {
             err.println("model: " + engine.modelFamily());
             result = engine.generate(request, bar, new CancellationToken());
         } finally {

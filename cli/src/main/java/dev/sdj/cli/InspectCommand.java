@@ -69,6 +69,11 @@ final class InspectCommand implements Callable<Integer> {
             c.getDeviceBytes().forEach(device::put);
             ArrayNode unsupported = n.putArray("unsupportedTensors");
             c.getUnsupportedTensors().forEach(unsupported::add);
+            ObjectNode converted = n.putObject("convertedTensors");
+            c.getConvertedTensors().forEach((dev, counts) -> {
+                ObjectNode d = converted.putObject(dev);
+                counts.forEach(d::put);
+            });
         }
         root.put("ignoredTensors", report.getIgnoredTensors().size());
         ObjectNode tokenizers = root.putObject("tokenizers");
@@ -88,7 +93,11 @@ final class InspectCommand implements Callable<Integer> {
             for (Map.Entry<DType, Long> e : c.getBytesByType().entrySet()) {
                 out.printf("    %-8s %s%n", e.getKey().name().toLowerCase(java.util.Locale.ROOT), Bytes.human(e.getValue()));
             }
-            c.getDeviceBytes().forEach((dev, bytes) -> out.printf("    on %-8s %s%n", dev, Bytes.human(bytes)));
+            c.getDeviceBytes().forEach((dev, bytes) -> {
+                out.printf("    on %-8s %s%n", dev, Bytes.human(bytes));
+                c.getConvertedTensors().getOrDefault(dev, Map.of()).forEach((conversion, count) ->
+                        out.printf("      %d tensors %s (the device's ops do not take their type)%n", count, conversion));
+            });
             if (!c.getUnsupportedTensors().isEmpty()) {
                 out.println("    cannot be device parameters (type): " + String.join(", ", c.getUnsupportedTensors()));
             }

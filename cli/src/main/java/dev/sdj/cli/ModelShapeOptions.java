@@ -15,6 +15,10 @@ final class ModelShapeOptions {
     @Option(names = "--tokenizer", paramLabel = "PATH", description = "Tokenizer when the model has none.")
     Path tokenizer;
 
+    @Option(names = "--type", paramLabel = "TYPE",
+            description = "Quantize f32/f16/bf16 weights to this ggml type while loading, e.g. q8_0, q4_K (stable-diffusion.cpp's --type; default: the stored types).")
+    String weightType;
+
     @Option(names = {"-W", "--width"}, defaultValue = "512", description = "Width in pixels (default: ${DEFAULT-VALUE}).")
     int width;
 
@@ -22,6 +26,6 @@ final class ModelShapeOptions {
     int height;
 
     EngineConfig engineConfig() {
-        return new EngineConfig(model, Optional.ofNullable(tokenizer));
+        return new EngineConfig(model, Optional.ofNullable(tokenizer), Optional.ofNullable(weightType));
     }
 }

@@ -41,6 +41,7 @@ public final class Ggml {
     final GgmlInit init;
     private final NativesDirectory natives;
     private final List<AbsentBackend> absent;
+    private final Quantization quantization;
     @SuppressWarnings("unused") // must stay reachable while ggml may call it
     private final GgmlLog log;
 
@@ -69,6 +70,7 @@ public final class Ggml {
         lib.ggml_log_set(log, null);
         lib.ggml_backend_load_all_from_path(dir.toString());
         this.absent = findAbsentBackends(dir);
+        this.quantization = new Quantization(this);
     }
 
     /** libc's environment, for the settings ggml reads with getenv at the moment it needs them. */
@@ -238,6 +240,11 @@ public final class Ggml {
 
     public long rowSize(GgmlType type, long ne0) {
         return lib.ggml_row_size(type.value, ne0);
+    }
+
+    /** ggml's quantizers and dequantizers. */
+    public Quantization quantization() {
+        return quantization;
     }
 
     /** A backend that ggml knows of but cannot use here. */

@@ -429,7 +429,12 @@ public final class GgmlContext extends NativeHandle {
      */
     public Tensor conv2d(Tensor kernel, Tensor input, int stride, int padding) {
         requireConv(kernel, input, stride, padding);
-        GgmlType columns = kernel.type() == GgmlType.BF16 ? GgmlType.F32 : kernel.type();
+        if (kernel.type() != GgmlType.F32 && kernel.type() != GgmlType.F16) {
+            // The kernel is the product's second operand, which backends take in f32 or f16 only (ggml-vulkan says
+            // it supports a bf16 one, then asserts), and im2col writes no quantized columns.
+            throw new GgmlException("conv2d takes f32 or f16 kernels, got " + kernel);
+        }
+        GgmlType columns = kernel.type();
         long[] k = kernel.shape();
         Tensor im2col = wrap(lib.ggml_im2col(room(), kernel.handle(), input.handle(), stride, stride, padding, padding, 1, 1,
                 true, columns.value), "ggml_im2col");                                   // [Cin·KH·KW, OW, OH, N]

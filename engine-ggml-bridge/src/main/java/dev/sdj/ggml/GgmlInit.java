@@ -23,6 +23,9 @@ final class GgmlInit {
     private static final CallContext VOID_PTR_INT = CallContext.getCallContext(Type.VOID,
             new Type[]{Type.POINTER, Type.SINT32}, CallingConvention.DEFAULT, false);
 
+    private static final CallContext VOID_PTR_PTR_LONG = CallContext.getCallContext(Type.VOID,
+            new Type[]{Type.POINTER, Type.POINTER, Type.SINT64}, CallingConvention.DEFAULT, false);
+
     private final long ggmlInit;
 
     GgmlInit(long ggmlInitAddress) {
@@ -42,5 +45,10 @@ final class GgmlInit {
     /** Calls a {@code void f(void *, int)} function pointer, e.g. {@code ggml_backend_set_n_threads}. */
     static void callVoidPtrInt(long function, long pointer, int value) {
         Invoker.getInstance().invokeN2(VOID_PTR_INT, function, pointer, value);
+    }
+
+    /** Calls a {@code void f(const void *, void *, int64_t)} function pointer, e.g. a type's {@code to_float}. */
+    static void callVoidPtrPtrLong(long function, long a, long b, long n) {
+        Invoker.getInstance().invokeN3(VOID_PTR_PTR_LONG, function, a, b, n);
     }
 }

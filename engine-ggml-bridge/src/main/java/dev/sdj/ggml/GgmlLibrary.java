@@ -66,6 +66,13 @@ public interface GgmlLibrary {
 
     void ggml_bf16_to_fp32_row(long src, long dst, long n);
 
+    /** {@code const struct ggml_type_traits *}: name, block size, block bytes, and the {@code to_float} function. */
+    long ggml_get_type_traits(int type);
+
+    byte ggml_quantize_requires_imatrix(int type);
+
+    @size_t long ggml_quantize_chunk(int type, long src, long dst, long start, long nrows, long nPerRow, long imatrix);
+
     // --- tensors ---
     long ggml_new_tensor_1d(long ctx, int type, long ne0);
 

@@ -1,10 +1,10 @@
 package dev.sdj.core.bench
 
+import dev.sdj.core.memory.DeviceTypeSupport
 import dev.sdj.core.memory.MemoryLedger
 import dev.sdj.core.memory.ParamBuffer
 import dev.sdj.core.memory.ParamLoader
 import dev.sdj.core.memory.ParamSpecs
-import dev.sdj.core.memory.UploadType
 import dev.sdj.core.model.Component
 import dev.sdj.core.model.ComponentKind
 import dev.sdj.core.model.DType
@@ -68,7 +68,7 @@ class LoadBenchmark(private val ggml: Ggml) {
 
     fun run(file: SafetensorsFile, device: Device, runs: Int): Result {
         val component = Component(ComponentKind.DIFFUSION_MODEL, file.tensors.associate { it.name to TensorRef(file, it) })
-        val specs = ParamSpecs.of(component, UploadType.bf16Supported(ggml, device)).specs
+        val specs = ParamSpecs.of(component, DeviceTypeSupport.of(ggml, device)).usable(device.name())
         val ledger = MemoryLedger()
         val times = ArrayList<Double>()
         ParamBuffer.allocate(ggml, ledger, device.bufferType(), specs, "benchmark").use { buffer ->

@@ -9,6 +9,7 @@ import dev.sdj.core.family.sd.SdTextToImage
 import dev.sdj.core.memory.MemoryLedger
 import dev.sdj.core.model.AssembledModel
 import dev.sdj.core.model.ComponentKind
+import dev.sdj.core.model.DType
 import dev.sdj.core.scheduler.Costs
 import dev.sdj.core.scheduler.Planner
 import dev.sdj.core.scheduler.SdCosts
@@ -33,6 +34,8 @@ internal class PlacementDecider(
     private val family: SdFamily,
     private val ledger: MemoryLedger,
     private val tuneCache: TuneCache,
+    /** The type weights are quantized to while loading, or null (see [dev.sdj.core.memory.RequestedWeightType]). */
+    private val requestedType: DType?,
     /** The UNet context's token count for a request's prompts, which the denoising phase's compute buffer grows with. */
     private val contextTokens: (GenerationRequest) -> Int,
 ) {
@@ -102,7 +105,7 @@ internal class PlacementDecider(
         val cap = request.maxDeviceMemory().let { if (it.isPresent) it.asLong.toString() else "device budget" }
         return "${device.name()} (${device.description()}) | $files | ${request.width()}x${request.height()} | " +
             "${evaluationsPerStep(request)} evaluations/step | cpu ${request.cpuComponents().sorted()} | cap $cap | " +
-            "vae tile ${request.vaeTileSize()}"
+            "vae tile ${request.vaeTileSize()}" + (requestedType?.let { " | weights ${it.ggml!!.ggmlName()}" } ?: "")
     }
 
     /** What is in memory in each phase under a placement, and where; mirrors what the engine loads and frees. */
@@ -134,7 +137,7 @@ internal class PlacementDecider(
     private fun costs(device: Device, request: GenerationRequest): Costs {
         val tokens = contextTokens(request)
         return costCache.getOrPut("${device.name()} ${request.width()}x${request.height()} tile ${request.vaeTileSize()} context $tokens") {
-            SdCosts.measure(ggml, model, family, device, request.width(), request.height(), SdTextToImage.decodeTiling(request), tokens)
+            SdCosts.measure(ggml, model, family, device, request.width(), request.height(), SdTextToImage.decodeTiling(request), tokens, requestedType)
         }.let { if (device.type() == DeviceType.CPU) it else it.without(pinned(request)) }
     }
 

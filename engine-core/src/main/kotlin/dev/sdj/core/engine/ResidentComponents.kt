@@ -3,13 +3,14 @@ package dev.sdj.core.engine
 import dev.sdj.api.EngineException
 import dev.sdj.core.graph.MapWeights
 import dev.sdj.core.graph.Weights
+import dev.sdj.core.memory.DeviceTypeSupport
 import dev.sdj.core.memory.MemoryLedger
 import dev.sdj.core.memory.ParamBuffer
 import dev.sdj.core.memory.ParamLoader
 import dev.sdj.core.memory.ParamSpecs
-import dev.sdj.core.memory.UploadType
 import dev.sdj.core.model.AssembledModel
 import dev.sdj.core.model.ComponentKind
+import dev.sdj.core.model.DType
 import dev.sdj.ggml.Device
 import dev.sdj.ggml.Ggml
 import dev.sdj.ggml.GgmlException
@@ -18,7 +19,8 @@ import dev.sdj.ggml.GgmlException
  * The components whose parameters are loaded whole, each on one device, through the ledger. They stay between
  * phases and generations until freed: the engine frees what a placement does not keep.
  */
-internal class ResidentComponents(private val ggml: Ggml, private val ledger: MemoryLedger, private val model: AssembledModel) :
+internal class ResidentComponents(private val ggml: Ggml, private val ledger: MemoryLedger, private val model: AssembledModel,
+                                  private val requestedType: DType?) :
     AutoCloseable {
     private val buffers = LinkedHashMap<ComponentKind, ParamBuffer>()
     private val deviceNames = HashMap<ComponentKind, String>()
@@ -42,7 +44,7 @@ internal class ResidentComponents(private val ggml: Ggml, private val ledger: Me
                 val component = model.components.getValue(kind)
                 val (buffer, bytes) = try {
                     loader.allocateAndLoad(ggml, ledger, device.bufferType(),
-                        ParamSpecs.of(component, UploadType.bf16Supported(ggml, device)).specs, component.tensors, kind.label)
+                        ParamSpecs.of(component, DeviceTypeSupport.of(ggml, device), requested = requestedType).usable(device.name()), component.tensors, kind.label)
                 } catch (e: GgmlException) {
                     throw EngineException("cannot load the ${kind.label} on ${device.name()}: ${e.message}", e)
                 }

@@ -22,8 +22,10 @@ import dev.sdj.core.image.PngWriter
 import dev.sdj.core.image.RgbImage
 import dev.sdj.core.image.modelHash
 import dev.sdj.core.memory.MemoryLedger
+import dev.sdj.core.memory.RequestedWeightType
 import dev.sdj.core.model.AssembledModel
 import dev.sdj.core.model.ComponentKind
+import dev.sdj.core.model.DType
 import dev.sdj.core.model.ModelAssembly
 import dev.sdj.core.model.ModelOpener
 import dev.sdj.core.model.gguf.GgufFile
@@ -64,10 +66,11 @@ class SdjEngine(config: EngineConfig, private val tuneCache: TuneCache = TuneCac
     private val hash: String? by lazy {
         model.inputs.singleOrNull()?.source?.takeIf { Files.isRegularFile(it) }?.let { modelHash(it) }
     }
-    private val decider = PlacementDecider(ggml, model, family, ledger, tuneCache, pipeline::contextTokens)
-    private val components = ResidentComponents(ggml, ledger, model)
+    private val requestedType: DType? = config.weightType().map { RequestedWeightType.parse(it) }.orElse(null)
+    private val decider = PlacementDecider(ggml, model, family, ledger, tuneCache, requestedType, pipeline::contextTokens)
+    private val components = ResidentComponents(ggml, ledger, model, requestedType)
     private val sessions = PhaseSessions(ggml, ledger)
-    private val streaming = StreamedDenoising(ggml, ledger, model, pipeline, sessions)
+    private val streaming = StreamedDenoising(ggml, ledger, model, pipeline, sessions, requestedType)
 
     /** Serialises the public calls: they all read or change the loaded components and the caches below. */
     private val lock = ReentrantLock()

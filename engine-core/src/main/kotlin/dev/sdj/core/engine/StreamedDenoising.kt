@@ -9,17 +9,18 @@ import dev.sdj.core.family.sd.SdUnetBlocks
 import dev.sdj.core.graph.MapWeights
 import dev.sdj.core.memory.BlockMaster
 import dev.sdj.core.memory.BlockStructure
-import dev.sdj.core.memory.ParamBuffer
+import dev.sdj.core.memory.DeviceTypeSupport
 import dev.sdj.core.memory.FileMaster
 import dev.sdj.core.memory.HostBufferMaster
 import dev.sdj.core.memory.MemoryLedger
+import dev.sdj.core.memory.ParamBuffer
 import dev.sdj.core.memory.ParamLoader
 import dev.sdj.core.memory.ParamSpec
 import dev.sdj.core.memory.ParamSpecs
 import dev.sdj.core.memory.StreamedParams
-import dev.sdj.core.memory.UploadType
 import dev.sdj.core.model.AssembledModel
 import dev.sdj.core.model.ComponentKind
+import dev.sdj.core.model.DType
 import dev.sdj.core.model.TensorRef
 import dev.sdj.core.scheduler.StreamingExecutor
 import dev.sdj.ggml.BufferType
@@ -39,6 +40,7 @@ internal class StreamedDenoising(
     private val model: AssembledModel,
     private val pipeline: SdTextToImage,
     private val sessions: PhaseSessions,
+    private val requestedType: DType?,
 ) : AutoCloseable {
     private var hostMaster: Pair<String, HostBufferMaster>? = null
     private var residentPart: Pair<String, ParamBuffer>? = null
@@ -63,7 +65,7 @@ internal class StreamedDenoising(
     fun denoise(request: GenerationRequest, device: Device, resident: Set<String>, slots: Int, keep: Boolean,
                 conditioning: SdTextToImage.Conditioning, progress: ProgressListener, cancel: CancellationToken): Pair<FloatArray, Long> {
         val component = model.components.getValue(ComponentKind.DIFFUSION_MODEL)
-        val structure = SdUnetBlocks.of(ParamSpecs.of(component, UploadType.bf16Supported(ggml, device)).specs)
+        val structure = SdUnetBlocks.of(ParamSpecs.of(component, DeviceTypeSupport.of(ggml, device), requested = requestedType).usable(device.name()))
         val streamedSpecs = structure.blocks.filter { it.name !in resident }.flatMap { it.specs }
         val owner = ComponentKind.DIFFUSION_MODEL.label
         val host = device.hostBufferType()

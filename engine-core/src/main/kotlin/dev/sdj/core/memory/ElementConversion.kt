@@ -2,6 +2,7 @@ package dev.sdj.core.memory
 
 import dev.sdj.core.model.DType
 import dev.sdj.core.model.HalfFloat
+import dev.sdj.ggml.Ggml
 import dev.sdj.ggml.GgmlType
 import java.nio.ByteBuffer
 import java.nio.ByteOrder
@@ -69,10 +70,74 @@ internal sealed class ElementConversion(val sourceBytes: Int, val targetBytes: I
         }
     }
 
+    /**
+     * Whole blocks of a quantized type through ggml's own dequantizer, to f32 directly or to f16 through a small f32
+     * scratch buffer (a block-multiple slice at a time, so no window-sized float copy is ever held).
+     */
+    class Dequantize(private val source: DType, private val target: GgmlType) :
+        ElementConversion(source.blockBytes, source.blockSize * (if (target == GgmlType.F16) 2 else 4)) {
+        private val quantization = Ggml.get().quantization()
+        private val scratchBlocks = maxOf(1, SCRATCH_BYTES / (source.blockSize * 4))
+        private val scratch: ByteBuffer? =
+            if (target == GgmlType.F16) littleEndian(ByteBuffer.allocateDirect(scratchBlocks * source.blockSize * 4)) else null
+
+        override fun convert(src: ByteBuffer, dst: ByteBuffer) {
+            if (scratch == null) {
+                quantization.dequantize(source.ggml!!, src, dst)
+                return
+            }
+            while (src.hasRemaining()) {
+                val part = src.slice(src.position(), minOf(src.remaining(), scratchBlocks * source.blockBytes))
+                scratch.clear()
+                quantization.dequantize(source.ggml!!, part, scratch)
+                scratch.flip()
+                quantization.quantize(GgmlType.F16, scratch, (scratch.remaining() / 4).toLong(), null, dst)
+                src.position(src.position() + part.capacity())
+            }
+        }
+
+        private companion object {
+            const val SCRATCH_BYTES = 1 shl 20
+        }
+    }
+
+    /**
+     * f32, f16 or bf16 rows quantized by ggml while loading, [rowsPerPass] rows at a time through an f32 scratch
+     * buffer. Types that need an importance matrix are not asked for (see [RequestedWeightType]).
+     */
+    class Quantize(private val source: DType, private val target: GgmlType, private val rowLength: Long) :
+        ElementConversion((rowLength * source.blockBytes).toInt(), Ggml.get().rowSize(target, rowLength).toInt()) {
+        private val quantization = Ggml.get().quantization()
+        private val toF32: ElementConversion? = between(source, GgmlType.F32, rowLength)
+        private val rowsPerPass = maxOf(1L, SCRATCH_BYTES / (rowLength * 4)).toInt()
+        private val scratch = littleEndian(ByteBuffer.allocateDirect((rowsPerPass * rowLength * 4).toInt()))
+
+        override fun convert(src: ByteBuffer, dst: ByteBuffer) {
+            while (src.hasRemaining()) {
+                val part = littleEndian(src.slice(src.position(), minOf(src.remaining(), rowsPerPass * sourceBytes)))
+                scratch.clear()
+                if (toF32 == null) scratch.put(part) else toF32.convert(part, scratch)
+                scratch.flip()
+                quantization.quantize(target, scratch, rowLength, null, dst)
+                src.position(src.position() + part.capacity())
+            }
+        }
+
+        private companion object {
+            const val SCRATCH_BYTES = 1L shl 20
+        }
+    }
+
     companion object {
-        /** The conversion from [source] to [target], or null when the bytes upload as they are. */
-        fun between(source: DType, target: GgmlType): ElementConversion? = when {
+        /**
+         * The conversion from [source] to [target] for rows of [rowLength] elements, or null when the bytes upload
+         * as they are.
+         */
+        fun between(source: DType, target: GgmlType, rowLength: Long): ElementConversion? = when {
             source.ggml == target -> null
+            (source == DType.F32 || source == DType.F16 || source == DType.BF16) && DType.ofGgml(target.value)?.isQuantized == true ->
+                Quantize(source, target, rowLength)
+            source.isQuantized && (target == GgmlType.F32 || target == GgmlType.F16) -> Dequantize(source, target)
             source == DType.BF16 && target == GgmlType.F32 -> Bf16ToF32
             source == DType.F64 && target == GgmlType.F32 -> F64ToF32
             source == DType.F8_E5M2 && target == GgmlType.F16 -> F8E5M2ToF16

@@ -54,7 +54,7 @@ class ParamLoader(private val windowBytes: Long = 64L shl 20) : AutoCloseable {
 
     /** Loads one tensor; returns the bytes written to it. */
     fun load(tensor: Tensor, ref: TensorRef): Long {
-        val conversion = ElementConversion.between(ref.type, tensor.type())
+        val conversion = ElementConversion.between(ref.type, tensor.type(), tensor.ne(0))
         val expected = if (conversion == null) ref.byteSize else ref.byteSize / conversion.sourceBytes * conversion.targetBytes
         if (expected != tensor.nbytes()) {
             throw IllegalArgumentException("tensor '${ref.info.name}' has ${ref.byteSize} bytes of ${ref.type}; " +
@@ -63,23 +63,27 @@ class ParamLoader(private val windowBytes: Long = 64L shl 20) : AutoCloseable {
         val channel = channel(ref)
         var done = 0L
         var out = 0L
+        // Windows hold whole elements (whole blocks for quantized data), and a converted window's output stays
+        // within windowBytes however much wider the target type is.
+        val window = if (conversion == null) windowBytes - windowBytes % 8
+            else maxOf(1L, windowBytes / conversion.targetBytes) * conversion.sourceBytes
         while (done < ref.byteSize) {
-            val len = minOf(windowBytes - windowBytes % 8, ref.byteSize - done)
-            val window = map(channel, ref, ref.fileOffset + done, len)
+            val len = minOf(window, ref.byteSize - done)
+            val mapped = map(channel, ref, ref.fileOffset + done, len)
             try {
                 if (conversion == null) {
-                    tensor.write(window, out)
+                    tensor.write(mapped, out)
                     out += len
                 } else {
                     val dst = staging(len / conversion.sourceBytes * conversion.targetBytes)
-                    conversion.convert(ElementConversion.littleEndian(window), dst)
+                    conversion.convert(ElementConversion.littleEndian(mapped), dst)
                     dst.flip()
                     val n = dst.remaining().toLong()
                     tensor.write(dst, out)
                     out += n
                 }
             } finally {
-                unmap(window)
+                unmap(mapped)
             }
             done += len
         }

@@ -1,40 +1,40 @@
 package dev.sdj.core.memory
 
 import dev.sdj.core.model.DType
-import dev.sdj.ggml.Device
 import dev.sdj.ggml.Ggml
 import dev.sdj.ggml.GgmlType
-import java.util.concurrent.ConcurrentHashMap
 
 /**
- * The ggml type a file's tensor is stored in on a device. Types ggml has are kept as they are, except bf16 on a
- * device whose matrix multiply does not take bf16 (widened to f32, exactly); f8 becomes f16 (every e4m3 and e5m2
- * value is exactly an f16); f64 becomes f32 (ggml's kernels do not take f64). Vectors are f32 whatever their
- * storage ([vectorType]).
+ * The ggml type a file's tensor is stored in on a device: the first of its [candidates] that every op reading it
+ * takes there ([TypeSupport]). A type is kept as it is where the ops take it; otherwise bf16 widens to f32 (exact),
+ * quantized types are dequantized by ggml's own dequantizer to f16 (matrices, kernels, tables) or f32, f8 becomes f16
+ * (every e4m3 and e5m2 value is exactly an f16), f64 becomes f32. Vectors are f32 whatever their storage: ggml's
+ * element-wise kernels take f32 operands, and vectors are a negligible share of any model's bytes.
  */
 object UploadType {
-    private val bf16Support = ConcurrentHashMap<String, Boolean>()
 
     /**
-     * Vectors (biases, normalisation scales) are kept in f32: ggml's element-wise kernels take f32 operands, and
-     * vectors are a negligible share of any model's bytes.
+     * The device types [source] can become for [use], best first; empty when such data cannot be a parameter at all.
+     * Integer types are kept as they are: no SD-family graph reads them as weights.
      */
-    val vectorType: GgmlType = GgmlType.F32
-
-    /** The device type for [source], or null when such data cannot be used as a parameter at all. */
-    fun of(source: DType, bf16Supported: Boolean): GgmlType? = when (source) {
-        DType.BF16 -> if (bf16Supported) GgmlType.BF16 else GgmlType.F32
-        DType.F8_E4M3, DType.F8_E5M2 -> GgmlType.F16
-        DType.F64 -> GgmlType.F32
-        else -> source.ggml
+    fun candidates(source: DType, use: WeightUse): List<GgmlType> {
+        val dequantizable = source.isQuantized && Ggml.get().quantization().canDequantize(source.ggml!!)
+        if (use == WeightUse.VECTOR && (source.isFloat || dequantizable)) return listOf(GgmlType.F32)
+        return when {
+            source == DType.BF16 -> listOf(GgmlType.BF16, GgmlType.F32)
+            source == DType.F16 -> listOf(GgmlType.F16, GgmlType.F32)
+            source == DType.F32 || source == DType.F64 -> listOf(GgmlType.F32)
+            source == DType.F8_E4M3 || source == DType.F8_E5M2 -> listOf(GgmlType.F16, GgmlType.F32)
+            dequantizable -> listOf(source.ggml!!, GgmlType.F16, GgmlType.F32)
+            source.isQuantized -> listOf(source.ggml!!)
+            else -> listOfNotNull(source.ggml)
+        }
     }
 
-    /** Whether [device] multiplies bf16 weights, asked of ggml once per device. */
-    fun bf16Supported(ggml: Ggml, device: Device): Boolean = bf16Support.computeIfAbsent(device.name()) {
-        ggml.newContext(3).use { ctx ->
-            val w = ctx.newTensor(GgmlType.BF16, 64, 64)
-            val x = ctx.newTensor(GgmlType.F32, 64, 1)
-            device.supports(ctx.mulMat(w, x))
-        }
+    /** The type [source] is stored in on a device with [support], or null when no op path there takes it. */
+    fun of(source: DType, use: WeightUse, shape: List<Long>, support: TypeSupport): GgmlType? {
+        val all = candidates(source, use)
+        if (!source.isFloat && !source.isQuantized) return all.firstOrNull()
+        return all.firstOrNull { support.accepts(use, it, shape) }
     }
 }

@@ -1,8 +1,8 @@
 package dev.sdj.core.model
 
+import dev.sdj.core.memory.DeviceTypeSupport
 import dev.sdj.core.memory.ParamLayout
 import dev.sdj.core.memory.ParamSpecs
-import dev.sdj.core.memory.UploadType
 import dev.sdj.ggml.Ggml
 import java.nio.file.Path
 
@@ -19,6 +19,11 @@ object ModelInspector {
         val deviceBytes: Map<String, Long>,
         /** Tensors whose type cannot be a device parameter (bool, unsigned integers). */
         val unsupportedTensors: List<String>,
+        /**
+         * ggml device name → tensors loaded in another type because that device's ops do not take theirs, counted
+         * by conversion (e.g. "q8_0 → f32" for quantized norm scales, "bf16 → f32" for kernels).
+         */
+        val convertedTensors: Map<String, Map<String, Int>>,
     )
 
     data class Report(
@@ -38,13 +43,15 @@ object ModelInspector {
         val components = model.components.values.map { c ->
             val bytesByType = c.tensors.values.groupBy { it.type }.mapValues { (_, refs) -> refs.sumOf { it.byteSize } }
             val deviceBytes = LinkedHashMap<String, Long>()
+            val converted = LinkedHashMap<String, Map<String, Int>>()
             var unsupported = emptyList<String>()
             for (device in devices) {
-                val specs = ParamSpecs.of(c, UploadType.bf16Supported(ggml!!, device))
+                val specs = ParamSpecs.of(c, DeviceTypeSupport.of(ggml!!, device))
                 unsupported = specs.unsupported
                 deviceBytes[device.name()] = ParamLayout.bytesNeeded(ggml, device.bufferType(), specs.specs)
+                converted[device.name()] = specs.conversionCounts()
             }
-            ComponentReport(c.kind, c.tensors.size, c.parameterCount, c.fileBytes, bytesByType.toSortedMap(), deviceBytes, unsupported)
+            ComponentReport(c.kind, c.tensors.size, c.parameterCount, c.fileBytes, bytesByType.toSortedMap(), deviceBytes, unsupported, converted)
         }
         val textSlots = model.components.keys.filter {
             it == ComponentKind.TEXT_ENCODER || it == ComponentKind.TEXT_ENCODER_2 || it == ComponentKind.TEXT_ENCODER_3

@@ -3,19 +3,20 @@ package dev.sdj.core.scheduler
 import dev.sdj.core.family.sd.SdConditioner
 import dev.sdj.core.family.sd.SdFamily
 import dev.sdj.core.family.sd.SdUnetBlocks
-import dev.sdj.core.image.LatentTiling
-import dev.sdj.core.memory.BlockStructure
-import dev.sdj.ggml.BufferType
 import dev.sdj.core.family.sd.SdVaeDecoder
 import dev.sdj.core.graph.CompiledGraph
 import dev.sdj.core.graph.MapWeights
 import dev.sdj.core.graph.Weights
+import dev.sdj.core.image.LatentTiling
+import dev.sdj.core.memory.BlockStructure
+import dev.sdj.core.memory.DeviceTypeSupport
 import dev.sdj.core.memory.ParamLayout
 import dev.sdj.core.memory.ParamSpec
 import dev.sdj.core.memory.ParamSpecs
-import dev.sdj.core.memory.UploadType
 import dev.sdj.core.model.AssembledModel
 import dev.sdj.core.model.ComponentKind
+import dev.sdj.core.model.DType
+import dev.sdj.ggml.BufferType
 import dev.sdj.ggml.Device
 import dev.sdj.ggml.Ggml
 import dev.sdj.ggml.GgmlType
@@ -30,12 +31,13 @@ object SdCosts {
     /**
      * @param decodeTiling how the VAE decodes: its compute buffer is one tile's
      * @param contextTokens tokens of the UNet's text context (77 per prompt chunk); the text encoder runs one chunk at a time
+     * @param requestedType the type weights are quantized to while loading, or null
      */
     fun measure(ggml: Ggml, model: AssembledModel, family: SdFamily, device: Device, width: Int, height: Int,
-                decodeTiling: LatentTiling, contextTokens: Int): Costs {
+                decodeTiling: LatentTiling, contextTokens: Int, requestedType: DType? = null): Costs {
         val buft = device.bufferType()
-        val bf16 = UploadType.bf16Supported(ggml, device)
-        val specs = PIPELINE.associateWith { ParamSpecs.of(model.components.getValue(it), bf16).specs }
+        val support = DeviceTypeSupport.of(ggml, device)
+        val specs = PIPELINE.associateWith { ParamSpecs.of(model.components.getValue(it), support, requested = requestedType).usable(device.name()) }
         val params = specs.mapValues { (_, s) -> ParamLayout.bytesNeeded(ggml, buft, s) }
         val w = (width / 8).toLong()
         val h = (height / 8).toLong()

@@ -12,6 +12,7 @@ import dev.sdj.core.graph.Weights64
 import dev.sdj.core.memory.MemoryLedger
 import dev.sdj.core.memory.ParamBuffer
 import dev.sdj.core.memory.ParamLoader
+import dev.sdj.core.memory.DeviceTypeSupport
 import dev.sdj.core.memory.ParamSpecs
 import dev.sdj.core.model.ComponentKind
 import dev.sdj.core.model.DType
@@ -43,7 +44,7 @@ class TinyF32Model(dir: Path) : AutoCloseable {
     fun weights(kind: ComponentKind, device: Device = cpu): Weights {
         val buffer = buffers.getOrPut(kind to device.name()) {
             val component = model.components.getValue(kind)
-            ParamBuffer.allocate(ggml, ledger, device.bufferType(), ParamSpecs.of(component, true).specs, "${kind.label} on ${device.name()}")
+            ParamBuffer.allocate(ggml, ledger, device.bufferType(), ParamSpecs.of(component, DeviceTypeSupport.of(ggml, device)).specs, "${kind.label} on ${device.name()}")
                 .also { b -> ParamLoader().use { it.load(b, component.tensors) } }
         }
         return MapWeights(buffer.names.associateWith { buffer.tensor(it) })

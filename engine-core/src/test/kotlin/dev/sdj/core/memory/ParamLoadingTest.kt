@@ -74,9 +74,9 @@ class ParamLoadingTest {
     fun `every component loads with exact bytes or exact conversions`(which: String) {
         val dev = device(which)
         val ledger = MemoryLedger()
-        val bf16 = UploadType.bf16Supported(ggml, dev)
+        val support = DeviceTypeSupport.of(ggml, dev)
         for (component in model.components.values) {
-            val specs = ParamSpecs.of(component, bf16)
+            val specs = ParamSpecs.of(component, support)
             assertTrue(specs.unsupported.isEmpty())
             ParamBuffer.allocate(ggml, ledger, dev.bufferType(), specs.specs, component.kind.label).use { buffer ->
                 assertEquals(ParamLayout.bytesNeeded(ggml, dev.bufferType(), specs.specs), buffer.bytes, "predicted bytes")
@@ -114,7 +114,7 @@ class ParamLoadingTest {
         val dev = device(which)
         val ledger = MemoryLedger()
         val pool = dev.bufferType().name()
-        val bf16 = UploadType.bf16Supported(ggml, dev)
+        val support = DeviceTypeSupport.of(ggml, dev)
         val live = LinkedHashMap<ComponentKind, ParamBuffer>()
         var expectedPeak = 0L
 
@@ -129,7 +129,7 @@ class ParamLoadingTest {
 
         fun allocate(kind: ComponentKind) {
             val c = model.components.getValue(kind)
-            live[kind] = ParamBuffer.allocate(ggml, ledger, dev.bufferType(), ParamSpecs.of(c, bf16).specs, kind.label)
+            live[kind] = ParamBuffer.allocate(ggml, ledger, dev.bufferType(), ParamSpecs.of(c, support).specs, kind.label)
             check("allocating the ${kind.label}")
         }
 
@@ -158,7 +158,7 @@ class ParamLoadingTest {
         val unet = model.components.getValue(ComponentKind.DIFFUSION_MODEL)
         val block = unet.tensors.keys.filter { it.startsWith("input_blocks.1.") }
         val ledger = MemoryLedger()
-        ParamBuffer.allocate(ggml, ledger, dev.bufferType(), ParamSpecs.of(unet, false, block).specs, "unet input block 1").use { b ->
+        ParamBuffer.allocate(ggml, ledger, dev.bufferType(), ParamSpecs.of(unet, DeviceTypeSupport.of(ggml, dev), block).specs, "unet input block 1").use { b ->
             ParamLoader().use { it.load(b, unet.tensors) }
             assertEquals(block.toSet(), b.names)
             assertEquals(b.bytes, ledger.currentBytes(dev.bufferType().name()))

@@ -70,8 +70,9 @@ class SdModelCheck(private val model: AssembledModel, private val family: SdFami
                 throw ModelFileException(ref.file.path, ref.info.name, "shape ${torch(ref.shape)} where the model's other tensors " +
                     "make the ${component.kind.label} read ${torch(expected)}" + canonical(ref, entry.ldm))
             }
-            val vector = expected.size == 1
-            if (!ref.type.isFloat && (vector || ref.type.ggml == null || ref.type.blockSize == 1)) {
+            // Quantized types are fine anywhere, vectors included (sd.cpp's converter quantizes norm scales): the loader
+            // dequantizes whatever the device's ops do not take.
+            if (!ref.type.isFloat && !ref.type.isQuantized) {
                 throw ModelFileException(ref.file.path, ref.info.name, "stored as ${ref.type}: parameters must be floating point" +
                     canonical(ref, entry.ldm))
             }

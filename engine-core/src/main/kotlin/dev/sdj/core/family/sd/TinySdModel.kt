@@ -4,9 +4,11 @@ import com.fasterxml.jackson.databind.ObjectMapper
 import dev.sdj.core.model.ComponentKind
 import dev.sdj.core.model.DType
 import dev.sdj.core.model.HalfFloat
+import dev.sdj.core.model.SdCppTypeRule
 import dev.sdj.core.model.TensorData
 import dev.sdj.core.model.gguf.GgufWriter
 import dev.sdj.core.model.safetensors.SafetensorsWriter
+import dev.sdj.ggml.Ggml
 import java.nio.ByteBuffer
 import java.nio.ByteOrder
 import java.nio.file.Files
@@ -45,6 +47,15 @@ class TinySdModel(
         // 1/sqrt(fan-in) keeps activations of a deep random network bounded (no f16 overflow, no NaN images).
         val fanIn = entry.torchShape.drop(1).fold(1L) { a, b -> a * b }
         val std = if (entry.torchShape.size == 1 || !fanInScaled) 0.05 else 1.0 / Math.sqrt(fanIn.toDouble())
+        if (type.isQuantized) {
+            // From the f16 values, as converters quantize an f16 checkpoint: the file equals the f16 one quantized
+            val values = ByteBuffer.allocateDirect(count * 4).order(ByteOrder.nativeOrder())
+            repeat(count) {
+                val v = ((if (isNormScale) 1.0 else 0.0) + rnd.nextGaussian() * std).toFloat()
+                values.putFloat(HalfFloat.toFloat(HalfFloat.fromFloat(v)))
+            }
+            return quantized(type, values.flip(), entry.torchShape.last())
+        }
         val out = ByteBuffer.allocate(count * type.blockBytes).order(ByteOrder.LITTLE_ENDIAN)
         repeat(count) {
             val v = (if (isNormScale) 1.0 else 0.0) + rnd.nextGaussian() * std
@@ -60,6 +71,26 @@ class TinySdModel(
         }
         out.flip()
         return out
+    }
+
+    /**
+     * [values] quantized to [type] by ggml, as converters write them. Types that need an importance matrix get a
+     * uniform one: the values are random, no column matters more than another.
+     */
+    private fun quantized(type: DType, values: ByteBuffer, rowLength: Long): ByteBuffer {
+        val ggmlType = type.ggml ?: throw IllegalArgumentException("$type is no ggml type")
+        val quantization = Ggml.get().quantization()
+        val importance = if (quantization.requiresImportance(ggmlType)) {
+            ByteBuffer.allocateDirect(rowLength.toInt() * 4).order(ByteOrder.nativeOrder()).also { b ->
+                repeat(rowLength.toInt()) { b.putFloat(1f) }
+                b.flip()
+            }
+        } else {
+            null
+        }
+        val out = ByteBuffer.allocateDirect(values.remaining() / 4 / type.blockSize * type.blockBytes)
+        quantization.quantize(ggmlType, values, rowLength, importance, out)
+        return out.flip().order(ByteOrder.LITTLE_ENDIAN)
     }
 
     private fun ggmlShape(torch: List<Long>) = torch.reversed()
@@ -165,6 +196,37 @@ class TinySdModel(
             vae = SdArchitecture.Vae(channels = 32),
             clip = SdArchitecture.Clip(vocabSize = 1000, hidden = 32, layers = 2),
         )
+
+        /**
+         * SD1_TINY with a 256-wide text encoder (and cross-attention context), so that 256-value blocks (K-quants,
+         * most i-quants) have rows to quantize in the text encoder and the UNet's cross-attention.
+         */
+        val SD1_TINY_WIDE_TEXT = SD1_TINY.copy(
+            unet = SD1_TINY.unet.copy(contextDim = 256),
+            clip = SD1_TINY.clip.copy(hidden = 256),
+        )
+
+        /**
+         * A tiny SD 1.x model with its float tensors in f16 and those stable-diffusion.cpp's converter would quantize
+         * to [target] in [target] ([SdCppTypeRule]), as `sd -M convert --type` writes it from an f16 checkpoint.
+         */
+        fun convertedLikeSdCpp(target: DType, arch: SdArchitecture = SD1_TINY, seed: Long = 1): TinySdModel =
+            convertedLikeSdCpp(arch, seed) { target }
+
+        /**
+         * A mixed file: each tensor's requested type chosen by its full name (sd.cpp's `--tensor-type-rules`), then
+         * kept in f16 where the rule keeps it.
+         */
+        fun convertedLikeSdCpp(arch: SdArchitecture, seed: Long, targetOf: (String) -> DType): TinySdModel {
+            require(!arch.unet.linearProjection) { "the sd.cpp-rule generator writes SD 1.x layouts" }
+            val layout = SdTensorLayout(arch)
+            val shapes = listOf(ComponentKind.DIFFUSION_MODEL to layout.unet(), ComponentKind.TEXT_ENCODER to layout.clip(),
+                ComponentKind.VAE to layout.vae()).flatMap { (kind, entries) -> entries.map { (kind to it.ldm) to it.torchShape.reversed() } }.toMap()
+            return TinySdModel(arch, seed, typeOf = { kind, name ->
+                val full = PREFIX.getValue(kind) + name
+                SdCppTypeRule.typeFor(full, shapes.getValue(kind to name), DType.F16, targetOf(full))
+            })
+        }
 
         private val PREFIX = mapOf(
             ComponentKind.DIFFUSION_MODEL to "model.diffusion_model.",

@@ -6,6 +6,7 @@ import dev.sdj.core.graph.MapWeights
 import dev.sdj.core.memory.MemoryLedger
 import dev.sdj.core.memory.ParamBuffer
 import dev.sdj.core.memory.ParamLoader
+import dev.sdj.core.memory.DeviceTypeSupport
 import dev.sdj.core.memory.ParamSpecs
 import dev.sdj.core.model.ComponentKind
 import dev.sdj.core.model.ModelAssembly
@@ -29,7 +30,7 @@ class TinyPipelineSmokeTest {
         val device = ggml.cpu()
         val ledger = MemoryLedger()
         val buffers = model.components.mapValues { (kind, c) ->
-            ParamBuffer.allocate(ggml, ledger, device.bufferType(), ParamSpecs.of(c, true).specs, kind.label).also { b ->
+            ParamBuffer.allocate(ggml, ledger, device.bufferType(), ParamSpecs.of(c, DeviceTypeSupport.of(ggml, device)).specs, kind.label).also { b ->
                 ParamLoader().use { it.load(b, c.tensors) }
             }
         }
