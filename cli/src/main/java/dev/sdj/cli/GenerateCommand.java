@@ -5,6 +5,7 @@ import dev.sdj.api.Engine;
 import dev.sdj.api.EngineConfig;
 import dev.sdj.api.GenerationRequest;
 import dev.sdj.api.GenerationResult;
+import dev.sdj.core.device.Devices;
 import dev.sdj.core.engine.DefaultModel;
 import dev.sdj.ggml.NativesDirectory;
 import picocli.CommandLine.Command;
@@ -41,14 +42,14 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = {"-n", "--negative-prompt"}, defaultValue = "", description = "What to steer away from (default: none).")
     String negativePrompt;
 
-    @Option(names = {"-W", "--width"}, defaultValue = "512", description = "Width in pixels, a multiple of 8 (default: ${DEFAULT-VALUE}).")
-    int width;
+    @Option(names = {"-W", "--width"}, description = "Width in pixels, a multiple of 8 (default: 512; 128 without --model).")
+    Integer width;
 
-    @Option(names = {"-H", "--height"}, defaultValue = "512", description = "Height in pixels, a multiple of 8 (default: ${DEFAULT-VALUE}).")
-    int height;
+    @Option(names = {"-H", "--height"}, description = "Height in pixels, a multiple of 8 (default: 512; 128 without --model).")
+    Integer height;
 
-    @Option(names = "--steps", defaultValue = "20", description = "Denoising steps (default: ${DEFAULT-VALUE}).")
-    int steps;
+    @Option(names = "--steps", description = "Denoising steps (default: 20; 10 without --model).")
+    Integer steps;
 
     @Option(names = "--cfg-scale", defaultValue = "7", description = "Guidance scale; 1 ignores the negative prompt (default: ${DEFAULT-VALUE}).")
     double cfgScale;
@@ -85,21 +86,22 @@ final class GenerateCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
+    /** The built-in model draws noise, so without --model a small, quick image (~10 s on 2 cores) shows the path runs. */
+    private static final int BUILT_IN_SIZE = 128;
+    private static final int BUILT_IN_STEPS = 10;
+
     @Override
     public Integer call() throws IOException {
         PrintWriter err = spec.commandLine().getErr();
-        GenerationRequest.Builder b = GenerationRequest.builder(prompt).negativePrompt(negativePrompt).size(width, height)
-                .steps(steps).cfgScale(cfgScale).seed(seed).sampler(sampler).schedule(schedule).rng(rng)
-                .clipSkip(clipSkip).prediction(prediction);
-        where.applyTo(b);
-        threads.applyTo(b, err);
-        GenerationRequest request = b.build();
+        GenerationRequest request = request(err);
         PngOutput png = PngOutput.prepare(output);
 
         List<Path> paths = model;
-        if (paths == null || paths.isEmpty()) {
+        if (usesBuiltInModel()) {
             paths = List.of(DefaultModel.INSTANCE.path(NativesDirectory.defaultCacheRoot()));
             err.println("note: no --model given, so this uses the built-in tiny model with RANDOM weights: expect noise.");
+            err.printf(Locale.ROOT, "      It draws %dx%d in %d steps to finish quickly (-W, -H and --steps change that).%n",
+                    request.width(), request.height(), request.steps());
             err.println("      For real images pass a checkpoint: --model path/to/model.safetensors (or .gguf, or a diffusers folder).");
         }
         ProgressBar bar = new ProgressBar(err);
@@ -112,6 +114,7 @@ final class GenerateCommand implements Callable<Integer> {
         }
         png.write(result.png());
         err.println("placement: " + PlanCommand.describe(result.placement()));
+        DeviceChoiceNote.explain(Devices::report, result.placement().device(), request.device()).ifPresent(err::println);
         if (result.placement().placement().equals("streamed")) {
             err.println("streamed: " + result.placement().residentBlocks() + " of " + result.placement().blocks()
                     + " diffusion-model blocks resident, " + Bytes.human(result.placement().uploadBytesPerStep()) + " uploaded per step, "
@@ -129,5 +132,22 @@ final class GenerateCommand implements Callable<Integer> {
         err.printf(Locale.ROOT, "peak process memory (RSS): %s%n", Bytes.human(ProcessMemory.peakRssBytes()));
         err.flush();
         return 0;
+    }
+
+    /** The request as given; without --model the size and steps default to the quick ones. */
+    GenerationRequest request(PrintWriter err) {
+        int defaultSize = usesBuiltInModel() ? BUILT_IN_SIZE : 512;
+        GenerationRequest.Builder b = GenerationRequest.builder(prompt).negativePrompt(negativePrompt)
+                .size(width != null ? width : defaultSize, height != null ? height : defaultSize)
+                .steps(steps != null ? steps : usesBuiltInModel() ? BUILT_IN_STEPS : 20)
+                .cfgScale(cfgScale).seed(seed).sampler(sampler).schedule(schedule).rng(rng)
+                .clipSkip(clipSkip).prediction(prediction);
+        where.applyTo(b);
+        threads.applyTo(b, err);
+        return b.build();
+    }
+
+    private boolean usesBuiltInModel() {
+        return model == null || model.isEmpty();
     }
 }

@@ -24,6 +24,22 @@ class GenerateCommandTest {
         assertTrue(help.contains("RANDOM weights"), help);
     }
 
+    private static dev.sdj.api.GenerationRequest parsed(String... args) {
+        GenerateCommand command = new GenerateCommand();
+        new picocli.CommandLine(command).parseArgs(args);
+        return command.request(new java.io.PrintWriter(new java.io.StringWriter()));
+    }
+
+    @Test
+    void withoutAModelTheImageIsSmallAndQuickUnlessSizeOrStepsAreGiven() {
+        dev.sdj.api.GenerationRequest builtIn = parsed("-p", "x");
+        assertEquals(List.of(128, 128, 10), List.of(builtIn.width(), builtIn.height(), builtIn.steps()));
+        dev.sdj.api.GenerationRequest real = parsed("-p", "x", "-m", "model.safetensors");
+        assertEquals(List.of(512, 512, 20), List.of(real.width(), real.height(), real.steps()));
+        dev.sdj.api.GenerationRequest given = parsed("-p", "x", "-W", "256", "-H", "192", "--steps", "3");
+        assertEquals(List.of(256, 192, 3), List.of(given.width(), given.height(), given.steps()));
+    }
+
     @Test
     void writesAPngAndReportsMemory(@TempDir Path dir) throws Exception {
         Path model = DefaultModel.INSTANCE.path(dir);
