@@ -8,7 +8,7 @@ import java.io.PrintWriter;
 
 /** CPU threads, capped at the processors available with a warning: shared by generate, tune and bench. */
 final class ThreadsOption {
-    @Option(names = "--threads", paramLabel = "N",
+    @Option(names = {"-t", "--threads"}, paramLabel = "N",
             description = "CPU threads, at most the processors available (default: one per physical core).")
     Integer threads;
 
