@@ -18,7 +18,8 @@ class GenerateCommandTest {
         String help = CliRun.of("generate", "--help").out();
         for (String flag : List.of("--model", "--tokenizer", "--prompt", "--negative-prompt", "--width", "--height", "--steps",
                 "--cfg-scale", "--seed", "--sampler", "--schedule", "--rng", "--clip-skip", "--prediction", "--placement", "--max-vram", "--on-cpu", "--device",
-                "--threads", "--output")) {
+                "--threads", "--output", "--sampling-method", "--scheduler", "--vae-tiling", "--clip-on-cpu", "--vae-on-cpu",
+                "--diffusion-model", "--vae", "--clip_l", "--verbose", "--quiet")) {
             assertTrue(help.contains(flag), flag + " missing from:\n" + help);
         }
         assertTrue(help.contains("RANDOM weights"), help);
@@ -192,6 +193,19 @@ class GenerateCommandTest {
         assertTrue(err.toString().contains("generation cancelled after "), err.toString());
         assertFalse(err.toString().contains("\tat "), "no stack trace: " + err);
         assertFalse(Files.exists(png), "no image from a cancelled run");
+    }
+
+    @Test
+    void withoutAVulkanLoaderLwjglPrintsNothingOutsideDevices(@TempDir Path dir) throws Exception {
+        Path model = DefaultModel.INSTANCE.path(dir);
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        // LWJGL looks for this library name instead of libvulkan.so.1, as on a machine without the loader.
+        Process p = new ProcessBuilder(java, "-Dorg.lwjgl.vulkan.libname=libsdj-no-such-vulkan.so.1", "-cp", System.getProperty("java.class.path"),
+                "dev.sdj.cli.Main", "plan", "--model", model.toString(), "-W", "64", "-H", "64").redirectErrorStream(true).start();
+        String output = new String(p.getInputStream().readAllBytes());
+        assertEquals(0, p.waitFor(), output);
+        assertTrue(output.contains("placement:"), output);
+        assertFalse(output.contains("[LWJGL]"), output);
     }
 
     @Test
