@@ -139,8 +139,9 @@ final class GenerateCommand implements Callable<Integer> {
             } finally {
                 bar.finish();
             }
+            // Still under the hook: a Ctrl-C from here on waits for the image to be written whole.
+            png.write(format.encode(result.png()));
         }
-        png.write(format.encode(result.png()));
         info.println("placement: " + PlanCommand.describe(result.placement()));
         DeviceChoiceNote.explain(Devices::report, result.placement().device(), request.device()).ifPresent(info::println);
         if (result.placement().placement().equals("streamed")) {
