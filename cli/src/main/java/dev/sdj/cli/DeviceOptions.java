@@ -4,6 +4,7 @@ import dev.sdj.api.GenerationRequest;
 import picocli.CommandLine.Option;
 
 import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * Which device a generation runs on, how much of its memory it may take, and how decoding saves memory: shared by
@@ -11,12 +12,18 @@ import java.util.Set;
  */
 final class DeviceOptions {
     @Option(names = "--max-vram", paramLabel = "SIZE", converter = ByteSize.class,
-            description = "Cap device memory (parameters + compute), e.g. 2G or 1500M; default: the device's budget (see 'sdj devices').")
+            description = "Cap device memory (parameters + compute), e.g. 2G or 1500M; a bare number is GiB, as in stable-diffusion.cpp; default: the device's budget (see 'sdj devices').")
     Long maxVram;
 
     @Option(names = "--on-cpu", split = ",", paramLabel = "COMPONENT",
             description = "Run these components on the CPU whatever the device: text_encoder, vae (comma-separated).")
     Set<String> onCpu;
+
+    @Option(names = "--clip-on-cpu", description = "As stable-diffusion.cpp: --on-cpu text_encoder.")
+    boolean clipOnCpu;
+
+    @Option(names = "--vae-on-cpu", description = "As stable-diffusion.cpp: --on-cpu vae.")
+    boolean vaeOnCpu;
 
     @Option(names = "--device", paramLabel = "NAME", description = "ggml device (see 'sdj devices'); default: the first GPU, else the CPU.")
     String device;
@@ -26,10 +33,17 @@ final class DeviceOptions {
                     + "a tile's instead of the image's; the image differs slightly from a whole decode. 0 = whole (default).")
     int vaeTile;
 
+    /** stable-diffusion.cpp's switch has no size; 256 pixels keeps SD 1.5's decoder under 0.5 GiB (see the README). */
+    @Option(names = "--vae-tiling", description = "As stable-diffusion.cpp: --vae-tile 256 unless --vae-tile gives a size.")
+    boolean vaeTiling;
+
     GenerationRequest.Builder applyTo(GenerationRequest.Builder b) {
-        b.vaeTileSize(vaeTile);
+        b.vaeTileSize(vaeTile == 0 && vaeTiling ? 256 : vaeTile);
         if (maxVram != null) b.maxDeviceMemory(maxVram);
-        if (onCpu != null) b.cpuComponents(onCpu);
+        Set<String> cpu = new TreeSet<>(onCpu != null ? onCpu : Set.of());
+        if (clipOnCpu) cpu.add("text_encoder");
+        if (vaeOnCpu) cpu.add("vae");
+        b.cpuComponents(cpu);
         if (device != null) b.device(device);
         return b;
     }

@@ -16,6 +16,8 @@ final class Failures {
     static final int FAILED = 1;
     static final int USAGE = 2;
     static final int INTERNAL = 3;
+    /** As a shell reports a command ended by SIGINT. */
+    static final int CANCELLED = 130;
 
     private Failures() {
     }

@@ -1,10 +1,11 @@
 package dev.sdj.cli;
 
-import dev.sdj.api.CancellationToken;
 import dev.sdj.api.Engine;
 import dev.sdj.api.EngineConfig;
+import dev.sdj.api.GenerationCancelledException;
 import dev.sdj.api.GenerationRequest;
 import dev.sdj.api.GenerationResult;
+import dev.sdj.core.device.Devices;
 import dev.sdj.core.engine.DefaultModel;
 import dev.sdj.ggml.NativesDirectory;
 import picocli.CommandLine.Command;
@@ -15,6 +16,7 @@ import picocli.CommandLine.Spec;
 
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.io.Writer;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
@@ -31,6 +33,9 @@ final class GenerateCommand implements Callable<Integer> {
             description = "Checkpoint, diffusers folder, or component file; repeat for split files. Default: the built-in tiny random model.")
     List<Path> model;
 
+    @Mixin
+    ComponentFileOptions components = new ComponentFileOptions();
+
     @Option(names = "--tokenizer", paramLabel = "PATH",
             description = "Tokenizer when the model has none: a folder with vocab.json and merges.txt, or bpe_simple_vocab_16e6.txt.gz.")
     Path tokenizer;
@@ -45,14 +50,14 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = {"-n", "--negative-prompt"}, defaultValue = "", description = "What to steer away from (default: none).")
     String negativePrompt;
 
-    @Option(names = {"-W", "--width"}, defaultValue = "512", description = "Width in pixels, a multiple of 8 (default: ${DEFAULT-VALUE}).")
-    int width;
+    @Option(names = {"-W", "--width"}, description = "Width in pixels, a multiple of 8 (default: 512; 128 without --model).")
+    Integer width;
 
-    @Option(names = {"-H", "--height"}, defaultValue = "512", description = "Height in pixels, a multiple of 8 (default: ${DEFAULT-VALUE}).")
-    int height;
+    @Option(names = {"-H", "--height"}, description = "Height in pixels, a multiple of 8 (default: 512; 128 without --model).")
+    Integer height;
 
-    @Option(names = "--steps", defaultValue = "20", description = "Denoising steps (default: ${DEFAULT-VALUE}).")
-    int steps;
+    @Option(names = "--steps", description = "Denoising steps (default: 20; 10 without --model).")
+    Integer steps;
 
     @Option(names = "--cfg-scale", defaultValue = "7", description = "Guidance scale; 1 ignores the negative prompt (default: ${DEFAULT-VALUE}).")
     double cfgScale;
@@ -60,10 +65,11 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = {"-s", "--seed"}, defaultValue = "42", description = "Seed; the same seed gives the same image (default: ${DEFAULT-VALUE}).")
     long seed;
 
-    @Option(names = "--sampler", defaultValue = "euler_a", description = "euler, euler_a or dpm++2m (default: ${DEFAULT-VALUE}).")
+    @Option(names = {"--sampler", "--sampling-method"}, defaultValue = "euler_a",
+            description = "euler, euler_a or dpm++2m; A1111's names too (\"Euler a\", \"DPM++ 2M Karras\") (default: ${DEFAULT-VALUE}).")
     String sampler;
 
-    @Option(names = "--schedule", defaultValue = "discrete", description = "discrete or karras (default: ${DEFAULT-VALUE}).")
+    @Option(names = {"--schedule", "--scheduler"}, description = "discrete or karras (default: karras when the sampler's name says so, else discrete).")
     String schedule;
 
     @Option(names = "--rng", defaultValue = "cuda",
@@ -83,55 +89,101 @@ final class GenerateCommand implements Callable<Integer> {
     ThreadsOption threads = new ThreadsOption();
 
     @Option(names = {"-o", "--output"}, paramLabel = "FILE", defaultValue = "output.png",
-            description = "PNG to write, - for standard output (default: ${DEFAULT-VALUE}).")
+            description = "Image to write: .png (with the parameters as A1111's text), .jpg or .jpeg (without them); - for PNG on standard output (default: ${DEFAULT-VALUE}).")
     Path output;
+
+    @Option(names = {"-v", "--verbose"}, description = "Also show ggml's information messages (as SDJ_GGML_LOG=info).")
+    boolean verbose;
+
+    @Option(names = {"-q", "--quiet"}, description = "Print only warnings and errors.")
+    boolean quiet;
 
     @Spec
     CommandSpec spec;
 
+    /** The built-in model draws noise, so without --model a small, quick image (~10 s on 2 cores) shows the path runs. */
+    private static final int BUILT_IN_SIZE = 128;
+    private static final int BUILT_IN_STEPS = 10;
+    /** Read by ggml's log bridge when ggml loads. */
+    private static final String GGML_LOG_PROPERTY = "sdj.ggml.log";
+
     @Override
     public Integer call() throws IOException {
-        PrintWriter err = spec.commandLine().getErr();
-        GenerationRequest.Builder b = GenerationRequest.builder(prompt).negativePrompt(negativePrompt).size(width, height)
-                .steps(steps).cfgScale(cfgScale).seed(seed).sampler(sampler).schedule(schedule).rng(rng)
-                .clipSkip(clipSkip).prediction(prediction);
-        where.applyTo(b);
-        threads.applyTo(b, err);
-        GenerationRequest request = b.build();
+        PrintWriter warn = spec.commandLine().getErr();
+        PrintWriter info = quiet ? new PrintWriter(Writer.nullWriter()) : warn;
+        if (verbose && System.getProperty(GGML_LOG_PROPERTY) == null && System.getenv("SDJ_GGML_LOG") == null) {
+            System.setProperty(GGML_LOG_PROPERTY, "info");
+        }
+        GenerationRequest request = request(warn);
+        ImageFormat format = ImageFormat.of(output);
         PngOutput png = PngOutput.prepare(output);
+        if (format == ImageFormat.JPEG) {
+            info.println("note: JPEG output carries no generation parameters (only PNG does)");
+        }
 
-        List<Path> paths = model;
-        if (paths == null || paths.isEmpty()) {
+        List<Path> paths = components.with(model);
+        if (usesBuiltInModel()) {
             paths = List.of(DefaultModel.INSTANCE.path(NativesDirectory.defaultCacheRoot()));
-            err.println("note: no --model given, so this uses the built-in tiny model with RANDOM weights: expect noise.");
-            err.println("      For real images pass a checkpoint: --model path/to/model.safetensors (or .gguf, or a diffusers folder).");
+            info.println("note: no --model given, so this uses the built-in tiny model with RANDOM weights: expect noise.");
+            info.printf(Locale.ROOT, "      It draws %dx%d in %d steps to finish quickly (-W, -H and --steps change that).%n",
+                    request.width(), request.height(), request.steps());
+            info.println("      For real images pass a checkpoint: --model path/to/model.safetensors (or .gguf, or a diffusers folder).");
         }
-        ProgressBar bar = new ProgressBar(err);
+        ProgressBar bar = new ProgressBar(info, ProgressBar.stderrIsTerminal());
         GenerationResult result;
-        try (Engine engine = Engine.open(new EngineConfig(paths, Optional.ofNullable(tokenizer), Optional.ofNullable(weightType)))) {
-            err.println("model: " + engine.modelFamily());
-            result = engine.generate(request, bar, new CancellationToken());
-        } finally {
-            bar.finish();
+        try (CancelOnInterrupt interrupt = new CancelOnInterrupt()) {
+            try (Engine engine = Engine.open(new EngineConfig(paths, Optional.ofNullable(tokenizer), Optional.ofNullable(weightType)))) {
+                info.println("model: " + engine.modelFamily());
+                result = engine.generate(request, bar, interrupt.token());
+            } catch (GenerationCancelledException e) {
+                bar.finish();
+                warn.println(e.getMessage());
+                warn.flush();
+                return Failures.CANCELLED;
+            } finally {
+                bar.finish();
+            }
+            // Still under the hook: a Ctrl-C from here on waits for the image to be written whole.
+            png.write(format.encode(result.png()));
         }
-        png.write(result.png());
-        err.println("placement: " + PlanCommand.describe(result.placement()));
+        info.println("placement: " + PlanCommand.describe(result.placement()));
+        DeviceChoiceNote.explain(Devices::report, result.placement().device(), request.device()).ifPresent(info::println);
         if (result.placement().placement().equals("streamed")) {
-            err.println("streamed: " + result.placement().residentBlocks() + " of " + result.placement().blocks()
+            info.println("streamed: " + result.placement().residentBlocks() + " of " + result.placement().blocks()
                     + " diffusion-model blocks resident, " + Bytes.human(result.placement().uploadBytesPerStep()) + " uploaded per step, "
                     + String.format(Locale.ROOT, "%.1f s", result.uploadWaitMillis() / 1000.0) + " spent waiting for uploads");
         }
         if (result.placement().reason().contains("would fit")) {
-            err.println("warning: " + result.placement().reason());
+            warn.println("warning: " + result.placement().reason());
         }
-        err.printf(Locale.ROOT, "wrote %s (%dx%d, seed %d) in %.1f s%n", png.shown(), result.width(), result.height(), result.seed(),
+        info.printf(Locale.ROOT, "wrote %s (%dx%d, seed %d) in %.1f s%n", png.shown(), result.width(), result.height(), result.seed(),
                 result.millis() / 1000.0);
         for (Map.Entry<String, Long> e : result.peakDeviceBytes().entrySet()) {
-            err.printf(Locale.ROOT, "peak device memory on %s (parameters + compute): %s%n", e.getKey(), Bytes.human(e.getValue()));
+            info.printf(Locale.ROOT, "peak device memory on %s (parameters + compute): %s%n", e.getKey(), Bytes.human(e.getValue()));
         }
-        err.printf(Locale.ROOT, "parameters uploaded: %s%n", Bytes.human(result.uploadedParameterBytes()));
-        err.printf(Locale.ROOT, "peak process memory (RSS): %s%n", Bytes.human(ProcessMemory.peakRssBytes()));
-        err.flush();
+        info.printf(Locale.ROOT, "parameters uploaded: %s%n", Bytes.human(result.uploadedParameterBytes()));
+        info.printf(Locale.ROOT, "peak process memory (RSS): %s%n", Bytes.human(ProcessMemory.peakRssBytes()));
+        info.flush();
+        warn.flush();
         return 0;
+    }
+
+    /** The request as given; without --model the size and steps default to the quick ones. */
+    GenerationRequest request(PrintWriter err) {
+        int defaultSize = usesBuiltInModel() ? BUILT_IN_SIZE : 512;
+        SamplerName samplerName = SamplerName.parse(sampler);
+        GenerationRequest.Builder b = GenerationRequest.builder(prompt).negativePrompt(negativePrompt)
+                .size(width != null ? width : defaultSize, height != null ? height : defaultSize)
+                .steps(steps != null ? steps : usesBuiltInModel() ? BUILT_IN_STEPS : 20)
+                .cfgScale(cfgScale).seed(seed).sampler(samplerName.sampler())
+                .schedule(schedule != null ? schedule.toLowerCase(Locale.ROOT) : samplerName.schedule().orElse("discrete")).rng(rng)
+                .clipSkip(clipSkip).prediction(prediction);
+        where.applyTo(b);
+        threads.applyTo(b, err);
+        return b.build();
+    }
+
+    private boolean usesBuiltInModel() {
+        return components.with(model).isEmpty();
     }
 }

@@ -42,7 +42,7 @@ final class TuneCommand implements Callable<Integer> {
                 .negativePrompt("blurry").size(shape.width, shape.height).cfgScale(cfgScale));
         threads.applyTo(b, spec.commandLine().getErr());
         PrintWriter out = spec.commandLine().getOut();
-        ProgressBar bar = new ProgressBar(spec.commandLine().getErr());
+        ProgressBar bar = new ProgressBar(spec.commandLine().getErr(), ProgressBar.stderrIsTerminal());
         TuneReport report;
         try (Engine engine = Engine.open(shape.engineConfig())) {
             report = engine.tune(b.build(), steps, bar);

@@ -14,9 +14,14 @@ class ByteSizeTest {
         assertEquals(1500L << 20, size.convert("1500M"));
         assertEquals(800L << 20, size.convert("800MiB"));
         assertEquals(3L << 29, size.convert("1.5gb"));
-        assertEquals(512L, size.convert("512"));
         assertEquals(512L, size.convert("512B"));
         assertEquals(1L << 40, size.convert(" 1 T "));
+    }
+
+    @Test
+    void aBareNumberIsGibibytesAsInStableDiffusionCpp() {
+        assertEquals(4L << 30, size.convert("4"));
+        assertEquals(3L << 29, size.convert("1.5"));
     }
 
     @Test
@@ -37,7 +42,7 @@ class ByteSizeTest {
     @Test
     void refusesSizesBelowOneByte() {
         assertTrue(assertThrows(CommandLine.TypeConversionException.class, () -> size.convert("0")).getMessage().contains("not a positive size"));
-        assertTrue(assertThrows(CommandLine.TypeConversionException.class, () -> size.convert("0.4")).getMessage().contains("not a positive size"));
+        assertTrue(assertThrows(CommandLine.TypeConversionException.class, () -> size.convert("0.4B")).getMessage().contains("not a positive size"));
     }
 
     @Test

@@ -18,10 +18,78 @@ class GenerateCommandTest {
         String help = CliRun.of("generate", "--help").out();
         for (String flag : List.of("--model", "--tokenizer", "--prompt", "--negative-prompt", "--width", "--height", "--steps",
                 "--cfg-scale", "--seed", "--sampler", "--schedule", "--rng", "--clip-skip", "--prediction", "--placement", "--max-vram", "--on-cpu", "--device",
-                "--threads", "--output")) {
+                "--threads", "--output", "--sampling-method", "--scheduler", "--vae-tiling", "--clip-on-cpu", "--vae-on-cpu",
+                "--diffusion-model", "--vae", "--clip_l", "--verbose", "--quiet")) {
             assertTrue(help.contains(flag), flag + " missing from:\n" + help);
         }
         assertTrue(help.contains("RANDOM weights"), help);
+    }
+
+    private static dev.sdj.api.GenerationRequest parsed(String... args) {
+        GenerateCommand command = new GenerateCommand();
+        new picocli.CommandLine(command).parseArgs(args);
+        return command.request(new java.io.PrintWriter(new java.io.StringWriter()));
+    }
+
+    @Test
+    void withoutAModelTheImageIsSmallAndQuickUnlessSizeOrStepsAreGiven() {
+        dev.sdj.api.GenerationRequest builtIn = parsed("-p", "x");
+        assertEquals(List.of(128, 128, 10), List.of(builtIn.width(), builtIn.height(), builtIn.steps()));
+        dev.sdj.api.GenerationRequest real = parsed("-p", "x", "-m", "model.safetensors");
+        assertEquals(List.of(512, 512, 20), List.of(real.width(), real.height(), real.steps()));
+        dev.sdj.api.GenerationRequest given = parsed("-p", "x", "-W", "256", "-H", "192", "--steps", "3");
+        assertEquals(List.of(256, 192, 3), List.of(given.width(), given.height(), given.steps()));
+    }
+
+    @Test
+    void stableDiffusionCppSamplerAndSchedulerFlagsAreAliases() {
+        dev.sdj.api.GenerationRequest r = parsed("-p", "x", "--sampling-method", "dpm++2m", "--scheduler", "karras");
+        assertEquals(List.of("dpm++2m", "karras"), List.of(r.sampler(), r.schedule()));
+    }
+
+    @Test
+    void anA1111SamplerNameWithKarrasSetsTheScheduleUnlessOneIsGiven() {
+        dev.sdj.api.GenerationRequest named = parsed("-p", "x", "--sampler", "DPM++ 2M Karras");
+        assertEquals(List.of("dpm++2m", "karras"), List.of(named.sampler(), named.schedule()));
+        dev.sdj.api.GenerationRequest given = parsed("-p", "x", "--sampler", "DPM++ 2M Karras", "--schedule", "discrete");
+        assertEquals("discrete", given.schedule());
+        assertEquals("euler_a", parsed("-p", "x", "--sampler", "Euler a").sampler());
+    }
+
+    @Test
+    void stableDiffusionCppMemoryFlagsAreAliases() {
+        dev.sdj.api.GenerationRequest r = parsed("-p", "x", "--clip-on-cpu", "--vae-on-cpu", "--vae-tiling", "--max-vram", "4", "-t", "1");
+        assertEquals(java.util.Set.of("text_encoder", "vae"), r.cpuComponents());
+        assertEquals(256, r.vaeTileSize());
+        assertEquals(4L << 30, r.maxDeviceMemory().getAsLong());
+        assertEquals(1, r.threads().orElseThrow());
+        assertEquals(128, parsed("-p", "x", "--vae-tiling", "--vae-tile", "128").vaeTileSize(), "a given tile size wins");
+        assertEquals(0, parsed("-p", "x").vaeTileSize());
+    }
+
+    @Test
+    void componentFilesByRoleJoinTheModelFiles() {
+        GenerateCommand command = new GenerateCommand();
+        new picocli.CommandLine(command).parseArgs("-p", "x", "-m", "a.gguf", "--diffusion-model", "unet.safetensors",
+                "--vae", "vae.safetensors", "--clip_l", "clip_l.safetensors");
+        assertEquals(List.of(Path.of("a.gguf"), Path.of("unet.safetensors"), Path.of("vae.safetensors"), Path.of("clip_l.safetensors")),
+                command.components.with(command.model));
+        GenerateCommand byRole = new GenerateCommand();
+        new picocli.CommandLine(byRole).parseArgs("-p", "x", "--diffusion-model", "unet.safetensors");
+        assertEquals(512, byRole.request(new java.io.PrintWriter(new java.io.StringWriter())).width(), "a model given by role is no built-in model");
+    }
+
+    @Test
+    void quietWritesAJpegForAJpgNameAndPrintsNothing(@TempDir Path dir) throws Exception {
+        Path model = DefaultModel.INSTANCE.path(dir);
+        Path jpg = dir.resolve("cat.jpg");
+        CliRun r = CliRun.of("generate", "--model", model.toString(), "-p", "a cat", "-W", "64", "-H", "64", "--steps", "1",
+                "--device", "CPU", "-q", "-o", jpg.toString());
+        assertEquals(0, r.code(), r.err());
+        assertEquals("", r.err());
+        byte[] bytes = Files.readAllBytes(jpg);
+        assertEquals(List.of(0xFF, 0xD8), List.of(bytes[0] & 0xFF, bytes[1] & 0xFF), "JPEG bytes, not PNG");
+        assertEquals(64, ImageIO.read(jpg.toFile()).getWidth());
     }
 
     @Test
@@ -47,11 +115,11 @@ class GenerateCommandTest {
         assertEquals("resident", json.get("placement").asText());
         long sequential = json.get("peakByPlacement").get("sequential").asLong();
         CliRun capped = CliRun.of("plan", "--model", model.toString(), "-W", "64", "-H", "64", "--device", "CPU",
-                "--max-vram", String.valueOf(sequential));
+                "--max-vram", String.valueOf(sequential) + "B");
         assertEquals(0, capped.code(), capped.err());
         assertTrue(capped.out().contains("placement: sequential"), capped.out());
         CliRun streamed = CliRun.of("plan", "--model", model.toString(), "-W", "64", "-H", "64", "--device", "CPU",
-                "--max-vram", String.valueOf(sequential - 1), "--json");
+                "--max-vram", String.valueOf(sequential - 1) + "B", "--json");
         assertEquals(0, streamed.code(), streamed.err());
         com.fasterxml.jackson.databind.JsonNode s = new com.fasterxml.jackson.databind.ObjectMapper().readTree(streamed.out());
         assertEquals("streamed", s.get("placement").asText());
@@ -59,7 +127,7 @@ class GenerateCommandTest {
         assertTrue(s.get("uploadBytesPerStep").asLong() > 0, streamed.out());
         long smallest = json.get("peakByPlacement").get("streamed").asLong();
         CliRun impossible = CliRun.of("plan", "--model", model.toString(), "-W", "64", "-H", "64", "--device", "CPU",
-                "--max-vram", String.valueOf(smallest - 1));
+                "--max-vram", String.valueOf(smallest - 1) + "B");
         assertEquals(1, impossible.code());
         assertTrue(impossible.err().contains("needs at least " + dev.sdj.core.scheduler.Planner.INSTANCE.mib(smallest)), impossible.err());
     }
@@ -98,6 +166,46 @@ class GenerateCommandTest {
         ProcessBuilder pb = new ProcessBuilder(command);
         pb.environment().put("SDJ_CACHE_DIR", cache.toString());
         return pb.start();
+    }
+
+    @Test
+    void terminatingARunCancelsItAtAStepAndSaysSo(@TempDir Path dir) throws Exception {
+        Path model = DefaultModel.INSTANCE.path(dir);
+        Path png = dir.resolve("never.png");
+        Process p = sdj(dir.resolve("cache"), "generate", "--model", model.toString(), "-p", "a cat", "-W", "64", "-H", "64",
+                "--steps", "1000", "--device", "CPU", "-o", png.toString());
+        StringBuffer err = new StringBuffer();
+        Thread reader = new Thread(() -> {
+            try (var lines = new java.io.BufferedReader(new java.io.InputStreamReader(p.getErrorStream()))) {
+                lines.lines().forEach(line -> err.append(line).append('\n'));
+            } catch (java.io.IOException | java.io.UncheckedIOException e) {
+                err.append("(stderr: ").append(e).append(")\n");
+            }
+        });
+        reader.start();
+        long deadline = System.nanoTime() + 60_000_000_000L;
+        while (!err.toString().contains("text encoding 2/2") && p.isAlive() && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+        }
+        p.toHandle().destroy(); // SIGTERM, like Ctrl-C a shutdown; Process.destroy would also close our end of stderr
+        assertTrue(p.waitFor(30, java.util.concurrent.TimeUnit.SECONDS), "stopped within a step: " + err);
+        reader.join(5000);
+        assertTrue(err.toString().contains("generation cancelled after "), err.toString());
+        assertFalse(err.toString().contains("\tat "), "no stack trace: " + err);
+        assertFalse(Files.exists(png), "no image from a cancelled run");
+    }
+
+    @Test
+    void withoutAVulkanLoaderLwjglPrintsNothingOutsideDevices(@TempDir Path dir) throws Exception {
+        Path model = DefaultModel.INSTANCE.path(dir);
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        // LWJGL looks for this library name instead of libvulkan.so.1, as on a machine without the loader.
+        Process p = new ProcessBuilder(java, "-Dorg.lwjgl.vulkan.libname=libsdj-no-such-vulkan.so.1", "-cp", System.getProperty("java.class.path"),
+                "dev.sdj.cli.Main", "plan", "--model", model.toString(), "-W", "64", "-H", "64").redirectErrorStream(true).start();
+        String output = new String(p.getInputStream().readAllBytes());
+        assertEquals(0, p.waitFor(), output);
+        assertTrue(output.contains("placement:"), output);
+        assertFalse(output.contains("[LWJGL]"), output);
     }
 
     @Test

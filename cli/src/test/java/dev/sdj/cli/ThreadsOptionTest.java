@@ -35,6 +35,14 @@ class ThreadsOptionTest {
     }
 
     @Test
+    void zeroOrLessMeansTheDefaultAsInStableDiffusionCpp() {
+        StringWriter err = new StringWriter();
+        assertEquals(Optional.empty(), requestWith(-1, err).threads());
+        assertEquals(Optional.empty(), requestWith(0, err).threads());
+        assertEquals("", err.toString());
+    }
+
+    @Test
     void helpStatesTheCapAndTheDefault() {
         String help = CliRun.of("generate", "--help").out().replaceAll("\\s+", " ");
         assertTrue(help.contains("at most the processors available (default: one per physical core)"), help);

@@ -17,10 +17,11 @@ import dev.sdj.core.family.sd.SdConditioner
 import dev.sdj.core.family.sd.SdFamily
 import dev.sdj.core.family.sd.SdModelCheck
 import dev.sdj.core.family.sd.SdTextToImage
+import dev.sdj.core.image.A1111Names
 import dev.sdj.core.image.GenerationParameters
+import dev.sdj.core.image.ModelHashCache
 import dev.sdj.core.image.PngWriter
 import dev.sdj.core.image.RgbImage
-import dev.sdj.core.image.modelHash
 import dev.sdj.core.memory.MemoryLedger
 import dev.sdj.core.memory.RequestedWeightType
 import dev.sdj.core.model.AssembledModel
@@ -35,6 +36,7 @@ import dev.sdj.core.scheduler.TuneCache
 import dev.sdj.ggml.Ggml
 import dev.sdj.ggml.GgmlException
 import java.nio.file.Files
+import java.nio.file.Path
 import java.util.concurrent.locks.ReentrantLock
 import kotlin.concurrent.withLock
 
@@ -63,9 +65,9 @@ class SdjEngine(config: EngineConfig, private val tuneCache: TuneCache = TuneCac
     private val pipeline = SdTextToImage(family, SdConditioner(tokenizer, family.textEncoder,
         if (family.padWithEos) tokenizer.vocab.eosId else 0))
     private val ledger = MemoryLedger()
-    private val hash: String? by lazy {
-        model.inputs.singleOrNull()?.source?.takeIf { Files.isRegularFile(it) }?.let { modelHash(it) }
-    }
+    /** A1111's checkpoint name and hash, for a model that is one file. */
+    private val checkpoint: Path? = model.inputs.singleOrNull()?.source?.takeIf { Files.isRegularFile(it) }
+    private val hash: String? by lazy { checkpoint?.let { ModelHashCache.default().hash(it) } }
     private val requestedType: DType? = config.weightType().map { RequestedWeightType.parse(it) }.orElse(null)
     private val decider = PlacementDecider(ggml, model, family, ledger, tuneCache, requestedType, pipeline::contextTokens)
     private val components = ResidentComponents(ggml, ledger, model, requestedType)
@@ -188,7 +190,9 @@ class SdjEngine(config: EngineConfig, private val tuneCache: TuneCache = TuneCac
 
         val rgb = RgbImage.fromDecoderOutput(image, request.width(), request.height())
         val parameters = GenerationParameters(request.prompt(), request.negativePrompt(), request.seed(), request.steps(),
-            request.sampler(), request.cfgScale(), request.width(), request.height(), hash)
+            A1111Names.sampler(request.sampler()), request.cfgScale(), request.width(), request.height(), hash,
+            infotextExtras(request), A1111Names.scheduleType(request.schedule()),
+            checkpoint?.fileName?.toString()?.substringBeforeLast('.'))
         val png = PngWriter.encode(rgb, parameters.toPngText())
         val peaks = ledger.states().associate { it.pool to it.peakBytes }
         return GenerationResult(png, request.width(), request.height(), request.seed(), parameters.infotext(), peaks, uploaded,
@@ -230,5 +234,15 @@ class SdjEngine(config: EngineConfig, private val tuneCache: TuneCache = TuneCac
         closed = true
         components.close()
         streaming.close()
+    }
+
+    /** What A1111 writes after the model, in its order; a clip skip of 1 (or the default) is left out as A1111 does. */
+    private fun infotextExtras(request: GenerationRequest): Map<String, String> {
+        val extra = LinkedHashMap<String, String>()
+        if (request.clipSkip() > 1) extra["Clip skip"] = request.clipSkip().toString()
+        A1111Names.rng(request.rng())?.let { extra["RNG"] = it }
+        // The jar's manifest carries the version; classes run from a build directory have none.
+        SdjEngine::class.java.`package`?.implementationVersion?.let { extra["Version"] = "sdj $it" }
+        return extra
     }
 }

@@ -7,7 +7,9 @@ package dev.sdj.core.image
  * @param modelHash A1111's short hash of the checkpoint, see [modelHash]; left out of the text when null, as A1111
  *   does when hashing is off
  * @param extra further "Key: value" pairs appended after the standard ones in the map's iteration order (A1111 keeps
- *   insertion order), e.g. "Schedule type" or "Clip skip"
+ *   insertion order), e.g. "Clip skip", "RNG", "Version"
+ * @param scheduleType A1111's "Schedule type" (e.g. "Karras"), written after the sampler; null for the model's own
+ * @param model A1111's "Model": the checkpoint's file name without its extension
  */
 data class GenerationParameters @JvmOverloads constructor(
     val prompt: String,
@@ -20,6 +22,8 @@ data class GenerationParameters @JvmOverloads constructor(
     val height: Int,
     val modelHash: String? = null,
     val extra: Map<String, String> = emptyMap(),
+    val scheduleType: String? = null,
+    val model: String? = null,
 ) {
     init {
         require(steps > 0) { "steps must be positive, got $steps" }
@@ -46,10 +50,12 @@ data class GenerationParameters @JvmOverloads constructor(
         val pairs = LinkedHashMap<String, String>()
         pairs["Steps"] = steps.toString()
         pairs["Sampler"] = sampler
+        scheduleType?.let { pairs["Schedule type"] = it }
         pairs["CFG scale"] = number(cfgScale)
         pairs["Seed"] = seed.toString()
         pairs["Size"] = "${width}x$height"
         modelHash?.let { pairs["Model hash"] = it }
+        model?.let { pairs["Model"] = it }
         pairs.putAll(extra)
         val line = pairs.entries.joinToString(", ") { (k, v) -> "$k: ${quote(v)}" }
         val negative = if (negativePrompt.isEmpty()) "" else "\nNegative prompt: $negativePrompt"
@@ -62,7 +68,7 @@ data class GenerationParameters @JvmOverloads constructor(
     companion object {
         const val PNG_KEY = "parameters"
         private val KEY = Regex("""(?U)\w[\w \-/]+""")
-        private val STANDARD_KEYS = setOf("Steps", "Sampler", "CFG scale", "Seed", "Size", "Model hash")
+        private val STANDARD_KEYS = setOf("Steps", "Sampler", "Schedule type", "CFG scale", "Seed", "Size", "Model hash", "Model")
 
         /** Python prints 7.0 as "7.0" but A1111's UI hands over 7, so integral values are written without ".0". */
         private fun number(v: Double): String = java.math.BigDecimal.valueOf(v).stripTrailingZeros().toPlainString()

@@ -52,13 +52,49 @@ class ImageMetadataTest {
         val p = base.copy(
             sampler = "DPM++ 2M",
             modelHash = null,
-            extra = linkedMapOf("Schedule type" to "Karras", "Clip skip" to "2", "Lora hashes" to "a: 1, b: 2", "Note" to "say \"hi\"\\\n\t\u0001é"),
+            extra = linkedMapOf("Denoising strength" to "0.7", "Clip skip" to "2", "Lora hashes" to "a: 1, b: 2", "Note" to "say \"hi\"\\\n\t\u0001é"),
         )
         assertEquals(
             "a cat\nNegative prompt: blurry\nSteps: 20, Sampler: DPM++ 2M, CFG scale: 7, Seed: 42, Size: 512x512, " +
-                "Schedule type: Karras, Clip skip: 2, Lora hashes: \"a: 1, b: 2\", Note: \"say \\\"hi\\\"\\\\\\n\\t\\u0001é\"",
+                "Denoising strength: 0.7, Clip skip: 2, Lora hashes: \"a: 1, b: 2\", Note: \"say \\\"hi\\\"\\\\\\n\\t\\u0001é\"",
             p.infotext(),
         )
+    }
+
+    private val a1111 = base.copy(
+        prompt = "a lighthouse, at dusk: oil", sampler = "DPM++ 2M", scheduleType = "Karras", cfgScale = 7.5,
+        model = "v1-5-pruned, emaonly", extra = linkedMapOf("Clip skip" to "2", "RNG" to "CPU", "Version" to "sdj 0.1.0"),
+    )
+
+    @Test
+    fun `schedule type and model sit where A1111 writes them`() {
+        assertEquals(
+            "a lighthouse, at dusk: oil\nNegative prompt: blurry\nSteps: 20, Sampler: DPM++ 2M, Schedule type: Karras, CFG scale: 7.5, " +
+                "Seed: 42, Size: 512x512, Model hash: abcd1234ef, Model: \"v1-5-pruned, emaonly\", Clip skip: 2, RNG: CPU, Version: sdj 0.1.0",
+            a1111.infotext(),
+        )
+    }
+
+    @Test
+    fun `A1111's reader gets every field back`() {
+        val read = A1111InfotextReader.read(a1111.infotext())
+        val (w, h) = read.getValue("Size").split("x").map { it.toInt() }
+        val standard = setOf("Prompt", "Negative prompt", "Steps", "Sampler", "Schedule type", "CFG scale", "Seed", "Size", "Model hash", "Model")
+        val back = GenerationParameters(
+            prompt = read.getValue("Prompt"), negativePrompt = read.getValue("Negative prompt"), seed = read.getValue("Seed").toLong(),
+            steps = read.getValue("Steps").toInt(), sampler = read.getValue("Sampler"), cfgScale = read.getValue("CFG scale").toDouble(),
+            width = w, height = h, modelHash = read["Model hash"], extra = read.filterKeys { it !in standard },
+            scheduleType = read["Schedule type"], model = read["Model"],
+        )
+        assertEquals(a1111, back)
+        assertEquals(a1111.extra.keys.toList(), back.extra.keys.toList(), "extras keep their order")
+    }
+
+    @Test
+    fun `engine names become A1111's`() {
+        assertEquals(listOf("Euler", "Euler a", "DPM++ 2M"), listOf("euler", "euler_a", "dpm++2m").map(A1111Names::sampler))
+        assertEquals(listOf("Karras", null), listOf("karras", "discrete").map(A1111Names::scheduleType))
+        assertEquals(listOf("CPU", null), listOf("cpu", "cuda").map(A1111Names::rng))
     }
 
     @Test
