@@ -6,7 +6,7 @@ import picocli.CommandLine.Option;
 import java.util.Set;
 
 /**
- * Which device a generation runs on, how much of its memory it may take, and how decoding saves memory: shared by
+ * Which device a generation runs on, how much of its memory it may take, and how decoding and attention save memory: shared by
  * generate, plan, tune and bench.
  */
 final class DeviceOptions {
@@ -26,8 +26,14 @@ final class DeviceOptions {
                     + "a tile's instead of the image's; the image differs slightly from a whole decode. 0 = whole (default).")
     int vaeTile;
 
+    @Option(names = "--diffusion-fa", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "Flash attention in the diffusion model where the device runs it (default): no attention score "
+                    + "matrix in memory, K and V rounded to f16. --no-diffusion-fa: the f32 softmax path, for comparison.")
+    boolean diffusionFlashAttention;
+
     GenerationRequest.Builder applyTo(GenerationRequest.Builder b) {
         b.vaeTileSize(vaeTile);
+        b.diffusionFlashAttention(diffusionFlashAttention);
         if (maxVram != null) b.maxDeviceMemory(maxVram);
         if (onCpu != null) b.cpuComponents(onCpu);
         if (device != null) b.device(device);

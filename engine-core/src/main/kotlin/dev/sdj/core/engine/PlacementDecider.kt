@@ -100,7 +100,7 @@ internal class PlacementDecider(
         val cap = request.maxDeviceMemory().let { if (it.isPresent) it.asLong.toString() else "device budget" }
         return "${device.name()} (${device.description()}) | $files | ${request.width()}x${request.height()} | " +
             "${evaluationsPerStep(request)} evaluations/step | cpu ${request.cpuComponents().sorted()} | cap $cap | " +
-            "vae tile ${request.vaeTileSize()}"
+            "vae tile ${request.vaeTileSize()} | diffusion flash attention ${request.diffusionFlashAttention()}"
     }
 
     /** What is in memory in each phase under a placement, and where; mirrors what the engine loads and frees. */
@@ -130,8 +130,10 @@ internal class PlacementDecider(
 
     /** What stays on [device]: everything measured there, less the components pinned to the CPU. */
     private fun costs(device: Device, request: GenerationRequest): Costs =
-        costCache.getOrPut("${device.name()} ${request.width()}x${request.height()} tile ${request.vaeTileSize()}") {
-            SdCosts.measure(ggml, model, family, device, request.width(), request.height(), SdTextToImage.decodeTiling(request))
+        costCache.getOrPut("${device.name()} ${request.width()}x${request.height()} tile ${request.vaeTileSize()} " +
+            "flash ${request.diffusionFlashAttention()}") {
+            SdCosts.measure(ggml, model, family, device, request.width(), request.height(), SdTextToImage.decodeTiling(request),
+                DiffusionAttention.of(request, device))
         }.let { if (device.type() == DeviceType.CPU) it else it.without(pinned(request)) }
 
     fun pinned(request: GenerationRequest): Set<ComponentKind> = request.cpuComponents().map {

@@ -6,6 +6,7 @@ import dev.sdj.core.image.LatentTiling
 import dev.sdj.core.memory.BlockStructure
 import dev.sdj.ggml.BufferType
 import dev.sdj.core.family.sd.SdVaeDecoder
+import dev.sdj.core.graph.Attention
 import dev.sdj.core.graph.CompiledGraph
 import dev.sdj.core.graph.MapWeights
 import dev.sdj.core.graph.Weights
@@ -26,9 +27,12 @@ import dev.sdj.ggml.GgmlType
  */
 object SdCosts {
 
-    /** @param decodeTiling how the VAE decodes: its compute buffer is one tile's */
+    /**
+     * @param decodeTiling how the VAE decodes: its compute buffer is one tile's
+     * @param unetAttention how the UNet computes attention: the naive path's score matrices dominate its buffer
+     */
     fun measure(ggml: Ggml, model: AssembledModel, family: SdFamily, device: Device, width: Int, height: Int,
-                decodeTiling: LatentTiling): Costs {
+                decodeTiling: LatentTiling, unetAttention: Attention): Costs {
         val buft = device.bufferType()
         val bf16 = UploadType.bf16Supported(ggml, device)
         val specs = PIPELINE.associateWith { ParamSpecs.of(model.components.getValue(it), bf16).specs }
@@ -42,7 +46,7 @@ object SdCosts {
                 family.textEncoder.build(g.nn, te.at("text_model"), g.input("tokens", GgmlType.I32, 77, 1))
             }
             withPlaceholderWeights(ggml, specs.getValue(ComponentKind.DIFFUSION_MODEL)) { unet ->
-                compute["unet"] = CompiledGraph.measure(ggml, buft) { g ->
+                compute["unet"] = CompiledGraph.measure(ggml, buft, attention = unetAttention) { g ->
                     family.unet.build(g.nn, unet, g.input("x", GgmlType.F32, w, h, 4, 1), g.input("t", GgmlType.F32, 1),
                         g.input("context", GgmlType.F32, hidden, 77, 1))
                 }

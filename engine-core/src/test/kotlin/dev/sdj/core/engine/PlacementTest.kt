@@ -62,6 +62,28 @@ class PlacementTest {
         }
     }
 
+    /**
+     * At 256×256 the tiny UNet's self-attention over 32×32 latent pixels has an 8 × 1024 × 1024 f32 score matrix
+     * (32 MiB), the largest tensor of its graph; flash attention on the CPU never stores it (lavapipe's flash
+     * attention does not take that layer's 4-channel heads, so it keeps the naive path there). Whichever path runs,
+     * the plan measures that path.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = ["CPU", "Vulkan0"])
+    fun `with diffusion flash attention the plan predicts the ledger's peak and on the cpu the unet buffer shrinks`(device: String) {
+        fun flash(on: Boolean) = GenerationRequest.builder("a lighthouse").size(256, 256).steps(1).cfgScale(1.0).seed(3)
+            .device(device).threads(2).placement("resident").diffusionFlashAttention(on).build()
+        val naiveUnet = SdjEngine(EngineConfig.of(model)).use { it.plan(flash(false)).computeBytes().getValue("unet") }
+        SdjEngine(EngineConfig.of(model)).use { engine ->
+            val plan = engine.plan(flash(true))
+            val result = engine.generate(flash(true))
+            assertEquals(plan.peakBytes(), result.peakDeviceBytes().getValue(device), "predicted peak")
+            val unet = engine.lastComputeBytes.getValue("unet")
+            assertEquals(plan.computeBytes().getValue("unet"), unet, "predicted UNet compute buffer")
+            if (device == "CPU") assertTrue(unet < naiveUnet - (16 shl 20), "flash: $unet bytes, naive: $naiveUnet")
+        }
+    }
+
     @ParameterizedTest
     @ValueSource(strings = ["CPU", "Vulkan0"])
     fun `repeated resident generations upload nothing after the first`(device: String) {
