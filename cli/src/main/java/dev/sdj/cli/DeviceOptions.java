@@ -26,9 +26,10 @@ final class DeviceOptions {
                     + "a tile's instead of the image's; the image differs slightly from a whole decode. 0 = whole (default).")
     int vaeTile;
 
-    @Option(names = "--diffusion-fa", negatable = true, defaultValue = "true", fallbackValue = "true",
-            description = "Flash attention in the diffusion model where the device runs it (default): no attention score "
-                    + "matrix in memory, K and V rounded to f16. --no-diffusion-fa: the f32 softmax path, for comparison.")
+    @Option(names = "--diffusion-fa",
+            description = "Flash attention in the diffusion model where the device runs it: no attention score matrix in "
+                    + "memory (much less compute memory at 512 pixels and up), K and V rounded to f16 (pixels change a "
+                    + "little); on the CPU slower. Default: off, the f32 softmax path; 'plan' says when it would help.")
     boolean diffusionFlashAttention;
 
     GenerationRequest.Builder applyTo(GenerationRequest.Builder b) {

@@ -60,7 +60,8 @@ internal class PlacementDecider(
     fun decideOn(device: Device, request: GenerationRequest): Decision? {
         val costs = costs(device, request)
         val (budget, source) = budget(device, request)
-        val choice = tunedChoice(device, request, costs, budget) ?: Planner.choose(costs, budget, request.placement()) ?: return null
+        val chosen = tunedChoice(device, request, costs, budget) ?: Planner.choose(costs, budget, request.placement()) ?: return null
+        val choice = flashAttentionLever(device, request, chosen, budget)?.let { chosen.copy(why = "${chosen.why}; $it") } ?: chosen
         val blocks = costs.streaming?.blocks ?: 0
         val resident = choice.residentBlocks ?: blocks
         val perStep = if (choice.residentBlocks == null) 0L else evaluationsPerStep(request) * costs.streaming!!.streamedBytes[resident]
@@ -76,6 +77,25 @@ internal class PlacementDecider(
             phases(choice, if (device.type() == DeviceType.CPU) emptySet() else pinned(request), resident, blocks),
             if (choice.residentBlocks == null) emptyList() else costs.streaming!!.streamedNames(resident))
         return Decision(device, choice, costs, report)
+    }
+
+    /**
+     * Without flash attention, whether it would let a faster placement fit: the naive path's score matrices can be
+     * most of the UNet's compute buffer. Said when so, never chosen: flash attention changes pixels (a little) and on
+     * the CPU it is slower.
+     */
+    private fun flashAttentionLever(device: Device, request: GenerationRequest, choice: Planner.Choice, budget: Long): String? {
+        if (request.diffusionFlashAttention() || request.placement() != "auto" || choice.placement == Planner.ORDER.first()) return null
+        val flash = request.toBuilder().diffusionFlashAttention(true).build()
+        val flashCosts = costs(device, flash)
+        val better = Planner.choose(flashCosts, budget, "auto") ?: return null
+        val faster = Planner.ORDER.indexOf(better.placement) < Planner.ORDER.indexOf(choice.placement) ||
+            (better.placement == choice.placement && (better.residentBlocks ?: 0) > (choice.residentBlocks ?: 0))
+        if (!faster) return null
+        val naiveUnet = costs(device, request).compute.getValue("unet")
+        val blocks = better.residentBlocks?.let { " with $it blocks resident" } ?: ""
+        return "flash attention (--diffusion-fa) would cut the UNet's compute buffer from ${Planner.mib(naiveUnet)} to " +
+            "${Planner.mib(flashCosts.compute.getValue("unet"))} and let ${better.placement}$blocks fit"
     }
 
     /** For an auto request: the placement `tune` stored for this shape, when it still fits the budget. */
