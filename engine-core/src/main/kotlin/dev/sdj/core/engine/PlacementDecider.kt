@@ -50,7 +50,8 @@ internal class PlacementDecider(
             throw InvalidRequestException("the model does not fit ${device.name()}: it needs at least " +
                 "${Planner.mib(costs.smallest)} (${Planner.smallestName(costs)}) and the budget is " +
                 "${Planner.mib(budget(device, request).first)}" +
-                (Planner.decodeHint(costs, costs.smallest)?.takeIf { device.type() != DeviceType.CPU }?.let { "; $it" } ?: ""))
+                (Planner.decodeHint(costs, costs.smallest)?.takeIf { device.type() != DeviceType.CPU }?.let { "; $it" } ?: "") +
+                (flashAttentionLever(device, request, null, budget(device, request).first)?.let { "; $it" } ?: ""))
         }
         val cpu = ggml.cpu()
         return decideOn(cpu, request) ?: throw InvalidRequestException("the model fits neither ${device.name()} nor the CPU's memory")
@@ -80,16 +81,16 @@ internal class PlacementDecider(
     }
 
     /**
-     * Without flash attention, whether it would let a faster placement fit: the naive path's score matrices can be
-     * most of the UNet's compute buffer. Said when so, never chosen: flash attention changes pixels (a little) and on
-     * the CPU it is slower.
+     * Without flash attention, whether it would let a faster placement than [choice] (null: none fits) fit: the naive
+     * path's score matrices can be most of the UNet's compute buffer. Said when so, never chosen: flash attention
+     * changes pixels (a little) and on the CPU it is slower.
      */
-    private fun flashAttentionLever(device: Device, request: GenerationRequest, choice: Planner.Choice, budget: Long): String? {
-        if (request.diffusionFlashAttention() || request.placement() != "auto" || choice.placement == Planner.ORDER.first()) return null
+    private fun flashAttentionLever(device: Device, request: GenerationRequest, choice: Planner.Choice?, budget: Long): String? {
+        if (request.diffusionFlashAttention() || request.placement() != "auto" || choice?.placement == Planner.ORDER.first()) return null
         val flash = request.toBuilder().diffusionFlashAttention(true).build()
         val flashCosts = costs(device, flash)
         val better = Planner.choose(flashCosts, budget, "auto") ?: return null
-        val faster = Planner.ORDER.indexOf(better.placement) < Planner.ORDER.indexOf(choice.placement) ||
+        val faster = choice == null || Planner.ORDER.indexOf(better.placement) < Planner.ORDER.indexOf(choice.placement) ||
             (better.placement == choice.placement && (better.residentBlocks ?: 0) > (choice.residentBlocks ?: 0))
         if (!faster) return null
         val naiveUnet = costs(device, request).compute.getValue("unet")

@@ -2,11 +2,15 @@ package dev.sdj.core.engine
 
 import dev.sdj.api.EngineConfig
 import dev.sdj.api.GenerationRequest
+import dev.sdj.api.InvalidRequestException
 import dev.sdj.core.model.ComponentKind
 import org.junit.jupiter.api.AfterAll
 import org.junit.jupiter.api.Assertions.assertArrayEquals
 import org.junit.jupiter.api.Assertions.assertEquals
+import org.junit.jupiter.api.Assertions.assertFalse
+import org.junit.jupiter.api.Assertions.assertThrows
 import org.junit.jupiter.api.Assertions.assertTrue
+import org.junit.jupiter.api.Test
 import org.junit.jupiter.api.TestInstance
 import org.junit.jupiter.params.ParameterizedTest
 import org.junit.jupiter.params.provider.ValueSource
@@ -81,6 +85,29 @@ class PlacementTest {
             val unet = engine.lastComputeBytes.getValue("unet")
             assertEquals(plan.computeBytes().getValue("unet"), unet, "predicted UNet compute buffer")
             if (device == "CPU") assertTrue(unet < naiveUnet - (16 shl 20), "flash: $unet bytes, naive: $naiveUnet")
+        }
+    }
+
+    /**
+     * With the VAE decoding 64-pixel tiles, the UNet's naive attention sets the tiny model's peaks at 256×256: a cap
+     * that only its smallest placement fits, or that nothing fits, is one flash attention would fit resident.
+     */
+    @Test
+    fun `plan names flash attention when it would let a faster placement fit the cap`() {
+        fun request(flash: Boolean, cap: Long? = null) = GenerationRequest.builder("a lighthouse").size(256, 256).steps(1)
+            .device("CPU").threads(2).vaeTileSize(64).diffusionFlashAttention(flash).apply { cap?.let { maxDeviceMemory(it) } }.build()
+        SdjEngine(EngineConfig.of(model)).use { engine ->
+            val withFlash = engine.plan(request(true)).peakByPlacement().getValue("resident")
+            val naive = engine.plan(request(false)).peakByPlacement().getValue("resident")
+            assertTrue(withFlash < naive, "the naive score matrix sets the resident peak: flash $withFlash, naive $naive")
+            val naiveSmallest = engine.plan(request(false)).peakByPlacement().getValue("streamed")
+            assertTrue(withFlash <= naiveSmallest, "flash resident $withFlash, naive every block streamed $naiveSmallest")
+            val capped = engine.plan(request(false, naiveSmallest))
+            assertEquals("streamed", capped.placement())
+            assertTrue(capped.reason().contains("--diffusion-fa") && capped.reason().contains("let resident fit"), capped.reason())
+            val refused = assertThrows(InvalidRequestException::class.java) { engine.plan(request(false, withFlash)) }
+            assertTrue(refused.message!!.contains("--diffusion-fa"), refused.message)
+            assertFalse(engine.plan(request(false)).reason().contains("--diffusion-fa"), "resident already fits: nothing to say")
         }
     }
 
