@@ -7,7 +7,7 @@ import java.util.Set;
 import java.util.TreeSet;
 
 /**
- * Which device a generation runs on, how much of its memory it may take, and how decoding saves memory: shared by
+ * Which device a generation runs on, how much of its memory it may take, and how decoding and attention save memory: shared by
  * generate, plan, tune and bench.
  */
 final class DeviceOptions {
@@ -37,8 +37,15 @@ final class DeviceOptions {
     @Option(names = "--vae-tiling", description = "As stable-diffusion.cpp: --vae-tile 256 unless --vae-tile gives a size.")
     boolean vaeTiling;
 
+    @Option(names = "--diffusion-fa",
+            description = "Flash attention in the diffusion model where the device runs it: no attention score matrix in "
+                    + "memory (much less compute memory at 512 pixels and up), K and V rounded to f16 (pixels change a "
+                    + "little); on the CPU slower. Default: off, the f32 softmax path; 'plan' says when it would help.")
+    boolean diffusionFlashAttention;
+
     GenerationRequest.Builder applyTo(GenerationRequest.Builder b) {
         b.vaeTileSize(vaeTile == 0 && vaeTiling ? 256 : vaeTile);
+        b.diffusionFlashAttention(diffusionFlashAttention);
         if (maxVram != null) b.maxDeviceMemory(maxVram);
         Set<String> cpu = new TreeSet<>(onCpu != null ? onCpu : Set.of());
         if (clipOnCpu) cpu.add("text_encoder");

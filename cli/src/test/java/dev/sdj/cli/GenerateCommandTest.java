@@ -19,7 +19,7 @@ class GenerateCommandTest {
         for (String flag : List.of("--model", "--tokenizer", "--prompt", "--negative-prompt", "--width", "--height", "--steps",
                 "--cfg-scale", "--seed", "--sampler", "--schedule", "--rng", "--clip-skip", "--prediction", "--placement", "--max-vram", "--on-cpu", "--device",
                 "--threads", "--output", "--sampling-method", "--scheduler", "--vae-tiling", "--clip-on-cpu", "--vae-on-cpu",
-                "--diffusion-model", "--vae", "--clip_l", "--verbose", "--quiet")) {
+                "--diffusion-model", "--vae", "--clip_l", "--verbose", "--quiet", "--diffusion-fa")) {
             assertTrue(help.contains(flag), flag + " missing from:\n" + help);
         }
         assertTrue(help.contains("RANDOM weights"), help);
@@ -104,6 +104,23 @@ class GenerateCommandTest {
         try (var files = Files.list(png.getParent())) {
             assertEquals(1, files.count(), "no temporary file is left beside the PNG");
         }
+    }
+
+    @Test
+    void diffusionFaPlansTheUnetWithoutTheNaiveAttentionBuffer(@TempDir Path dir) throws Exception {
+        Path model = DefaultModel.INSTANCE.path(dir);
+        var mapper = new com.fasterxml.jackson.databind.ObjectMapper();
+        long[] unet = new long[2];
+        String[][] flags = {{"--diffusion-fa"}, {}};
+        for (int i = 0; i < 2; i++) {
+            List<String> args = new java.util.ArrayList<>(List.of("plan", "--model", model.toString(), "-W", "256", "-H", "256",
+                    "--device", "CPU", "--json"));
+            args.addAll(List.of(flags[i]));
+            CliRun plan = CliRun.of(args.toArray(String[]::new));
+            assertEquals(0, plan.code(), plan.err());
+            unet[i] = mapper.readTree(plan.out()).get("computeBytes").get("unet").asLong();
+        }
+        assertTrue(unet[1] > unet[0] + (16 << 20), "the naive path's 32 MiB score matrix: flash " + unet[0] + ", naive " + unet[1]);
     }
 
     @Test

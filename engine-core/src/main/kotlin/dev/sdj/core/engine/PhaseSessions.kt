@@ -2,8 +2,10 @@ package dev.sdj.core.engine
 
 import dev.sdj.api.GenerationRequest
 import dev.sdj.core.device.ComputeBackends
+import dev.sdj.core.graph.Attention
 import dev.sdj.core.graph.GraphExecutor
 import dev.sdj.core.graph.GraphSession
+import dev.sdj.core.graph.NaiveAttention
 import dev.sdj.core.memory.MemoryLedger
 import dev.sdj.ggml.Device
 import dev.sdj.ggml.Ggml
@@ -19,8 +21,10 @@ internal class PhaseSessions(private val ggml: Ggml, private val ledger: MemoryL
 
     fun clear() = computeBytes.clear()
 
-    fun <T> run(device: Device, request: GenerationRequest, executors: Map<String, GraphExecutor> = emptyMap(), work: (GraphSession) -> T): T {
-        val session = GraphSession(ggml, device.bufferType(), ComputeBackends.open(device, request.threads().orElse(null)), ledger, executors)
+    fun <T> run(device: Device, request: GenerationRequest, executors: Map<String, GraphExecutor> = emptyMap(),
+                attention: Attention = NaiveAttention, work: (GraphSession) -> T): T {
+        val session = GraphSession(ggml, device.bufferType(), ComputeBackends.open(device, request.threads().orElse(null)), ledger,
+            executors, attention)
         return session.use { s ->
             work(s).also {
                 ledger.state(device.bufferType().name()).holdings.filter { it.owner.startsWith(PREFIX) }

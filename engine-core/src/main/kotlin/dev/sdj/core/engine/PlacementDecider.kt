@@ -55,7 +55,8 @@ internal class PlacementDecider(
             throw InvalidRequestException("the model does not fit ${device.name()}: it needs at least " +
                 "${Planner.mib(costs.smallest)} (${Planner.smallestName(costs)}) and the budget is " +
                 "${Planner.mib(budget(device, request).first)}" +
-                (Planner.decodeHint(costs, costs.smallest)?.takeIf { device.type() != DeviceType.CPU }?.let { "; $it" } ?: ""))
+                (Planner.decodeHint(costs, costs.smallest)?.takeIf { device.type() != DeviceType.CPU }?.let { "; $it" } ?: "") +
+                (flashAttentionLever(device, request, null, budget(device, request).first)?.let { "; $it" } ?: ""))
         }
         val cpu = ggml.cpu()
         return decideOn(cpu, request) ?: throw InvalidRequestException("the model fits neither ${device.name()} nor the CPU's memory")
@@ -65,7 +66,8 @@ internal class PlacementDecider(
     fun decideOn(device: Device, request: GenerationRequest): Decision? {
         val costs = costs(device, request)
         val (budget, source) = budget(device, request)
-        val choice = tunedChoice(device, request, costs, budget) ?: Planner.choose(costs, budget, request.placement()) ?: return null
+        val chosen = tunedChoice(device, request, costs, budget) ?: Planner.choose(costs, budget, request.placement()) ?: return null
+        val choice = flashAttentionLever(device, request, chosen, budget)?.let { chosen.copy(why = "${chosen.why}; $it") } ?: chosen
         val blocks = costs.streaming?.blocks ?: 0
         val resident = choice.residentBlocks ?: blocks
         val perStep = if (choice.residentBlocks == null) 0L else evaluationsPerStep(request) * costs.streaming!!.streamedBytes[resident]
@@ -81,6 +83,25 @@ internal class PlacementDecider(
             phases(choice, if (device.type() == DeviceType.CPU) emptySet() else pinned(request), resident, blocks),
             if (choice.residentBlocks == null) emptyList() else costs.streaming!!.streamedNames(resident))
         return Decision(device, choice, costs, report)
+    }
+
+    /**
+     * Without flash attention, whether it would let a faster placement than [choice] (null: none fits) fit: the naive
+     * path's score matrices can be most of the UNet's compute buffer. Said when so, never chosen: flash attention
+     * changes pixels (a little) and on the CPU it is slower.
+     */
+    private fun flashAttentionLever(device: Device, request: GenerationRequest, choice: Planner.Choice?, budget: Long): String? {
+        if (request.diffusionFlashAttention() || request.placement() != "auto" || choice?.placement == Planner.ORDER.first()) return null
+        val flash = request.toBuilder().diffusionFlashAttention(true).build()
+        val flashCosts = costs(device, flash)
+        val better = Planner.choose(flashCosts, budget, "auto") ?: return null
+        val faster = choice == null || Planner.ORDER.indexOf(better.placement) < Planner.ORDER.indexOf(choice.placement) ||
+            (better.placement == choice.placement && (better.residentBlocks ?: 0) > (choice.residentBlocks ?: 0))
+        if (!faster) return null
+        val naiveUnet = costs(device, request).compute.getValue("unet")
+        val blocks = better.residentBlocks?.let { " with $it blocks resident" } ?: ""
+        return "flash attention (--diffusion-fa) would cut the UNet's compute buffer from ${Planner.mib(naiveUnet)} to " +
+            "${Planner.mib(flashCosts.compute.getValue("unet"))} and let ${better.placement}$blocks fit"
     }
 
     /** For an auto request: the placement `tune` stored for this shape, when it still fits the budget. */
@@ -105,7 +126,8 @@ internal class PlacementDecider(
         val cap = request.maxDeviceMemory().let { if (it.isPresent) it.asLong.toString() else "device budget" }
         return "${device.name()} (${device.description()}) | $files | ${request.width()}x${request.height()} | " +
             "${evaluationsPerStep(request)} evaluations/step | cpu ${request.cpuComponents().sorted()} | cap $cap | " +
-            "vae tile ${request.vaeTileSize()}" + (requestedType?.let { " | weights ${it.ggml!!.ggmlName()}" } ?: "")
+            "vae tile ${request.vaeTileSize()} | diffusion flash attention ${request.diffusionFlashAttention()}" +
+                (requestedType?.let { " | weights ${it.ggml!!.ggmlName()}" } ?: "")
     }
 
     /** What is in memory in each phase under a placement, and where; mirrors what the engine loads and frees. */
@@ -136,8 +158,10 @@ internal class PlacementDecider(
     /** What stays on [device]: everything measured there, less the components pinned to the CPU. */
     private fun costs(device: Device, request: GenerationRequest): Costs {
         val tokens = contextTokens(request)
-        return costCache.getOrPut("${device.name()} ${request.width()}x${request.height()} tile ${request.vaeTileSize()} context $tokens") {
-            SdCosts.measure(ggml, model, family, device, request.width(), request.height(), SdTextToImage.decodeTiling(request), tokens, requestedType)
+        return costCache.getOrPut("${device.name()} ${request.width()}x${request.height()} tile ${request.vaeTileSize()} " +
+            "context $tokens flash ${request.diffusionFlashAttention()}") {
+            SdCosts.measure(ggml, model, family, device, request.width(), request.height(), SdTextToImage.decodeTiling(request),
+                tokens, DiffusionAttention.of(request, device), requestedType)
         }.let { if (device.type() == DeviceType.CPU) it else it.without(pinned(request)) }
     }
 

@@ -180,7 +180,8 @@ class SdjEngine(config: EngineConfig, private val tuneCache: TuneCache = TuneCac
             latent
         } else {
             uploaded += components.ensure(deviceOf, ComponentKind.DIFFUSION_MODEL, ComponentKind.VAE)
-            sessions.run(deviceOf.getValue(ComponentKind.DIFFUSION_MODEL), request) { s ->
+            val unetDevice = deviceOf.getValue(ComponentKind.DIFFUSION_MODEL)
+            sessions.run(unetDevice, request, attention = DiffusionAttention.of(request, unetDevice)) { s ->
                 pipeline.denoise(request, components.weights(ComponentKind.DIFFUSION_MODEL), conditioning, s, progress, cancel)
             }
         }

@@ -81,7 +81,7 @@ internal class StreamedDenoising(
                 }
                 params.use { p ->
                     StreamingExecutor(ggml, p).use { executor ->
-                        val latent = sessions.run(device, request, mapOf("unet" to executor)) { s ->
+                        val latent = sessions.run(device, request, mapOf("unet" to executor), DiffusionAttention.of(request, device)) { s ->
                             pipeline.denoise(request, MapWeights(p.tensors()), conditioning, s, progress, cancel)
                         }
                         lastStreamedBytes = executor.uploadedBytes

@@ -22,6 +22,8 @@ class CompiledGraph @JvmOverloads constructor(
     ledger: Pair<MemoryLedger, String>? = null,
     /** false: only measure the compute buffer ([measure]); the graph cannot run. */
     allocate: Boolean = true,
+    /** How the graph's attention is computed. */
+    private val attention: Attention = NaiveAttention,
     build: (Builder) -> Tensor,
 ) : AutoCloseable {
     private val ctx: GgmlContext = ggml.newContext(maxNodes, maxNodes)
@@ -37,7 +39,7 @@ class CompiledGraph @JvmOverloads constructor(
 
     /** Declares inputs while the graph is built. */
     inner class Builder {
-        val nn = Nn(ctx)
+        val nn = Nn(ctx, attention)
 
         fun input(name: String, type: dev.sdj.ggml.GgmlType, vararg shape: Long): Tensor {
             require(name !in inputs) { "input '$name' declared twice" }
@@ -87,8 +89,9 @@ class CompiledGraph @JvmOverloads constructor(
          * The compute-buffer bytes a graph would need on [bufferType], measured by ggml's allocator without allocating
          * it. The graph's weights must already have memory (any memory: they are not read).
          */
-        fun measure(ggml: Ggml, bufferType: BufferType, maxNodes: Int = DEFAULT_NODES, build: (Builder) -> Tensor): Long {
-            val probe = CompiledGraph(ggml, bufferType, maxNodes, null, allocate = false, build = build)
+        fun measure(ggml: Ggml, bufferType: BufferType, maxNodes: Int = DEFAULT_NODES, attention: Attention = NaiveAttention,
+                    build: (Builder) -> Tensor): Long {
+            val probe = CompiledGraph(ggml, bufferType, maxNodes, null, allocate = false, attention = attention, build = build)
             probe.use { return it.measured }
         }
     }

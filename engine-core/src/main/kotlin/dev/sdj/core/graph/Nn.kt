@@ -2,13 +2,12 @@ package dev.sdj.core.graph
 
 import dev.sdj.ggml.GgmlContext
 import dev.sdj.ggml.Tensor
-import kotlin.math.sqrt
 
 /**
  * The layers diffusion models are built from, as ggml graph fragments. Activations are f32 in ggml order:
  * images [W, H, C, N], token sequences [C, T, N].
  */
-class Nn(val ctx: GgmlContext) {
+class Nn(val ctx: GgmlContext, private val attentionPath: Attention = NaiveAttention) {
 
     /** y = W x + b over dimension 0; W is [in, out] in ggml order (PyTorch [out, in]). */
     fun linear(x: Tensor, w: Weights, bias: Boolean = w.has("bias")): Tensor {
@@ -43,22 +42,10 @@ class Nn(val ctx: GgmlContext) {
 
     /**
      * Multi-head scaled dot-product attention. q [C, Tq, N], k and v [C, Tk, N] with C = heads × headDim; the result is
-     * [C, Tq, N]. Computed as softmax(K·Q / √d) then V, which every backend supports; [causal] hides later tokens.
+     * [C, Tq, N]; [causal] hides later tokens. How it is computed is the graph's [attentionPath].
      */
-    fun attention(q: Tensor, k: Tensor, v: Tensor, heads: Int, causal: Boolean = false): Tensor {
-        val c = q.ne(0)
-        val d = c / heads
-        val tq = q.ne(1)
-        val tk = k.ne(1)
-        val n = q.ne(2)
-        val qh = ctx.cont(ctx.permute(ctx.reshape(q, d, heads.toLong(), tq, n), 0, 2, 1, 3))   // [d, Tq, H, N]
-        val kh = ctx.cont(ctx.permute(ctx.reshape(k, d, heads.toLong(), tk, n), 0, 2, 1, 3))   // [d, Tk, H, N]
-        val vt = ctx.cont(ctx.permute(ctx.reshape(v, d, heads.toLong(), tk, n), 1, 2, 0, 3))   // [Tk, d, H, N]
-        val scores = ctx.mulMat(kh, qh)                                                           // [Tk, Tq, H, N]
-        val kq = ctx.softMax(if (causal) ctx.causalMask(scores, 0) else scores, null, (1.0 / sqrt(d.toDouble())).toFloat())
-        val out = ctx.mulMat(vt, kq)                                                              // [d, Tq, H, N]
-        return ctx.reshape(ctx.cont(ctx.permute(out, 0, 2, 1, 3)), c, tq, n)
-    }
+    fun attention(q: Tensor, k: Tensor, v: Tensor, heads: Int, causal: Boolean = false): Tensor =
+        attentionPath.build(ctx, q, k, v, heads, causal)
 
     /** [W, H, C, N] → [C, W·H, N]: pixels as a token sequence. */
     fun imageToTokens(x: Tensor): Tensor {

@@ -4,6 +4,7 @@ import dev.sdj.core.family.sd.SdConditioner
 import dev.sdj.core.family.sd.SdFamily
 import dev.sdj.core.family.sd.SdUnetBlocks
 import dev.sdj.core.family.sd.SdVaeDecoder
+import dev.sdj.core.graph.Attention
 import dev.sdj.core.graph.CompiledGraph
 import dev.sdj.core.graph.MapWeights
 import dev.sdj.core.graph.Weights
@@ -31,10 +32,11 @@ object SdCosts {
     /**
      * @param decodeTiling how the VAE decodes: its compute buffer is one tile's
      * @param contextTokens tokens of the UNet's text context (77 per prompt chunk); the text encoder runs one chunk at a time
+     * @param unetAttention how the UNet computes attention: the naive path's score matrices dominate its buffer
      * @param requestedType the type weights are quantized to while loading, or null
      */
     fun measure(ggml: Ggml, model: AssembledModel, family: SdFamily, device: Device, width: Int, height: Int,
-                decodeTiling: LatentTiling, contextTokens: Int, requestedType: DType? = null): Costs {
+                decodeTiling: LatentTiling, contextTokens: Int, unetAttention: Attention, requestedType: DType? = null): Costs {
         val buft = device.bufferType()
         val support = DeviceTypeSupport.of(ggml, device)
         val specs = PIPELINE.associateWith { ParamSpecs.of(model.components.getValue(it), support, requested = requestedType).usable(device.name()) }
@@ -48,7 +50,7 @@ object SdCosts {
                 family.textEncoder.build(g.nn, te.at("text_model"), g.input("tokens", GgmlType.I32, SdConditioner.CHUNK.toLong(), 1))
             }
             withPlaceholderWeights(ggml, specs.getValue(ComponentKind.DIFFUSION_MODEL)) { unet ->
-                compute["unet"] = CompiledGraph.measure(ggml, buft) { g ->
+                compute["unet"] = CompiledGraph.measure(ggml, buft, attention = unetAttention) { g ->
                     family.unet.build(g.nn, unet, g.input("x", GgmlType.F32, w, h, 4, 1), g.input("t", GgmlType.F32, 1),
                         g.input("context", GgmlType.F32, hidden, contextTokens.toLong(), 1))
                 }

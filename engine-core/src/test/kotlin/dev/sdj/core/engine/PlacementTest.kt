@@ -2,11 +2,15 @@ package dev.sdj.core.engine
 
 import dev.sdj.api.EngineConfig
 import dev.sdj.api.GenerationRequest
+import dev.sdj.api.InvalidRequestException
 import dev.sdj.core.model.ComponentKind
 import org.junit.jupiter.api.AfterAll
 import org.junit.jupiter.api.Assertions.assertArrayEquals
 import org.junit.jupiter.api.Assertions.assertEquals
+import org.junit.jupiter.api.Assertions.assertFalse
+import org.junit.jupiter.api.Assertions.assertThrows
 import org.junit.jupiter.api.Assertions.assertTrue
+import org.junit.jupiter.api.Test
 import org.junit.jupiter.api.TestInstance
 import org.junit.jupiter.params.ParameterizedTest
 import org.junit.jupiter.params.provider.ValueSource
@@ -59,6 +63,51 @@ class PlacementTest {
             val result = engine.generate(request(device, "resident"))
             val c = engine.lastComputeBytes
             assertEquals(te + unetVae + c.values.max(), result.peakDeviceBytes().getValue(device), "resident peak")
+        }
+    }
+
+    /**
+     * At 256×256 the tiny UNet's self-attention over 32×32 latent pixels has an 8 × 1024 × 1024 f32 score matrix
+     * (32 MiB), the largest tensor of its graph; flash attention on the CPU never stores it (lavapipe's flash
+     * attention does not take that layer's 4-channel heads, so it keeps the naive path there). Whichever path runs,
+     * the plan measures that path.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = ["CPU", "Vulkan0"])
+    fun `with diffusion flash attention the plan predicts the ledger's peak and on the cpu the unet buffer shrinks`(device: String) {
+        fun flash(on: Boolean) = GenerationRequest.builder("a lighthouse").size(256, 256).steps(1).cfgScale(1.0).seed(3)
+            .device(device).threads(2).placement("resident").diffusionFlashAttention(on).build()
+        val naiveUnet = SdjEngine(EngineConfig.of(model)).use { it.plan(flash(false)).computeBytes().getValue("unet") }
+        SdjEngine(EngineConfig.of(model)).use { engine ->
+            val plan = engine.plan(flash(true))
+            val result = engine.generate(flash(true))
+            assertEquals(plan.peakBytes(), result.peakDeviceBytes().getValue(device), "predicted peak")
+            val unet = engine.lastComputeBytes.getValue("unet")
+            assertEquals(plan.computeBytes().getValue("unet"), unet, "predicted UNet compute buffer")
+            if (device == "CPU") assertTrue(unet < naiveUnet - (16 shl 20), "flash: $unet bytes, naive: $naiveUnet")
+        }
+    }
+
+    /**
+     * With the VAE decoding 64-pixel tiles, the UNet's naive attention sets the tiny model's peaks at 256×256: a cap
+     * that only its smallest placement fits, or that nothing fits, is one flash attention would fit resident.
+     */
+    @Test
+    fun `plan names flash attention when it would let a faster placement fit the cap`() {
+        fun request(flash: Boolean, cap: Long? = null) = GenerationRequest.builder("a lighthouse").size(256, 256).steps(1)
+            .device("CPU").threads(2).vaeTileSize(64).diffusionFlashAttention(flash).apply { cap?.let { maxDeviceMemory(it) } }.build()
+        SdjEngine(EngineConfig.of(model)).use { engine ->
+            val withFlash = engine.plan(request(true)).peakByPlacement().getValue("resident")
+            val naive = engine.plan(request(false)).peakByPlacement().getValue("resident")
+            assertTrue(withFlash < naive, "the naive score matrix sets the resident peak: flash $withFlash, naive $naive")
+            val naiveSmallest = engine.plan(request(false)).peakByPlacement().getValue("streamed")
+            assertTrue(withFlash <= naiveSmallest, "flash resident $withFlash, naive every block streamed $naiveSmallest")
+            val capped = engine.plan(request(false, naiveSmallest))
+            assertEquals("streamed", capped.placement())
+            assertTrue(capped.reason().contains("--diffusion-fa") && capped.reason().contains("let resident fit"), capped.reason())
+            val refused = assertThrows(InvalidRequestException::class.java) { engine.plan(request(false, withFlash)) }
+            assertTrue(refused.message!!.contains("--diffusion-fa"), refused.message)
+            assertFalse(engine.plan(request(false)).reason().contains("--diffusion-fa"), "resident already fits: nothing to say")
         }
     }
 
