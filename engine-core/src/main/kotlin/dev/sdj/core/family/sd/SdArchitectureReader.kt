@@ -55,14 +55,7 @@ class SdArchitectureReader(private val model: AssembledModel) {
         }
         if (levels.any { it.isEmpty() }) throw SdModelCheck.missing(c, "input_blocks.$i.0.in_layers.0.weight")
         val mult = levels.map { level ->
-            val name = "input_blocks.${level[0]}.0.in_layers.2.weight"
-            val channels = dims(c, name, 4)[0]
-            if (channels % modelChannels != 0) {
-                val ref = ref(c, name)
-                throw ModelFileException(ref.file.path, ref.info.name, "$channels output channels, not a multiple of the " +
-                    "UNet's $modelChannels base channels")
-            }
-            channels / modelChannels
+            multiplier(c, "input_blocks.${level[0]}.0.in_layers.2.weight", modelChannels, "the UNet's")
         }
         val attention = levels.indices.filter { "input_blocks.${levels[it][0]}.1.norm.weight" in c.tensors }.toSet()
         val projIn = c.tensors.entries.firstOrNull { it.key.endsWith(".proj_in.weight") }?.value
@@ -76,15 +69,18 @@ class SdArchitectureReader(private val model: AssembledModel) {
         if (levels == 0) throw SdModelCheck.missing(c, "decoder.up.0.block.0.conv1.weight")
         val blocks = generateSequence(0) { it + 1 }.takeWhile { "decoder.up.0.block.$it.conv1.weight" in c.tensors }.count()
         val mult = (0 until levels).map { level ->
-            val name = "decoder.up.$level.block.0.conv2.weight"
-            val out = dims(c, name, 4)[0]
-            if (out % channels != 0) {
-                val ref = ref(c, name)
-                throw ModelFileException(ref.file.path, ref.info.name, "$out output channels, not a multiple of the VAE " +
-                    "decoder's $channels base channels")
-            }
-            out / channels
+            multiplier(c, "decoder.up.$level.block.0.conv2.weight", channels, "the VAE decoder's")
         }
         return SdArchitecture.Vae(channels = channels, channelMult = mult, resBlocksPerLevel = blocks - 1)
+    }
+
+    /** A level's channel multiplier: the output channels of the convolution [name] over [base]. */
+    private fun multiplier(c: Component, name: String, base: Int, of: String): Int {
+        val out = dims(c, name, 4)[0]
+        if (out % base != 0) {
+            val ref = ref(c, name)
+            throw ModelFileException(ref.file.path, ref.info.name, "$out output channels, not a multiple of $of $base base channels")
+        }
+        return out / base
     }
 }
