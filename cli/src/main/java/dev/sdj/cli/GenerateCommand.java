@@ -125,8 +125,10 @@ final class GenerateCommand implements Callable<Integer> {
         if (usesBuiltInModel()) {
             paths = List.of(DefaultModel.INSTANCE.path(NativesDirectory.defaultCacheRoot()));
             info.println("note: no --model given, so this uses the built-in tiny model with RANDOM weights: expect noise.");
-            info.printf(Locale.ROOT, "      It draws %dx%d in %d steps to finish quickly (-W, -H and --steps change that).%n",
-                    request.width(), request.height(), request.steps());
+            if (width == null && height == null && steps == null) {
+                info.printf(Locale.ROOT, "      It draws %dx%d in %d steps to finish quickly (-W, -H and --steps change that).%n",
+                        request.width(), request.height(), request.steps());
+            }
             info.println("      For real images pass a checkpoint: --model path/to/model.safetensors (or .gguf, or a diffusers folder).");
         }
         ProgressBar bar = new ProgressBar(info, ProgressBar.stderrIsTerminal());
