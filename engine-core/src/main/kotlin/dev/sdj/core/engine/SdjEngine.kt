@@ -15,7 +15,6 @@ import dev.sdj.core.family.clip.ClipTokenizer
 import dev.sdj.core.family.clip.ClipVocabulary
 import dev.sdj.core.family.sd.SdConditioner
 import dev.sdj.core.family.sd.SdFamily
-import dev.sdj.core.family.sd.SdModelCheck
 import dev.sdj.core.family.sd.SdTextToImage
 import dev.sdj.core.image.A1111Names
 import dev.sdj.core.image.GenerationParameters
@@ -105,7 +104,7 @@ class SdjEngine(config: EngineConfig, private val tuneCache: TuneCache = TuneCac
             throw UnsupportedModelException("the text encoder's tensors are not named like CLIP's (text_model.… or OpenCLIP's " +
                 "transformer.resblocks.…)")
         }
-        SdModelCheck(model, family).check(tokenizer.vocab.size)
+        family.check(model, tokenizer.vocab.size)
     }
 
     private fun vocabulary(): ClipVocabulary {

@@ -1,6 +1,5 @@
 package dev.sdj.core.scheduler
 
-import dev.sdj.core.family.sd.SdConditioner
 import dev.sdj.core.family.sd.SdFamily
 import dev.sdj.core.family.sd.SdUnetBlocks
 import dev.sdj.core.family.sd.SdVaeDecoder
@@ -47,7 +46,7 @@ object SdCosts {
         withPlaceholderWeights(ggml, specs.getValue(ComponentKind.TEXT_ENCODER)) { te ->
             val hidden = te.get("text_model.final_layer_norm.weight").ne(0)
             compute["text encoder"] = CompiledGraph.measure(ggml, buft) { g ->
-                family.textEncoder.build(g.nn, te.at("text_model"), g.input("tokens", GgmlType.I32, SdConditioner.CHUNK.toLong(), 1))
+                family.textEncoder.build(g.nn, te.at("text_model"), g.input("tokens", GgmlType.I32, family.textEncoder.contextTokens.toLong(), 1))
             }
             withPlaceholderWeights(ggml, specs.getValue(ComponentKind.DIFFUSION_MODEL)) { unet ->
                 compute["unet"] = CompiledGraph.measure(ggml, buft, attention = unetAttention) { g ->

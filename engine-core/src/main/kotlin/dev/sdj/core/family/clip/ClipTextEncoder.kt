@@ -12,6 +12,9 @@ import dev.sdj.ggml.Tensor
  * @param quickGelu OpenAI CLIP-L (SD 1.x) uses x·σ(1.702x); OpenCLIP encoders use GELU
  */
 class ClipTextEncoder(private val quickGelu: Boolean) {
+    /** Tokens per encoder pass (BOS, 75 prompt tokens, EOS): CLIP's context length, which prompts are chunked to. */
+    val contextTokens: Int = 77
+
 
     /**
      * @param tokens i32 token ids [T, N]

@@ -31,10 +31,10 @@ class SdConditioner(
         if (prompt.length > MAX_CHARACTERS) {
             throw InvalidRequestException("a prompt has ${prompt.length} characters; the limit is $MAX_CHARACTERS")
         }
-        return tokenizer.tokenizeWeighted(prompt, CHUNK, padId).also {
+        return tokenizer.tokenizeWeighted(prompt, encoder.contextTokens, padId).also {
             if (it.chunkCount > MAX_CHUNKS) {
-                throw InvalidRequestException("a prompt needs ${it.chunkCount} chunks of ${CHUNK - 2} tokens; the limit is $MAX_CHUNKS " +
-                    "(${MAX_CHUNKS * (CHUNK - 2)} tokens)")
+                throw InvalidRequestException("a prompt needs ${it.chunkCount} chunks of ${encoder.contextTokens - 2} tokens; the limit is $MAX_CHUNKS " +
+                    "(${MAX_CHUNKS * (encoder.contextTokens - 2)} tokens)")
             }
         }
     }
@@ -47,8 +47,8 @@ class SdConditioner(
                onChunk: (done: Int, total: Int) -> Unit): List<FloatArray> {
         val tokens = prompts.map { tokenize(it) }
         val chunks = tokens.maxOf { it.chunkCount }
-        val empty = tokenizer.tokenizeWeighted("", CHUNK, padId)
-        val graph = session.compile("text encoder") { g -> encoder.build(g.nn, weights, g.input("tokens", GgmlType.I32, CHUNK.toLong(), 1), clipSkip) }
+        val empty = tokenizer.tokenizeWeighted("", encoder.contextTokens, padId)
+        val graph = session.compile("text encoder") { g -> encoder.build(g.nn, weights, g.input("tokens", GgmlType.I32, encoder.contextTokens.toLong(), 1), clipSkip) }
         val total = chunks * prompts.size
         var done = 0
         onChunk(done, total)
@@ -86,8 +86,6 @@ class SdConditioner(
     }
 
     companion object {
-        /** Tokens per text-encoder pass: BOS, 75 prompt tokens, EOS. */
-        const val CHUNK = 77
         const val MAX_CHUNKS = 16
         const val MAX_CHARACTERS = 20_000
     }

@@ -1,6 +1,7 @@
 package dev.sdj.core.family.sd
 
 import dev.sdj.core.family.clip.ClipTextEncoder
+import dev.sdj.core.model.AssembledModel
 import dev.sdj.core.model.ModelFamily
 
 /**
@@ -19,6 +20,12 @@ data class SdFamily(
     /** SD 2.x's 768 models predict v; its 512 "base" models and SD 1.x predict ε. */
     val defaultVPrediction: Boolean,
 ) {
+    /**
+     * Refuses, at open, a model whose tensors do not make the graphs this family builds, or whose tokenizer has more
+     * tokens than its embedding has rows: each a [dev.sdj.api.ModelFileException] naming the tensor and the file.
+     */
+    fun check(model: AssembledModel, vocabularySize: Int) = SdModelCheck(model, this).check(vocabularySize)
+
     companion object {
         /**
          * SD 2.x conditions on the penultimate of OpenCLIP-H's 24 layers; diffusers' copy of the encoder already drops

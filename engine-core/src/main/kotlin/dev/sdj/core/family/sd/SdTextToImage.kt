@@ -48,7 +48,7 @@ class SdTextToImage(
     }
 
     /** Tokens of the UNet context the request's prompts make (77 per chunk); refuses prompts over the caps. */
-    fun contextTokens(request: GenerationRequest): Int = SdConditioner.CHUNK * conditioner.chunkCount(prompts(request))
+    fun contextTokens(request: GenerationRequest): Int = family.textEncoder.contextTokens * conditioner.chunkCount(prompts(request))
 
     private fun prompts(request: GenerationRequest) =
         if (guided(request)) listOf(request.prompt(), request.negativePrompt()) else listOf(request.prompt())
