@@ -4,24 +4,19 @@ import dev.sdj.api.EngineConfig
 import dev.sdj.api.EngineException
 import dev.sdj.api.GenerationRequest
 import dev.sdj.core.family.sd.EditedTinyModel
-import org.junit.jupiter.api.AfterAll
 import org.junit.jupiter.api.Assertions.assertThrows
 import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.Test
 import org.junit.jupiter.api.TestInstance
-import java.nio.file.Files
+import org.junit.jupiter.api.io.TempDir
 import java.nio.file.Path
 
 /** NaN or infinity in a generation is an error naming the phase it appeared in, never an image. */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class NonFiniteValuesTest {
-    private val dir: Path = Files.createTempDirectory("sdj-non-finite")
+    @TempDir
+    lateinit var dir: Path
     private val model = EditedTinyModel()
-
-    @AfterAll
-    fun cleanUp() {
-        dir.toFile().deleteRecursively()
-    }
 
     private fun request(cfg: Double = 7.0) =
         GenerationRequest.builder("a lighthouse").size(32, 32).steps(3).cfgScale(cfg).device("CPU").threads(2).build()

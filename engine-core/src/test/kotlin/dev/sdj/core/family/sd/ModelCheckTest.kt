@@ -6,25 +6,20 @@ import dev.sdj.api.GenerationRequest
 import dev.sdj.api.ModelFileException
 import dev.sdj.core.family.clip.ClipVocabulary
 import dev.sdj.core.model.DType
-import org.junit.jupiter.api.AfterAll
 import org.junit.jupiter.api.Assertions.assertEquals
 import org.junit.jupiter.api.Assertions.assertThrows
 import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.Test
 import org.junit.jupiter.api.TestInstance
-import java.nio.file.Files
+import org.junit.jupiter.api.io.TempDir
 import java.nio.file.Path
 
 /** A model whose tensors do not make the graphs the engine builds is refused at open, naming the tensor and the file. */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ModelCheckTest {
-    private val dir: Path = Files.createTempDirectory("sdj-model-check")
+    @TempDir
+    lateinit var dir: Path
     private val model = EditedTinyModel()
-
-    @AfterAll
-    fun cleanUp() {
-        dir.toFile().deleteRecursively()
-    }
 
     private fun refused(file: Path): ModelFileException =
         assertThrows(ModelFileException::class.java) { Engine.open(EngineConfig.of(file)).close() }
