@@ -16,10 +16,11 @@ final class DeviceOptions {
     Long maxVram;
 
     @Option(names = "--on-cpu", split = ",", paramLabel = "COMPONENT",
-            description = "Run these components on the CPU whatever the device: text_encoder, vae (comma-separated).")
+            description = "Run these components on the CPU whatever the device (comma-separated): the names the model's family "
+                    + "declares, e.g. text_encoder, text_encoder_2 (SDXL), vae; text_encoders for all of them.")
     Set<String> onCpu;
 
-    @Option(names = "--clip-on-cpu", description = "As stable-diffusion.cpp: --on-cpu text_encoder.")
+    @Option(names = "--clip-on-cpu", description = "As stable-diffusion.cpp: --on-cpu text_encoders.")
     boolean clipOnCpu;
 
     @Option(names = "--vae-on-cpu", description = "As stable-diffusion.cpp: --on-cpu vae.")
@@ -48,7 +49,7 @@ final class DeviceOptions {
         b.diffusionFlashAttention(diffusionFlashAttention);
         if (maxVram != null) b.maxDeviceMemory(maxVram);
         Set<String> cpu = new TreeSet<>(onCpu != null ? onCpu : Set.of());
-        if (clipOnCpu) cpu.add("text_encoder");
+        if (clipOnCpu) cpu.add("text_encoders");
         if (vaeOnCpu) cpu.add("vae");
         b.cpuComponents(cpu);
         if (device != null) b.device(device);

@@ -6,7 +6,7 @@ import dev.sdj.api.GenerationCancelledException;
 import dev.sdj.api.GenerationRequest;
 import dev.sdj.api.GenerationResult;
 import dev.sdj.core.device.Devices;
-import dev.sdj.core.engine.DefaultModel;
+import dev.sdj.core.registry.DefaultModel;
 import dev.sdj.ggml.NativesDirectory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;

@@ -1,6 +1,6 @@
 package dev.sdj.cli;
 
-import dev.sdj.core.engine.DefaultModel;
+import dev.sdj.core.registry.DefaultModel;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -59,7 +59,7 @@ class GenerateCommandTest {
     @Test
     void stableDiffusionCppMemoryFlagsAreAliases() {
         dev.sdj.api.GenerationRequest r = parsed("-p", "x", "--clip-on-cpu", "--vae-on-cpu", "--vae-tiling", "--max-vram", "4", "-t", "1");
-        assertEquals(java.util.Set.of("text_encoder", "vae"), r.cpuComponents());
+        assertEquals(java.util.Set.of("text_encoders", "vae"), r.cpuComponents());
         assertEquals(256, r.vaeTileSize());
         assertEquals(4L << 30, r.maxDeviceMemory().getAsLong());
         assertEquals(1, r.threads().orElseThrow());

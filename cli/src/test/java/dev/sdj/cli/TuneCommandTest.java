@@ -1,6 +1,6 @@
 package dev.sdj.cli;
 
-import dev.sdj.core.engine.DefaultModel;
+import dev.sdj.core.registry.DefaultModel;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -115,7 +115,6 @@ public final class GenerationRequest {
         public static final java.util.List<String> RNGS = java.util.List.of("cuda", "cpu");
         public static final java.util.List<String> PREDICTIONS = java.util.List.of("auto", "eps", "v");
         public static final java.util.List<String> PLACEMENTS = java.util.List.of("auto", "resident", "sequential", "streamed");
-        public static final java.util.List<String> CPU_COMPONENTS = java.util.List.of("text_encoder", "vae");
         public static final boolean DEFAULT_DIFFUSION_FLASH_ATTENTION = false;
 
         private final String prompt;
@@ -162,7 +161,10 @@ public final class GenerationRequest {
         public Builder prediction(String v) { this.prediction = v; return this; }
         /** Where components live (default auto): one of {@link #PLACEMENTS}. */
         public Builder placement(String v) { this.placement = v; return this; }
-        /** Components to run on the CPU whatever the device: any of {@link #CPU_COMPONENTS}. */
+        /**
+         * Components to run on the CPU whatever the device, by the names the model's family declares (text_encoder,
+         * text_encoder_2, vae, …; "text_encoders" for all of its text encoders); the engine refuses names the model lacks.
+         */
         public Builder cpuComponents(java.util.Set<String> v) { this.cpuComponents = java.util.Set.copyOf(v); return this; }
         /** Caps device memory (parameters + compute) in bytes. */
         public Builder maxDeviceMemory(long bytes) { this.maxDeviceMemory = bytes; return this; }
@@ -209,8 +211,8 @@ public final class GenerationRequest {
                 throw new InvalidRequestException("max device memory must be positive, got " + maxDeviceMemory);
             }
             for (String c : cpuComponents) {
-                if (!CPU_COMPONENTS.contains(c)) {
-                    throw new InvalidRequestException("cannot pin '" + c + "' to the CPU; choose from " + String.join(", ", CPU_COMPONENTS));
+                if (!c.matches("[a-z][a-z0-9_]*")) {
+                    throw new InvalidRequestException("'" + c + "' is not a component name (text_encoder, vae, …)");
                 }
             }
             if (clipSkip < 0) {

@@ -4,6 +4,7 @@ import dev.sdj.api.GenerationRequest
 import dev.sdj.core.device.ComputeBackends
 import dev.sdj.core.graph.Attention
 import dev.sdj.core.graph.GraphExecutor
+import dev.sdj.core.graph.GraphKey
 import dev.sdj.core.graph.GraphSession
 import dev.sdj.core.graph.NaiveAttention
 import dev.sdj.core.memory.MemoryLedger
@@ -21,7 +22,7 @@ internal class PhaseSessions(private val ggml: Ggml, private val ledger: MemoryL
 
     fun clear() = computeBytes.clear()
 
-    fun <T> run(device: Device, request: GenerationRequest, executors: Map<String, GraphExecutor> = emptyMap(),
+    fun <T> run(device: Device, request: GenerationRequest, executors: Map<GraphKey, GraphExecutor> = emptyMap(),
                 attention: Attention = NaiveAttention, work: (GraphSession) -> T): T {
         val session = GraphSession(ggml, device.bufferType(), ComputeBackends.open(device, request.threads().orElse(null)), ledger,
             executors, attention)

@@ -4,24 +4,50 @@ import dev.sdj.api.GenerationRequest
 import dev.sdj.api.InvalidRequestException
 import dev.sdj.api.PlacementReport
 import dev.sdj.core.device.Devices
-import dev.sdj.core.family.sd.SdFamily
-import dev.sdj.core.family.sd.SdTextToImage
 import dev.sdj.core.memory.MemoryLedger
 import dev.sdj.core.model.AssembledModel
 import dev.sdj.core.model.ComponentKind
 import dev.sdj.core.model.DType
+import dev.sdj.core.pipeline.GenerationPipeline
 import dev.sdj.core.scheduler.Costs
+import dev.sdj.core.scheduler.PipelineCosts
 import dev.sdj.core.scheduler.Planner
-import dev.sdj.core.scheduler.SdCosts
+import dev.sdj.core.scheduler.Residency
 import dev.sdj.core.scheduler.TuneCache
 import dev.sdj.ggml.Device
 import dev.sdj.ggml.DeviceType
 import dev.sdj.ggml.Ggml
 import java.nio.file.Files
 
-/** A request's device and placement, with the costs it was chosen on and the report that explains it. */
-internal class Decision(val device: Device, val choice: Planner.Choice, val costs: Costs, val report: PlacementReport) {
+/** Where each component of a request runs: on the chosen device, or on the CPU when the request pins it there. */
+internal class Where(val device: Device, private val pinned: Set<ComponentKind>, private val cpu: Device) {
+    fun of(kind: ComponentKind): Device = if (kind in pinned && device.type() != DeviceType.CPU) cpu else device
+}
+
+/**
+ * A request's device and placement, with the costs it was chosen on, the residency the engine applies phase by
+ * phase, and the report that explains it.
+ */
+internal class Decision(val where: Where, val choice: Planner.Choice, val costs: Costs, val residency: Residency,
+                        val report: PlacementReport) {
+    val device: Device get() = where.device
     val placement: String get() = choice.placement
+
+    /** For a streamed placement, the blocks that stay resident; else null. */
+    val residentSet: Set<String>? get() = residentSet(choice, costs)
+
+    companion object {
+        fun residentSet(choice: Planner.Choice, costs: Costs): Set<String>? = choice.residentBlocks?.let { costs.streaming!!.residentSets[it] }
+    }
+}
+
+/** What the engine holds now, which a plan's forecast of uploads and residency starts from. */
+internal interface EngineState {
+    /** The components on [device]; the streamed component counts when its resident part for [streamedResident] is there. */
+    fun loaded(device: Device, streamedResident: Set<String>?): Set<ComponentKind>
+
+    /** The phases whose results a generation of [request] would reuse. */
+    fun reused(request: GenerationRequest, deviceOf: (ComponentKind) -> Device): Set<Int>
 }
 
 /**
@@ -31,13 +57,12 @@ internal class Decision(val device: Device, val choice: Planner.Choice, val cost
 internal class PlacementDecider(
     private val ggml: Ggml,
     private val model: AssembledModel,
-    private val family: SdFamily,
+    private val pipeline: GenerationPipeline,
     private val ledger: MemoryLedger,
     private val tuneCache: TuneCache,
     /** The type weights are quantized to while loading, or null (see [dev.sdj.core.memory.RequestedWeightType]). */
     private val requestedType: DType?,
-    /** The UNet context's token count for a request's prompts, which the denoising phase's compute buffer grows with. */
-    private val contextTokens: (GenerationRequest) -> Int,
+    private val state: EngineState,
 ) {
     private val costCache = HashMap<String, Costs>()
     private val deviceReport by lazy { Devices.report() }
@@ -55,7 +80,7 @@ internal class PlacementDecider(
             throw InvalidRequestException("the model does not fit ${device.name()}: it needs at least " +
                 "${Planner.mib(costs.smallest)} (${Planner.smallestName(costs)}) and the budget is " +
                 "${Planner.mib(budget(device, request).first)}" +
-                (Planner.decodeHint(costs, costs.smallest)?.takeIf { device.type() != DeviceType.CPU }?.let { "; $it" } ?: "") +
+                (Planner.smallestHint(costs)?.takeIf { device.type() != DeviceType.CPU }?.let { "; $it" } ?: "") +
                 (flashAttentionLever(device, request, null, budget(device, request).first)?.let { "; $it" } ?: ""))
         }
         val cpu = ggml.cpu()
@@ -64,25 +89,27 @@ internal class PlacementDecider(
 
     /** The placement on [device], or null when none fits; throws when a forced placement does not fit. */
     fun decideOn(device: Device, request: GenerationRequest): Decision? {
+        val pinned = pinned(request)
         val costs = costs(device, request)
         val (budget, source) = budget(device, request)
         val chosen = tunedChoice(device, request, costs, budget) ?: Planner.choose(costs, budget, request.placement()) ?: return null
         val choice = flashAttentionLever(device, request, chosen, budget)?.let { chosen.copy(why = "${chosen.why}; $it") } ?: chosen
-        val blocks = costs.streaming?.blocks ?: 0
-        val resident = choice.residentBlocks ?: blocks
-        val perStep = if (choice.residentBlocks == null) 0L else evaluationsPerStep(request) * costs.streaming!!.streamedBytes[resident]
-        val perGeneration = when (choice.placement) {
-            "resident" -> 0L
-            "sequential" -> costs.uploads.values.sum()
-            else -> costs.uploads.filterKeys { it != ComponentKind.DIFFUSION_MODEL }.values.sum() +
-                (if (choice.keepsResidentPart) 0L else costs.streaming!!.fixedUploadBytes[resident]) + perStep * request.steps()
+        val residency = costs.residency(choice.placement, choice.residentBlocks)
+        val where = Where(device, pinned(request), ggml.cpu())
+        val steps = residency.walk(state.loaded(device, Decision.residentSet(choice, costs)), state.reused(request, where::of))
+        val s = costs.streaming
+        val blocks = s?.blocks ?: 0
+        val k = choice.residentBlocks
+        val resident = k ?: blocks
+        val perStep = if (k == null) 0L else evaluationsPerStep(request) * s!!.streamedBytes[k]
+        val loads = steps.filterNotNull().sumOf { step ->
+            step.loads.sumOf { kind -> if (k != null && kind == costs.streamed) s!!.fixedUploadBytes[k] else costs.uploads[kind] ?: 0L }
         }
-        val peaks = Planner.ORDER.filter { it != "streamed" || costs.streaming != null }.associateWith { costs.peak(it) }
+        val peaks = Planner.ORDER.filter { it != "streamed" || s != null }.associateWith { costs.peak(it) }
         val report = PlacementReport(device.name(), choice.placement, choice.peak, budget, source, choice.why, peaks,
-            costs.params.mapKeys { it.key.label }, costs.compute, blocks, resident, perStep, perGeneration,
-            phases(choice, if (device.type() == DeviceType.CPU) emptySet() else pinned(request), resident, blocks),
-            if (choice.residentBlocks == null) emptyList() else costs.streaming!!.streamedNames(resident))
-        return Decision(device, choice, costs, report)
+            costs.params.mapKeys { it.key.label }, costs.compute, blocks, resident, perStep, loads + perStep * request.steps(),
+            phases(steps, where, costs, k, blocks), if (k == null) emptyList() else s!!.streamedNames(k))
+        return Decision(where, choice, costs, residency, report)
     }
 
     /**
@@ -98,10 +125,11 @@ internal class PlacementDecider(
         val faster = choice == null || Planner.ORDER.indexOf(better.placement) < Planner.ORDER.indexOf(choice.placement) ||
             (better.placement == choice.placement && (better.residentBlocks ?: 0) > (choice.residentBlocks ?: 0))
         if (!faster) return null
-        val naiveUnet = costs(device, request).compute.getValue("unet")
+        val graph = pipeline.streamable?.graph?.name ?: return null
+        val naive = costs(device, request).compute[graph] ?: return null
         val blocks = better.residentBlocks?.let { " with $it blocks resident" } ?: ""
-        return "flash attention (--diffusion-fa) would cut the UNet's compute buffer from ${Planner.mib(naiveUnet)} to " +
-            "${Planner.mib(flashCosts.compute.getValue("unet"))} and let ${better.placement}$blocks fit"
+        return "flash attention (--diffusion-fa) would cut the diffusion model's compute buffer from ${Planner.mib(naive)} to " +
+            "${Planner.mib(flashCosts.compute[graph] ?: 0L)} and let ${better.placement}$blocks fit"
     }
 
     /** For an auto request: the placement `tune` stored for this shape, when it still fits the budget. */
@@ -130,44 +158,60 @@ internal class PlacementDecider(
                 (requestedType?.let { " | weights ${it.ggml!!.ggmlName()}" } ?: "")
     }
 
-    /** What is in memory in each phase under a placement, and where; mirrors what the engine loads and frees. */
-    private fun phases(choice: Planner.Choice, pinned: Set<ComponentKind>, residentBlocks: Int, blocks: Int): Map<String, Map<String, String>> {
-        val te = ComponentKind.TEXT_ENCODER
-        val unet = ComponentKind.DIFFUSION_MODEL
-        val vae = ComponentKind.VAE
-        val present = when (choice.placement) {
-            "resident" -> listOf(listOf(te, unet, vae), listOf(te, unet, vae), listOf(te, unet, vae))
-            "sequential" -> listOf(listOf(te), listOf(unet, vae), listOf(unet, vae))
-            else -> if (choice.keepsResidentPart) listOf(listOf(te, unet), listOf(unet), listOf(unet, vae)) else listOf(listOf(te), listOf(unet), listOf(vae))
-        }
-        return listOf("text encoding", "denoising", "decoding").zip(present).associate { (phase, kinds) ->
-            phase to kinds.associate { kind ->
-                kind.label to when {
-                    kind in pinned -> "cpu"
-                    kind == unet && choice.placement == "streamed" && phase == "denoising" -> "streamed ($residentBlocks of $blocks blocks resident)"
-                    kind == unet && choice.placement == "streamed" -> "resident part ($residentBlocks of $blocks blocks)"
-                    else -> "device"
+    /**
+     * What is in memory in each phase of the coming generation, and where: the walk the engine will make, the
+     * components pinned to the CPU beside it; a reused phase loads nothing.
+     */
+    private fun phases(steps: List<Residency.Step?>, where: Where, costs: Costs, k: Int?, blocks: Int): Map<String, Map<String, String>> =
+        pipeline.phases.withIndex().associate { (i, phase) ->
+            val step = steps[i]
+            val onCpu = phase.components.filter { where.of(it) != where.device }
+            phase.label to if (step == null) {
+                phase.components.associate { it.label to "not needed (result reused)" }
+            } else {
+                val present = pipeline.components.filter { it in step.present } + onCpu
+                present.associate { kind ->
+                    kind.label to when {
+                        kind in onCpu -> "cpu"
+                        k != null && kind == costs.streamed && kind in phase.components -> "streamed ($k of $blocks blocks resident)"
+                        k != null && kind == costs.streamed -> "resident part ($k of $blocks blocks)"
+                        else -> "device"
+                    }
                 }
             }
         }
-    }
 
     /** Model evaluations per denoising step: two with classifier-free guidance (prompt and negative prompt). */
     private fun evaluationsPerStep(request: GenerationRequest): Int = if (request.cfgScale() != 1.0) 2 else 1
 
     /** What stays on [device]: everything measured there, less the components pinned to the CPU. */
     private fun costs(device: Device, request: GenerationRequest): Costs {
-        val tokens = contextTokens(request)
-        return costCache.getOrPut("${device.name()} ${request.width()}x${request.height()} tile ${request.vaeTileSize()} " +
-            "context $tokens flash ${request.diffusionFlashAttention()}") {
-            SdCosts.measure(ggml, model, family, device, request.width(), request.height(), SdTextToImage.decodeTiling(request),
-                tokens, DiffusionAttention.of(request, device), requestedType)
-        }.let { if (device.type() == DeviceType.CPU) it else it.without(pinned(request)) }
+        val pinned = pinned(request)
+        return costCache.getOrPut("${device.name()} ${pipeline.shapeKey(request)} flash ${request.diffusionFlashAttention()}") {
+            PipelineCosts.measure(ggml, model, pipeline, device, request, DiffusionAttention.of(request, device), requestedType)
+        }.let { if (device.type() == DeviceType.CPU) it else it.without(pinned) }
     }
 
-    fun pinned(request: GenerationRequest): Set<ComponentKind> = request.cpuComponents().map {
-        if (it == "vae") ComponentKind.VAE else ComponentKind.TEXT_ENCODER
-    }.toSet()
+    /**
+     * The components the request pins to the CPU, by the names the pipeline's components go by ("text_encoders": all
+     * of its text encoders); the streamed diffusion model stays with the device the request runs on.
+     */
+    fun pinned(request: GenerationRequest): Set<ComponentKind> {
+        val declared = pipeline.components
+        return request.cpuComponents().flatMap { name ->
+            val kinds = if (name == ALL_TEXT_ENCODERS) declared.filter { it.name.startsWith("TEXT_ENCODER") }
+            else listOfNotNull(declared.firstOrNull { it.id == name })
+            if (kinds.isEmpty()) {
+                throw InvalidRequestException("this model has no component '$name' to run on the CPU; it has " +
+                    declared.joinToString { it.id } + " ($ALL_TEXT_ENCODERS: every text encoder)")
+            }
+            if (pipeline.streamable?.component in kinds) {
+                throw InvalidRequestException("the ${pipeline.streamable!!.component.label} runs where the generation runs: " +
+                    "for the CPU, choose --device CPU")
+            }
+            kinds
+        }.toSet()
+    }
 
     /** The budget and where it came from; memory this engine already holds there counts as available to it. */
     private fun budget(device: Device, request: GenerationRequest): Pair<Long, String> {
@@ -191,5 +235,9 @@ internal class PlacementDecider(
                 ?: devices.firstOrNull { it.backendName() == "Vulkan" && !it.description().startsWith("llvmpipe") }
                 ?: ggml.cpu()
         }
+    }
+
+    private companion object {
+        const val ALL_TEXT_ENCODERS = "text_encoders"
     }
 }

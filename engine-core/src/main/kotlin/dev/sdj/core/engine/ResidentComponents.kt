@@ -35,12 +35,12 @@ internal class ResidentComponents(private val ggml: Ggml, private val ledger: Me
     fun weights(kind: ComponentKind): Weights = buffers.getValue(kind).let { b -> MapWeights(b.names.associateWith { b.tensor(it) }) }
 
     /** Loads the components not yet loaded, each on its device; returns the bytes uploaded. */
-    fun ensure(deviceOf: Map<ComponentKind, Device>, vararg kinds: ComponentKind): Long {
+    fun ensure(deviceOf: (ComponentKind) -> Device, kinds: Collection<ComponentKind>): Long {
         var uploaded = 0L
         ParamLoader().use { loader ->
             for (kind in kinds) {
                 if (kind in buffers) continue
-                val device = deviceOf.getValue(kind)
+                val device = deviceOf(kind)
                 val component = model.components.getValue(kind)
                 val (buffer, bytes) = try {
                     loader.allocateAndLoad(ggml, ledger, device.bufferType(),

@@ -10,12 +10,9 @@ import dev.sdj.api.InvalidRequestException
 import dev.sdj.api.PlacementReport
 import dev.sdj.api.ProgressListener
 import dev.sdj.api.TuneReport
-import dev.sdj.api.UnsupportedModelException
-import dev.sdj.core.family.clip.ClipTokenizer
-import dev.sdj.core.family.clip.ClipVocabulary
-import dev.sdj.core.family.sd.SdConditioner
-import dev.sdj.core.family.sd.SdFamily
-import dev.sdj.core.family.sd.SdTextToImage
+import dev.sdj.core.graph.GraphSession
+import dev.sdj.core.graph.NaiveAttention
+import dev.sdj.core.graph.Weights
 import dev.sdj.core.image.A1111Names
 import dev.sdj.core.image.GenerationParameters
 import dev.sdj.core.image.ModelHashCache
@@ -28,10 +25,12 @@ import dev.sdj.core.model.ComponentKind
 import dev.sdj.core.model.DType
 import dev.sdj.core.model.ModelAssembly
 import dev.sdj.core.model.ModelOpener
-import dev.sdj.core.model.gguf.GgufFile
+import dev.sdj.core.pipeline.GenerationPipeline
+import dev.sdj.core.pipeline.PhaseRun
+import dev.sdj.core.registry.Families
 import dev.sdj.core.scheduler.Planner
-import dev.sdj.core.scheduler.SdCosts
 import dev.sdj.core.scheduler.TuneCache
+import dev.sdj.ggml.Device
 import dev.sdj.ggml.Ggml
 import dev.sdj.ggml.GgmlException
 import java.nio.file.Files
@@ -40,13 +39,14 @@ import java.util.concurrent.locks.ReentrantLock
 import kotlin.concurrent.withLock
 
 /**
- * The engine behind [Engine.open]: opens the model once and runs the family's pipeline phase by phase, loading and
+ * The engine behind [Engine.open]: opens the model once and runs its family's pipeline phase by phase, loading and
  * freeing components through the ledger as the request's placement says: resident (everything stays on the device
- * between phases and generations), sequential (the text encoder is freed before the diffusion model and VAE load) or
- * streamed (as sequential, with the diffusion model's blocks streamed through device slots while the UNet runs).
+ * between phases and generations), sequential (each phase's components loaded for it; of the rest only what fits
+ * under the plan's peak stays) or streamed (as sequential, with the diffusion model's blocks streamed through device
+ * slots while it runs). It knows no family: the pipeline's phases name their components and graphs.
  *
  * Generations, plans and tuning runs on one engine take turns under one lock: they share the loaded components, the
- * ledger and the kept conditioning. Once closed, every call but [close] throws [IllegalStateException].
+ * ledger and the reused phase results. Once closed, every call but [close] throws [IllegalStateException].
  */
 class SdjEngine(config: EngineConfig, private val tuneCache: TuneCache = TuneCache.default()) : Engine {
     private val ggml: Ggml = try {
@@ -55,30 +55,35 @@ class SdjEngine(config: EngineConfig, private val tuneCache: TuneCache = TuneCac
         throw EngineException("ggml is not usable: ${e.message}", e)
     }
     private val model: AssembledModel = ModelAssembly.assemble(ModelOpener.open(config.model(), config.tokenizer().orElse(null)))
-    private val family: SdFamily = try {
-        SdFamily.of(model.family)
-    } catch (e: IllegalArgumentException) {
-        throw UnsupportedModelException("${model.family.label} is recognised but cannot generate yet: only SD 1.x and SD 2.x have a pipeline")
-    }
-    private val tokenizer = ClipTokenizer(vocabulary())
-    private val pipeline = SdTextToImage(family, SdConditioner(tokenizer, family.textEncoder,
-        if (family.padWithEos) tokenizer.vocab.eosId else 0))
+    private val pipeline: GenerationPipeline = Families.pipeline(model)
     private val ledger = MemoryLedger()
     /** A1111's checkpoint name and hash, for a model that is one file. */
     private val checkpoint: Path? = model.inputs.singleOrNull()?.source?.takeIf { Files.isRegularFile(it) }
     private val hash: String? by lazy { checkpoint?.let { ModelHashCache.default().hash(it) } }
     private val requestedType: DType? = config.weightType().map { RequestedWeightType.parse(it) }.orElse(null)
-    private val decider = PlacementDecider(ggml, model, family, ledger, tuneCache, requestedType, pipeline::contextTokens)
     private val components = ResidentComponents(ggml, ledger, model, requestedType)
     private val sessions = PhaseSessions(ggml, ledger)
-    private val streaming = StreamedDenoising(ggml, ledger, model, pipeline, sessions, requestedType)
+    private val streaming = pipeline.streamable?.let { StreamedDenoising(ggml, ledger, model, it, sessions, requestedType) }
+
+    /** The last result of each phase that may be reused, by phase index, with the key it was computed for. */
+    private val reusable = HashMap<Int, Pair<String, Any>>()
+
+    private val state = object : EngineState {
+        override fun loaded(device: Device, streamedResident: Set<String>?): Set<ComponentKind> {
+            val streamed = pipeline.streamable?.component
+            val whole = components.loaded.filter { components.deviceOf(it) == device.name() && (streamedResident == null || it != streamed) }
+            val part = if (streamedResident != null && streaming!!.holds(device, streamedResident)) listOf(streamed!!) else emptyList()
+            return (whole + part).toSet()
+        }
+
+        override fun reused(request: GenerationRequest, deviceOf: (ComponentKind) -> Device): Set<Int> =
+            pipeline.phases.indices.filter { i -> reuseKey(i, request, deviceOf)?.let { reusable[i]?.first == it } == true }.toSet()
+    }
+    private val decider = PlacementDecider(ggml, model, pipeline, ledger, tuneCache, requestedType, state)
 
     /** Serialises the public calls: they all read or change the loaded components and the caches below. */
     private val lock = ReentrantLock()
     private var closed = false
-
-    /** The last prompt's text conditioning and what it was computed from: a repeated prompt skips the text encoder. */
-    private var lastConditioning: Pair<String, SdTextToImage.Conditioning>? = null
 
     /** Compute-buffer bytes of the last generation's graphs, by graph name (for tests and reports). */
     internal val lastComputeBytes: Map<String, Long> get() = sessions.computeBytes
@@ -89,31 +94,15 @@ class SdjEngine(config: EngineConfig, private val tuneCache: TuneCache = TuneCac
     internal fun poolBytes(pool: String): Long = ledger.currentBytes(pool)
 
     /** Bytes the last generation streamed into the diffusion model's slots (0 unless it was streamed). */
-    internal val lastStreamedBytes: Long get() = streaming.lastStreamedBytes
+    internal val lastStreamedBytes: Long get() = streaming?.lastStreamedBytes ?: 0L
 
     /** Times the pinned host copy of streamed blocks was loaded from the model file. */
-    internal val hostMasterLoads: Int get() = streaming.hostMasterLoads
+    internal val hostMasterLoads: Int get() = streaming?.hostMasterLoads ?: 0
 
-    init {
-        for (kind in SdCosts.PIPELINE) {
-            if (kind !in model.components) {
-                throw UnsupportedModelException("the model has no ${kind.label}: pass it together with the other files")
-            }
-        }
-        if (model.components.getValue(ComponentKind.TEXT_ENCODER).tensors.keys.none { it.startsWith("text_model.") }) {
-            throw UnsupportedModelException("the text encoder's tensors are not named like CLIP's (text_model.… or OpenCLIP's " +
-                "transformer.resblocks.…)")
-        }
-        family.check(model, tokenizer.vocab.size)
-    }
-
-    private fun vocabulary(): ClipVocabulary {
-        val source = model.tokenizers[ComponentKind.TEXT_ENCODER]
-            ?: throw InvalidRequestException("the model carries no tokenizer: pass --tokenizer with a folder holding vocab.json " +
-                "and merges.txt, or OpenAI's bpe_simple_vocab_16e6.txt.gz")
-        val gguf = model.inputs.firstNotNullOfOrNull { it.tensors.firstOrNull()?.first as? GgufFile }
-        return ClipVocabulary.load(source, gguf?.values?.get("tokenizer.ggml.tokens")?.asStringList(),
-            gguf?.values?.get("tokenizer.ggml.merges")?.asStringList())
+    /** A phase's reuse key for [request], with the devices its components run on (their results differ in rounding). */
+    private fun reuseKey(phase: Int, request: GenerationRequest, deviceOf: (ComponentKind) -> Device): String? {
+        val p = pipeline.phases[phase]
+        return p.reuseKey(request)?.let { key -> key + "\u0000" + p.components.joinToString(",") { deviceOf(it).name() } }
     }
 
     override fun modelFamily(): String = model.family.label
@@ -139,54 +128,56 @@ class SdjEngine(config: EngineConfig, private val tuneCache: TuneCache = TuneCac
     private fun generateLocked(request: GenerationRequest, progress: ProgressListener, cancel: CancellationToken): GenerationResult {
         val start = System.nanoTime()
         val decision = decider.decide(request)
-        val pinned = decider.pinned(request)
-        val deviceOf = SdCosts.PIPELINE.associateWith { if (it in pinned) ggml.cpu() else decision.device }
+        val where = decision.where
         // A component loaded on another device than this request wants it on is freed first.
-        components.free(*components.loaded.filter { components.deviceOf(it) != deviceOf.getValue(it).name() }.toTypedArray())
-        deviceOf.values.map { it.bufferType().name() }.distinct().forEach { ledger.resetPeak(it) }
+        components.free(*components.loaded.filter { components.deviceOf(it) != where.of(it).name() }.toTypedArray())
+        pipeline.components.map { where.of(it).bufferType().name() }.distinct().forEach { ledger.resetPeak(it) }
         sessions.clear()
-        val streamed = decision.placement == "streamed"
-        if (!streamed) streaming.close()
-        else if (decision.choice.keepsResidentPart) {
-            streaming.keepOnly(decision.device, decision.costs.streaming!!.residentSets[decision.choice.residentBlocks!!])
+        val streamable = pipeline.streamable
+        val residentSet = decision.residentSet
+        if (residentSet == null) {
+            streaming?.close()
         } else {
-            streaming.releaseResidentPart()
+            streaming!!.keepOnly(decision.device, residentSet)
+            // The streamed component's resident part stands in for it: a whole copy an earlier generation left goes.
+            components.freeOn(decision.device, streamable!!.component)
         }
-        val oneAtATime = decision.placement != "resident"
         var uploaded = 0L
-
-        // Sequential and streamed: the diffusion model and VAE leave before the text encoder comes, and it leaves
-        // before they return. A prompt encoded last time needs no text encoder, so they can stay.
-        val textDevice = deviceOf.getValue(ComponentKind.TEXT_ENCODER)
-        val conditioningKey = listOf(request.prompt(), request.negativePrompt(), request.clipSkip(), request.cfgScale() != 1.0,
-            textDevice.name()).joinToString("\u0000")
-        val conditioning = lastConditioning?.takeIf { it.first == conditioningKey }?.second ?: run {
-            if (oneAtATime) components.free(ComponentKind.DIFFUSION_MODEL, ComponentKind.VAE)
-            uploaded += components.ensure(deviceOf, ComponentKind.TEXT_ENCODER)
-            sessions.run(textDevice, request) { s ->
-                pipeline.encode(request, components.weights(ComponentKind.TEXT_ENCODER).at("text_model"), s, progress, cancel)
-            }.also { lastConditioning = conditioningKey to it }
-        }
-        if (oneAtATime) components.free(ComponentKind.TEXT_ENCODER)
-        val latent = if (streamed) {
-            // Denoising holds only the streamed model on the device: what an earlier generation left there goes first.
-            components.freeOn(decision.device, ComponentKind.DIFFUSION_MODEL, ComponentKind.VAE)
-            val k = decision.choice.residentBlocks!!
-            val s = decision.costs.streaming!!
-            val (latent, bytes) = streaming.denoise(request, decision.device, s.residentSets[k], s.slots(k),
-                decision.choice.keepsResidentPart, conditioning, progress, cancel)
-            uploaded += bytes + components.ensure(deviceOf, ComponentKind.VAE)
-            latent
-        } else {
-            uploaded += components.ensure(deviceOf, ComponentKind.DIFFUSION_MODEL, ComponentKind.VAE)
-            val unetDevice = deviceOf.getValue(ComponentKind.DIFFUSION_MODEL)
-            sessions.run(unetDevice, request, attention = DiffusionAttention.of(request, unetDevice)) { s ->
-                pipeline.denoise(request, components.weights(ComponentKind.DIFFUSION_MODEL), conditioning, s, progress, cancel)
+        val results = arrayOfNulls<Any>(pipeline.phases.size)
+        try {
+            for ((i, phase) in pipeline.phases.withIndex()) {
+                val key = reuseKey(i, request, where::of)
+                val kept = key?.let { k -> reusable[i]?.takeIf { it.first == k }?.second }
+                if (kept != null) {
+                    results[i] = kept
+                    continue
+                }
+                makeRoom(decision, i)
+                val run = { weights: (ComponentKind) -> Weights, session: GraphSession ->
+                    phase.run(PhaseRun(request, weights, session, progress, cancel, results.toList()))
+                }
+                val streamedHere = residentSet != null && i == streamable!!.phase
+                val needs = (phase.components + decision.residency.needs[i]).distinct().filter { !streamedHere || it != streamable!!.component }
+                uploaded += components.ensure(where::of, needs)
+                results[i] = if (streamedHere) {
+                    val (result, bytes) = streaming!!.run(request, decision.device, residentSet!!, decision.costs.streaming!!.slots(decision.choice.residentBlocks!!)) { w, s ->
+                        run({ kind -> if (kind == streamable!!.component) w else components.weights(kind) }, s)
+                    }
+                    uploaded += bytes
+                    result
+                } else {
+                    val device = phase.components.firstOrNull()?.let(where::of) ?: decision.device
+                    val attention = if (i == streamable?.phase) DiffusionAttention.of(request, device) else NaiveAttention
+                    sessions.run(device, request, attention = attention) { s -> run(components::weights, s) }
+                }
+                key?.let { reusable[i] = it to results[i]!! }
             }
+        } catch (e: Throwable) {
+            // A one-at-a-time plan cut short starts the next generation from an empty device, not from wherever it stopped.
+            if (decision.placement != "resident") freeDevice(decision)
+            throw e
         }
-        val image = sessions.run(deviceOf.getValue(ComponentKind.VAE), request) { s ->
-            pipeline.decode(request, components.weights(ComponentKind.VAE), latent, s, progress, cancel)
-        }
+        val image = pipeline.image(results.last()!!)
 
         val rgb = RgbImage.fromDecoderOutput(image, request.width(), request.height())
         val parameters = GenerationParameters(request.prompt(), request.negativePrompt(), request.seed(), request.steps(),
@@ -196,12 +187,33 @@ class SdjEngine(config: EngineConfig, private val tuneCache: TuneCache = TuneCac
         val png = PngWriter.encode(rgb, parameters.toPngText())
         val peaks = ledger.states().associate { it.pool to it.peakBytes }
         return GenerationResult(png, request.width(), request.height(), request.seed(), parameters.infotext(), peaks, uploaded,
-            decision.report, (System.nanoTime() - start) / 1_000_000, if (streamed) streaming.lastWaitNanos / 1_000_000 else 0)
+            decision.report, (System.nanoTime() - start) / 1_000_000, if (residentSet != null) streaming!!.lastWaitNanos / 1_000_000 else 0)
+    }
+
+    /**
+     * Before phase [phase] runs: of what is on the device besides its needs, frees what the plan's residency does not
+     * keep, so loading what the phase needs stays within the plan's peak.
+     */
+    private fun makeRoom(decision: Decision, phase: Int) {
+        val loaded = state.loaded(decision.device, decision.residentSet)
+        val keep = decision.residency.kept(phase, loaded) + decision.residency.needs[phase]
+        (loaded - keep).forEach { freeOnDevice(decision, it) }
+    }
+
+    private fun freeOnDevice(decision: Decision, kind: ComponentKind) {
+        if (decision.residentSet != null && kind == pipeline.streamable?.component) streaming!!.releaseResidentPart()
+        else components.freeOn(decision.device, kind)
+    }
+
+    private fun freeDevice(decision: Decision) {
+        components.freeOn(decision.device, *pipeline.components.toTypedArray())
+        streaming?.releaseResidentPart()
     }
 
     override fun tune(request: GenerationRequest, steps: Int, progress: ProgressListener): TuneReport = whileOpen {
         if (steps < 1) throw InvalidRequestException("tuning needs at least one step per placement, not $steps")
         val base = request.toBuilder().placement("auto").steps(steps).build()
+        val timed = pipeline.phases[pipeline.streamable?.phase ?: pipeline.phases.lastIndex].label
         val device = decider.decide(base).device
         val trials = ArrayList<TuneReport.Trial>()
         for (placement in Planner.ORDER) {
@@ -214,8 +226,8 @@ class SdjEngine(config: EngineConfig, private val tuneCache: TuneCache = TuneCac
             var first = 0L
             var last = 0L
             val result = generateLocked(candidate, { phase, step, total ->
-                if (phase == "denoising" && step == 0) first = System.nanoTime()
-                if (phase == "denoising" && step == total) last = System.nanoTime()
+                if (phase == timed && step == 0) first = System.nanoTime()
+                if (phase == timed && step == total) last = System.nanoTime()
                 progress.onProgress("$placement: $phase", step, total)
             }, CancellationToken())
             val r = result.placement()
@@ -229,11 +241,11 @@ class SdjEngine(config: EngineConfig, private val tuneCache: TuneCache = TuneCac
     }
 
     /** Waits for a running generation, then frees everything; closing again does nothing. */
-    override fun close() = lock.withLock {
+    override fun close(): Unit = lock.withLock {
         if (closed) return
         closed = true
         components.close()
-        streaming.close()
+        streaming?.close()
     }
 
     /** What A1111 writes after the model, in its order; a clip skip of 1 (or the default) is left out as A1111 does. */

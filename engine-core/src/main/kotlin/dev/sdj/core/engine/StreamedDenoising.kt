@@ -1,12 +1,10 @@
 package dev.sdj.core.engine
 
-import dev.sdj.api.CancellationToken
 import dev.sdj.api.EngineException
 import dev.sdj.api.GenerationRequest
-import dev.sdj.api.ProgressListener
-import dev.sdj.core.family.sd.SdTextToImage
-import dev.sdj.core.family.sd.SdUnetBlocks
+import dev.sdj.core.graph.GraphSession
 import dev.sdj.core.graph.MapWeights
+import dev.sdj.core.graph.Weights
 import dev.sdj.core.memory.BlockMaster
 import dev.sdj.core.memory.BlockStructure
 import dev.sdj.core.memory.DeviceTypeSupport
@@ -19,9 +17,9 @@ import dev.sdj.core.memory.ParamSpec
 import dev.sdj.core.memory.ParamSpecs
 import dev.sdj.core.memory.StreamedParams
 import dev.sdj.core.model.AssembledModel
-import dev.sdj.core.model.ComponentKind
 import dev.sdj.core.model.DType
 import dev.sdj.core.model.TensorRef
+import dev.sdj.core.pipeline.Streamable
 import dev.sdj.core.scheduler.StreamingExecutor
 import dev.sdj.ggml.BufferType
 import dev.sdj.ggml.Device
@@ -29,19 +27,20 @@ import dev.sdj.ggml.Ggml
 import dev.sdj.ggml.GgmlException
 
 /**
- * Denoising with the diffusion model streamed: its core and resident blocks loaded, the other blocks passing through
- * stream slots from the host's master copy while the UNet runs; the slots are freed afterwards. The resident part
- * stays on the device when the plan says it fits beside the other phases, and the pinned host copy while later
- * generations stream the same blocks.
+ * The streamable component's phase run with it streamed: its core and resident blocks loaded, the other blocks
+ * passing through stream slots from the host's master copy while its graph runs; the slots are freed afterwards.
+ * The resident part stays on the device until the engine frees it (when the plan needs the room), and the pinned
+ * host copy while later generations stream the same blocks.
  */
 internal class StreamedDenoising(
     private val ggml: Ggml,
     private val ledger: MemoryLedger,
     private val model: AssembledModel,
-    private val pipeline: SdTextToImage,
+    private val streamable: Streamable,
     private val sessions: PhaseSessions,
     private val requestedType: DType?,
 ) : AutoCloseable {
+    private val owner = streamable.component.label
     private var hostMaster: Pair<String, HostBufferMaster>? = null
     private var residentPart: Pair<String, ParamBuffer>? = null
 
@@ -58,44 +57,43 @@ internal class StreamedDenoising(
         private set
 
     /**
+     * Runs [work] over the component's weights, streamed.
+     *
      * @param resident the blocks that stay on the device; [slots] stream slots hold the others in turn
-     * @param keep whether the resident part stays on the device after this call
-     * @return the latent and the parameter bytes uploaded to the device
+     * @return the work's result and the parameter bytes uploaded to the device
      */
-    fun denoise(request: GenerationRequest, device: Device, resident: Set<String>, slots: Int, keep: Boolean,
-                conditioning: SdTextToImage.Conditioning, progress: ProgressListener, cancel: CancellationToken): Pair<FloatArray, Long> {
-        val component = model.components.getValue(ComponentKind.DIFFUSION_MODEL)
-        val structure = SdUnetBlocks.of(ParamSpecs.of(component, DeviceTypeSupport.of(ggml, device), requested = requestedType).usable(device.name()))
+    fun <T> run(request: GenerationRequest, device: Device, resident: Set<String>, slots: Int,
+                work: (Weights, GraphSession) -> T): Pair<T, Long> {
+        val component = model.components.getValue(streamable.component)
+        val structure = streamable.blocks(ParamSpecs.of(component, DeviceTypeSupport.of(ggml, device), requested = requestedType).usable(device.name()))
         val streamedSpecs = structure.blocks.filter { it.name !in resident }.flatMap { it.specs }
-        val owner = ComponentKind.DIFFUSION_MODEL.label
         val host = device.hostBufferType()
         val fileMaster = if (host.isPresent) null else FileMaster(component.tensors)
         try {
             val master: BlockMaster = fileMaster ?: hostMaster(device, host.get(), streamedSpecs, component.tensors)
             val (fixed, fixedUploaded) = residentPart(device, structure, resident, component.tensors)
-            try {
-                val params = try {
-                    StreamedParams.allocate(ggml, ledger, device.bufferType(), structure, resident, fixed, slots, owner, master)
-                } catch (e: GgmlException) {
-                    throw EngineException("cannot allocate the $owner's stream slots on ${device.name()}: ${e.message}", e)
-                }
-                params.use { p ->
-                    StreamingExecutor(ggml, p).use { executor ->
-                        val latent = sessions.run(device, request, mapOf("unet" to executor), DiffusionAttention.of(request, device)) { s ->
-                            pipeline.denoise(request, MapWeights(p.tensors()), conditioning, s, progress, cancel)
-                        }
-                        lastStreamedBytes = executor.uploadedBytes
-                        lastWaitNanos = executor.waitNanos
-                        return latent to fixedUploaded + executor.uploadedBytes
+            val params = try {
+                StreamedParams.allocate(ggml, ledger, device.bufferType(), structure, resident, fixed, slots, owner, master)
+            } catch (e: GgmlException) {
+                throw EngineException("cannot allocate the $owner's stream slots on ${device.name()}: ${e.message}", e)
+            }
+            params.use { p ->
+                StreamingExecutor(ggml, p).use { executor ->
+                    val result = sessions.run(device, request, mapOf(streamable.graph to executor), DiffusionAttention.of(request, device)) { s ->
+                        work(MapWeights(p.tensors()), s)
                     }
+                    lastStreamedBytes = executor.uploadedBytes
+                    lastWaitNanos = executor.waitNanos
+                    return result to fixedUploaded + executor.uploadedBytes
                 }
-            } finally {
-                if (!keep) releaseResidentPart()
             }
         } finally {
             fileMaster?.close()
         }
     }
+
+    /** Whether the resident part for [resident] on [device] is on the device now. */
+    fun holds(device: Device, resident: Set<String>): Boolean = residentPart?.first == key(device, resident)
 
     /** The resident part for [resident] on [device]: the kept one when it matches, else freshly loaded; and the bytes uploaded. */
     private fun residentPart(device: Device, structure: BlockStructure, resident: Set<String>,
@@ -103,7 +101,6 @@ internal class StreamedDenoising(
         val key = key(device, resident)
         residentPart?.let { (k, b) -> if (k == key) return b to 0L }
         releaseResidentPart()
-        val owner = ComponentKind.DIFFUSION_MODEL.label
         val loaded = try {
             ParamLoader().use {
                 it.allocateAndLoad(ggml, ledger, device.bufferType(), StreamedParams.fixedSpecs(structure, resident), sources,
@@ -123,7 +120,7 @@ internal class StreamedDenoising(
         if (residentPart?.first != key(device, resident)) releaseResidentPart()
     }
 
-    /** Frees the diffusion model's resident part if it is kept. */
+    /** Frees the component's resident part if it is kept. */
     fun releaseResidentPart() {
         residentPart?.second?.close()
         residentPart = null
@@ -134,7 +131,7 @@ internal class StreamedDenoising(
         hostMaster?.let { (k, m) -> if (k == key) return m }
         hostMaster?.second?.close()
         hostMaster = null
-        return HostBufferMaster.load(ggml, ledger, host, specs, sources, ComponentKind.DIFFUSION_MODEL.label)
+        return HostBufferMaster.load(ggml, ledger, host, specs, sources, owner)
             .also { hostMaster = key to it; hostMasterLoads++ }
     }
 

@@ -18,18 +18,21 @@ class GraphSession(
     val backend: Backend,
     private val ledger: MemoryLedger? = null,
     /** The executor for a graph compiled under a name, where the scheduler wants other than computing it whole. */
-    private val executors: Map<String, GraphExecutor> = emptyMap(),
+    private val executors: Map<GraphKey, GraphExecutor> = emptyMap(),
     /** How the graphs compiled in this session compute attention. */
     private val attention: Attention = NaiveAttention,
 ) : AutoCloseable {
     private val graphs = ArrayList<CompiledGraph>()
 
-    /** Compiles a graph whose compute buffer is recorded in the ledger as "compute: [name]". */
-    fun compile(name: String, maxNodes: Int = CompiledGraph.DEFAULT_NODES, build: (CompiledGraph.Builder) -> Tensor): CompiledGraph =
-        CompiledGraph(ggml, bufferType, maxNodes, ledger?.let { it to "compute: $name" }, attention = attention, build = build).also { g ->
+    /** Compiles a graph whose compute buffer is recorded in the ledger as "compute: [key]". */
+    fun compile(key: GraphKey, maxNodes: Int = CompiledGraph.DEFAULT_NODES, build: (CompiledGraph.Builder) -> Tensor): CompiledGraph =
+        CompiledGraph(ggml, bufferType, maxNodes, ledger?.let { it to "compute: $key" }, attention = attention, build = build).also { g ->
             graphs.add(g)
-            executors[name]?.let { g.executor = it }
+            executors[key]?.let { g.executor = it }
         }
+
+    fun compile(name: String, maxNodes: Int = CompiledGraph.DEFAULT_NODES, build: (CompiledGraph.Builder) -> Tensor): CompiledGraph =
+        compile(GraphKey(name), maxNodes, build)
 
     override fun close() {
         try {

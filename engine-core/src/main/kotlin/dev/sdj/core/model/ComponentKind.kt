@@ -1,12 +1,15 @@
 package dev.sdj.core.model
 
-/** The parts a diffusion model is made of; each is loaded, placed and freed as a unit (or per block). */
-enum class ComponentKind(val label: String) {
-    TEXT_ENCODER("text encoder"),
-    TEXT_ENCODER_2("text encoder 2"),
-    TEXT_ENCODER_3("text encoder 3"),
-    DIFFUSION_MODEL("diffusion model"),
-    VAE("VAE"),
-    AUDIO_VAE("audio VAE"),
-    VOCODER("vocoder"),
+/**
+ * The parts a diffusion model is made of; each is loaded, placed and freed as a unit (or per block). [id] is how
+ * requests name it (`--on-cpu text_encoder_2`).
+ */
+enum class ComponentKind(val label: String, val id: String) {
+    TEXT_ENCODER("text encoder", "text_encoder"),
+    TEXT_ENCODER_2("text encoder 2", "text_encoder_2"),
+    TEXT_ENCODER_3("text encoder 3", "text_encoder_3"),
+    DIFFUSION_MODEL("diffusion model", "diffusion_model"),
+    VAE("VAE", "vae"),
+    AUDIO_VAE("audio VAE", "audio_vae"),
+    VOCODER("vocoder", "vocoder"),
 }

@@ -38,45 +38,68 @@ data class StreamCosts(
 }
 
 /**
- * Parameter bytes per component (as laid out in device buffers, and as uploaded: the tensors' own bytes), compute-buffer
- * bytes per phase ("text encoder", "unet", "vae decoder"), and what streaming the diffusion model's blocks would cost.
+ * One phase as the planner sees it: the components it reads that live on the device, and the compute buffers of its
+ * graphs there, by graph name (none when the phase runs on the CPU).
+ */
+data class PhaseCost(val label: String, val components: Set<ComponentKind>, val graphs: Map<String, Long>, val peakLever: String? = null) {
+    val compute: Long get() = graphs.values.sum()
+}
+
+/**
+ * A pipeline's costs on one device: parameter bytes per component (as laid out in device buffers, and as uploaded:
+ * the tensors' own bytes), each phase's components and compute buffers, and what streaming the [streamed] component's
+ * blocks would cost. Every placement's peak follows from these through its [Residency].
+ *
+ * @param denoiserPhase the phase that runs the diffusion model: sequential loads it and the phases after it together
  */
 data class Costs(
     val params: Map<ComponentKind, Long>,
-    val compute: Map<String, Long>,
+    val phases: List<PhaseCost>,
+    val denoiserPhase: Int,
+    val streamed: ComponentKind? = null,
     val streaming: StreamCosts? = null,
     val uploads: Map<ComponentKind, Long> = params,
 ) {
-    private fun p(kind: ComponentKind) = params[kind] ?: 0L
-    private fun c(phase: String) = compute[phase] ?: 0L
+    /** Compute-buffer bytes by graph name, over all phases. */
+    val compute: Map<String, Long> get() = phases.flatMap { it.graphs.entries }.associate { it.key to it.value }
 
-    /** Every component on the device; one phase's compute buffer at a time. */
-    val resident: Long get() = params.values.sum() + (compute.values.maxOrNull() ?: 0L)
-
-    /** The text encoder with its compute, or the diffusion model and VAE with the larger of theirs. */
-    val sequential: Long
-        get() = maxOf(textPhase, p(ComponentKind.DIFFUSION_MODEL) + p(ComponentKind.VAE) + maxOf(c("unet"), c("vae decoder")))
-
-    private val textPhase: Long get() = p(ComponentKind.TEXT_ENCODER) + c("text encoder")
-
-    /** The VAE with its decoding buffer: under streaming, often the phase that sets the peak at real image sizes. */
-    val decodePhase: Long get() = p(ComponentKind.VAE) + c("vae decoder")
+    /** Every component on the device throughout; one phase's compute buffer at a time. */
+    fun residentResidency(): Residency = Residency(phases.map { params.keys }, params, phases.map { it.compute })
 
     /**
-     * Components one at a time, the diffusion model streamed with k resident blocks: the text encoder's phase, the
-     * denoising phase (resident part, slots, the UNet's compute buffer), then the VAE's.
+     * The conditioning phases one at a time, then the diffusion model with what follows it (the VAE): peak ≈
+     * max(encoder, diffusion model + VAE), and a repeated prompt reloads nothing. Whatever else fits is kept.
      */
-    fun streamed(k: Int): Long {
-        val s = streaming ?: throw IllegalStateException("the diffusion model has no streamable blocks")
-        return maxOf(textPhase, s.denoisingBytes(k) + c("unet"), decodePhase)
+    fun sequentialResidency(): Residency {
+        val generation = phases.drop(denoiserPhase).flatMap { it.components }.toSet()
+        return Residency(phases.mapIndexed { i, p -> if (i < denoiserPhase) p.components else generation }, params, phases.map { it.compute })
     }
 
+    /** As sequential, the streamed component present as its resident part, its phase holding the stream slots too. */
+    fun streamedResidency(k: Int): Residency {
+        val s = streaming ?: throw IllegalStateException("the diffusion model has no streamable blocks")
+        val kind = streamed!!
+        val compute = phases.mapIndexed { i, p -> if (i == denoiserPhase) p.compute + s.slots(k) * s.slotBytes[k] else p.compute }
+        return Residency(phases.map { it.components }, params + (kind to s.fixedBytes[k]), compute)
+    }
+
+    fun residency(placement: String, k: Int? = null): Residency = when (placement) {
+        "resident" -> residentResidency()
+        "sequential" -> sequentialResidency()
+        else -> streamedResidency(k ?: 0)
+    }
+
+    val resident: Long get() = residentResidency().peak
+
+    val sequential: Long get() = sequentialResidency().peak
+
+    fun streamed(k: Int): Long = streamedResidency(k).peak
+
     /**
-     * Whether the streamed diffusion model's resident part (core and k blocks) can stay on the device through the
-     * text and decoding phases without raising the plan's peak: then later generations need not upload it again.
+     * Whether the streamed component's resident part (core and k blocks) stays on the device through every phase
+     * without raising the plan's peak: then later generations need not upload it again.
      */
-    fun keepsResidentPart(k: Int): Boolean =
-        streaming != null && maxOf(textPhase, decodePhase) + streaming.fixedBytes[k] <= streamed(k)
+    fun keepsResidentPart(k: Int): Boolean = streaming != null && streamedResidency(k).staysThroughout(streamed!!)
 
     /** The peak of a placement; for "streamed", its smallest (no block resident). */
     fun peak(placement: String): Long = when (placement) {
@@ -88,11 +111,17 @@ data class Costs(
     /** The smallest device budget any placement works in. */
     val smallest: Long get() = minOf(resident, sequential, if (streaming != null) streamed(0) else Long.MAX_VALUE)
 
-    /** The costs left on the device when [kinds] run elsewhere (pinned to the CPU). */
-    fun without(kinds: Set<ComponentKind>): Costs =
-        Costs(params - kinds, compute - kinds.mapNotNull { PHASE[it] }.toSet(), streaming, uploads - kinds)
+    /** A phase other than the streamed one that alone sets [peak], with what would lower it; null when there is none. */
+    fun peakSetter(residency: Residency): PhaseCost? = phases.indices
+        .firstOrNull { it != denoiserPhase && residency.own(it) == residency.peak && phases[it].peakLever != null }?.let { phases[it] }
 
-    companion object {
-        val PHASE = mapOf(ComponentKind.TEXT_ENCODER to "text encoder", ComponentKind.DIFFUSION_MODEL to "unet", ComponentKind.VAE to "vae decoder")
-    }
+    /** The costs left on the device when [kinds] run on the CPU: their parameters, and the phases that only read them. */
+    fun without(kinds: Set<ComponentKind>): Costs = copy(
+        params = params - kinds,
+        phases = phases.map { p ->
+            if (p.components.isNotEmpty() && p.components.all { it in kinds }) p.copy(components = emptySet(), graphs = emptyMap())
+            else p.copy(components = p.components - kinds)
+        },
+        uploads = uploads - kinds,
+    )
 }

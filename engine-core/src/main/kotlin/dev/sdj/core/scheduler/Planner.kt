@@ -4,7 +4,7 @@ import dev.sdj.api.InvalidRequestException
 
 /**
  * Chooses the placement for a device budget, fastest first: everything resident (nothing reloads between
- * generations), else sequential component load (the text encoder and the diffusion model take turns), else the
+ * generations), else sequential component load (each phase's components loaded for it, what fits beside them kept), else the
  * diffusion model streamed block by block with as many blocks resident as fit (the more resident, the less each step
  * uploads). When nothing fits the caller may fall back to the CPU.
  */
@@ -55,19 +55,19 @@ object Planner {
     private fun overBudget(costs: Costs, budget: Long, placement: String, peak: Long) =
         InvalidRequestException("the $placement placement needs ${mib(peak)} on the device but the budget is ${mib(budget)}; " +
             "the smallest budget that works is ${mib(costs.smallest)} (${smallestName(costs)})" +
-            (decodeHint(costs, costs.smallest)?.let { "; $it" } ?: ""))
+            (smallestHint(costs)?.let { "; $it" } ?: ""))
 
-    /** When decoding sets a peak, tiling the decode or taking the VAE off the device lowers it. */
-    fun decodeHint(costs: Costs, peak: Long): String? =
-        if (costs.streaming != null && costs.decodePhase == peak && costs.decodePhase > 0) {
-            "the VAE decode (${mib(costs.decodePhase)} with its compute buffer) sets this peak: tiled decoding (--vae-tile 256) " +
-                "or --on-cpu vae would lower it"
-        } else {
-            null
-        }
+    /** When one phase alone sets a placement's peak and the family knows what lowers it, that. */
+    fun peakHint(costs: Costs, residency: Residency): String? = costs.peakSetter(residency)?.let { p ->
+        "the ${p.label} phase (${mib(residency.peak)} with its compute buffer) sets this peak: ${p.peakLever}"
+    }
 
-    fun smallestName(costs: Costs): String = ORDER.filter { it != "streamed" || costs.streaming != null }.minBy { costs.peak(it) }
-        .let { if (it == "streamed") "streamed, every block streamed" else it }
+    /** [peakHint] for the placement with the smallest peak. */
+    fun smallestHint(costs: Costs): String? = peakHint(costs, costs.residency(smallestPlacement(costs), 0))
+
+    private fun smallestPlacement(costs: Costs): String = ORDER.filter { it != "streamed" || costs.streaming != null }.minBy { costs.peak(it) }
+
+    fun smallestName(costs: Costs): String = smallestPlacement(costs).let { if (it == "streamed") "streamed, every block streamed" else it }
 
     /** The most resident blocks with which streaming fits, or null when even streaming every block does not. */
     private fun largestResident(costs: Costs, budget: Long): Int? {
@@ -86,7 +86,7 @@ object Planner {
         if (k + 1 < s.blocks) parts.add("with ${mib(costs.streamed(k + 1) - budget)} more one more block would stay resident")
         else parts.add("with ${mib(costs.sequential - budget)} more nothing would stream")
         if (costs.keepsResidentPart(k)) parts.add("the resident part stays on the device between generations")
-        decodeHint(costs, costs.streamed(k))?.let { parts.add(it) }
+        peakHint(costs, costs.streamedResidency(k))?.let { parts.add(it) }
         return parts.joinToString("; ")
     }
 

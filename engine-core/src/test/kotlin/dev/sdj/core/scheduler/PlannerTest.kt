@@ -14,13 +14,34 @@ class PlannerTest {
     /** SD1.5-like proportions: a small text encoder, a large UNet, a VAE with a large decoding buffer. */
     private val costs = Costs(
         mapOf(ComponentKind.TEXT_ENCODER to 235 * mib, ComponentKind.DIFFUSION_MODEL to 1640 * mib, ComponentKind.VAE to 160 * mib),
-        mapOf("text encoder" to 2 * mib, "unet" to 550 * mib, "vae decoder" to 300 * mib),
+        listOf(
+            PhaseCost("text encoding", setOf(ComponentKind.TEXT_ENCODER), mapOf("text encoder" to 2 * mib)),
+            PhaseCost("denoising", setOf(ComponentKind.DIFFUSION_MODEL), mapOf("unet" to 550 * mib)),
+            PhaseCost("decoding", setOf(ComponentKind.VAE), mapOf("vae decoder" to 300 * mib), "tile it"),
+        ),
+        denoiserPhase = 1,
+        streamed = ComponentKind.DIFFUSION_MODEL,
     )
 
     @Test
-    fun `peaks follow the placement formulas`() {
+    fun `resident holds every component and the largest compute buffer, sequential the encoder or the models after it`() {
         assertEquals((235 + 1640 + 160 + 550) * mib, costs.resident)
         assertEquals(maxOf(235 + 2, 1640 + 160 + 550) * mib, costs.sequential)
+    }
+
+    @Test
+    fun `the hint names the phase that alone sets a peak and what lowers it`() {
+        val bigDecode = costs.copy(phases = costs.phases.map { if (it.label == "decoding") it.copy(graphs = mapOf("vae decoder" to 3000 * mib)) else it })
+        assertEquals("the decoding phase (4800.0 MiB with its compute buffer) sets this peak: tile it",
+            Planner.peakHint(bigDecode, bigDecode.sequentialResidency()))
+        assertNull(Planner.peakHint(costs, costs.sequentialResidency()), "denoising sets it, and has no lever")
+    }
+
+    @Test
+    fun `components pinned to the cpu leave the device with the compute of the phases that only read them`() {
+        val gpu = costs.without(setOf(ComponentKind.TEXT_ENCODER, ComponentKind.VAE))
+        assertEquals((1640 + 550) * mib, gpu.resident)
+        assertEquals(setOf("unet"), gpu.compute.keys)
     }
 
     @Test
@@ -45,7 +66,7 @@ class PlannerTest {
         assertTrue(choice.why.contains("would fit too"), choice.why)
     }
 
-    /** Four blocks of 400/350/300/250 MiB (data 90 % of layout), a 40 MiB core, streaming as SdCosts lays it out. */
+    /** Four blocks of 400/350/300/250 MiB (data 90 % of layout), a 40 MiB core, streaming as PipelineCosts lays it out. */
     private val streaming = StreamCosts(
         blockNames = listOf("a", "b", "c", "d"),
         residentSets = listOf(setOf(), setOf("a"), setOf("a", "b"), setOf("a", "b", "c")),
@@ -70,7 +91,7 @@ class PlannerTest {
         assertEquals("streamed", choice.placement)
         assertEquals(1, choice.residentBlocks)
         assertTrue(choice.why.contains("1 of 4 diffusion-model blocks stay resident"), choice.why)
-        assertEquals(3, Planner.choose(streamable, streamable.streamed(3), null)!!.residentBlocks, "fewer slots can need less")
+        assertEquals(3, Planner.choose(streamable, streamable.streamed(3), "streamed")!!.residentBlocks, "fewer slots can need less")
         assertTrue(choice.why.contains("more one more block would stay resident"), choice.why)
         assertEquals(0, Planner.choose(streamable, streamable.streamed(0), "streamed")!!.residentBlocks)
         val needless = Planner.choose(streamable, streamable.sequential, "streamed")!!
@@ -84,7 +105,9 @@ class PlannerTest {
         assertTrue(streamable.keepsResidentPart(0))
         // With 3 resident blocks the fixed part is 1090 MiB: decoding beside it (1550) stays under that plan's 1890.
         assertTrue(streamable.keepsResidentPart(3))
-        val bigVae = streamable.copy(compute = streamable.compute + ("vae decoder" to 1500 * mib))
+        val bigVae = streamable.copy(phases = streamable.phases.map {
+            if (it.label == "decoding") it.copy(graphs = mapOf("vae decoder" to 1500 * mib)) else it
+        })
         assertTrue(!bigVae.keepsResidentPart(0), "a large decoding phase leaves no room to keep it")
         assertTrue(Planner.choose(streamable, streamable.streamed(0), "streamed")!!.keepsResidentPart)
     }

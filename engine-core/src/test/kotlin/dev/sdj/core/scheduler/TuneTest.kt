@@ -3,7 +3,7 @@ package dev.sdj.core.scheduler
 import dev.sdj.api.EngineConfig
 import dev.sdj.api.GenerationRequest
 import dev.sdj.api.ProgressListener
-import dev.sdj.core.engine.DefaultModel
+import dev.sdj.core.registry.DefaultModel
 import dev.sdj.core.engine.SdjEngine
 import org.junit.jupiter.api.AfterAll
 import org.junit.jupiter.api.Assertions.assertEquals

@@ -5,10 +5,12 @@ import dev.sdj.core.family.clip.ClipTextEncoder
 import dev.sdj.core.family.clip.ClipTokenizer
 import dev.sdj.core.family.clip.WeightedTokens
 import dev.sdj.core.graph.CompiledGraph
+import dev.sdj.core.graph.GraphKey
 import dev.sdj.core.graph.GraphSession
 import dev.sdj.core.graph.Weights
 import dev.sdj.ggml.Backend
 import dev.sdj.ggml.GgmlType
+import dev.sdj.ggml.Tensor
 import java.nio.ByteBuffer
 import java.nio.ByteOrder
 
@@ -48,7 +50,7 @@ class SdConditioner(
         val tokens = prompts.map { tokenize(it) }
         val chunks = tokens.maxOf { it.chunkCount }
         val empty = tokenizer.tokenizeWeighted("", encoder.contextTokens, padId)
-        val graph = session.compile("text encoder") { g -> encoder.build(g.nn, weights, g.input("tokens", GgmlType.I32, encoder.contextTokens.toLong(), 1), clipSkip) }
+        val graph = session.compile(GRAPH, build = graph(weights, clipSkip))
         val total = chunks * prompts.size
         var done = 0
         onChunk(done, total)
@@ -62,6 +64,11 @@ class SdConditioner(
             }
             joined
         }
+    }
+
+    /** The encoder's graph over one chunk of tokens, as [encode] compiles it. */
+    fun graph(weights: Weights, clipSkip: Int): (CompiledGraph.Builder) -> Tensor = { g ->
+        encoder.build(g.nn, weights, g.input("tokens", GgmlType.I32, encoder.contextTokens.toLong(), 1), clipSkip)
     }
 
     private fun encodeChunk(graph: CompiledGraph, backend: Backend, chunk: WeightedTokens): FloatArray {
@@ -86,6 +93,7 @@ class SdConditioner(
     }
 
     companion object {
+        val GRAPH = GraphKey("text encoder")
         const val MAX_CHUNKS = 16
         const val MAX_CHARACTERS = 20_000
     }

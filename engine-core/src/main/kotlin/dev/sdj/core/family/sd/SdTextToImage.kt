@@ -5,7 +5,9 @@ import dev.sdj.api.GenerationCancelledException
 import dev.sdj.api.GenerationRequest
 import dev.sdj.api.InvalidRequestException
 import dev.sdj.api.ProgressListener
+import dev.sdj.core.graph.CompiledGraph
 import dev.sdj.core.graph.FiniteValues
+import dev.sdj.core.graph.GraphKey
 import dev.sdj.core.graph.GraphSession
 import dev.sdj.core.graph.Weights
 import dev.sdj.core.image.LatentTiling
@@ -19,6 +21,7 @@ import dev.sdj.core.sampling.Sampler
 import dev.sdj.core.sampling.ScheduleKind
 import dev.sdj.core.sampling.TorchCpuRng
 import dev.sdj.ggml.GgmlType
+import dev.sdj.ggml.Tensor
 
 /**
  * SD 1.x/2.x text-to-image in its three phases — encode the prompts, denoise seeded noise with classifier-free
@@ -36,15 +39,38 @@ class SdTextToImage(
 
     fun encode(request: GenerationRequest, textEncoder: Weights, session: GraphSession, progress: ProgressListener,
                cancel: CancellationToken): Conditioning {
-        val layers = generateSequence(0) { it + 1 }.takeWhile { textEncoder.has("encoder.layers.$it.layer_norm1.weight") }.count()
-        val clipSkip = if (request.clipSkip() > 0) request.clipSkip() else family.defaultClipSkip(layers)
-        if (clipSkip > layers) throw InvalidRequestException("clip skip $clipSkip is more than the text encoder's $layers layers")
-        val contexts = conditioner.encode(session, textEncoder, prompts(request), clipSkip) { done, total ->
+        val contexts = conditioner.encode(session, textEncoder, prompts(request), clipSkip(request, textEncoder)) { done, total ->
             progress.onProgress("text encoding", done, total)
             if (cancel.isCancelled) throw GenerationCancelledException(0, request.steps())
         }
         contexts.forEach { FiniteValues.require(it) { "text encoding" } }
         return Conditioning(contexts, textEncoder.get("final_layer_norm.weight").ne(0))
+    }
+
+    /** The request's clip skip, or the family's default for the text encoder's layer count; refused beyond the layers. */
+    fun clipSkip(request: GenerationRequest, textEncoder: Weights): Int {
+        val layers = generateSequence(0) { it + 1 }.takeWhile { textEncoder.has("encoder.layers.$it.layer_norm1.weight") }.count()
+        val clipSkip = if (request.clipSkip() > 0) request.clipSkip() else family.defaultClipSkip(layers)
+        if (clipSkip > layers) throw InvalidRequestException("clip skip $clipSkip is more than the text encoder's $layers layers")
+        return clipSkip
+    }
+
+    /** The text encoder's graph for [request], as [encode] compiles it. */
+    fun textEncoderGraph(request: GenerationRequest, textEncoder: Weights): (CompiledGraph.Builder) -> Tensor =
+        conditioner.graph(textEncoder, clipSkip(request, textEncoder))
+
+    /** The UNet's graph over a [w]×[h] latent and a context of [tokens] tokens [hidden] wide, as [denoise] compiles it. */
+    fun unetGraph(unet: Weights, w: Long, h: Long, hidden: Long, tokens: Long): (CompiledGraph.Builder) -> Tensor = { g ->
+        family.unet.build(g.nn, unet, g.input("x", GgmlType.F32, w, h, 4, 1), g.input("t", GgmlType.F32, 1),
+            g.input("context", GgmlType.F32, hidden, tokens, 1))
+    }
+
+    /** The decoder's graph over one tile of the request's tiling, as [decode] compiles it. */
+    fun decoderGraph(request: GenerationRequest, vae: Weights): (CompiledGraph.Builder) -> Tensor {
+        val tiling = decodeTiling(request)
+        val tw = tiling.extent(request.width() / 8).toLong()
+        val th = tiling.extent(request.height() / 8).toLong()
+        return { g -> SdVaeDecoder.build(g.nn, vae, g.input("z", GgmlType.F32, tw, th, 4, 1)) }
     }
 
     /** Tokens of the UNet context the request's prompts make (77 per chunk); refuses prompts over the caps. */
@@ -69,10 +95,7 @@ class SdTextToImage(
         val noise = rng.randn((w * h * 4).toInt())
         val x0 = FloatArray(noise.size) { noise[it] * sigmas[0] }
 
-        val graph = session.compile("unet") { g ->
-            family.unet.build(g.nn, unet, g.input("x", GgmlType.F32, w, h, 4, 1), g.input("t", GgmlType.F32, 1),
-                g.input("context", GgmlType.F32, conditioning.hidden, conditioning.tokens, 1))
-        }
+        val graph = session.compile(UNET, build = unetGraph(unet, w, h, conditioning.hidden, conditioning.tokens))
         fun model(x: FloatArray, t: Float, context: FloatArray): FloatArray {
             graph.input("x").setFloats(x)
             graph.input("t").setFloats(floatArrayOf(t))
@@ -118,12 +141,8 @@ class SdTextToImage(
         val h = request.height() / 8
         val z = FloatArray(latent.size) { latent[it] / family.latentScale }
         val tiling = decodeTiling(request)
-        val tw = tiling.extent(w)
-        val th = tiling.extent(h)
         val tiles = tiling.origins(w).size * tiling.origins(h).size
-        val decoder = session.compile("vae decoder") { g ->
-            SdVaeDecoder.build(g.nn, vae, g.input("z", GgmlType.F32, tw.toLong(), th.toLong(), 4, 1))
-        }
+        val decoder = session.compile(VAE_DECODER, build = decoderGraph(request, vae))
         var done = 0
         progress.onProgress("decoding", 0, tiles)
         return tiling.decode(z, w, h, 4, 8, 3) { part ->
@@ -139,6 +158,9 @@ class SdTextToImage(
     private fun guided(request: GenerationRequest) = request.cfgScale() != 1.0
 
     companion object {
+        val UNET = GraphKey("unet")
+        val VAE_DECODER = GraphKey("vae decoder")
+
         /** The decoder's tiling for a request: its tile size, or one tile covering the whole latent. */
         fun decodeTiling(request: GenerationRequest): LatentTiling =
             if (request.vaeTileSize() > 0) LatentTiling.ofPixels(request.vaeTileSize(), 8)

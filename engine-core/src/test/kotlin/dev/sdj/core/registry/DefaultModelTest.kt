@@ -1,4 +1,4 @@
-package dev.sdj.core.engine
+package dev.sdj.core.registry
 
 import dev.sdj.api.EngineException
 import org.junit.jupiter.api.Assertions.assertFalse

@@ -1,0 +1,113 @@
+package dev.sdj.core.family.sd
+
+import dev.sdj.api.GenerationRequest
+import dev.sdj.api.InvalidRequestException
+import dev.sdj.api.UnsupportedModelException
+import dev.sdj.core.family.clip.ClipTokenizer
+import dev.sdj.core.family.clip.ClipVocabulary
+import dev.sdj.core.graph.Weights
+import dev.sdj.core.model.AssembledModel
+import dev.sdj.core.model.ComponentKind
+import dev.sdj.core.model.gguf.GgufFile
+import dev.sdj.core.pipeline.GenerationPipeline
+import dev.sdj.core.pipeline.Phase
+import dev.sdj.core.pipeline.PhaseGraph
+import dev.sdj.core.pipeline.PhaseRun
+import dev.sdj.core.pipeline.Streamable
+
+/**
+ * SD 1.x/2.x text-to-image as the engine runs it: text encoding, denoising with the UNet (streamable by its input,
+ * middle and output blocks), decoding. Opening checks the model's files make the graphs, before anything loads.
+ */
+class SdPipeline private constructor(model: AssembledModel, private val family: SdFamily, tokenizer: ClipTokenizer) : GenerationPipeline {
+    private val textToImage = SdTextToImage(family, SdConditioner(tokenizer, family.textEncoder,
+        if (family.padWithEos) tokenizer.vocab.eosId else 0))
+
+    /** Width of the text encoder's hidden states: the UNet's cross-attention context. */
+    private val contextWidth: Long = model.components.getValue(ComponentKind.TEXT_ENCODER).tensors
+        .getValue(SdModelCheck.TOKEN_EMBEDDING).shape[0]
+
+    private val encoding = object : Phase {
+        override val label = "text encoding"
+        override val components = listOf(ComponentKind.TEXT_ENCODER)
+
+        override fun graphs(request: GenerationRequest, weights: (ComponentKind) -> Weights) =
+            listOf(PhaseGraph(SdConditioner.GRAPH, textToImage.textEncoderGraph(request, textEncoder(weights))))
+
+        override fun reuseKey(request: GenerationRequest): String =
+            listOf(request.prompt(), request.negativePrompt(), request.clipSkip(), request.cfgScale() != 1.0).joinToString("\u0000")
+
+        override fun run(run: PhaseRun): Any =
+            textToImage.encode(run.request, textEncoder(run.weights), run.session, run.progress, run.cancel)
+    }
+
+    private val denoising = object : Phase {
+        override val label = "denoising"
+        override val components = listOf(ComponentKind.DIFFUSION_MODEL)
+
+        override fun graphs(request: GenerationRequest, weights: (ComponentKind) -> Weights) =
+            listOf(PhaseGraph(SdTextToImage.UNET, textToImage.unetGraph(weights(ComponentKind.DIFFUSION_MODEL),
+                (request.width() / 8).toLong(), (request.height() / 8).toLong(), contextWidth, textToImage.contextTokens(request).toLong())))
+
+        override fun run(run: PhaseRun): Any = textToImage.denoise(run.request, run.weights(ComponentKind.DIFFUSION_MODEL),
+            run.earlier[0] as SdTextToImage.Conditioning, run.session, run.progress, run.cancel)
+    }
+
+    private val decoding = object : Phase {
+        override val label = "decoding"
+        override val components = listOf(ComponentKind.VAE)
+        override val peakLever = "tiled decoding (--vae-tile 256) or --on-cpu vae would lower it"
+
+        override fun graphs(request: GenerationRequest, weights: (ComponentKind) -> Weights) =
+            listOf(PhaseGraph(SdTextToImage.VAE_DECODER, textToImage.decoderGraph(request, weights(ComponentKind.VAE))))
+
+        override fun run(run: PhaseRun): Any = textToImage.decode(run.request, run.weights(ComponentKind.VAE),
+            run.earlier[1] as FloatArray, run.session, run.progress, run.cancel)
+    }
+
+    override val phases: List<Phase> = listOf(encoding, denoising, decoding)
+
+    override val denoiserPhase = phases.indexOf(denoising)
+
+    override val streamable = Streamable(ComponentKind.DIFFUSION_MODEL, denoiserPhase, SdTextToImage.UNET, SdUnetBlocks::of)
+
+    override fun shapeKey(request: GenerationRequest): String =
+        "${request.width()}x${request.height()} tile ${request.vaeTileSize()} context ${textToImage.contextTokens(request)} " +
+            "clip skip ${request.clipSkip()}"
+
+    override fun image(result: Any): FloatArray = result as FloatArray
+
+    private fun textEncoder(weights: (ComponentKind) -> Weights) = weights(ComponentKind.TEXT_ENCODER).at("text_model")
+
+    companion object {
+        /** The pipeline for an SD 1.x/2.x [model]; refuses one whose files lack a component or do not make the graphs. */
+        fun open(model: AssembledModel): SdPipeline {
+            val family = try {
+                SdFamily.of(model.family)
+            } catch (e: IllegalArgumentException) {
+                throw UnsupportedModelException("${model.family.label} is recognised but cannot generate yet: only SD 1.x and SD 2.x have a pipeline")
+            }
+            for (kind in listOf(ComponentKind.TEXT_ENCODER, ComponentKind.DIFFUSION_MODEL, ComponentKind.VAE)) {
+                if (kind !in model.components) {
+                    throw UnsupportedModelException("the model has no ${kind.label}: pass it together with the other files")
+                }
+            }
+            if (model.components.getValue(ComponentKind.TEXT_ENCODER).tensors.keys.none { it.startsWith("text_model.") }) {
+                throw UnsupportedModelException("the text encoder's tensors are not named like CLIP's (text_model.… or OpenCLIP's " +
+                    "transformer.resblocks.…)")
+            }
+            val tokenizer = ClipTokenizer(vocabulary(model))
+            family.check(model, tokenizer.vocab.size)
+            return SdPipeline(model, family, tokenizer)
+        }
+
+        private fun vocabulary(model: AssembledModel): ClipVocabulary {
+            val source = model.tokenizers[ComponentKind.TEXT_ENCODER]
+                ?: throw InvalidRequestException("the model carries no tokenizer: pass --tokenizer with a folder holding vocab.json " +
+                    "and merges.txt, or OpenAI's bpe_simple_vocab_16e6.txt.gz")
+            val gguf = model.inputs.firstNotNullOfOrNull { it.tensors.firstOrNull()?.first as? GgufFile }
+            return ClipVocabulary.load(source, gguf?.values?.get("tokenizer.ggml.tokens")?.asStringList(),
+                gguf?.values?.get("tokenizer.ggml.merges")?.asStringList())
+        }
+    }
+}

@@ -1,0 +1,43 @@
+package dev.sdj.core.pipeline
+
+import dev.sdj.api.GenerationRequest
+import dev.sdj.core.graph.GraphKey
+import dev.sdj.core.memory.BlockStructure
+import dev.sdj.core.memory.ParamSpec
+import dev.sdj.core.model.ComponentKind
+
+/**
+ * A family's generation described as data the engine runs: its phases in order, and the component that may be
+ * streamed block by block. Placement, residency, streaming and tuning are the engine's and apply to every family
+ * alike; a family only says what it computes and over which weights.
+ */
+interface GenerationPipeline {
+    /** In the order they run; the last one's result is the image. */
+    val phases: List<Phase>
+
+    /** The diffusion model, when its graph can be cut at block boundaries and streamed; null: it loads whole. */
+    val streamable: Streamable?
+
+    /** The phase that runs the diffusion model; those before it condition it, and sequential placement frees them first. */
+    val denoiserPhase: Int
+
+    /** The components the phases read, in their first use's order. */
+    val components: List<ComponentKind> get() = phases.flatMap { it.components }.distinct()
+
+    /** Everything of a request the phases' graphs depend on (sizes, prompt length, tiling): equal keys, equal costs. */
+    fun shapeKey(request: GenerationRequest): String
+
+    /** The last phase's result as the decoded image [W, H, 3] in ggml order, values around [-1, 1]. */
+    fun image(result: Any): FloatArray
+}
+
+/**
+ * The denoiser as streaming sees it: its component, the phase and graph that run it, and how its parameters divide
+ * into blocks in execution order (the graph must read them one after the other, each in one stretch).
+ */
+class Streamable(
+    val component: ComponentKind,
+    val phase: Int,
+    val graph: GraphKey,
+    val blocks: (List<ParamSpec>) -> BlockStructure,
+)

@@ -1,0 +1,58 @@
+package dev.sdj.core.pipeline
+
+import dev.sdj.api.CancellationToken
+import dev.sdj.api.GenerationRequest
+import dev.sdj.api.ProgressListener
+import dev.sdj.core.graph.CompiledGraph
+import dev.sdj.core.graph.GraphKey
+import dev.sdj.core.graph.GraphSession
+import dev.sdj.core.graph.Weights
+import dev.sdj.core.model.ComponentKind
+import dev.sdj.ggml.Tensor
+
+/**
+ * One step of a family's generation as the engine runs it: the components whose weights it reads, the graphs it
+ * compiles, and the work. The engine loads the components before it runs and decides, from the placement, what else
+ * stays on the device meanwhile; the phase never knows where its weights live.
+ */
+interface Phase {
+    /** What progress reports and plans call it, e.g. "text encoding", "denoising". */
+    val label: String
+
+    /** The components its graphs read; each is on its device before [run]. */
+    val components: List<ComponentKind>
+
+    /**
+     * The graphs [run] compiles for [request], built over [weights] (placeholders while measuring): the engine
+     * measures their compute buffers before anything loads. Graphs of one phase live at the same time.
+     */
+    fun graphs(request: GenerationRequest, weights: (ComponentKind) -> Weights): List<PhaseGraph>
+
+    /**
+     * What the phase's output depends on besides its weights, when a later request with the same key may reuse it
+     * (the prompts a text encoder encodes); null: it is computed every time.
+     */
+    fun reuseKey(request: GenerationRequest): String? = null
+
+    /** What lowers this phase's device memory when it sets a placement's peak, said in the plan; null: nothing to say. */
+    val peakLever: String? get() = null
+
+    /** Runs the phase; its result is opaque to the engine, which hands it to the later phases. */
+    fun run(run: PhaseRun): Any
+}
+
+/** A graph a phase compiles under [key]; [build] is the same for measuring and running. */
+class PhaseGraph(val key: GraphKey, val build: (CompiledGraph.Builder) -> Tensor)
+
+/**
+ * What a phase runs with: the request, its components' weights, the session to compile and compute in, and the
+ * results of the phases before it (by index in the pipeline; those of later phases are null).
+ */
+class PhaseRun(
+    val request: GenerationRequest,
+    val weights: (ComponentKind) -> Weights,
+    val session: GraphSession,
+    val progress: ProgressListener,
+    val cancel: CancellationToken,
+    val earlier: List<Any?>,
+)

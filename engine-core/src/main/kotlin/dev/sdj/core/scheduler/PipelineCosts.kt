@@ -1,0 +1,104 @@
+package dev.sdj.core.scheduler
+
+import dev.sdj.api.GenerationRequest
+import dev.sdj.core.graph.Attention
+import dev.sdj.core.graph.CompiledGraph
+import dev.sdj.core.graph.MapWeights
+import dev.sdj.core.graph.NaiveAttention
+import dev.sdj.core.graph.Weights
+import dev.sdj.core.memory.BlockStructure
+import dev.sdj.core.memory.DeviceTypeSupport
+import dev.sdj.core.memory.ParamLayout
+import dev.sdj.core.memory.ParamSpec
+import dev.sdj.core.memory.ParamSpecs
+import dev.sdj.core.model.AssembledModel
+import dev.sdj.core.model.ComponentKind
+import dev.sdj.core.model.DType
+import dev.sdj.core.pipeline.GenerationPipeline
+import dev.sdj.ggml.BufferType
+import dev.sdj.ggml.Device
+import dev.sdj.ggml.Ggml
+import dev.sdj.ggml.GgmlContext
+
+/**
+ * What a pipeline's run costs on a device, before anything is loaded: each component's parameter bytes as the
+ * engine lays them out, and each phase's compute buffers as ggml's graph allocator measures them on the real graphs
+ * at the request's shape.
+ */
+object PipelineCosts {
+
+    /**
+     * @param denoiserAttention how the streamable component's phase computes attention (the others: naively)
+     * @param requestedType the type weights are quantized to while loading, or null
+     */
+    fun measure(ggml: Ggml, model: AssembledModel, pipeline: GenerationPipeline, device: Device, request: GenerationRequest,
+                denoiserAttention: Attention, requestedType: DType? = null): Costs {
+        val buft = device.bufferType()
+        val support = DeviceTypeSupport.of(ggml, device)
+        val specs = pipeline.components.associateWith { ParamSpecs.of(model.components.getValue(it), support, requested = requestedType).usable(device.name()) }
+        val params = specs.mapValues { (_, s) -> ParamLayout.bytesNeeded(ggml, buft, s) }
+        val streamable = pipeline.streamable
+        val phases = PlaceholderWeights(ggml, specs).use { placeholders ->
+            pipeline.phases.mapIndexed { i, phase ->
+                val attention = if (streamable?.phase == i) denoiserAttention else NaiveAttention
+                val graphs = phase.graphs(request, placeholders::of).associate { g ->
+                    g.key.name to CompiledGraph.measure(ggml, buft, attention = attention, build = g.build)
+                }
+                PhaseCost(phase.label, phase.components.toSet(), graphs, phase.peakLever)
+            }
+        }
+        val uploads = specs.mapValues { (_, s) -> s.sumOf { dataBytes(ggml, it) } }
+        val streaming = streamable?.let { streaming(ggml, buft, it.blocks(specs.getValue(it.component))) }
+        return Costs(params, phases, pipeline.denoiserPhase, streamable?.component?.takeIf { streaming != null }, streaming, uploads)
+    }
+
+    /** Streaming costs with k = 0 … n − 1 blocks resident, the largest blocks kept first. */
+    fun streaming(ggml: Ggml, buft: BufferType, structure: BlockStructure): StreamCosts? {
+        val blocks = structure.blocks
+        if (blocks.isEmpty()) return null
+        val layout = blocks.associate { it.name to ParamLayout.bytesNeeded(ggml, buft, it.specs) }
+        val data = blocks.associate { b -> b.name to b.specs.sumOf { dataBytes(ggml, it) } }
+        val largestFirst = blocks.sortedByDescending { layout.getValue(it.name) }.map { it.name }
+        val sets = (0 until blocks.size).map { k -> largestFirst.take(k).toSet() }
+        return StreamCosts(
+            blocks.map { it.name },
+            sets,
+            sets.map { r -> ParamLayout.bytesNeeded(ggml, buft, structure.core + blocks.filter { it.name in r }.flatMap { it.specs }) },
+            sets.map { r -> blocks.filter { it.name !in r }.maxOf { layout.getValue(it.name) } },
+            sets.map { r -> blocks.filter { it.name !in r }.sumOf { data.getValue(it.name) } },
+            sets.map { r -> structure.core.sumOf { dataBytes(ggml, it) } + blocks.filter { it.name in r }.sumOf { data.getValue(it.name) } },
+        )
+    }
+
+    private fun dataBytes(ggml: Ggml, spec: ParamSpec): Long = ggml.rowSize(spec.type, spec.shape[0]) * spec.shape.drop(1).fold(1L) { a, b -> a * b }
+
+    /**
+     * Weight tensors that have memory without holding the weights: ggml's allocator only asks whether a tensor has
+     * memory, so a component's tensors share one host buffer as large as the largest of them. Nothing reads it.
+     */
+    private class PlaceholderWeights(private val ggml: Ggml, private val specs: Map<ComponentKind, List<ParamSpec>>) : AutoCloseable {
+        private val opened = LinkedHashMap<ComponentKind, Pair<GgmlContext, Weights>>()
+        private val buffers = ArrayList<AutoCloseable>()
+
+        fun of(kind: ComponentKind): Weights = opened.getOrPut(kind) {
+            val list = specs[kind] ?: throw IllegalArgumentException("a phase reads the ${kind.label}, which it does not declare")
+            val cpu = ggml.cpu().bufferType()
+            val ctx = ggml.newContext(list.size)
+            try {
+                val tensors = list.associate { s -> s.name to ctx.newTensor(s.type, *s.shape.toLongArray()) }
+                val buffer = cpu.allocate(tensors.values.maxOf { cpu.allocSize(it) })
+                buffers.add(buffer)
+                tensors.values.forEach { buffer.place(it, 0, cpu.alignment()) }
+                ctx to MapWeights(tensors)
+            } catch (e: Throwable) {
+                ctx.close()
+                throw e
+            }
+        }.second
+
+        override fun close() {
+            buffers.forEach { it.close() }
+            opened.values.forEach { it.first.close() }
+        }
+    }
+}
