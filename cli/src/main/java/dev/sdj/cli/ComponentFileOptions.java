@@ -22,10 +22,13 @@ final class ComponentFileOptions {
     @Option(names = "--clip_l", paramLabel = "PATH", description = "As stable-diffusion.cpp: the CLIP-L text encoder's file.")
     Path clipL;
 
+    @Option(names = "--clip_g", paramLabel = "PATH", description = "As stable-diffusion.cpp: SDXL's OpenCLIP bigG text encoder's file.")
+    Path clipG;
+
     /** {@code model}'s files (may be null) followed by the ones named by role. */
     List<Path> with(List<Path> model) {
         List<Path> all = new ArrayList<>(model != null ? model : List.of());
-        Stream.of(diffusionModel, vae, clipL).filter(Objects::nonNull).forEach(all::add);
+        Stream.of(diffusionModel, vae, clipL, clipG).filter(Objects::nonNull).forEach(all::add);
         return all;
     }
 }

@@ -79,6 +79,18 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--clip-skip", defaultValue = "0", description = "Text-encoder layers to skip; 0 = the model's default (default: ${DEFAULT-VALUE}).")
     int clipSkip;
 
+    @Option(names = "--original-size", paramLabel = "WxH",
+            description = "SDXL: the original size the model is conditioned on (default: the image size).")
+    String originalSize;
+
+    @Option(names = "--crop-top-left", paramLabel = "TOP,LEFT",
+            description = "SDXL: the crop corner the model is conditioned on (default: 0,0).")
+    String cropTopLeft;
+
+    @Option(names = "--target-size", paramLabel = "WxH",
+            description = "SDXL: the target size the model is conditioned on (default: the image size).")
+    String targetSize;
+
     @Option(names = "--prediction", defaultValue = "auto", description = "auto, eps or v; SD 2.x 768 models predict v (default: ${DEFAULT-VALUE}).")
     String prediction;
 
@@ -180,6 +192,18 @@ final class GenerateCommand implements Callable<Integer> {
                 .cfgScale(cfgScale).seed(seed).sampler(samplerName.sampler())
                 .schedule(schedule != null ? schedule.toLowerCase(Locale.ROOT) : samplerName.schedule().orElse("discrete")).rng(rng)
                 .clipSkip(clipSkip).prediction(prediction);
+        if (originalSize != null) {
+            int[] wh = pair(originalSize, "x", "--original-size");
+            b.originalSize(wh[0], wh[1]);
+        }
+        if (cropTopLeft != null) {
+            int[] tl = pair(cropTopLeft, ",", "--crop-top-left");
+            b.cropTopLeft(tl[0], tl[1]);
+        }
+        if (targetSize != null) {
+            int[] wh = pair(targetSize, "x", "--target-size");
+            b.targetSize(wh[0], wh[1]);
+        }
         where.applyTo(b);
         threads.applyTo(b, err);
         return b.build();
@@ -187,5 +211,20 @@ final class GenerateCommand implements Callable<Integer> {
 
     private boolean usesBuiltInModel() {
         return components.with(model).isEmpty();
+    }
+
+    /** Two non-negative integers joined by [separator], e.g. 1024x768. */
+    private static int[] pair(String text, String separator, String option) {
+        String[] parts = text.trim().split(java.util.regex.Pattern.quote(separator), -1);
+        try {
+            if (parts.length == 2) {
+                int a = Integer.parseInt(parts[0].trim());
+                int b = Integer.parseInt(parts[1].trim());
+                if (a >= 0 && b >= 0) return new int[]{a, b};
+            }
+        } catch (NumberFormatException e) {
+            // falls through to the error below
+        }
+        throw new dev.sdj.api.InvalidRequestException(option + " takes two non-negative whole numbers as A" + separator + "B, not '" + text + "'");
     }
 }

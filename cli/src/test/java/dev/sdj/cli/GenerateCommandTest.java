@@ -19,10 +19,27 @@ class GenerateCommandTest {
         for (String flag : List.of("--model", "--tokenizer", "--prompt", "--negative-prompt", "--width", "--height", "--steps",
                 "--cfg-scale", "--seed", "--sampler", "--schedule", "--rng", "--clip-skip", "--prediction", "--placement", "--max-vram", "--on-cpu", "--device",
                 "--threads", "--output", "--sampling-method", "--scheduler", "--vae-tiling", "--clip-on-cpu", "--vae-on-cpu",
-                "--diffusion-model", "--vae", "--clip_l", "--verbose", "--quiet", "--diffusion-fa")) {
+                "--diffusion-model", "--vae", "--clip_l", "--clip_g", "--verbose", "--quiet", "--diffusion-fa", "--original-size",
+                "--crop-top-left", "--target-size")) {
             assertTrue(help.contains(flag), flag + " missing from:\n" + help);
         }
         assertTrue(help.contains("RANDOM weights"), help);
+    }
+
+    @Test
+    void sdxlSizeConditioningDefaultsToTheImageSizeAndParsesPairs() {
+        dev.sdj.api.GenerationRequest plain = parsed("-p", "x", "-W", "768", "-H", "512");
+        assertEquals(768, plain.originalWidth());
+        assertEquals(512, plain.targetHeight());
+        assertEquals(0, plain.cropTop());
+        dev.sdj.api.GenerationRequest given = parsed("-p", "x", "--original-size", "2048x1536", "--crop-top-left", "16,32",
+                "--target-size", "1024x1024");
+        assertEquals(2048, given.originalWidth());
+        assertEquals(1536, given.originalHeight());
+        assertEquals(16, given.cropTop());
+        assertEquals(32, given.cropLeft());
+        assertEquals(1024, given.targetWidth());
+        assertThrows(dev.sdj.api.InvalidRequestException.class, () -> parsed("-p", "x", "--original-size", "1024"));
     }
 
     private static dev.sdj.api.GenerationRequest parsed(String... args) {

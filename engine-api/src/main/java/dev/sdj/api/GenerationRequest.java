@@ -27,6 +27,12 @@ public final class GenerationRequest {
     private final Integer threads;
     private final int vaeTileSize;
     private final boolean diffusionFlashAttention;
+    private final int originalWidth;
+    private final int originalHeight;
+    private final int cropTop;
+    private final int cropLeft;
+    private final int targetWidth;
+    private final int targetHeight;
 
     private GenerationRequest(Builder b) {
         this.prompt = b.prompt;
@@ -48,6 +54,12 @@ public final class GenerationRequest {
         this.threads = b.threads;
         this.vaeTileSize = b.vaeTileSize;
         this.diffusionFlashAttention = b.diffusionFlashAttention;
+        this.originalWidth = b.originalWidth;
+        this.originalHeight = b.originalHeight;
+        this.cropTop = b.cropTop;
+        this.cropLeft = b.cropLeft;
+        this.targetWidth = b.targetWidth;
+        this.targetHeight = b.targetHeight;
     }
 
     public static Builder builder(String prompt) {
@@ -97,6 +109,18 @@ public final class GenerationRequest {
     public int vaeTileSize() { return vaeTileSize; }
     public boolean diffusionFlashAttention() { return diffusionFlashAttention; }
 
+    /**
+     * SDXL's size conditioning: the size the model is told the training image had (default: the requested size),
+     * the top-left corner of the crop taken from it (default 0, 0), and the size it is told to produce (default: the
+     * requested size). Other families ignore them.
+     */
+    public int originalWidth() { return originalWidth > 0 ? originalWidth : width; }
+    public int originalHeight() { return originalHeight > 0 ? originalHeight : height; }
+    public int cropTop() { return cropTop; }
+    public int cropLeft() { return cropLeft; }
+    public int targetWidth() { return targetWidth > 0 ? targetWidth : width; }
+    public int targetHeight() { return targetHeight > 0 ? targetHeight : height; }
+
     public Builder toBuilder() {
         Builder b = new Builder(prompt).negativePrompt(negativePrompt).size(width, height).steps(steps).cfgScale(cfgScale)
                 .seed(seed).sampler(sampler).schedule(schedule).rng(rng).clipSkip(clipSkip).prediction(prediction).placement(placement);
@@ -106,6 +130,12 @@ public final class GenerationRequest {
         if (threads != null) b.threads(threads);
         b.vaeTileSize(vaeTileSize);
         b.diffusionFlashAttention(diffusionFlashAttention);
+        b.originalWidth = originalWidth;
+        b.originalHeight = originalHeight;
+        b.cropTop = cropTop;
+        b.cropLeft = cropLeft;
+        b.targetWidth = targetWidth;
+        b.targetHeight = targetHeight;
         return b;
     }
 
@@ -136,6 +166,12 @@ public final class GenerationRequest {
         private Integer threads;
         private int vaeTileSize;
         private boolean diffusionFlashAttention = DEFAULT_DIFFUSION_FLASH_ATTENTION;
+        private int originalWidth;
+        private int originalHeight;
+        private int cropTop;
+        private int cropLeft;
+        private int targetWidth;
+        private int targetHeight;
 
         private Builder(String prompt) {
             this.prompt = Objects.requireNonNull(prompt, "prompt");
@@ -179,6 +215,12 @@ public final class GenerationRequest {
          * slower than the f32 path at small head sizes; the planner says when it would let a faster placement fit.
          */
         public Builder diffusionFlashAttention(boolean v) { this.diffusionFlashAttention = v; return this; }
+        /** SDXL: the original size the model is conditioned on; default the requested size. */
+        public Builder originalSize(int width, int height) { this.originalWidth = width; this.originalHeight = height; return this; }
+        /** SDXL: the crop's top-left corner the model is conditioned on; default 0, 0. */
+        public Builder cropTopLeft(int top, int left) { this.cropTop = top; this.cropLeft = left; return this; }
+        /** SDXL: the target size the model is conditioned on; default the requested size. */
+        public Builder targetSize(int width, int height) { this.targetWidth = width; this.targetHeight = height; return this; }
 
         public GenerationRequest build() {
             requireEncodableText("prompt", prompt);
@@ -220,6 +262,10 @@ public final class GenerationRequest {
             }
             if (vaeTileSize != 0 && (vaeTileSize < 64 || vaeTileSize % 8 != 0)) {
                 throw new InvalidRequestException("VAE tile size must be 0 (no tiling) or a multiple of 8 of at least 64, got " + vaeTileSize);
+            }
+            if (originalWidth < 0 || originalHeight < 0 || targetWidth < 0 || targetHeight < 0 || cropTop < 0 || cropLeft < 0) {
+                throw new InvalidRequestException("SDXL size conditioning must not be negative: original " + originalWidth + "x"
+                        + originalHeight + ", crop " + cropTop + "," + cropLeft + ", target " + targetWidth + "x" + targetHeight);
             }
             if (threads != null && threads < 1) {
                 throw new InvalidRequestException("threads must be at least 1, got " + threads);
