@@ -85,11 +85,13 @@ class SdArchitectureReader(private val model: AssembledModel) {
             multiplier(c, "input_blocks.${level[0]}.0.in_layers.2.weight", modelChannels, "the UNet's")
         }
         val attention = levels.indices.filter { "input_blocks.${levels[it][0]}.1.norm.weight" in c.tensors }.toSet()
-        val depths = attention.associateWith { depth(c, "input_blocks.${levels[it][0]}.1") }
+        // SD 1.x/2.x have one transformer block everywhere: a second one there is damage, not a deeper model.
+        val sdxl = model.family == ModelFamily.SDXL
+        val depths = if (sdxl) attention.associateWith { depth(c, "input_blocks.${levels[it][0]}.1") } else emptyMap()
         val projIn = c.tensors.entries.firstOrNull { it.key.endsWith(".proj_in.weight") }?.value
         val adm = if (ADM_IN in c.tensors) dims(c, ADM_IN, 2)[1] else null
         return SdArchitecture.Unet(modelChannels = modelChannels, channelMult = mult, resBlocksPerLevel = levels[0].size,
-            attentionLevels = attention, transformerDepths = depths, middleDepth = depth(c, "middle_block.1"),
+            attentionLevels = attention, transformerDepths = depths, middleDepth = if (sdxl) depth(c, "middle_block.1") else 1,
             contextDim = contextDim, linearProjection = projIn?.shape?.size == 2, admInChannels = adm)
     }
 

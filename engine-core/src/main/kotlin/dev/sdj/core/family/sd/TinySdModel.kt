@@ -218,7 +218,7 @@ class TinySdModel(
             w.write(sub.resolve(if (kind in TEXT_FOLDERS) "model.safetensors" else "diffusion_pytorch_model.safetensors"))
         }
         tokenizer?.let { (tokens, merges) ->
-            for ((kind, folder) in TEXT_FOLDERS) {
+            for ((kind, folder) in TOKENIZER_FOLDERS) {
                 if (kind !in components) continue
                 val sub = Files.createDirectories(dir.resolve(folder))
                 val vocab = json.createObjectNode().apply { tokens.forEachIndexed { id, token -> put(token, id) } }
@@ -313,6 +313,7 @@ class TinySdModel(
             ComponentKind.TEXT_ENCODER to "text_encoder",
             ComponentKind.TEXT_ENCODER_2 to "text_encoder_2",
         )
+        private val TOKENIZER_FOLDERS = mapOf(ComponentKind.TEXT_ENCODER to "tokenizer", ComponentKind.TEXT_ENCODER_2 to "tokenizer_2")
         private val FOLDERS = linkedMapOf(ComponentKind.DIFFUSION_MODEL to "unet") + TEXT_FOLDERS + (ComponentKind.VAE to "vae")
         private val CLASSES = mapOf(
             ComponentKind.DIFFUSION_MODEL to "UNet2DConditionModel",
