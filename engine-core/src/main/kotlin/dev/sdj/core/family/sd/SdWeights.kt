@@ -11,7 +11,9 @@ import dev.sdj.core.model.TokenizerSource
  * Splits SD-family inputs (SD1.x, SD2.x, SDXL) into components under canonical names: the original LDM checkpoint
  * names without their component prefix (UNet `input_blocks.…`, VAE `encoder.down.…`) and Hugging Face names for
  * text encoders (`text_model.…`), OpenCLIP ones included ([OpenClipNames]).
- * Accepts LDM single files, diffusers folders and split component files, which all resolve to the same names.
+ * Accepts LDM single files, diffusers folders and split component files, which all resolve to the same names; split
+ * text encoders take their slot from their content ([TextEncoderSlots]). One difference survives: SDXL's bigG
+ * projection is `text_projection.weight` from Hugging Face files and its transpose `text_projection` from original ones.
  */
 object SdWeights {
 
