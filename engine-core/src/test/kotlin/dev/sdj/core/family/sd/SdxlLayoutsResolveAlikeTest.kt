@@ -3,6 +3,7 @@ package dev.sdj.core.family.sd
 import dev.sdj.core.family.clip.ClipVocabulary
 import dev.sdj.core.model.AssembledModel
 import dev.sdj.core.model.ComponentKind
+import dev.sdj.core.model.DType
 import dev.sdj.core.model.ModelAssembly
 import dev.sdj.core.model.ModelFamily
 import dev.sdj.core.model.ModelOpener
@@ -112,6 +113,26 @@ class SdxlLayoutsResolveAlikeTest {
             assertEquals(w.get(o * inputs + i), p.get(i * outputs + o), "W[$o, $i] against P[$i, $o]")
         }
         assertTrue((0 until w.limit()).any { w.get(it) != p.get(it) }, "a random matrix differs from its transpose")
+    }
+
+    @Test
+    fun `mixed storage types survive the checkpoint's OpenCLIP renaming and transposition`() {
+        val mixed = TinySdModel(TinySdModel.SDXL_TINY, typeOf = { kind, name ->
+            when {
+                kind == ComponentKind.TEXT_ENCODER_2 && name.contains("self_attn") -> DType.BF16
+                kind == ComponentKind.TEXT_ENCODER_2 -> DType.F32
+                else -> DType.F16
+            }
+        })
+        val a = open(mixed.writeSingleFile(dir.resolve("mixed.safetensors"))).components.getValue(ComponentKind.TEXT_ENCODER_2).tensors
+        val b = open(mixed.writeDiffusersFolder(dir.resolve("mixed-diffusers"))).components.getValue(ComponentKind.TEXT_ENCODER_2).tensors
+        for ((name, ref) in b) {
+            val theirs = a[name] ?: a.getValue(SdTensorLayout.OPEN_CLIP_PROJECTION)
+            assertEquals(ref.type, theirs.type, name)
+            if (name != SdTensorLayout.TEXT_PROJECTION) assertEquals(bytes(ref), bytes(theirs), name)
+        }
+        assertEquals(DType.BF16, a.getValue("text_model.encoder.layers.0.self_attn.k_proj.bias").type)
+        assertEquals(DType.F32, a.getValue(SdTensorLayout.OPEN_CLIP_PROJECTION).type)
     }
 
     @Test
