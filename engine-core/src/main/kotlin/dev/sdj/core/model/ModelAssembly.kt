@@ -33,7 +33,8 @@ object ModelAssembly {
         }
         val (components, ignored) = split
         if (ComponentKind.DIFFUSION_MODEL !in components) throw missingDiffusionModel(components)
-        return AssembledModel(family, components, ignored, opened.tokenizers, opened.inputs)
+        val tokenizers = if (family == ModelFamily.SDXL) SdWeights.sdxlTokenizers(opened.tokenizers) else opened.tokenizers
+        return AssembledModel(family, components, ignored, tokenizers, opened.inputs)
     }
 
     private fun unsupported(names: Collection<String>) = UnsupportedModelException(

@@ -5,7 +5,10 @@ import dev.sdj.core.model.TensorRef
 /**
  * OpenCLIP text encoders (SD 2.x's ViT-H, SDXL's bigG) in original checkpoints use OpenCLIP's names and fuse the
  * attention's q, k and v into one in_proj tensor. They map onto the Hugging Face names the CLIP graph uses; the
- * fused projection becomes three row slices of the same bytes, so nothing is copied or converted.
+ * fused projection becomes three row slices of the same bytes, so nothing is copied or converted. The text projection
+ * keeps its own name ([SdTensorLayout.OPEN_CLIP_PROJECTION]): OpenCLIP stores the transpose of Hugging Face's
+ * `text_projection.weight`, and bytes are never rearranged here, so the graph must know which orientation it reads.
+ * `logit_scale` (the contrastive loss's temperature) has no counterpart and is left out.
  */
 object OpenClipNames {
     private val LAYER = Regex("""transformer\.resblocks\.(\d+)\.(.+)""")
@@ -24,7 +27,7 @@ object OpenClipNames {
             "positional_embedding" -> return listOf("text_model.embeddings.position_embedding.weight" to ref)
             "ln_final.weight" -> return listOf("text_model.final_layer_norm.weight" to ref)
             "ln_final.bias" -> return listOf("text_model.final_layer_norm.bias" to ref)
-            "text_projection" -> return listOf("text_projection.weight" to ref)
+            "text_projection" -> return listOf(SdTensorLayout.OPEN_CLIP_PROJECTION to ref)
         }
         val m = LAYER.matchEntire(name) ?: return emptyList()
         val (layer, rest) = m.destructured

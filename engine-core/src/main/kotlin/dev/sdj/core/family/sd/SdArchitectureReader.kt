@@ -4,18 +4,35 @@ import dev.sdj.api.ModelFileException
 import dev.sdj.core.model.AssembledModel
 import dev.sdj.core.model.Component
 import dev.sdj.core.model.ComponentKind
+import dev.sdj.core.model.ModelFamily
 import dev.sdj.core.model.TensorRef
 
 /**
- * The [SdArchitecture] an SD 1.x/2.x model's tensors describe, read the way the graphs read it: blocks are walked
- * while the next one exists, widths come from the first tensors that carry them. The result only says what the rest
- * of the tensors should look like; [SdModelCheck] compares them.
+ * The [SdArchitecture] an SD 1.x/2.x or SDXL model's tensors describe, read the way the graphs read it: blocks are
+ * walked while the next one exists, widths come from the first tensors that carry them. The result only says what the
+ * rest of the tensors should look like; [SdModelCheck] compares them. The UNet's cross-attention is expected to take
+ * what the text encoders give (their widths added up), so a UNet made for other encoders shows as wrong shapes there.
  */
 class SdArchitectureReader(private val model: AssembledModel) {
 
     fun architecture(): SdArchitecture {
-        val clip = clip(model.components.getValue(ComponentKind.TEXT_ENCODER))
-        return SdArchitecture(unet(model.components.getValue(ComponentKind.DIFFUSION_MODEL), clip.hidden), vae(model.components.getValue(ComponentKind.VAE)), clip)
+        val clip = clip(component(ComponentKind.TEXT_ENCODER))
+        val clip2 = if (model.family == ModelFamily.SDXL) clip2(component(ComponentKind.TEXT_ENCODER_2)) else null
+        val context = clip.hidden + (clip2?.hidden ?: 0)
+        return SdArchitecture(unet(component(ComponentKind.DIFFUSION_MODEL), context), vae(component(ComponentKind.VAE)), clip, clip2)
+    }
+
+    /** The component [kind], or an error saying the model lacks it. */
+    fun component(kind: ComponentKind): Component = model.components[kind] ?: throw missingComponent(kind)
+
+    private fun missingComponent(kind: ComponentKind): ModelFileException {
+        val sdxl = if (model.family == ModelFamily.SDXL) {
+            " (${model.family.label} conditions on two text encoders, CLIP-L and OpenCLIP bigG, and a VAE besides the UNet)"
+        } else {
+            ""
+        }
+        return ModelFileException(model.inputs.first().source, null, "no ${kind.label} among the inputs$sdxl; found " +
+            model.components.keys.joinToString { it.label } + ": pass the checkpoint, or every component file")
     }
 
     /** The tensor [name] of [component], or an error naming it as missing. */
@@ -40,6 +57,16 @@ class SdArchitectureReader(private val model: AssembledModel) {
         return SdArchitecture.Clip(vocab, hidden, layers, positions, intermediate)
     }
 
+    /** SDXL's bigG, whose projection is stored either way round ([SdTensorLayout.TEXT_PROJECTION]'s doc). */
+    private fun clip2(c: Component): SdArchitecture.Clip {
+        val projection = when {
+            SdTensorLayout.TEXT_PROJECTION in c.tensors -> dims(c, SdTensorLayout.TEXT_PROJECTION, 2)[0]
+            SdTensorLayout.OPEN_CLIP_PROJECTION in c.tensors -> dims(c, SdTensorLayout.OPEN_CLIP_PROJECTION, 2)[1]
+            else -> throw SdModelCheck.missing(c, SdTensorLayout.TEXT_PROJECTION)
+        }
+        return clip(c).copy(projection = projection)
+    }
+
     private fun unet(c: Component, contextDim: Int): SdArchitecture.Unet {
         val modelChannels = dims(c, "input_blocks.0.0.weight", 4)[0]
         // Input blocks after the first: residual layers, with a downsampling block between resolution levels.
@@ -58,10 +85,19 @@ class SdArchitectureReader(private val model: AssembledModel) {
             multiplier(c, "input_blocks.${level[0]}.0.in_layers.2.weight", modelChannels, "the UNet's")
         }
         val attention = levels.indices.filter { "input_blocks.${levels[it][0]}.1.norm.weight" in c.tensors }.toSet()
+        // SD 1.x/2.x have one transformer block everywhere: a second one there is damage, not a deeper model.
+        val sdxl = model.family == ModelFamily.SDXL
+        val depths = if (sdxl) attention.associateWith { depth(c, "input_blocks.${levels[it][0]}.1") } else emptyMap()
         val projIn = c.tensors.entries.firstOrNull { it.key.endsWith(".proj_in.weight") }?.value
+        val adm = if (ADM_IN in c.tensors) dims(c, ADM_IN, 2)[1] else null
         return SdArchitecture.Unet(modelChannels = modelChannels, channelMult = mult, resBlocksPerLevel = levels[0].size,
-            attentionLevels = attention, contextDim = contextDim, linearProjection = projIn?.shape?.size == 2)
+            attentionLevels = attention, transformerDepths = depths, middleDepth = if (sdxl) depth(c, "middle_block.1") else 1,
+            contextDim = contextDim, linearProjection = projIn?.shape?.size == 2, admInChannels = adm)
     }
+
+    /** Transformer blocks under [prefix]; at least one, so that a missing first block is reported as missing. */
+    private fun depth(c: Component, prefix: String): Int =
+        generateSequence(0) { it + 1 }.takeWhile { "$prefix.transformer_blocks.$it.norm1.weight" in c.tensors }.count().coerceAtLeast(1)
 
     private fun vae(c: Component): SdArchitecture.Vae {
         val channels = dims(c, "decoder.conv_out.weight", 4)[1]
@@ -82,5 +118,10 @@ class SdArchitectureReader(private val model: AssembledModel) {
             throw ModelFileException(ref.file.path, ref.info.name, "$out output channels, not a multiple of $of $base base channels")
         }
         return out / base
+    }
+
+    companion object {
+        /** SDXL's added-condition embedding, whose input width is the pooled text embedding plus the size conditions. */
+        const val ADM_IN = "label_emb.0.0.weight"
     }
 }

@@ -24,7 +24,7 @@ data class SdFamily(
      * Refuses, at open, a model whose tensors do not make the graphs this family builds, or whose tokenizer has more
      * tokens than its embedding has rows: each a [dev.sdj.api.ModelFileException] naming the tensor and the file.
      */
-    fun check(model: AssembledModel, vocabularySize: Int) = SdModelCheck(model, this).check(vocabularySize)
+    fun check(model: AssembledModel, vocabularySize: Int) = SdModelCheck(model, unet.heads, family.label).check(vocabularySize)
 
     companion object {
         /**

@@ -4,26 +4,38 @@ import dev.sdj.api.ModelFileException
 import dev.sdj.core.model.AssembledModel
 import dev.sdj.core.model.Component
 import dev.sdj.core.model.ComponentKind
+import dev.sdj.core.model.ModelFamily
 import dev.sdj.core.model.TensorRef
 
 /**
- * Checks at open that an SD 1.x/2.x model holds every tensor its text-to-image graphs read, each with the shape those
- * graphs expect, so that a damaged or mismatched file is an error naming the tensor and the file instead of a ggml
- * abort or a silently wrong image (the graphs skip absent biases and shortcuts). The expected tensors are
+ * Checks at open that an SD 1.x/2.x or SDXL model holds every tensor its text-to-image graphs read, each with the shape
+ * those graphs expect, so that a damaged or mismatched file is an error naming the tensor and the file instead of a
+ * ggml abort or a silently wrong image (the graphs skip absent biases and shortcuts). The expected tensors are
  * [SdTensorLayout]'s for the architecture the files' own shapes describe ([SdArchitectureReader]); tensors the
- * pipeline never reads (the VAE encoder, CLIP's position ids or projection) stay optional.
+ * pipeline never reads (the VAE encoder, CLIP's position ids, the first encoder's projection) stay optional.
+ *
+ * @param heads the family's attention heads for a layer of the given channel count
+ * @param familyLabel names the family in errors about its head layout
  */
-class SdModelCheck(private val model: AssembledModel, private val family: SdFamily) {
+class SdModelCheck(private val model: AssembledModel, private val heads: (channels: Long) -> Int, private val familyLabel: String) {
 
-    /** @param vocabularySize tokens the tokenizer can produce: every id must be a row of the token embedding */
+    /** @param vocabularySize tokens the tokenizer can produce: every id must be a row of each token embedding */
     fun check(vocabularySize: Int) {
         val reader = SdArchitectureReader(model)
         val arch = reader.architecture()
         val layout = SdTensorLayout(arch)
-        val text = component(ComponentKind.TEXT_ENCODER)
-        val unet = component(ComponentKind.DIFFUSION_MODEL)
-        val vae = component(ComponentKind.VAE)
+        val text = reader.component(ComponentKind.TEXT_ENCODER)
+        val unet = reader.component(ComponentKind.DIFFUSION_MODEL)
+        val vae = reader.component(ComponentKind.VAE)
         expect(text, layout.clip())
+        val encoders = arrayListOf(text to arch.clip)
+        arch.clip2?.let { clip2 ->
+            val text2 = reader.component(ComponentKind.TEXT_ENCODER_2)
+            expect(text2, layout.clip2().filter { it.ldm != SdTensorLayout.TEXT_PROJECTION } + projection(text2, clip2))
+            checkContext(unet, arch)
+            checkAddedConditions(reader.ref(unet, SdArchitectureReader.ADM_IN), arch.unet.admInChannels!!, clip2.projection!!)
+            encoders.add(text2 to clip2)
+        }
         expect(unet, layout.unet())
         expect(vae, layout.vae().filter { it.ldm.startsWith("decoder.") || it.ldm.startsWith("post_quant_conv.") })
         // The UNet and VAE graphs walk their blocks while the next one exists: a tensor outside the layout would be read unchecked.
@@ -32,16 +44,7 @@ class SdModelCheck(private val model: AssembledModel, private val family: SdFami
         unexpected(unet, unet.tensors.keys.filter { it !in unetNames })
         unexpected(vae, vae.tensors.keys.filter { (it.startsWith("decoder.") || it.startsWith("post_quant_conv.")) && it !in vaeNames })
 
-        val embedding = reader.ref(text, TOKEN_EMBEDDING)
-        if (vocabularySize > arch.clip.vocabSize) {
-            throw ModelFileException(embedding.file.path, embedding.info.name, "the token embedding has ${arch.clip.vocabSize} " +
-                "rows but the tokenizer has $vocabularySize tokens: the tokenizer does not belong to this text encoder")
-        }
-        if (arch.clip.maxPositions < TOKENS) {
-            val positions = reader.ref(text, POSITION_EMBEDDING)
-            throw ModelFileException(positions.file.path, positions.info.name,
-                "${arch.clip.maxPositions} positions, fewer than the $TOKENS tokens of a prompt chunk")
-        }
+        for ((component, clip) in encoders) checkTokens(reader, component, clip, vocabularySize)
         if (arch.vae.channelMult.size != VAE_LEVELS) {
             val ref = reader.ref(vae, "decoder.conv_out.weight")
             throw ModelFileException(ref.file.path, null, "the VAE decoder has ${arch.vae.channelMult.size} resolution levels; " +
@@ -51,16 +54,59 @@ class SdModelCheck(private val model: AssembledModel, private val family: SdFami
         checkGroups(vae, arch.vae.channelMult.map { it * arch.vae.channels }, "decoder.conv_out.weight")
         for (level in arch.unet.attentionLevels) {
             val channels = arch.unet.channelMult[level] * arch.unet.modelChannels.toLong()
-            val heads = family.unet.heads(channels)
+            val heads = heads(channels)
             if (channels % heads != 0L) {
                 val ref = reader.ref(unet, "input_blocks.0.0.weight")
                 throw ModelFileException(ref.file.path, null, "the UNet's $channels-channel attention layers do not split into " +
-                    "$heads heads of ${family.family.label}")
+                    "$heads heads of $familyLabel")
             }
         }
     }
 
-    private fun component(kind: ComponentKind): Component = model.components.getValue(kind)
+    private fun checkTokens(reader: SdArchitectureReader, text: Component, clip: SdArchitecture.Clip, vocabularySize: Int) {
+        val embedding = reader.ref(text, TOKEN_EMBEDDING)
+        if (vocabularySize > clip.vocabSize) {
+            throw ModelFileException(embedding.file.path, embedding.info.name, "the token embedding has ${clip.vocabSize} " +
+                "rows but the tokenizer has $vocabularySize tokens: the tokenizer does not belong to this text encoder")
+        }
+        if (clip.maxPositions < TOKENS) {
+            val positions = reader.ref(text, POSITION_EMBEDDING)
+            throw ModelFileException(positions.file.path, positions.info.name,
+                "${clip.maxPositions} positions, fewer than the $TOKENS tokens of a prompt chunk")
+        }
+    }
+
+    /** The bigG projection as stored: Hugging Face's [out, in] or OpenCLIP's transpose. */
+    private fun projection(text2: Component, clip: SdArchitecture.Clip): SdTensorLayout.Entry {
+        val hidden = clip.hidden.toLong()
+        val out = clip.projection!!.toLong()
+        return if (SdTensorLayout.TEXT_PROJECTION in text2.tensors) {
+            SdTensorLayout.Entry(SdTensorLayout.TEXT_PROJECTION, SdTensorLayout.TEXT_PROJECTION, listOf(out, hidden))
+        } else {
+            SdTensorLayout.Entry(SdTensorLayout.OPEN_CLIP_PROJECTION, SdTensorLayout.OPEN_CLIP_PROJECTION, listOf(hidden, out))
+        }
+    }
+
+    /** SDXL's UNet attends to both encoders' hidden states side by side: its context width must be their sum. */
+    private fun checkContext(unet: Component, arch: SdArchitecture) {
+        val (name, ref) = unet.tensors.entries.firstOrNull { it.key.endsWith(".attn2.to_k.weight") } ?: return
+        val context = ref.shape.first()
+        if (context != arch.textWidth.toLong()) {
+            throw ModelFileException(ref.file.path, ref.info.name, "the UNet's cross-attention takes $context-wide text states, " +
+                "but its text encoders give ${arch.clip.hidden} + ${arch.clip2!!.hidden} = ${arch.textWidth}: the text encoders " +
+                "do not belong to this UNet" + canonical(ref, name))
+        }
+    }
+
+    /** SDXL's added conditions: the pooled, projected bigG embedding and the six size conditions. */
+    private fun checkAddedConditions(admIn: TensorRef, width: Int, pooled: Int) {
+        val expected = pooled + SdArchitecture.SDXL_SIZE_CONDITIONS
+        if (width != expected) {
+            throw ModelFileException(admIn.file.path, admIn.info.name, "takes $width inputs, where SDXL's added conditions are " +
+                "the $pooled-wide pooled text embedding and ${SdArchitecture.SDXL_SIZE_CONDITIONS} of size embeddings " +
+                "($expected): the second text encoder does not belong to this UNet" + canonical(admIn, SdArchitectureReader.ADM_IN))
+        }
+    }
 
     private fun expect(component: Component, entries: List<SdTensorLayout.Entry>) {
         for (entry in entries) {
@@ -100,6 +146,9 @@ class SdModelCheck(private val model: AssembledModel, private val family: SdFami
     companion object {
         const val TOKEN_EMBEDDING = "text_model.embeddings.token_embedding.weight"
         const val POSITION_EMBEDDING = "text_model.embeddings.position_embedding.weight"
+
+        /** Checks an SDXL model: its UNet, like SD 2.x's, has attention heads of 64 channels. */
+        fun sdxl(model: AssembledModel): SdModelCheck = SdModelCheck(model, SdUnet.SD2.heads, ModelFamily.SDXL.label)
 
         /** Tokens per text-encoder pass. */
         const val TOKENS = 77

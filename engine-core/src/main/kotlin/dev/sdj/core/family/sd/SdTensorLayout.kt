@@ -1,7 +1,7 @@
 package dev.sdj.core.family.sd
 
 /**
- * Every parameter tensor of an SD1.x/SD2.x model with its PyTorch shape, under both its canonical (LDM) name and
+ * Every parameter tensor of an SD1.x/SD2.x/SDXL model with its PyTorch shape, under both its canonical (LDM) name and
  * its diffusers name. One walk over the architecture produces both: LDM blocks are numbered by a running counter as
  * the original code builds them, diffusers blocks by (level, layer), so a test comparing them against the diffusers
  * renamer checks two independent derivations.
@@ -43,21 +43,23 @@ class SdTensorLayout(private val arch: SdArchitecture) {
         if (cin != cout) w.conv("skip_connection", "conv_shortcut", cout, cin, 1)
     }
 
-    /** Transformer internals are named alike in both schemes. */
-    private fun transformer(w: Walk, c: Int) {
+    /** Transformer internals are named alike in both schemes; [depth] blocks follow one another. */
+    private fun transformer(w: Walk, c: Int, depth: Int) {
         val u = arch.unet
         fun same(name: String) = name to name
         w.norm("norm", "norm", c)
         if (u.linearProjection) w.linear("proj_in", "proj_in", c, c) else w.conv("proj_in", "proj_in", c, c, 1)
-        val b = w.at("transformer_blocks.0", "transformer_blocks.0")
-        for ((l, d) in listOf(same("attn1.to_q"), same("attn1.to_k"), same("attn1.to_v"), same("attn2.to_q"))) b.linear(l, d, c, c, bias = false)
-        b.linear("attn2.to_k", "attn2.to_k", c, u.contextDim, bias = false)
-        b.linear("attn2.to_v", "attn2.to_v", c, u.contextDim, bias = false)
-        b.linear("attn1.to_out.0", "attn1.to_out.0", c, c)
-        b.linear("attn2.to_out.0", "attn2.to_out.0", c, c)
-        b.linear("ff.net.0.proj", "ff.net.0.proj", 8 * c, c)
-        b.linear("ff.net.2", "ff.net.2", c, 4 * c)
-        for (i in 1..3) b.norm("norm$i", "norm$i", c)
+        for (block in 0 until depth) {
+            val b = w.at("transformer_blocks.$block", "transformer_blocks.$block")
+            for ((l, d) in listOf(same("attn1.to_q"), same("attn1.to_k"), same("attn1.to_v"), same("attn2.to_q"))) b.linear(l, d, c, c, bias = false)
+            b.linear("attn2.to_k", "attn2.to_k", c, u.contextDim, bias = false)
+            b.linear("attn2.to_v", "attn2.to_v", c, u.contextDim, bias = false)
+            b.linear("attn1.to_out.0", "attn1.to_out.0", c, c)
+            b.linear("attn2.to_out.0", "attn2.to_out.0", c, c)
+            b.linear("ff.net.0.proj", "ff.net.0.proj", 8 * c, c)
+            b.linear("ff.net.2", "ff.net.2", c, 4 * c)
+            for (i in 1..3) b.norm("norm$i", "norm$i", c)
+        }
         if (u.linearProjection) w.linear("proj_out", "proj_out", c, c) else w.conv("proj_out", "proj_out", c, c, 1)
     }
 
@@ -68,6 +70,10 @@ class SdTensorLayout(private val arch: SdArchitecture) {
         val emb = u.timeEmbedDim
         w.linear("time_embed.0", "time_embedding.linear_1", emb, mc)
         w.linear("time_embed.2", "time_embedding.linear_2", emb, emb)
+        u.admInChannels?.let { adm ->
+            w.linear("label_emb.0.0", "add_embedding.linear_1", emb, adm)
+            w.linear("label_emb.0.2", "add_embedding.linear_2", emb, emb)
+        }
         w.conv("input_blocks.0.0", "conv_in", mc, u.inChannels, 3)
         val skips = arrayListOf(mc)
         var ch = mc
@@ -76,7 +82,7 @@ class SdTensorLayout(private val arch: SdArchitecture) {
             for (j in 0 until u.resBlocksPerLevel) {
                 resBlock(w.at("input_blocks.$block.0", "down_blocks.$level.resnets.$j"), ch, mult * mc, emb)
                 ch = mult * mc
-                if (level in u.attentionLevels) transformer(w.at("input_blocks.$block.1", "down_blocks.$level.attentions.$j"), ch)
+                if (level in u.attentionLevels) transformer(w.at("input_blocks.$block.1", "down_blocks.$level.attentions.$j"), ch, u.depth(level))
                 skips.add(ch)
                 block++
             }
@@ -87,7 +93,7 @@ class SdTensorLayout(private val arch: SdArchitecture) {
             }
         }
         resBlock(w.at("middle_block.0", "mid_block.resnets.0"), ch, ch, emb)
-        transformer(w.at("middle_block.1", "mid_block.attentions.0"), ch)
+        transformer(w.at("middle_block.1", "mid_block.attentions.0"), ch, u.middleDepth)
         resBlock(w.at("middle_block.2", "mid_block.resnets.1"), ch, ch, emb)
         block = 0
         for ((up, level) in u.channelMult.indices.reversed().withIndex()) {
@@ -96,7 +102,7 @@ class SdTensorLayout(private val arch: SdArchitecture) {
                 resBlock(w.at("output_blocks.$block.0", "up_blocks.$up.resnets.$j"), ch + skips.removeAt(skips.size - 1), cout, emb)
                 ch = cout
                 var slot = 1
-                if (level in u.attentionLevels) transformer(w.at("output_blocks.$block.${slot++}", "up_blocks.$up.attentions.$j"), ch)
+                if (level in u.attentionLevels) transformer(w.at("output_blocks.$block.${slot++}", "up_blocks.$up.attentions.$j"), ch, u.depth(level))
                 if (level > 0 && j == u.resBlocksPerLevel) w.conv("output_blocks.$block.$slot.conv", "up_blocks.$up.upsamplers.0.conv", ch, ch, 3)
                 block++
             }
@@ -165,10 +171,22 @@ class SdTensorLayout(private val arch: SdArchitecture) {
         return w.out
     }
 
-    // ---------------- CLIP text encoder (Hugging Face names in every layout) ----------------
+    // ---------------- CLIP text encoders (Hugging Face names in every layout) ----------------
 
-    fun clip(): List<Entry> {
-        val c = arch.clip
+    /** The (first) text encoder: CLIP-L for SD 1.x and SDXL, OpenCLIP-H for SD 2.x. */
+    fun clip(): List<Entry> = clip(arch.clip)
+
+    /**
+     * SDXL's second text encoder, OpenCLIP bigG, with its text projection in Hugging Face orientation ([TEXT_PROJECTION]);
+     * original checkpoints hold the transpose under [OPEN_CLIP_PROJECTION].
+     */
+    fun clip2(): List<Entry> {
+        val c = requireNotNull(arch.clip2) { "the architecture has no second text encoder" }
+        val projection = c.projection?.let { listOf(Entry(TEXT_PROJECTION, TEXT_PROJECTION, listOf(it.toLong(), c.hidden.toLong()))) }
+        return clip(c) + projection.orEmpty()
+    }
+
+    private fun clip(c: SdArchitecture.Clip): List<Entry> {
         val w = Walk().at("text_model", "text_model")
         w.add("embeddings.token_embedding.weight", "embeddings.token_embedding.weight", c.vocabSize, c.hidden)
         w.add("embeddings.position_embedding.weight", "embeddings.position_embedding.weight", c.maxPositions, c.hidden)
@@ -182,5 +200,13 @@ class SdTensorLayout(private val arch: SdArchitecture) {
         }
         w.norm("final_layer_norm", "final_layer_norm", c.hidden)
         return w.out
+    }
+
+    companion object {
+        /** A text projection as a Hugging Face Linear: PyTorch [out, in], applied as W·x. */
+        const val TEXT_PROJECTION = "text_projection.weight"
+
+        /** OpenCLIP's text projection: PyTorch [in, out], applied as x·P — the transpose of [TEXT_PROJECTION]. */
+        const val OPEN_CLIP_PROJECTION = "text_projection"
     }
 }

@@ -5,12 +5,15 @@ import dev.sdj.core.model.ComponentKind
 import dev.sdj.core.model.ModelFamily
 import dev.sdj.core.model.ModelInput
 import dev.sdj.core.model.TensorRef
+import dev.sdj.core.model.TokenizerSource
 
 /**
  * Splits SD-family inputs (SD1.x, SD2.x, SDXL) into components under canonical names: the original LDM checkpoint
  * names without their component prefix (UNet `input_blocks.…`, VAE `encoder.down.…`) and Hugging Face names for
  * text encoders (`text_model.…`), OpenCLIP ones included ([OpenClipNames]).
- * Accepts LDM single files, diffusers folders and split component files, which all resolve to the same names.
+ * Accepts LDM single files, diffusers folders and split component files, which all resolve to the same names; split
+ * text encoders take their slot from their content ([TextEncoderSlots]). One difference survives: SDXL's bigG
+ * projection is `text_projection.weight` from Hugging Face files and its transpose `text_projection` from original ones.
  */
 object SdWeights {
 
@@ -36,16 +39,12 @@ object SdWeights {
     fun split(inputs: List<ModelInput>): Pair<Map<ComponentKind, Component>, List<String>> {
         val byKind = LinkedHashMap<ComponentKind, LinkedHashMap<String, TensorRef>>()
         val ignored = ArrayList<String>()
-        var splitTextEncoders = 0
-        for (input in inputs) {
+        val textSlots = TextEncoderSlots.assign(inputs)
+        for ((index, input) in inputs.withIndex()) {
             val names = input.names
             val unet = if (DiffusersUnetNames.looksLikeDiffusersUnet(names)) DiffusersUnetNames(names) else null
             val vae = if (DiffusersVaeNames.looksLikeDiffusersVae(names)) DiffusersVaeNames(names) else null
-            val textKind = if (input.hint == null && names.any { it.startsWith("text_model.") }) {
-                if (splitTextEncoders++ == 0) ComponentKind.TEXT_ENCODER else ComponentKind.TEXT_ENCODER_2
-            } else {
-                null
-            }
+            val textKind = textSlots[index]
             for ((file, info) in input.tensors) {
                 val placed = classify(info.name, input.hint, textKind, unet, vae)
                 if (placed == null) {
@@ -65,15 +64,17 @@ object SdWeights {
                 }
             }
         }
-        return byKind.mapValues { (kind, tensors) -> Component(kind, huggingFaceText(tensors)) } to ignored
+        return byKind.mapValues { (kind, tensors) -> Component(kind, huggingFaceText(tensors, ignored)) } to ignored
     }
 
-    /** Text encoders in OpenCLIP naming get the Hugging Face names every CLIP graph uses. */
-    private fun huggingFaceText(tensors: Map<String, TensorRef>): Map<String, TensorRef> {
+    /** Text encoders in OpenCLIP naming get the Hugging Face names every CLIP graph uses; the rest goes to [ignored]. */
+    private fun huggingFaceText(tensors: Map<String, TensorRef>, ignored: MutableList<String>): Map<String, TensorRef> {
         if (!OpenClipNames.isOpenClip(tensors.keys)) return tensors
         val out = LinkedHashMap<String, TensorRef>()
         for ((name, ref) in tensors) {
-            OpenClipNames.toHuggingFace(name, ref).forEach { (n, r) -> out[n] = r }
+            val renamed = OpenClipNames.toHuggingFace(name, ref)
+            if (renamed.isEmpty()) ignored.add(ref.info.name)
+            renamed.forEach { (n, r) -> out[n] = r }
         }
         return out
     }
@@ -104,6 +105,17 @@ object SdWeights {
 
     private fun ldmVae(name: String): String? =
         name.takeIf { n -> listOf("encoder.", "decoder.", "quant_conv.", "post_quant_conv.").any { n.startsWith(it) } }
+
+    /**
+     * The tokenizers of an SDXL model from those found with its files: its two CLIP encoders tokenize with the
+     * same BPE vocabulary (diffusers' tokenizer_2 differs only in its pad token), so a single source — a GGUF file's
+     * metadata, the user's folder — serves the second encoder too.
+     */
+    fun sdxlTokenizers(found: Map<ComponentKind, TokenizerSource>): Map<ComponentKind, TokenizerSource> {
+        val first = found[ComponentKind.TEXT_ENCODER]
+        if (first == null || ComponentKind.TEXT_ENCODER_2 in found) return found
+        return found + (ComponentKind.TEXT_ENCODER_2 to first)
+    }
 
     /**
      * SD1.x, SD2.x or SDXL from the diffusion model's structure (not its sizes, so tiny test models are told apart

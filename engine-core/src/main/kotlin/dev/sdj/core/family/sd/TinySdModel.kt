@@ -16,9 +16,11 @@ import java.nio.file.Path
 import java.util.Random
 
 /**
- * A tiny SD1.x/SD2.x model with random weights and the real tensor names, written in the layouts people download:
+ * A tiny SD1.x/SD2.x/SDXL model with random weights and the real tensor names, written in the layouts people download:
  * one LDM checkpoint (safetensors or GGUF), a diffusers folder, or separate component files. Every layout holds the
- * same values for the same canonical tensor, so readers can be checked against each other.
+ * same values for the same canonical tensor (a fused OpenCLIP projection is the concatenation of the separate ones,
+ * OpenCLIP's text projection the transpose of Hugging Face's), so readers can be checked against each other and all
+ * layouts make the same image.
  *
  * @param typeOf storage type per canonical (LDM, unprefixed) tensor name and component
  * @param fanInScaled weights ~ N(0, 1/fan-in), which keeps a deep random network's activations bounded; false gives
@@ -32,11 +34,13 @@ class TinySdModel(
 ) {
     private val layout = SdTensorLayout(arch)
 
+    private val sdxl: Boolean get() = arch.clip2 != null
+
     val components: Map<ComponentKind, List<SdTensorLayout.Entry>> = linkedMapOf(
         ComponentKind.DIFFUSION_MODEL to layout.unet(),
         ComponentKind.TEXT_ENCODER to layout.clip(),
         ComponentKind.VAE to layout.vae(),
-    )
+    ).apply { if (arch.clip2 != null) put(ComponentKind.TEXT_ENCODER_2, layout.clip2()) }
 
     /** The tensor's bytes as stored, deterministic in (seed, component, canonical name). */
     fun bytes(kind: ComponentKind, entry: SdTensorLayout.Entry): ByteBuffer {
@@ -95,37 +99,72 @@ class TinySdModel(
 
     private fun ggmlShape(torch: List<Long>) = torch.reversed()
 
-    /** SD 2.x checkpoints store their text encoder in OpenCLIP's naming, with q/k/v fused into one projection. */
-    private val openClipText: Boolean get() = arch.unet.linearProjection
+    /** One tensor as a checkpoint stores it: its name there, type, PyTorch shape and bytes. */
+    private class Stored(val name: String, val type: DType, val torchShape: List<Long>, val bytes: ByteBuffer)
 
-    /** The text encoder as an SD 2.x single file holds it: (name, torch shape, bytes). */
-    private fun openClipEntries(): List<Triple<String, List<Long>, ByteBuffer>> {
-        val kind = ComponentKind.TEXT_ENCODER
+    /** The text encoders original checkpoints keep in OpenCLIP's naming: SD 2.x's only one, SDXL's second. */
+    private fun isOpenClip(kind: ComponentKind): Boolean =
+        kind == ComponentKind.TEXT_ENCODER_2 || (kind == ComponentKind.TEXT_ENCODER && arch.unet.linearProjection && !sdxl)
+
+    /** A text encoder as an original checkpoint holds it in OpenCLIP's naming, with q/k/v fused into one projection. */
+    private fun openClipEntries(kind: ComponentKind): List<Stored> {
+        val clip = if (kind == ComponentKind.TEXT_ENCODER_2) arch.clip2!! else arch.clip
         val byName = components.getValue(kind).associateBy { it.ldm }
-        fun bytesOf(name: String) = bytes(kind, byName.getValue(name))
-        fun shapeOf(name: String) = byName.getValue(name).torchShape
-        val out = ArrayList<Triple<String, List<Long>, ByteBuffer>>()
-        out.add(Triple("token_embedding.weight", shapeOf("text_model.embeddings.token_embedding.weight"), bytesOf("text_model.embeddings.token_embedding.weight")))
-        out.add(Triple("positional_embedding", shapeOf("text_model.embeddings.position_embedding.weight"), bytesOf("text_model.embeddings.position_embedding.weight")))
-        for (i in 0 until arch.clip.layers) {
+        fun stored(openClip: String, hf: String): Stored {
+            val e = byName.getValue(hf)
+            return Stored(openClip, typeOf(kind, hf), e.torchShape, bytes(kind, e))
+        }
+        fun hf(name: String) = stored(name, name)
+        val out = ArrayList<Stored>()
+        out.add(stored("token_embedding.weight", "text_model.embeddings.token_embedding.weight"))
+        out.add(stored("positional_embedding", "text_model.embeddings.position_embedding.weight"))
+        for (i in 0 until clip.layers) {
             val hf = "text_model.encoder.layers.$i"
             val oc = "transformer.resblocks.$i"
             for (suffix in listOf("weight", "bias")) {
-                val parts = listOf("q_proj", "k_proj", "v_proj").map { bytesOf("$hf.self_attn.$it.$suffix") }
-                val fused = ByteBuffer.allocate(parts.sumOf { it.remaining() }).order(ByteOrder.LITTLE_ENDIAN)
-                parts.forEach { fused.put(it) }
+                val parts = listOf("q_proj", "k_proj", "v_proj").map { hf("$hf.self_attn.$it.$suffix") }
+                require(parts.all { it.type == parts[0].type }) { "a fused projection has one type: $hf q/k/v $suffix" }
+                val fused = ByteBuffer.allocate(parts.sumOf { it.bytes.remaining() }).order(ByteOrder.LITTLE_ENDIAN)
+                parts.forEach { fused.put(it.bytes.duplicate()) }
                 fused.flip()
-                val shape = shapeOf("$hf.self_attn.q_proj.$suffix").let { listOf(3 * it[0]) + it.drop(1) }
-                out.add(Triple("$oc.attn.in_proj_$suffix", shape, fused))
+                out.add(Stored("$oc.attn.in_proj_$suffix", parts[0].type, listOf(3 * parts[0].torchShape[0]) + parts[0].torchShape.drop(1), fused))
                 for ((h, o) in listOf("self_attn.out_proj" to "attn.out_proj", "layer_norm1" to "ln_1", "layer_norm2" to "ln_2",
                         "mlp.fc1" to "mlp.c_fc", "mlp.fc2" to "mlp.c_proj")) {
-                    out.add(Triple("$oc.$o.$suffix", shapeOf("$hf.$h.$suffix"), bytesOf("$hf.$h.$suffix")))
+                    out.add(stored("$oc.$o.$suffix", "$hf.$h.$suffix"))
                 }
             }
         }
-        out.add(Triple("ln_final.weight", shapeOf("text_model.final_layer_norm.weight"), bytesOf("text_model.final_layer_norm.weight")))
-        out.add(Triple("ln_final.bias", shapeOf("text_model.final_layer_norm.bias"), bytesOf("text_model.final_layer_norm.bias")))
+        out.add(stored("ln_final.weight", "text_model.final_layer_norm.weight"))
+        out.add(stored("ln_final.bias", "text_model.final_layer_norm.bias"))
+        byName[SdTensorLayout.TEXT_PROJECTION]?.let { e ->
+            val linear = hf(SdTensorLayout.TEXT_PROJECTION)
+            out.add(Stored(SdTensorLayout.OPEN_CLIP_PROJECTION, linear.type, e.torchShape.reversed(), transposed(linear.bytes, linear.type, e.torchShape)))
+            // OpenCLIP's contrastive temperature, which checkpoints carry and no pipeline reads.
+            out.add(Stored("logit_scale", DType.F32, listOf(1L), ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putFloat(4.6052f).flip()))
+        }
         return out
+    }
+
+    /** [bytes] of a [rows, cols] matrix of [type], as the [cols, rows] matrix. */
+    private fun transposed(bytes: ByteBuffer, type: DType, torchShape: List<Long>): ByteBuffer {
+        require(type.blockSize == 1) { "a transposed tensor cannot be block-quantized ($type)" }
+        val (rows, cols) = torchShape.map { it.toInt() }
+        val size = type.blockBytes
+        val out = ByteBuffer.allocate(bytes.remaining()).order(ByteOrder.LITTLE_ENDIAN)
+        for (c in 0 until cols) for (r in 0 until rows) {
+            for (b in 0 until size) out.put(bytes.get(bytes.position() + (r * cols + c) * size + b))
+        }
+        return out.flip()
+    }
+
+    /** Every tensor of the model as an LDM single file names it, component prefixes included. */
+    private fun singleFileEntries(): List<Stored> = components.flatMap { (kind, entries) ->
+        val prefix = prefix(kind)
+        if (isOpenClip(kind)) {
+            openClipEntries(kind).map { Stored(prefix + it.name, it.type, it.torchShape, it.bytes) }
+        } else {
+            entries.map { e -> Stored(prefix + e.ldm, typeOf(kind, e.ldm), e.torchShape, bytes(kind, e)) }
+        }
     }
 
     /** One LDM checkpoint with the usual component prefixes; GGUF when the name ends in .gguf. */
@@ -135,7 +174,7 @@ class TinySdModel(
         val st = SafetensorsWriter()
         val gw = GgufWriter()
         if (gguf) {
-            gw.put("general.architecture", "sd1")
+            gw.put("general.architecture", if (sdxl) "sdxl" else "sd1")
             tokenizer?.let { (tokens, merges) ->
                 gw.put("tokenizer.ggml.model", "clip")
                 gw.putStrings("tokenizer.ggml.tokens", tokens)
@@ -144,45 +183,59 @@ class TinySdModel(
         } else {
             st.metadata("generator", "sdj tiny random SD model")
         }
-        val add: (String, DType, List<Long>, TensorData) -> Unit =
-            if (gguf) { n, t, s, d -> gw.addTensor(n, t, s, d) } else { n, t, s, d -> st.addTensor(n, t, s, d) }
-        for ((kind, entries) in components) {
-            if (kind == ComponentKind.TEXT_ENCODER && openClipText) {
-                for ((name, shape, data) in openClipEntries()) {
-                    add("cond_stage_model.model.$name", typeOf(kind, name), ggmlShape(shape), TensorData.of(data))
-                }
-                continue
-            }
-            for (e in entries) {
-                add(PREFIX.getValue(kind) + e.ldm, typeOf(kind, e.ldm), ggmlShape(e.torchShape), TensorData.of(bytes(kind, e)))
-            }
+        for (t in singleFileEntries()) {
+            val data = TensorData.of(t.bytes)
+            if (gguf) gw.addTensor(t.name, t.type, ggmlShape(t.torchShape), data) else st.addTensor(t.name, t.type, ggmlShape(t.torchShape), data)
         }
         if (gguf) gw.write(path) else st.write(path)
         return path
     }
 
-    /** A diffusers folder: model_index.json, unet/, text_encoder/, vae/, each with diffusers tensor names. */
-    fun writeDiffusersFolder(dir: Path): Path {
+    private fun prefix(kind: ComponentKind): String = when {
+        sdxl -> SDXL_PREFIX.getValue(kind)
+        isOpenClip(kind) -> "cond_stage_model.model."
+        else -> PREFIX.getValue(kind)
+    }
+
+    /**
+     * A diffusers folder: model_index.json and a folder per component with diffusers tensor names; with [tokenizer]
+     * (tokens, merges), a tokenizer folder per text encoder in Hugging Face's vocab.json + merges.txt.
+     */
+    @JvmOverloads
+    fun writeDiffusersFolder(dir: Path, tokenizer: Pair<List<String>, List<String>>? = null): Path {
         Files.createDirectories(dir)
         val json = ObjectMapper()
-        val index = json.createObjectNode().put("_class_name", "StableDiffusionPipeline")
-        FOLDERS.forEach { (kind, folder) -> index.putArray(folder).add(if (kind == ComponentKind.TEXT_ENCODER) "transformers" else "diffusers").add(CLASSES.getValue(kind)) }
+        val folders = FOLDERS.filterKeys { it in components }
+        val index = json.createObjectNode().put("_class_name", if (sdxl) "StableDiffusionXLPipeline" else "StableDiffusionPipeline")
+        folders.forEach { (kind, folder) -> index.putArray(folder).add(if (kind in TEXT_FOLDERS) "transformers" else "diffusers").add(CLASSES.getValue(kind)) }
         Files.writeString(dir.resolve("model_index.json"), json.writerWithDefaultPrettyPrinter().writeValueAsString(index))
-        for ((kind, folder) in FOLDERS) {
+        for ((kind, folder) in folders) {
             val sub = Files.createDirectories(dir.resolve(folder))
             val w = SafetensorsWriter()
             for (e in components.getValue(kind)) {
                 w.addTensor(e.diffusers, typeOf(kind, e.ldm), ggmlShape(e.diffusersShape), TensorData.of(bytes(kind, e)))
             }
-            w.write(sub.resolve(if (kind == ComponentKind.TEXT_ENCODER) "model.safetensors" else "diffusion_pytorch_model.safetensors"))
+            w.write(sub.resolve(if (kind in TEXT_FOLDERS) "model.safetensors" else "diffusion_pytorch_model.safetensors"))
+        }
+        tokenizer?.let { (tokens, merges) ->
+            for ((kind, folder) in TOKENIZER_FOLDERS) {
+                if (kind !in components) continue
+                val sub = Files.createDirectories(dir.resolve(folder))
+                val vocab = json.createObjectNode().apply { tokens.forEachIndexed { id, token -> put(token, id) } }
+                Files.writeString(sub.resolve("vocab.json"), json.writeValueAsString(vocab))
+                Files.writeString(sub.resolve("merges.txt"), (listOf("#version: 0.2") + merges).joinToString("\n", postfix = "\n"))
+            }
         }
         return dir
     }
 
-    /** Separate component files as single-component downloads name their tensors: LDM without prefixes, CLIP in HF. */
+    /**
+     * Separate component files as single-component downloads name their tensors: LDM without prefixes, CLIP in HF
+     * (SDXL's bigG as ComfyUI's clip_g, with its projection as a Hugging Face Linear).
+     */
     fun writeSplitFiles(dir: Path): List<Path> {
         Files.createDirectories(dir)
-        return SPLIT_FILES.map { (kind, file) ->
+        return SPLIT_FILES.filter { it.first in components }.map { (kind, file) ->
             val w = SafetensorsWriter()
             for (e in components.getValue(kind)) w.addTensor(e.ldm, typeOf(kind, e.ldm), ggmlShape(e.torchShape), TensorData.of(bytes(kind, e)))
             dir.resolve(file).also { w.write(it) }
@@ -204,6 +257,22 @@ class TinySdModel(
         val SD1_TINY_WIDE_TEXT = SD1_TINY.copy(
             unet = SD1_TINY.unet.copy(contextDim = 256),
             clip = SD1_TINY.clip.copy(hidden = 256),
+        )
+
+        /**
+         * SDXL's structure at a tiny size: three levels, no attention at full resolution, one transformer block at the
+         * middle level and two (like SDXL's 2 and 10, more than one) at the lowest and in the middle block, linear
+         * transformer projections; a 32-wide CLIP-L-like first encoder and a 48-wide bigG-like second one with a square
+         * projection, so the UNet's context is 80 and its added-condition input 48 + 6 × 256. Attention layers have 64
+         * and 128 channels: one and two heads of 64.
+         */
+        val SDXL_TINY = SdArchitecture(
+            unet = SdArchitecture.Unet(modelChannels = 32, channelMult = listOf(1, 2, 4), attentionLevels = setOf(1, 2),
+                transformerDepths = mapOf(1 to 1, 2 to 2), middleDepth = 2, contextDim = 32 + 48, linearProjection = true,
+                admInChannels = 48 + SdArchitecture.SDXL_SIZE_CONDITIONS),
+            vae = SdArchitecture.Vae(channels = 32),
+            clip = SdArchitecture.Clip(vocabSize = 1000, hidden = 32, layers = 2),
+            clip2 = SdArchitecture.Clip(vocabSize = 1000, hidden = 48, layers = 2, projection = 48),
         )
 
         /**
@@ -233,20 +302,30 @@ class TinySdModel(
             ComponentKind.VAE to "first_stage_model.",
             ComponentKind.TEXT_ENCODER to "cond_stage_model.transformer.",
         )
-        private val FOLDERS = linkedMapOf(
-            ComponentKind.DIFFUSION_MODEL to "unet",
-            ComponentKind.TEXT_ENCODER to "text_encoder",
-            ComponentKind.VAE to "vae",
+        /** generative-models' SDXL checkpoints: the conditioner's embedders 0 (CLIP-L, HF names) and 1 (OpenCLIP bigG). */
+        private val SDXL_PREFIX = mapOf(
+            ComponentKind.DIFFUSION_MODEL to "model.diffusion_model.",
+            ComponentKind.VAE to "first_stage_model.",
+            ComponentKind.TEXT_ENCODER to "conditioner.embedders.0.transformer.",
+            ComponentKind.TEXT_ENCODER_2 to "conditioner.embedders.1.model.",
         )
+        private val TEXT_FOLDERS = linkedMapOf(
+            ComponentKind.TEXT_ENCODER to "text_encoder",
+            ComponentKind.TEXT_ENCODER_2 to "text_encoder_2",
+        )
+        private val TOKENIZER_FOLDERS = mapOf(ComponentKind.TEXT_ENCODER to "tokenizer", ComponentKind.TEXT_ENCODER_2 to "tokenizer_2")
+        private val FOLDERS = linkedMapOf(ComponentKind.DIFFUSION_MODEL to "unet") + TEXT_FOLDERS + (ComponentKind.VAE to "vae")
         private val CLASSES = mapOf(
             ComponentKind.DIFFUSION_MODEL to "UNet2DConditionModel",
             ComponentKind.TEXT_ENCODER to "CLIPTextModel",
+            ComponentKind.TEXT_ENCODER_2 to "CLIPTextModelWithProjection",
             ComponentKind.VAE to "AutoencoderKL",
         )
         private val SPLIT_FILES = listOf(
             ComponentKind.DIFFUSION_MODEL to "diffusion_model.safetensors",
             ComponentKind.VAE to "vae.safetensors",
             ComponentKind.TEXT_ENCODER to "clip_l.safetensors",
+            ComponentKind.TEXT_ENCODER_2 to "clip_g.safetensors",
         )
     }
 }
