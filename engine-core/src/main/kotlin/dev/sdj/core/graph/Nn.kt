@@ -1,13 +1,27 @@
 package dev.sdj.core.graph
 
 import dev.sdj.ggml.GgmlContext
+import dev.sdj.ggml.GgmlType
 import dev.sdj.ggml.Tensor
 
 /**
  * The layers diffusion models are built from, as ggml graph fragments. Activations are f32 in ggml order:
  * images [W, H, C, N], token sequences [C, T, N].
+ *
+ * @param f32Convolutions whether convolutions keep their input in f32 whatever the kernel's type (see [withF32Convolutions])
  */
-class Nn(val ctx: GgmlContext, private val attentionPath: Attention = NaiveAttention) {
+class Nn(
+    val ctx: GgmlContext,
+    private val attentionPath: Attention = NaiveAttention,
+    private val f32Convolutions: Boolean = false,
+) {
+    /**
+     * The same layers with convolutions that never round their input to f16. ggml's im2col writes its columns in the
+     * kernel's type, so an f16 kernel turns activations beyond ±65504 into infinities (and rounds the rest to 11
+     * bits); SDXL's VAE decoder carries such values. The kernels are cast to f32 in the graph instead, which doubles
+     * the im2col buffer.
+     */
+    fun withF32Convolutions(): Nn = Nn(ctx, attentionPath, f32Convolutions = true)
 
     /** y = W x + b over dimension 0; W is [in, out] in ggml order (PyTorch [out, in]). */
     fun linear(x: Tensor, w: Weights, bias: Boolean = w.has("bias")): Tensor {
@@ -17,7 +31,8 @@ class Nn(val ctx: GgmlContext, private val attentionPath: Attention = NaiveAtten
 
     /** 2-D convolution with a [KW, KH, Cin, Cout] kernel and a per-channel bias. */
     fun conv2d(x: Tensor, w: Weights, stride: Int = 1, padding: Int = -1): Tensor {
-        val kernel = w.get("weight")
+        val stored = w.get("weight")
+        val kernel = if (f32Convolutions && stored.type() != GgmlType.F32) ctx.cast(stored, GgmlType.F32) else stored
         val pad = if (padding >= 0) padding else (kernel.ne(0) / 2).toInt()
         val y = ctx.conv2d(kernel, x, stride, pad)
         return if (w.has("bias")) ctx.add(y, channelBias(w.get("bias"))) else y
