@@ -7,10 +7,13 @@ import dev.sdj.ggml.Tensor
 
 /**
  * SDXL's VAE decoder: the SD KL-f8 decoder with SDXL's own weights and latent scale. Its activations grow past f16's
- * range (the reason for the community "fp16-fix" VAE and for stable-diffusion.cpp scaling convolution inputs by 1/32
- * for it), so every convolution here keeps its input in f32.
+ * range (the reason for the community "fp16-fix" VAE), so, as stable-diffusion.cpp does for it, every convolution
+ * takes its input scaled by 1/32 and scales its product back ([Nn.withConvInputScale]).
  */
 object SdxlVaeDecoder {
+    /** stable-diffusion.cpp's factor for SDXL's VAE (its `set_conv2d_scale(1/32)`): room for activations up to 2²¹. */
+    const val CONV_INPUT_SCALE = 1f / 32
+
     /** SDXL's latent scale factor (SD 1.x/2.x: 0.18215): the sampler's latents are divided by it before decoding. */
     const val LATENT_SCALE = 0.13025f
 
@@ -18,5 +21,5 @@ object SdxlVaeDecoder {
      * @param z latents [W, H, 4, N], already divided by [LATENT_SCALE]
      * @return the image [8W, 8H, 3, N] in [-1, 1] (unclamped)
      */
-    fun build(nn: Nn, w: Weights, z: Tensor): Tensor = SdVaeDecoder.build(nn.withF32Convolutions(), w, z)
+    fun build(nn: Nn, w: Weights, z: Tensor): Tensor = SdVaeDecoder.build(nn.withConvInputScale(CONV_INPUT_SCALE), w, z)
 }

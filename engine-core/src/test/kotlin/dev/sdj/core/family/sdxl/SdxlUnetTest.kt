@@ -25,7 +25,7 @@ import java.util.Random
  * Errors are max|ggml − ref| / max|ref|; bounds sit a few times above what these seeds give on x86-64 (in brackets):
  * - [EMBEDDING] 2e-5 [4.1e-6]: f32 throughout (ggml forms t·f in f32).
  * - [UNET] 1e-3 [2.2e-4]: every 3×3 convolution rounds its im2col columns and kernel to f16 (≈ 4.9e-4 relative
- *   each), through eleven residual blocks with fan-in scaled weights.
+ *   each), through eight residual blocks with fan-in scaled weights.
  * - [VULKAN_UNET] 5e-3 [1.4e-3 on lavapipe]: the same roundings, and lavapipe's f16 products lose more.
  * Tried against the reference: leaving out the label embedding gives 0.59, transformers one block deep 0.62, one
  * head instead of two 0.42.
