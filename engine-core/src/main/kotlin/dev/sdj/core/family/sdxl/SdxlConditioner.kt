@@ -43,10 +43,10 @@ class SdxlConditioner(private val tokenizer: ClipTokenizer) {
 
     /**
      * The conditioning of [prompt] and, when guided, of [negativePrompt]. An empty negative prompt gets an all-zero
-     * context (stable-diffusion.cpp's rule for SDXL: the "empty" unconditional SDXL was trained with), its y still
-     * the empty prompt's pooled embedding.
+     * context (stable-diffusion.cpp's rule for SDXL, given an empty negative prompt while guiding); its y stays the
+     * empty prompt's pooled embedding and the sizes.
      *
-     * @param clipSkip applies to both encoders: 2, SDXL's default, takes their penultimate layers
+     * @param clipSkip applies to both encoders ([DEFAULT_CLIP_SKIP] takes their penultimate layers)
      * @param onChunk hears (0, total) before the first chunk and (k, total) after the k-th; it may stop the encoding by throwing
      */
     fun encode(session: GraphSession, weights: TextEncoders, prompt: String, negativePrompt: String?, clipSkip: Int,
@@ -120,6 +120,9 @@ class SdxlConditioner(private val tokenizer: ClipTokenizer) {
     companion object {
         /** Tokens per encoder pass. */
         const val CONTEXT = 77
+
+        /** The clip skip a request that leaves it to the model gets: SDXL conditions on both encoders' penultimate layers. */
+        const val DEFAULT_CLIP_SKIP = 2
 
         /** bigG's ids for a chunk: the chunk's ids up to its first end token, 0 after it. */
         fun bigGIds(ids: List<Int>, eosId: Int): List<Int> {
