@@ -4,6 +4,7 @@ import dev.sdj.core.device.ComputeBackends
 import dev.sdj.core.family.RandomWeights
 import dev.sdj.core.family.TinyF32Model.Companion.assertClose
 import dev.sdj.core.family.clip.ClipReference64
+import dev.sdj.core.family.clip.ClipTestVocabulary
 import dev.sdj.core.family.clip.ClipTokenizer
 import dev.sdj.core.family.clip.ClipVocabulary
 import dev.sdj.core.graph.GraphSession
@@ -109,6 +110,21 @@ class SdxlConditionerTest {
         assertEquals(listOf(1, 5, 9, 0, 0), SdxlConditioner.bigGIds(listOf(1, 5, 9, 9, 9), eosId = 9))
         assertEquals(2, SdxlConditioner.eosPosition(listOf(1, 5, 9, 9, 9), eosId = 9))
         assertEquals(4, SdxlConditioner.eosPosition(listOf(1, 5, 6, 7, 8), eosId = 9))
+    }
+
+    /**
+     * With CLIP's real vocabulary both encoders read one tokenization: CLIP-L pads with the end token (49407), bigG
+     * with 0 after it; 49407 being the largest id, the first end token is where OpenCLIP's argmax pools.
+     */
+    @Test
+    fun `with CLIP's vocabulary CLIP-L pads with the end token and bigG with zeros`() {
+        val t = ClipTestVocabulary.tokenizer
+        val ids = t.tokenizeWeighted("a photo of a cat", 77, t.vocab.eosId).ids
+        assertEquals(listOf(49406, 320, 1125, 539, 320, 2368, 49407, 49407), ids.take(8))
+        assertEquals(49407, ids.last())
+        val g = SdxlConditioner.bigGIds(ids, t.vocab.eosId)
+        assertEquals(listOf(49406, 320, 1125, 539, 320, 2368, 49407) + List(70) { 0 }, g)
+        assertEquals(g.indexOf(g.max()), SdxlConditioner.eosPosition(ids, t.vocab.eosId))
     }
 
     @Test
