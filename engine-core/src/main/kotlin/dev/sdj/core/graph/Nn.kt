@@ -19,9 +19,9 @@ class Nn(
      * activations up to 65504/[scale] pass through f16: ggml's im2col writes its columns in the kernel's type, f16
      * for checkpoint kernels, and larger activations become infinities. A power of two changes no rounding except of
      * values near f16's smallest normal, and the im2col buffer keeps its f16 size. Casting the kernels to f32 instead
-     * would double that buffer and still not do on Vulkan, whose tiled matrix product rounds f32 operands to f16 on
-     * devices with f16 support (with f32 kernels, a residual block measures 4.3e-4 on lavapipe against 2.6e-7 on the
-     * CPU, and a decoder carrying 1e5 gave NaN on lavapipe).
+     * would double that buffer and still not do on Vulkan, which rounds below f32 somewhere in an all-f32 convolution
+     * (a residual block with f32 kernels measures 4.3e-4 on lavapipe against 2.6e-7 on the CPU) and gave NaN for a
+     * decoder carrying 1e5 with f32-cast kernels.
      */
     fun withConvInputScale(scale: Float): Nn = Nn(ctx, attentionPath, scale)
 
