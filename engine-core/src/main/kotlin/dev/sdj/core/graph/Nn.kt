@@ -6,8 +6,24 @@ import dev.sdj.ggml.Tensor
 /**
  * The layers diffusion models are built from, as ggml graph fragments. Activations are f32 in ggml order:
  * images [W, H, C, N], token sequences [C, T, N].
+ *
+ * @param convInputScale what convolutions multiply their input by, dividing their output by it again (see [withConvInputScale])
  */
-class Nn(val ctx: GgmlContext, private val attentionPath: Attention = NaiveAttention) {
+class Nn(
+    val ctx: GgmlContext,
+    private val attentionPath: Attention = NaiveAttention,
+    private val convInputScale: Float = 1f,
+) {
+    /**
+     * The same layers with convolutions that scale their input by [scale] and their product back by 1/[scale], so
+     * activations up to 65504/[scale] pass through f16: ggml's im2col writes its columns in the kernel's type, f16
+     * for checkpoint kernels, and larger activations become infinities. A power of two changes no rounding except of
+     * values near f16's smallest normal, and the im2col buffer keeps its f16 size. Casting the kernels to f32 instead
+     * would double that buffer and still not do on Vulkan, which rounds below f32 somewhere in an all-f32 convolution
+     * (a residual block with f32 kernels measures 4.3e-4 on lavapipe against 2.6e-7 on the CPU) and gave NaN for a
+     * decoder carrying 1e5 with f32-cast kernels.
+     */
+    fun withConvInputScale(scale: Float): Nn = Nn(ctx, attentionPath, scale)
 
     /** y = W x + b over dimension 0; W is [in, out] in ggml order (PyTorch [out, in]). */
     fun linear(x: Tensor, w: Weights, bias: Boolean = w.has("bias")): Tensor {
@@ -19,7 +35,8 @@ class Nn(val ctx: GgmlContext, private val attentionPath: Attention = NaiveAtten
     fun conv2d(x: Tensor, w: Weights, stride: Int = 1, padding: Int = -1): Tensor {
         val kernel = w.get("weight")
         val pad = if (padding >= 0) padding else (kernel.ne(0) / 2).toInt()
-        val y = ctx.conv2d(kernel, x, stride, pad)
+        val y = if (convInputScale == 1f) ctx.conv2d(kernel, x, stride, pad)
+        else ctx.scale(ctx.conv2d(kernel, ctx.scale(x, convInputScale), stride, pad), 1 / convInputScale)
         return if (w.has("bias")) ctx.add(y, channelBias(w.get("bias"))) else y
     }
 

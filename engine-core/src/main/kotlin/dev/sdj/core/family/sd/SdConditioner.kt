@@ -3,6 +3,7 @@ package dev.sdj.core.family.sd
 import dev.sdj.api.InvalidRequestException
 import dev.sdj.core.family.clip.ClipTextEncoder
 import dev.sdj.core.family.clip.ClipTokenizer
+import dev.sdj.core.family.clip.Emphasis
 import dev.sdj.core.family.clip.WeightedTokens
 import dev.sdj.core.graph.CompiledGraph
 import dev.sdj.core.graph.GraphKey
@@ -76,20 +77,7 @@ class SdConditioner(
         chunk.ids.forEach { ids.putInt(it) }
         ids.flip()
         graph.input("tokens").write(ids, 0)
-        val hidden = graph.run(backend)
-        if (chunk.weights.all { it == 1f }) return hidden
-        val width = hidden.size / chunk.ids.size
-        val before = hidden.average()
-        for (t in chunk.ids.indices) {
-            val w = chunk.weights[t]
-            for (i in 0 until width) hidden[t * width + i] *= w
-        }
-        val after = hidden.average()
-        if (after != 0.0) {
-            val k = (before / after).toFloat()
-            for (i in hidden.indices) hidden[i] *= k
-        }
-        return hidden
+        return Emphasis.apply(graph.run(backend), chunk.weights)
     }
 
     companion object {

@@ -6,9 +6,10 @@ import dev.sdj.ggml.GgmlContext
 import dev.sdj.ggml.Tensor
 
 /**
- * The LDM UNet of SD 1.x/2.x as a ggml graph. Its structure is read from the weights it is handed (which input
- * blocks downsample, which layers carry a transformer, whether projections are linear), so real checkpoints and
- * tiny test models build the same way; only the attention head layout is the family's: SD 1.x has 8 heads, SD 2.x
+ * The LDM UNet of SD 1.x/2.x and SDXL as a ggml graph. Its structure is read from the weights it is handed (which
+ * input blocks downsample, which layers carry a transformer and how many blocks deep, whether projections are
+ * linear, whether a class-label embedding conditions the timestep embedding), so real checkpoints and tiny test
+ * models build the same way; only the attention head layout is the family's: SD 1.x has 8 heads, SD 2.x and SDXL
  * heads of 64 channels.
  *
  * @param heads attention heads for a layer of the given channel count
@@ -19,13 +20,13 @@ class SdUnet(val heads: (channels: Long) -> Int) {
      * @param x noisy latents [W, H, 4, N], already scaled by the sampler's input scale
      * @param timesteps model timesteps [N] (f32)
      * @param context text-encoder hidden states [contextDim, tokens, N]
+     * @param y the vector SDXL conditions on besides the text ([admChannels, N]: pooled text embedding and size
+     *   embeddings); given exactly when the weights have a label embedding (`label_emb.0.0`)
      * @return the model output (ε or v) [W, H, 4, N]
      */
-    fun build(nn: Nn, w: Weights, x: Tensor, timesteps: Tensor, context: Tensor): Tensor {
+    fun build(nn: Nn, w: Weights, x: Tensor, timesteps: Tensor, context: Tensor, y: Tensor? = null): Tensor {
         val ctx = nn.ctx
-        val modelChannels = w.get("input_blocks.0.0.weight").ne(3).toInt()
-        val temb = ctx.timestepEmbedding(timesteps, modelChannels, 10000)
-        val emb = nn.linear(ctx.silu(nn.linear(temb, w.at("time_embed.0"))), w.at("time_embed.2"))
+        val emb = embedding(nn, w, timesteps, y)
 
         var h = nn.conv2d(x, w.at("input_blocks.0.0"))
         val skips = arrayListOf(h)
@@ -58,6 +59,24 @@ class SdUnet(val heads: (channels: Long) -> Int) {
 
         h = ctx.silu(nn.groupNorm(h, w.at("out.0"), eps = 1e-5f))
         return nn.conv2d(h, w.at("out.2"))
+    }
+
+    /**
+     * The embedding every residual block is conditioned on: the timestep's sinusoidal embedding through the time MLP,
+     * plus, for models with a label embedding (SDXL's "adm" vector y), y through the label MLP — LDM's
+     * `emb = time_embed(t_emb) + label_emb(y)`.
+     */
+    fun embedding(nn: Nn, w: Weights, timesteps: Tensor, y: Tensor?): Tensor {
+        val ctx = nn.ctx
+        val modelChannels = w.get("input_blocks.0.0.weight").ne(3).toInt()
+        val temb = ctx.timestepEmbedding(timesteps, modelChannels, 10000)
+        val emb = nn.linear(ctx.silu(nn.linear(temb, w.at("time_embed.0"))), w.at("time_embed.2"))
+        val labelled = w.has("label_emb.0.0.weight")
+        require(labelled == (y != null)) {
+            if (labelled) "this UNet has a label embedding and needs the vector y" else "this UNet has no label embedding to take y"
+        }
+        if (y == null) return emb
+        return ctx.add(emb, nn.linear(ctx.silu(nn.linear(y, w.at("label_emb.0.0"))), w.at("label_emb.0.2")))
     }
 
     /**
