@@ -2,6 +2,7 @@ package dev.sdj.core.registry
 
 import dev.sdj.api.UnsupportedModelException
 import dev.sdj.core.family.sd.SdPipeline
+import dev.sdj.core.family.sdxl.SdxlPipeline
 import dev.sdj.core.model.AssembledModel
 import dev.sdj.core.model.ModelFamily
 import dev.sdj.core.pipeline.GenerationPipeline
@@ -14,6 +15,7 @@ object Families {
     private val pipelines: Map<ModelFamily, (AssembledModel) -> GenerationPipeline> = mapOf(
         ModelFamily.SD1 to SdPipeline::open,
         ModelFamily.SD2 to SdPipeline::open,
+        ModelFamily.SDXL to SdxlPipeline::open,
     )
 
     fun pipeline(model: AssembledModel): GenerationPipeline {

@@ -46,11 +46,11 @@ class SdPipeline private constructor(model: AssembledModel, private val family: 
         override val components = listOf(ComponentKind.DIFFUSION_MODEL)
 
         override fun graphs(request: GenerationRequest, weights: (ComponentKind) -> Weights) =
-            listOf(PhaseGraph(SdTextToImage.UNET, textToImage.unetGraph(weights(ComponentKind.DIFFUSION_MODEL),
+            listOf(PhaseGraph(SdDiffusion.UNET, textToImage.diffusion.unetGraph(weights(ComponentKind.DIFFUSION_MODEL),
                 (request.width() / 8).toLong(), (request.height() / 8).toLong(), contextWidth, textToImage.contextTokens(request).toLong())))
 
-        override fun run(run: PhaseRun): Any = textToImage.denoise(run.request, run.weights(ComponentKind.DIFFUSION_MODEL),
-            run.earlier[0] as SdTextToImage.Conditioning, run.session, run.progress, run.cancel)
+        override fun run(run: PhaseRun): Any = textToImage.diffusion.denoise(run.request, run.weights(ComponentKind.DIFFUSION_MODEL),
+            run.earlier[0] as SdDiffusion.Conditioning, run.session, run.progress, run.cancel)
     }
 
     private val decoding = object : Phase {
@@ -59,9 +59,9 @@ class SdPipeline private constructor(model: AssembledModel, private val family: 
         override val peakLever = "tiled decoding (--vae-tile 256) or --on-cpu vae would lower it"
 
         override fun graphs(request: GenerationRequest, weights: (ComponentKind) -> Weights) =
-            listOf(PhaseGraph(SdTextToImage.VAE_DECODER, textToImage.decoderGraph(request, weights(ComponentKind.VAE))))
+            listOf(PhaseGraph(SdDiffusion.VAE_DECODER, textToImage.diffusion.decoderGraph(request, weights(ComponentKind.VAE))))
 
-        override fun run(run: PhaseRun): Any = textToImage.decode(run.request, run.weights(ComponentKind.VAE),
+        override fun run(run: PhaseRun): Any = textToImage.diffusion.decode(run.request, run.weights(ComponentKind.VAE),
             run.earlier[1] as FloatArray, run.session, run.progress, run.cancel)
     }
 
@@ -69,7 +69,7 @@ class SdPipeline private constructor(model: AssembledModel, private val family: 
 
     override val denoiserPhase = phases.indexOf(denoising)
 
-    override val streamable = Streamable(ComponentKind.DIFFUSION_MODEL, denoiserPhase, SdTextToImage.UNET, SdUnetBlocks::of)
+    override val streamable = Streamable(ComponentKind.DIFFUSION_MODEL, denoiserPhase, SdDiffusion.UNET, SdUnetBlocks::of)
 
     override fun shapeKey(request: GenerationRequest): String =
         "${request.width()}x${request.height()} tile ${request.vaeTileSize()} context ${textToImage.contextTokens(request)} " +

@@ -7,6 +7,7 @@ import dev.sdj.core.family.clip.Emphasis
 import dev.sdj.core.family.clip.WeightedTokens
 import dev.sdj.core.family.sd.SdConditioner
 import dev.sdj.core.graph.CompiledGraph
+import dev.sdj.core.graph.GraphKey
 import dev.sdj.core.graph.GraphSession
 import dev.sdj.core.graph.Weights
 import dev.sdj.ggml.GgmlContext
@@ -41,10 +42,70 @@ class SdxlConditioner(private val tokenizer: ClipTokenizer) {
     /** The chunks the prompts are encoded in (the longest one's), after checking they are within [SdConditioner]'s caps. */
     fun chunkCount(prompts: List<String>): Int = prompts.maxOf { tokenize(it).chunkCount }
 
+    /** Each prompt's chunks' ids and emphasis weights, all padded with empty chunks to the longest one's count. */
+    fun chunks(prompts: List<String>): List<List<WeightedTokens>> {
+        val tokens = prompts.map { tokenize(it) }
+        val count = tokens.maxOf { it.chunkCount }
+        val empty = tokenize("")
+        return tokens.map { t -> (0 until count).map { c -> if (c < t.chunkCount) t.chunk(c) else empty } }
+    }
+
+    /** CLIP-L's graph over one chunk: its hidden states at [clipSkip], no final layer norm. */
+    fun clipLGraph(clipL: Weights, clipSkip: Int): (CompiledGraph.Builder) -> Tensor = { g ->
+        this.clipL.build(g.nn, clipL, g.input("tokens", GgmlType.I32, CONTEXT.toLong(), 1), clipSkip, finalLayerNorm = false)
+    }
+
+    /** bigG's graph over one chunk: its hidden states at [clipSkip] (no final layer norm), then the pooled embedding. */
+    fun bigGGraph(bigG: Weights, projection: Weights, clipSkip: Int): (CompiledGraph.Builder) -> Tensor = { g ->
+        val out = this.bigG.buildWithPooled(g.nn, bigG, projection, g.input("tokens", GgmlType.I32, CONTEXT.toLong(), 1),
+            g.input("eos", GgmlType.I32, 1), clipSkip, finalLayerNorm = false)
+        g.nn.ctx.concat(flat(g.nn.ctx, out.hidden), flat(g.nn.ctx, out.pooled), 0)
+    }
+
+    /** CLIP-L's hidden states [768 × 77] of every chunk of every prompt, as [chunks] lays them out. */
+    fun encodeClipL(session: GraphSession, clipL: Weights, prompts: List<String>, clipSkip: Int,
+                    onChunk: (done: Int, total: Int) -> Unit): List<List<FloatArray>> {
+        val graph = session.compile(CLIP_L_GRAPH, build = clipLGraph(clipL, clipSkip))
+        return each(chunks(prompts), onChunk) { chunk -> run(graph, session, chunk.ids) }
+    }
+
     /**
-     * The conditioning of [prompt] and, when guided, of [negativePrompt]. An empty negative prompt gets an all-zero
-     * context (stable-diffusion.cpp's rule for SDXL, given an empty negative prompt while guiding); its y stays the
-     * empty prompt's pooled embedding and the sizes.
+     * bigG's hidden states [1280 × 77] of every chunk of every prompt, each followed by that chunk's pooled
+     * embedding (read from the first chunk only).
+     */
+    fun encodeBigG(session: GraphSession, bigG: Weights, projection: Weights, prompts: List<String>, clipSkip: Int,
+                   onChunk: (done: Int, total: Int) -> Unit): List<List<FloatArray>> {
+        val graph = session.compile(BIG_G_GRAPH, build = bigGGraph(bigG, projection, clipSkip))
+        return each(chunks(prompts), onChunk) { chunk -> run(graph, session, bigGIds(chunk.ids, eos), eosPosition(chunk.ids, eos)) }
+    }
+
+    private fun each(chunks: List<List<WeightedTokens>>, onChunk: (Int, Int) -> Unit, encode: (WeightedTokens) -> FloatArray): List<List<FloatArray>> {
+        val total = chunks.sumOf { it.size }
+        var done = 0
+        onChunk(done, total)
+        return chunks.map { prompt -> prompt.map { chunk -> encode(chunk).also { onChunk(++done, total) } } }
+    }
+
+    /**
+     * The UNet context of each prompt from the two encoders' outputs: per chunk CLIP-L's and bigG's states side by
+     * side, emphasis applied over both, chunks joined along the tokens. An empty negative prompt (the second of
+     * two) gets an all-zero context, stable-diffusion.cpp's rule for SDXL when guiding.
+     */
+    fun contexts(prompts: List<String>, clipL: List<List<FloatArray>>, bigG: List<List<FloatArray>>, bigGWidth: Int): List<FloatArray> =
+        chunks(prompts).mapIndexed { p, chunks ->
+            val joined = chunks.mapIndexed { c, chunk -> Emphasis.apply(join(clipL[p][c], bigG[p][c], bigGWidth), chunk.weights) }
+            val context = FloatArray(joined.sumOf { it.size })
+            joined.forEachIndexed { c, hidden -> hidden.copyInto(context, c * hidden.size) }
+            if (p == 1 && prompts[1].isEmpty()) context.fill(0f)
+            context
+        }
+
+    /** Each prompt's pooled embedding: what follows the hidden states in its first chunk's bigG output. */
+    fun pooled(bigG: List<List<FloatArray>>, bigGWidth: Int): List<FloatArray> = bigG.map { it[0].copyOfRange(bigGWidth * CONTEXT, it[0].size) }
+
+    /**
+     * The conditioning of [prompt] and, when guided, of [negativePrompt], both encoders in one [session]: the
+     * context ([contexts]) and y, the pooled embedding followed by [size]'s embeddings (never zeroed).
      *
      * @param clipSkip applies to both encoders ([DEFAULT_CLIP_SKIP] takes their penultimate layers)
      * @param onChunk hears (0, total) before the first chunk and (k, total) after the k-th; it may stop the encoding by throwing
@@ -52,41 +113,12 @@ class SdxlConditioner(private val tokenizer: ClipTokenizer) {
     fun encode(session: GraphSession, weights: TextEncoders, prompt: String, negativePrompt: String?, clipSkip: Int,
                size: SizeConditioning, onChunk: (done: Int, total: Int) -> Unit): List<Conditioning> {
         val prompts = listOfNotNull(prompt, negativePrompt)
-        val tokens = prompts.map { tokenize(it) }
-        val chunks = tokens.maxOf { it.chunkCount }
-        val empty = tokenize("")
-        val n = CONTEXT.toLong()
-        val lGraph = session.compile("text encoder") { g ->
-            clipL.build(g.nn, weights.clipL, g.input("tokens", GgmlType.I32, n, 1), clipSkip, finalLayerNorm = false)
-        }
-        val gGraph = session.compile("text encoder 2") { g ->
-            val out = bigG.buildWithPooled(g.nn, weights.bigG, weights.bigGProjection, g.input("tokens", GgmlType.I32, n, 1),
-                g.input("eos", GgmlType.I32, 1), clipSkip, finalLayerNorm = false)
-            // one output: the hidden states, then the pooled embedding
-            g.nn.ctx.concat(flat(g.nn.ctx, out.hidden), flat(g.nn.ctx, out.pooled), 0)
-        }
+        val chunkCount = chunks(prompts)[0].size
+        val total = 2 * chunkCount * prompts.size
+        val l = encodeClipL(session, weights.clipL, prompts, clipSkip) { done, _ -> onChunk(done, total) }
+        val g = encodeBigG(session, weights.bigG, weights.bigGProjection, prompts, clipSkip) { done, _ -> onChunk(total / 2 + done, total) }
         val gWidth = weights.bigG.get("embeddings.token_embedding.weight").ne(0).toInt()
-        val total = chunks * prompts.size
-        var done = 0
-        onChunk(done, total)
-        return tokens.mapIndexed { p, t ->
-            var context = FloatArray(0)
-            var pooled = FloatArray(0)
-            for (c in 0 until chunks) {
-                val chunk = if (c < t.chunkCount) t.chunk(c) else empty
-                val l = run(lGraph, session, chunk.ids)
-                val g = run(gGraph, session, bigGIds(chunk.ids, eos), eosPosition(chunk.ids, eos))
-                val hidden = Emphasis.apply(join(l, g, gWidth), chunk.weights)
-                if (c == 0) {
-                    context = FloatArray(hidden.size * chunks)
-                    pooled = g.copyOfRange(gWidth * CONTEXT, g.size)
-                }
-                hidden.copyInto(context, c * hidden.size)
-                onChunk(++done, total)
-            }
-            if (p == 1 && prompts[1].isEmpty()) context.fill(0f)
-            Conditioning(context, size.vector(pooled))
-        }
+        return contexts(prompts, l, g, gWidth).zip(pooled(g, gWidth)).map { (context, pooled) -> Conditioning(context, size.vector(pooled)) }
     }
 
     private val eos: Int get() = tokenizer.vocab.eosId
@@ -118,6 +150,9 @@ class SdxlConditioner(private val tokenizer: ClipTokenizer) {
     private fun flat(ctx: GgmlContext, t: Tensor) = ctx.reshape(t, t.elementCount())
 
     companion object {
+        val CLIP_L_GRAPH = GraphKey("text encoder")
+        val BIG_G_GRAPH = GraphKey("text encoder 2")
+
         /** Tokens per encoder pass. */
         const val CONTEXT = 77
 

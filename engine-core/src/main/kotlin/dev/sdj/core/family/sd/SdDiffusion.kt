@@ -1,0 +1,150 @@
+package dev.sdj.core.family.sd
+
+import dev.sdj.api.CancellationToken
+import dev.sdj.api.GenerationCancelledException
+import dev.sdj.api.GenerationRequest
+import dev.sdj.api.ProgressListener
+import dev.sdj.core.graph.CompiledGraph
+import dev.sdj.core.graph.FiniteValues
+import dev.sdj.core.graph.GraphKey
+import dev.sdj.core.graph.GraphSession
+import dev.sdj.core.graph.Nn
+import dev.sdj.core.graph.Weights
+import dev.sdj.core.image.LatentTiling
+import dev.sdj.core.sampling.CancelledException
+import dev.sdj.core.sampling.Denoiser
+import dev.sdj.core.sampling.DiscreteSchedule
+import dev.sdj.core.sampling.NoiseRng
+import dev.sdj.core.sampling.PhiloxRng
+import dev.sdj.core.sampling.Prediction
+import dev.sdj.core.sampling.Sampler
+import dev.sdj.core.sampling.ScheduleKind
+import dev.sdj.core.sampling.TorchCpuRng
+import dev.sdj.ggml.GgmlType
+import dev.sdj.ggml.Tensor
+
+/**
+ * The SD family's latent diffusion after the text is encoded — denoise seeded noise with classifier-free guidance,
+ * then decode — shared by SD 1.x/2.x and SDXL, which differ here only in the UNet's extra vector input, the latent
+ * scale and the decoder's numerics.
+ *
+ * @param decoder the VAE decoder's graph (SDXL's scales its convolution inputs)
+ */
+class SdDiffusion(
+    private val unet: SdUnet,
+    private val latentScale: Float,
+    private val defaultVPrediction: Boolean,
+    private val decoder: (Nn, Weights, Tensor) -> Tensor = SdVaeDecoder::build,
+) {
+    /** The text side of the UNet's conditioning: one context [hidden × tokens] per prompt, and SDXL's vector y per prompt. */
+    class Conditioning(val contexts: List<FloatArray>, val hidden: Long, val ys: List<FloatArray>? = null) {
+        val tokens: Long get() = contexts[0].size / hidden
+    }
+
+    /**
+     * The UNet's graph over a [w]×[h] latent and a context of [tokens] tokens [hidden] wide (and SDXL's vector y,
+     * [yWidth] wide), as [denoise] compiles it.
+     */
+    fun unetGraph(weights: Weights, w: Long, h: Long, hidden: Long, tokens: Long, yWidth: Long? = null): (CompiledGraph.Builder) -> Tensor = { g ->
+        unet.build(g.nn, weights, g.input("x", GgmlType.F32, w, h, 4, 1), g.input("t", GgmlType.F32, 1),
+            g.input("context", GgmlType.F32, hidden, tokens, 1), yWidth?.let { g.input("y", GgmlType.F32, it, 1) })
+    }
+
+    /** The decoder's graph over one tile of the request's tiling, as [decode] compiles it. */
+    fun decoderGraph(request: GenerationRequest, vae: Weights): (CompiledGraph.Builder) -> Tensor {
+        val tiling = decodeTiling(request)
+        val tw = tiling.extent(request.width() / 8).toLong()
+        val th = tiling.extent(request.height() / 8).toLong()
+        return { g -> decoder(g.nn, vae, g.input("z", GgmlType.F32, tw, th, 4, 1)) }
+    }
+
+    /** The denoised latent [w/8, h/8, 4] in ggml order. */
+    fun denoise(request: GenerationRequest, weights: Weights, conditioning: Conditioning, session: GraphSession,
+                progress: ProgressListener, cancel: CancellationToken): FloatArray {
+        val w = (request.width() / 8).toLong()
+        val h = (request.height() / 8).toLong()
+        val vPrediction = when (request.prediction()) {
+            "v" -> true
+            "eps" -> false
+            else -> defaultVPrediction
+        }
+        val schedule = DiscreteSchedule.scaledLinear(0.00085, 0.012, 1000)
+        val sigmas = schedule.sigmas(request.steps(), if (request.schedule() == "karras") ScheduleKind.KARRAS else ScheduleKind.DISCRETE)
+        val rng: NoiseRng = if (request.rng() == "cpu") TorchCpuRng(request.seed()) else PhiloxRng(request.seed())
+        val noise = rng.randn((w * h * 4).toInt())
+        val x0 = FloatArray(noise.size) { noise[it] * sigmas[0] }
+
+        val ys = conditioning.ys
+        val graph = session.compile(UNET, build = unetGraph(weights, w, h, conditioning.hidden, conditioning.tokens, ys?.get(0)?.size?.toLong()))
+        fun model(x: FloatArray, t: Float, prompt: Int): FloatArray {
+            graph.input("x").setFloats(x)
+            graph.input("t").setFloats(floatArrayOf(t))
+            graph.input("context").setFloats(conditioning.contexts[prompt])
+            ys?.let { graph.input("y").setFloats(it[prompt]) }
+            return graph.run(session.backend)
+        }
+        val guided = guided(request)
+        val cfg = request.cfgScale().toFloat()
+        var completed = 0
+        val denoiser = Denoiser { x, sigma ->
+            val scale = Prediction.inputScale(sigma)
+            val input = FloatArray(x.size) { x[it] * scale }
+            val t = schedule.sigmaToT(sigma)
+            val cond = model(input, t, 0)
+            val out = if (guided) {
+                val uncond = model(input, t, 1)
+                FloatArray(cond.size) { uncond[it] + cfg * (cond[it] - uncond[it]) }
+            } else {
+                cond
+            }
+            val denoised = if (vPrediction) Prediction.vToDenoised(x, out, sigma) else Prediction.epsToDenoised(x, out, sigma)
+            denoised.also { FiniteValues.require(it) { "denoising step ${completed + 1} of ${request.steps()}" } }
+        }
+        progress.onProgress("denoising", 0, request.steps())
+        try {
+            return Sampler.byName(request.sampler()).sample(x0, sigmas, denoiser, rng) { step, total ->
+                completed = step
+                progress.onProgress("denoising", step, total)
+                !cancel.isCancelled
+            }
+        } catch (e: CancelledException) {
+            throw GenerationCancelledException(e.completedSteps, e.totalSteps)
+        }
+    }
+
+    /**
+     * The decoded image [8w, 8h, 3] in ggml order, values around [-1, 1]; in tiles when the request asks for them,
+     * each tile a chance to cancel.
+     */
+    fun decode(request: GenerationRequest, vae: Weights, latent: FloatArray, session: GraphSession, progress: ProgressListener,
+               cancel: CancellationToken): FloatArray {
+        val w = request.width() / 8
+        val h = request.height() / 8
+        val z = FloatArray(latent.size) { latent[it] / latentScale }
+        val tiling = decodeTiling(request)
+        val tiles = tiling.origins(w).size * tiling.origins(h).size
+        val decoder = session.compile(VAE_DECODER, build = decoderGraph(request, vae))
+        var done = 0
+        progress.onProgress("decoding", 0, tiles)
+        return tiling.decode(z, w, h, 4, 8, 3) { part ->
+            if (cancel.isCancelled) throw GenerationCancelledException(request.steps(), request.steps())
+            decoder.input("z").setFloats(part)
+            decoder.run(session.backend).also {
+                FiniteValues.require(it) { "decoding" }
+                progress.onProgress("decoding", ++done, tiles)
+            }
+        }
+    }
+
+    private fun guided(request: GenerationRequest) = request.cfgScale() != 1.0
+
+    companion object {
+        val UNET = GraphKey("unet")
+        val VAE_DECODER = GraphKey("vae decoder")
+
+        /** The decoder's tiling for a request: its tile size, or one tile covering the whole latent. */
+        fun decodeTiling(request: GenerationRequest): LatentTiling =
+            if (request.vaeTileSize() > 0) LatentTiling.ofPixels(request.vaeTileSize(), 8)
+            else LatentTiling(maxOf(request.width(), request.height()) / 8, 0)
+    }
+}
