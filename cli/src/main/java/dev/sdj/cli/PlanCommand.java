@@ -57,7 +57,8 @@ final class PlanCommand implements Callable<Integer> {
             out.println("blocks:    " + r.residentBlocks() + " of " + r.blocks() + " diffusion-model blocks resident, "
                     + (r.blocks() - r.residentBlocks()) + " streamed");
         }
-        r.phases().forEach((phase, where) -> out.printf("  %-14s %s%n", phase + ":", String.join(", ",
+        int labelWidth = r.phases().keySet().stream().mapToInt(String::length).max().orElse(0) + 1;
+        r.phases().forEach((phase, where) -> out.printf("  %-" + labelWidth + "s %s%n", phase + ":", String.join(", ",
                 where.entrySet().stream().map(e -> e.getKey() + " (" + e.getValue() + ")").toList())));
         if (!r.streamedBlocks().isEmpty()) {
             out.println("  streamed blocks: " + String.join(" ", r.streamedBlocks()));

@@ -2,8 +2,10 @@ package dev.sdj.core.engine
 
 import dev.sdj.api.EngineConfig
 import dev.sdj.api.GenerationRequest
+import dev.sdj.api.ProgressListener
 import dev.sdj.core.family.clip.ClipVocabulary
 import dev.sdj.core.family.sd.TinySdModel
+import dev.sdj.core.scheduler.TuneCache
 import org.junit.jupiter.api.AfterAll
 import org.junit.jupiter.api.Assertions.assertArrayEquals
 import org.junit.jupiter.api.Assertions.assertEquals
@@ -117,6 +119,14 @@ class SdxlGenerationTest {
             assertEquals(0, again.uploadedParameterBytes(), "same prompt, another seed: nothing reloads")
             assertEquals(0, again.placement().uploadBytesPerGeneration(), "and the plan said so")
         }
+    }
+
+    @Test
+    fun `tune times every placement of the sdxl pipeline by its denoising phase`() {
+        val cache = TuneCache(dir.resolve("tune.json"))
+        val report = SdjEngine(config(listOf(folder)), cache).use { it.tune(request("Vulkan0"), 1, ProgressListener.NONE) }
+        assertEquals(listOf("resident", "sequential", "streamed"), report.trials().map { it.placement() })
+        assertTrue(report.trials().all { it.secondsPerStep() > 0 }, report.trials().toString())
     }
 
     @Test
