@@ -133,19 +133,18 @@ class SdjEngine(config: EngineConfig, private val tuneCache: TuneCache = TuneCac
         components.free(*components.loaded.filter { components.deviceOf(it) != where.of(it).name() }.toTypedArray())
         pipeline.components.map { where.of(it).bufferType().name() }.distinct().forEach { ledger.resetPeak(it) }
         sessions.clear()
-        val streamable = pipeline.streamable
         val residentSet = decision.residentSet
         if (residentSet == null) {
             streaming?.close()
         } else {
             streaming!!.keepOnly(decision.device, residentSet)
             // The streamed component's resident part stands in for it: a whole copy an earlier generation left goes.
-            components.freeOn(decision.device, streamable!!.component)
+            components.freeOn(decision.device, pipeline.streamable!!.component)
         }
         var uploaded = 0L
         val results = arrayOfNulls<Any>(pipeline.phases.size)
         try {
-            for ((i, phase) in pipeline.phases.withIndex()) {
+            for (i in pipeline.phases.indices) {
                 val key = reuseKey(i, request, where::of)
                 val kept = key?.let { k -> reusable[i]?.takeIf { it.first == k }?.second }
                 if (kept != null) {
@@ -153,24 +152,10 @@ class SdjEngine(config: EngineConfig, private val tuneCache: TuneCache = TuneCac
                     continue
                 }
                 makeRoom(decision, i)
-                val run = { weights: (ComponentKind) -> Weights, session: GraphSession ->
-                    phase.run(PhaseRun(request, weights, session, progress, cancel, results.toList()))
-                }
-                val streamedHere = residentSet != null && i == streamable!!.phase
-                val needs = (phase.components + decision.residency.needs[i]).distinct().filter { !streamedHere || it != streamable!!.component }
-                uploaded += components.ensure(where::of, needs)
-                results[i] = if (streamedHere) {
-                    val (result, bytes) = streaming!!.run(request, decision.device, residentSet!!, decision.costs.streaming!!.slots(decision.choice.residentBlocks!!)) { w, s ->
-                        run({ kind -> if (kind == streamable!!.component) w else components.weights(kind) }, s)
-                    }
-                    uploaded += bytes
-                    result
-                } else {
-                    val device = phase.components.firstOrNull()?.let(where::of) ?: decision.device
-                    val attention = if (i == streamable?.phase) DiffusionAttention.of(request, device) else NaiveAttention
-                    sessions.run(device, request, attention = attention) { s -> run(components::weights, s) }
-                }
-                key?.let { reusable[i] = it to results[i]!! }
+                val (result, bytes) = runPhase(decision, i, PhaseInputs(request, progress, cancel, results.toList()))
+                results[i] = result
+                uploaded += bytes
+                key?.let { reusable[i] = it to result }
             }
         } catch (e: Throwable) {
             // A one-at-a-time plan cut short starts the next generation from an empty device, not from wherever it stopped.
@@ -188,6 +173,33 @@ class SdjEngine(config: EngineConfig, private val tuneCache: TuneCache = TuneCac
         val peaks = ledger.states().associate { it.pool to it.peakBytes }
         return GenerationResult(png, request.width(), request.height(), request.seed(), parameters.infotext(), peaks, uploaded,
             decision.report, (System.nanoTime() - start) / 1_000_000, if (residentSet != null) streaming!!.lastWaitNanos / 1_000_000 else 0)
+    }
+
+    private class PhaseInputs(val request: GenerationRequest, val progress: ProgressListener, val cancel: CancellationToken,
+                              val earlier: List<Any?>)
+
+    /**
+     * Loads what phase [i] needs where the decision puts it and runs it — the streamable component's phase through
+     * the stream slots when the placement streams — returning its result and the parameter bytes uploaded.
+     */
+    private fun runPhase(decision: Decision, i: Int, inputs: PhaseInputs): Pair<Any, Long> {
+        val phase = pipeline.phases[i]
+        val streamable = pipeline.streamable
+        val streamedHere = decision.residentSet != null && i == streamable!!.phase
+        val needs = (phase.components + decision.residency.needs[i]).distinct().filter { !streamedHere || it != streamable!!.component }
+        val uploaded = components.ensure(decision.where::of, needs)
+        fun run(weights: (ComponentKind) -> Weights, session: GraphSession): Any =
+            phase.run(PhaseRun(inputs.request, weights, session, inputs.progress, inputs.cancel, inputs.earlier))
+        if (streamedHere) {
+            val slots = decision.costs.streaming!!.slots(decision.choice.residentBlocks!!)
+            val (result, streamed) = streaming!!.run(inputs.request, decision.device, decision.residentSet!!, slots) { w, s ->
+                run({ kind -> if (kind == streamable!!.component) w else components.weights(kind) }, s)
+            }
+            return result to uploaded + streamed
+        }
+        val device = phase.components.firstOrNull()?.let(decision.where::of) ?: decision.device
+        val attention = if (i == streamable?.phase) DiffusionAttention.of(inputs.request, device) else NaiveAttention
+        return sessions.run(device, inputs.request, attention = attention) { s -> run(components::weights, s) } to uploaded
     }
 
     /**

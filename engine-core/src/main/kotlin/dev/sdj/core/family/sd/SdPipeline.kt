@@ -1,14 +1,12 @@
 package dev.sdj.core.family.sd
 
 import dev.sdj.api.GenerationRequest
-import dev.sdj.api.InvalidRequestException
 import dev.sdj.api.UnsupportedModelException
 import dev.sdj.core.family.clip.ClipTokenizer
-import dev.sdj.core.family.clip.ClipVocabulary
+import dev.sdj.core.family.clip.ModelVocabulary
 import dev.sdj.core.graph.Weights
 import dev.sdj.core.model.AssembledModel
 import dev.sdj.core.model.ComponentKind
-import dev.sdj.core.model.gguf.GgufFile
 import dev.sdj.core.pipeline.GenerationPipeline
 import dev.sdj.core.pipeline.Phase
 import dev.sdj.core.pipeline.PhaseGraph
@@ -96,18 +94,9 @@ class SdPipeline private constructor(model: AssembledModel, private val family: 
                 throw UnsupportedModelException("the text encoder's tensors are not named like CLIP's (text_model.… or OpenCLIP's " +
                     "transformer.resblocks.…)")
             }
-            val tokenizer = ClipTokenizer(vocabulary(model))
+            val tokenizer = ClipTokenizer(ModelVocabulary.of(model))
             family.check(model, tokenizer.vocab.size)
             return SdPipeline(model, family, tokenizer)
-        }
-
-        private fun vocabulary(model: AssembledModel): ClipVocabulary {
-            val source = model.tokenizers[ComponentKind.TEXT_ENCODER]
-                ?: throw InvalidRequestException("the model carries no tokenizer: pass --tokenizer with a folder holding vocab.json " +
-                    "and merges.txt, or OpenAI's bpe_simple_vocab_16e6.txt.gz")
-            val gguf = model.inputs.firstNotNullOfOrNull { it.tensors.firstOrNull()?.first as? GgufFile }
-            return ClipVocabulary.load(source, gguf?.values?.get("tokenizer.ggml.tokens")?.asStringList(),
-                gguf?.values?.get("tokenizer.ggml.merges")?.asStringList())
         }
     }
 }

@@ -5,7 +5,7 @@ import dev.sdj.api.GenerationRequest
 import dev.sdj.api.InvalidRequestException
 import dev.sdj.api.UnsupportedModelException
 import dev.sdj.core.family.clip.ClipTokenizer
-import dev.sdj.core.family.clip.ClipVocabulary
+import dev.sdj.core.family.clip.ModelVocabulary
 import dev.sdj.core.family.sd.SdDiffusion
 import dev.sdj.core.family.sd.SdModelCheck
 import dev.sdj.core.family.sd.SdUnet
@@ -14,7 +14,6 @@ import dev.sdj.core.graph.FiniteValues
 import dev.sdj.core.graph.Weights
 import dev.sdj.core.model.AssembledModel
 import dev.sdj.core.model.ComponentKind
-import dev.sdj.core.model.gguf.GgufFile
 import dev.sdj.core.pipeline.GenerationPipeline
 import dev.sdj.core.pipeline.Phase
 import dev.sdj.core.pipeline.PhaseGraph
@@ -155,18 +154,9 @@ class SdxlPipeline private constructor(private val model: AssembledModel, tokeni
                         "(SDXL needs CLIP-L and OpenCLIP bigG text encoders, the UNet and the VAE)")
                 }
             }
-            val tokenizer = ClipTokenizer(vocabulary(model))
+            val tokenizer = ClipTokenizer(ModelVocabulary.of(model))
             SdModelCheck.sdxl(model).check(tokenizer.vocab.size)
             return SdxlPipeline(model, tokenizer)
-        }
-
-        private fun vocabulary(model: AssembledModel): ClipVocabulary {
-            val source = model.tokenizers[ComponentKind.TEXT_ENCODER]
-                ?: throw InvalidRequestException("the model carries no tokenizer: pass --tokenizer with a folder holding vocab.json " +
-                    "and merges.txt, or OpenAI's bpe_simple_vocab_16e6.txt.gz")
-            val gguf = model.inputs.firstNotNullOfOrNull { it.tensors.firstOrNull()?.first as? GgufFile }
-            return ClipVocabulary.load(source, gguf?.values?.get("tokenizer.ggml.tokens")?.asStringList(),
-                gguf?.values?.get("tokenizer.ggml.merges")?.asStringList())
         }
     }
 }
