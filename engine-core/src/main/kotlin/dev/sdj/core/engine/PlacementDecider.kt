@@ -89,7 +89,6 @@ internal class PlacementDecider(
 
     /** The placement on [device], or null when none fits; throws when a forced placement does not fit. */
     fun decideOn(device: Device, request: GenerationRequest): Decision? {
-        val pinned = pinned(request)
         val costs = costs(device, request)
         val (budget, source) = budget(device, request)
         val chosen = tunedChoice(device, request, costs, budget) ?: Planner.choose(costs, budget, request.placement()) ?: return null
