@@ -2,6 +2,7 @@ package dev.sdj.core.engine
 
 import dev.sdj.api.EngineConfig
 import dev.sdj.api.GenerationRequest
+import dev.sdj.core.registry.DefaultModel
 import org.junit.jupiter.api.AfterAll
 import org.junit.jupiter.api.Assertions.assertArrayEquals
 import org.junit.jupiter.api.Assertions.assertThrows

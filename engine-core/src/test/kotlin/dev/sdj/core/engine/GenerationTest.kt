@@ -11,6 +11,7 @@ import dev.sdj.core.family.sd.TinySdModel
 import dev.sdj.core.model.DType
 import dev.sdj.core.model.TensorData
 import dev.sdj.core.model.safetensors.SafetensorsWriter
+import dev.sdj.core.registry.DefaultModel
 import org.junit.jupiter.api.AfterAll
 import org.junit.jupiter.api.Assertions.assertArrayEquals
 import org.junit.jupiter.api.Assertions.assertEquals

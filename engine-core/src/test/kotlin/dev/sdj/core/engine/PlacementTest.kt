@@ -4,6 +4,7 @@ import dev.sdj.api.EngineConfig
 import dev.sdj.api.GenerationRequest
 import dev.sdj.api.InvalidRequestException
 import dev.sdj.core.model.ComponentKind
+import dev.sdj.core.registry.DefaultModel
 import org.junit.jupiter.api.AfterAll
 import org.junit.jupiter.api.Assertions.assertArrayEquals
 import org.junit.jupiter.api.Assertions.assertEquals
