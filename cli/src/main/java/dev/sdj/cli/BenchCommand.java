@@ -71,7 +71,7 @@ final class BenchCommand implements Runnable {
     }
 
     @Command(name = "generate", mixinStandardHelpOptions = true,
-            description = {"Time per denoising step (2 UNet evaluations with guidance), uploads and peak memory, by default for a full-size SD 1.5-architecture model with random f16 weights.",
+            description = {"Time per denoising step (2 UNet evaluations with guidance), uploads and peak memory, by default for a full-size SD 1.5- or SDXL base-architecture model (--architecture) with random f16 weights.",
                 "Run once per size: peak RSS is the process's high-water mark."})
     static final class Generate implements Callable<Integer> {
         @Mixin
@@ -107,7 +107,7 @@ final class BenchCommand implements Runnable {
 
     @Command(name = "stream", mixinStandardHelpOptions = true,
             description = {"How close block streaming gets to its bound: time per step with every UNet block streamed against max(compute time per step, bytes uploaded per step / host-to-device bandwidth).",
-                    "Runs the request twice (sequential, then every block streamed) and measures pinned host-to-device copy speed, all in one process; by default on the full-size SD 1.5-architecture model of 'bench generate'."})
+                    "Runs the request twice (sequential, then every block streamed) and measures pinned host-to-device copy speed, all in one process; by default on the full-size random model of 'bench generate' (--architecture)."})
     static final class Stream implements Callable<Integer> {
         @Mixin
         BenchRunOptions run = new BenchRunOptions();

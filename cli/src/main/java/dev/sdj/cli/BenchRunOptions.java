@@ -2,11 +2,15 @@ package dev.sdj.cli;
 
 import dev.sdj.api.GenerationRequest;
 import dev.sdj.core.bench.GenerationBenchmark;
+import dev.sdj.core.bench.GenerationBenchmark.Architecture;
+import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.TypeConversionException;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.Arrays;
 
 /** The model, size, steps and threads of a generation benchmark: shared by bench generate and bench stream. */
 final class BenchRunOptions {
@@ -19,23 +23,44 @@ final class BenchRunOptions {
     @Mixin
     ThreadsOption threads = new ThreadsOption();
 
-    @Option(names = "--file", defaultValue = "${java.io.tmpdir}/sdj-sd15-random-f16.gguf",
-            description = "Where the full-size SD 1.5-architecture model is written once (about 2 GB) and reused (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--architecture", paramLabel = "NAME", defaultValue = "sd15", converter = ArchitectureName.class,
+            description = "Full-size architecture of the random f16 model: sd15 (about 2 GB) or sdxl (SDXL base, about 6.9 GB) (default: ${DEFAULT-VALUE}).")
+    Architecture architecture;
+
+    @Option(names = "--file", paramLabel = "PATH",
+            description = "Where the model is written once and reused (default: sdj-<architecture>-random-f16.gguf in ${sys:java.io.tmpdir}).")
     Path file;
 
     @Option(names = "--model", paramLabel = "PATH", description = "Benchmark this model instead (e.g. the built-in tiny model).")
     Path model;
 
+    /** --file, else the architecture's own file in the temporary folder, so each architecture keeps its model. */
+    Path file() {
+        return file != null ? file : Path.of(System.getProperty("java.io.tmpdir"), architecture.getDefaultFileName());
+    }
+
     /** The model to run: --model, else the full-size one, written first if missing. */
     Path modelPath() {
-        return model != null ? model : GenerationBenchmark.INSTANCE.prepare(file);
+        return model != null ? model : GenerationBenchmark.INSTANCE.prepare(file(), architecture.getShapes());
     }
 
     String modelName() {
-        return model != null ? model.getFileName().toString() : "SD1.5 random f16";
+        return model != null ? model.getFileName().toString() : architecture.getLabel() + " random f16";
     }
 
     void applyTo(GenerationRequest.Builder b, PrintWriter err) {
         threads.applyTo(b, err);
+    }
+
+    /** Reads --architecture by the ids the file names use (sd15, sdxl). */
+    static final class ArchitectureName implements ITypeConverter<Architecture> {
+        @Override
+        public Architecture convert(String value) {
+            Architecture a = Architecture.Companion.of(value);
+            if (a == null) {
+                throw new TypeConversionException("'" + value + "' is none of " + Arrays.stream(Architecture.values()).map(Architecture::getId).toList());
+            }
+            return a;
+        }
     }
 }

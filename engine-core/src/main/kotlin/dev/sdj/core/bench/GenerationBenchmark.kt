@@ -11,8 +11,8 @@ import java.nio.file.Files
 import java.nio.file.Path
 
 /**
- * Time per denoising step for a full-size SD 1.5-architecture model with random f16 weights (generated once into a
- * file), so the engine's speed can be measured where no real weights may be downloaded.
+ * Time per denoising step for a full-size SD 1.5- or SDXL base-architecture model with random f16 weights (generated
+ * once into a file), so the engine's speed can be measured where no real weights may be downloaded.
  */
 object GenerationBenchmark {
     /** SD 1.5's shapes: 320 base channels, CLIP-L (768 wide, 12 layers, 49408 tokens), a 128-channel VAE. */
@@ -21,6 +21,32 @@ object GenerationBenchmark {
         vae = SdArchitecture.Vae(channels = 128),
         clip = SdArchitecture.Clip(vocabSize = 49408, hidden = 768, layers = 12),
     )
+
+    /**
+     * SDXL base 1.0's shapes (generative-models' sd_xl_base.yaml): 320 base channels over three levels, no attention at
+     * full resolution, 2 and 10 transformer blocks at the others and 10 in the middle, a 2048-wide context from CLIP-L
+     * and OpenCLIP bigG (1280 wide, 32 layers, projected to 1280), a 2816-wide added-condition input, a 128-channel VAE.
+     */
+    val SDXL_BASE = SdArchitecture(
+        unet = SdArchitecture.Unet(modelChannels = 320, channelMult = listOf(1, 2, 4), attentionLevels = setOf(1, 2),
+            transformerDepths = mapOf(1 to 2, 2 to 10), middleDepth = 10, contextDim = 2048, linearProjection = true,
+            admInChannels = 1280 + SdArchitecture.SDXL_SIZE_CONDITIONS),
+        vae = SdArchitecture.Vae(channels = 128),
+        clip = SD15.clip,
+        clip2 = SdArchitecture.Clip(vocabSize = 49408, hidden = 1280, layers = 32, intermediate = 5120, projection = 1280),
+    )
+
+    /** The architectures the benchmark writes; [id] names one on the command line and in its default file name. */
+    enum class Architecture(val id: String, val label: String, val shapes: SdArchitecture) {
+        SD15("sd15", "SD1.5", GenerationBenchmark.SD15),
+        SDXL("sdxl", "SDXL base", SDXL_BASE);
+
+        val defaultFileName: String get() = "sdj-$id-random-f16.gguf"
+
+        companion object {
+            fun of(id: String): Architecture? = entries.firstOrNull { it.id == id }
+        }
+    }
 
     data class Result(
         val size: Int,
@@ -38,12 +64,15 @@ object GenerationBenchmark {
         val uploadWaitPerStep: Double,
     )
 
-    /** Writes the model unless [path] already holds it; GGUF, so its generated vocabulary travels inside. */
-    fun prepare(path: Path): Path {
+    /**
+     * Writes the model unless [path] already holds it; GGUF, so its generated vocabulary travels inside (random weights
+     * need no real tokenizer, only ids within the token embeddings).
+     */
+    fun prepare(path: Path, architecture: SdArchitecture): Path {
         if (Files.isRegularFile(path)) return path
         val vocab = ClipVocabulary.tinyGenerated(400)
         val tmp = path.resolveSibling(path.fileName.toString() + ".part.gguf")
-        TinySdModel(SD15).writeSingleFile(tmp, vocab.tokens to vocab.merges)
+        TinySdModel(architecture).writeSingleFile(tmp, vocab.tokens to vocab.merges)
         Files.move(tmp, path)
         return path
     }

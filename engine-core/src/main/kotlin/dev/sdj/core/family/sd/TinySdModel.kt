@@ -99,8 +99,11 @@ class TinySdModel(
 
     private fun ggmlShape(torch: List<Long>) = torch.reversed()
 
-    /** One tensor as a checkpoint stores it: its name there, type, PyTorch shape and bytes. */
-    private class Stored(val name: String, val type: DType, val torchShape: List<Long>, val bytes: ByteBuffer)
+    /**
+     * One tensor as a checkpoint stores it: its name there, type, PyTorch shape and bytes, generated when asked for so
+     * that a writer holds one tensor at a time, not the model.
+     */
+    private class Stored(val name: String, val type: DType, val torchShape: List<Long>, val bytes: () -> ByteBuffer)
 
     /** The text encoders original checkpoints keep in OpenCLIP's naming: SD 2.x's only one, SDXL's second. */
     private fun isOpenClip(kind: ComponentKind): Boolean =
@@ -112,7 +115,7 @@ class TinySdModel(
         val byName = components.getValue(kind).associateBy { it.ldm }
         fun stored(openClip: String, hf: String): Stored {
             val e = byName.getValue(hf)
-            return Stored(openClip, typeOf(kind, hf), e.torchShape, bytes(kind, e))
+            return Stored(openClip, typeOf(kind, hf), e.torchShape) { bytes(kind, e) }
         }
         fun hf(name: String) = stored(name, name)
         val out = ArrayList<Stored>()
@@ -124,10 +127,12 @@ class TinySdModel(
             for (suffix in listOf("weight", "bias")) {
                 val parts = listOf("q_proj", "k_proj", "v_proj").map { hf("$hf.self_attn.$it.$suffix") }
                 require(parts.all { it.type == parts[0].type }) { "a fused projection has one type: $hf q/k/v $suffix" }
-                val fused = ByteBuffer.allocate(parts.sumOf { it.bytes.remaining() }).order(ByteOrder.LITTLE_ENDIAN)
-                parts.forEach { fused.put(it.bytes.duplicate()) }
-                fused.flip()
-                out.add(Stored("$oc.attn.in_proj_$suffix", parts[0].type, listOf(3 * parts[0].torchShape[0]) + parts[0].torchShape.drop(1), fused))
+                out.add(Stored("$oc.attn.in_proj_$suffix", parts[0].type, listOf(3 * parts[0].torchShape[0]) + parts[0].torchShape.drop(1)) {
+                    val each = parts.map { it.bytes() }
+                    val fused = ByteBuffer.allocate(each.sumOf { it.remaining() }).order(ByteOrder.LITTLE_ENDIAN)
+                    each.forEach { fused.put(it) }
+                    fused.flip()
+                })
                 for ((h, o) in listOf("self_attn.out_proj" to "attn.out_proj", "layer_norm1" to "ln_1", "layer_norm2" to "ln_2",
                         "mlp.fc1" to "mlp.c_fc", "mlp.fc2" to "mlp.c_proj")) {
                     out.add(stored("$oc.$o.$suffix", "$hf.$h.$suffix"))
@@ -138,9 +143,9 @@ class TinySdModel(
         out.add(stored("ln_final.bias", "text_model.final_layer_norm.bias"))
         byName[SdTensorLayout.TEXT_PROJECTION]?.let { e ->
             val linear = hf(SdTensorLayout.TEXT_PROJECTION)
-            out.add(Stored(SdTensorLayout.OPEN_CLIP_PROJECTION, linear.type, e.torchShape.reversed(), transposed(linear.bytes, linear.type, e.torchShape)))
+            out.add(Stored(SdTensorLayout.OPEN_CLIP_PROJECTION, linear.type, e.torchShape.reversed()) { transposed(linear.bytes(), linear.type, e.torchShape) })
             // OpenCLIP's contrastive temperature, which checkpoints carry and no pipeline reads.
-            out.add(Stored("logit_scale", DType.F32, listOf(1L), ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putFloat(4.6052f).flip()))
+            out.add(Stored("logit_scale", DType.F32, listOf(1L)) { ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putFloat(4.6052f).flip() })
         }
         return out
     }
@@ -163,11 +168,14 @@ class TinySdModel(
         if (isOpenClip(kind)) {
             openClipEntries(kind).map { Stored(prefix + it.name, it.type, it.torchShape, it.bytes) }
         } else {
-            entries.map { e -> Stored(prefix + e.ldm, typeOf(kind, e.ldm), e.torchShape, bytes(kind, e)) }
+            entries.map { e -> Stored(prefix + e.ldm, typeOf(kind, e.ldm), e.torchShape) { bytes(kind, e) } }
         }
     }
 
-    /** One LDM checkpoint with the usual component prefixes; GGUF when the name ends in .gguf. */
+    /**
+     * One LDM checkpoint with the usual component prefixes; GGUF when the name ends in .gguf. Each tensor is generated
+     * as the writer reaches it, so a full-size model (the benchmark's) is written in the memory of its largest tensor.
+     */
     @JvmOverloads
     fun writeSingleFile(path: Path, tokenizer: Pair<List<String>, List<String>>? = null): Path {
         val gguf = path.fileName.toString().endsWith(".gguf")
@@ -184,7 +192,7 @@ class TinySdModel(
             st.metadata("generator", "sdj tiny random SD model")
         }
         for (t in singleFileEntries()) {
-            val data = TensorData.of(t.bytes)
+            val data = TensorData { out -> TensorData.of(t.bytes()).writeTo(out) }
             if (gguf) gw.addTensor(t.name, t.type, ggmlShape(t.torchShape), data) else st.addTensor(t.name, t.type, ggmlShape(t.torchShape), data)
         }
         if (gguf) gw.write(path) else st.write(path)

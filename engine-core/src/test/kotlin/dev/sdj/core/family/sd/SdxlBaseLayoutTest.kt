@@ -1,24 +1,19 @@
 package dev.sdj.core.family.sd
 
+import dev.sdj.core.bench.GenerationBenchmark
 import org.junit.jupiter.api.Assertions.assertEquals
 import org.junit.jupiter.api.Assertions.assertFalse
 import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.Test
 
 /**
- * The layout of SDXL base at full size against what its published checkpoints hold (generative-models'
- * sd_xl_base.yaml: 320 channels, levels (1, 2, 4), transformer depths 0/2/10, context 2048, adm_in_channels 2816), and
- * the diffusers names the layout gives against the diffusers renamer: two derivations of the same names.
+ * The layout of SDXL base at full size, the benchmark's [GenerationBenchmark.SDXL_BASE], against what its published
+ * checkpoints hold (generative-models' sd_xl_base.yaml: 320 channels, levels (1, 2, 4), transformer depths 0/2/10,
+ * context 2048, adm_in_channels 2816), and the diffusers names the layout gives against the diffusers renamer: two
+ * derivations of the same names.
  */
 class SdxlBaseLayoutTest {
-    private val arch = SdArchitecture(
-        unet = SdArchitecture.Unet(modelChannels = 320, channelMult = listOf(1, 2, 4), attentionLevels = setOf(1, 2),
-            transformerDepths = mapOf(1 to 2, 2 to 10), middleDepth = 10, contextDim = 2048, linearProjection = true,
-            admInChannels = 2816),
-        vae = SdArchitecture.Vae(channels = 128),
-        clip = SdArchitecture.Clip(vocabSize = 49408, hidden = 768, layers = 12),
-        clip2 = SdArchitecture.Clip(vocabSize = 49408, hidden = 1280, layers = 32, projection = 1280),
-    )
+    private val arch = GenerationBenchmark.SDXL_BASE
     private val layout = SdTensorLayout(arch)
     private val unet = layout.unet().associate { it.ldm to it.torchShape }
 

@@ -1,0 +1,34 @@
+package dev.sdj.cli;
+
+import dev.sdj.core.bench.GenerationBenchmark.Architecture;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+class BenchRunOptionsTest {
+    private static BenchRunOptions parsed(String... args) {
+        BenchCommand.Generate generate = new BenchCommand.Generate();
+        new CommandLine(generate).parseArgs(args);
+        return generate.run;
+    }
+
+    @Test
+    void theDefaultFileFollowsTheArchitecture() {
+        BenchRunOptions sdxl = parsed("--architecture", "sdxl");
+        assertEquals(Architecture.SDXL, sdxl.architecture);
+        assertEquals(Path.of(System.getProperty("java.io.tmpdir"), "sdj-sdxl-random-f16.gguf"), sdxl.file());
+        assertEquals("SDXL base random f16", sdxl.modelName());
+        assertEquals(Path.of(System.getProperty("java.io.tmpdir"), "sdj-sd15-random-f16.gguf"), parsed().file());
+        assertEquals(Path.of("x.gguf"), parsed("--architecture", "sdxl", "--file", "x.gguf").file());
+    }
+
+    @Test
+    void anUnknownArchitectureIsRefusedNamingTheKnownOnes() {
+        CliRun r = CliRun.of("bench", "generate", "--architecture", "sd3");
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("'sd3' is none of [sd15, sdxl]"), r.err());
+    }
+}
