@@ -8,7 +8,7 @@ import java.io.PrintWriter;
 /** The {@code sdj} command line. */
 @Command(name = "sdj", mixinStandardHelpOptions = true, version = "sdj 0.1.0",
         description = "A JVM diffusion engine on ggml for memory-constrained GPUs.",
-        subcommands = {GenerateCommand.class, PlanCommand.class, TuneCommand.class, DevicesCommand.class, InspectCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {GenerateCommand.class, PlanCommand.class, TuneCommand.class, DevicesCommand.class, InspectCommand.class, ConvertCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     @CommandLine.Spec

@@ -20,7 +20,8 @@ object RequestedWeightType {
                 valid.joinToString(", ") { it.ggml!!.ggmlName() })
     }
 
-    private fun valid(): List<DType> {
+    /** The quantized types [parse] accepts. */
+    fun valid(): List<DType> {
         val quantization = Ggml.get().quantization()
         return DType.entries.filter { t ->
             t.isQuantized && quantization.canQuantize(t.ggml!!) && !quantization.requiresImportance(t.ggml!!)

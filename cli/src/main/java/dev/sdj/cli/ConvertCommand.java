@@ -1,0 +1,99 @@
+package dev.sdj.cli;
+
+import dev.sdj.api.InvalidRequestException;
+import dev.sdj.core.model.AssembledModel;
+import dev.sdj.core.model.DType;
+import dev.sdj.core.model.ModelAssembly;
+import dev.sdj.core.model.ModelOpener;
+import dev.sdj.core.model.convert.ConvertedTypes;
+import dev.sdj.core.model.convert.GgufConverter;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
+
+@Command(name = "convert", mixinStandardHelpOptions = true,
+        description = {"Converts a model in any layout sdj opens into one GGUF file that generates on its own.",
+                "Tensors are named as in the family's single-file checkpoint (model.diffusion_model., first_stage_model., "
+                        + "cond_stage_model./conditioner.embedders.), converted to --type where stable-diffusion.cpp's rule "
+                        + "converts them (not biases, embeddings, convolution kernels), and the CLIP tokenizer is embedded. "
+                        + "SD 1.x, SD 2.x and SDXL only. The output appears only once it is complete."})
+final class ConvertCommand implements Callable<Integer> {
+
+    @Option(names = {"-m", "--model"}, paramLabel = "PATH", required = true,
+            description = "Checkpoint (.safetensors or .gguf), *.safetensors.index.json, diffusers folder or component file; repeat for split files.")
+    List<Path> model;
+
+    @Mixin
+    ComponentFileOptions componentFiles = new ComponentFileOptions();
+
+    @Option(names = "--tokenizer", paramLabel = "PATH",
+            description = "Tokenizer to embed when the model has none: a folder with vocab.json and merges.txt, or OpenAI's bpe_simple_vocab_16e6.txt.gz.")
+    Path tokenizer;
+
+    @Option(names = "--type", paramLabel = "TYPE", defaultValue = "q8_0", converter = TypeConverter.class,
+            description = "Type of the converted tensors, as ggml spells it: f32, f16, bf16, q8_0, q5_0, q5_1, q4_0, q4_1, q2_K … q6_K (default: ${DEFAULT-VALUE}).")
+    DType type;
+
+    @Option(names = "--keep", paramLabel = "PATTERN", converter = PatternConverter.class,
+            description = "Regular expression of tensor names (in the output's naming) kept in their stored type (f16 for fp8); repeatable.")
+    List<Pattern> keep = List.of();
+
+    @Option(names = {"-o", "--output"}, paramLabel = "FILE", required = true, description = "The GGUF file to write (replaced if it exists).")
+    Path output;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter err = spec.commandLine().getErr();
+        AssembledModel assembled = ModelAssembly.INSTANCE.assemble(ModelOpener.INSTANCE.open(componentFiles.with(model), tokenizer));
+        ProgressBar progress = new ProgressBar(err, ProgressBar.stderrIsTerminal());
+        GgufConverter.Result result;
+        try {
+            result = new GgufConverter(new ConvertedTypes(type, keep)).convert(assembled, output, progress);
+        } finally {
+            progress.finish();
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        out.printf(Locale.ROOT, "wrote %s: %s %s, %s%n", output, assembled.getFamily().getLabel(), Bytes.human(result.getFileBytes()),
+                String.join(", ", result.getTensorsByType().entrySet().stream()
+                        .map(e -> e.getValue() + " " + e.getKey().name().toLowerCase(Locale.ROOT)).toList()) + " tensors");
+        return 0;
+    }
+
+    /** A bad --type is a usage error (exit 2) naming the valid types. */
+    static final class TypeConverter implements CommandLine.ITypeConverter<DType> {
+        @Override
+        public DType convert(String value) {
+            try {
+                return ConvertedTypes.Companion.parse(value);
+            } catch (InvalidRequestException e) {
+                throw new CommandLine.TypeConversionException(e.getMessage());
+            }
+        }
+    }
+
+    /** A --keep pattern that does not compile is a usage error, not a failed conversion. */
+    static final class PatternConverter implements CommandLine.ITypeConverter<Pattern> {
+        @Override
+        public Pattern convert(String value) {
+            try {
+                return Pattern.compile(value);
+            } catch (PatternSyntaxException e) {
+                throw new CommandLine.TypeConversionException("not a regular expression: " + e.getDescription());
+            }
+        }
+    }
+}
