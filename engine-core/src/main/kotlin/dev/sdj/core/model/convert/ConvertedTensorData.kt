@@ -45,7 +45,8 @@ internal class ConvertedTensorData(private val ref: TensorRef, private val targe
 
     private fun convert(channel: FileChannel, out: WritableByteChannel) {
         val rows = ref.byteSize / sourceRowBytes
-        val rowsPerBatch = maxOf(1L, WINDOW_BYTES / (rowLength * 4))
+        // Batches no larger than the tensor: small tensors (most of them) get small buffers.
+        val rowsPerBatch = minOf(rows, maxOf(1L, WINDOW_BYTES / (rowLength * 4)))
         val toF32 = if (ref.type == DType.F32) null else ElementConversion.between(ref.type, GgmlType.F32, rowLength)
         val floats = ByteBuffer.allocateDirect((rowsPerBatch * rowLength * 4).toInt()).order(ByteOrder.LITTLE_ENDIAN)
         val encoded = if (target == DType.F32) null

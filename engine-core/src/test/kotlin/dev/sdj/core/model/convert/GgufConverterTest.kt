@@ -38,7 +38,9 @@ class GgufConverterTest {
     private val vocab = ClipVocabulary.tinyGenerated(400)
     private val sd1 = TinySdModel(TinySdModel.SD1_TINY.let { it.copy(clip = it.clip.copy(vocabSize = vocab.size)) })
     private val sd1Folder: Path by lazy { sd1.writeDiffusersFolder(dir.resolve("sd1"), vocab.tokens to vocab.merges) }
-    private val sd1Q8: Path by lazy { GgufConverter(ConvertedTypes(DType.Q8_0)).let { it.convert(open(sd1Folder), dir.resolve("sd1-q8_0.gguf")) }.let { dir.resolve("sd1-q8_0.gguf") } }
+    private val sd1Q8: Path by lazy {
+        dir.resolve("sd1-q8_0.gguf").also { GgufConverter(ConvertedTypes(DType.Q8_0)).convert(open(sd1Folder), it) }
+    }
 
     @AfterAll
     fun cleanUp() {
@@ -118,7 +120,8 @@ class GgufConverterTest {
         val unet = folder.resolve("unet/diffusion_pytorch_model.safetensors")
         FileChannel.open(unet, StandardOpenOption.WRITE).use { it.truncate(it.size() / 2) }
         val out = Files.writeString(dir.resolve("failing").also { Files.createDirectories(it) }.resolve("out.gguf"), "earlier")
-        assertThrows(Exception::class.java) { GgufConverter(ConvertedTypes(DType.Q8_0)).convert(model, out) }
+        val e = assertThrows(Exception::class.java) { GgufConverter(ConvertedTypes(DType.Q8_0)).convert(model, out) }
+        assertTrue(e.message!!.contains("diffusion_pytorch_model.safetensors"), e.message)
         assertEquals("earlier", Files.readString(out))
         assertEquals(listOf("out.gguf"), Files.list(out.parent).use { s -> s.map { it.fileName.toString() }.toList() })
     }
