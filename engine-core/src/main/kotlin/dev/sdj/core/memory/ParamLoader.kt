@@ -127,7 +127,7 @@ class ParamLoader(private val windowBytes: Long = 64L shl 20) : AutoCloseable {
         staging = null
     }
 
-    private companion object {
+    internal companion object {
         /** Unmaps now rather than at some later GC, so loading gigabytes does not pile up mappings. */
         private val unsafe: sun.misc.Unsafe = sun.misc.Unsafe::class.java.getDeclaredField("theUnsafe")
             .apply { isAccessible = true }.get(null) as sun.misc.Unsafe

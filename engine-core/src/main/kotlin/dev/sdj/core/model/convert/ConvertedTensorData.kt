@@ -2,6 +2,7 @@ package dev.sdj.core.model.convert
 
 import dev.sdj.api.ModelFileException
 import dev.sdj.core.memory.ElementConversion
+import dev.sdj.core.memory.ParamLoader
 import dev.sdj.core.model.DType
 import dev.sdj.core.model.TensorData
 import dev.sdj.core.model.TensorRef
@@ -17,7 +18,8 @@ import java.nio.file.StandardOpenOption
 /**
  * The bytes of one source tensor in [target], produced a batch of rows at a time when the writer reaches them, so a
  * tensor is never held whole: the source rows are mapped, decoded to f32 and re-encoded by ggml (quantized, or
- * rounded to f16/bf16). A tensor already of [target] is copied as it is.
+ * rounded to f16/bf16). A tensor already of [target] is copied as it is. Each window is unmapped once read, so the
+ * process does not hold the source's pages.
  */
 internal class ConvertedTensorData(private val ref: TensorRef, private val target: DType) : TensorData {
     private val rowLength = ref.shape[0]
@@ -38,7 +40,11 @@ internal class ConvertedTensorData(private val ref: TensorRef, private val targe
         while (done < ref.byteSize) {
             val len = minOf(WINDOW_BYTES, ref.byteSize - done)
             val mapped = channel.map(FileChannel.MapMode.READ_ONLY, ref.fileOffset + done, len)
-            while (mapped.hasRemaining()) out.write(mapped)
+            try {
+                while (mapped.hasRemaining()) out.write(mapped)
+            } finally {
+                ParamLoader.unmap(mapped)
+            }
             done += len
         }
     }
@@ -55,10 +61,14 @@ internal class ConvertedTensorData(private val ref: TensorRef, private val targe
         var row = 0L
         while (row < rows) {
             val n = minOf(rowsPerBatch, rows - row)
-            val source = channel.map(FileChannel.MapMode.READ_ONLY, ref.fileOffset + row * sourceRowBytes, n * sourceRowBytes)
-                .order(ByteOrder.LITTLE_ENDIAN)
+            val mapped = channel.map(FileChannel.MapMode.READ_ONLY, ref.fileOffset + row * sourceRowBytes, n * sourceRowBytes)
             floats.clear()
-            if (toF32 == null) floats.put(source) else toF32.convert(source, floats)
+            try {
+                val source = mapped.duplicate().order(ByteOrder.LITTLE_ENDIAN)
+                if (toF32 == null) floats.put(source) else toF32.convert(source, floats)
+            } finally {
+                ParamLoader.unmap(mapped)
+            }
             floats.flip()
             val result = if (encoded == null) floats else {
                 encoded.clear()
