@@ -113,6 +113,19 @@ class GgufConverterTest {
         assertTrue(reopened.tokenizers[ComponentKind.TEXT_ENCODER_2] is TokenizerSource.GgufMetadata)
     }
 
+    /** SD 2.x checkpoints fuse OpenCLIP's q/k/v into one tensor; the converted file holds the three slices by their HF names. */
+    @Test
+    fun `an SD2 single file with fused OpenCLIP projections converts and reopens as SD2`() {
+        val arch = TinySdModel.SD1_TINY.let { it.copy(unet = it.unet.copy(linearProjection = true), clip = it.clip.copy(vocabSize = vocab.size)) }
+        val file = TinySdModel(arch).writeSingleFile(dir.resolve("sd2.gguf"), vocab.tokens to vocab.merges)
+        val out = dir.resolve("sd2-q8_0.gguf")
+        GgufConverter(ConvertedTypes(DType.Q8_0)).convert(open(file), out)
+        val reopened = open(out)
+        assertEquals(ModelFamily.SD2, reopened.family)
+        assertSameComponents(open(file), reopened)
+        assertTrue(reopened.inputs.single().names.any { it.startsWith("cond_stage_model.transformer.text_model.encoder.layers.0.self_attn.q_proj") })
+    }
+
     @Test
     fun `a conversion that fails leaves the earlier output and no temporary file`() {
         val folder = sd1.writeDiffusersFolder(dir.resolve("sd1-truncated"), vocab.tokens to vocab.merges)
