@@ -10,8 +10,10 @@ import java.io.ByteArrayOutputStream
  * The blob is a little-endian uint32 byte count, a darts-clone double-array trie of that many bytes keyed by UTF-8
  * byte strings, then NUL-terminated replacement strings that the trie's values point into. Normalizing replaces,
  * at each position, the longest key found there by its replacement, and copies one character where no key starts:
- * SentencePiece's own rule. Hugging Face's fast tokenizer tries whole grapheme clusters first instead; the two agree
- * except on exotic clusters that the map itself does not list.
+ * SentencePiece's own rule. Hugging Face's fast tokenizer instead replaces a whole grapheme cluster (under 6 bytes)
+ * by the replacement of its shortest listed prefix, so the two differ only where a mapped character carries a
+ * combining mark that the map does not list with it: for "Ⅻ" + U+0301 it drops the accent, here the accent stays
+ * (and becomes `<unk>`).
  */
 class PrecompiledCharsmap private constructor(private val units: IntArray, private val replacements: ByteArray) {
     fun normalize(text: String): String {
