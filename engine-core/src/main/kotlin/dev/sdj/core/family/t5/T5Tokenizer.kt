@@ -16,8 +16,10 @@ class T5Tokenizer(val vocabulary: T5Vocabulary) {
     fun encode(text: String): List<Int> = words(text).flatMap { segment(it) }
 
     /**
-     * [text] as the encoder takes it: at most [length] - 1 pieces, then `</s>`, then `<pad>` up to [length]. Keeping
-     * `</s>` when truncating matches Hugging Face, whose truncation leaves room for the template's `</s>`.
+     * [text] as the encoder takes it: at most [length] - 1 pieces, then `</s>`, then `<pad>` up to [length] (256 for
+     * FLUX.1-schnell, 512 for FLUX.1-dev). Keeping `</s>` when truncating matches Hugging Face, whose truncation
+     * leaves room for the template's `</s>`; sd.cpp instead splits a longer prompt into chunks of [length], each
+     * ending in `</s>`. Diffusers' Flux pipeline does not pass the mask to T5; it is here for those that do.
      */
     fun tokenize(text: String, length: Int): T5Tokens {
         require(length >= 1) { "a T5 sequence needs room for at least </s>, not length $length" }

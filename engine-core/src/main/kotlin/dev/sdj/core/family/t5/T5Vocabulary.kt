@@ -51,7 +51,6 @@ class T5Vocabulary private constructor(
         /** SentencePiece's piece types, also used by GGUF's tokenizer.ggml.token_type. */
         const val TYPE_NORMAL = 1
         const val TYPE_UNKNOWN = 2
-        const val TYPE_CONTROL = 3
         const val TYPE_USER_DEFINED = 4
 
         /** A Hugging Face tokenizer.json with a Unigram model, as diffusers ships in a Flux model's tokenizer_2/. */
