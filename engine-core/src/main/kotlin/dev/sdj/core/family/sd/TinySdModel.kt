@@ -4,8 +4,10 @@ import com.fasterxml.jackson.databind.ObjectMapper
 import dev.sdj.core.model.ComponentKind
 import dev.sdj.core.model.DType
 import dev.sdj.core.model.HalfFloat
+import dev.sdj.core.model.ModelFamily
 import dev.sdj.core.model.SdCppTypeRule
 import dev.sdj.core.model.TensorData
+import dev.sdj.core.model.convert.SingleFileNames
 import dev.sdj.core.model.gguf.GgufWriter
 import dev.sdj.core.model.safetensors.SafetensorsWriter
 import dev.sdj.ggml.Ggml
@@ -200,9 +202,9 @@ class TinySdModel(
     }
 
     private fun prefix(kind: ComponentKind): String = when {
-        sdxl -> SDXL_PREFIX.getValue(kind)
+        sdxl -> SingleFileNames.prefix(ModelFamily.SDXL, kind)
         isOpenClip(kind) -> "cond_stage_model.model."
-        else -> PREFIX.getValue(kind)
+        else -> SingleFileNames.prefix(ModelFamily.SD1, kind)
     }
 
     /**
@@ -300,23 +302,11 @@ class TinySdModel(
             val shapes = listOf(ComponentKind.DIFFUSION_MODEL to layout.unet(), ComponentKind.TEXT_ENCODER to layout.clip(),
                 ComponentKind.VAE to layout.vae()).flatMap { (kind, entries) -> entries.map { (kind to it.ldm) to it.torchShape.reversed() } }.toMap()
             return TinySdModel(arch, seed, typeOf = { kind, name ->
-                val full = PREFIX.getValue(kind) + name
+                val full = SingleFileNames.prefix(ModelFamily.SD1, kind) + name
                 SdCppTypeRule.typeFor(full, shapes.getValue(kind to name), DType.F16, targetOf(full))
             })
         }
 
-        private val PREFIX = mapOf(
-            ComponentKind.DIFFUSION_MODEL to "model.diffusion_model.",
-            ComponentKind.VAE to "first_stage_model.",
-            ComponentKind.TEXT_ENCODER to "cond_stage_model.transformer.",
-        )
-        /** generative-models' SDXL checkpoints: the conditioner's embedders 0 (CLIP-L, HF names) and 1 (OpenCLIP bigG). */
-        private val SDXL_PREFIX = mapOf(
-            ComponentKind.DIFFUSION_MODEL to "model.diffusion_model.",
-            ComponentKind.VAE to "first_stage_model.",
-            ComponentKind.TEXT_ENCODER to "conditioner.embedders.0.transformer.",
-            ComponentKind.TEXT_ENCODER_2 to "conditioner.embedders.1.model.",
-        )
         private val TEXT_FOLDERS = linkedMapOf(
             ComponentKind.TEXT_ENCODER to "text_encoder",
             ComponentKind.TEXT_ENCODER_2 to "text_encoder_2",
