@@ -81,7 +81,7 @@ internal class PlacementDecider(
                 "${Planner.mib(costs.smallest)} (${Planner.smallestName(costs)}) and the budget is " +
                 "${Planner.mib(budget(device, request).first)}" +
                 (Planner.smallestHint(costs)?.takeIf { device.type() != DeviceType.CPU }?.let { "; $it" } ?: "") +
-                (flashAttentionLever(device, request, null, budget(device, request).first)?.let { "; $it" } ?: ""))
+                levers(device, request, null, budget(device, request).first).joinToString("") { "; $it" })
         }
         val cpu = ggml.cpu()
         return decideOn(cpu, request) ?: throw InvalidRequestException("the model fits neither ${device.name()} nor the CPU's memory")
@@ -92,7 +92,7 @@ internal class PlacementDecider(
         val costs = costs(device, request)
         val (budget, source) = budget(device, request)
         val chosen = tunedChoice(device, request, costs, budget) ?: Planner.choose(costs, budget, request.placement()) ?: return null
-        val choice = flashAttentionLever(device, request, chosen, budget)?.let { chosen.copy(why = "${chosen.why}; $it") } ?: chosen
+        val choice = chosen.copy(why = (listOf(chosen.why) + levers(device, request, chosen, budget)).joinToString("; "))
         val residency = costs.residency(choice.placement, choice.residentBlocks)
         val where = Where(device, pinned(request), ggml.cpu())
         val steps = residency.walk(state.loaded(device, Decision.residentSet(choice, costs)), state.reused(request, where::of))
@@ -112,23 +112,41 @@ internal class PlacementDecider(
     }
 
     /**
-     * Without flash attention, whether it would let a faster placement than [choice] (null: none fits) fit: the naive
-     * path's score matrices can be most of the UNet's compute buffer. Said when so, never chosen: flash attention
-     * changes pixels (a little) and on the CPU it is slower.
+     * What the user could change for a faster placement than [choice] (null: none fits) to fit: flash attention, or
+     * quantizing while loading. Said when so, never applied: both change pixels (a little).
+     */
+    private fun levers(device: Device, request: GenerationRequest, choice: Planner.Choice?, budget: Long): List<String> =
+        if (request.placement() != "auto" || choice?.placement == Planner.ORDER.first()) emptyList()
+        else listOfNotNull(flashAttentionLever(device, request, choice, budget), typeLever(device, request, choice, budget))
+
+    /** Whether [better] beats [choice]: an earlier placement, or more blocks resident; anything beats nothing. */
+    private fun faster(better: Planner.Choice, choice: Planner.Choice?): Boolean =
+        choice == null || Planner.ORDER.indexOf(better.placement) < Planner.ORDER.indexOf(choice.placement) ||
+            (better.placement == choice.placement && (better.residentBlocks ?: 0) > (choice.residentBlocks ?: 0))
+
+    private fun blocks(choice: Planner.Choice) = choice.residentBlocks?.let { " with $it blocks resident" } ?: ""
+
+    /**
+     * The naive path's score matrices can be most of the diffusion model's compute buffer; on the CPU flash attention
+     * is slower, so it stays the user's choice.
      */
     private fun flashAttentionLever(device: Device, request: GenerationRequest, choice: Planner.Choice?, budget: Long): String? {
-        if (request.diffusionFlashAttention() || request.placement() != "auto" || choice?.placement == Planner.ORDER.first()) return null
-        val flash = request.toBuilder().diffusionFlashAttention(true).build()
-        val flashCosts = costs(device, flash)
-        val better = Planner.choose(flashCosts, budget, "auto") ?: return null
-        val faster = choice == null || Planner.ORDER.indexOf(better.placement) < Planner.ORDER.indexOf(choice.placement) ||
-            (better.placement == choice.placement && (better.residentBlocks ?: 0) > (choice.residentBlocks ?: 0))
-        if (!faster) return null
+        if (request.diffusionFlashAttention()) return null
+        val flashCosts = costs(device, request.toBuilder().diffusionFlashAttention(true).build())
+        val better = Planner.choose(flashCosts, budget, "auto")?.takeIf { faster(it, choice) } ?: return null
         val graph = pipeline.streamable?.graph?.name ?: return null
         val naive = costs(device, request).compute[graph] ?: return null
-        val blocks = better.residentBlocks?.let { " with $it blocks resident" } ?: ""
         return "flash attention (--diffusion-fa) would cut the diffusion model's compute buffer from ${Planner.mib(naive)} to " +
-            "${Planner.mib(flashCosts.compute[graph] ?: 0L)} and let ${better.placement}$blocks fit"
+            "${Planner.mib(flashCosts.compute[graph] ?: 0L)} and let ${better.placement}${blocks(better)} fit"
+    }
+
+    /** Weights stored in f16/f32 take about half (q8_0) the device memory when quantized while loading, as sd.cpp's --type does. */
+    private fun typeLever(device: Device, request: GenerationRequest, choice: Planner.Choice?, budget: Long): String? {
+        if (requestedType != null) return null
+        val quantized = costs(device, request, LEVER_TYPE)
+        val better = Planner.choose(quantized, budget, "auto")?.takeIf { faster(it, choice) } ?: return null
+        return "loading with --type ${LEVER_TYPE.ggml!!.ggmlName()} would let ${better.placement}${blocks(better)} fit " +
+            "(peak ${Planner.mib(better.peak)}; quantized weights change pixels a little)"
     }
 
     /** For an auto request: the placement `tune` stored for this shape, when it still fits the budget. */
@@ -183,11 +201,11 @@ internal class PlacementDecider(
     /** Model evaluations per denoising step: two with classifier-free guidance (prompt and negative prompt). */
     private fun evaluationsPerStep(request: GenerationRequest): Int = if (request.cfgScale() != 1.0) 2 else 1
 
-    /** What stays on [device]: everything measured there, less the components pinned to the CPU. */
-    private fun costs(device: Device, request: GenerationRequest): Costs {
+    /** What stays on [device] with weights loaded as [type]: everything measured there, less the components pinned to the CPU. */
+    private fun costs(device: Device, request: GenerationRequest, type: DType? = requestedType): Costs {
         val pinned = pinned(request)
-        return costCache.getOrPut("${device.name()} ${pipeline.shapeKey(request)} flash ${request.diffusionFlashAttention()}") {
-            PipelineCosts.measure(ggml, model, pipeline, device, request, DiffusionAttention.of(request, device), requestedType)
+        return costCache.getOrPut("${device.name()} ${pipeline.shapeKey(request)} flash ${request.diffusionFlashAttention()} type $type") {
+            PipelineCosts.measure(ggml, model, pipeline, device, request, DiffusionAttention.of(request, device), type)
         }.let { if (device.type() == DeviceType.CPU) it else it.without(pinned) }
     }
 
@@ -238,5 +256,8 @@ internal class PlacementDecider(
 
     private companion object {
         const val ALL_TEXT_ENCODERS = "text_encoders"
+
+        /** The type `plan` names as a lever: sd.cpp's usual conversion, close to f16 in pixels (≥ 50 dB on the tiny model). */
+        val LEVER_TYPE: DType = DType.Q8_0
     }
 }

@@ -106,4 +106,25 @@ class QuantizeOnLoadTest {
         val e = assertThrows(InvalidRequestException::class.java) { SdjEngine(EngineConfig.of(f16).withWeightType("iq2_xxs")) }
         assertTrue(e.message!!.contains("q8_0") && e.message!!.contains("q4_K"), e.message)
     }
+
+    @Test
+    fun `plan names --type q8_0 when quantizing while loading would let a faster placement fit, and never applies it`() {
+        val quantizedResident = SdjEngine(EngineConfig.of(f16).withWeightType("q8_0")).use {
+            it.plan(request("Vulkan0")).peakByPlacement().getValue("resident")
+        }
+        SdjEngine(EngineConfig.of(f16)).use { engine ->
+            val f16Resident = engine.plan(request("Vulkan0")).peakByPlacement().getValue("resident")
+            assertTrue(quantizedResident < f16Resident, "q8_0 resident $quantizedResident, f16 resident $f16Resident")
+            val capped = engine.plan(request("Vulkan0").toBuilder().maxDeviceMemory(quantizedResident).build())
+            assertTrue(capped.placement() != "resident", capped.placement())
+            assertTrue(capped.reason().contains("--type q8_0 would let resident fit"), capped.reason())
+            assertTrue(!engine.plan(request("Vulkan0")).reason().contains("--type"), "resident already fits: nothing to say")
+            val forced = engine.plan(request("Vulkan0", "streamed").toBuilder().maxDeviceMemory(quantizedResident).build())
+            assertTrue(!forced.reason().contains("--type"), "a forced placement gets no levers: ${forced.reason()}")
+        }
+        SdjEngine(EngineConfig.of(f16).withWeightType("q8_0")).use { engine ->
+            val capped = engine.plan(request("Vulkan0").toBuilder().maxDeviceMemory(quantizedResident - 1).build())
+            assertTrue(!capped.reason().contains("--type"), "already quantizing: ${capped.reason()}")
+        }
+    }
 }
