@@ -33,12 +33,6 @@ class SdxlConditioner(private val tokenizer: ClipTokenizer) {
     private val clipL = ClipTextEncoder(quickGelu = true)
     private val bigG = ClipTextEncoder(quickGelu = false)
 
-    /** The text encoders' weights: CLIP-L's and bigG's text models (under "text_model."), and what is beside bigG's (its projection). */
-    class TextEncoders(val clipL: Weights, val bigG: Weights, val bigGProjection: Weights)
-
-    /** One prompt's conditioning: context [2048 × tokens] token-major, and y [1280 + 6 · 256]. */
-    class Conditioning(val context: FloatArray, val y: FloatArray)
-
     /** The chunks the prompts are encoded in (the longest one's), after checking they are within [SdConditioner]'s caps. */
     fun chunkCount(prompts: List<String>): Int = prompts.maxOf { tokenize(it).chunkCount }
 
@@ -102,24 +96,6 @@ class SdxlConditioner(private val tokenizer: ClipTokenizer) {
 
     /** Each prompt's pooled embedding: what follows the hidden states in its first chunk's bigG output. */
     fun pooled(bigG: List<List<FloatArray>>, bigGWidth: Int): List<FloatArray> = bigG.map { it[0].copyOfRange(bigGWidth * CONTEXT, it[0].size) }
-
-    /**
-     * The conditioning of [prompt] and, when guided, of [negativePrompt], both encoders in one [session]: the
-     * context ([contexts]) and y, the pooled embedding followed by [size]'s embeddings (never zeroed).
-     *
-     * @param clipSkip applies to both encoders ([DEFAULT_CLIP_SKIP] takes their penultimate layers)
-     * @param onChunk hears (0, total) before the first chunk and (k, total) after the k-th; it may stop the encoding by throwing
-     */
-    fun encode(session: GraphSession, weights: TextEncoders, prompt: String, negativePrompt: String?, clipSkip: Int,
-               size: SizeConditioning, onChunk: (done: Int, total: Int) -> Unit): List<Conditioning> {
-        val prompts = listOfNotNull(prompt, negativePrompt)
-        val chunkCount = chunks(prompts)[0].size
-        val total = 2 * chunkCount * prompts.size
-        val l = encodeClipL(session, weights.clipL, prompts, clipSkip) { done, _ -> onChunk(done, total) }
-        val g = encodeBigG(session, weights.bigG, weights.bigGProjection, prompts, clipSkip) { done, _ -> onChunk(total / 2 + done, total) }
-        val gWidth = weights.bigG.get("embeddings.token_embedding.weight").ne(0).toInt()
-        return contexts(prompts, l, g, gWidth).zip(pooled(g, gWidth)).map { (context, pooled) -> Conditioning(context, size.vector(pooled)) }
-    }
 
     private val eos: Int get() = tokenizer.vocab.eosId
 

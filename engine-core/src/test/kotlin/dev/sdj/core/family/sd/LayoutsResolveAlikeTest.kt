@@ -1,12 +1,12 @@
 package dev.sdj.core.family.sd
 
+import dev.sdj.core.family.sd.SameComponents.bytes
 import dev.sdj.core.model.AssembledModel
 import dev.sdj.core.model.ComponentKind
 import dev.sdj.core.model.DType
 import dev.sdj.core.model.ModelAssembly
 import dev.sdj.core.model.ModelFamily
 import dev.sdj.core.model.ModelOpener
-import dev.sdj.core.model.TensorRef
 import org.junit.jupiter.api.Assertions.assertEquals
 import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.BeforeAll
@@ -14,8 +14,6 @@ import org.junit.jupiter.api.Test
 import org.junit.jupiter.api.TestInstance
 import org.junit.jupiter.api.AfterAll
 import java.nio.file.Files
-import java.nio.ByteBuffer
-import java.nio.channels.FileChannel
 import java.nio.file.Path
 
 /** A checkpoint, its GGUF conversion, a diffusers folder and split files are one model to the engine. */
@@ -38,26 +36,7 @@ class LayoutsResolveAlikeTest {
         single = open(tiny.writeSingleFile(dir.resolve("tiny-sd1.safetensors")))
     }
 
-    private fun bytes(ref: TensorRef): ByteBuffer = FileChannel.open(ref.file.path).use { ch ->
-        val b = ByteBuffer.allocate(ref.byteSize.toInt())
-        ch.read(b, ref.fileOffset)
-        b.flip()
-    }
-
-    private fun assertSameModel(other: AssembledModel, layout: String) {
-        assertEquals(ModelFamily.SD1, other.family, layout)
-        assertEquals(single.components.keys, other.components.keys, layout)
-        for ((kind, component) in single.components) {
-            val theirs = other.components.getValue(kind)
-            assertEquals(component.tensors.keys, theirs.tensors.keys, "$layout: ${kind.label} tensor names")
-            for ((name, ref) in component.tensors) {
-                val t = theirs.tensors.getValue(name)
-                assertEquals(ref.shape, t.shape, "$layout: shape of $name")
-                assertEquals(ref.type, t.type, "$layout: type of $name")
-                assertEquals(bytes(ref), bytes(t), "$layout: bytes of $name")
-            }
-        }
-    }
+    private fun assertSameModel(other: AssembledModel, layout: String) = SameComponents.assertSame(single, other, ModelFamily.SD1, layout)
 
     @Test
     fun `the single checkpoint is SD1 with its three components under canonical names`() {

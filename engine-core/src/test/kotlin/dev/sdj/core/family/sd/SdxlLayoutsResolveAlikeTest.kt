@@ -1,5 +1,6 @@
 package dev.sdj.core.family.sd
 
+import dev.sdj.core.family.sd.SameComponents.bytes
 import dev.sdj.core.family.clip.ClipVocabulary
 import dev.sdj.core.model.AssembledModel
 import dev.sdj.core.model.ComponentKind
@@ -7,7 +8,6 @@ import dev.sdj.core.model.DType
 import dev.sdj.core.model.ModelAssembly
 import dev.sdj.core.model.ModelFamily
 import dev.sdj.core.model.ModelOpener
-import dev.sdj.core.model.TensorRef
 import dev.sdj.core.model.TokenizerSource
 import org.junit.jupiter.api.Assertions.assertEquals
 import org.junit.jupiter.api.Assertions.assertTrue
@@ -15,8 +15,6 @@ import org.junit.jupiter.api.BeforeAll
 import org.junit.jupiter.api.Test
 import org.junit.jupiter.api.TestInstance
 import org.junit.jupiter.api.io.TempDir
-import java.nio.ByteBuffer
-import java.nio.channels.FileChannel
 import java.nio.file.Path
 
 /**
@@ -43,26 +41,8 @@ class SdxlLayoutsResolveAlikeTest {
         folder = open(tiny.writeDiffusersFolder(dir.resolve("diffusers"), tokenizer))
     }
 
-    private fun bytes(ref: TensorRef): ByteBuffer = FileChannel.open(ref.file.path).use { ch ->
-        val b = ByteBuffer.allocate(ref.byteSize.toInt())
-        ch.read(b, ref.fileOffset)
-        b.flip()
-    }
-
-    private fun assertSameModel(expected: AssembledModel, other: AssembledModel, layout: String) {
-        assertEquals(ModelFamily.SDXL, other.family, layout)
-        assertEquals(expected.components.keys, other.components.keys, layout)
-        for ((kind, component) in expected.components) {
-            val theirs = other.components.getValue(kind)
-            assertEquals(component.tensors.keys, theirs.tensors.keys, "$layout: ${kind.label} tensor names")
-            for ((name, ref) in component.tensors) {
-                val t = theirs.tensors.getValue(name)
-                assertEquals(ref.shape, t.shape, "$layout: shape of $name")
-                assertEquals(ref.type, t.type, "$layout: type of $name")
-                assertEquals(bytes(ref), bytes(t), "$layout: bytes of $name")
-            }
-        }
-    }
+    private fun assertSameModel(expected: AssembledModel, other: AssembledModel, layout: String) =
+        SameComponents.assertSame(expected, other, ModelFamily.SDXL, layout)
 
     @Test
     fun `the single checkpoint is SDXL with its four components under canonical names`() {

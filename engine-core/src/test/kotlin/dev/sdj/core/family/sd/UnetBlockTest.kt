@@ -2,6 +2,8 @@ package dev.sdj.core.family.sd
 
 import dev.sdj.core.family.TinyF32Model
 import dev.sdj.core.family.TinyF32Model.Companion.assertClose
+import dev.sdj.core.family.sd.UnetReference64.resBlock
+import dev.sdj.core.family.sd.UnetReference64.transformerBlock
 import dev.sdj.core.graph.Nd
 import dev.sdj.core.graph.Reference64 as R
 import dev.sdj.core.graph.Weights64
@@ -170,38 +172,12 @@ class UnetBlockTest {
         return if (w.has("1.norm.weight")) transformer(w.at("1"), h, context, heads) else h
     }
 
-    /** in_layers (GroupNorm32, SiLU, conv3×3), + emb_layers(emb) per channel, out_layers (GroupNorm32, SiLU, dropout, conv3×3), + skip. */
-    private fun resBlock(w: Weights64, x: Nd, emb: Nd): Nd {
-        var h = R.conv2d(R.silu(R.groupNorm(x, w.at("in_layers.0"), eps = 1e-5)), w.at("in_layers.2"))
-        h = R.addPerChannel(h, R.linear(R.silu(emb), w.at("emb_layers.1")))
-        h = R.conv2d(R.silu(R.groupNorm(h, w.at("out_layers.0"), eps = 1e-5)), w.at("out_layers.3"))
-        val skip = if (w.has("skip_connection.weight")) R.conv2d(x, w.at("skip_connection")) else x
-        return skip + h
-    }
-
     /** SD1's SpatialTransformer: GroupNorm (eps 1e-6), 1×1 proj_in, tokens through the blocks, 1×1 proj_out, + x. */
     private fun transformer(w: Weights64, x: Nd, context: Nd, heads: Int): Nd {
         var h = R.imageToTokens(R.conv2d(R.groupNorm(x, w.at("norm"), eps = 1e-6), w.at("proj_in")))
         var j = 0
         while (w.has("transformer_blocks.$j.norm1.weight")) h = transformerBlock(w.at("transformer_blocks.${j++}"), h, context, heads)
         return R.conv2d(R.tokensToImage(h, x.ne(0), x.ne(1)), w.at("proj_out")) + x
-    }
-
-    private fun transformerBlock(w: Weights64, x: Nd, context: Nd, heads: Int): Nd {
-        var h = x
-        var n = R.layerNorm(h, w.at("norm1"))
-        h = h + crossAttention(w.at("attn1"), n, n, heads)
-        n = R.layerNorm(h, w.at("norm2"))
-        h = h + crossAttention(w.at("attn2"), n, context, heads)
-        n = R.layerNorm(h, w.at("norm3"))
-        return h + R.linear(R.geglu(n, w.at("ff.net.0.proj")), w.at("ff.net.2"))
-    }
-
-    private fun crossAttention(w: Weights64, x: Nd, context: Nd, heads: Int): Nd {
-        val q = R.linear(x, w.at("to_q"), bias = false)
-        val k = R.linear(context, w.at("to_k"), bias = false)
-        val v = R.linear(context, w.at("to_v"), bias = false)
-        return R.linear(R.attention(q, k, v, heads), w.at("to_out.0"))
     }
 
     private companion object {

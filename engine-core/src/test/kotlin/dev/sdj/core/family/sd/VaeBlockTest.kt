@@ -2,6 +2,8 @@ package dev.sdj.core.family.sd
 
 import dev.sdj.core.family.TinyF32Model
 import dev.sdj.core.family.TinyF32Model.Companion.assertClose
+import dev.sdj.core.family.sd.VaeReference64.attnBlock
+import dev.sdj.core.family.sd.VaeReference64.resBlock
 import dev.sdj.core.graph.Nd
 import dev.sdj.core.graph.Nn
 import dev.sdj.core.graph.Weights
@@ -78,23 +80,6 @@ class VaeBlockTest {
         for (j in 0..2) h = resBlock(ref.at("decoder.up.1.block.$j"), h)
         val expected = R.conv2d(R.upsampleNearest2(h), ref.at("decoder.up.1.upsample.conv"))
         assertClose(out, expected, CONV, "VAE up level 1 → 8×6 (cpu)")
-    }
-
-    // ---------------- the reference, after LDM's ResnetBlock (no timestep) and AttnBlock ----------------
-
-    private fun resBlock(w: Weights64, x: Nd): Nd {
-        var h = R.conv2d(R.silu(R.groupNorm(x, w.at("norm1"), eps = 1e-6)), w.at("conv1"))
-        h = R.conv2d(R.silu(R.groupNorm(h, w.at("norm2"), eps = 1e-6)), w.at("conv2"))
-        val skip = if (w.has("nin_shortcut.weight")) R.conv2d(x, w.at("nin_shortcut")) else x
-        return skip + h
-    }
-
-    /** Single-head attention over all pixels with 1×1-convolution q, k, v and proj_out; scale C^−½. */
-    private fun attnBlock(w: Weights64, x: Nd): Nd {
-        val h = R.groupNorm(x, w.at("norm"), eps = 1e-6)
-        val (q, k, v) = listOf("q", "k", "v").map { R.imageToTokens(R.conv2d(h, w.at(it))) }
-        val a = R.tokensToImage(R.attention(q, k, v, heads = 1), x.ne(0), x.ne(1))
-        return x + R.conv2d(a, w.at("proj_out"))
     }
 
     private companion object {

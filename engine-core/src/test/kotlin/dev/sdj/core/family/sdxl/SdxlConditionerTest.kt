@@ -42,10 +42,19 @@ class SdxlConditionerTest {
         bigG.close()
     }
 
-    private fun encode(device: Device, prompt: String, negative: String?): List<SdxlConditioner.Conditioning> {
-        val weights = SdxlConditioner.TextEncoders(clipL.on(device).at("text_model"), bigG.on(device).at("text_model"), bigG.on(device))
+    /** One prompt's conditioning: the UNet context and y. */
+    private class Conditioning(val context: FloatArray, val y: FloatArray)
+
+    /** Both encoders in one session, then the context and y as the SDXL pipeline's denoising phase assembles them. */
+    private fun encode(device: Device, prompt: String, negative: String?): List<Conditioning> {
+        val prompts = listOfNotNull(prompt, negative)
+        val conditioner = SdxlConditioner(tokenizer)
+        val bigGWeights = bigG.on(device)
         return GraphSession(clipL.ggml, device.bufferType(), ComputeBackends.open(device, 2)).use { session ->
-            SdxlConditioner(tokenizer).encode(session, weights, prompt, negative, clipSkip = 2, size = size) { _, _ -> }
+            val l = conditioner.encodeClipL(session, clipL.on(device).at("text_model"), prompts, clipSkip = 2) { _, _ -> }
+            val g = conditioner.encodeBigG(session, bigGWeights.at("text_model"), bigGWeights, prompts, clipSkip = 2) { _, _ -> }
+            val width = bigGWeights.get("text_model.embeddings.token_embedding.weight").ne(0).toInt()
+            conditioner.contexts(prompts, l, g, width).zip(conditioner.pooled(g, width)).map { (c, p) -> Conditioning(c, size.vector(p)) }
         }
     }
 
@@ -71,7 +80,7 @@ class SdxlConditionerTest {
         return context to size.vector(pooled)
     }
 
-    private fun assertConditioning(actual: SdxlConditioner.Conditioning, expected: Pair<Nd, FloatArray>, what: String) {
+    private fun assertConditioning(actual: Conditioning, expected: Pair<Nd, FloatArray>, what: String) {
         if (expected.first.d.all { it == 0.0 }) assertTrue(actual.context.all { it == 0f }, "$what: context should be all zeros")
         else assertClose(actual.context, expected.first, ENCODED, "$what context")
         assertClose(actual.y.copyOfRange(0, 96), Nd.of(expected.second.copyOfRange(0, 96), 96), ENCODED, "$what pooled")

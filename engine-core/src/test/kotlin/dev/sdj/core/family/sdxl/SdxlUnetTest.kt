@@ -3,6 +3,8 @@ package dev.sdj.core.family.sdxl
 import dev.sdj.core.family.RandomWeights
 import dev.sdj.core.family.TinyF32Model.Companion.assertClose
 import dev.sdj.core.family.sd.SdUnet
+import dev.sdj.core.family.sd.UnetReference64
+import dev.sdj.core.family.sd.UnetReference64.resBlock
 import dev.sdj.core.graph.Nd
 import dev.sdj.core.graph.Reference64 as R
 import dev.sdj.core.graph.Weights64
@@ -109,37 +111,12 @@ class SdxlUnetTest {
         return if (w.has("1.norm.weight")) transformer(w.at("1"), h) else h
     }
 
-    private fun resBlock(w: Weights64, x: Nd, emb: Nd): Nd {
-        var h = R.conv2d(R.silu(R.groupNorm(x, w.at("in_layers.0"), eps = 1e-5)), w.at("in_layers.2"))
-        h = R.addPerChannel(h, R.linear(R.silu(emb), w.at("emb_layers.1")))
-        h = R.conv2d(R.silu(R.groupNorm(h, w.at("out_layers.0"), eps = 1e-5)), w.at("out_layers.3"))
-        val skip = if (w.has("skip_connection.weight")) R.conv2d(x, w.at("skip_connection")) else x
-        return skip + h
-    }
-
     /** use_linear: GroupNorm (eps 1e-6), tokens, Linear proj_in, the blocks, Linear proj_out, back to pixels, + x. */
     private fun transformer(w: Weights64, x: Nd): Nd {
         var h = R.linear(R.imageToTokens(R.groupNorm(x, w.at("norm"), eps = 1e-6)), w.at("proj_in"))
         var j = 0
-        while (w.has("transformer_blocks.$j.norm1.weight")) h = block(w.at("transformer_blocks.${j++}"), h, x.ne(2) / 64)
+        while (w.has("transformer_blocks.$j.norm1.weight")) h = UnetReference64.transformerBlock(w.at("transformer_blocks.${j++}"), h, context, x.ne(2) / 64)
         return R.tokensToImage(R.linear(h, w.at("proj_out")), x.ne(0), x.ne(1)) + x
-    }
-
-    private fun block(w: Weights64, x: Nd, heads: Int): Nd {
-        var h = x
-        var n = R.layerNorm(h, w.at("norm1"))
-        h = h + attention(w.at("attn1"), n, n, heads)
-        n = R.layerNorm(h, w.at("norm2"))
-        h = h + attention(w.at("attn2"), n, context, heads)
-        n = R.layerNorm(h, w.at("norm3"))
-        return h + R.linear(R.geglu(n, w.at("ff.net.0.proj")), w.at("ff.net.2"))
-    }
-
-    private fun attention(w: Weights64, x: Nd, ctx: Nd, heads: Int): Nd {
-        val q = R.linear(x, w.at("to_q"), bias = false)
-        val k = R.linear(ctx, w.at("to_k"), bias = false)
-        val v = R.linear(ctx, w.at("to_v"), bias = false)
-        return R.linear(R.attention(q, k, v, heads), w.at("to_out.0"))
     }
 
     private companion object {

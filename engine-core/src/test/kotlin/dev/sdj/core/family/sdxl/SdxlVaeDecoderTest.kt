@@ -3,6 +3,8 @@ package dev.sdj.core.family.sdxl
 import dev.sdj.core.family.RandomWeights
 import dev.sdj.core.family.TinyF32Model.Companion.assertClose
 import dev.sdj.core.family.sd.SdVaeDecoder
+import dev.sdj.core.family.sd.VaeReference64.attnBlock
+import dev.sdj.core.family.sd.VaeReference64.resBlock
 import dev.sdj.core.graph.Nd
 import dev.sdj.core.graph.Reference64 as R
 import dev.sdj.core.graph.Weights64
@@ -76,19 +78,6 @@ class SdxlVaeDecoderTest {
         h = R.conv2d(R.upsampleNearest2(resBlock(ref.at("decoder.up.1.block.0"), h)), ref.at("decoder.up.1.upsample.conv"))
         h = resBlock(ref.at("decoder.up.0.block.0"), h)
         return R.conv2d(R.silu(R.groupNorm(h, ref.at("decoder.norm_out"), eps = 1e-6)), ref.at("decoder.conv_out"))
-    }
-
-    private fun resBlock(w: Weights64, x: Nd): Nd {
-        var h = R.conv2d(R.silu(R.groupNorm(x, w.at("norm1"), eps = 1e-6)), w.at("conv1"))
-        h = R.conv2d(R.silu(R.groupNorm(h, w.at("norm2"), eps = 1e-6)), w.at("conv2"))
-        val skip = if (w.has("nin_shortcut.weight")) R.conv2d(x, w.at("nin_shortcut")) else x
-        return skip + h
-    }
-
-    private fun attnBlock(w: Weights64, x: Nd): Nd {
-        val h = R.groupNorm(x, w.at("norm"), eps = 1e-6)
-        val (q, k, v) = listOf("q", "k", "v").map { R.imageToTokens(R.conv2d(h, w.at(it))) }
-        return x + R.conv2d(R.tokensToImage(R.attention(q, k, v, heads = 1), x.ne(0), x.ne(1)), w.at("proj_out"))
     }
 
     private companion object {
