@@ -216,7 +216,7 @@ internal class PlacementDecider(
     fun pinned(request: GenerationRequest): Set<ComponentKind> {
         val declared = pipeline.components
         return request.cpuComponents().flatMap { name ->
-            val kinds = if (name == ALL_TEXT_ENCODERS) declared.filter { it.name.startsWith("TEXT_ENCODER") }
+            val kinds = if (name == ALL_TEXT_ENCODERS) declared.filter { it.isTextEncoder }
             else listOfNotNull(declared.firstOrNull { it.id == name })
             if (kinds.isEmpty()) {
                 throw InvalidRequestException("this model has no component '$name' to run on the CPU; it has " +

@@ -12,4 +12,7 @@ enum class ComponentKind(val label: String, val id: String) {
     VAE("VAE", "vae"),
     AUDIO_VAE("audio VAE", "audio_vae"),
     VOCODER("vocoder", "vocoder"),
+    ;
+
+    val isTextEncoder: Boolean get() = this == TEXT_ENCODER || this == TEXT_ENCODER_2 || this == TEXT_ENCODER_3
 }

@@ -51,17 +51,7 @@ class SdPipeline private constructor(model: AssembledModel, private val family: 
             run.earlier[0] as SdDiffusion.Conditioning, run.session, run.progress, run.cancel)
     }
 
-    private val decoding = object : Phase {
-        override val label = "decoding"
-        override val components = listOf(ComponentKind.VAE)
-        override val peakLever = "tiled decoding (--vae-tile 256) or --on-cpu vae would lower it"
-
-        override fun graphs(request: GenerationRequest, weights: (ComponentKind) -> Weights) =
-            listOf(PhaseGraph(SdDiffusion.VAE_DECODER, textToImage.diffusion.decoderGraph(request, weights(ComponentKind.VAE))))
-
-        override fun run(run: PhaseRun): Any = textToImage.diffusion.decode(run.request, run.weights(ComponentKind.VAE),
-            run.earlier[1] as FloatArray, run.session, run.progress, run.cancel)
-    }
+    private val decoding = SdDecoding(textToImage.diffusion, latentPhase = 1)
 
     override val phases: List<Phase> = listOf(encoding, denoising, decoding)
 

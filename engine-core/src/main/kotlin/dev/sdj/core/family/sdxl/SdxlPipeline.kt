@@ -6,6 +6,7 @@ import dev.sdj.api.InvalidRequestException
 import dev.sdj.api.UnsupportedModelException
 import dev.sdj.core.family.clip.ClipTokenizer
 import dev.sdj.core.family.clip.ModelVocabulary
+import dev.sdj.core.family.sd.SdDecoding
 import dev.sdj.core.family.sd.SdDiffusion
 import dev.sdj.core.family.sd.SdModelCheck
 import dev.sdj.core.family.sd.SdUnet
@@ -117,17 +118,7 @@ class SdxlPipeline private constructor(private val model: AssembledModel, tokeni
         }
     }
 
-    private val decoding = object : Phase {
-        override val label = "decoding"
-        override val components = listOf(ComponentKind.VAE)
-        override val peakLever = "tiled decoding (--vae-tile 256) or --on-cpu vae would lower it"
-
-        override fun graphs(request: GenerationRequest, weights: (ComponentKind) -> Weights) =
-            listOf(PhaseGraph(SdDiffusion.VAE_DECODER, diffusion.decoderGraph(request, weights(ComponentKind.VAE))))
-
-        override fun run(run: PhaseRun): Any = diffusion.decode(run.request, run.weights(ComponentKind.VAE),
-            run.earlier[2] as FloatArray, run.session, run.progress, run.cancel)
-    }
+    private val decoding = SdDecoding(diffusion, latentPhase = 2)
 
     override val phases: List<Phase> = listOf(clipL, bigG, denoising, decoding)
 
