@@ -25,7 +25,7 @@ object FluxWeights {
         ),
         bareComponent = { name ->
             when {
-                ORIGINAL.containsMatchIn(name) || name.startsWith("single_blocks.") || name.startsWith("img_in.") ||
+                name.startsWith("double_blocks.") || name.startsWith("single_blocks.") || name.startsWith("img_in.") ||
                     name.startsWith("txt_in.") || name.startsWith("time_in.") || name.startsWith("vector_in.") ||
                     name.startsWith("guidance_in.") || name.startsWith("final_layer.") -> ComponentKind.DIFFUSION_MODEL
                 DIFFUSERS_ROOTS.any { name.startsWith(it) } -> ComponentKind.DIFFUSION_MODEL

@@ -1,21 +1,19 @@
 package dev.sdj.core.family.sd
 
 import com.fasterxml.jackson.databind.ObjectMapper
+import dev.sdj.core.family.RandomTensorBytes
 import dev.sdj.core.model.ComponentKind
 import dev.sdj.core.model.DType
-import dev.sdj.core.model.HalfFloat
 import dev.sdj.core.model.ModelFamily
 import dev.sdj.core.model.SdCppTypeRule
 import dev.sdj.core.model.TensorData
 import dev.sdj.core.model.convert.SingleFileNames
 import dev.sdj.core.model.gguf.GgufWriter
 import dev.sdj.core.model.safetensors.SafetensorsWriter
-import dev.sdj.ggml.Ggml
 import java.nio.ByteBuffer
 import java.nio.ByteOrder
 import java.nio.file.Files
 import java.nio.file.Path
-import java.util.Random
 
 /**
  * A tiny SD1.x/SD2.x/SDXL model with random weights and the real tensor names, written in the layouts people download:
@@ -44,60 +42,12 @@ class TinySdModel(
         ComponentKind.VAE to layout.vae(),
     ).apply { if (arch.clip2 != null) put(ComponentKind.TEXT_ENCODER_2, layout.clip2()) }
 
-    /** The tensor's bytes as stored, deterministic in (seed, component, canonical name). */
-    fun bytes(kind: ComponentKind, entry: SdTensorLayout.Entry): ByteBuffer {
-        val type = typeOf(kind, entry.ldm)
-        val count = entry.torchShape.fold(1L) { a, b -> a * b }.toInt()
-        val rnd = Random(seed * 1_000_003 + (kind.name + ":" + entry.ldm).hashCode())
-        val isNormScale = entry.ldm.endsWith(".weight") && entry.torchShape.size == 1
-        // 1/sqrt(fan-in) keeps activations of a deep random network bounded (no f16 overflow, no NaN images).
-        val fanIn = entry.torchShape.drop(1).fold(1L) { a, b -> a * b }
-        val std = if (entry.torchShape.size == 1 || !fanInScaled) 0.05 else 1.0 / Math.sqrt(fanIn.toDouble())
-        if (type.isQuantized) {
-            // From the f16 values, as converters quantize an f16 checkpoint: the file equals the f16 one quantized
-            val values = ByteBuffer.allocateDirect(count * 4).order(ByteOrder.nativeOrder())
-            repeat(count) {
-                val v = ((if (isNormScale) 1.0 else 0.0) + rnd.nextGaussian() * std).toFloat()
-                values.putFloat(HalfFloat.toFloat(HalfFloat.fromFloat(v)))
-            }
-            return quantized(type, values.flip(), entry.torchShape.last())
-        }
-        val out = ByteBuffer.allocate(count * type.blockBytes).order(ByteOrder.LITTLE_ENDIAN)
-        repeat(count) {
-            val v = (if (isNormScale) 1.0 else 0.0) + rnd.nextGaussian() * std
-            when (type) {
-                DType.F32 -> out.putFloat(v.toFloat())
-                DType.F16 -> out.putShort(HalfFloat.fromFloat(v.toFloat()))
-                DType.BF16 -> out.putShort((java.lang.Float.floatToIntBits(v.toFloat()) ushr 16).toShort())
-                // Any code but the NaN/infinity ones is a valid weight; the values' distribution does not matter here.
-                DType.F8_E4M3 -> out.put((rnd.nextInt(0x7f) or (if (rnd.nextBoolean()) 0x80 else 0)).toByte())
-                DType.F8_E5M2 -> out.put((rnd.nextInt(0x7c) or (if (rnd.nextBoolean()) 0x80 else 0)).toByte())
-                else -> throw IllegalArgumentException("the tiny generator writes float types only, not $type")
-            }
-        }
-        out.flip()
-        return out
-    }
+    private val random = RandomTensorBytes(seed, fanInScaled)
 
-    /**
-     * [values] quantized to [type] by ggml, as converters write them. Types that need an importance matrix get a
-     * uniform one: the values are random, no column matters more than another.
-     */
-    private fun quantized(type: DType, values: ByteBuffer, rowLength: Long): ByteBuffer {
-        val ggmlType = type.ggml ?: throw IllegalArgumentException("$type is no ggml type")
-        val quantization = Ggml.get().quantization()
-        val importance = if (quantization.requiresImportance(ggmlType)) {
-            ByteBuffer.allocateDirect(rowLength.toInt() * 4).order(ByteOrder.nativeOrder()).also { b ->
-                repeat(rowLength.toInt()) { b.putFloat(1f) }
-                b.flip()
-            }
-        } else {
-            null
-        }
-        val out = ByteBuffer.allocateDirect(values.remaining() / 4 / type.blockSize * type.blockBytes)
-        quantization.quantize(ggmlType, values, rowLength, importance, out)
-        return out.flip().order(ByteOrder.LITTLE_ENDIAN)
-    }
+    /** The tensor's bytes as stored, deterministic in (seed, component, canonical name). */
+    fun bytes(kind: ComponentKind, entry: SdTensorLayout.Entry): ByteBuffer =
+        random.bytes(kind.name + ":" + entry.ldm, typeOf(kind, entry.ldm), entry.torchShape,
+            normScale = entry.ldm.endsWith(".weight") && entry.torchShape.size == 1)
 
     private fun ggmlShape(torch: List<Long>) = torch.reversed()
 

@@ -1,0 +1,70 @@
+package dev.sdj.core.family
+
+import dev.sdj.core.model.DType
+import dev.sdj.core.model.HalfFloat
+import dev.sdj.ggml.Ggml
+import java.nio.ByteBuffer
+import java.nio.ByteOrder
+import java.util.Random
+
+/**
+ * Random weights for the generated test and benchmark models, as a file stores them: deterministic in (seed, key),
+ * so every layout of one model holds the same values, and quantized types derived from the f16 values, as converters
+ * quantize an f16 checkpoint.
+ *
+ * @param fanInScaled weights ~ N(0, 1/fan-in), which keeps a deep random network's activations bounded; false gives
+ *   N(0, 0.05) everywhere, under which a block's residual branch stays a few percent of its output
+ */
+class RandomTensorBytes(private val seed: Long, private val fanInScaled: Boolean = true) {
+
+    /**
+     * The bytes of a tensor of PyTorch shape [torchShape] stored as [type]; [key] names it uniquely in the model.
+     * Norm scales ([normScale]) are drawn around 1, everything else around 0.
+     */
+    fun bytes(key: String, type: DType, torchShape: List<Long>, normScale: Boolean): ByteBuffer {
+        val count = torchShape.fold(1L) { a, b -> a * b }.toInt()
+        val rnd = Random(seed * 1_000_003 + key.hashCode())
+        val fanIn = torchShape.drop(1).fold(1L) { a, b -> a * b }
+        val std = if (torchShape.size == 1 || !fanInScaled) 0.05 else 1.0 / Math.sqrt(fanIn.toDouble())
+        val mean = if (normScale) 1.0 else 0.0
+        if (type.isQuantized) {
+            val values = ByteBuffer.allocateDirect(count * 4).order(ByteOrder.nativeOrder())
+            repeat(count) { values.putFloat(HalfFloat.toFloat(HalfFloat.fromFloat((mean + rnd.nextGaussian() * std).toFloat()))) }
+            return quantized(type, values.flip(), torchShape.last())
+        }
+        val out = ByteBuffer.allocate(count * type.blockBytes).order(ByteOrder.LITTLE_ENDIAN)
+        repeat(count) {
+            val v = mean + rnd.nextGaussian() * std
+            when (type) {
+                DType.F32 -> out.putFloat(v.toFloat())
+                DType.F16 -> out.putShort(HalfFloat.fromFloat(v.toFloat()))
+                DType.BF16 -> out.putShort((java.lang.Float.floatToIntBits(v.toFloat()) ushr 16).toShort())
+                // Any code but the NaN/infinity ones is a valid weight; the values' distribution does not matter here.
+                DType.F8_E4M3 -> out.put((rnd.nextInt(0x7f) or (if (rnd.nextBoolean()) 0x80 else 0)).toByte())
+                DType.F8_E5M2 -> out.put((rnd.nextInt(0x7c) or (if (rnd.nextBoolean()) 0x80 else 0)).toByte())
+                else -> throw IllegalArgumentException("the generator writes float and ggml-quantized types, not $type")
+            }
+        }
+        return out.flip()
+    }
+
+    /**
+     * [values] quantized to [type] by ggml, as converters write them. Types that need an importance matrix get a
+     * uniform one: the values are random, no column matters more than another.
+     */
+    private fun quantized(type: DType, values: ByteBuffer, rowLength: Long): ByteBuffer {
+        val ggmlType = type.ggml ?: throw IllegalArgumentException("$type is no ggml type")
+        val quantization = Ggml.get().quantization()
+        val importance = if (quantization.requiresImportance(ggmlType)) {
+            ByteBuffer.allocateDirect(rowLength.toInt() * 4).order(ByteOrder.nativeOrder()).also { b ->
+                repeat(rowLength.toInt()) { b.putFloat(1f) }
+                b.flip()
+            }
+        } else {
+            null
+        }
+        val out = ByteBuffer.allocateDirect(values.remaining() / 4 / type.blockSize * type.blockBytes)
+        quantization.quantize(ggmlType, values, rowLength, importance, out)
+        return out.flip().order(ByteOrder.LITTLE_ENDIAN)
+    }
+}
