@@ -93,11 +93,11 @@ class T5Encoder(val dimensions: T5Dimensions) {
 
     /**
      * gelu(wi_0·x) ⊙ (wi_1·x), then wo. The product reaches past f16's 65504 in T5-XXL, and backends round wo's input
-     * to f16 when wo is f16 (ggml's CPU converts it to the weight's type; CUDA's f16 GEMM too), giving infinities:
-     * so wo multiplies the product scaled by 1/[WO_INPUT_SCALE] and its result is scaled back, as stable-diffusion.cpp
-     * does with the same power of two (which changes no rounding outside f16's subnormal range, so the results agree
-     * with sd.cpp's). wo's product is also accumulated in f32, where a backend would otherwise accumulate f16 products
-     * in f16.
+     * to f16 (ggml's CPU when wo is f16, converting it to the weight's type; ggml-vulkan on lavapipe even for f32
+     * weights; CUDA's f16 GEMM), giving infinities: so wo multiplies the product scaled by 1/[WO_INPUT_SCALE] and its
+     * result is scaled back, as stable-diffusion.cpp does with the same power of two (which changes no rounding outside
+     * f16's subnormal range, so the results agree with sd.cpp's; T5EncoderTest gets NaN without it). wo's product is
+     * also asked to accumulate in f32, for backends that would otherwise accumulate f16 products in f16.
      */
     private fun feedForward(nn: Nn, w: Weights, x: Tensor): Tensor {
         val ctx = nn.ctx
