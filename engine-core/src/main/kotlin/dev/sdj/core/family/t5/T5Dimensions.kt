@@ -28,8 +28,17 @@ data class T5Dimensions(
     companion object {
         const val BIAS_TABLE = "encoder.block.0.layer.0.SelfAttention.relative_attention_bias.weight"
 
+        /**
+         * The token embedding: `shared.weight`, or the encoder's tied copy where a file keeps only that (Hugging Face
+         * writes both names for one tensor, and a converter may drop either).
+         */
+        fun embeddingName(w: Weights): String = if (w.has(SHARED) || !w.has(TIED)) SHARED else TIED
+
+        private const val SHARED = "shared.weight"
+        private const val TIED = "encoder.embed_tokens.weight"
+
         fun of(w: Weights): T5Dimensions {
-            val embedding = w.get("shared.weight")                  // ggml [model, vocabulary]
+            val embedding = w.get(embeddingName(w))                 // ggml [model, vocabulary]
             val table = w.get(BIAS_TABLE)                           // ggml [heads, buckets]
             val q = w.get("encoder.block.0.layer.0.SelfAttention.q.weight")
             val layers = generateSequence(0) { it + 1 }.takeWhile { w.has("encoder.block.$it.layer.0.layer_norm.weight") }.count()

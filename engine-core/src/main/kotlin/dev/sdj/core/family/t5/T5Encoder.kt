@@ -14,8 +14,8 @@ import java.nio.ByteOrder
  * pre-norm blocks of self-attention with a relative position bias then a gated-GELU feed-forward layer, a final
  * RMS norm. What T5 does differently from the other transformers here: RMS norms without mean subtraction or bias,
  * no biases in any projection, attention logits not scaled by 1/√d (T5 folds that into its initialisation), and a
- * learned bias per head and relative-position bucket instead of position embeddings, which only block 0 holds and
- * every block adds.
+ * learned bias per head and relative-position bucket instead of position embeddings, which T5 v1.1 holds in block 0
+ * only and every block adds.
  *
  * No attention mask: stable-diffusion.cpp runs Flux's T5 over the padded sequence with padding visible, and so does
  * diffusers' Flux pipeline. Attention is built here rather than through the engine's [dev.sdj.core.graph.Attention]
@@ -52,9 +52,15 @@ class T5Encoder(val dimensions: T5Dimensions) {
     fun encode(nn: Nn, w: Weights, ids: Tensor, buckets: Tensor): Tensor {
         val ctx = nn.ctx
         val t = ids.ne(0)
-        var x = ctx.reshape(ctx.getRows(w.get("shared.weight"), ids), dimensions.model, t, 1)
-        val bias = positionBias(nn, w.get(T5Dimensions.BIAS_TABLE), buckets, t)
-        for (i in 0 until dimensions.layers) x = block(nn, w.at("encoder.block.$i"), x, bias)
+        var x = ctx.reshape(ctx.getRows(w.get(T5Dimensions.embeddingName(w)), ids), dimensions.model, t, 1)
+        var bias: Tensor? = null
+        for (i in 0 until dimensions.layers) {
+            val b = w.at("encoder.block.$i")
+            // T5 v1.1 holds one table, in block 0, which every block reuses (Hugging Face passes position_bias on);
+            // UMT5 gives every block its own: a block's own table wins either way
+            if (b.has(OWN_TABLE)) bias = positionBias(nn, b.get(OWN_TABLE), buckets, t)
+            x = block(nn, b, x, bias!!)
+        }
         return rmsNorm(nn, x, w.get("encoder.final_layer_norm.weight"))
     }
 
@@ -127,6 +133,8 @@ class T5Encoder(val dimensions: T5Dimensions) {
 
         /** stable-diffusion.cpp's scale for wo's input (see [feedForward]). */
         const val WO_INPUT_SCALE = 32f
+
+        private const val OWN_TABLE = "layer.0.SelfAttention.relative_attention_bias.weight"
 
         fun of(w: Weights): T5Encoder = T5Encoder(T5Dimensions.of(w))
     }

@@ -24,7 +24,7 @@ import java.util.Random
  * branch here is as large as the residual it adds to (fan-in scaled weights), so rounding in a branch shows almost
  * undiminished; bugs show far above the bounds: a transposed bucket table gave 0.66 to 1.15 on every test, and
  * without the wo input scaling the f16 tests give NaN on both backends.
- * - [CPU] 1.5e-3 [block 2.1e-4, encoder 2.4e-4, prompt 4.9e-4]: everything is f32 but GELU, which ggml's CPU backend
+ * - [CPU] 1.5e-3 [block 2.1e-4, encoder 2.4e-4, prompt 4.9e-4, table per block 5.9e-4]: everything is f32 but GELU, which ggml's CPU backend
  *   looks up in a table at f16 inputs (a lone GELU of N(0, 8²) inputs: 1.2e-4), in the feed-forward branch.
  * - [VULKAN] 6e-3 [block 9.8e-4, encoder 2.0e-3 on lavapipe]: ggml-vulkan on lavapipe rounds mul_mat operands to
  *   f16 even for f32 weights (a lone f32 linear 64 → 96: 1.8e-4 there, 8e-8 on the CPU; asking for f32 precision
@@ -114,6 +114,26 @@ class T5EncoderTest {
         val ids = tokens.ids.toIntArray()
         assertTrue(ids.count { it == 0 } > 30 && 1 in ids, "the prompt is short, ends in </s> and is padded: ${ids.toList()}")
         assertClose(encode(cpu, ids), T5Reference64.encode(weights.reference, ids), CPU, "T5 encoder, tokenized prompt (cpu)")
+    }
+
+    /**
+     * UMT5's layout, which Hugging Face's code runs the same way: every block with its own bias table, and the
+     * embedding under the encoder's tied name only.
+     */
+    @Test
+    fun `a block's own bias table and the tied embedding name`() {
+        RandomWeights(8).use { rw ->
+            T5Reference64.weights(rw, T5Reference64.Shape(32, 2, 16, 64, 3, 100), tablePerBlock = true, embedding = "encoder.embed_tokens.weight")
+            val w = rw.on(cpu)
+            val encoder = T5Encoder.of(w)
+            assertEquals(100L, encoder.dimensions.vocabulary)
+            val ids = randomIds(9, 20).map { it % 100 }.toIntArray()
+            val out = CompiledGraph(rw.ggml, cpu.bufferType()) { g -> encoder.build(g, w, ids.size.toLong()) }.use { graph ->
+                encoder.setInputs(graph, ids)
+                ComputeBackends.open(cpu, 2).use { graph.run(it) }
+            }
+            assertClose(out, T5Reference64.encode(rw.reference, ids), CPU, "T5 encoder, a table per block (cpu)")
+        }
     }
 
     @Test

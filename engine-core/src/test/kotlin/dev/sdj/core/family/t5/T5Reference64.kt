@@ -17,7 +17,8 @@ import kotlin.math.sqrt
  * Hugging Face naming. Weights are in ggml order: linear [in, out], the bias table [heads, buckets].
  */
 object T5Reference64 {
-    const val BIAS_TABLE = "encoder.block.0.layer.0.SelfAttention.relative_attention_bias.weight"
+    private const val OWN_TABLE = "layer.0.SelfAttention.relative_attention_bias.weight"
+    const val BIAS_TABLE = "encoder.block.0.$OWN_TABLE"
 
     /** A tiny T5 shaped as the real ones, so each dimension is read from a different tensor. */
     class Shape(val model: Int, val heads: Int, val headSize: Int, val feedForward: Int, val layers: Int, val vocabulary: Int,
@@ -30,12 +31,13 @@ object T5Reference64 {
      * fan-in scaled unless [ffInStd] overrides wi_0 and wi_1, the bias table N(0, 2²) so that it moves the softmax as
      * much as the q·k scores do; wo is stored as [woType].
      */
-    fun weights(w: RandomWeights, s: Shape, woType: GgmlType = GgmlType.F32, ffInStd: Double? = null, unitNorms: Boolean = false): RandomWeights {
+    fun weights(w: RandomWeights, s: Shape, woType: GgmlType = GgmlType.F32, ffInStd: Double? = null, unitNorms: Boolean = false,
+                tablePerBlock: Boolean = false, embedding: String = "shared.weight"): RandomWeights {
         fun norm(name: String) = w.set(name, if (unitNorms) Nd(s.model).map { 1.0 } else Nd.random(Random(name.hashCode().toLong()), 0.1, s.model).map { 1 + it })
-        w.add("shared.weight", s.model, s.vocabulary, std = 1.0)
-        w.add(BIAS_TABLE, s.heads, s.buckets, std = 2.0)
+        w.add(embedding, s.model, s.vocabulary, std = 1.0)
         for (i in 0 until s.layers) {
             val b = "encoder.block.$i"
+            if (i == 0 || tablePerBlock) w.add("$b.$OWN_TABLE", s.heads, s.buckets, std = 2.0)
             norm("$b.layer.0.layer_norm.weight")
             for (p in listOf("q", "k", "v")) w.add("$b.layer.0.SelfAttention.$p.weight", s.model, s.inner)
             w.add("$b.layer.0.SelfAttention.o.weight", s.inner, s.model)
@@ -121,15 +123,22 @@ object T5Reference64 {
     fun largestGatedProduct(w: Weights64, x: Nd, table: Nd, heads: Int): Double =
         gatedProduct(w, x + selfAttention(w, x, heads, table)).d.maxOf { abs(it) }
 
-    /** T5EncoderModel's last_hidden_state for [ids], [model, T, 1]; no attention mask, as Flux's pipelines run it. */
+    /**
+     * T5EncoderModel's last_hidden_state for [ids], [model, T, 1]; no attention mask, as Flux's pipelines run it. A
+     * block without a table reuses the previous block's bias (T5 v1.1), one with a table uses its own (UMT5).
+     */
     fun encode(w: Weights64, ids: IntArray): Nd {
-        val shared = w.get("shared.weight")
-        val table = w.get(BIAS_TABLE)
+        val shared = w.get(if (w.has("shared.weight")) "shared.weight" else "encoder.embed_tokens.weight")
         val model = shared.ne(0)
         var x = Nd(model, ids.size, 1)
         for ((t, id) in ids.withIndex()) System.arraycopy(shared.d, model * id, x.d, model * t, model)
+        var table = w.get(BIAS_TABLE)
         var i = 0
-        while (w.has("encoder.block.$i.layer.0.layer_norm.weight")) x = block(w.at("encoder.block.${i++}"), x, table.ne(0), table)
+        while (w.has("encoder.block.$i.layer.0.layer_norm.weight")) {
+            val b = w.at("encoder.block.${i++}")
+            if (b.has(OWN_TABLE)) table = b.get(OWN_TABLE)
+            x = block(b, x, table.ne(0), table)
+        }
         return rmsNorm(x, w.get("encoder.final_layer_norm.weight"))
     }
 }
