@@ -24,8 +24,9 @@ import java.util.Random
  * branch here is as large as the residual it adds to (fan-in scaled weights), so rounding in a branch shows almost
  * undiminished; bugs show far above the bounds: a transposed bucket table gave 0.66 to 1.15 on every test, and
  * without the wo input scaling the f16 tests give NaN on both backends.
- * - [CPU] 1.5e-3 [block 2.1e-4, encoder 2.4e-4, prompt 4.9e-4, table per block 5.9e-4]: everything is f32 but GELU, which ggml's CPU backend
- *   looks up in a table at f16 inputs (a lone GELU of N(0, 8²) inputs: 1.2e-4), in the feed-forward branch.
+ * - [CPU] 1.5e-3 [block 2.1e-4, encoder 2.4e-4, prompt 4.9e-4, table per block 5.9e-4]: everything is f32 but
+ *   GELU, which ggml's CPU backend looks up in a table at f16 inputs (a lone GELU of N(0, 8²) inputs: 1.2e-4), in
+ *   the feed-forward branch.
  * - [VULKAN] 6e-3 [block 9.8e-4, encoder 2.0e-3 on lavapipe]: ggml-vulkan on lavapipe rounds mul_mat operands to
  *   f16 even for f32 weights (a lone f32 linear 64 → 96: 1.8e-4 there, 8e-8 on the CPU; asking for f32 precision
  *   changes nothing), in every projection, and two blocks compound it.
