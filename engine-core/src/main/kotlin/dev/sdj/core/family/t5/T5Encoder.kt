@@ -37,7 +37,10 @@ class T5Encoder(val dimensions: T5Dimensions) {
         return encode(g.nn, w, ids, buckets)
     }
 
-    /** Sets the token ids of the sequence and the bucket table its length implies; [ids] is exactly as long as the graph's input. */
+    /**
+     * Sets the token ids (as [T5Tokenizer.tokenize] gives them, padding included) and the bucket table their length
+     * implies; [ids] must be exactly as long as the graph's input.
+     */
     fun setInputs(graph: CompiledGraph, ids: IntArray) {
         val tokens = graph.input(TOKENS)
         require(tokens.ne(0) == ids.size.toLong()) { "the graph encodes ${tokens.ne(0)} tokens, ${ids.size} were given" }
