@@ -108,6 +108,36 @@ class FluxBlockTest {
     @Test
     fun `single block on vulkan`() = singleBlock(vulkanOrSkip(), VULKAN_BLOCK)
 
+    /**
+     * GGUF checkpoints store the blocks' matrices quantized, so the fused q/k/v, modulation and linear1 rows are views
+     * into quantized rows. The reference reads the dequantized weights, so the error is the activations' rounding:
+     * the CPU quantizes each product's input to q8_0 too (steps of 1/127 of each 32-value block's largest value, ~0.6%
+     * of a Gaussian activation), so [QUANTIZED_CPU] 5e-2 [1.8e-2]; lavapipe rounds them to f16, eight times finer,
+     * so [QUANTIZED_VULKAN] 1e-2 [1.6e-3]. A row view at the wrong offset gives errors of order 1.
+     */
+    @Test
+    fun `blocks with q8_0 matrices read their fused rows through views`() {
+        TinyFluxWeights(seed = 12, blockType = GgmlType.Q8_0).use { q8 ->
+            val img = Nd.random(Random(6), 1.0, q8.hidden, TOKENS - TEXT, 1)
+            val txt = Nd.random(Random(7), 1.0, q8.hidden, TEXT, 1)
+            val joint = FluxReference64.catTokens(txt, img)
+            val expected = FluxReference64.singleBlock(q8.weights.reference.at("single_blocks.0"),
+                FluxReference64.doubleBlock(q8.weights.reference.at("double_blocks.0"), img, txt, vec, angles, cfg).let { (a, b) -> FluxReference64.catTokens(b, a) },
+                vec, angles, cfg)
+            for ((device, bound) in listOfNotNull(Ggml.get().cpu() to QUANTIZED_CPU, vulkanIfPresent()?.let { it to QUANTIZED_VULKAN })) {
+                val inputs = mapOf("joint" to joint, "vec" to vec, "pe" to pe)
+                val out = q8.weights.run(device, inputs) { g ->
+                    val i = inputs.mapValues { (name, nd) -> g.input(name, GgmlType.F32, *nd.ne.map { it.toLong() }.toLongArray()) }
+                    val layout = BflFluxLayout(q8.weights.on(device), g.nn.ctx)
+                    val dit = FluxDitGraph(g.nn, layout)
+                    val c = g.nn.ctx.silu(i.getValue("vec"))
+                    dit.singleBlock(layout.singleBlock(0), dit.doubleBlock(layout.doubleBlock(0), i.getValue("joint"), TEXT.toLong(), c, i.getValue("pe")), c, i.getValue("pe"))
+                }
+                assertClose(out, expected, bound, "flux double + single block, q8_0 (${device.name()})")
+            }
+        }
+    }
+
     @Test
     fun `final layer takes shift then scale`() {
         val img = Nd.random(Random(9), 1.0, model.hidden, TOKENS - TEXT, 1)
@@ -136,5 +166,7 @@ class FluxBlockTest {
         const val MODULATION = 1e-6
         const val BLOCK = 1e-3
         const val VULKAN_BLOCK = 2e-3
+        const val QUANTIZED_CPU = 5e-2
+        const val QUANTIZED_VULKAN = 1e-2
     }
 }

@@ -88,9 +88,12 @@ class FluxRopeTest {
     }
 }
 
-/** The first Vulkan device (lavapipe in CI); the test is skipped where there is none. */
+/** The first Vulkan device (lavapipe in CI), or null. */
+fun vulkanIfPresent(): Device? = dev.sdj.ggml.Ggml.get().devices().firstOrNull { it.backendName() == "Vulkan" }
+
+/** The first Vulkan device; the test is skipped where there is none. */
 fun vulkanOrSkip(): Device {
-    val vk = dev.sdj.ggml.Ggml.get().devices().firstOrNull { it.backendName() == "Vulkan" }
+    val vk = vulkanIfPresent()
     assumeTrue(vk != null, "no Vulkan device (needs libvulkan1, mesa-vulkan-drivers and GGML_VK_VISIBLE_DEVICES=0)")
     return vk!!
 }

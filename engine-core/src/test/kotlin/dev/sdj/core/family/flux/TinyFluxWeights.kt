@@ -23,6 +23,8 @@ class TinyFluxWeights(
     val contextWidth: Int = 48,
     val vectorWidth: Int = 40,
     val guidance: Boolean = true,
+    /** How the blocks' matrices are stored (f32, or a quantized type as GGUF checkpoints hold them); the rest is f32. */
+    val blockType: GgmlType = GgmlType.F32,
 ) : AutoCloseable {
     val weights = RandomWeights(seed)
     val specs = ArrayList<ParamSpec>()
@@ -57,9 +59,10 @@ class TinyFluxWeights(
     }
 
     private fun linear(name: String, inF: Int, outF: Int) {
-        weights.add("$name.weight", inF, outF)
+        val type = if (name.contains("_blocks.")) blockType else GgmlType.F32
+        weights.add("$name.weight", inF, outF, type = type)
         weights.add("$name.bias", outF)
-        specs.add(ParamSpec("$name.weight", GgmlType.F32, listOf(inF.toLong(), outF.toLong())))
+        specs.add(ParamSpec("$name.weight", type, listOf(inF.toLong(), outF.toLong())))
         specs.add(ParamSpec("$name.bias", GgmlType.F32, listOf(outF.toLong())))
     }
 
