@@ -7,7 +7,8 @@ import dev.sdj.ggml.Tensor
 
 /**
  * The Flux.1 diffusion model as one graph over weights in Black Forest Labs' names relative to the model's root
- * (`img_in.weight`, `double_blocks.0.img_attn.qkv.weight`, …). Every dimension is read from the weights: width,
+ * (`img_in.weight`, `double_blocks.0.img_attn.qkv.weight`, …) or in diffusers' FluxTransformer2DModel names
+ * (`x_embedder.weight`, `transformer_blocks.0.attn.to_q.weight`, …), see [FluxLayout.of]. Every dimension is read from the weights: width,
  * head size (and so the head count), MLP width, block counts, latent channels, context and vector widths, and
  * whether a guidance embedder exists.
  *
@@ -30,13 +31,13 @@ object FluxDit {
     const val PE = "pe"
     val INPUT_NAMES = setOf(X, CONTEXT, T, Y, GUIDANCE, PE)
 
-    fun hasGuidance(w: Weights): Boolean = BflFluxLayout.hasGuidance(w)
+    fun hasGuidance(w: Weights): Boolean = FluxLayout.hasGuidance(w)
 
     fun build(g: CompiledGraph.Builder, w: Weights, latentW: Long, latentH: Long, tokens: Long): Tensor {
-        val layout = BflFluxLayout(w, g.nn.ctx)
+        val layout = FluxLayout.of(w, g.nn.ctx)
         val dit = FluxDitGraph(g.nn, layout)
-        val contextWidth = w.get("txt_in.weight").ne(0)
-        val vectorWidth = w.get("vector_in.in_layer.weight").ne(0)
+        val contextWidth = layout.textIn().inFeatures
+        val vectorWidth = layout.vectorIn().inLayer.inFeatures
         val x = g.input(X, GgmlType.F32, latentW, latentH, dit.latentChannels, 1)
         val context = g.input(CONTEXT, GgmlType.F32, contextWidth, tokens, 1)
         val t = g.input(T, GgmlType.F32, 1)
@@ -48,5 +49,5 @@ object FluxDit {
 
     /** The values of input [PE] for a latent of that size and [tokens] text tokens. */
     fun ropeTable(w: Weights, latentW: Long, latentH: Long, tokens: Long): FloatArray =
-        FluxRope.table(BflFluxLayout.headDim(w), latentW, latentH, tokens)
+        FluxRope.table(FluxLayout.headDim(w), latentW, latentH, tokens)
 }

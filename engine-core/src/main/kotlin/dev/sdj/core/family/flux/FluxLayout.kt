@@ -1,5 +1,7 @@
 package dev.sdj.core.family.flux
 
+import dev.sdj.core.graph.Weights
+import dev.sdj.ggml.GgmlContext
 import dev.sdj.ggml.Tensor
 
 /** Two linear layers with SiLU between them: how Flux embeds the timestep, the guidance and the pooled text vector. */
@@ -62,4 +64,15 @@ interface FluxLayout {
     fun doubleBlock(i: Int): DoubleBlockWeights
     fun singleBlock(i: Int): SingleBlockWeights
     fun finalLayer(): FinalLayerWeights
+
+    companion object {
+        /** The layout the weights are named in: diffusers' when they have its image embedder, else Black Forest Labs'. */
+        fun of(w: Weights, ctx: GgmlContext): FluxLayout =
+            if (DiffusersFluxLayout.claims(w)) DiffusersFluxLayout(w, ctx) else BflFluxLayout(w, ctx)
+
+        fun hasGuidance(w: Weights): Boolean =
+            if (DiffusersFluxLayout.claims(w)) DiffusersFluxLayout.hasGuidance(w) else BflFluxLayout.hasGuidance(w)
+
+        fun headDim(w: Weights): Int = if (DiffusersFluxLayout.claims(w)) DiffusersFluxLayout.headDim(w) else BflFluxLayout.headDim(w)
+    }
 }
