@@ -8,9 +8,9 @@ import dev.sdj.ggml.Tensor
 /**
  * The Flux.1 diffusion model as one graph over weights in Black Forest Labs' names relative to the model's root
  * (`img_in.weight`, `double_blocks.0.img_attn.qkv.weight`, …) or in diffusers' FluxTransformer2DModel names
- * (`x_embedder.weight`, `transformer_blocks.0.attn.to_q.weight`, …), see [FluxLayout.of]. Every dimension is read from the weights: width,
- * head size (and so the head count), MLP width, block counts, latent channels, context and vector widths, and
- * whether a guidance embedder exists.
+ * (`x_embedder.weight`, `transformer_blocks.0.attn.to_q.weight`, …), see [FluxLayout.of]. Every dimension is
+ * read from the weights: width, head size (and so the head count), MLP width, block counts, latent channels,
+ * context and vector widths, and whether a guidance embedder exists.
  *
  * Inputs, all F32, to set before every run:
  * - [X] [latentW, latentH, C, 1]: the latent as the sampler holds it (no input scaling for flow models);

@@ -54,7 +54,8 @@ class FluxDitGraph(private val nn: Nn, private val layout: FluxLayout) {
         require(layout.hasGuidance == (guidance != null)) {
             if (layout.hasGuidance) "this Flux model embeds a guidance scale and needs one" else "this Flux model (schnell-like) takes no guidance scale"
         }
-        var vec = embed(layout.timeIn(), sinusoid(t, layout.timeIn()))
+        val time = layout.timeIn()
+        var vec = embed(time, sinusoid(t, time))
         layout.guidanceIn()?.let { vec = ctx.add(vec, embed(it, sinusoid(guidance!!, it))) }
         return ctx.add(vec, embed(layout.vectorIn(), y))
     }
