@@ -1,7 +1,9 @@
 package dev.sdj.core.family
 
 import dev.sdj.core.device.ComputeBackends
+import dev.sdj.core.graph.Attention
 import dev.sdj.core.graph.CompiledGraph
+import dev.sdj.core.graph.NaiveAttention
 import dev.sdj.core.graph.MapWeights
 import dev.sdj.core.graph.Nd
 import dev.sdj.core.graph.Weights
@@ -87,12 +89,12 @@ class RandomWeights(seed: Long) : AutoCloseable {
     }
 
     /**
-     * Builds a graph on [device], sets its inputs ([floats] as f32, [ints] as i32, each shaped as declared in [build])
-     * and returns the output. A backend per graph, closed before the graph, as [TinyF32Model.run] explains.
+     * Builds a graph on [device] with [attention], sets its inputs ([floats] as f32, [ints] as i32, each shaped as
+     * declared in [build]) and returns the output. A backend per graph, closed before the graph, as [TinyF32Model.run] explains.
      */
     fun run(device: Device, floats: Map<String, Nd> = emptyMap(), ints: Map<String, IntArray> = emptyMap(),
-            build: (CompiledGraph.Builder) -> Tensor): FloatArray {
-        val graph = CompiledGraph(ggml, device.bufferType(), build = build)
+            attention: Attention = NaiveAttention, build: (CompiledGraph.Builder) -> Tensor): FloatArray {
+        val graph = CompiledGraph(ggml, device.bufferType(), attention = attention, build = build)
         try {
             for ((name, nd) in floats) graph.input(name).setFloats(nd.toFloats())
             for ((name, ids) in ints) {
