@@ -33,8 +33,19 @@ object ModelAssembly {
         }
         val (components, ignored) = split
         if (ComponentKind.DIFFUSION_MODEL !in components) throw missingDiffusionModel(components)
-        val tokenizers = if (family == ModelFamily.SDXL) SdWeights.sdxlTokenizers(opened.tokenizers) else opened.tokenizers
+        val slotted = forFamily(family, opened.tokenizers)
+        val tokenizers = if (family == ModelFamily.SDXL) SdWeights.sdxlTokenizers(slotted) else slotted
         return AssembledModel(family, components, ignored, tokenizers, opened.inputs)
+    }
+
+    /**
+     * The second text encoder is T5 in Flux and CLIP elsewhere: a source of the other kind found for that slot (a
+     * --t5-tokenizer given for an SDXL model, say) serves nothing and is dropped, so the slot falls back as usual.
+     */
+    private fun forFamily(family: ModelFamily, found: Map<ComponentKind, TokenizerSource>): Map<ComponentKind, TokenizerSource> {
+        val second = found[ComponentKind.TEXT_ENCODER_2] ?: return found
+        val wantsT5 = family == ModelFamily.FLUX
+        return if ((second is TokenizerSource.T5) == wantsT5) found else found - ComponentKind.TEXT_ENCODER_2
     }
 
     private fun unsupported(names: Collection<String>) = UnsupportedModelException(
