@@ -4,6 +4,8 @@ import dev.sdj.api.UnsupportedModelException
 import dev.sdj.core.family.flux.FluxWeights
 import dev.sdj.core.family.ltx2.Ltx2Weights
 import dev.sdj.core.family.sd.SdWeights
+import dev.sdj.core.model.gguf.GgufFile
+import java.nio.file.Path
 
 /** A model as the engine understands it: its family, its components under canonical names, its tokenizers. */
 data class AssembledModel(
@@ -12,7 +14,11 @@ data class AssembledModel(
     val ignoredTensors: List<String>,
     val tokenizers: Map<ComponentKind, TokenizerSource>,
     val inputs: List<ModelInput>,
-)
+) {
+    /** The opened GGUF at [path] among the inputs: where a tokenizer source read from GGUF metadata points. */
+    fun gguf(path: Path): GgufFile? =
+        inputs.asSequence().mapNotNull { it.tensors.firstOrNull()?.first as? GgufFile }.firstOrNull { it.path == path }
+}
 
 /** Recognises the family from tensor names across all inputs and splits the inputs into components. */
 object ModelAssembly {

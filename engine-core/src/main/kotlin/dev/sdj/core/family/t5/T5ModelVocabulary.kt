@@ -4,7 +4,6 @@ import dev.sdj.api.InvalidRequestException
 import dev.sdj.core.model.AssembledModel
 import dev.sdj.core.model.ComponentKind
 import dev.sdj.core.model.TokenizerSource
-import dev.sdj.core.model.gguf.GgufFile
 
 /**
  * The T5 vocabulary a model brings for its second text encoder (Flux's T5-XXL): the tokenizer file the user passed,
@@ -16,13 +15,10 @@ object T5ModelVocabulary {
 
     fun of(model: AssembledModel): T5Vocabulary = when (val source = model.tokenizers[ComponentKind.TEXT_ENCODER_2]) {
         is TokenizerSource.T5File -> T5TokenizerFiles.load(source.file)
-        is TokenizerSource.T5GgufMetadata -> T5Vocabulary.fromGguf(gguf(model, source))
+        is TokenizerSource.T5GgufMetadata -> T5Vocabulary.fromGguf(model.gguf(source.file)
+            ?: throw IllegalStateException("${source.file} is not among the model's inputs"))
         else -> throw InvalidRequestException("the model carries no tokenizer for its T5 text encoder (${ComponentKind.TEXT_ENCODER_2.label}): " +
             "pass $OPTION with the tokenizer.json of google/t5-v1_1-xxl, or with the tokenizer_2/ folder (tokenizer.json or " +
             "spiece.model) of the FLUX.1-dev or FLUX.1-schnell repository")
     }
-
-    private fun gguf(model: AssembledModel, source: TokenizerSource.T5GgufMetadata): GgufFile =
-        model.inputs.flatMap { input -> input.tensors.map { it.first } }.filterIsInstance<GgufFile>().firstOrNull { it.path == source.file }
-            ?: throw IllegalStateException("${source.file} is not among the model's inputs")
 }
