@@ -28,22 +28,31 @@ import java.util.Random
  * - [CONV] 2e-3 [4.7e-4 cpu, 3.7e-4 lavapipe]: ggml_conv_2d rounds the im2col matrix to f16 (2⁻¹¹ ≈ 4.9e-4 relative) before sums of up to 576
  *   products, through six convolutions in sequence; the weights are the reference's exactly (f16-representable).
  *   Decoding as if a post_quant_conv were there, or dropping the attention, changes the output by its own size.
+ * - [F32_CPU] 1e-5 [2.0e-7]: with f32 kernels (ae.safetensors' type) im2col stays f32 and only float32 sums differ.
+ *   On Vulkan the same decoder is held to [CONV] [7.2e-4 lavapipe]: ggml-vulkan rounds below f32 somewhere in an
+ *   all-f32 convolution (see Nn.withConvInputScale).
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class FluxVaeTest {
-    private val w = RandomWeights(47).also(::tinyFluxVae)
+    private val w = RandomWeights(47).also { tinyFluxVae(it, GgmlType.F16) }
     private val ref: Weights64 by lazy { w.reference }
 
+    /** The same decoder with f32 kernels, as Black Forest Labs' ae.safetensors stores them. */
+    private val w32 = RandomWeights(47).also { tinyFluxVae(it, GgmlType.F32) }
+
     @AfterAll
-    fun close() = w.close()
+    fun close() {
+        w.close()
+        w32.close()
+    }
 
     /** The sampler's latent of N(0, 1) values, mapped as the pipeline maps it. */
     private val latent = Nd.random(Random(5), 1.0, 4, 3, 16, 2)
     private val z = Nd.of(FluxVae.decoderInput(latent.toFloats()), 4, 3, 16, 2)
 
-    private fun decode(device: Device): FloatArray {
-        val weights = w.on(device)
-        return w.run(device, mapOf("z" to z)) { g -> FluxVae.build(g.nn, weights, g.input("z", GgmlType.F32, 4, 3, 16, 2)) }
+    private fun decode(device: Device, weights: RandomWeights = w): FloatArray {
+        val on = weights.on(device)
+        return weights.run(device, mapOf("z" to z)) { g -> FluxVae.build(g.nn, on, g.input("z", GgmlType.F32, 4, 3, 16, 2)) }
     }
 
     @Test
@@ -54,6 +63,16 @@ class FluxVaeTest {
     @Test
     fun `a 16-channel decoder without post_quant_conv decodes as LDM's on Vulkan`() {
         assertClose(decode(w.vulkan()), decoder(), CONV, "tiny Flux VAE decoder (vulkan)")
+    }
+
+    @Test
+    fun `f32 kernels decode as LDM's to float precision on the CPU`() {
+        assertClose(decode(w32.cpu, w32), decoder(w32.reference), F32_CPU, "tiny Flux VAE decoder, f32 kernels (cpu)")
+    }
+
+    @Test
+    fun `f32 kernels decode as LDM's on Vulkan`() {
+        assertClose(decode(w32.vulkan(), w32), decoder(w32.reference), CONV, "tiny Flux VAE decoder, f32 kernels (vulkan)")
     }
 
     @Test
@@ -81,7 +100,7 @@ class FluxVaeTest {
 
     // ---------------- the reference, after LDM's Decoder ----------------
 
-    private fun decoder(): Nd {
+    private fun decoder(ref: Weights64 = this.ref): Nd {
         var h = R.conv2d(z, ref.at("decoder.conv_in"))
         h = resBlock(ref.at("decoder.mid.block_1"), h)
         h = attnBlock(ref.at("decoder.mid.attn_1"), h)
@@ -93,34 +112,37 @@ class FluxVaeTest {
 
     private companion object {
         const val CONV = 2e-3
+        const val F32_CPU = 1e-5
 
-        fun tinyFluxVae(w: RandomWeights) {
-            conv(w, "decoder.conv_in", 16, 64, 3)
-            res(w, "decoder.mid.block_1", 64, 64)
+        fun tinyFluxVae(w: RandomWeights, kernels: GgmlType) {
+            fun conv(name: String, cin: Int, cout: Int, k: Int) = conv(w, name, cin, cout, k, kernels)
+            fun res(name: String, cin: Int, cout: Int) = res(w, name, cin, cout, kernels)
+            conv("decoder.conv_in", 16, 64, 3)
+            res("decoder.mid.block_1", 64, 64)
             norm(w, "decoder.mid.attn_1.norm", 64)
-            for (p in listOf("q", "k", "v", "proj_out")) conv(w, "decoder.mid.attn_1.$p", 64, 64, 1)
-            res(w, "decoder.mid.block_2", 64, 64)
-            res(w, "decoder.up.1.block.0", 64, 64)
-            conv(w, "decoder.up.1.upsample.conv", 64, 64, 3)
-            res(w, "decoder.up.0.block.0", 64, 32)
+            for (p in listOf("q", "k", "v", "proj_out")) conv("decoder.mid.attn_1.$p", 64, 64, 1)
+            res("decoder.mid.block_2", 64, 64)
+            res("decoder.up.1.block.0", 64, 64)
+            conv("decoder.up.1.upsample.conv", 64, 64, 3)
+            res("decoder.up.0.block.0", 64, 32)
             norm(w, "decoder.norm_out", 32)
-            conv(w, "decoder.conv_out", 32, 3, 3)
+            conv("decoder.conv_out", 32, 3, 3)
         }
 
-        private fun conv(w: RandomWeights, name: String, cin: Int, cout: Int, k: Int) {
-            w.add("$name.weight", k, k, cin, cout, type = GgmlType.F16).add("$name.bias", cout)
+        private fun conv(w: RandomWeights, name: String, cin: Int, cout: Int, k: Int, kernels: GgmlType) {
+            w.add("$name.weight", k, k, cin, cout, type = kernels).add("$name.bias", cout)
         }
 
         private fun norm(w: RandomWeights, name: String, c: Int) {
             w.set("$name.weight", Nd.random(Random(name.hashCode().toLong()), 0.1, c).map { 1 + it }).add("$name.bias", c)
         }
 
-        private fun res(w: RandomWeights, name: String, cin: Int, cout: Int) {
+        private fun res(w: RandomWeights, name: String, cin: Int, cout: Int, kernels: GgmlType) {
             norm(w, "$name.norm1", cin)
-            conv(w, "$name.conv1", cin, cout, 3)
+            conv(w, "$name.conv1", cin, cout, 3, kernels)
             norm(w, "$name.norm2", cout)
-            conv(w, "$name.conv2", cout, cout, 3)
-            if (cin != cout) conv(w, "$name.nin_shortcut", cin, cout, 1)
+            conv(w, "$name.conv2", cout, cout, 3, kernels)
+            if (cin != cout) conv(w, "$name.nin_shortcut", cin, cout, 1, kernels)
         }
     }
 }
