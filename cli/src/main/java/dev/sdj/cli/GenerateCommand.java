@@ -40,6 +40,10 @@ final class GenerateCommand implements Callable<Integer> {
             description = "Tokenizer when the model has none: a folder with vocab.json and merges.txt, or bpe_simple_vocab_16e6.txt.gz.")
     Path tokenizer;
 
+    @Option(names = "--t5-tokenizer", paramLabel = "PATH",
+            description = "T5 tokenizer for Flux's second text encoder when the model has none: tokenizer.json (google/t5-v1_1-xxl, or FLUX.1's tokenizer_2/), spiece.model, or a folder holding one.")
+    Path t5Tokenizer;
+
     @Option(names = "--type", paramLabel = "TYPE",
             description = "Quantize f32/f16/bf16 weights to this ggml type while loading, e.g. q8_0, q4_K (stable-diffusion.cpp's --type; default: the stored types).")
     String weightType;
@@ -146,7 +150,7 @@ final class GenerateCommand implements Callable<Integer> {
         ProgressBar bar = new ProgressBar(info, ProgressBar.stderrIsTerminal());
         GenerationResult result;
         try (CancelOnInterrupt interrupt = new CancelOnInterrupt()) {
-            try (Engine engine = Engine.open(new EngineConfig(paths, Optional.ofNullable(tokenizer), Optional.ofNullable(weightType)))) {
+            try (Engine engine = Engine.open(new EngineConfig(paths, Optional.ofNullable(tokenizer), Optional.ofNullable(weightType), Optional.ofNullable(t5Tokenizer)))) {
                 info.println("model: " + engine.modelFamily());
                 result = engine.generate(request, bar, interrupt.token());
             } catch (GenerationCancelledException e) {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sdj.core.model.ComponentKind;
 import dev.sdj.core.model.DType;
+import dev.sdj.core.model.ModelFamily;
 import dev.sdj.core.model.ModelInspector;
 import dev.sdj.core.model.TokenizerSource;
 import dev.sdj.ggml.Ggml;
@@ -31,6 +32,10 @@ final class InspectCommand implements Callable<Integer> {
             description = "Tokenizer for the text encoder: a folder with vocab.json and merges.txt, or OpenAI's bpe_simple_vocab_16e6.txt.gz.")
     Path tokenizer;
 
+    @Option(names = "--t5-tokenizer", paramLabel = "PATH",
+            description = "T5 tokenizer for Flux's second text encoder when the model has none: tokenizer.json (google/t5-v1_1-xxl, or FLUX.1's tokenizer_2/), spiece.model, or a folder holding one.")
+    Path t5Tokenizer;
+
     @Option(names = "--json", description = "Print JSON for machines (schema: see README, 'inspect --json').")
     boolean json;
 
@@ -40,7 +45,7 @@ final class InspectCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Ggml ggml = Ggml.get();
-        ModelInspector.Report report = ModelInspector.INSTANCE.inspect(paths, tokenizer, ggml);
+        ModelInspector.Report report = ModelInspector.INSTANCE.inspect(paths, tokenizer, ggml, t5Tokenizer);
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
             Json.print(out, toJson(report));
@@ -112,8 +117,13 @@ final class InspectCommand implements Callable<Integer> {
             out.println("tokenizer for the " + e.getKey().getLabel() + ": " + e.getValue().getDescription());
         }
         for (ComponentKind k : report.getMissingTokenizers()) {
-            out.println("tokenizer for the " + k.getLabel() + ": missing — pass --tokenizer with a folder holding vocab.json"
-                    + " and merges.txt, or OpenAI's bpe_simple_vocab_16e6.txt.gz");
+            if (report.getFamily() == ModelFamily.FLUX && k == ComponentKind.TEXT_ENCODER_2) {
+                out.println("tokenizer for the " + k.getLabel() + " (T5): missing — pass --t5-tokenizer with tokenizer.json"
+                        + " (google/t5-v1_1-xxl, or FLUX.1's tokenizer_2/) or spiece.model");
+            } else {
+                out.println("tokenizer for the " + k.getLabel() + ": missing — pass --tokenizer with a folder holding vocab.json"
+                        + " and merges.txt, or OpenAI's bpe_simple_vocab_16e6.txt.gz");
+            }
         }
     }
 }

@@ -15,6 +15,9 @@ final class ModelShapeOptions {
     @Option(names = "--tokenizer", paramLabel = "PATH", description = "Tokenizer when the model has none.")
     Path tokenizer;
 
+    @Option(names = "--t5-tokenizer", paramLabel = "PATH", description = "T5 tokenizer (Flux) when the model has none.")
+    Path t5Tokenizer;
+
     @Option(names = "--type", paramLabel = "TYPE",
             description = "Quantize f32/f16/bf16 weights to this ggml type while loading, e.g. q8_0, q4_K (stable-diffusion.cpp's --type; default: the stored types).")
     String weightType;
@@ -26,6 +29,6 @@ final class ModelShapeOptions {
     int height;
 
     EngineConfig engineConfig() {
-        return new EngineConfig(model, Optional.ofNullable(tokenizer), Optional.ofNullable(weightType));
+        return new EngineConfig(model, Optional.ofNullable(tokenizer), Optional.ofNullable(weightType), Optional.ofNullable(t5Tokenizer));
     }
 }

@@ -16,7 +16,7 @@ class GenerateCommandTest {
     @Test
     void helpDocumentsEveryFlag() {
         String help = CliRun.of("generate", "--help").out();
-        for (String flag : List.of("--model", "--tokenizer", "--prompt", "--negative-prompt", "--width", "--height", "--steps",
+        for (String flag : List.of("--model", "--tokenizer", "--t5-tokenizer", "--prompt", "--negative-prompt", "--width", "--height", "--steps",
                 "--cfg-scale", "--seed", "--sampler", "--schedule", "--rng", "--clip-skip", "--prediction", "--placement", "--max-vram", "--on-cpu", "--device",
                 "--threads", "--output", "--sampling-method", "--scheduler", "--vae-tiling", "--clip-on-cpu", "--vae-on-cpu",
                 "--diffusion-model", "--vae", "--clip_l", "--clip_g", "--verbose", "--quiet", "--diffusion-fa", "--original-size",

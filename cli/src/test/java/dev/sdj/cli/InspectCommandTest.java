@@ -3,11 +3,16 @@ package dev.sdj.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sdj.core.family.sd.TinySdModel;
+import dev.sdj.core.model.DType;
+import dev.sdj.core.model.TensorData;
+import dev.sdj.core.model.safetensors.SafetensorsWriter;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -43,6 +48,29 @@ class InspectCommandTest {
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("family: Stable Diffusion 1.x"), r.out());
         assertTrue(r.out().contains("tokenizer for the text encoder: OpenAI CLIP BPE file"), r.out());
+    }
+
+    /** A Flux model is a few tensor names with dummy data; its T5 tokenizer is the shared tokenizer.json, named in place. */
+    @Test
+    void aFluxModelsT5TokenizerIsReportedOrAskedFor(@TempDir Path dir) throws Exception {
+        Path flux = dir.resolve("flux1-schnell.safetensors");
+        SafetensorsWriter w = new SafetensorsWriter();
+        for (String name : List.of("double_blocks.0.img_attn.qkv.weight", "img_in.weight", "encoder.block.0.layer.0.SelfAttention.q.weight")) {
+            w.addTensor(name, DType.F16, List.of(4L), TensorData.Companion.of(ByteBuffer.allocate(8)));
+        }
+        w.write(flux);
+        CliRun missing = CliRun.of("inspect", flux.toString());
+        assertEquals(0, missing.code(), missing.err());
+        assertTrue(missing.out().contains("tokenizer for the text encoder 2 (T5): missing — pass --t5-tokenizer"), missing.out());
+
+        Path t5 = Path.of("../../shared/data/t5/tokenizer.json").toAbsolutePath().normalize();
+        if (!Files.isRegularFile(t5)) {
+            t5 = Path.of("/work/shared/data/t5/tokenizer.json");
+        }
+        assertTrue(Files.isRegularFile(t5), "the shared T5 tokenizer is missing: expected ../shared/data/t5 beside the checkout");
+        CliRun found = CliRun.of("inspect", flux.toString(), "--t5-tokenizer", t5.toString());
+        assertEquals(0, found.code(), found.err());
+        assertTrue(found.out().contains("tokenizer for the text encoder 2: T5 tokenizer " + t5), found.out());
     }
 
     @Test

@@ -9,11 +9,15 @@ import java.util.Optional;
  * What an engine is opened on: the model (a checkpoint, a diffusers folder, or component files), when the model
  * brings none, the tokenizer, and optionally the type weights are quantized to while loading.
  *
+ * @param tokenizer the (first, CLIP) text encoder's tokenizer, in place of the model's own
+ * @param t5Tokenizer a T5 text encoder's tokenizer (Flux's second), in place of the model's own: a tokenizer.json
+ *                    (google/t5-v1_1-xxl's, or FLUX.1's tokenizer_2/), a spiece.model, or a folder holding one
+ *
  * @param weightType a ggml type name such as {@code q8_0} or {@code q4_K} (stable-diffusion.cpp's {@code --type}):
  *                   f32, f16 and bf16 weights are quantized to it while loading, by stable-diffusion.cpp's rule of
  *                   which tensors to convert; empty keeps the stored types
  */
-public record EngineConfig(List<Path> model, Optional<Path> tokenizer, Optional<String> weightType) {
+public record EngineConfig(List<Path> model, Optional<Path> tokenizer, Optional<String> weightType, Optional<Path> t5Tokenizer) {
     public EngineConfig {
         Objects.requireNonNull(model, "model");
         if (model.isEmpty()) {
@@ -22,6 +26,11 @@ public record EngineConfig(List<Path> model, Optional<Path> tokenizer, Optional<
         model = List.copyOf(model);
         Objects.requireNonNull(tokenizer, "tokenizer");
         Objects.requireNonNull(weightType, "weightType");
+        Objects.requireNonNull(t5Tokenizer, "t5Tokenizer");
+    }
+
+    public EngineConfig(List<Path> model, Optional<Path> tokenizer, Optional<String> weightType) {
+        this(model, tokenizer, weightType, Optional.empty());
     }
 
     public EngineConfig(List<Path> model, Optional<Path> tokenizer) {
@@ -30,7 +39,12 @@ public record EngineConfig(List<Path> model, Optional<Path> tokenizer, Optional<
 
     /** This configuration with weights quantized to {@code type} while loading. */
     public EngineConfig withWeightType(String type) {
-        return new EngineConfig(model, tokenizer, Optional.of(type));
+        return new EngineConfig(model, tokenizer, Optional.of(type), t5Tokenizer);
+    }
+
+    /** This configuration with {@code path} as the T5 text encoder's tokenizer. */
+    public EngineConfig withT5Tokenizer(Path path) {
+        return new EngineConfig(model, tokenizer, weightType, Optional.of(path));
     }
 
     public static EngineConfig of(Path... model) {

@@ -54,7 +54,7 @@ class SdjEngine(config: EngineConfig, private val tuneCache: TuneCache = TuneCac
     } catch (e: GgmlException) {
         throw EngineException("ggml is not usable: ${e.message}", e)
     }
-    private val model: AssembledModel = ModelAssembly.assemble(ModelOpener.open(config.model(), config.tokenizer().orElse(null)))
+    private val model: AssembledModel = ModelAssembly.assemble(ModelOpener.open(config.model(), config.tokenizer().orElse(null), config.t5Tokenizer().orElse(null)))
     private val pipeline: GenerationPipeline = Families.pipeline(model)
     private val ledger = MemoryLedger()
     /** A1111's checkpoint name and hash, for a model that is one file. */

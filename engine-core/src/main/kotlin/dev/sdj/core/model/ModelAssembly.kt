@@ -4,6 +4,8 @@ import dev.sdj.api.UnsupportedModelException
 import dev.sdj.core.family.flux.FluxWeights
 import dev.sdj.core.family.ltx2.Ltx2Weights
 import dev.sdj.core.family.sd.SdWeights
+import dev.sdj.core.model.gguf.GgufFile
+import java.nio.file.Path
 
 /** A model as the engine understands it: its family, its components under canonical names, its tokenizers. */
 data class AssembledModel(
@@ -12,7 +14,11 @@ data class AssembledModel(
     val ignoredTensors: List<String>,
     val tokenizers: Map<ComponentKind, TokenizerSource>,
     val inputs: List<ModelInput>,
-)
+) {
+    /** The opened GGUF at [path] among the inputs: where a tokenizer source read from GGUF metadata points. */
+    fun gguf(path: Path): GgufFile? =
+        inputs.asSequence().mapNotNull { it.tensors.firstOrNull()?.first as? GgufFile }.firstOrNull { it.path == path }
+}
 
 /** Recognises the family from tensor names across all inputs and splits the inputs into components. */
 object ModelAssembly {
@@ -33,8 +39,19 @@ object ModelAssembly {
         }
         val (components, ignored) = split
         if (ComponentKind.DIFFUSION_MODEL !in components) throw missingDiffusionModel(components)
-        val tokenizers = if (family == ModelFamily.SDXL) SdWeights.sdxlTokenizers(opened.tokenizers) else opened.tokenizers
+        val slotted = forFamily(family, opened.tokenizers)
+        val tokenizers = if (family == ModelFamily.SDXL) SdWeights.sdxlTokenizers(slotted) else slotted
         return AssembledModel(family, components, ignored, tokenizers, opened.inputs)
+    }
+
+    /**
+     * The second text encoder is T5 in Flux and CLIP elsewhere: a source of the other kind found for that slot (a
+     * --t5-tokenizer given for an SDXL model, say) serves nothing and is dropped, so the slot falls back as usual.
+     */
+    private fun forFamily(family: ModelFamily, found: Map<ComponentKind, TokenizerSource>): Map<ComponentKind, TokenizerSource> {
+        val second = found[ComponentKind.TEXT_ENCODER_2] ?: return found
+        val wantsT5 = family == ModelFamily.FLUX
+        return if ((second is TokenizerSource.T5) == wantsT5) found else found - ComponentKind.TEXT_ENCODER_2
     }
 
     private fun unsupported(names: Collection<String>) = UnsupportedModelException(

@@ -36,9 +36,13 @@ object ModelInspector {
         val missingTokenizers: List<ComponentKind>,
     )
 
-    /** @param ggml when given, device bytes are computed for each of its devices */
-    fun inspect(paths: List<Path>, tokenizer: Path? = null, ggml: Ggml? = null): Report {
-        val model = ModelAssembly.assemble(ModelOpener.open(paths, tokenizer))
+    /**
+     * @param ggml when given, device bytes are computed for each of its devices
+     * @param t5Tokenizer the T5 text encoder's tokenizer, as for [ModelOpener.open]
+     */
+    @JvmOverloads
+    fun inspect(paths: List<Path>, tokenizer: Path? = null, ggml: Ggml? = null, t5Tokenizer: Path? = null): Report {
+        val model = ModelAssembly.assemble(ModelOpener.open(paths, tokenizer, t5Tokenizer))
         val devices = ggml?.devices().orEmpty()
         val components = model.components.values.map { c ->
             val bytesByType = c.tensors.values.groupBy { it.type }.mapValues { (_, refs) -> refs.sumOf { it.byteSize } }

@@ -1,6 +1,7 @@
 package dev.sdj.core.model
 
 import dev.sdj.api.ModelFileException
+import dev.sdj.core.family.t5.T5TokenizerFiles
 import dev.sdj.core.model.gguf.GgufFile
 import dev.sdj.core.model.safetensors.SafetensorsFile
 import dev.sdj.core.model.safetensors.SafetensorsIndex
@@ -29,8 +30,13 @@ object ModelOpener {
     /** The opened inputs and the tokenizer sources found with them (per text-encoder slot). */
     data class Opened(val inputs: List<ModelInput>, val tokenizers: Map<ComponentKind, TokenizerSource>)
 
-    /** @param tokenizer a path the user gave for the (first) text encoder's tokenizer, taking precedence */
-    fun open(paths: List<Path>, tokenizer: Path? = null): Opened {
+    /**
+     * @param tokenizer a path the user gave for the (first) text encoder's tokenizer, taking precedence
+     * @param t5Tokenizer a path the user gave for a T5 second text encoder's tokenizer (tokenizer.json, spiece.model
+     *   or a folder holding one), taking precedence over the model's own
+     */
+    @JvmOverloads
+    fun open(paths: List<Path>, tokenizer: Path? = null, t5Tokenizer: Path? = null): Opened {
         require(paths.isNotEmpty()) { "no model files given" }
         val inputs = ArrayList<ModelInput>()
         val tokenizers = LinkedHashMap<ComponentKind, TokenizerSource>()
@@ -40,8 +46,10 @@ object ModelOpener {
         for (input in inputs) {
             val gguf = input.tensors.firstOrNull()?.first as? GgufFile ?: continue
             ggufTokenizer(gguf)?.let { tokenizers.putIfAbsent(ComponentKind.TEXT_ENCODER, it) }
+            ggufT5Tokenizer(gguf)?.let { tokenizers.putIfAbsent(ComponentKind.TEXT_ENCODER_2, it) }
         }
         if (tokenizer != null) tokenizers[ComponentKind.TEXT_ENCODER] = userTokenizer(tokenizer)
+        if (t5Tokenizer != null) tokenizers[ComponentKind.TEXT_ENCODER_2] = TokenizerSource.T5File(T5TokenizerFiles.locate(t5Tokenizer))
         return Opened(inputs, tokenizers)
     }
 
@@ -65,6 +73,14 @@ object ModelOpener {
                 ModelPaths.requireInside(dir, vocab)
                 ModelPaths.requireInside(dir, merges)
                 tokenizers[kind] = TokenizerSource.VocabAndMerges(vocab, merges)
+            }
+        }
+        // SDXL's tokenizer_2/ is CLIP's (vocab.json, merges.txt, found above); Flux's holds T5's SentencePiece files.
+        val t5 = dir.resolve("tokenizer_2")
+        if (ComponentKind.TEXT_ENCODER_2 !in tokenizers && Files.isDirectory(t5)) {
+            T5TokenizerFiles.find(t5)?.let {
+                ModelPaths.requireInside(dir, it)
+                tokenizers[ComponentKind.TEXT_ENCODER_2] = TokenizerSource.T5File(it)
             }
         }
     }
@@ -124,6 +140,13 @@ object ModelOpener {
         val tokens = file.values["tokenizer.ggml.tokens"]?.asStringList() ?: return null
         val merges = file.values["tokenizer.ggml.merges"]?.asStringList() ?: return null
         return TokenizerSource.GgufMetadata(file.path, tokens.size, merges.size)
+    }
+
+    /** llama.cpp's converter marks a SentencePiece unigram vocabulary (T5's) with tokenizer.ggml.model "t5". */
+    private fun ggufT5Tokenizer(file: GgufFile): TokenizerSource? {
+        if (file.values["tokenizer.ggml.model"]?.asString() != "t5") return null
+        val tokens = file.values["tokenizer.ggml.tokens"]?.asStringList() ?: return null
+        return TokenizerSource.T5GgufMetadata(file.path, tokens.size)
     }
 
     private fun userTokenizer(path: Path): TokenizerSource = when {

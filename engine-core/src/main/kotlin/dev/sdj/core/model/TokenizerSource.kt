@@ -20,4 +20,17 @@ sealed interface TokenizerSource {
     data class GgufMetadata(val file: Path, val tokenCount: Int, val mergeCount: Int) : TokenizerSource {
         override val description get() = "GGUF metadata of $file ($tokenCount tokens, $mergeCount merges)"
     }
+
+    /** A SentencePiece unigram vocabulary for a T5 text encoder (Flux's second); CLIP's sources never serve it. */
+    sealed interface T5 : TokenizerSource
+
+    /** A Hugging Face tokenizer.json (Unigram model) or SentencePiece's spiece.model. */
+    data class T5File(val file: Path) : T5 {
+        override val description get() = "T5 tokenizer $file"
+    }
+
+    /** tokenizer.ggml.* of a GGUF whose tokenizer.ggml.model is "t5", as llama.cpp's converter writes T5 files. */
+    data class T5GgufMetadata(val file: Path, val tokenCount: Int) : T5 {
+        override val description get() = "T5 tokenizer in the GGUF metadata of $file ($tokenCount pieces)"
+    }
 }

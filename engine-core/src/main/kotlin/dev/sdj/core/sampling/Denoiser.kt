@@ -14,7 +14,7 @@ fun interface Denoiser {
 
 /**
  * Converting a network's raw output to the denoised latent, with k-diffusion's scalings for
- * sigma_data = 1 (the SD family): the network sees `x * inputScale(sigma)` in both cases.
+ * sigma_data = 1: for the SD family's eps and v the network sees `x * inputScale(sigma)`; for flow matching, x itself.
  */
 object Prediction {
     /** c_in = 1 / sqrt(sigma² + 1): brings x = data + sigma·noise back to unit variance. */
@@ -33,6 +33,15 @@ object Prediction {
         val cSkip = (1 / s2).toFloat()
         val cOut = (-sigma / Math.sqrt(s2)).toFloat()
         return FloatArray(x.size) { cSkip * x[it] + cOut * v[it] }
+    }
+
+    /**
+     * Flow matching (Flux): the network predicts the velocity v = noise − data of x = (1 − σ)·data + σ·noise and sees x
+     * unscaled (c_in = 1), so denoised = x − σ·v (c_skip = 1, c_out = −σ, as sd.cpp's flow denoisers).
+     */
+    fun flowToDenoised(x: FloatArray, v: FloatArray, sigma: Float): FloatArray {
+        requireSameSize(x, v)
+        return FloatArray(x.size) { x[it] - sigma * v[it] }
     }
 
     private fun requireSameSize(x: FloatArray, y: FloatArray) =

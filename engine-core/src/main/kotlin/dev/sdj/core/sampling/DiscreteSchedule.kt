@@ -4,7 +4,6 @@ import kotlin.math.ceil
 import kotlin.math.exp
 import kotlin.math.floor
 import kotlin.math.ln
-import kotlin.math.pow
 import kotlin.math.sqrt
 
 /**
@@ -81,14 +80,7 @@ class DiscreteSchedule private constructor(private val alphasCumprod: DoubleArra
                 // (steps = 22 does); clamp rather than step outside the table.
                 for (i in 0 until steps) out[i] = tToSigma(maxOf(tMax - stride * i, 0f))
             }
-            ScheduleKind.KARRAS -> {
-                val minInv = sigmaMin.toDouble().pow(1 / RHO)
-                val maxInv = sigmaMax.toDouble().pow(1 / RHO)
-                for (i in 0 until steps) {
-                    val ramp = i.toDouble() / (steps - 1)
-                    out[i] = (maxInv + ramp * (minInv - maxInv)).pow(RHO).toFloat()
-                }
-            }
+            ScheduleKind.KARRAS -> KarrasSpacing.fill(out, steps, sigmaMin, sigmaMax)
         }
         return out
     }
@@ -96,8 +88,6 @@ class DiscreteSchedule private constructor(private val alphasCumprod: DoubleArra
     private fun checkIndex(t: Int) = require(t in 0 until timesteps) { "timestep $t is outside 0..${timesteps - 1}" }
 
     companion object {
-        private const val RHO = 7.0
-
         /**
          * The "scaled linear" schedule: betas evenly spaced in sqrt(beta) from [betaStart] to [betaEnd]
          * over [timesteps] steps, ᾱ_t = Π_{s<=t} (1 - beta_s).

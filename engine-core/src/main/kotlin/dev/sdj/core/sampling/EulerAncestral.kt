@@ -12,6 +12,8 @@ import kotlin.math.sqrt
 object EulerAncestral : Sampler {
     override val id: String = "euler_a"
 
+    override fun forFlow(): Sampler = EulerAncestralFlow
+
     override fun sample(x0: FloatArray, sigmas: FloatArray, denoise: Denoiser, rng: NoiseRng,
                         onStep: (step: Int, total: Int) -> Boolean): FloatArray {
         val run = SamplingRun(x0, sigmas, denoise, onStep)

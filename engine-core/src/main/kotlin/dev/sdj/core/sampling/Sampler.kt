@@ -22,7 +22,15 @@ sealed interface Sampler {
         onStep: (step: Int, total: Int) -> Boolean,
     ): FloatArray
 
+    /**
+     * The sampler to run under this name for a flow-matching model (Flux), as stable-diffusion.cpp chooses: the same
+     * one where its update only needs the ODE dx/dσ = (x − D)/σ, which flow latents also obey; a flow variant where
+     * the step re-noises ([EulerAncestral] becomes [EulerAncestralFlow]).
+     */
+    fun forFlow(): Sampler = this
+
     companion object {
+        /** The samplers chosen by name; flow variants are reached through [forFlow]. */
         val ALL: List<Sampler> get() = listOf(Euler, EulerAncestral, DpmPlusPlus2M)
 
         /** The sampler called [name] (case-insensitive). */

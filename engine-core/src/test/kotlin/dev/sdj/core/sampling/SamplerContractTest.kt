@@ -13,9 +13,12 @@ class SamplerContractTest {
     private val half = Denoiser { x, _ -> FloatArray(x.size) { x[it] * 0.5f } }
     private val never: (Int, Int) -> Boolean = { _, _ -> true }
 
+    /** Every sampler that can run: those chosen by name and their flow-matching variants. */
+    private val samplers = (Sampler.ALL + Sampler.ALL.map { it.forFlow() }).distinct()
+
     @Test
     fun `progress reports every step with the total`() {
-        for (sampler in Sampler.ALL) {
+        for (sampler in samplers) {
             val seen = mutableListOf<Pair<Int, Int>>()
             sampler.sample(floatArrayOf(1f, 2f), sigmas, half, PhiloxRng(0)) { step, total -> seen += step to total; true }
             assertEquals((1..6).map { it to 6 }, seen, sampler.id)
@@ -24,7 +27,7 @@ class SamplerContractTest {
 
     @Test
     fun `returning false cancels before the next model call`() {
-        for (sampler in Sampler.ALL) {
+        for (sampler in samplers) {
             var calls = 0
             val counting = Denoiser { x, s -> calls++; half.denoise(x, s) }
             val e = assertThrows(CancelledException::class.java) {
@@ -38,7 +41,7 @@ class SamplerContractTest {
 
     @Test
     fun `the starting latent is left untouched`() {
-        for (sampler in Sampler.ALL) {
+        for (sampler in samplers) {
             val x0 = floatArrayOf(1f, -2f, 3f)
             sampler.sample(x0, sigmas, half, PhiloxRng(0), never)
             assertArrayEquals(floatArrayOf(1f, -2f, 3f), x0, sampler.id)
@@ -47,7 +50,7 @@ class SamplerContractTest {
 
     @Test
     fun `a single noise level means no steps`() {
-        for (sampler in Sampler.ALL) {
+        for (sampler in samplers) {
             val out = sampler.sample(floatArrayOf(1f, 2f), floatArrayOf(3f), { _, _ -> throw AssertionError() }, PhiloxRng(0), never)
             assertArrayEquals(floatArrayOf(1f, 2f), out)
         }
@@ -55,7 +58,7 @@ class SamplerContractTest {
 
     @Test
     fun `bad noise levels and bad model output are refused`() {
-        for (sampler in Sampler.ALL) {
+        for (sampler in samplers) {
             for (bad in listOf(floatArrayOf(), floatArrayOf(2f, 0f, 0f), floatArrayOf(2f, Float.NaN), floatArrayOf(2f, -1f), floatArrayOf(1f, 2f, 0f), floatArrayOf(2f, 2f, 0f))) {
                 assertThrows(IllegalArgumentException::class.java) { sampler.sample(floatArrayOf(1f), bad, half, PhiloxRng(0), never) }
             }

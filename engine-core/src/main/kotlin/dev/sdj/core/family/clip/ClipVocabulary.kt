@@ -1,6 +1,7 @@
 package dev.sdj.core.family.clip
 
 import dev.sdj.api.EngineException
+import dev.sdj.api.InvalidRequestException
 import dev.sdj.api.ModelFileException
 import dev.sdj.core.model.TokenizerSource
 import java.nio.file.Path
@@ -77,6 +78,7 @@ class ClipVocabulary private constructor(
                 ggufMerges ?: fail(source.file, "metadata lacks tokenizer.ggml.merges"),
                 source.file,
             )
+            is TokenizerSource.T5 -> throw InvalidRequestException("${source.description} is a T5 vocabulary, not a CLIP one")
         }
 
         /**

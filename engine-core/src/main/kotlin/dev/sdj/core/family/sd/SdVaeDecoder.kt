@@ -4,17 +4,22 @@ import dev.sdj.core.graph.Nn
 import dev.sdj.core.graph.Weights
 import dev.sdj.ggml.Tensor
 
-/** The KL-VAE decoder of the SD family (LDM names under "decoder." plus post_quant_conv), structure read from the weights. */
+/**
+ * The KL-VAE decoder of LDM's autoencoder (names under "decoder.", and post_quant_conv when the model has one), its
+ * structure — latent channels, levels, blocks — read from the weights: SD's 4-channel decoder and Flux's 16-channel
+ * one, which has no post_quant_conv, are the same graph.
+ */
 object SdVaeDecoder {
     private const val EPS = 1e-6f
 
     /**
-     * @param z latents [W, H, 4, N] as the sampler produced them, already divided by the family's scale factor
+     * @param z latents [W, H, C, N] (C: 4 for SD, 16 for Flux) mapped as the family decodes them (SD: divided by its
+     *   scale factor)
      * @return the image [8W, 8H, 3, N] in [-1, 1] (unclamped)
      */
     fun build(nn: Nn, w: Weights, z: Tensor): Tensor {
         val ctx = nn.ctx
-        var h = nn.conv2d(z, w.at("post_quant_conv"))
+        var h = if (w.has("post_quant_conv.weight")) nn.conv2d(z, w.at("post_quant_conv")) else z
         val d = w.at("decoder")
         h = nn.conv2d(h, d.at("conv_in"))
         h = resBlock(nn, d.at("mid.block_1"), h)

@@ -14,9 +14,7 @@ object T5TokenizerFiles {
     const val SPIECE_MODEL = "spiece.model"
 
     fun load(path: Path): T5Vocabulary {
-        val file = find(path) ?: throw ModelFileException(path, null, "holds no T5 tokenizer: get $TOKENIZER_JSON or " +
-            "$SPIECE_MODEL from the tokenizer_2/ folder of the model's diffusers release (FLUX.1-schnell or FLUX.1-dev) " +
-            "and name that file or its folder")
+        val file = locate(path)
         return if (file.fileName.toString().endsWith(".json")) {
             T5Vocabulary.fromTokenizerJson(file)
         } else {
@@ -24,8 +22,16 @@ object T5TokenizerFiles {
         }
     }
 
-    /** tokenizer.json is preferred over spiece.model in a folder: it is what diffusers itself loads for Flux. */
-    private fun find(path: Path): Path? {
+    /** The tokenizer file [path] names or holds; a path with none is refused, naming the files to get. */
+    fun locate(path: Path): Path = find(path) ?: throw ModelFileException(path, null, "holds no T5 tokenizer: get " +
+        "$TOKENIZER_JSON or $SPIECE_MODEL from the tokenizer_2/ folder of the model's diffusers release (FLUX.1-schnell " +
+        "or FLUX.1-dev) and name that file or its folder")
+
+    /**
+     * tokenizer.json is preferred over spiece.model in a folder: it is what diffusers itself loads for Flux. Null
+     * when [path] names or holds neither.
+     */
+    fun find(path: Path): Path? {
         if (Files.isRegularFile(path)) {
             val name = path.fileName.toString()
             return path.takeIf { name.endsWith(".json") || name.endsWith(".model") }
