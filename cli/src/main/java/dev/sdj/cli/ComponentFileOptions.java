@@ -25,10 +25,13 @@ final class ComponentFileOptions {
     @Option(names = "--clip_g", paramLabel = "PATH", description = "As stable-diffusion.cpp: SDXL's OpenCLIP bigG text encoder's file.")
     Path clipG;
 
+    @Option(names = "--t5xxl", paramLabel = "PATH", description = "As stable-diffusion.cpp: Flux's T5-XXL text encoder's file.")
+    Path t5xxl;
+
     /** {@code model}'s files (may be null) followed by the ones named by role. */
     List<Path> with(List<Path> model) {
         List<Path> all = new ArrayList<>(model != null ? model : List.of());
-        Stream.of(diffusionModel, vae, clipL, clipG).filter(Objects::nonNull).forEach(all::add);
+        Stream.of(diffusionModel, vae, clipL, clipG, t5xxl).filter(Objects::nonNull).forEach(all::add);
         return all;
     }
 }

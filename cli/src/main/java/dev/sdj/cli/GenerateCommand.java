@@ -66,6 +66,10 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--cfg-scale", defaultValue = "7", description = "Guidance scale; 1 ignores the negative prompt (default: ${DEFAULT-VALUE}).")
     double cfgScale;
 
+    @Option(names = "--guidance", defaultValue = "3.5",
+            description = "Distilled guidance a guidance-embedding model (FLUX.1-dev) takes as an input; others ignore it (default: ${DEFAULT-VALUE}).")
+    double guidance;
+
     @Option(names = {"-s", "--seed"}, defaultValue = "42", description = "Seed; the same seed gives the same image (default: ${DEFAULT-VALUE}).")
     long seed;
 
@@ -193,7 +197,7 @@ final class GenerateCommand implements Callable<Integer> {
         GenerationRequest.Builder b = GenerationRequest.builder(prompt).negativePrompt(negativePrompt)
                 .size(width != null ? width : defaultSize, height != null ? height : defaultSize)
                 .steps(steps != null ? steps : usesBuiltInModel() ? BUILT_IN_STEPS : 20)
-                .cfgScale(cfgScale).seed(seed).sampler(samplerName.sampler())
+                .cfgScale(cfgScale).guidance(guidance).seed(seed).sampler(samplerName.sampler())
                 .schedule(schedule != null ? schedule.toLowerCase(Locale.ROOT) : samplerName.schedule().orElse("discrete")).rng(rng)
                 .clipSkip(clipSkip).prediction(prediction);
         if (originalSize != null) {

@@ -14,6 +14,7 @@ public final class GenerationRequest {
     private final int height;
     private final int steps;
     private final double cfgScale;
+    private final double guidance;
     private final long seed;
     private final String sampler;
     private final String schedule;
@@ -41,6 +42,7 @@ public final class GenerationRequest {
         this.height = b.height;
         this.steps = b.steps;
         this.cfgScale = b.cfgScale;
+        this.guidance = b.guidance;
         this.seed = b.seed;
         this.sampler = b.sampler;
         this.schedule = b.schedule;
@@ -72,6 +74,11 @@ public final class GenerationRequest {
     public int height() { return height; }
     public int steps() { return steps; }
     public double cfgScale() { return cfgScale; }
+    /**
+     * The guidance scale a guidance-distilled model (FLUX.1-dev) embeds as an input, separate from {@link #cfgScale()};
+     * models without a guidance input ignore it.
+     */
+    public double guidance() { return guidance; }
     public long seed() { return seed; }
     /** euler, euler_a or dpm++2m. */
     public String sampler() { return sampler; }
@@ -122,7 +129,7 @@ public final class GenerationRequest {
     public int targetHeight() { return targetHeight > 0 ? targetHeight : height; }
 
     public Builder toBuilder() {
-        Builder b = new Builder(prompt).negativePrompt(negativePrompt).size(width, height).steps(steps).cfgScale(cfgScale)
+        Builder b = new Builder(prompt).negativePrompt(negativePrompt).size(width, height).steps(steps).cfgScale(cfgScale).guidance(guidance)
                 .seed(seed).sampler(sampler).schedule(schedule).rng(rng).clipSkip(clipSkip).prediction(prediction).placement(placement);
         if (maxDeviceMemory != null) b.maxDeviceMemory(maxDeviceMemory);
         b.cpuComponents(cpuComponents);
@@ -153,6 +160,7 @@ public final class GenerationRequest {
         private int height = 512;
         private int steps = 20;
         private double cfgScale = 7.0;
+        private double guidance = 3.5;
         private long seed = 42;
         private String sampler = "euler_a";
         private String schedule = "discrete";
@@ -184,6 +192,7 @@ public final class GenerationRequest {
         public Builder steps(int v) { this.steps = v; return this; }
         /** Classifier-free guidance scale (default 7); 1 disables the negative prompt. */
         public Builder cfgScale(double v) { this.cfgScale = v; return this; }
+        public Builder guidance(double v) { this.guidance = v; return this; }
         public Builder seed(long v) { this.seed = v; return this; }
         /** Sampler (default euler_a): one of {@link #SAMPLERS}. */
         public Builder sampler(String v) { this.sampler = v; return this; }
@@ -233,6 +242,9 @@ public final class GenerationRequest {
             }
             if (!(cfgScale >= 0) || Double.isInfinite(cfgScale)) {
                 throw new InvalidRequestException("cfg scale must be a finite number ≥ 0, got " + cfgScale);
+            }
+            if (!(guidance >= 0) || Double.isInfinite(guidance)) {
+                throw new InvalidRequestException("guidance must be a finite number ≥ 0, got " + guidance);
             }
             if (!SAMPLERS.contains(sampler)) {
                 throw new InvalidRequestException("unknown sampler '" + sampler + "'; choose one of " + String.join(", ", SAMPLERS));

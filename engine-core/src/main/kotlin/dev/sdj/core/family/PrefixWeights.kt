@@ -13,10 +13,13 @@ import dev.sdj.core.model.TensorRef
  *
  * @param prefixes single-file prefixes, most specific first
  * @param bareComponent the component a prefix-less file is (a diffusion-model-only download)
+ * @param canonical the name a placed tensor is read by, where a file's naming differs from the family's (llama.cpp's
+ *   names for a T5 encoder)
  */
 class PrefixWeights(
     private val prefixes: List<Pair<String, ComponentKind>>,
     private val bareComponent: (name: String) -> ComponentKind?,
+    private val canonical: (ComponentKind, String) -> String = { _, name -> name },
 ) {
     fun split(inputs: List<ModelInput>): Pair<Map<ComponentKind, Component>, List<String>> {
         val byKind = LinkedHashMap<ComponentKind, LinkedHashMap<String, TensorRef>>()
@@ -31,8 +34,9 @@ class PrefixWeights(
                     continue
                 }
                 val tensors = byKind.getOrPut(placed.first) { LinkedHashMap() }
-                if (tensors.put(placed.second, TensorRef(file, info)) != null) {
-                    throw ModelFileException(file.path, info.name, "two inputs give the ${placed.first.label} tensor '${placed.second}'")
+                val name = canonical(placed.first, placed.second)
+                if (tensors.put(name, TensorRef(file, info)) != null) {
+                    throw ModelFileException(file.path, info.name, "two inputs give the ${placed.first.label} tensor '$name'")
                 }
             }
         }

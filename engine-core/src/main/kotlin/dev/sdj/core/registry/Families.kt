@@ -1,6 +1,7 @@
 package dev.sdj.core.registry
 
 import dev.sdj.api.UnsupportedModelException
+import dev.sdj.core.family.flux.FluxPipeline
 import dev.sdj.core.family.sd.SdPipeline
 import dev.sdj.core.family.sdxl.SdxlPipeline
 import dev.sdj.core.model.AssembledModel
@@ -16,6 +17,7 @@ object Families {
         ModelFamily.SD1 to SdPipeline::open,
         ModelFamily.SD2 to SdPipeline::open,
         ModelFamily.SDXL to SdxlPipeline::open,
+        ModelFamily.FLUX to FluxPipeline::open,
     )
 
     fun pipeline(model: AssembledModel): GenerationPipeline {

@@ -159,10 +159,10 @@ class GenerationTest {
     @Test
     fun `a model of another family is refused by name`() {
         val w = SafetensorsWriter()
-        w.addTensor("double_blocks.0.img_attn.qkv.weight", DType.F16, listOf(4L), TensorData.of(ByteBuffer.allocate(8)))
-        val flux = dir.resolve("flux.safetensors").also { w.write(it) }
-        val e = assertThrows(UnsupportedModelException::class.java) { Engine.open(EngineConfig.of(flux)) }
-        assertTrue(e.message!!.contains("Flux"), e.message)
+        w.addTensor("model.diffusion_model.audio_patchify_proj.weight", DType.F16, listOf(4L), TensorData.of(ByteBuffer.allocate(8)))
+        val ltx2 = dir.resolve("ltx2.safetensors").also { w.write(it) }
+        val e = assertThrows(UnsupportedModelException::class.java) { Engine.open(EngineConfig.of(ltx2)) }
+        assertTrue(e.message!!.contains("LTX-2"), e.message)
     }
 
     private companion object {

@@ -1,6 +1,7 @@
 package dev.sdj.core.family.flux
 
 import dev.sdj.core.family.PrefixWeights
+import dev.sdj.core.family.t5.T5Names
 import dev.sdj.core.model.ComponentKind
 
 /**
@@ -29,6 +30,7 @@ object FluxWeights {
                     name.startsWith("txt_in.") || name.startsWith("time_in.") || name.startsWith("vector_in.") ||
                     name.startsWith("guidance_in.") || name.startsWith("final_layer.") -> ComponentKind.DIFFUSION_MODEL
                 DIFFUSERS_ROOTS.any { name.startsWith(it) } -> ComponentKind.DIFFUSION_MODEL
+                T5Names.canonical(name) != null -> ComponentKind.TEXT_ENCODER_2
                 // T5's encoder stack shares the "encoder." root with the VAE, so it is told apart first
                 name.startsWith("encoder.block.") || name.startsWith("encoder.final_layer_norm.") || name.startsWith("shared.") ->
                     ComponentKind.TEXT_ENCODER_2
@@ -37,5 +39,6 @@ object FluxWeights {
                 else -> null
             }
         },
+        canonical = { kind, name -> if (kind == ComponentKind.TEXT_ENCODER_2) T5Names.canonical(name) ?: name else name },
     )
 }

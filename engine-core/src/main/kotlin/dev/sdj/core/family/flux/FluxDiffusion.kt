@@ -1,0 +1,117 @@
+package dev.sdj.core.family.flux
+
+import dev.sdj.api.CancellationToken
+import dev.sdj.api.GenerationCancelledException
+import dev.sdj.api.GenerationRequest
+import dev.sdj.api.ProgressListener
+import dev.sdj.core.family.sd.SdDiffusion
+import dev.sdj.core.graph.CompiledGraph
+import dev.sdj.core.graph.FiniteValues
+import dev.sdj.core.graph.GraphKey
+import dev.sdj.core.graph.GraphSession
+import dev.sdj.core.graph.Weights
+import dev.sdj.core.sampling.CancelledException
+import dev.sdj.core.sampling.Denoiser
+import dev.sdj.core.sampling.FlowSchedule
+import dev.sdj.core.sampling.NoiseRng
+import dev.sdj.core.sampling.PhiloxRng
+import dev.sdj.core.sampling.Prediction
+import dev.sdj.core.sampling.Sampler
+import dev.sdj.core.sampling.ScheduleKind
+import dev.sdj.core.sampling.TorchCpuRng
+import dev.sdj.ggml.Tensor
+
+/**
+ * Flux's rectified-flow diffusion after the text is encoded, as stable-diffusion.cpp runs it: seeded noise at σ = 1,
+ * the DiT's velocity turned into a denoised estimate (x − σ·v) for the request's sampler over the flow schedule, the
+ * guidance scale as an input of guidance-distilled models and real classifier-free guidance when cfg ≠ 1; then the
+ * 16-channel autoencoder decodes, whole or in tiles.
+ */
+class FluxDiffusion {
+    /** What the DiT is conditioned on per prompt: CLIP-L's pooled vector and T5's context of [tokens] tokens. */
+    class Conditioning(val pooled: List<FloatArray>, val contexts: List<FloatArray>, val tokens: Long)
+
+    fun ditGraph(weights: Weights, request: GenerationRequest, tokens: Long): (CompiledGraph.Builder) -> Tensor = { g ->
+        FluxDit.build(g, weights, latentWidth(request).toLong(), latentHeight(request).toLong(), tokens)
+    }
+
+    fun decoderGraph(request: GenerationRequest, vae: Weights): (CompiledGraph.Builder) -> Tensor {
+        val tiling = SdDiffusion.decodeTiling(request)
+        return FluxVae.decoderGraph(vae, tiling.extent(latentWidth(request)).toLong(), tiling.extent(latentHeight(request)).toLong())
+    }
+
+    /** The denoised latent [w/8, h/8, 16] in ggml order. */
+    fun denoise(request: GenerationRequest, weights: Weights, conditioning: Conditioning, session: GraphSession,
+                progress: ProgressListener, cancel: CancellationToken): FloatArray {
+        val w = latentWidth(request).toLong()
+        val h = latentHeight(request).toLong()
+        val schedule = FlowSchedule.flux(FluxDit.hasGuidance(weights))
+        val sigmas = schedule.sigmas(request.steps(), if (request.schedule() == "karras") ScheduleKind.KARRAS else ScheduleKind.DISCRETE)
+        val rng: NoiseRng = if (request.rng() == "cpu") TorchCpuRng(request.seed()) else PhiloxRng(request.seed())
+        val noise = rng.randn((w * h * FluxVae.LATENT_CHANNELS).toInt())
+        val x0 = FlowSchedule.noised(FloatArray(noise.size), noise, sigmas[0])
+
+        val graph = session.compile(DIT, build = ditGraph(weights, request, conditioning.tokens))
+        graph.input(FluxDit.PE).setFloats(FluxDit.ropeTable(weights, w, h, conditioning.tokens))
+        if (FluxDit.hasGuidance(weights)) graph.input(FluxDit.GUIDANCE).setFloats(floatArrayOf(request.guidance().toFloat()))
+        fun model(x: FloatArray, sigma: Float, prompt: Int): FloatArray {
+            graph.input(FluxDit.X).setFloats(x)
+            graph.input(FluxDit.T).setFloats(floatArrayOf(schedule.modelTimestep(sigma)))
+            graph.input(FluxDit.CONTEXT).setFloats(conditioning.contexts[prompt])
+            graph.input(FluxDit.Y).setFloats(conditioning.pooled[prompt])
+            return graph.run(session.backend)
+        }
+        val guided = request.cfgScale() != 1.0
+        val cfg = request.cfgScale().toFloat()
+        var completed = 0
+        val denoiser = Denoiser { x, sigma ->
+            val cond = model(x, sigma, 0)
+            val velocity = if (guided) {
+                val uncond = model(x, sigma, 1)
+                FloatArray(cond.size) { uncond[it] + cfg * (cond[it] - uncond[it]) }
+            } else {
+                cond
+            }
+            Prediction.flowToDenoised(x, velocity, sigma).also { FiniteValues.require(it) { "denoising step ${completed + 1} of ${request.steps()}" } }
+        }
+        progress.onProgress("denoising", 0, request.steps())
+        try {
+            return Sampler.byName(request.sampler()).forFlow().sample(x0, sigmas, denoiser, rng) { step, total ->
+                completed = step
+                progress.onProgress("denoising", step, total)
+                !cancel.isCancelled
+            }
+        } catch (e: CancelledException) {
+            throw GenerationCancelledException(e.completedSteps, e.totalSteps)
+        }
+    }
+
+    /** The decoded image [8w, 8h, 3] in ggml order, values around [-1, 1]; in tiles when the request asks for them. */
+    fun decode(request: GenerationRequest, vae: Weights, latent: FloatArray, session: GraphSession, progress: ProgressListener,
+               cancel: CancellationToken): FloatArray {
+        val w = latentWidth(request)
+        val h = latentHeight(request)
+        val z = FluxVae.decoderInput(latent)
+        val tiling = SdDiffusion.decodeTiling(request)
+        val tiles = tiling.origins(w).size * tiling.origins(h).size
+        val decoder = session.compile(VAE_DECODER, build = decoderGraph(request, vae))
+        var done = 0
+        progress.onProgress("decoding", 0, tiles)
+        return tiling.decode(z, w, h, FluxVae.LATENT_CHANNELS, FluxVae.DOWNSCALE, 3) { part ->
+            if (cancel.isCancelled) throw GenerationCancelledException(request.steps(), request.steps())
+            decoder.input(FluxVae.INPUT).setFloats(part)
+            decoder.run(session.backend).also {
+                FiniteValues.require(it) { "decoding" }
+                progress.onProgress("decoding", ++done, tiles)
+            }
+        }
+    }
+
+    private fun latentWidth(request: GenerationRequest) = request.width() / FluxVae.DOWNSCALE
+    private fun latentHeight(request: GenerationRequest) = request.height() / FluxVae.DOWNSCALE
+
+    companion object {
+        val DIT = GraphKey("flux dit")
+        val VAE_DECODER = SdDiffusion.VAE_DECODER
+    }
+}
