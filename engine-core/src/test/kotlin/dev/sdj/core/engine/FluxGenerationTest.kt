@@ -6,6 +6,7 @@ import dev.sdj.api.GenerationRequest
 import dev.sdj.core.family.clip.ClipVocabulary
 import dev.sdj.core.family.flux.FluxArchitecture
 import dev.sdj.core.family.flux.TinyFluxModel
+import dev.sdj.core.model.DType
 import org.junit.jupiter.api.AfterAll
 import org.junit.jupiter.api.Assertions.assertArrayEquals
 import org.junit.jupiter.api.Assertions.assertEquals
@@ -72,5 +73,54 @@ class FluxGenerationTest {
         val schnell = TinyFluxModel(FluxArchitecture.SCHNELL_TINY).writeSplitFiles(dir.resolve("schnell"))
         val fromSchnell = SdjEngine(config(schnell)).use { it.generate(request("CPU")) }
         assertFalse(fromSchnell.png.contentEquals(fromSplit.png), "schnell has no guidance input and another shift")
+    }
+
+    @Test
+    fun `quantized GGUF DiTs generate, q8_0 close to the f16 image`() {
+        val reference = SdjEngine(config(split)).use { it.generate(request("CPU")) }
+        for ((type, minPsnr) in listOf(DType.Q8_0 to 30.0, DType.Q4_K to 15.0)) {
+            val files = TinyFluxModel.quantizedDit(type).writeSplitFiles(dir.resolve(type.name), ditFile = "flux1-tiny-$type.gguf")
+            val image = SdjEngine(config(files)).use { it.generate(request("CPU")) }
+            val psnr = ImageDifference.psnr(reference.png, image.png)
+            assertTrue(psnr >= minPsnr, "$type: PSNR $psnr dB against the f16 DiT")
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = ["CPU", "Vulkan0"])
+    fun `resident, sequential and streamed at three caps predict the ledger's peak and give the same image`(device: String) {
+        val resident = SdjEngine(config(split)).use { engine ->
+            engine.generate(request(device, "resident")).also {
+                assertEquals(it.placement().peakBytes(), it.peakDeviceBytes().getValue(device), "resident peak")
+            }
+        }
+        SdjEngine(config(split)).use { engine ->
+            val sequential = engine.generate(request(device, "sequential"))
+            assertEquals(sequential.placement().peakBytes(), sequential.peakDeviceBytes().getValue(device), "sequential peak")
+            assertTrue(sequential.placement().peakBytes() < resident.placement().peakBytes(), "sequential holds less than resident")
+            assertArrayEquals(resident.png, sequential.png, "sequential")
+            val phases = sequential.placement().phases()
+            // T5 and the DiT never share the device; the small CLIP-L may stay where it fits under the peak (fit-aware keeping).
+            assertFalse("diffusion model" in phases.getValue("text encoding (T5-XXL)"), "T5 without the DiT: $phases")
+            assertFalse("text encoder 2" in phases.getValue("denoising"), "the DiT without T5: $phases")
+            assertEquals("device", phases.getValue("denoising").getValue("VAE"), "the VAE loads with the DiT: $phases")
+        }
+        SdjEngine(config(split)).use { engine ->
+            val plan = engine.plan(request(device))
+            val smallest = plan.peakByPlacement().getValue("streamed")
+            val sequential = plan.peakByPlacement().getValue("sequential")
+            assertTrue(smallest < sequential, "streaming every block needs less than sequential ($smallest vs $sequential)")
+            assertEquals(4, plan.blocks(), "two double and two single blocks")
+            val seen = HashSet<Int>()
+            for (cap in listOf(smallest, (smallest + sequential) / 2, sequential - 1)) {
+                val r = engine.generate(request(device).toBuilder().maxDeviceMemory(cap).build())
+                assertEquals("streamed", r.placement().placement(), "cap $cap")
+                seen.add(r.placement().residentBlocks())
+                assertEquals(r.placement().peakBytes(), r.peakDeviceBytes().getValue(device), "predicted = ledger peak at cap $cap")
+                assertTrue(r.peakDeviceBytes().getValue(device) <= cap, "within the cap $cap")
+                assertArrayEquals(resident.png, r.png, "same image with ${r.placement().residentBlocks()} blocks resident")
+            }
+            assertTrue(seen.size >= 2, "the caps exercise several resident counts: $seen")
+        }
     }
 }
