@@ -23,6 +23,8 @@ object FluxWeights {
             "text_encoders.clip_l.transformer." to ComponentKind.TEXT_ENCODER,
             "text_encoders.t5xxl.transformer." to ComponentKind.TEXT_ENCODER_2,
             "vae." to ComponentKind.VAE,
+            // stable-diffusion.cpp names every autoencoder so internally, and its converted files keep it
+            "first_stage_model." to ComponentKind.VAE,
         ),
         bareComponent = { name ->
             when {
