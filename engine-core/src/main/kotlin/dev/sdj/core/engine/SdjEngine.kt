@@ -267,6 +267,7 @@ class SdjEngine(config: EngineConfig, private val tuneCache: TuneCache = TuneCac
         A1111Names.rng(request.rng())?.let { extra["RNG"] = it }
         // The jar's manifest carries the version; classes run from a build directory have none.
         SdjEngine::class.java.`package`?.implementationVersion?.let { extra["Version"] = "sdj $it" }
+        extra.putAll(pipeline.infotext(request))
         return extra
     }
 }

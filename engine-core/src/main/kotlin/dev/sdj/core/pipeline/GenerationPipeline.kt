@@ -29,6 +29,9 @@ interface GenerationPipeline {
 
     /** The last phase's result as the decoded image [W, H, 3] in ggml order, values around [-1, 1]. */
     fun image(result: Any): FloatArray
+
+    /** What the family adds to the image's A1111 parameters text, as "Key" to "value" (after the engine's own). */
+    fun infotext(request: GenerationRequest): Map<String, String> = emptyMap()
 }
 
 /**

@@ -73,6 +73,8 @@ class FluxGenerationTest {
         val schnell = TinyFluxModel(FluxArchitecture.SCHNELL_TINY).writeSplitFiles(dir.resolve("schnell"))
         val fromSchnell = SdjEngine(config(schnell)).use { it.generate(request("CPU")) }
         assertFalse(fromSchnell.png.contentEquals(fromSplit.png), "schnell has no guidance input and another shift")
+        assertTrue(fromSplit.parameters().contains("Distilled CFG Scale: 3.5"), fromSplit.parameters())
+        assertFalse(fromSchnell.parameters().contains("Distilled CFG Scale"), fromSchnell.parameters())
     }
 
     @Test

@@ -27,7 +27,7 @@ import dev.sdj.ggml.Tensor
  * guidance scale as an input of guidance-distilled models and real classifier-free guidance when cfg ≠ 1; then the
  * 16-channel autoencoder decodes, whole or in tiles.
  */
-class FluxDiffusion {
+class FluxDiffusion(private val schedule: FlowSchedule, private val guidanceInput: Boolean) {
     /** What the DiT is conditioned on per prompt: CLIP-L's pooled vector and T5's context of [tokens] tokens. */
     class Conditioning(val pooled: List<FloatArray>, val contexts: List<FloatArray>, val tokens: Long)
 
@@ -45,7 +45,6 @@ class FluxDiffusion {
                 progress: ProgressListener, cancel: CancellationToken): FloatArray {
         val w = latentWidth(request).toLong()
         val h = latentHeight(request).toLong()
-        val schedule = FlowSchedule.flux(FluxDit.hasGuidance(weights))
         val sigmas = schedule.sigmas(request.steps(), if (request.schedule() == "karras") ScheduleKind.KARRAS else ScheduleKind.DISCRETE)
         val rng: NoiseRng = if (request.rng() == "cpu") TorchCpuRng(request.seed()) else PhiloxRng(request.seed())
         val noise = rng.randn((w * h * FluxVae.LATENT_CHANNELS).toInt())
@@ -53,7 +52,7 @@ class FluxDiffusion {
 
         val graph = session.compile(DIT, build = ditGraph(weights, request, conditioning.tokens))
         graph.input(FluxDit.PE).setFloats(FluxDit.ropeTable(weights, w, h, conditioning.tokens))
-        if (FluxDit.hasGuidance(weights)) graph.input(FluxDit.GUIDANCE).setFloats(floatArrayOf(request.guidance().toFloat()))
+        if (guidanceInput) graph.input(FluxDit.GUIDANCE).setFloats(floatArrayOf(request.guidance().toFloat()))
         fun model(x: FloatArray, sigma: Float, prompt: Int): FloatArray {
             graph.input(FluxDit.X).setFloats(x)
             graph.input(FluxDit.T).setFloats(floatArrayOf(schedule.modelTimestep(sigma)))

@@ -11,7 +11,6 @@ object FluxFlow {
     /** Whether the model takes a distilled guidance value (FLUX.1-dev does, FLUX.1-schnell does not). */
     fun hasGuidanceEmbedding(diffusionModel: Component): Boolean = GUIDANCE_EMBEDDING.any { it in diffusionModel.tensors }
 
-    /** [shift] when the user gives one, else sd.cpp's default for this model: 1.15 with a guidance embedding, else 1.0. */
-    fun schedule(diffusionModel: Component, shift: Float? = null): FlowSchedule =
-        shift?.let(::FlowSchedule) ?: FlowSchedule.flux(hasGuidanceEmbedding(diffusionModel))
+    /** sd.cpp's schedule for this model: shift 1.15 with a guidance embedding, else 1.0. */
+    fun schedule(diffusionModel: Component): FlowSchedule = FlowSchedule.flux(hasGuidanceEmbedding(diffusionModel))
 }

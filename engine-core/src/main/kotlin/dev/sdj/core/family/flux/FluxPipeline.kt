@@ -17,15 +17,18 @@ import dev.sdj.core.pipeline.Phase
 import dev.sdj.core.pipeline.PhaseGraph
 import dev.sdj.core.pipeline.PhaseRun
 import dev.sdj.core.pipeline.Streamable
+import java.math.BigDecimal
 
 /**
  * Flux.1 text-to-image as the engine runs it: CLIP-L's pooled vector, then T5-XXL's context (each encoder its own
  * phase, so sequential placement holds one at a time and frees both before the DiT loads), denoising with the DiT
  * (its double and single blocks the streaming unit), decoding with the 16-channel autoencoder.
  */
-class FluxPipeline private constructor(tokens: FluxPromptTokens) : GenerationPipeline {
+class FluxPipeline private constructor(model: AssembledModel, tokens: FluxPromptTokens) : GenerationPipeline {
     private val conditioner = FluxConditioner(tokens)
-    private val diffusion = FluxDiffusion()
+    private val dit = model.components.getValue(ComponentKind.DIFFUSION_MODEL)
+    private val guidanceInput = FluxFlow.hasGuidanceEmbedding(dit)
+    private val diffusion = FluxDiffusion(FluxFlow.schedule(dit), guidanceInput)
 
     private fun prompts(request: GenerationRequest): List<String> =
         if (request.cfgScale() != 1.0) listOf(request.prompt(), request.negativePrompt()) else listOf(request.prompt())
@@ -115,6 +118,10 @@ class FluxPipeline private constructor(tokens: FluxPromptTokens) : GenerationPip
 
     override fun image(result: Any): FloatArray = result as FloatArray
 
+    /** Forge's name for the guidance a guidance-distilled model takes as an input. */
+    override fun infotext(request: GenerationRequest): Map<String, String> =
+        if (guidanceInput) mapOf("Distilled CFG Scale" to BigDecimal.valueOf(request.guidance()).stripTrailingZeros().toPlainString()) else emptyMap()
+
     private fun clipWeights(weights: (ComponentKind) -> Weights): Weights = weights(ComponentKind.TEXT_ENCODER).at("text_model")
 
     companion object {
@@ -132,7 +139,7 @@ class FluxPipeline private constructor(tokens: FluxPromptTokens) : GenerationPip
                 }
             }
             FluxModelCheck.check(model)
-            return FluxPipeline(FluxPromptTokens(ClipTokenizer(ModelVocabulary.of(model)), T5Tokenizer(T5ModelVocabulary.of(model))))
+            return FluxPipeline(model, FluxPromptTokens(ClipTokenizer(ModelVocabulary.of(model)), T5Tokenizer(T5ModelVocabulary.of(model))))
         }
     }
 }
