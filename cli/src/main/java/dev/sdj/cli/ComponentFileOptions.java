@@ -13,7 +13,7 @@ import java.util.stream.Stream;
  * simply join the files given with --model.
  */
 final class ComponentFileOptions {
-    @Option(names = "--diffusion-model", paramLabel = "PATH", description = "As stable-diffusion.cpp: the diffusion model's (UNet's) file.")
+    @Option(names = "--diffusion-model", paramLabel = "PATH", description = "As stable-diffusion.cpp: the diffusion model's (UNet's or DiT's) file.")
     Path diffusionModel;
 
     @Option(names = "--vae", paramLabel = "PATH", description = "As stable-diffusion.cpp: the VAE's file.")

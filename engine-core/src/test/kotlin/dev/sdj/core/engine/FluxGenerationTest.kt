@@ -106,6 +106,14 @@ class FluxGenerationTest {
             assertFalse("diffusion model" in phases.getValue("text encoding (T5-XXL)"), "T5 without the DiT: $phases")
             assertFalse("text encoder 2" in phases.getValue("denoising"), "the DiT without T5: $phases")
             assertEquals("device", phases.getValue("denoising").getValue("VAE"), "the VAE loads with the DiT: $phases")
+            val params = sequential.placement().parameterBytes()
+            val compute = sequential.placement().computeBytes()
+            val t5Phase = params.getValue("text encoder 2") + compute.getValue("text encoder 2")
+            val ditPhases = params.getValue("diffusion model") + params.getValue("VAE") + maxOf(compute.getValue("flux dit"), compute.getValue("vae decoder"))
+            val peak = sequential.placement().peakBytes()
+            // max(T5, DiT + VAE), not their sum; the small CLIP-L may be kept on top where it fits under that peak
+            assertTrue(peak >= maxOf(t5Phase, ditPhases) && peak <= maxOf(t5Phase, ditPhases) + params.getValue("text encoder"),
+                "peak $peak for T5's phase $t5Phase and the DiT's $ditPhases: $params $compute")
         }
         SdjEngine(config(split)).use { engine ->
             val plan = engine.plan(request(device))
