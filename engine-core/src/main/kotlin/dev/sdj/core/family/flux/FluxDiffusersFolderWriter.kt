@@ -24,9 +24,11 @@ internal class FluxDiffusersFolderWriter(private val model: TinyFluxModel, priva
         Files.createDirectories(dir)
         writeJson(dir.resolve("model_index.json"), modelIndex())
         sharded(dir.resolve("transformer"), "diffusion_pytorch_model", dit())
+        writeJson(dir.resolve("transformer").resolve("config.json"), transformerConfig())
         single(dir.resolve("text_encoder").resolve("model.safetensors"), plain(ComponentKind.TEXT_ENCODER))
         sharded(dir.resolve("text_encoder_2"), "model", plain(ComponentKind.TEXT_ENCODER_2))
         single(dir.resolve("vae").resolve("diffusion_pytorch_model.safetensors"), vae())
+        writeJson(dir.resolve("vae").resolve("config.json"), vaeConfig())
         clipTokenizer?.let { (tokens, merges) ->
             val folder = Files.createDirectories(dir.resolve("tokenizer"))
             writeJson(folder.resolve("vocab.json"), json.createObjectNode().apply { tokens.forEachIndexed { id, token -> put(token, id) } })
@@ -47,6 +49,35 @@ internal class FluxDiffusersFolderWriter(private val model: TinyFluxModel, priva
     private fun modelIndex() = json.createObjectNode().apply {
         put("_class_name", "FluxPipeline")
         for ((key, library, cls) in INDEX) putArray(key).add(library).add(cls)
+    }
+
+    /** The hyper-parameters diffusers builds the DiT from; the engine reads them from the tensors instead. */
+    private fun transformerConfig() = json.createObjectNode().apply {
+        val d = model.arch.dit
+        put("_class_name", "FluxTransformer2DModel")
+        put("patch_size", 1)
+        put("in_channels", d.patchChannels)
+        put("num_layers", d.doubleBlocks)
+        put("num_single_layers", d.singleBlocks)
+        put("attention_head_dim", d.headDim)
+        put("num_attention_heads", d.hidden / d.headDim)
+        put("joint_attention_dim", model.arch.t5.dModel)
+        put("pooled_projection_dim", model.arch.clip.hidden)
+        put("guidance_embeds", d.guidance)
+        putArray("axes_dims_rope").apply { FluxRope.axes(d.headDim).forEach { add(it) } }
+    }
+
+    /** Flux's autoencoder in AutoencoderKL's terms: no quant_conv/post_quant_conv, 16 latent channels. */
+    private fun vaeConfig() = json.createObjectNode().apply {
+        val v = model.arch.vae
+        put("_class_name", "AutoencoderKL")
+        put("in_channels", 3)
+        put("out_channels", 3)
+        put("latent_channels", v.latentChannels)
+        putArray("block_out_channels").apply { v.channelMult.forEach { add(it * v.channels) } }
+        put("layers_per_block", v.resBlocksPerLevel)
+        put("use_quant_conv", false)
+        put("use_post_quant_conv", false)
     }
 
     private fun plain(kind: ComponentKind): List<Stored> = model.components.getValue(kind).map { e ->

@@ -1,5 +1,6 @@
 package dev.sdj.core.family.flux
 
+import com.fasterxml.jackson.databind.ObjectMapper
 import dev.sdj.api.ModelFileException
 import dev.sdj.core.family.sd.SameComponents
 import dev.sdj.core.model.AssembledModel
@@ -76,6 +77,13 @@ class FluxLayoutsTest {
         assertTrue(Files.isRegularFile(root.resolve("transformer/diffusion_pytorch_model.safetensors.index.json")))
         assertTrue(Files.isRegularFile(root.resolve("text_encoder_2/model-00002-of-00002.safetensors")))
         assertTrue(Files.isRegularFile(root.resolve("text_encoder_2/model.safetensors.index.json")))
+        val index = ObjectMapper().readTree(root.resolve("model_index.json").toFile())
+        assertEquals("FluxPipeline", index.get("_class_name").asText())
+        assertEquals(listOf("diffusers", "FluxTransformer2DModel"), index.get("transformer").map { it.asText() })
+        assertEquals(listOf("transformers", "T5TokenizerFast"), index.get("tokenizer_2").map { it.asText() })
+        val config = ObjectMapper().readTree(root.resolve("transformer/config.json").toFile())
+        assertEquals(tiny.arch.dit.singleBlocks, config.get("num_single_layers").asInt())
+        assertEquals(listOf(8, 28, 28), config.get("axes_dims_rope").map { it.asInt() })
         val folder = open(listOf(root))
         val split = open(tiny.writeSplitFiles(dir.resolve("split")))
         assertEquals(ModelFamily.FLUX, folder.family)
