@@ -28,7 +28,7 @@ object ModelAssembly {
         val (family, split) = when {
             // Checked before the SD family: their checkpoints also use the "model.diffusion_model." prefix.
             Ltx2Weights.claims(names) -> ModelFamily.LTX2 to Ltx2Weights.weights.split(opened.inputs)
-            FluxWeights.claims(names) -> ModelFamily.FLUX to FluxWeights.weights.split(opened.inputs)
+            FluxWeights.claims(names) -> ModelFamily.FLUX to FluxWeights.split(opened.inputs)
             SdWeights.claims(names) -> {
                 val split = SdWeights.split(opened.inputs)
                 val unet = split.first[ComponentKind.DIFFUSION_MODEL] ?: throw missingDiffusionModel(split.first)

@@ -23,8 +23,8 @@ import java.util.Optional
 import javax.imageio.ImageIO
 
 /**
- * Flux end to end on tiny random models with the real structure: every layout of the same weights gives the same
- * image, dev and schnell both generate, and the scheduler places the four phases as it places SD's — with nothing
+ * Flux end to end on tiny random models with the real structure: every layout of the same weights (the diffusers
+ * folder's split and renamed DiT included) gives the same image, dev and schnell both generate, and the scheduler places the four phases as it places SD's — with nothing
  * Flux-specific in it.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -49,6 +49,15 @@ class FluxGenerationTest {
         Files.writeString(folder.resolve("vocab.json"), json.writeValueAsString(ids))
         Files.writeString(folder.resolve("merges.txt"), (listOf("#version: 0.2") + vocab.merges).joinToString("\n", postfix = "\n"))
         return folder
+    }
+
+    @Test
+    fun `the diffusers folder gives the separate files' image, with the tokenizers found inside it`() {
+        val vocab = ClipVocabulary.tinyGenerated(400)
+        val folder = dev.writeDiffusersFolder(dir.resolve("FLUX.1-tiny"), vocab.tokens to vocab.merges, t5Tokenizer)
+        val fromFolder = SdjEngine(EngineConfig(listOf(folder), Optional.empty(), Optional.empty())).use { it.generate(request("CPU")) }
+        val fromSplit = SdjEngine(config(split)).use { it.generate(request("CPU")) }
+        assertArrayEquals(pixels(fromSplit.png), pixels(fromFolder.png))
     }
 
     private fun config(paths: List<Path>) = EngineConfig(paths, Optional.of(clipTokenizer), Optional.empty()).withT5Tokenizer(t5Tokenizer)

@@ -55,6 +55,22 @@ class FamilyDetectionTest {
     }
 
     @Test
+    fun `a flux diffusers folder - the DiT keeps diffusers names, the autoencoder gets LDM's`() {
+        java.nio.file.Files.createDirectories(dir.resolve("FLUX.1/transformer"))
+        java.nio.file.Files.createDirectories(dir.resolve("FLUX.1/vae"))
+        file("FLUX.1/transformer/diffusion_pytorch_model.safetensors", "transformer_blocks.0.attn.to_q.weight",
+            "single_transformer_blocks.0.attn.to_q.weight", "x_embedder.weight")
+        file("FLUX.1/vae/diffusion_pytorch_model.safetensors", "decoder.up_blocks.0.resnets.0.conv1.weight", "decoder.up_blocks.1.upsamplers.0.conv.weight",
+            "decoder.conv_norm_out.weight", "decoder.mid_block.attentions.0.to_q.weight", "encoder.down_blocks.0.resnets.0.conv1.weight")
+        val m = assemble(dir.resolve("FLUX.1"))
+        assertEquals(ModelFamily.FLUX, m.family)
+        assertEquals(setOf("transformer_blocks.0.attn.to_q.weight", "single_transformer_blocks.0.attn.to_q.weight", "x_embedder.weight"),
+            m.components.getValue(ComponentKind.DIFFUSION_MODEL).tensors.keys)
+        assertEquals(setOf("decoder.up.1.block.0.conv1.weight", "decoder.up.0.upsample.conv.weight", "decoder.norm_out.weight",
+            "decoder.mid.attn_1.q.weight", "encoder.down.0.block.0.conv1.weight"), m.components.getValue(ComponentKind.VAE).tensors.keys)
+    }
+
+    @Test
     fun `ltx-2 checkpoint with video VAE, audio VAE and vocoder`() {
         val m = assemble(file("ltx-2.safetensors",
             "model.diffusion_model.patchify_proj.weight",

@@ -13,7 +13,8 @@ import dev.sdj.core.model.TensorRef
  * damaged or mismatched file is an error naming the tensor and the file instead of a ggml abort. The architecture is
  * read from a few anchor tensors (widths, head size, block and layer counts); the expected tensors are then
  * [FluxTensorLayout]'s for it, and the components must agree with each other (T5's width is the DiT's context width,
- * CLIP-L's its vector width, the autoencoder's latent channels its patch channels).
+ * CLIP-L's its vector width, the autoencoder's latent channels its patch channels). A DiT in diffusers' names is checked
+ * as strictly: its expected tensors are the BFL ones as [DiffusersFluxNames] splits and renames them.
  */
 object FluxModelCheck {
     fun check(model: AssembledModel) {
@@ -21,20 +22,22 @@ object FluxModelCheck {
         val clip = model.components.getValue(ComponentKind.TEXT_ENCODER)
         val t5 = model.components.getValue(ComponentKind.TEXT_ENCODER_2)
         val vae = model.components.getValue(ComponentKind.VAE)
-        val arch = FluxArchitecture(readDit(dit, vae), readT5(t5), readClip(clip), readVae(vae))
+        val names = DitNames.of(dit)
+        val arch = FluxArchitecture(readDit(dit, vae, names), readT5(t5), readClip(clip), readVae(vae))
         val layout = FluxTensorLayout(arch).components
-        expect(dit, layout.getValue(ComponentKind.DIFFUSION_MODEL))
+        val ditEntries = names.expected(layout.getValue(ComponentKind.DIFFUSION_MODEL), arch.dit.hidden)
+        expect(dit, ditEntries)
         expect(clip, layout.getValue(ComponentKind.TEXT_ENCODER))
         expect(t5, layout.getValue(ComponentKind.TEXT_ENCODER_2))
         expect(vae, layout.getValue(ComponentKind.VAE).filter { it.name.startsWith("decoder.") })
         // The graphs walk blocks and layers while the next one exists: one outside the layout would be read unchecked.
-        val ditNames = layout.getValue(ComponentKind.DIFFUSION_MODEL).map { it.name }.toSet()
+        val ditNames = ditEntries.map { it.name }.toSet()
         unexpected(dit, dit.tensors.keys.filter { it !in ditNames && BLOCK.containsMatchIn(it) })
         val vaeNames = layout.getValue(ComponentKind.VAE).map { it.name }.toSet()
         unexpected(vae, vae.tensors.keys.filter { it.startsWith("decoder.") && it !in vaeNames })
         val headDim = arch.dit.headDim
         if (headDim % 16 != 0 || arch.dit.hidden % headDim != 0) {
-            val ref = ref(dit, QUERY_NORM)
+            val ref = ref(dit, names(QUERY_NORM))
             throw ModelFileException(ref.file.path, ref.info.name, "a head size of $headDim does not split into Flux's three " +
                 "RoPE axes, or the width ${arch.dit.hidden} into heads of it")
         }
@@ -49,28 +52,44 @@ object FluxModelCheck {
         }
     }
 
-    private val BLOCK = Regex("""^(double_blocks|single_blocks)\.""")
+    private val BLOCK = Regex("""^(double_blocks|single_blocks|transformer_blocks|single_transformer_blocks)\.""")
     private const val QUERY_NORM = "double_blocks.0.img_attn.norm.query_norm.scale"
     private const val VAE_LEVELS = 4
     private const val GROUPS = 32
 
-    private fun readDit(dit: Component, vae: Component): FluxArchitecture.Dit {
-        val imgIn = shape(dit, "img_in.weight")
+    /** The names a DiT's tensors are looked up by: BFL's as the layout gives them, or diffusers' for them. */
+    private enum class DitNames(val rename: (String) -> String) {
+        BFL({ it }),
+        DIFFUSERS(DiffusersFluxNames::first);
+
+        operator fun invoke(bfl: String): String = rename(bfl)
+
+        fun expected(bfl: List<FluxTensorLayout.Entry>, hidden: Int): List<FluxTensorLayout.Entry> =
+            if (this == BFL) bfl else DiffusersFluxNames(hidden.toLong()).parts(bfl).map { FluxTensorLayout.Entry(it.name, it.torchShape) }
+
+        companion object {
+            fun of(dit: Component): DitNames = if ("x_embedder.weight" in dit.tensors) DIFFUSERS else BFL
+        }
+    }
+
+    private fun readDit(dit: Component, vae: Component, n: DitNames): FluxArchitecture.Dit {
+        val imgIn = shape(dit, n("img_in.weight"))
         val latentChannels = shape(vae, "decoder.conv_in.weight")[1].toInt()
         val hidden = imgIn[0].toInt()
         if (imgIn[1] != 4L * latentChannels) {
-            val ref = ref(dit, "img_in.weight")
+            val ref = ref(dit, n("img_in.weight"))
             throw ModelFileException(ref.file.path, ref.info.name, "the DiT reads ${imgIn[1]} values per 2×2 patch, but the " +
                 "autoencoder's latent has $latentChannels channels (${4 * latentChannels} per patch): the files do not belong together")
         }
-        val mlp = shape(dit, "double_blocks.0.img_mlp.0.weight")[0].toInt()
+        val mlpName = n("double_blocks.0.img_mlp.0.weight")
+        val mlp = shape(dit, mlpName)[0].toInt()
         return FluxArchitecture.Dit(
             hidden = hidden,
-            headDim = shape(dit, QUERY_NORM)[0].toInt(),
-            doubleBlocks = count(dit) { "double_blocks.$it.img_attn.qkv.weight" },
-            singleBlocks = count(dit) { "single_blocks.$it.linear1.weight" },
-            guidance = "guidance_in.in_layer.weight" in dit.tensors,
-            mlpRatio = if (mlp % hidden == 0) mlp / hidden else throw mismatch(dit, "double_blocks.0.img_mlp.0.weight", "an MLP width $mlp that is no multiple of the width $hidden"),
+            headDim = shape(dit, n(QUERY_NORM))[0].toInt(),
+            doubleBlocks = count(dit) { n("double_blocks.$it.img_attn.qkv.weight") },
+            singleBlocks = count(dit) { n("single_blocks.$it.linear1.weight") },
+            guidance = n("guidance_in.in_layer.weight") in dit.tensors,
+            mlpRatio = if (mlp % hidden == 0) mlp / hidden else throw mismatch(dit, mlpName, "an MLP width $mlp that is no multiple of the width $hidden"),
             latentChannels = latentChannels,
         )
     }

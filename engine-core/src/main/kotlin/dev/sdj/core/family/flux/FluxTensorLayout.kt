@@ -31,9 +31,12 @@ class FluxTensorLayout(private val arch: FluxArchitecture) {
             ComponentKind.DIFFUSION_MODEL to dit(),
             ComponentKind.TEXT_ENCODER to sd.clip().map { Entry(it.ldm, it.torchShape) },
             ComponentKind.TEXT_ENCODER_2 to t5(),
-            ComponentKind.VAE to sd.vae().filter { !it.ldm.contains("quant_conv") }.map { Entry(it.ldm, it.torchShape) },
+            ComponentKind.VAE to vaeNames.map { Entry(it.ldm, it.torchShape) },
         )
     }
+
+    /** The autoencoder's tensors in LDM's and diffusers' names, with each one's shape there. */
+    val vaeNames: List<SdTensorLayout.Entry> by lazy { sd.vae().filter { !it.ldm.contains("quant_conv") } }
 
     private val sd = SdTensorLayout(SdArchitecture(unet = SdArchitecture.Unet(modelChannels = 32, contextDim = 32), vae = arch.vae, clip = arch.clip))
 

@@ -1,12 +1,18 @@
 package dev.sdj.core.family.flux
 
+import dev.sdj.api.ModelFileException
 import dev.sdj.core.family.PrefixWeights
+import dev.sdj.core.family.sd.DiffusersVaeNames
 import dev.sdj.core.family.t5.T5Names
+import dev.sdj.core.model.Component
 import dev.sdj.core.model.ComponentKind
+import dev.sdj.core.model.ModelInput
+import dev.sdj.core.model.TensorRef
 
 /**
  * Flux.1-class DiTs: double-stream blocks (separate image and text attention) followed by single-stream blocks.
- * Recognised in Black Forest Labs' original names and in diffusers' FluxTransformer2DModel names.
+ * Recognised in Black Forest Labs' original names and in diffusers' FluxTransformer2DModel names. The DiT keeps
+ * whichever names it comes in (the graph reads both); a diffusers autoencoder gets LDM's names, which the decoder reads.
  */
 object FluxWeights {
     private val ORIGINAL = Regex("""(^|\.)double_blocks\.\d+\.img_attn\.""")
@@ -17,7 +23,33 @@ object FluxWeights {
 
     fun claims(names: Collection<String>): Boolean = names.any { ORIGINAL.containsMatchIn(it) || DIFFUSERS.containsMatchIn(it) }
 
-    val weights = PrefixWeights(
+    /** The components of [inputs], plus the names of tensors that belong to none. */
+    fun split(inputs: List<ModelInput>): Pair<Map<ComponentKind, Component>, List<String>> {
+        val (components, ignored) = weights.split(inputs)
+        val vae = components[ComponentKind.VAE]
+        if (vae == null || !DiffusersVaeNames.looksLikeDiffusersVae(vae.tensors.keys)) return components to ignored
+        val unplaced = ArrayList(ignored)
+        return components + (ComponentKind.VAE to ldmVae(vae, unplaced)) to unplaced
+    }
+
+    private fun ldmVae(vae: Component, unplaced: MutableList<String>): Component {
+        val names = DiffusersVaeNames(vae.tensors.keys)
+        val out = LinkedHashMap<String, TensorRef>()
+        for ((name, ref) in vae.tensors) {
+            val canonical = names.canonical(name)
+            if (canonical == null) {
+                unplaced.add(ref.info.name)
+                continue
+            }
+            val placed = if (DiffusersVaeNames.reshapedToConv(canonical) && ref.shape.size == 2) ref.copy(shape = listOf(1L, 1L) + ref.shape) else ref
+            if (out.put(canonical, placed) != null) {
+                throw ModelFileException(ref.file.path, ref.info.name, "two tensors give the autoencoder's '$canonical'; pass each component once")
+            }
+        }
+        return Component(ComponentKind.VAE, out)
+    }
+
+    private val weights = PrefixWeights(
         prefixes = listOf(
             "model.diffusion_model." to ComponentKind.DIFFUSION_MODEL,
             "text_encoders.clip_l.transformer." to ComponentKind.TEXT_ENCODER,

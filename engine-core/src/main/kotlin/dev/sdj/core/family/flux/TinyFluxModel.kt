@@ -13,8 +13,8 @@ import java.nio.file.Path
 
 /**
  * A Flux.1 model with random weights and the real tensor names, in the layouts people download: ComfyUI's all-in-one
- * checkpoint, or the separate files stable-diffusion.cpp's Flux guide names (the DiT as safetensors or GGUF,
- * clip_l.safetensors, t5xxl.safetensors, ae.safetensors). Every layout holds the same values for the same tensor.
+ * checkpoint, the separate files stable-diffusion.cpp's Flux guide names (the DiT as safetensors or GGUF,
+ * clip_l.safetensors, t5xxl.safetensors, ae.safetensors), or Hugging Face's diffusers folder. Every layout holds the same values for the same tensor.
  * Tensors are generated as a writer reaches them, so a full-size model is written in the memory of its largest one.
  *
  * @param typeOf storage type per component and tensor name (as [FluxTensorLayout] names it)
@@ -63,6 +63,14 @@ class TinyFluxModel(
     fun writeSplitFiles(dir: Path, ditFile: String = "flux1-tiny.safetensors"): List<Path> =
         listOf(writeDiffusionModel(dir.resolve(ditFile))) +
             SPLIT_FILES.map { (kind, file) -> write(dir.resolve(file), listOf(kind)) { "" } }
+
+    /**
+     * The model as a diffusers folder, as Hugging Face publishes FLUX.1-dev and schnell; with [clipTokenizer] (tokens,
+     * merges) a tokenizer/ folder in vocab.json + merges.txt, with [t5TokenizerJson] a tokenizer_2/ holding that file.
+     */
+    @JvmOverloads
+    fun writeDiffusersFolder(dir: Path, clipTokenizer: Pair<List<String>, List<String>>? = null, t5TokenizerJson: Path? = null): Path =
+        FluxDiffusersFolderWriter(this, typeOf).write(dir, clipTokenizer, t5TokenizerJson)
 
     companion object {
         val SINGLE_FILE_PREFIXES = mapOf(
