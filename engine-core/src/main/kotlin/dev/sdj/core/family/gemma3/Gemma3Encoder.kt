@@ -46,25 +46,34 @@ class Gemma3Encoder(
     fun build(g: CompiledGraph.Builder, w: Weights, tokens: Long): Tensor {
         val given = Gemma3Dimensions.of(w)
         require(given == dimensions) { "these weights are a Gemma-3 of $given, the encoder was made for $dimensions" }
-        val ctx = g.nn.ctx
         val ids = g.input(TOKENS, GgmlType.I32, tokens)
         val d = dimensions.headDim
         val local by lazy { g.input(ROPE_LOCAL, GgmlType.F32, d / 2, tokens, 2) to g.input(MASK_LOCAL, GgmlType.F32, tokens, tokens) }
         val global by lazy { g.input(ROPE_GLOBAL, GgmlType.F32, d / 2, tokens, 2) to g.input(MASK_GLOBAL, GgmlType.F32, tokens, tokens) }
+        return encode(g.nn, w, ids, { isGlobal -> if (isGlobal) global else local }, g::alsoCompute)
+    }
 
+    /**
+     * [build]'s stack over i32 [ids] [T], without the graph builder: [tables] gives a layer kind's RoPE table and mask
+     * (global: true), asked once per kind the stack has; [alsoCompute] receives the copies into the stack's planes,
+     * which the graph must compute although its output (a view of the whole stack) does not depend on them.
+     */
+    fun encode(nn: Nn, w: Weights, ids: Tensor, tables: (Boolean) -> Pair<Tensor, Tensor>, alsoCompute: (Tensor) -> Unit): Tensor {
+        val ctx = nn.ctx
+        val tokens = ids.ne(0)
         val stack = ctx.newTensor(GgmlType.F32, dimensions.hidden, tokens, dimensions.layers + 1L).name("gemma3_hidden_states")
         val nb = stack.strides()
         fun plane(i: Int) = ctx.view3d(stack, dimensions.hidden, tokens, 1, nb[1], nb[2], i * nb[2])
-        fun keep(x: Tensor, i: Int): Tensor = ctx.copy(x, plane(i)).also { g.alsoCompute(it) }
+        fun keep(x: Tensor, i: Int): Tensor = ctx.copy(x, plane(i)).also(alsoCompute)
 
         // each layer reads the copy of its input, so the copies run in order and no layer output outlives its copy
-        var x = keep(embed(g.nn, w, ids), 0)
+        var x = keep(embed(nn, w, ids), 0)
         for (i in 0 until dimensions.layers) {
-            val (pe, mask) = if (Gemma3Architecture.isGlobal(i)) global else local
-            val out = layer(g.nn, w.at("blk.$i"), x, pe, mask)
+            val (pe, mask) = tables(Gemma3Architecture.isGlobal(i))
+            val out = layer(nn, w.at("blk.$i"), x, pe, mask)
             x = if (i + 1 < dimensions.layers) keep(out, i + 1) else out
         }
-        keep(norm(g.nn, x, w.get(Gemma3Names.FINAL_NORM)), dimensions.layers)
+        keep(norm(nn, x, w.get(Gemma3Names.FINAL_NORM)), dimensions.layers)
         return ctx.view3d(stack, dimensions.hidden, tokens, dimensions.layers + 1L, nb[1], nb[2], 0)
     }
 
