@@ -25,7 +25,7 @@ import kotlin.math.sqrt
  * scaled embedding, each layer's output, the last one through the final norm (and not also before it).
  *
  * The embedding scale is √hidden in f32 (61.9677 for 3840), as llama.cpp and sd.cpp scale; HF rounds it to the
- * embedding's dtype first (62.0 in bf16), a 6e-4 relative difference in every hidden state that this does not copy.
+ * embedding's dtype first (62.0 in bf16), 5.2e-4 larger, which this does not copy.
  * Attention is built here rather than through [dev.sdj.core.graph.Attention], whose paths take neither a mask nor
  * fewer key/value heads than query heads; its score matrix is heads × T² f32 (64 MiB for 12B at 1024 tokens).
  *
@@ -41,7 +41,9 @@ class Gemma3Encoder(
      * which [setInputs] fills.
      *
      * @return f32 [hidden, tokens, layers + 1]: plane 0 the scaled embedding, plane i the output of layer i − 1, the
-     *   last plane normed. The planes are written by copies as the layers run, so the stack exists once.
+     *   last plane normed. The planes are written by copies as the layers run, so the stack exists once (each layer
+     *   adds one plane to the compute buffer: Gemma3ComputeBufferTest). The output is a view of the whole stack, and
+     *   ggml's allocator never frees a graph output's memory, so planes written early are not reused by later layers.
      */
     fun build(g: CompiledGraph.Builder, w: Weights, tokens: Long): Tensor {
         val given = Gemma3Dimensions.of(w)
