@@ -29,13 +29,14 @@ object Gemma3Reference64 {
     /**
      * Random weights and their specs: the embedding N(0, 1/hidden) so that the scaled embedding is of unit size like
      * the branches it is added to, norm weights 1 + N(0, 0.1²) ([normOffset] subtracted: 1 for Hugging Face's layout),
-     * projections fan-in scaled.
+     * projections fan-in scaled; the embedding and the projections stored as [type] (the reference reads them back as
+     * stored), norm weights in f32 as llama.cpp's GGUFs keep them.
      */
-    fun weights(w: RandomWeights, s: Shape, normOffset: Double = 0.0): List<ParamSpec> {
+    fun weights(w: RandomWeights, s: Shape, normOffset: Double = 0.0, type: GgmlType = GgmlType.F32): List<ParamSpec> {
         val specs = ArrayList<ParamSpec>()
         fun add(name: String, vararg ne: Int, std: Double? = null) {
-            if (std == null) w.add(name, *ne) else w.add(name, *ne, std = std)
-            specs.add(ParamSpec(name, GgmlType.F32, ne.map { it.toLong() }))
+            if (std == null) w.add(name, *ne, type = type) else w.add(name, *ne, type = type, std = std)
+            specs.add(ParamSpec(name, type, ne.map { it.toLong() }))
         }
         fun norm(name: String, n: Int) {
             w.set(name, Nd.random(Random(name.hashCode().toLong()), 0.1, n).map { 1 + it - normOffset })
