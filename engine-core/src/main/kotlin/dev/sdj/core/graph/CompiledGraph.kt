@@ -40,6 +40,16 @@ class CompiledGraph @JvmOverloads constructor(
     /** Declares inputs while the graph is built. */
     inner class Builder {
         val nn = Nn(ctx, attention)
+        internal val alsoComputed = ArrayList<Tensor>()
+
+        /**
+         * Nodes the output does not depend on that must run all the same, in the order given after the output's own
+         * ancestors: copies into slices of an output tensor created without an op (a stack of per-layer states
+         * written as the layers run, without a second copy of the whole stack at the end).
+         */
+        fun alsoCompute(t: Tensor) {
+            alsoComputed.add(t)
+        }
 
         fun input(name: String, type: dev.sdj.ggml.GgmlType, vararg shape: Long): Tensor {
             require(name !in inputs) { "input '$name' declared twice" }
@@ -49,8 +59,9 @@ class CompiledGraph @JvmOverloads constructor(
 
     init {
         try {
-            output = build(Builder()).asOutput()
-            graph = ctx.graph(maxNodes, output)
+            val builder = Builder()
+            output = build(builder).asOutput()
+            graph = ctx.graph(maxNodes, output, *builder.alsoComputed.toTypedArray())
             if (allocate) {
                 allocator.allocate(graph)
                 computeBytes = allocator.bufferBytes()
