@@ -35,8 +35,11 @@ internal object Gemma3ScoreMerges {
         val r = rights.toArray()
         val ll = leftLengths.toArray()
         val rl = rightLengths.toArray()
+        // Adding 0.0 turns -0.0 into 0.0: the converter compares scores as numbers, where they are equal, while
+        // Double.compareTo puts -0.0 first (-(494 - 494) is how a rank-derived score of the first piece comes out).
+        val score = DoubleArray(tokens.size) { scores[it] + 0.0 }
         val order = (0 until j.size).sortedWith(
-            compareByDescending<Int> { scores[j[it]] }
+            compareByDescending<Int> { score[j[it]] }
                 .thenByDescending { ll[it] }
                 .thenByDescending { rl[it] }
                 .thenBy { j[it] }
