@@ -38,14 +38,18 @@ internal object Gemma3ScoreMerges {
         // Adding 0.0 turns -0.0 into 0.0: the converter compares scores as numbers, where they are equal, while
         // Double.compareTo puts -0.0 first (-(494 - 494) is how a rank-derived score of the first piece comes out).
         val score = DoubleArray(tokens.size) { scores[it] + 0.0 }
-        val order = (0 until j.size).sortedWith(
-            compareByDescending<Int> { score[j[it]] }
-                .thenByDescending { ll[it] }
-                .thenByDescending { rl[it] }
-                .thenBy { j[it] }
-                .thenBy { l[it] }
-                .thenBy { r[it] },
-        )
+        // One comparator over the primitive arrays: a chain of key lambdas boxed every value it compared and took
+        // seconds on Gemma-3's half a million rules.
+        val order = (0 until j.size).sortedWith { x, y ->
+            when {
+                score[j[x]] != score[j[y]] -> score[j[y]].compareTo(score[j[x]])
+                ll[x] != ll[y] -> ll[y].compareTo(ll[x])
+                rl[x] != rl[y] -> rl[y].compareTo(rl[x])
+                j[x] != j[y] -> j[x].compareTo(j[y])
+                l[x] != l[y] -> l[x].compareTo(l[y])
+                else -> r[x].compareTo(r[y])
+            }
+        }
         val builder = Gemma3Merges.Builder(order.size)
         for (i in order) builder.add(l[i], r[i], j[i])
         return builder.build()

@@ -1,13 +1,9 @@
 package dev.sdj.core.family.gemma3
 
-import com.fasterxml.jackson.core.JacksonException
 import com.fasterxml.jackson.databind.JsonNode
-import com.fasterxml.jackson.databind.ObjectMapper
 import dev.sdj.core.family.gemma3.Gemma3Vocabulary.Companion.checkId
 import dev.sdj.core.family.gemma3.Gemma3Vocabulary.Companion.denseTokens
 import dev.sdj.core.family.gemma3.Gemma3Vocabulary.Companion.fail
-import java.io.IOException
-import java.nio.file.Files
 import java.nio.file.Path
 
 /**
@@ -18,12 +14,11 @@ import java.nio.file.Path
  * subword prefixes, added tokens that strip spaces or are matched after normalization) is refused by name.
  */
 internal object Gemma3TokenizerJson {
-    /** The real file is 33 MB; the bound turns a wrong file into an error, not an out-of-memory. */
-    private const val MAX_BYTES: Long = 256L shl 20
     private const val METASPACE = "\u2581"
 
     fun read(file: Path): Gemma3Vocabulary {
-        val root = parse(file)
+        val sections = Gemma3JsonSections.read(file)
+        val root = sections.root
         val model = root.path("model")
         if (model.path("type").asText() != "BPE") {
             fail(file, "is not a BPE tokenizer as Gemma-3 uses: its model type is '${model.path("type").asText()}'")
@@ -31,20 +26,17 @@ internal object Gemma3TokenizerJson {
         checkModelOptions(file, model)
         checkNormalizer(file, root.path("normalizer"))
         checkPreTokenizer(file, root.path("pre_tokenizer"))
-        val vocab = model.path("vocab")
-        if (!vocab.isObject) fail(file, "model.vocab is not an object of token: id")
-        val entries = HashMap<Int, String>(vocab.size() * 2)
-        for ((token, id) in vocab.fields()) {
-            if (!id.isInt || id.intValue() !in 0 until vocab.size()) {
-                fail(file, "model.vocab['$token'] has id $id; the ids of ${vocab.size()} tokens must be 0..${vocab.size() - 1}")
-            }
-            if (entries.put(id.intValue(), token) != null) fail(file, "model.vocab gives id ${id.intValue()} to two tokens")
+        val vocab = sections.vocab ?: fail(file, "model.vocab is not an object of token: id")
+        val modelSize = vocab.size
+        val entries = HashMap<Int, String>(modelSize * 2)
+        for ((token, id) in vocab) {
+            if (id !in 0 until modelSize) fail(file, "model.vocab['$token'] has id $id; the ids of $modelSize tokens must be 0..${modelSize - 1}")
+            if (entries.put(id, token) != null) fail(file, "model.vocab gives id $id to two tokens")
         }
-        val modelSize = vocab.size()
         val added = addedTokens(file, root.path("added_tokens"), entries)
         val tokens = denseTokens(entries, file)
         val ids = HashMap<String, Int>(modelSize * 2).apply { for (id in 0 until modelSize) put(tokens[id], id) }
-        val merges = merges(file, model.path("merges"), ids)
+        val merges = merges(file, sections.merges ?: fail(file, "model.merges is not a list"), ids)
         val unk = model.path("unk_token").takeIf { it.isTextual }?.let { name ->
             ids[name.textValue()] ?: added.firstOrNull { tokens[it] == name.textValue() }
                 ?: fail(file, "model.unk_token '${name.textValue()}' is not a token")
@@ -55,18 +47,6 @@ internal object Gemma3TokenizerJson {
             tokens, merges, added, model.path("byte_fallback").asBoolean(false), model.path("fuse_unk").asBoolean(false),
             checkId(unk, tokens.size, "unknown", file), named("<bos>"), named("<eos>"), prefix, suffix, modelSize,
         )
-    }
-
-    private fun parse(file: Path): JsonNode {
-        try {
-            val size = Files.size(file)
-            if (size > MAX_BYTES) fail(file, "is $size bytes, more than the ${MAX_BYTES shr 20} MiB a Gemma-3 tokenizer needs")
-            return ObjectMapper().readTree(file.toFile()) ?: fail(file, "is empty")
-        } catch (e: JacksonException) {
-            fail(file, "is not valid JSON: ${e.originalMessage}")
-        } catch (e: IOException) {
-            fail(file, "cannot be read (${e.javaClass.simpleName}: ${e.message})")
-        }
     }
 
     private fun checkModelOptions(file: Path, model: JsonNode) {
@@ -116,16 +96,9 @@ internal object Gemma3TokenizerJson {
         }
     }
 
-    /** The merges, as `[left, right]` pairs (tokenizers ≥ 0.20) or `"left right"` strings (earlier files). */
-    private fun merges(file: Path, list: JsonNode, ids: Map<String, Int>): Gemma3Merges {
-        if (!list.isArray) fail(file, "model.merges is not a list")
-        val builder = Gemma3Merges.Builder(list.size())
-        list.forEachIndexed { index, merge ->
-            val (left, right) = when {
-                merge.isArray && merge.size() == 2 && merge[0].isTextual && merge[1].isTextual -> merge[0].textValue() to merge[1].textValue()
-                merge.isTextual && merge.textValue().split(' ').size == 2 -> merge.textValue().split(' ').let { it[0] to it[1] }
-                else -> fail(file, "model.merges[$index] is not a pair of tokens: $merge")
-            }
+    private fun merges(file: Path, pairs: List<Pair<String, String>>, ids: Map<String, Int>): Gemma3Merges {
+        val builder = Gemma3Merges.Builder(pairs.size)
+        pairs.forEachIndexed { index, (left, right) ->
             fun id(token: String) = ids[token] ?: fail(file, "model.merges[$index] names '$token', which is not in model.vocab")
             builder.add(id(left), id(right), id(left + right))
         }
