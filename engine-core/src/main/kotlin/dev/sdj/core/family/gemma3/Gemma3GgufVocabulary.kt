@@ -52,6 +52,7 @@ internal object Gemma3GgufVocabulary {
         return Gemma3Vocabulary(
             tokens, merges, added, byteFallback = true, fuseUnknown = true,
             unkId = id("tokenizer.ggml.unknown_token_id", "unknown"), bosId = bos, eosId = eos,
+            padId = id("tokenizer.ggml.padding_token_id", "padding"),
             prefix = frame("tokenizer.ggml.add_bos_token", true, bos, "BOS"),
             suffix = frame("tokenizer.ggml.add_eos_token", false, eos, "EOS"),
             modelSize = tokens.size,

@@ -45,7 +45,7 @@ internal object Gemma3TokenizerJson {
         fun named(name: String) = ids[name] ?: added.firstOrNull { tokens[it] == name }
         return Gemma3Vocabulary(
             tokens, merges, added, model.path("byte_fallback").asBoolean(false), model.path("fuse_unk").asBoolean(false),
-            checkId(unk, tokens.size, "unknown", file), named("<bos>"), named("<eos>"), prefix, suffix, modelSize,
+            checkId(unk, tokens.size, "unknown", file), named("<bos>"), named("<eos>"), named("<pad>"), prefix, suffix, modelSize,
         )
     }
 

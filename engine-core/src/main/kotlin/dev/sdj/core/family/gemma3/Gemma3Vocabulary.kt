@@ -24,6 +24,8 @@ class Gemma3Vocabulary internal constructor(
     val unkId: Int?,
     val bosId: Int?,
     val eosId: Int?,
+    /** `<pad>`, which the LTX-2 conditioner fills the prompt with up to its length (null when the source names none). */
+    val padId: Int?,
     /** Ids put before and after the text when special tokens are added: `[<bos>]` and `[]` for Gemma-3. */
     val prefix: List<Int>,
     val suffix: List<Int>,

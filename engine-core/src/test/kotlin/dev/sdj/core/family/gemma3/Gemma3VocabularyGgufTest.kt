@@ -86,6 +86,7 @@ class Gemma3VocabularyGgufTest {
     fun `GGUF metadata gives tokenizer json's ids on every known answer, with and without bos`() {
         val tokenizer = Gemma3Tokenizer(fromGguf)
         assertEquals(reference.addedIds.sorted(), fromGguf.addedIds.sorted())
+        assertEquals(listOf(2, 1, 3, 0), listOf(fromGguf.bosId, fromGguf.eosId, fromGguf.unkId, fromGguf.padId))
         for ((text, ids) in Gemma3KnownAnswers.cases + Gemma3KnownAnswers.longPrompt) {
             assertEquals(ids, tokenizer.encode(text), text)
             assertEquals(ids.drop(1), tokenizer.encode(text, addSpecialTokens = false), text)

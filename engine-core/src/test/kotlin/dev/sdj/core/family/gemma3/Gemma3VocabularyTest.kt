@@ -24,6 +24,7 @@ class Gemma3VocabularyTest {
         assertEquals(2, vocabulary.bosId)
         assertEquals(1, vocabulary.eosId)
         assertEquals(3, vocabulary.unkId)
+        assertEquals(0, vocabulary.padId)
         assertEquals(listOf(2), vocabulary.prefix)
         assertEquals(emptyList<Int>(), vocabulary.suffix)
         assertTrue(vocabulary.byteFallback)
