@@ -110,6 +110,29 @@ class GenerateCommandTest {
     }
 
     @Test
+    void fluxFromItsFilesByRoleWithBothTokenizers(@TempDir Path dir) throws Exception {
+        dev.sdj.core.family.clip.ClipVocabulary vocab = dev.sdj.core.family.clip.ClipVocabulary.Companion.tinyGenerated(400);
+        dev.sdj.core.family.flux.TinyFluxModel flux = new dev.sdj.core.family.flux.TinyFluxModel();
+        Path folder = flux.writeDiffusersFolder(dir.resolve("folder"), new kotlin.Pair<>(vocab.getTokens(), vocab.getMerges()), null);
+        List<Path> files = flux.writeSplitFiles(dir.resolve("split"), "flux1-tiny.safetensors");
+        Path t5 = java.util.stream.Stream.of(Path.of("../../shared/data/t5/tokenizer.json"), Path.of("/work/shared/data/t5/tokenizer.json"))
+                .filter(Files::isRegularFile).findFirst().orElseThrow();
+        Path png = dir.resolve("cat.png");
+        CliRun r = CliRun.of("generate", "--diffusion-model", files.get(0).toString(), "--clip_l", files.get(1).toString(),
+                "--t5xxl", files.get(2).toString(), "--vae", files.get(3).toString(), "--tokenizer", folder.resolve("tokenizer").toString(),
+                "--t5-tokenizer", t5.toString(), "-p", "a cat", "-W", "48", "-H", "32", "--steps", "1", "--cfg-scale", "1",
+                "--sampler", "euler", "--guidance", "2.5", "--device", "CPU", "-o", png.toString());
+        assertEquals(0, r.code(), r.err());
+        assertEquals(48, ImageIO.read(png.toFile()).getWidth());
+        assertTrue(r.err().contains("T5-XXL"), "the T5 phase is reported: " + r.err());
+        CliRun odd = CliRun.of("generate", "--diffusion-model", files.get(0).toString(), "--clip_l", files.get(1).toString(),
+                "--t5xxl", files.get(2).toString(), "--vae", files.get(3).toString(), "--tokenizer", folder.resolve("tokenizer").toString(),
+                "--t5-tokenizer", t5.toString(), "-p", "a cat", "-W", "40", "-H", "32", "--device", "CPU", "-o", png.toString());
+        assertEquals(1, odd.code(), odd.err());
+        assertTrue(odd.err().contains("error: ") && odd.err().contains("multiples of 16"), odd.err());
+    }
+
+    @Test
     void writesAPngAndReportsMemory(@TempDir Path dir) throws Exception {
         Path model = DefaultModel.INSTANCE.path(dir);
         Path png = dir.resolve("out/cat.png");
