@@ -48,11 +48,19 @@ class Ltx2Connector(val dimensions: Ltx2ConnectorDimensions, val name: String) {
         val given = Ltx2ConnectorDimensions.of(w)
         require(given == dimensions) { "these weights are a connector of $given, this one was made for $dimensions" }
         require(features.ne(0) == dimensions.width) { "features are ${features.ne(0)} wide, the connector ${dimensions.width}" }
-        val ctx = nn.ctx
-        var x = if (rows == null) features else ctx.concat(features, ctx.getRows(w.get("learnable_registers"), rows), 1)
-        x = ctx.reshape(x, dimensions.width, x.ne(1), 1)
+        var x = withRegisters(nn, w, features, rows)
         for (i in 0 until dimensions.blocks) x = block(nn, w.at("transformer_1d_blocks.$i"), x, pe)
-        return ctx.rmsNorm(x, Ltx2TextArchitecture.BLOCK_EPS)
+        return nn.ctx.rmsNorm(x, Ltx2TextArchitecture.BLOCK_EPS)
+    }
+
+    /**
+     * The blocks' input: [features] [width, n] then the registers [rows] names (i32 [L − n]; null when there are none),
+     * as [width, L, 1].
+     */
+    fun withRegisters(nn: Nn, w: Weights, features: Tensor, rows: Tensor?): Tensor {
+        val ctx = nn.ctx
+        val x = if (rows == null) features else ctx.concat(features, ctx.getRows(w.get("learnable_registers"), rows), 1)
+        return ctx.reshape(x, dimensions.width, x.ne(1), 1)
     }
 
     /** One block, `transformer_1d_blocks.N`'s weights in [w], over x [width, L, 1] with the RoPE table [pe]. */
@@ -86,12 +94,8 @@ class Ltx2Connector(val dimensions: Ltx2ConnectorDimensions, val name: String) {
         val pe = graph.input(ropeInput)
         require(pe.ne(2) == length.toLong()) { "the graph connects ${pe.ne(2)} tokens, $valid prompt tokens make $length" }
         pe.setFloats(Ltx2ConnectorRope.table(dimensions.width.toInt(), dimensions.heads, length))
-        if (length > valid) graph.input(rowsInput).write(ints(registerRows(valid)), 0)
+        if (length > valid) graph.input(rowsInput).write(ints(dimensions.registerRows(valid)), 0)
     }
-
-    /** The register each position after the prompt holds: (n + j) mod registers for j = 0 … L − n − 1. */
-    fun registerRows(valid: Int): IntArray =
-        IntArray(dimensions.sequence(valid) - valid) { (valid + it) % dimensions.registers }
 
     private val ropeInput get() = "${name}_rope"
     private val rowsInput get() = "${name}_register_rows"

@@ -39,6 +39,9 @@ data class Ltx2ConnectorDimensions(
         return (target + registers - 1) / registers * registers
     }
 
+    /** The register each position after the prompt holds: (n + j) mod registers for j = 0 … L − n − 1. */
+    fun registerRows(valid: Int): IntArray = IntArray(sequence(valid) - valid) { (valid + it) % registers }
+
     companion object {
         fun of(w: Weights): Ltx2ConnectorDimensions {
             val block = "transformer_1d_blocks.0"
