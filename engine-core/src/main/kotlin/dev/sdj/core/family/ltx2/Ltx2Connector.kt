@@ -68,7 +68,9 @@ class Ltx2Connector(val dimensions: Ltx2ConnectorDimensions, val name: String) {
         val ctx = nn.ctx
         val attended = ctx.add(x, attention(nn, w.at("attn1"), ctx.rmsNorm(x, Ltx2TextArchitecture.BLOCK_EPS), pe))
         val inner = ctx.gelu(nn.linear(ctx.rmsNorm(attended, Ltx2TextArchitecture.BLOCK_EPS), w.at("ff.net.0.proj")))
-        return ctx.add(attended, nn.linear(inner, w.at("ff.net.2")))
+        // sd.cpp asks ff.net.2 for f32 accumulation on Vulkan: its input is the widest activation of the block
+        val out = ctx.add(ctx.accumulateInF32(ctx.mulMat(w.get("ff.net.2.weight"), inner)), w.get("ff.net.2.bias"))
+        return ctx.add(attended, out)
     }
 
     private fun attention(nn: Nn, w: Weights, m: Tensor, pe: Tensor): Tensor {

@@ -18,7 +18,7 @@ import kotlin.math.sin
  * - within a head element j pairs with j + headDim/2 (split, "rotate half"): (a, b) → (a·cos − b·sin, a·sin + b·cos).
  *
  * Positions are 0 … L−1 over the whole sequence, registers included. sd.cpp computes the angle in float64 and rounds
- * it to f32 before taking cos and sin in f32; the angles reach 1.6e4 rad, where that rounding moves cos by up to 1e-3,
+ * it to f32 before taking cos and sin in f32; the angles reach 1.6e4 rad, where that rounding moves cos by up to 4.9e-4,
  * so the table rounds the angle the same way to give sd.cpp's values (Lightricks' float64 path would not round it).
  */
 object Ltx2ConnectorRope {
