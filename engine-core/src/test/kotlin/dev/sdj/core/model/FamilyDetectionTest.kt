@@ -86,6 +86,28 @@ class FamilyDetectionTest {
         assertTrue("text_embedding_projection.aggregate_embed.weight" in m.components.getValue(ComponentKind.DIFFUSION_MODEL).tensors)
     }
 
+    /** A DiT GGUF's bare names and the connectors download (the aggregate projections only) given together. */
+    @Test
+    fun `ltx-2_3 in bare names places both connectors and the projections in the DiT`() {
+        val m = assemble(
+            file("ltx-2.3-dit.safetensors",
+                "patchify_proj.weight",
+                "audio_patchify_proj.weight",
+                "transformer_blocks.0.attn1.to_q.weight",
+                "video_embeddings_connector.learnable_registers",
+                "audio_embeddings_connector.learnable_registers",
+                "audio_embeddings_connector.transformer_1d_blocks.0.attn1.to_q.weight"),
+            file("ltx-2.3_embeddings_connectors.safetensors",
+                "text_embedding_projection.video_aggregate_embed.weight",
+                "text_embedding_projection.audio_aggregate_embed.weight"))
+        assertEquals(ModelFamily.LTX2, m.family)
+        val dit = m.components.getValue(ComponentKind.DIFFUSION_MODEL).tensors.keys
+        for (name in listOf("audio_embeddings_connector.learnable_registers", "audio_embeddings_connector.transformer_1d_blocks.0.attn1.to_q.weight",
+                "video_embeddings_connector.learnable_registers", "text_embedding_projection.audio_aggregate_embed.weight")) {
+            assertTrue(name in dit, "$name is not in the DiT: $dit")
+        }
+    }
+
     @Test
     fun `ltx-video 0-9 is not mistaken for ltx-2 and is named unsupported`() {
         val e = assertThrows(UnsupportedModelException::class.java) {
