@@ -1,7 +1,6 @@
 package dev.sdj.core.family.flux
 
 import dev.sdj.api.CancellationToken
-import dev.sdj.api.GenerationCancelledException
 import dev.sdj.api.GenerationRequest
 import dev.sdj.api.ProgressListener
 import dev.sdj.core.family.sd.SdDiffusion
@@ -10,13 +9,14 @@ import dev.sdj.core.graph.FiniteValues
 import dev.sdj.core.graph.GraphKey
 import dev.sdj.core.graph.GraphSession
 import dev.sdj.core.graph.Weights
-import dev.sdj.core.sampling.CancelledException
+import dev.sdj.core.image.TiledDecoding
 import dev.sdj.core.sampling.Denoiser
 import dev.sdj.core.sampling.FlowSchedule
 import dev.sdj.core.sampling.NoiseRng
 import dev.sdj.core.sampling.PhiloxRng
 import dev.sdj.core.sampling.Prediction
 import dev.sdj.core.sampling.Sampler
+import dev.sdj.core.sampling.sampleReporting
 import dev.sdj.core.sampling.ScheduleKind
 import dev.sdj.core.sampling.TorchCpuRng
 import dev.sdj.ggml.Tensor
@@ -36,8 +36,8 @@ class FluxDiffusion(private val schedule: FlowSchedule, private val guidanceInpu
     }
 
     fun decoderGraph(request: GenerationRequest, vae: Weights): (CompiledGraph.Builder) -> Tensor {
-        val tiling = SdDiffusion.decodeTiling(request)
-        return FluxVae.decoderGraph(vae, tiling.extent(latentWidth(request)).toLong(), tiling.extent(latentHeight(request)).toLong())
+        val tiles = TiledDecoding(request, FluxVae.DOWNSCALE)
+        return FluxVae.decoderGraph(vae, tiles.tileWidth, tiles.tileHeight)
     }
 
     /** The denoised latent [w/8, h/8, 16] in ggml order. */
@@ -73,37 +73,15 @@ class FluxDiffusion(private val schedule: FlowSchedule, private val guidanceInpu
             }
             Prediction.flowToDenoised(x, velocity, sigma).also { FiniteValues.require(it) { "denoising step ${completed + 1} of ${request.steps()}" } }
         }
-        progress.onProgress("denoising", 0, request.steps())
-        try {
-            return Sampler.byName(request.sampler()).forFlow().sample(x0, sigmas, denoiser, rng) { step, total ->
-                completed = step
-                progress.onProgress("denoising", step, total)
-                !cancel.isCancelled
-            }
-        } catch (e: CancelledException) {
-            throw GenerationCancelledException(e.completedSteps, e.totalSteps)
-        }
+        return Sampler.byName(request.sampler()).forFlow().sampleReporting(x0, sigmas, denoiser, rng, progress, cancel) { completed = it }
     }
 
     /** The decoded image [8w, 8h, 3] in ggml order, values around [-1, 1]; in tiles when the request asks for them. */
     fun decode(request: GenerationRequest, vae: Weights, latent: FloatArray, session: GraphSession, progress: ProgressListener,
                cancel: CancellationToken): FloatArray {
-        val w = latentWidth(request)
-        val h = latentHeight(request)
-        val z = FluxVae.decoderInput(latent)
-        val tiling = SdDiffusion.decodeTiling(request)
-        val tiles = tiling.origins(w).size * tiling.origins(h).size
         val decoder = session.compile(VAE_DECODER, build = decoderGraph(request, vae))
-        var done = 0
-        progress.onProgress("decoding", 0, tiles)
-        return tiling.decode(z, w, h, FluxVae.LATENT_CHANNELS, FluxVae.DOWNSCALE, 3) { part ->
-            if (cancel.isCancelled) throw GenerationCancelledException(request.steps(), request.steps())
-            decoder.input(FluxVae.INPUT).setFloats(part)
-            decoder.run(session.backend).also {
-                FiniteValues.require(it) { "decoding" }
-                progress.onProgress("decoding", ++done, tiles)
-            }
-        }
+        return TiledDecoding(request, FluxVae.DOWNSCALE).decode(FluxVae.decoderInput(latent), FluxVae.LATENT_CHANNELS, decoder,
+            FluxVae.INPUT, session.backend, progress, cancel)
     }
 
     private fun latentWidth(request: GenerationRequest) = request.width() / FluxVae.DOWNSCALE

@@ -1,7 +1,6 @@
 package dev.sdj.core.family.sd
 
 import dev.sdj.api.CancellationToken
-import dev.sdj.api.GenerationCancelledException
 import dev.sdj.api.GenerationRequest
 import dev.sdj.api.ProgressListener
 import dev.sdj.core.graph.CompiledGraph
@@ -10,14 +9,14 @@ import dev.sdj.core.graph.GraphKey
 import dev.sdj.core.graph.GraphSession
 import dev.sdj.core.graph.Nn
 import dev.sdj.core.graph.Weights
-import dev.sdj.core.image.LatentTiling
-import dev.sdj.core.sampling.CancelledException
+import dev.sdj.core.image.TiledDecoding
 import dev.sdj.core.sampling.Denoiser
 import dev.sdj.core.sampling.DiscreteSchedule
 import dev.sdj.core.sampling.NoiseRng
 import dev.sdj.core.sampling.PhiloxRng
 import dev.sdj.core.sampling.Prediction
 import dev.sdj.core.sampling.Sampler
+import dev.sdj.core.sampling.sampleReporting
 import dev.sdj.core.sampling.ScheduleKind
 import dev.sdj.core.sampling.TorchCpuRng
 import dev.sdj.ggml.GgmlType
@@ -52,10 +51,8 @@ class SdDiffusion(
 
     /** The decoder's graph over one tile of the request's tiling, as [decode] compiles it. */
     fun decoderGraph(request: GenerationRequest, vae: Weights): (CompiledGraph.Builder) -> Tensor {
-        val tiling = decodeTiling(request)
-        val tw = tiling.extent(request.width() / 8).toLong()
-        val th = tiling.extent(request.height() / 8).toLong()
-        return { g -> decoder(g.nn, vae, g.input("z", GgmlType.F32, tw, th, 4, 1)) }
+        val tiles = TiledDecoding(request, 8)
+        return { g -> decoder(g.nn, vae, g.input("z", GgmlType.F32, tiles.tileWidth, tiles.tileHeight, 4, 1)) }
     }
 
     /** The denoised latent [w/8, h/8, 4] in ggml order. */
@@ -100,16 +97,7 @@ class SdDiffusion(
             val denoised = if (vPrediction) Prediction.vToDenoised(x, out, sigma) else Prediction.epsToDenoised(x, out, sigma)
             denoised.also { FiniteValues.require(it) { "denoising step ${completed + 1} of ${request.steps()}" } }
         }
-        progress.onProgress("denoising", 0, request.steps())
-        try {
-            return Sampler.byName(request.sampler()).sample(x0, sigmas, denoiser, rng) { step, total ->
-                completed = step
-                progress.onProgress("denoising", step, total)
-                !cancel.isCancelled
-            }
-        } catch (e: CancelledException) {
-            throw GenerationCancelledException(e.completedSteps, e.totalSteps)
-        }
+        return Sampler.byName(request.sampler()).sampleReporting(x0, sigmas, denoiser, rng, progress, cancel) { completed = it }
     }
 
     /**
@@ -118,22 +106,9 @@ class SdDiffusion(
      */
     fun decode(request: GenerationRequest, vae: Weights, latent: FloatArray, session: GraphSession, progress: ProgressListener,
                cancel: CancellationToken): FloatArray {
-        val w = request.width() / 8
-        val h = request.height() / 8
         val z = FloatArray(latent.size) { latent[it] / latentScale }
-        val tiling = decodeTiling(request)
-        val tiles = tiling.origins(w).size * tiling.origins(h).size
         val decoder = session.compile(VAE_DECODER, build = decoderGraph(request, vae))
-        var done = 0
-        progress.onProgress("decoding", 0, tiles)
-        return tiling.decode(z, w, h, 4, 8, 3) { part ->
-            if (cancel.isCancelled) throw GenerationCancelledException(request.steps(), request.steps())
-            decoder.input("z").setFloats(part)
-            decoder.run(session.backend).also {
-                FiniteValues.require(it) { "decoding" }
-                progress.onProgress("decoding", ++done, tiles)
-            }
-        }
+        return TiledDecoding(request, 8).decode(z, 4, decoder, "z", session.backend, progress, cancel)
     }
 
     private fun guided(request: GenerationRequest) = request.cfgScale() != 1.0
@@ -141,10 +116,5 @@ class SdDiffusion(
     companion object {
         val UNET = GraphKey("unet")
         val VAE_DECODER = GraphKey("vae decoder")
-
-        /** The decoder's tiling for a request: its tile size, or one tile covering the whole latent. */
-        fun decodeTiling(request: GenerationRequest): LatentTiling =
-            if (request.vaeTileSize() > 0) LatentTiling.ofPixels(request.vaeTileSize(), 8)
-            else LatentTiling(maxOf(request.width(), request.height()) / 8, 0)
     }
 }
