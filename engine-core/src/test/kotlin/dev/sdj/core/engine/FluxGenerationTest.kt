@@ -125,21 +125,8 @@ class FluxGenerationTest {
                 "peak $peak for T5's phase $t5Phase and the DiT's $ditPhases: $params $compute")
         }
         SdjEngine(config(split)).use { engine ->
-            val plan = engine.plan(request(device))
-            val smallest = plan.peakByPlacement().getValue("streamed")
-            val sequential = plan.peakByPlacement().getValue("sequential")
-            assertTrue(smallest < sequential, "streaming every block needs less than sequential ($smallest vs $sequential)")
-            assertEquals(4, plan.blocks(), "two double and two single blocks")
-            val seen = HashSet<Int>()
-            for (cap in listOf(smallest, (smallest + sequential) / 2, sequential - 1)) {
-                val r = engine.generate(request(device).toBuilder().maxDeviceMemory(cap).build())
-                assertEquals("streamed", r.placement().placement(), "cap $cap")
-                seen.add(r.placement().residentBlocks())
-                assertEquals(r.placement().peakBytes(), r.peakDeviceBytes().getValue(device), "predicted = ledger peak at cap $cap")
-                assertTrue(r.peakDeviceBytes().getValue(device) <= cap, "within the cap $cap")
-                assertArrayEquals(resident.png, r.png, "same image with ${r.placement().residentBlocks()} blocks resident")
-            }
-            assertTrue(seen.size >= 2, "the caps exercise several resident counts: $seen")
+            assertEquals(4, engine.plan(request(device)).blocks(), "two double and two single blocks")
+            StreamedCaps.assertStreamedCaps(engine, request(device), device, resident.png)
         }
     }
 }
