@@ -5,35 +5,9 @@
 set -euo pipefail
 pkg=$1 version=$2 integrity=$3 out=$4
 
-cache=${SDJ_BUILD_CACHE:-$HOME/.cache/sdj-build}/npm
-tarball="$cache/$(echo "${pkg#@}" | tr '/' '-')-$version.tgz"
-mkdir -p "$cache"
-
-if [ ! -f "$tarball" ]; then
-  if ! command -v npm >/dev/null 2>&1; then
-    echo "ERROR: npm is needed once to fetch the ggml natives ($pkg@$version) and is not installed." >&2
-    echo "       Install Node.js and npm (Debian: apt-get install -y npm), or place the tarball at $tarball," >&2
-    echo "       or build without natives and point the engine at your own ggml with SDJ_GGML_DIR." >&2
-    exit 1
-  fi
-  tmp=$(mktemp -d)
-  trap 'rm -rf "$tmp"' EXIT
-  if ! (cd "$tmp" && npm pack --silent "$pkg@$version" >/dev/null); then
-    echo "ERROR: 'npm pack $pkg@$version' failed; check that the npm registry is reachable." >&2
-    exit 1
-  fi
-  mv "$tmp"/*.tgz "$tarball.part"
-  mv "$tarball.part" "$tarball"
-fi
-
-actual="sha512-$(openssl dgst -sha512 -binary "$tarball" | base64 -w0)"
-if [ "$actual" != "$integrity" ]; then
-  echo "ERROR: checksum mismatch for $tarball" >&2
-  echo "       expected $integrity" >&2
-  echo "       actual   $actual" >&2
-  echo "       Delete the file to fetch it again; if it persists, the registry serves a different package." >&2
-  exit 1
-fi
+source "${BASH_SOURCE[0]%/*}/../../scripts/npm-tarball.sh"
+npm_tarball "$pkg" "$version" "$integrity" "the ggml natives" \
+  "Or build without natives and point the engine at your own ggml with SDJ_GGML_DIR."
 
 stamp="$out/.source"
 # The manifest format is part of the stamp, so that a change to it regenerates the resources.
