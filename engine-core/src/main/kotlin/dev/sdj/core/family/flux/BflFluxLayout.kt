@@ -14,13 +14,9 @@ class BflFluxLayout(private val w: Weights, private val ctx: GgmlContext) : Flux
     override val hasGuidance: Boolean = hasGuidance(w)
     override val headDim: Int = headDim(w)
 
-    private fun count(prefix: String, probe: String): Int {
-        var n = 0
-        while (w.has("$prefix.$n.$probe")) n++
-        return n
-    }
+    private fun count(prefix: String, probe: String): Int = FluxLayout.blockCount(w, prefix, probe)
 
-    private fun linear(name: String) = Projection(w.get("$name.weight"), if (w.has("$name.bias")) w.get("$name.bias") else null)
+    private fun linear(name: String) = Projection.of(w, name)
 
     private fun mlp(name: String) = MlpEmbedder(linear("$name.in_layer"), linear("$name.out_layer"))
 

@@ -73,6 +73,10 @@ interface FluxLayout {
         fun hasGuidance(w: Weights): Boolean =
             if (DiffusersFluxLayout.claims(w)) DiffusersFluxLayout.hasGuidance(w) else BflFluxLayout.hasGuidance(w)
 
+        /** Blocks `prefix.0`, `prefix.1`, … while each has [probe]. */
+        fun blockCount(w: Weights, prefix: String, probe: String): Int =
+            generateSequence(0) { it + 1 }.takeWhile { w.has("$prefix.$it.$probe") }.count()
+
         fun headDim(w: Weights): Int = if (DiffusersFluxLayout.claims(w)) DiffusersFluxLayout.headDim(w) else BflFluxLayout.headDim(w)
     }
 }

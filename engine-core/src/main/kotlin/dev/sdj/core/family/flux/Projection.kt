@@ -1,5 +1,6 @@
 package dev.sdj.core.family.flux
 
+import dev.sdj.core.graph.Weights
 import dev.sdj.ggml.GgmlContext
 import dev.sdj.ggml.Tensor
 
@@ -33,5 +34,10 @@ class Projection(private val weight: Tensor, private val bias: Tensor?) {
         require(outFeatures % parts == 0L) { "$outFeatures outputs do not split into $parts equal chunks" }
         val width = outFeatures / parts
         return List(parts) { rows(ctx, it * width, width) }
+    }
+
+    companion object {
+        /** The layer [name] of [w]: `name.weight`, and `name.bias` when there is one. */
+        fun of(w: Weights, name: String) = Projection(w.get("$name.weight"), if (w.has("$name.bias")) w.get("$name.bias") else null)
     }
 }
