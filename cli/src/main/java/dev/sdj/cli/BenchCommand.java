@@ -71,7 +71,7 @@ final class BenchCommand implements Runnable {
     }
 
     @Command(name = "generate", mixinStandardHelpOptions = true,
-            description = {"Time per denoising step (2 UNet evaluations with guidance), uploads and peak memory, by default for a full-size SD 1.5- or SDXL base-architecture model (--architecture) with random f16 weights.",
+            description = {"Time per denoising step (2 UNet evaluations with guidance; 1 DiT evaluation for Flux.1), uploads and peak memory, by default for a full-size SD 1.5-, SDXL base- or Flux.1-architecture model (--architecture) with random weights.",
                 "Run once per size: peak RSS is the process's high-water mark."})
     static final class Generate implements Callable<Integer> {
         @Mixin
@@ -87,7 +87,7 @@ final class BenchCommand implements Runnable {
         public Integer call() {
             PrintWriter out = spec.commandLine().getOut();
             dev.sdj.core.bench.GenerationBenchmark.Result r =
-                    dev.sdj.core.bench.GenerationBenchmark.INSTANCE.run(run.modelPath(), run.size, run.steps, b -> {
+                    dev.sdj.core.bench.GenerationBenchmark.INSTANCE.run(run.modelConfig(), run.size, run.steps, b -> {
                         where.applyTo(b);
                         run.applyTo(b, spec.commandLine().getErr());
                         return kotlin.Unit.INSTANCE;
@@ -96,7 +96,7 @@ final class BenchCommand implements Runnable {
                     run.modelName(), r.getSize(), r.getSize(), r.getDevice(), r.getPlacement(), r.getSecondsPerStep(), r.getSteps(),
                     r.getTotalSeconds(), Bytes.human(r.getUploadedBytes()));
             if (r.getPlacement().equals("streamed")) {
-                out.printf(Locale.ROOT, "streamed: %d of %d UNet blocks resident, %s uploaded per step, %.2f s/step waiting for uploads%n",
+                out.printf(Locale.ROOT, "streamed: %d of %d diffusion-model blocks resident, %s uploaded per step, %.2f s/step waiting for uploads%n",
                         r.getResidentBlocks(), r.getBlocks(), Bytes.human(r.getUploadBytesPerStep()), r.getUploadWaitPerStep());
             }
             r.getPeakDeviceBytes().forEach((pool, bytes) -> out.printf(Locale.ROOT, "peak device memory on %s (parameters + compute): %s%n", pool, Bytes.human(bytes)));
@@ -106,7 +106,7 @@ final class BenchCommand implements Runnable {
     }
 
     @Command(name = "stream", mixinStandardHelpOptions = true,
-            description = {"How close block streaming gets to its bound: time per step with every UNet block streamed against max(compute time per step, bytes uploaded per step / host-to-device bandwidth).",
+            description = {"How close block streaming gets to its bound: time per step with every diffusion-model block (UNet or DiT) streamed against max(compute time per step, bytes uploaded per step / host-to-device bandwidth).",
                     "Runs the request twice (sequential, then every block streamed) and measures pinned host-to-device copy speed, all in one process; by default on the full-size random model of 'bench generate' (--architecture)."})
     static final class Stream implements Callable<Integer> {
         @Mixin
@@ -122,7 +122,7 @@ final class BenchCommand implements Runnable {
         public Integer call() {
             PrintWriter out = spec.commandLine().getOut();
             dev.sdj.core.bench.StreamingBenchmark.Result r =
-                    dev.sdj.core.bench.StreamingBenchmark.INSTANCE.run(run.modelPath(), run.size, run.steps, b -> {
+                    dev.sdj.core.bench.StreamingBenchmark.INSTANCE.run(run.modelConfig(), run.size, run.steps, b -> {
                         where.applyTo(b);
                         run.applyTo(b, spec.commandLine().getErr());
                         return kotlin.Unit.INSTANCE;

@@ -4,7 +4,6 @@ import dev.sdj.api.Engine
 import dev.sdj.api.EngineConfig
 import dev.sdj.api.GenerationRequest
 import dev.sdj.ggml.Ggml
-import java.nio.file.Path
 
 /**
  * How close streaming gets to its bound, in one process: time per step with every block streamed against
@@ -27,9 +26,9 @@ object StreamingBenchmark {
         val ratio: Double get() = streamedSecondsPerStep / maxOf(computeSecondsPerStep, transferSecondsPerStep)
     }
 
-    fun run(model: Path, size: Int, steps: Int, configure: (GenerationRequest.Builder) -> Unit): Result {
+    fun run(model: EngineConfig, size: Int, steps: Int, configure: (GenerationRequest.Builder) -> Unit): Result {
         val baseline = GenerationBenchmark.run(model, size, steps) { b -> configure(b); b.placement("sequential") }
-        val smallest = Engine.open(EngineConfig.of(model)).use { engine ->
+        val smallest = Engine.open(model).use { engine ->
             val b = GenerationRequest.builder("x").size(size, size).steps(steps)
             configure(b)
             engine.plan(b.device(baseline.device).build()).peakByPlacement().getValue("streamed")
