@@ -17,7 +17,7 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks (numbers for reports, not tests).",
-        subcommands = {BenchCommand.Load.class, BenchCommand.Generate.class, BenchCommand.Stream.class})
+        subcommands = {BenchCommand.Load.class, BenchCommand.Prepare.class, BenchCommand.Generate.class, BenchCommand.Stream.class})
 final class BenchCommand implements Runnable {
     @Spec
     CommandSpec spec;
@@ -66,6 +66,31 @@ final class BenchCommand implements Runnable {
                         r.getSecondsPerRun().stream().map(s -> String.format(Locale.ROOT, "%.2f", s)).toList());
                 out.flush();
             }
+            return 0;
+        }
+    }
+
+    @Command(name = "prepare", mixinStandardHelpOptions = true,
+            description = {"Writes the full-size random model of 'bench generate' (--architecture, --file) unless it is there, and prints its files,",
+                "so that plan, tune and generate can be run on it and the writing is timed apart from the benchmark."})
+    static final class Prepare implements Callable<Integer> {
+        @Mixin
+        BenchRunOptions run = new BenchRunOptions();
+
+        @Spec
+        CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            PrintWriter out = spec.commandLine().getOut();
+            long start = System.nanoTime();
+            dev.sdj.api.EngineConfig config = run.modelConfig();
+            out.printf(Locale.ROOT, "%s ready in %.1f s%n", run.modelName(), (System.nanoTime() - start) / 1e9);
+            for (Path p : config.model()) {
+                out.printf(Locale.ROOT, "  %s  %s%n", p, Bytes.human(p.toFile().length()));
+            }
+            config.tokenizer().ifPresent(t -> out.println("  tokenizer: " + t));
+            config.t5Tokenizer().ifPresent(t -> out.println("  T5 tokenizer: " + t));
             return 0;
         }
     }

@@ -18,14 +18,16 @@ import java.nio.file.Path
  * Tensors are generated as a writer reaches them, so a full-size model is written in the memory of its largest one.
  *
  * @param typeOf storage type per component and tensor name (as [FluxTensorLayout] names it)
+ * @param sampledBlocks large quantized tensors from sampled blocks ([RandomTensorBytes]), for full-size benchmarks
  */
 class TinyFluxModel(
     val arch: FluxArchitecture = FluxArchitecture.DEV_TINY,
     seed: Long = 1,
+    sampledBlocks: Boolean = false,
     private val typeOf: (ComponentKind, String) -> DType = { _, _ -> DType.F16 },
 ) {
     private val layout = FluxTensorLayout(arch)
-    private val random = RandomTensorBytes(seed)
+    private val random = RandomTensorBytes(seed, sampledBlocks = sampledBlocks)
 
     val components: Map<ComponentKind, List<FluxTensorLayout.Entry>> get() = layout.components
 
@@ -89,16 +91,16 @@ class TinyFluxModel(
          * [target], the rest in f16; the other components stay f16.
          */
         fun quantizedDit(target: DType, arch: FluxArchitecture = FluxArchitecture.DEV_TINY, seed: Long = 1): TinyFluxModel =
-            quantized(mapOf(ComponentKind.DIFFUSION_MODEL to target), arch, seed)
+            quantized(mapOf(ComponentKind.DIFFUSION_MODEL to target), arch, seed, sampledBlocks = false)
 
         /**
          * The model with each component in [targets] quantized by stable-diffusion.cpp's rule (the tensors it converts
          * in that component's type, the rest in f16), as `sd -M convert --type` would write it; other components f16.
          * Names are judged with the all-in-one checkpoint's prefixes, as sd.cpp sees them.
          */
-        fun quantized(targets: Map<ComponentKind, DType>, arch: FluxArchitecture = FluxArchitecture.DEV_TINY, seed: Long = 1): TinyFluxModel {
+        fun quantized(targets: Map<ComponentKind, DType>, arch: FluxArchitecture, seed: Long, sampledBlocks: Boolean): TinyFluxModel {
             val shapes = FluxTensorLayout(arch).components.mapValues { (_, entries) -> entries.associate { it.name to it.torchShape.reversed() } }
-            return TinyFluxModel(arch, seed) { kind, name ->
+            return TinyFluxModel(arch, seed, sampledBlocks) { kind, name ->
                 val target = targets[kind]
                 if (target != null) {
                     SdCppTypeRule.typeFor(SINGLE_FILE_PREFIXES.getValue(kind) + name, shapes.getValue(kind).getValue(name), DType.F16, target)
