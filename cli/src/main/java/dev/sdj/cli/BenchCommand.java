@@ -17,7 +17,7 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks (numbers for reports, not tests).",
-        subcommands = {BenchCommand.Load.class, BenchCommand.Prepare.class, BenchCommand.Generate.class, BenchCommand.Stream.class})
+        subcommands = {BenchCommand.Load.class, BenchCommand.Upload.class, BenchCommand.Prepare.class, BenchCommand.Generate.class, BenchCommand.Stream.class})
 final class BenchCommand implements Runnable {
     @Spec
     CommandSpec spec;
@@ -70,6 +70,40 @@ final class BenchCommand implements Runnable {
         }
     }
 
+    @Command(name = "upload", mixinStandardHelpOptions = true,
+            description = {"Host-to-device copy speed as block streaming copies (pinned host memory where the device has it), the bandwidth 'bench stream' divides by.",
+                "For a streamed run whose compute baseline does not fit the device (e.g. Flux on lavapipe's 2 GiB heap): bytes uploaded per step / this = the transfer bound."})
+    static final class Upload implements Callable<Integer> {
+        @Option(names = "--device", paramLabel = "NAME", description = "ggml device names (default: all).")
+        List<String> devices;
+
+        @Spec
+        CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            PrintWriter out = spec.commandLine().getOut();
+            Ggml ggml = Ggml.get();
+            for (Device d : ggml.devices()) {
+                if (devices == null || devices.contains(d.name())) {
+                    out.printf(Locale.ROOT, "%-10s %8.0f MB/s%n", d.name(), dev.sdj.core.bench.UploadBandwidth.INSTANCE.measure(ggml, d, 256L << 20, 5) / 1e6);
+                    out.flush();
+                }
+            }
+            return 0;
+        }
+    }
+
+    /** Progress lines on stderr, flushed at once: full-size runs take minutes per step. */
+    static kotlin.jvm.functions.Function1<String, kotlin.Unit> progress(CommandSpec spec) {
+        PrintWriter err = spec.commandLine().getErr();
+        return line -> {
+            err.println(line);
+            err.flush();
+            return kotlin.Unit.INSTANCE;
+        };
+    }
+
     @Command(name = "prepare", mixinStandardHelpOptions = true,
             description = {"Writes the full-size random model of 'bench generate' (--architecture, --file) unless it is there, and prints its files,",
                 "so that plan, tune and generate can be run on it and the writing is timed apart from the benchmark."})
@@ -112,7 +146,7 @@ final class BenchCommand implements Runnable {
         public Integer call() {
             PrintWriter out = spec.commandLine().getOut();
             dev.sdj.core.bench.GenerationBenchmark.Result r =
-                    dev.sdj.core.bench.GenerationBenchmark.INSTANCE.run(run.modelConfig(), run.size, run.steps, b -> {
+                    dev.sdj.core.bench.GenerationBenchmark.INSTANCE.run(run.modelConfig(), run.size, run.steps, progress(spec), b -> {
                         where.applyTo(b);
                         run.applyTo(b, spec.commandLine().getErr());
                         return kotlin.Unit.INSTANCE;
@@ -147,7 +181,7 @@ final class BenchCommand implements Runnable {
         public Integer call() {
             PrintWriter out = spec.commandLine().getOut();
             dev.sdj.core.bench.StreamingBenchmark.Result r =
-                    dev.sdj.core.bench.StreamingBenchmark.INSTANCE.run(run.modelConfig(), run.size, run.steps, b -> {
+                    dev.sdj.core.bench.StreamingBenchmark.INSTANCE.run(run.modelConfig(), run.size, run.steps, progress(spec), b -> {
                         where.applyTo(b);
                         run.applyTo(b, spec.commandLine().getErr());
                         return kotlin.Unit.INSTANCE;

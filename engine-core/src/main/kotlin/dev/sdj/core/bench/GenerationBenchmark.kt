@@ -97,15 +97,23 @@ object GenerationBenchmark {
         return path
     }
 
-    /** @param configure sets the device, placement, budget cap, pinning and threads on the benchmark's request */
-    fun run(model: EngineConfig, size: Int, steps: Int, configure: (GenerationRequest.Builder) -> Unit): Result {
+    /**
+     * @param configure sets the device, placement, budget cap, pinning and threads on the benchmark's request
+     * @param log gets a line at each phase's start and each denoising step, with the seconds since the start: a
+     *   full-size Flux step takes minutes on a CPU, and a run stopped early still tells how far it got
+     */
+    fun run(model: EngineConfig, size: Int, steps: Int, log: (String) -> Unit = {}, configure: (GenerationRequest.Builder) -> Unit): Result {
         Engine.open(model).use { engine ->
             val b = GenerationRequest.builder("a photograph of an astronaut riding a horse").size(size, size).steps(steps).sampler("euler")
             configure(b)
             var denoiseStart = 0L
             var denoiseEnd = 0L
             val start = System.nanoTime()
+            var lastPhase = ""
             val result = engine.generate(b.build(), { phase, step, total ->
+                val seconds = (System.nanoTime() - start) / 1e9
+                if (phase != lastPhase || phase == "denoising") log(String.format(java.util.Locale.ROOT, "%8.1f s  %s %d/%d", seconds, phase, step, total))
+                lastPhase = phase
                 // From the start of sampling (weights loaded, graph built) to its last step.
                 if (phase == "denoising" && step == 0) denoiseStart = System.nanoTime()
                 if (phase == "denoising" && step == total) denoiseEnd = System.nanoTime()
