@@ -17,7 +17,7 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks (numbers for reports, not tests).",
-        subcommands = {BenchCommand.Load.class, BenchCommand.Generate.class, BenchCommand.Stream.class})
+        subcommands = {BenchCommand.Load.class, BenchCommand.Upload.class, BenchCommand.Prepare.class, BenchCommand.Generate.class, BenchCommand.Stream.class})
 final class BenchCommand implements Runnable {
     @Spec
     CommandSpec spec;
@@ -70,8 +70,67 @@ final class BenchCommand implements Runnable {
         }
     }
 
+    @Command(name = "upload", mixinStandardHelpOptions = true,
+            description = {"Host-to-device copy speed as block streaming copies (pinned host memory where the device has it), the bandwidth 'bench stream' divides by.",
+                "For a streamed run whose compute baseline does not fit the device (e.g. Flux on lavapipe's 2 GiB heap): bytes uploaded per step / this = the transfer bound."})
+    static final class Upload implements Callable<Integer> {
+        @Option(names = "--device", paramLabel = "NAME", description = "ggml device names (default: all).")
+        List<String> devices;
+
+        @Spec
+        CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            PrintWriter out = spec.commandLine().getOut();
+            Ggml ggml = Ggml.get();
+            for (Device d : ggml.devices()) {
+                if (devices == null || devices.contains(d.name())) {
+                    out.printf(Locale.ROOT, "%-10s %8.0f MB/s%n", d.name(), dev.sdj.core.bench.UploadBandwidth.INSTANCE.measure(ggml, d, 256L << 20, 5) / 1e6);
+                    out.flush();
+                }
+            }
+            return 0;
+        }
+    }
+
+    /** Progress lines on stderr, flushed at once: full-size runs take minutes per step. */
+    static kotlin.jvm.functions.Function1<String, kotlin.Unit> progress(CommandSpec spec) {
+        PrintWriter err = spec.commandLine().getErr();
+        return line -> {
+            err.println(line);
+            err.flush();
+            return kotlin.Unit.INSTANCE;
+        };
+    }
+
+    @Command(name = "prepare", mixinStandardHelpOptions = true,
+            description = {"Writes the full-size random model of 'bench generate' (--architecture, --file) unless it is there, and prints its files,",
+                "so that plan, tune and generate can be run on it and the writing is timed apart from the benchmark."})
+    static final class Prepare implements Callable<Integer> {
+        @Mixin
+        BenchRunOptions run = new BenchRunOptions();
+
+        @Spec
+        CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            PrintWriter out = spec.commandLine().getOut();
+            long start = System.nanoTime();
+            dev.sdj.api.EngineConfig config = run.modelConfig();
+            out.printf(Locale.ROOT, "%s ready in %.1f s%n", run.modelName(), (System.nanoTime() - start) / 1e9);
+            for (Path p : config.model()) {
+                out.printf(Locale.ROOT, "  %s  %s%n", p, Bytes.human(p.toFile().length()));
+            }
+            config.tokenizer().ifPresent(t -> out.println("  tokenizer: " + t));
+            config.t5Tokenizer().ifPresent(t -> out.println("  T5 tokenizer: " + t));
+            return 0;
+        }
+    }
+
     @Command(name = "generate", mixinStandardHelpOptions = true,
-            description = {"Time per denoising step (2 UNet evaluations with guidance), uploads and peak memory, by default for a full-size SD 1.5- or SDXL base-architecture model (--architecture) with random f16 weights.",
+            description = {"Time per denoising step (2 UNet evaluations with guidance; 1 DiT evaluation for Flux.1), uploads and peak memory, by default for a full-size SD 1.5-, SDXL base- or Flux.1-architecture model (--architecture) with random weights.",
                 "Run once per size: peak RSS is the process's high-water mark."})
     static final class Generate implements Callable<Integer> {
         @Mixin
@@ -87,7 +146,7 @@ final class BenchCommand implements Runnable {
         public Integer call() {
             PrintWriter out = spec.commandLine().getOut();
             dev.sdj.core.bench.GenerationBenchmark.Result r =
-                    dev.sdj.core.bench.GenerationBenchmark.INSTANCE.run(run.modelPath(), run.size, run.steps, b -> {
+                    dev.sdj.core.bench.GenerationBenchmark.INSTANCE.run(run.modelConfig(), run.size, run.steps, progress(spec), b -> {
                         where.applyTo(b);
                         run.applyTo(b, spec.commandLine().getErr());
                         return kotlin.Unit.INSTANCE;
@@ -96,7 +155,7 @@ final class BenchCommand implements Runnable {
                     run.modelName(), r.getSize(), r.getSize(), r.getDevice(), r.getPlacement(), r.getSecondsPerStep(), r.getSteps(),
                     r.getTotalSeconds(), Bytes.human(r.getUploadedBytes()));
             if (r.getPlacement().equals("streamed")) {
-                out.printf(Locale.ROOT, "streamed: %d of %d UNet blocks resident, %s uploaded per step, %.2f s/step waiting for uploads%n",
+                out.printf(Locale.ROOT, "streamed: %d of %d diffusion-model blocks resident, %s uploaded per step, %.2f s/step waiting for uploads%n",
                         r.getResidentBlocks(), r.getBlocks(), Bytes.human(r.getUploadBytesPerStep()), r.getUploadWaitPerStep());
             }
             r.getPeakDeviceBytes().forEach((pool, bytes) -> out.printf(Locale.ROOT, "peak device memory on %s (parameters + compute): %s%n", pool, Bytes.human(bytes)));
@@ -106,7 +165,7 @@ final class BenchCommand implements Runnable {
     }
 
     @Command(name = "stream", mixinStandardHelpOptions = true,
-            description = {"How close block streaming gets to its bound: time per step with every UNet block streamed against max(compute time per step, bytes uploaded per step / host-to-device bandwidth).",
+            description = {"How close block streaming gets to its bound: time per step with every diffusion-model block (UNet or DiT) streamed against max(compute time per step, bytes uploaded per step / host-to-device bandwidth).",
                     "Runs the request twice (sequential, then every block streamed) and measures pinned host-to-device copy speed, all in one process; by default on the full-size random model of 'bench generate' (--architecture)."})
     static final class Stream implements Callable<Integer> {
         @Mixin
@@ -122,7 +181,7 @@ final class BenchCommand implements Runnable {
         public Integer call() {
             PrintWriter out = spec.commandLine().getOut();
             dev.sdj.core.bench.StreamingBenchmark.Result r =
-                    dev.sdj.core.bench.StreamingBenchmark.INSTANCE.run(run.modelPath(), run.size, run.steps, b -> {
+                    dev.sdj.core.bench.StreamingBenchmark.INSTANCE.run(run.modelConfig(), run.size, run.steps, progress(spec), b -> {
                         where.applyTo(b);
                         run.applyTo(b, spec.commandLine().getErr());
                         return kotlin.Unit.INSTANCE;

@@ -1,7 +1,7 @@
 package dev.sdj.cli;
 
+import dev.sdj.api.EngineConfig;
 import dev.sdj.api.GenerationRequest;
-import dev.sdj.core.bench.GenerationBenchmark;
 import dev.sdj.core.bench.GenerationBenchmark.Architecture;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Mixin;
@@ -24,11 +24,11 @@ final class BenchRunOptions {
     ThreadsOption threads = new ThreadsOption();
 
     @Option(names = "--architecture", paramLabel = "NAME", defaultValue = "sd15", converter = ArchitectureName.class,
-            description = "Full-size architecture of the random f16 model: sd15 (about 2 GB) or sdxl (SDXL base, about 6.9 GB) (default: ${DEFAULT-VALUE}).")
+            description = "Full-size architecture of the random model: sd15 (f16, about 2 GB), sdxl (SDXL base, f16, about 6.9 GB), flux-dev or flux-schnell (separate files in a folder: Q4_K DiT, Q8_0 T5-XXL, f16 CLIP-L and VAE, about 12 GB) (default: ${DEFAULT-VALUE}).")
     Architecture architecture;
 
     @Option(names = "--file", paramLabel = "PATH",
-            description = "Where the model is written once and reused (default: sdj-<architecture>-random-f16.gguf in ${sys:java.io.tmpdir}).")
+            description = "Where the model is written once and reused (default: sdj-<architecture>-random-f16.gguf, or the folder sdj-flux-<variant>-random, in ${sys:java.io.tmpdir}).")
     Path file;
 
     @Option(names = "--model", paramLabel = "PATH", description = "Benchmark this model instead (e.g. the built-in tiny model).")
@@ -40,19 +40,23 @@ final class BenchRunOptions {
     }
 
     /** The model to run: --model, else the full-size one, written first if missing. */
-    Path modelPath() {
-        return model != null ? model : GenerationBenchmark.INSTANCE.prepare(file(), architecture.getShapes());
+    EngineConfig modelConfig() {
+        return model != null ? EngineConfig.of(model) : architecture.prepare(file());
     }
 
     String modelName() {
-        return model != null ? model.getFileName().toString() : architecture.getLabel() + " random f16";
+        return model != null ? model.getFileName().toString() : architecture.getLabel() + " random " + architecture.getWeights();
     }
 
+    /** Threads, and the full-size model's own cfg scale (Flux.1 runs at 1: one DiT evaluation per step). */
     void applyTo(GenerationRequest.Builder b, PrintWriter err) {
         threads.applyTo(b, err);
+        if (model == null) {
+            b.cfgScale(architecture.getCfgScale());
+        }
     }
 
-    /** Reads --architecture by the ids the file names use (sd15, sdxl). */
+    /** Reads --architecture by the ids the file names use (sd15, sdxl, flux-dev, flux-schnell). */
     static final class ArchitectureName implements ITypeConverter<Architecture> {
         @Override
         public Architecture convert(String value) {

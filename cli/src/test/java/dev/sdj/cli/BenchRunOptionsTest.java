@@ -23,12 +23,15 @@ class BenchRunOptionsTest {
         assertEquals("SDXL base random f16", sdxl.modelName());
         assertEquals(Path.of(System.getProperty("java.io.tmpdir"), "sdj-sd15-random-f16.gguf"), parsed().file());
         assertEquals(Path.of("x.gguf"), parsed("--architecture", "sdxl", "--file", "x.gguf").file());
+        BenchRunOptions flux = parsed("--architecture", "flux-dev");
+        assertEquals(Path.of(System.getProperty("java.io.tmpdir"), "sdj-flux-dev-random"), flux.file());
+        assertEquals("FLUX.1-dev random Q4_K DiT, Q8_0 T5, f16 CLIP-L and VAE", flux.modelName());
     }
 
     @Test
     void anUnknownArchitectureIsRefusedNamingTheKnownOnes() {
         CliRun r = CliRun.of("bench", "generate", "--architecture", "sd3");
         assertEquals(2, r.code());
-        assertTrue(r.err().contains("'sd3' is none of [sd15, sdxl]"), r.err());
+        assertTrue(r.err().contains("'sd3' is none of [sd15, sdxl, flux-dev, flux-schnell]"), r.err());
     }
 }

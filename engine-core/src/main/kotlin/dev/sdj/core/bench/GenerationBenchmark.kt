@@ -5,14 +5,15 @@ import dev.sdj.api.Engine
 import dev.sdj.api.EngineConfig
 import dev.sdj.api.GenerationRequest
 import dev.sdj.core.family.clip.ClipVocabulary
+import dev.sdj.core.family.flux.FluxArchitecture
 import dev.sdj.core.family.sd.SdArchitecture
 import dev.sdj.core.family.sd.TinySdModel
 import java.nio.file.Files
 import java.nio.file.Path
 
 /**
- * Time per denoising step for a full-size SD 1.5- or SDXL base-architecture model with random f16 weights (generated
- * once into a file), so the engine's speed can be measured where no real weights may be downloaded.
+ * Time per denoising step for a full-size SD 1.5-, SDXL base- or Flux.1-architecture model with random weights
+ * (generated once into files), so the engine's speed can be measured where no real weights may be downloaded.
  */
 object GenerationBenchmark {
     /** SD 1.5's shapes: 320 base channels, CLIP-L (768 wide, 12 layers, 49408 tokens), a 128-channel VAE. */
@@ -36,12 +37,31 @@ object GenerationBenchmark {
         clip2 = SdArchitecture.Clip(vocabSize = 49408, hidden = 1280, layers = 32, intermediate = 5120, projection = 1280),
     )
 
-    /** The architectures the benchmark writes; [id] names one on the command line and in its default file name. */
-    enum class Architecture(val id: String, val label: String, val shapes: SdArchitecture) {
-        SD15("sd15", "SD1.5", GenerationBenchmark.SD15),
-        SDXL("sdxl", "SDXL base", SDXL_BASE);
+    /**
+     * The architectures the benchmark writes; [id] names one on the command line and in its default file name.
+     * [cfgScale] is the one the model is run with: Flux.1 is guidance-distilled, one DiT evaluation per step.
+     */
+    enum class Architecture(val id: String, val label: String, val weights: String, val cfgScale: Double) {
+        SD15("sd15", "SD1.5", "f16", 7.0) {
+            override fun prepare(path: Path) = EngineConfig.of(GenerationBenchmark.prepare(path, GenerationBenchmark.SD15))
+        },
+        SDXL("sdxl", "SDXL base", "f16", 7.0) {
+            override fun prepare(path: Path) = EngineConfig.of(GenerationBenchmark.prepare(path, SDXL_BASE))
+        },
+        FLUX_DEV("flux-dev", "FLUX.1-dev", FluxBenchModel.WEIGHTS, 1.0) {
+            override fun prepare(path: Path) = FluxBenchModel.prepare(path, FluxArchitecture.DEV)
+            override val defaultFileName: String get() = "sdj-$id-random"
+        },
+        FLUX_SCHNELL("flux-schnell", "FLUX.1-schnell", FluxBenchModel.WEIGHTS, 1.0) {
+            override fun prepare(path: Path) = FluxBenchModel.prepare(path, FluxArchitecture.SCHNELL)
+            override val defaultFileName: String get() = "sdj-$id-random"
+        };
 
-        val defaultFileName: String get() = "sdj-$id-random-f16.gguf"
+        /** A GGUF file for SD (its vocabulary inside), a folder of component and tokenizer files for Flux. */
+        open val defaultFileName: String get() = "sdj-$id-random-f16.gguf"
+
+        /** Writes the model at [path] unless it is already there; returns the configuration that opens it. */
+        abstract fun prepare(path: Path): EngineConfig
 
         companion object {
             fun of(id: String): Architecture? = entries.firstOrNull { it.id == id }
@@ -77,15 +97,23 @@ object GenerationBenchmark {
         return path
     }
 
-    /** @param configure sets the device, placement, budget cap, pinning and threads on the benchmark's request */
-    fun run(model: Path, size: Int, steps: Int, configure: (GenerationRequest.Builder) -> Unit): Result {
-        Engine.open(EngineConfig.of(model)).use { engine ->
+    /**
+     * @param configure sets the device, placement, budget cap, pinning and threads on the benchmark's request
+     * @param log gets a line at each phase's start and each denoising step, with the seconds since the start: a
+     *   full-size Flux step takes minutes on a CPU, and a run stopped early still tells how far it got
+     */
+    fun run(model: EngineConfig, size: Int, steps: Int, log: (String) -> Unit = {}, configure: (GenerationRequest.Builder) -> Unit): Result {
+        Engine.open(model).use { engine ->
             val b = GenerationRequest.builder("a photograph of an astronaut riding a horse").size(size, size).steps(steps).sampler("euler")
             configure(b)
             var denoiseStart = 0L
             var denoiseEnd = 0L
             val start = System.nanoTime()
+            var lastPhase = ""
             val result = engine.generate(b.build(), { phase, step, total ->
+                val seconds = (System.nanoTime() - start) / 1e9
+                if (phase != lastPhase || phase == "denoising") log(String.format(java.util.Locale.ROOT, "%8.1f s  %s %d/%d", seconds, phase, step, total))
+                lastPhase = phase
                 // From the start of sampling (weights loaded, graph built) to its last step.
                 if (phase == "denoising" && step == 0) denoiseStart = System.nanoTime()
                 if (phase == "denoising" && step == total) denoiseEnd = System.nanoTime()

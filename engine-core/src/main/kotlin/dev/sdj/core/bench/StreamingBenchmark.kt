@@ -4,7 +4,6 @@ import dev.sdj.api.Engine
 import dev.sdj.api.EngineConfig
 import dev.sdj.api.GenerationRequest
 import dev.sdj.ggml.Ggml
-import java.nio.file.Path
 
 /**
  * How close streaming gets to its bound, in one process: time per step with every block streamed against
@@ -27,14 +26,15 @@ object StreamingBenchmark {
         val ratio: Double get() = streamedSecondsPerStep / maxOf(computeSecondsPerStep, transferSecondsPerStep)
     }
 
-    fun run(model: Path, size: Int, steps: Int, configure: (GenerationRequest.Builder) -> Unit): Result {
-        val baseline = GenerationBenchmark.run(model, size, steps) { b -> configure(b); b.placement("sequential") }
-        val smallest = Engine.open(EngineConfig.of(model)).use { engine ->
+    /** @param log progress lines of both runs, as [GenerationBenchmark.run] writes them */
+    fun run(model: EngineConfig, size: Int, steps: Int, log: (String) -> Unit = {}, configure: (GenerationRequest.Builder) -> Unit): Result {
+        val baseline = GenerationBenchmark.run(model, size, steps, { log("sequential: $it") }) { b -> configure(b); b.placement("sequential") }
+        val smallest = Engine.open(model).use { engine ->
             val b = GenerationRequest.builder("x").size(size, size).steps(steps)
             configure(b)
             engine.plan(b.device(baseline.device).build()).peakByPlacement().getValue("streamed")
         }
-        val streamed = GenerationBenchmark.run(model, size, steps) { b ->
+        val streamed = GenerationBenchmark.run(model, size, steps, { log("streamed:   $it") }) { b ->
             configure(b)
             b.device(baseline.device).placement("streamed").maxDeviceMemory(smallest)
         }

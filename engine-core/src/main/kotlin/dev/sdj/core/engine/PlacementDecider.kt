@@ -203,10 +203,11 @@ internal class PlacementDecider(
 
     /** What stays on [device] with weights loaded as [type]: everything measured there, less the components pinned to the CPU. */
     private fun costs(device: Device, request: GenerationRequest, type: DType? = requestedType): Costs {
-        val pinned = pinned(request)
-        return costCache.getOrPut("${device.name()} ${pipeline.shapeKey(request)} flash ${request.diffusionFlashAttention()} type $type") {
-            PipelineCosts.measure(ggml, model, pipeline, device, request, DiffusionAttention.of(request, device), type)
-        }.let { if (device.type() == DeviceType.CPU) it else it.without(pinned) }
+        // Checked on every device (an unknown name is refused everywhere); on the CPU pinning changes nothing.
+        val pinned = pinned(request).takeIf { device.type() != DeviceType.CPU } ?: emptySet()
+        return costCache.getOrPut("${device.name()} ${pipeline.shapeKey(request)} flash ${request.diffusionFlashAttention()} type $type cpu ${pinned.sorted()}") {
+            PipelineCosts.measure(ggml, model, pipeline, device, request, DiffusionAttention.of(request, device), type, pinned)
+        }.without(pinned)
     }
 
     /**

@@ -14,8 +14,11 @@ import java.util.Random
  *
  * @param fanInScaled weights ~ N(0, 1/fan-in), which keeps a deep random network's activations bounded; false gives
  *   N(0, 0.05) everywhere, under which a block's residual branch stays a few percent of its output
+ * @param sampledBlocks quantized tensors larger than [SAMPLE_VALUES] are assembled from blocks drawn at random out of
+ *   a quantized sample of that many values, instead of quantizing every value: the values keep their distribution
+ *   and the file its types, at memory-copy speed, which a full-size model (12 billion values for Flux's DiT) needs
  */
-class RandomTensorBytes(private val seed: Long, private val fanInScaled: Boolean = true) {
+class RandomTensorBytes(private val seed: Long, private val fanInScaled: Boolean = true, private val sampledBlocks: Boolean = false) {
 
     /**
      * The bytes of a tensor of PyTorch shape [torchShape] stored as [type]; [key] names it uniquely in the model.
@@ -28,9 +31,13 @@ class RandomTensorBytes(private val seed: Long, private val fanInScaled: Boolean
         val std = if (torchShape.size == 1 || !fanInScaled) 0.05 else 1.0 / Math.sqrt(fanIn.toDouble())
         val mean = if (normScale) 1.0 else 0.0
         if (type.isQuantized) {
-            val values = ByteBuffer.allocateDirect(count * 4).order(ByteOrder.nativeOrder())
-            repeat(count) { values.putFloat(HalfFloat.toFloat(HalfFloat.fromFloat((mean + rnd.nextGaussian() * std).toFloat()))) }
-            return quantized(type, values.flip(), torchShape.last())
+            val rowLength = torchShape.last()
+            val rows = count / rowLength
+            val drawnRows = if (sampledBlocks) minOf(rows, maxOf(1L, SAMPLE_VALUES / rowLength)) else rows
+            val values = ByteBuffer.allocateDirect((drawnRows * rowLength * 4).toInt()).order(ByteOrder.nativeOrder())
+            repeat((drawnRows * rowLength).toInt()) { values.putFloat(HalfFloat.toFloat(HalfFloat.fromFloat((mean + rnd.nextGaussian() * std).toFloat()))) }
+            val sample = quantized(type, values.flip(), rowLength)
+            return if (drawnRows == rows) sample else assembled(sample, type, count.toLong(), rnd)
         }
         val out = ByteBuffer.allocate(count * type.blockBytes).order(ByteOrder.LITTLE_ENDIAN)
         repeat(count) {
@@ -46,6 +53,16 @@ class RandomTensorBytes(private val seed: Long, private val fanInScaled: Boolean
             }
         }
         return out.flip()
+    }
+
+    /** [count] values of [type] as blocks drawn uniformly, with [rnd], from [sample]. */
+    private fun assembled(sample: ByteBuffer, type: DType, count: Long, rnd: Random): ByteBuffer {
+        val blockBytes = type.blockBytes
+        val sampleBlocks = sample.remaining() / blockBytes
+        val from = ByteArray(sample.remaining()).also { sample.get(it) }
+        val out = ByteArray((count / type.blockSize * blockBytes).toInt())
+        for (at in out.indices step blockBytes) System.arraycopy(from, rnd.nextInt(sampleBlocks) * blockBytes, out, at, blockBytes)
+        return ByteBuffer.wrap(out).order(ByteOrder.LITTLE_ENDIAN)
     }
 
     /**
@@ -66,5 +83,10 @@ class RandomTensorBytes(private val seed: Long, private val fanInScaled: Boolean
         val out = ByteBuffer.allocateDirect(values.remaining() / 4 / type.blockSize * type.blockBytes)
         quantization.quantize(ggmlType, values, rowLength, importance, out)
         return out.flip().order(ByteOrder.LITTLE_ENDIAN)
+    }
+
+    private companion object {
+        /** Enough values for thousands of distinct blocks per tensor, quantized in milliseconds. */
+        const val SAMPLE_VALUES = 1L shl 18
     }
 }

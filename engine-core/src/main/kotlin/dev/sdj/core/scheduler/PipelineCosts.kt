@@ -30,12 +30,17 @@ object PipelineCosts {
     /**
      * @param denoiserAttention how the streamable component's phase computes attention (the others: naively)
      * @param requestedType the type weights are quantized to while loading, or null
+     * @param onCpu components the request pins to the CPU: laid out as the CPU takes them, since they are loaded there
+     *   and their costs are dropped from the device's ([Costs.without]); the device need not be able to read them
+     *   (lavapipe's ops refuse any tensor over 128 MiB, e.g. T5-XXL's token embedding in every type)
      */
     fun measure(ggml: Ggml, model: AssembledModel, pipeline: GenerationPipeline, device: Device, request: GenerationRequest,
-                denoiserAttention: Attention, requestedType: DType? = null): Costs {
+                denoiserAttention: Attention, requestedType: DType? = null, onCpu: Set<ComponentKind> = emptySet()): Costs {
         val buft = device.bufferType()
-        val support = DeviceTypeSupport.of(ggml, device)
-        val specs = pipeline.components.associateWith { ParamSpecs.of(model.components.getValue(it), support, requested = requestedType).usable(device.name()) }
+        val specs = pipeline.components.associateWith { kind ->
+            val where = if (kind in onCpu) ggml.cpu() else device
+            ParamSpecs.of(model.components.getValue(kind), DeviceTypeSupport.of(ggml, where), requested = requestedType).usable(where.name())
+        }
         val params = specs.mapValues { (_, s) -> ParamLayout.bytesNeeded(ggml, buft, s) }
         val streamable = pipeline.streamable
         val phases = PlaceholderWeights(ggml, specs).use { placeholders ->

@@ -38,5 +38,9 @@ class GenerationBenchmarkTest {
         assertEquals(GenerationBenchmark.Architecture.SDXL, GenerationBenchmark.Architecture.of("sdxl"))
         assertEquals("sdj-sd15-random-f16.gguf", GenerationBenchmark.Architecture.SD15.defaultFileName)
         assertEquals(null, GenerationBenchmark.Architecture.of("sd3"))
+        // Flux is a folder of component files, run as people run it: guidance-distilled, no classifier-free guidance.
+        assertEquals(GenerationBenchmark.Architecture.FLUX_SCHNELL, GenerationBenchmark.Architecture.of("flux-schnell"))
+        assertEquals("sdj-flux-dev-random", GenerationBenchmark.Architecture.FLUX_DEV.defaultFileName)
+        assertEquals(1.0, GenerationBenchmark.Architecture.FLUX_DEV.cfgScale)
     }
 }

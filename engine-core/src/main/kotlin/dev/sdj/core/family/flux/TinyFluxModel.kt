@@ -18,14 +18,16 @@ import java.nio.file.Path
  * Tensors are generated as a writer reaches them, so a full-size model is written in the memory of its largest one.
  *
  * @param typeOf storage type per component and tensor name (as [FluxTensorLayout] names it)
+ * @param sampledBlocks large quantized tensors from sampled blocks ([RandomTensorBytes]), for full-size benchmarks
  */
 class TinyFluxModel(
     val arch: FluxArchitecture = FluxArchitecture.DEV_TINY,
     seed: Long = 1,
+    sampledBlocks: Boolean = false,
     private val typeOf: (ComponentKind, String) -> DType = { _, _ -> DType.F16 },
 ) {
     private val layout = FluxTensorLayout(arch)
-    private val random = RandomTensorBytes(seed)
+    private val random = RandomTensorBytes(seed, sampledBlocks = sampledBlocks)
 
     val components: Map<ComponentKind, List<FluxTensorLayout.Entry>> get() = layout.components
 
@@ -54,7 +56,13 @@ class TinyFluxModel(
     fun writeSingleFile(path: Path): Path = write(path, components.keys.toList()) { SINGLE_FILE_PREFIXES.getValue(it) }
 
     /** The DiT alone with Black Forest Labs' bare names (flux1-dev.safetensors, the community GGUFs). */
-    fun writeDiffusionModel(path: Path): Path = write(path, listOf(ComponentKind.DIFFUSION_MODEL)) { "" }
+    fun writeDiffusionModel(path: Path): Path = writeComponent(ComponentKind.DIFFUSION_MODEL, path)
+
+    /**
+     * One component alone with its bare names, as safetensors or GGUF by [path]'s extension (a GGUF for a component
+     * stored quantized, e.g. T5-XXL as the community's Q8_0 files).
+     */
+    fun writeComponent(kind: ComponentKind, path: Path): Path = write(path, listOf(kind)) { "" }
 
     /**
      * The DiT as [ditFile] (safetensors or GGUF by its extension) and the other components as the files users
@@ -62,7 +70,7 @@ class TinyFluxModel(
      */
     fun writeSplitFiles(dir: Path, ditFile: String = "flux1-tiny.safetensors"): List<Path> =
         listOf(writeDiffusionModel(dir.resolve(ditFile))) +
-            SPLIT_FILES.map { (kind, file) -> write(dir.resolve(file), listOf(kind)) { "" } }
+            SPLIT_FILES.map { (kind, file) -> writeComponent(kind, dir.resolve(file)) }
 
     /**
      * The model as a diffusers folder, as Hugging Face publishes FLUX.1-dev and schnell; with [clipTokenizer] (tokens,
@@ -90,11 +98,20 @@ class TinyFluxModel(
          * The model with its DiT as the community GGUFs hold it: tensors stable-diffusion.cpp's rule converts in
          * [target], the rest in f16; the other components stay f16.
          */
-        fun quantizedDit(target: DType, arch: FluxArchitecture = FluxArchitecture.DEV_TINY, seed: Long = 1): TinyFluxModel {
-            val shapes = FluxTensorLayout(arch).components.getValue(ComponentKind.DIFFUSION_MODEL).associate { it.name to it.torchShape.reversed() }
-            return TinyFluxModel(arch, seed) { kind, name ->
-                if (kind == ComponentKind.DIFFUSION_MODEL) {
-                    SdCppTypeRule.typeFor(SINGLE_FILE_PREFIXES.getValue(kind) + name, shapes.getValue(name), DType.F16, target)
+        fun quantizedDit(target: DType, arch: FluxArchitecture = FluxArchitecture.DEV_TINY, seed: Long = 1): TinyFluxModel =
+            quantized(mapOf(ComponentKind.DIFFUSION_MODEL to target), arch, seed, sampledBlocks = false)
+
+        /**
+         * The model with each component in [targets] quantized by stable-diffusion.cpp's rule (the tensors it converts
+         * in that component's type, the rest in f16), as `sd -M convert --type` would write it; other components f16.
+         * Names are judged with the all-in-one checkpoint's prefixes, as sd.cpp sees them.
+         */
+        fun quantized(targets: Map<ComponentKind, DType>, arch: FluxArchitecture, seed: Long, sampledBlocks: Boolean): TinyFluxModel {
+            val shapes = FluxTensorLayout(arch).components.mapValues { (_, entries) -> entries.associate { it.name to it.torchShape.reversed() } }
+            return TinyFluxModel(arch, seed, sampledBlocks) { kind, name ->
+                val target = targets[kind]
+                if (target != null) {
+                    SdCppTypeRule.typeFor(SINGLE_FILE_PREFIXES.getValue(kind) + name, shapes.getValue(kind).getValue(name), DType.F16, target)
                 } else {
                     DType.F16
                 }
