@@ -1,8 +1,8 @@
 package dev.sdj.core.bench
 
-import com.fasterxml.jackson.databind.ObjectMapper
 import dev.sdj.api.EngineConfig
 import dev.sdj.core.family.clip.ClipVocabulary
+import dev.sdj.core.family.clip.HuggingFaceClipFiles
 import dev.sdj.core.family.flux.FluxArchitecture
 import dev.sdj.core.family.flux.TinyFluxModel
 import dev.sdj.core.model.ComponentKind
@@ -45,15 +45,8 @@ object FluxBenchModel {
 
     /** CLIP's vocab.json and merges.txt from the generated BPE vocabulary, whose ids all fall inside CLIP-L's table. */
     private fun writeClipTokenizer(folder: Path): Path {
-        val vocabFile = folder.resolve("vocab.json")
-        if (Files.isRegularFile(vocabFile)) return folder
+        if (Files.isRegularFile(folder.resolve(HuggingFaceClipFiles.VOCAB))) return folder
         val vocab = ClipVocabulary.tinyGenerated(400)
-        Files.createDirectories(folder)
-        val json = ObjectMapper()
-        val ids = json.createObjectNode().apply { vocab.tokens.forEachIndexed { id, token -> put(token, id) } }
-        Files.writeString(folder.resolve("merges.txt"), (listOf("#version: 0.2") + vocab.merges).joinToString("\n", postfix = "\n"))
-        // vocab.json last: its presence marks the folder complete.
-        Files.writeString(vocabFile, json.writeValueAsString(ids))
-        return folder
+        return HuggingFaceClipFiles.write(folder, vocab.tokens, vocab.merges)
     }
 }

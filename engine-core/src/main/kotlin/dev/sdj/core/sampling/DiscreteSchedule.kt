@@ -65,25 +65,10 @@ class DiscreteSchedule private constructor(private val alphasCumprod: DoubleArra
      * The noise levels of a [steps]-step run, from high to low, with a final 0 appended
      * (so `steps + 1` values): the sampler steps from each level to the next.
      */
-    fun sigmas(steps: Int, kind: ScheduleKind): FloatArray {
-        require(steps >= 1) { "steps must be at least 1: $steps" }
-        val out = FloatArray(steps + 1)
-        if (steps == 1) {
-            out[0] = sigmaMax
-            return out
-        }
-        when (kind) {
-            ScheduleKind.DISCRETE -> {
-                val tMax = (timesteps - 1).toFloat()
-                val stride = tMax / (steps - 1)
-                // stride * (steps - 1) can round past tMax and make the last t a hair below 0
-                // (steps = 22 does); clamp rather than step outside the table.
-                for (i in 0 until steps) out[i] = tToSigma(maxOf(tMax - stride * i, 0f))
-            }
-            ScheduleKind.KARRAS -> KarrasSpacing.fill(out, steps, sigmaMin, sigmaMax)
-        }
-        return out
-    }
+    fun sigmas(steps: Int, kind: ScheduleKind): FloatArray =
+        // stride * (steps - 1) can round past tMax and make the last t a hair below 0 (steps = 22 does); clamp
+        // rather than step outside the table.
+        ScheduleSpacing.sigmas(steps, kind, timesteps, sigmaMin, sigmaMax) { t -> tToSigma(maxOf(t, 0f)) }
 
     private fun checkIndex(t: Int) = require(t in 0 until timesteps) { "timestep $t is outside 0..${timesteps - 1}" }
 

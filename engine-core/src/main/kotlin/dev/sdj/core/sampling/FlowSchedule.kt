@@ -44,24 +44,9 @@ class FlowSchedule(val shift: Float) {
      * DISCRETE, sd.cpp's default for Flux: timesteps evenly spaced from 999 to 0. KARRAS: Karras' spacing between
      * [sigmaMin] and [sigmaMax]. One step goes from 1 straight to 0.
      */
-    fun sigmas(steps: Int, kind: ScheduleKind): FloatArray {
-        require(steps >= 1) { "steps must be at least 1: $steps" }
-        val out = FloatArray(steps + 1)
-        if (steps == 1) {
-            out[0] = sigmaMax
-            return out
-        }
-        when (kind) {
-            ScheduleKind.DISCRETE -> {
-                val tMax = (TIMESTEPS - 1).toFloat()
-                val stride = tMax / (steps - 1)
-                // No clamp at 0 as the discrete table needs: a t a hair below 0 (steps = 22) is still a valid u > 0.
-                for (i in 0 until steps) out[i] = tToSigma(tMax - stride * i)
-            }
-            ScheduleKind.KARRAS -> KarrasSpacing.fill(out, steps, sigmaMin, sigmaMax)
-        }
-        return out
-    }
+    fun sigmas(steps: Int, kind: ScheduleKind): FloatArray =
+        // No clamp at 0 as the discrete table needs: a t a hair below 0 (steps = 22) is still a valid u > 0.
+        ScheduleSpacing.sigmas(steps, kind, TIMESTEPS, sigmaMin, sigmaMax, ::tToSigma)
 
     companion object {
         private const val TIMESTEPS = 1000

@@ -1,11 +1,12 @@
 package dev.sdj.core.engine
 
-import com.fasterxml.jackson.databind.ObjectMapper
 import dev.sdj.api.EngineConfig
 import dev.sdj.api.GenerationRequest
 import dev.sdj.core.family.clip.ClipVocabulary
+import dev.sdj.core.family.clip.HuggingFaceClipFiles
 import dev.sdj.core.family.flux.FluxArchitecture
 import dev.sdj.core.family.flux.TinyFluxModel
+import dev.sdj.core.family.t5.T5TestVocabulary
 import dev.sdj.core.model.DType
 import org.junit.jupiter.api.AfterAll
 import org.junit.jupiter.api.Assertions.assertArrayEquals
@@ -33,8 +34,7 @@ class FluxGenerationTest {
     private val dev = TinyFluxModel()
     private val split: List<Path> = dev.writeSplitFiles(dir.resolve("split"))
     private val clipTokenizer: Path = writeClipTokenizer(dir.resolve("clip-tokenizer"))
-    private val t5Tokenizer: Path = listOf(Path.of("../../shared/data/t5/tokenizer.json"), Path.of("/work/shared/data/t5/tokenizer.json"))
-        .first { Files.isRegularFile(it) }
+    private val t5Tokenizer: Path = T5TestVocabulary.file
 
     @AfterAll
     fun cleanUp() {
@@ -43,12 +43,7 @@ class FluxGenerationTest {
 
     private fun writeClipTokenizer(folder: Path): Path {
         val vocab = ClipVocabulary.tinyGenerated(400)
-        Files.createDirectories(folder)
-        val json = ObjectMapper()
-        val ids = json.createObjectNode().apply { vocab.tokens.forEachIndexed { id, token -> put(token, id) } }
-        Files.writeString(folder.resolve("vocab.json"), json.writeValueAsString(ids))
-        Files.writeString(folder.resolve("merges.txt"), (listOf("#version: 0.2") + vocab.merges).joinToString("\n", postfix = "\n"))
-        return folder
+        return HuggingFaceClipFiles.write(folder, vocab.tokens, vocab.merges)
     }
 
     @Test

@@ -5,12 +5,12 @@ import dev.sdj.api.GenerationRequest
 import dev.sdj.api.ModelFileException
 import dev.sdj.core.bench.SyntheticT5Tokenizer
 import dev.sdj.core.family.clip.ClipVocabulary
+import dev.sdj.core.family.clip.HuggingFaceClipFiles
 import dev.sdj.core.family.flux.FluxArchitecture
 import dev.sdj.core.family.flux.TinyFluxModel
 import dev.sdj.core.model.ComponentKind
 import dev.sdj.core.model.DType
 import dev.sdj.ggml.Ggml
-import com.fasterxml.jackson.databind.ObjectMapper
 import org.junit.jupiter.api.AfterAll
 import org.junit.jupiter.api.Assertions.assertEquals
 import org.junit.jupiter.api.Assertions.assertThrows
@@ -56,11 +56,7 @@ class PinnedComponentTypesTest {
     }
 
     private fun clipTokenizer(): Path {
-        val folder = Files.createDirectories(dir.resolve("clip-tokenizer"))
         val vocab = ClipVocabulary.tinyGenerated(400)
-        val ids = ObjectMapper().createObjectNode().apply { vocab.tokens.forEachIndexed { id, token -> put(token, id) } }
-        Files.writeString(folder.resolve("vocab.json"), ObjectMapper().writeValueAsString(ids))
-        Files.writeString(folder.resolve("merges.txt"), (listOf("#version: 0.2") + vocab.merges).joinToString("\n", postfix = "\n"))
-        return folder
+        return HuggingFaceClipFiles.write(dir.resolve("clip-tokenizer"), vocab.tokens, vocab.merges)
     }
 }

@@ -1,5 +1,6 @@
 package dev.sdj.core.family.flux
 
+import dev.sdj.core.family.clip.HuggingFaceClipFiles
 import com.fasterxml.jackson.databind.ObjectMapper
 import dev.sdj.core.model.ComponentKind
 import dev.sdj.core.model.DType
@@ -29,11 +30,7 @@ internal class FluxDiffusersFolderWriter(private val model: TinyFluxModel, priva
         sharded(dir.resolve("text_encoder_2"), "model", plain(ComponentKind.TEXT_ENCODER_2))
         single(dir.resolve("vae").resolve("diffusion_pytorch_model.safetensors"), vae())
         writeJson(dir.resolve("vae").resolve("config.json"), vaeConfig())
-        clipTokenizer?.let { (tokens, merges) ->
-            val folder = Files.createDirectories(dir.resolve("tokenizer"))
-            writeJson(folder.resolve("vocab.json"), json.createObjectNode().apply { tokens.forEachIndexed { id, token -> put(token, id) } })
-            Files.writeString(folder.resolve("merges.txt"), (listOf("#version: 0.2") + merges).joinToString("\n", postfix = "\n"))
-        }
+        clipTokenizer?.let { (tokens, merges) -> HuggingFaceClipFiles.write(dir.resolve("tokenizer"), tokens, merges) }
         t5TokenizerJson?.let {
             val folder = Files.createDirectories(dir.resolve("tokenizer_2"))
             Files.copy(it, folder.resolve("tokenizer.json"), StandardCopyOption.REPLACE_EXISTING)

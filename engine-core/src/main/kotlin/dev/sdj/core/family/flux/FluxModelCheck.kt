@@ -1,7 +1,7 @@
 package dev.sdj.core.family.flux
 
 import dev.sdj.api.ModelFileException
-import dev.sdj.core.family.sd.SdArchitecture
+import dev.sdj.core.family.sd.SdArchitectureReader
 import dev.sdj.core.family.sd.SdModelCheck
 import dev.sdj.core.model.AssembledModel
 import dev.sdj.core.model.Component
@@ -23,7 +23,12 @@ object FluxModelCheck {
         val t5 = model.components.getValue(ComponentKind.TEXT_ENCODER_2)
         val vae = model.components.getValue(ComponentKind.VAE)
         val names = DitNames.of(dit)
-        val arch = FluxArchitecture(readDit(dit, vae, names), readT5(t5), readClip(clip), readVae(vae))
+        val sd = SdArchitectureReader(model)
+        val arch = FluxArchitecture(readDit(dit, vae, names), readT5(t5), sd.clip(clip), sd.vae(vae))
+        if (arch.clip.maxPositions < FluxPromptTokens.CLIP_CONTEXT) {
+            throw mismatch(clip, "text_model.embeddings.position_embedding.weight",
+                "${arch.clip.maxPositions} positions, fewer than a prompt's ${FluxPromptTokens.CLIP_CONTEXT} tokens")
+        }
         val layout = FluxTensorLayout(arch).components
         val ditEntries = names.expected(layout.getValue(ComponentKind.DIFFUSION_MODEL), arch.dit.hidden)
         expect(dit, ditEntries)
@@ -105,27 +110,6 @@ object FluxModelCheck {
             ff = shape(t5, "encoder.block.0.layer.1.DenseReluDense.wi_0.weight")[0].toInt(),
             layers = count(t5) { "encoder.block.$it.layer.0.SelfAttention.q.weight" }, buckets = bias[0].toInt(),
         )
-    }
-
-    private fun readClip(clip: Component): SdArchitecture.Clip {
-        val embedding = shape(clip, "text_model.embeddings.token_embedding.weight")
-        val positions = shape(clip, "text_model.embeddings.position_embedding.weight")
-        if (positions[0] < FluxPromptTokens.CLIP_CONTEXT) {
-            throw mismatch(clip, "text_model.embeddings.position_embedding.weight", "${positions[0]} positions, fewer than a prompt's ${FluxPromptTokens.CLIP_CONTEXT} tokens")
-        }
-        return SdArchitecture.Clip(
-            vocabSize = embedding[0].toInt(), hidden = embedding[1].toInt(),
-            layers = count(clip) { "text_model.encoder.layers.$it.self_attn.q_proj.weight" }, maxPositions = positions[0].toInt(),
-            intermediate = shape(clip, "text_model.encoder.layers.0.mlp.fc1.weight")[0].toInt(),
-        )
-    }
-
-    private fun readVae(vae: Component): SdArchitecture.Vae {
-        val channels = shape(vae, "decoder.conv_out.weight")[1].toInt()
-        val levels = count(vae) { "decoder.up.$it.block.0.conv1.weight" }
-        val mult = (0 until levels).map { shape(vae, "decoder.up.$it.block.0.conv1.weight")[0].toInt() / channels }
-        return SdArchitecture.Vae(channels = channels, channelMult = mult, resBlocksPerLevel = count(vae) { "decoder.up.0.block.$it.conv1.weight" } - 1,
-            latentChannels = shape(vae, "decoder.conv_in.weight")[1].toInt())
     }
 
     /** [name]'s PyTorch shape. */

@@ -48,7 +48,8 @@ class SdArchitectureReader(private val model: AssembledModel) {
         return ref.shape.reversed().map { it.toInt() }
     }
 
-    private fun clip(c: Component): SdArchitecture.Clip {
+    /** A CLIP text encoder in Hugging Face names (SD's, SDXL's and Flux's CLIP-L). */
+    fun clip(c: Component): SdArchitecture.Clip {
         val (vocab, hidden) = dims(c, SdModelCheck.TOKEN_EMBEDDING, 2)
         val positions = dims(c, SdModelCheck.POSITION_EMBEDDING, 2)[0]
         val layers = generateSequence(0) { it + 1 }.takeWhile { "text_model.encoder.layers.$it.layer_norm1.weight" in c.tensors }.count()
@@ -99,7 +100,8 @@ class SdArchitectureReader(private val model: AssembledModel) {
     private fun depth(c: Component, prefix: String): Int =
         generateSequence(0) { it + 1 }.takeWhile { "$prefix.transformer_blocks.$it.norm1.weight" in c.tensors }.count().coerceAtLeast(1)
 
-    private fun vae(c: Component): SdArchitecture.Vae {
+    /** A KL autoencoder's decoder in LDM names (SD's 4 latent channels, Flux's 16). */
+    fun vae(c: Component): SdArchitecture.Vae {
         val channels = dims(c, "decoder.conv_out.weight", 4)[1]
         val levels = generateSequence(0) { it + 1 }.takeWhile { "decoder.up.$it.block.0.conv1.weight" in c.tensors }.count()
         if (levels == 0) throw SdModelCheck.missing(c, "decoder.up.0.block.0.conv1.weight")
@@ -107,7 +109,8 @@ class SdArchitectureReader(private val model: AssembledModel) {
         val mult = (0 until levels).map { level ->
             multiplier(c, "decoder.up.$level.block.0.conv2.weight", channels, "the VAE decoder's")
         }
-        return SdArchitecture.Vae(channels = channels, channelMult = mult, resBlocksPerLevel = blocks - 1)
+        return SdArchitecture.Vae(channels = channels, channelMult = mult, resBlocksPerLevel = blocks - 1,
+            latentChannels = dims(c, "decoder.conv_in.weight", 4)[1])
     }
 
     /** A level's channel multiplier: the output channels of the convolution [name] over [base]. */

@@ -2,6 +2,7 @@ package dev.sdj.core.family.sd
 
 import com.fasterxml.jackson.databind.ObjectMapper
 import dev.sdj.core.family.RandomTensorBytes
+import dev.sdj.core.family.clip.HuggingFaceClipFiles
 import dev.sdj.core.model.ComponentKind
 import dev.sdj.core.model.DType
 import dev.sdj.core.model.ModelFamily
@@ -180,10 +181,7 @@ class TinySdModel(
         tokenizer?.let { (tokens, merges) ->
             for ((kind, folder) in TOKENIZER_FOLDERS) {
                 if (kind !in components) continue
-                val sub = Files.createDirectories(dir.resolve(folder))
-                val vocab = json.createObjectNode().apply { tokens.forEachIndexed { id, token -> put(token, id) } }
-                Files.writeString(sub.resolve("vocab.json"), json.writeValueAsString(vocab))
-                Files.writeString(sub.resolve("merges.txt"), (listOf("#version: 0.2") + merges).joinToString("\n", postfix = "\n"))
+                HuggingFaceClipFiles.write(dir.resolve(folder), tokens, merges)
             }
         }
         return dir

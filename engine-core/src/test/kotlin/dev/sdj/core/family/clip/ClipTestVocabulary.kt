@@ -1,7 +1,6 @@
 package dev.sdj.core.family.clip
 
-import org.junit.jupiter.api.Assertions.fail
-import java.nio.file.Files
+import dev.sdj.core.SharedTestData
 import java.nio.file.Path
 
 /**
@@ -11,11 +10,7 @@ import java.nio.file.Path
 internal object ClipTestVocabulary {
     private const val NAME = "bpe_simple_vocab_16e6.txt.gz"
 
-    val file: Path by lazy {
-        listOf(Path.of("../../shared/data/clip", NAME), Path.of("/work/shared/data/clip", NAME))
-            .firstOrNull { Files.isRegularFile(it) }
-            ?: fail("OpenAI's CLIP vocabulary $NAME is not in ../../shared/data/clip or /work/shared/data/clip")
-    }
+    val file: Path by lazy { SharedTestData.file("clip", NAME, "OpenAI's CLIP vocabulary") }
 
     val vocabulary: ClipVocabulary by lazy { ClipVocabulary.fromOpenAiFile(file) }
 

@@ -1,5 +1,6 @@
 package dev.sdj.core.family.t5
 
+import dev.sdj.core.family.clip.ClipTestVocabulary
 import com.fasterxml.jackson.databind.ObjectMapper
 import dev.sdj.api.InvalidRequestException
 import dev.sdj.api.ModelFileException
@@ -118,8 +119,7 @@ class T5ModelVocabularyTest {
     @Test
     fun `sdxl keeps its clip tokenizers when a T5 one is given`() {
         val sdxl = TinySdModel(TinySdModel.SDXL_TINY).writeSingleFile(dir.resolve("sdxl.safetensors"))
-        val clip = listOf(Path.of("../../shared/data/clip/bpe_simple_vocab_16e6.txt.gz"), Path.of("/work/shared/data/clip/bpe_simple_vocab_16e6.txt.gz"))
-            .first { Files.isRegularFile(it) }
+        val clip = ClipTestVocabulary.file
         val model = assemble(listOf(sdxl), t5 = tokenizerJson(dir.resolve("t5")), clip = clip)
         assertEquals(ModelFamily.SDXL, model.family)
         assertEquals(TokenizerSource.OpenAiBpe(clip), model.tokenizers[ComponentKind.TEXT_ENCODER])

@@ -1,7 +1,6 @@
 package dev.sdj.core.family.t5
 
-import org.junit.jupiter.api.Assertions.fail
-import java.nio.file.Files
+import dev.sdj.core.SharedTestData
 import java.nio.file.Path
 
 /**
@@ -11,11 +10,7 @@ import java.nio.file.Path
 internal object T5TestVocabulary {
     private const val NAME = "tokenizer.json"
 
-    val file: Path by lazy {
-        listOf(Path.of("../../shared/data/t5", NAME), Path.of("/work/shared/data/t5", NAME))
-            .firstOrNull { Files.isRegularFile(it) }
-            ?: fail("T5's $NAME is not in ../../shared/data/t5 or /work/shared/data/t5")
-    }
+    val file: Path by lazy { SharedTestData.file("t5", NAME, "T5's tokenizer") }
 
     val vocabulary: T5Vocabulary by lazy { T5Vocabulary.fromTokenizerJson(file) }
 
