@@ -28,7 +28,7 @@ import dev.sdj.ggml.GgmlContext
 object PipelineCosts {
 
     /**
-     * @param denoiserAttention how the streamable component's phase computes attention (the others: naively)
+     * @param denoiserAttention how the diffusion model's phase computes attention (the others: naively)
      * @param requestedType the type weights are quantized to while loading, or null
      * @param onCpu components the request pins to the CPU: laid out as the CPU takes them, since they are loaded there
      *   and their costs are dropped from the device's ([Costs.without]); the device need not be able to read them
@@ -42,10 +42,9 @@ object PipelineCosts {
             ParamSpecs.of(model.components.getValue(kind), DeviceTypeSupport.of(ggml, where), requested = requestedType).usable(where.name())
         }
         val params = specs.mapValues { (_, s) -> ParamLayout.bytesNeeded(ggml, buft, s) }
-        val streamable = pipeline.streamable
         val phases = PlaceholderWeights(ggml, specs).use { placeholders ->
             pipeline.phases.mapIndexed { i, phase ->
-                val attention = if (streamable?.phase == i) denoiserAttention else NaiveAttention
+                val attention = if (i == pipeline.denoiserPhase) denoiserAttention else NaiveAttention
                 val graphs = phase.graphs(request, placeholders::of).associate { g ->
                     g.key.name to CompiledGraph.measure(ggml, buft, attention = attention, build = g.build)
                 }
@@ -53,8 +52,10 @@ object PipelineCosts {
             }
         }
         val uploads = specs.mapValues { (_, s) -> s.sumOf { dataBytes(ggml, it) } }
-        val streaming = streamable?.let { streaming(ggml, buft, it.blocks(specs.getValue(it.component))) }
-        return Costs(params, phases, pipeline.denoiserPhase, streamable?.component?.takeIf { streaming != null }, streaming, uploads)
+        val streams = pipeline.streamables.mapNotNull { s ->
+            streaming(ggml, buft, s.blocks(specs.getValue(s.component)))?.let { Stream(s.component, s.phase, it) }
+        }
+        return Costs(params, phases, pipeline.denoiserPhase, streams, uploads)
     }
 
     /** Streaming costs with k = 0 … n − 1 blocks resident, the largest blocks kept first. */
