@@ -24,11 +24,11 @@ final class BenchRunOptions {
     ThreadsOption threads = new ThreadsOption();
 
     @Option(names = "--architecture", paramLabel = "NAME", defaultValue = "sd15", converter = ArchitectureName.class,
-            description = "Full-size architecture of the random model: sd15 (f16, about 2 GB), sdxl (SDXL base, f16, about 6.9 GB), flux-dev or flux-schnell (separate files in a folder: Q4_K DiT, Q8_0 T5-XXL, f16 CLIP-L and VAE, about 12 GB) (default: ${DEFAULT-VALUE}).")
+            description = "Full-size architecture of the random model: sd15 (f16, about 2 GB), sdxl (SDXL base, f16, about 6.9 GB), flux-dev or flux-schnell (separate files in a folder: Q4_K DiT, Q8_0 T5-XXL, f16 CLIP-L and VAE, about 12 GB), ltx2-text or ltx2-text-q4k (LTX-2.3's conditioner alone, for its conditioning phase: Gemma-3 12B as a Q4_0 or Q4_K GGUF and the bf16 connectors, about 12 GB) (default: ${DEFAULT-VALUE}).")
     Architecture architecture;
 
     @Option(names = "--file", paramLabel = "PATH",
-            description = "Where the model is written once and reused (default: sdj-<architecture>-random-f16.gguf, or the folder sdj-flux-<variant>-random, in ${sys:java.io.tmpdir}).")
+            description = "Where the model is written once and reused (default: sdj-<architecture>-random-f16.gguf, or the folder sdj-<architecture>-random for Flux and LTX-2, in ${sys:java.io.tmpdir}).")
     Path file;
 
     @Option(names = "--model", paramLabel = "PATH", description = "Benchmark this model instead (e.g. the built-in tiny model).")
@@ -56,7 +56,7 @@ final class BenchRunOptions {
         }
     }
 
-    /** Reads --architecture by the ids the file names use (sd15, sdxl, flux-dev, flux-schnell). */
+    /** Reads --architecture by the ids the file names use (sd15, sdxl, flux-dev, flux-schnell, ltx2-text, ltx2-text-q4k). */
     static final class ArchitectureName implements ITypeConverter<Architecture> {
         @Override
         public Architecture convert(String value) {

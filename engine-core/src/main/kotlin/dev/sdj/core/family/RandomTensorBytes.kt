@@ -14,9 +14,10 @@ import java.util.Random
  *
  * @param fanInScaled weights ~ N(0, 1/fan-in), which keeps a deep random network's activations bounded; false gives
  *   N(0, 0.05) everywhere, under which a block's residual branch stays a few percent of its output
- * @param sampledBlocks quantized tensors larger than [SAMPLE_VALUES] are assembled from blocks drawn at random out of
- *   a quantized sample of that many values, instead of quantizing every value: the values keep their distribution
- *   and the file its types, at memory-copy speed, which a full-size model (12 billion values for Flux's DiT) needs
+ * @param sampledBlocks tensors larger than [SAMPLE_VALUES] are assembled from blocks drawn at random out of a sample
+ *   of that many values (quantized blocks, or runs of [FLOAT_RUN] values of a float type), instead of drawing and
+ *   quantizing every value: the values keep their distribution and the file its types, at memory-copy speed, which
+ *   a full-size model (12 billion values for Flux's DiT; 2.8 billion bf16 values in LTX-2.3's connectors) needs
  */
 class RandomTensorBytes(private val seed: Long, private val fanInScaled: Boolean = true, private val sampledBlocks: Boolean = false) {
 
@@ -37,10 +38,11 @@ class RandomTensorBytes(private val seed: Long, private val fanInScaled: Boolean
             val values = ByteBuffer.allocateDirect((drawnRows * rowLength * 4).toInt()).order(ByteOrder.nativeOrder())
             repeat((drawnRows * rowLength).toInt()) { values.putFloat(HalfFloat.toFloat(HalfFloat.fromFloat((mean + rnd.nextGaussian() * std).toFloat()))) }
             val sample = quantized(type, values.flip(), rowLength)
-            return if (drawnRows == rows) sample else assembled(sample, type, count.toLong(), rnd)
+            return if (drawnRows == rows) sample else assembled(sample, type.blockBytes, count / type.blockSize * type.blockBytes.toLong(), rnd)
         }
-        val out = ByteBuffer.allocate(count * type.blockBytes).order(ByteOrder.LITTLE_ENDIAN)
-        repeat(count) {
+        val drawn = if (sampledBlocks) minOf(count.toLong(), SAMPLE_VALUES).toInt() else count
+        val out = ByteBuffer.allocate(drawn * type.blockBytes).order(ByteOrder.LITTLE_ENDIAN)
+        repeat(drawn) {
             val v = mean + rnd.nextGaussian() * std
             when (type) {
                 DType.F32 -> out.putFloat(v.toFloat())
@@ -52,16 +54,18 @@ class RandomTensorBytes(private val seed: Long, private val fanInScaled: Boolean
                 else -> throw IllegalArgumentException("the generator writes float and ggml-quantized types, not $type")
             }
         }
-        return out.flip()
+        out.flip()
+        return if (drawn == count) out else assembled(out, FLOAT_RUN * type.blockBytes, count.toLong() * type.blockBytes, rnd)
     }
 
-    /** [count] values of [type] as blocks drawn uniformly, with [rnd], from [sample]. */
-    private fun assembled(sample: ByteBuffer, type: DType, count: Long, rnd: Random): ByteBuffer {
-        val blockBytes = type.blockBytes
+    /** [totalBytes] of blocks of [blockBytes] drawn uniformly, with [rnd], from [sample] (the last one cut short if need be). */
+    private fun assembled(sample: ByteBuffer, blockBytes: Int, totalBytes: Long, rnd: Random): ByteBuffer {
         val sampleBlocks = sample.remaining() / blockBytes
         val from = ByteArray(sample.remaining()).also { sample.get(it) }
-        val out = ByteArray((count / type.blockSize * blockBytes).toInt())
-        for (at in out.indices step blockBytes) System.arraycopy(from, rnd.nextInt(sampleBlocks) * blockBytes, out, at, blockBytes)
+        val out = ByteArray(totalBytes.toInt())
+        for (at in out.indices step blockBytes) {
+            System.arraycopy(from, rnd.nextInt(sampleBlocks) * blockBytes, out, at, minOf(blockBytes, out.size - at))
+        }
         return ByteBuffer.wrap(out).order(ByteOrder.LITTLE_ENDIAN)
     }
 
@@ -88,5 +92,8 @@ class RandomTensorBytes(private val seed: Long, private val fanInScaled: Boolean
     private companion object {
         /** Enough values for thousands of distinct blocks per tensor, quantized in milliseconds. */
         const val SAMPLE_VALUES = 1L shl 18
+
+        /** Values of a float type copied together from the sample: long enough to copy at memory speed. */
+        const val FLOAT_RUN = 256
     }
 }
