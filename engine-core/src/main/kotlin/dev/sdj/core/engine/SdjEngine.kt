@@ -36,6 +36,7 @@ import dev.sdj.ggml.GgmlException
 import java.nio.file.Files
 import java.nio.file.Path
 import java.util.concurrent.locks.ReentrantLock
+import org.slf4j.LoggerFactory
 import kotlin.concurrent.withLock
 
 /**
@@ -49,6 +50,10 @@ import kotlin.concurrent.withLock
  * ledger and the reused phase results. Once closed, every call but [close] throws [IllegalStateException].
  */
 class SdjEngine(config: EngineConfig, private val tuneCache: TuneCache = TuneCache.default()) : Engine {
+    private companion object {
+        val LOG = LoggerFactory.getLogger(SdjEngine::class.java)
+    }
+
     private val ggml: Ggml = try {
         Ggml.get()
     } catch (e: GgmlException) {
@@ -56,6 +61,7 @@ class SdjEngine(config: EngineConfig, private val tuneCache: TuneCache = TuneCac
     }
     private val model: AssembledModel = ModelAssembly.assemble(ModelOpener.open(config.model(), config.tokenizer().orElse(null), config.t5Tokenizer().orElse(null)))
     private val pipeline: GenerationPipeline = Families.pipeline(model)
+        .also { LOG.info("opened a {} model from {}", model.family.label, config.model()) }
     private val ledger = MemoryLedger()
     /** A1111's checkpoint name and hash, for a model that is one file. */
     private val checkpoint: Path? = model.inputs.singleOrNull()?.source?.takeIf { Files.isRegularFile(it) }
@@ -128,6 +134,8 @@ class SdjEngine(config: EngineConfig, private val tuneCache: TuneCache = TuneCac
     private fun generateLocked(request: GenerationRequest, progress: ProgressListener, cancel: CancellationToken): GenerationResult {
         val start = System.nanoTime()
         val decision = decider.decide(request)
+        LOG.debug("generating {}x{} in {} steps: {} on {} ({})", request.width(), request.height(), request.steps(),
+            decision.placement, decision.device.name(), decision.report.reason())
         val where = decision.where
         // A component loaded on another device than this request wants it on is freed first.
         components.free(*components.loaded.filter { components.deviceOf(it) != where.of(it).name() }.toTypedArray())
