@@ -237,7 +237,8 @@ class SdjEngine(config: EngineConfig, private val tuneCache: TuneCache = TuneCac
         val device = decider.decide(base).device
         val trials = ArrayList<TuneReport.Trial>()
         for (placement in Planner.ORDER) {
-            val candidate = base.toBuilder().placement(placement).device(device.name()).build()
+            // One step more than timed: the first pays for first use (shader compilation, page faults), not for the placement.
+            val candidate = base.toBuilder().placement(placement).device(device.name()).steps(steps + 1).build()
             try {
                 decider.decideOn(device, candidate) ?: continue
             } catch (e: InvalidRequestException) {
@@ -246,7 +247,7 @@ class SdjEngine(config: EngineConfig, private val tuneCache: TuneCache = TuneCac
             var first = 0L
             var last = 0L
             val result = generateLocked(candidate, { phase, step, total ->
-                if (phase == timed && step == 0) first = System.nanoTime()
+                if (phase == timed && step == 1) first = System.nanoTime()
                 if (phase == timed && step == total) last = System.nanoTime()
                 progress.onProgress("$placement: $phase", step, total)
             }, CancellationToken())
