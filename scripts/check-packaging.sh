@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Checks what `mvn install` built, as a user of the jars gets them: each module's jar names its module for the module
-# path (Automatic-Module-Name) and has a -sources jar beside it, and the BOM lists every module at the project's
-# version. Run after `mvn install` (scripts/test.sh does); prints one line per check and fails on the first miss.
+# path (Automatic-Module-Name) and has a -sources jar beside it, the BOM lists every module at the project's version,
+# and the command line's jar carries the licences. Run after `mvn install` (scripts/test.sh does); prints one line per
+# check and fails on the first miss.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -28,3 +29,7 @@ done
 bom_version="$(sed -n 's:^  <version>\(.*\)</version>:\1:p' bom/pom.xml | head -1)"
 [ "$bom_version" = "$version" ] || { echo "check-packaging: sdj-bom is at $bom_version, the project at $version" >&2; exit 1; }
 echo "check-packaging: sdj-bom $bom_version lists every module"
+for f in META-INF/sdj/LICENSE META-INF/sdj/THIRD-PARTY.md; do
+  unzip -l cli/target/sdj.jar "$f" >/dev/null || { echo "check-packaging: cli/target/sdj.jar lacks $f" >&2; exit 1; }
+done
+echo "check-packaging: cli/target/sdj.jar carries sdj's LICENSE and THIRD-PARTY.md"
