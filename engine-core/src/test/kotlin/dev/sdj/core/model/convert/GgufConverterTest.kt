@@ -141,7 +141,7 @@ class GgufConverterTest {
 
     @Test
     fun `families without a settled single-file naming are refused`() {
-        assertThrows(UnsupportedModelException::class.java) { SingleFileNames.prefix(ModelFamily.FLUX, ComponentKind.DIFFUSION_MODEL) }
+        assertThrows(UnsupportedModelException::class.java) { SingleFileNames.prefix(ModelFamily.LTX2, ComponentKind.DIFFUSION_MODEL) }
     }
 
     @Test
