@@ -30,8 +30,9 @@ import java.util.regex.PatternSyntaxException;
                         + "SD 1.x, SD 2.x, SDXL and Flux. The output appears only once it is complete."})
 final class ConvertCommand implements Callable<Integer> {
 
-    @Option(names = {"-m", "--model"}, paramLabel = "PATH", required = true,
-            description = "Checkpoint (.safetensors or .gguf), *.safetensors.index.json, diffusers folder or component file; repeat for split files.")
+    @Option(names = {"-m", "--model"}, paramLabel = "PATH",
+            description = "Checkpoint (.safetensors or .gguf), *.safetensors.index.json, diffusers folder or component file; repeat for split files "
+                    + "(or name the files by role: --diffusion-model, --vae, --clip_l, --clip_g, --t5xxl).")
     List<Path> model;
 
     @Mixin
@@ -62,7 +63,12 @@ final class ConvertCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter err = spec.commandLine().getErr();
-        AssembledModel assembled = ModelAssembly.INSTANCE.assemble(ModelOpener.INSTANCE.open(componentFiles.with(model), tokenizer, t5Tokenizer));
+        List<Path> paths = componentFiles.with(model);
+        if (paths.isEmpty()) {
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                    "no model given: pass -m/--model, or the component files (--diffusion-model, --vae, --clip_l, --clip_g, --t5xxl)");
+        }
+        AssembledModel assembled = ModelAssembly.INSTANCE.assemble(ModelOpener.INSTANCE.open(paths, tokenizer, t5Tokenizer));
         ProgressBar progress = new ProgressBar(err, ProgressBar.stderrIsTerminal());
         GgufConverter.Result result;
         try {
