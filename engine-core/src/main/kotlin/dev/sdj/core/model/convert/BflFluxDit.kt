@@ -37,11 +37,7 @@ object BflFluxDit {
             if (missing.isNotEmpty()) {
                 throw ModelFileException(first.file.path, null, "lacks ${missing.joinToString { expected[it] }}, part of '$bfl'")
             }
-            val inner = first.shape.dropLast(1)
-            parts.values.firstOrNull { it.shape.dropLast(1) != inner }?.let {
-                throw ModelFileException(it.file.path, it.info.name, "has shape ${it.shape}, unlike the other parts of '$bfl' (${first.shape})")
-            }
-            out[bfl] = ConvertedTensor(bfl, inner + parts.values.sumOf { it.shape.last() }, parts.values.toList())
+            out[bfl] = ConvertedTensor.stacked(bfl, parts.values.toList())
         }
         return out.values.toList()
     }

@@ -39,7 +39,7 @@ class GgufConverter(private val types: ConvertedTypes) {
         for (tensor in tensors) {
             val type = types.typeFor(tensor.name, tensor.shape, tensor.parts.first().type)
             counts.merge(type, 1, Int::plus)
-            val parts = tensor.parts.map { ConvertedTensorData(it, type) }
+            val parts = if (tensor.transposed) listOf(TransposedTensorData(tensor.parts.single(), type)) else tensor.parts.map { ConvertedTensorData(it, type) }
             writer.addTensor(tensor.name, type, tensor.shape, TensorData { out ->
                 parts.forEach { it.writeTo(out) }
                 progress.onProgress("converting", ++written, tensors.size)
