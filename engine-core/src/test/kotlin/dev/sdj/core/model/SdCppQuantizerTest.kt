@@ -2,6 +2,7 @@ package dev.sdj.core.model
 
 import dev.sdj.ggml.Ggml
 import dev.sdj.ggml.GgmlType
+import org.junit.jupiter.api.Assertions.assertEquals
 import org.junit.jupiter.api.Assertions.assertFalse
 import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.Test
@@ -40,6 +41,22 @@ class SdCppQuantizerTest {
             val plain = quantized(type, false)
             assertFalse(sdCpp == plain, "$type: the importance matrix changes the bytes")
             assertTrue(squaredError(type, sdCpp) < squaredError(type, plain), "$type error")
+        }
+    }
+
+    @Test
+    fun `a large batch quantized in parallel row ranges gives the bytes of one call`() {
+        val row = 512L
+        val count = 1024
+        fun input() = ByteBuffer.allocateDirect(count * row.toInt() * 4).order(ByteOrder.nativeOrder()).also { b ->
+            val g = Random(5); repeat(count * row.toInt()) { b.putFloat((g.nextGaussian() * 0.02).toFloat()) }; b.flip()
+        }
+        val ones = ByteBuffer.allocateDirect(row.toInt() * 4).order(ByteOrder.nativeOrder()).also { b -> repeat(row.toInt()) { b.putFloat(1f) }; b.flip() }
+        for (type in listOf(GgmlType.Q4_1, GgmlType.Q4_K)) {
+            val size = Ggml.get().rowSize(type, row).toInt() * count
+            val whole = ByteBuffer.allocateDirect(size).also { Ggml.get().quantization().quantize(type, input(), row, ones.duplicate(), it) }.flip()
+            val split = ByteBuffer.allocateDirect(size).also { assertEquals(size.toLong(), SdCppQuantizer.quantize(type, input(), row, it)) }.flip()
+            assertEquals(whole, split, "$type")
         }
     }
 }
