@@ -34,18 +34,25 @@ final class BenchRunOptions {
     @Option(names = "--model", paramLabel = "PATH", description = "Benchmark this model instead (e.g. the built-in tiny model).")
     Path model;
 
+    @Option(names = "--type", paramLabel = "TYPE",
+            description = "Quantize f32/f16/bf16 weights to this ggml type while loading, as generate --type does (e.g. q8_0, q4_K); "
+                    + "the log's phase times show what loading took.")
+    String weightType;
+
     /** --file, else the architecture's own file in the temporary folder, so each architecture keeps its model. */
     Path file() {
         return file != null ? file : Path.of(System.getProperty("java.io.tmpdir"), architecture.getDefaultFileName());
     }
 
-    /** The model to run: --model, else the full-size one, written first if missing. */
+    /** The model to run: --model, else the full-size one, written first if missing; quantized while loading with --type. */
     EngineConfig modelConfig() {
-        return model != null ? EngineConfig.of(model) : architecture.prepare(file());
+        EngineConfig config = model != null ? EngineConfig.of(model) : architecture.prepare(file());
+        return weightType != null ? config.withWeightType(weightType) : config;
     }
 
     String modelName() {
-        return model != null ? model.getFileName().toString() : architecture.getLabel() + " random " + architecture.getWeights();
+        String name = model != null ? model.getFileName().toString() : architecture.getLabel() + " random " + architecture.getWeights();
+        return weightType != null ? name + " --type " + weightType : name;
     }
 
     /** Threads, and the full-size model's own cfg scale (Flux.1 runs at 1: one DiT evaluation per step). */

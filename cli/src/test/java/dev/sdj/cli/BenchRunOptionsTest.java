@@ -32,6 +32,14 @@ class BenchRunOptionsTest {
     }
 
     @Test
+    void typeQuantizesTheBenchmarkModelWhileLoadingAndSaysSo() {
+        BenchRunOptions q4 = parsed("--model", "m.gguf", "--type", "q4_0");
+        assertEquals("q4_0", q4.modelConfig().weightType().orElseThrow());
+        assertEquals("m.gguf --type q4_0", q4.modelName());
+        assertTrue(parsed("--model", "m.gguf").modelConfig().weightType().isEmpty());
+    }
+
+    @Test
     void anUnknownArchitectureIsRefusedNamingTheKnownOnes() {
         CliRun r = CliRun.of("bench", "generate", "--architecture", "sd3");
         assertEquals(2, r.code());

@@ -2,7 +2,7 @@ package dev.sdj.core.family
 
 import dev.sdj.core.model.DType
 import dev.sdj.core.model.HalfFloat
-import dev.sdj.ggml.Ggml
+import dev.sdj.core.model.SdCppQuantizer
 import java.nio.ByteBuffer
 import java.nio.ByteOrder
 import java.util.Random
@@ -69,23 +69,11 @@ class RandomTensorBytes(private val seed: Long, private val fanInScaled: Boolean
         return ByteBuffer.wrap(out).order(ByteOrder.LITTLE_ENDIAN)
     }
 
-    /**
-     * [values] quantized to [type] by ggml, as converters write them. Types that need an importance matrix get a
-     * uniform one: the values are random, no column matters more than another.
-     */
+    /** [values] quantized to [type] by ggml as stable-diffusion.cpp's converter quantizes an f16 checkpoint. */
     private fun quantized(type: DType, values: ByteBuffer, rowLength: Long): ByteBuffer {
         val ggmlType = type.ggml ?: throw IllegalArgumentException("$type is no ggml type")
-        val quantization = Ggml.get().quantization()
-        val importance = if (quantization.requiresImportance(ggmlType)) {
-            ByteBuffer.allocateDirect(rowLength.toInt() * 4).order(ByteOrder.nativeOrder()).also { b ->
-                repeat(rowLength.toInt()) { b.putFloat(1f) }
-                b.flip()
-            }
-        } else {
-            null
-        }
         val out = ByteBuffer.allocateDirect(values.remaining() / 4 / type.blockSize * type.blockBytes)
-        quantization.quantize(ggmlType, values, rowLength, importance, out)
+        SdCppQuantizer.quantize(ggmlType, values, rowLength, out)
         return out.flip().order(ByteOrder.LITTLE_ENDIAN)
     }
 
