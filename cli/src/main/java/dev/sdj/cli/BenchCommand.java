@@ -17,7 +17,8 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks (numbers for reports, not tests).",
-        subcommands = {BenchCommand.Load.class, BenchCommand.Upload.class, BenchCommand.Prepare.class, BenchCommand.Generate.class, BenchCommand.Stream.class})
+        subcommands = {BenchCommand.Load.class, BenchCommand.Upload.class, BenchCommand.Prepare.class, BenchCommand.Generate.class, BenchCommand.Stream.class,
+                BenchCommand.Condition.class})
 final class BenchCommand implements Runnable {
     @Spec
     CommandSpec spec;
@@ -193,6 +194,45 @@ final class BenchCommand implements Runnable {
                     r.getStreamedSecondsPerStep(), Bytes.human(r.getUploadBytesPerStep()), r.getTransferSecondsPerStep(), r.getWaitSecondsPerStep(),
                     Bytes.human(r.getStreamedPeakBytes()));
             out.printf(Locale.ROOT, "ratio to max(compute, transfer): %.2f%n", r.getRatio());
+            return 0;
+        }
+    }
+
+    @Command(name = "condition", mixinStandardHelpOptions = true,
+            description = {"Time to encode one prompt with the model's conditioning phases (the text encoders; LTX-2's Gemma-3 and connectors), first as the budget places them, then with every streamable block streamed, each in a fresh engine, all in one process.",
+                    "By default on the full-size random model of 'bench generate' (--architecture); peak RSS is the process's high-water mark."})
+    static final class Condition implements Callable<Integer> {
+        @Mixin
+        BenchRunOptions run = new BenchRunOptions();
+
+        @Mixin
+        DeviceOptions where = new DeviceOptions();
+
+        @Option(names = {"-p", "--prompt"}, defaultValue = "a red fox runs through fresh snow at dawn, low sun, long shadows",
+                description = "The prompt to encode (default: ${DEFAULT-VALUE}).")
+        String prompt;
+
+        @Spec
+        CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            PrintWriter out = spec.commandLine().getOut();
+            List<dev.sdj.core.bench.ConditioningBenchmark.Trial> trials =
+                    dev.sdj.core.bench.ConditioningBenchmark.INSTANCE.run(run.modelConfig(), prompt, progress(spec), b -> {
+                        where.applyTo(b);
+                        run.threads.applyTo(b, spec.commandLine().getErr());
+                        return kotlin.Unit.INSTANCE;
+                    });
+            out.printf(Locale.ROOT, "%s, one prompt%n", run.modelName());
+            for (dev.sdj.core.bench.ConditioningBenchmark.Trial t : trials) {
+                String phases = String.join(", ", t.getPhaseSeconds().entrySet().stream()
+                        .map(e -> String.format(Locale.ROOT, "%s %.2f s", e.getKey(), e.getValue())).toList());
+                out.printf(Locale.ROOT, "%s (%d of %d blocks resident): %s; %.1f s in all incl. loading, peak %s on the device, %s uploaded%n",
+                        t.getPlacement(), t.getResidentBlocks(), t.getBlocks(), phases, t.getTotalSeconds(),
+                        Bytes.human(t.getPeakDeviceBytes()), Bytes.human(t.getUploadedBytes()));
+            }
+            out.printf(Locale.ROOT, "peak RSS: %s%n", Bytes.human(ProcessMemory.peakRssBytes()));
             return 0;
         }
     }

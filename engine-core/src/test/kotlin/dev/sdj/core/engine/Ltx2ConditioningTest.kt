@@ -37,10 +37,15 @@ class Ltx2ConditioningTest {
 
     private fun engine() = SdjEngine(EngineConfig(files.all, Optional.empty()))
 
-    /** With guidance: the prompt and the negative prompt, of different lengths, so two connector graphs. */
+    /**
+     * One prompt, no guidance: lavapipe takes long over Gemma's 1024 tokens, and one prompt shows the placements; the
+     * first test encodes a negative prompt too.
+     */
     private fun request(device: String, placement: String = "auto") =
-        GenerationRequest.builder("a red fox runs through snow at dawn").negativePrompt("blurry").cfgScale(4.0)
-            .device(device).threads(2).placement(placement).build()
+        GenerationRequest.builder("a red fox runs through snow at dawn").cfgScale(1.0).device(device).threads(2).placement(placement).build()
+
+    /** With guidance: the prompt and the negative prompt, of different lengths, so two connector graphs. */
+    private fun guided(device: String) = request(device).toBuilder().negativePrompt("blurry").cfgScale(4.0).build()
 
     private fun SdjEngine.conditioning(request: GenerationRequest): Pair<SdjEngine.Conditioned, Ltx2Conditioning> {
         val run = condition(request, { _, _, _ -> }, CancellationToken())
@@ -50,7 +55,7 @@ class Ltx2ConditioningTest {
     @Test
     fun `both prompts become contexts as wide as both connectors and as long as the registers fill`() {
         engine().use { engine ->
-            val (_, c) = engine.conditioning(request("CPU"))
+            val (_, c) = engine.conditioning(guided("CPU"))
             assertEquals(2, c.contexts.size, "prompt and negative prompt")
             assertEquals(64L + 32L, c.width, "video then audio channels")
             assertEquals(1024, c.length, "registers fill the sequence to 1024 tokens")
@@ -61,7 +66,7 @@ class Ltx2ConditioningTest {
     }
 
     @Test
-    fun `generating refuses to pretend: the video path is not built`() {
+    fun `generating is refused while the video path is not built, planning works`() {
         engine().use { engine ->
             val e = assertThrows(UnsupportedModelException::class.java) { engine.generate(request("CPU")) }
             assertTrue(e.message!!.contains("not built yet"), e.message)
@@ -80,9 +85,14 @@ class Ltx2ConditioningTest {
         engine().use { engine ->
             val (run, c) = engine.conditioning(request(device, "sequential"))
             assertEquals(run.placement.peakBytes(), run.peakBytes.getValue(device), "sequential peak")
-            val phases = run.placement.phases()
-            assertFalse("text connectors" in phases.getValue("text encoding (Gemma-3)") &&
-                "text encoder" in phases.getValue("text connectors"), "Gemma and the connectors one at a time where they must: $phases")
+            val params = run.placement.parameterBytes()
+            val compute = run.placement.computeBytes()
+            val gemma = params.getValue("text encoder") + compute.getValue("gemma3")
+            val connectors = params.getValue("text connectors") + compute.getValue("ltx2 text connectors")
+            val peak = run.placement.peakBytes()
+            // max(Gemma, connectors), not their sum; the smaller weights may stay beside the other phase where they fit
+            assertTrue(peak >= maxOf(gemma, connectors) && peak <= maxOf(gemma, connectors) + minOf(params.getValue("text encoder"),
+                params.getValue("text connectors")), "peak $peak for Gemma's phase $gemma and the connectors' $connectors")
             assertSame(resident, c, "sequential")
         }
         engine().use { engine ->
@@ -93,7 +103,8 @@ class Ltx2ConditioningTest {
             assertTrue(smallest < sequential, "streaming every layer needs less than sequential ($smallest vs $sequential)")
             val seen = HashSet<Int>()
             for (cap in listOf(smallest, (smallest + sequential) / 2, sequential - 1)) {
-                val (run, c) = engine.conditioning(request(device).toBuilder().maxDeviceMemory(cap).build())
+                // a fresh engine each time: one engine would reuse the first cap's result for the same prompt
+                val (run, c) = engine().use { it.conditioning(request(device).toBuilder().maxDeviceMemory(cap).build()) }
                 assertEquals("streamed", run.placement.placement(), "cap $cap")
                 seen.add(run.placement.residentBlocks())
                 assertEquals(run.placement.peakBytes(), run.peakBytes.getValue(device), "predicted = ledger peak at cap $cap")
@@ -107,7 +118,7 @@ class Ltx2ConditioningTest {
     @Test
     fun `a repeated prompt reuses the conditioning without loading Gemma`() {
         engine().use { engine ->
-            val request = request("Vulkan0", "sequential")
+            val request = guided("CPU").toBuilder().placement("sequential").build()
             val first = engine.condition(request, { _, _, _ -> }, CancellationToken())
             assertTrue(first.uploadedBytes > 0)
             engine.condition(request.toBuilder().placement("streamed").build(), { _, _, _ -> }, CancellationToken())
@@ -123,10 +134,10 @@ class Ltx2ConditioningTest {
         engine().use { engine ->
             val request = request("Vulkan0").toBuilder().cpuComponents(setOf("text_encoder")).build()
             val (run, c) = engine.conditioning(request)
-            assertEquals(mapOf("text encoder" to "cpu"), run.placement.phases().getValue("text encoding (Gemma-3)"))
+            assertEquals("cpu", run.placement.phases().getValue("text encoding (Gemma-3)").getValue("text encoder"))
             assertFalse("text encoder" in run.placement.parameterBytes(), "Gemma costs the device nothing")
             assertEquals(run.placement.peakBytes(), run.peakBytes.getValue("Vulkan0"), "predicted = ledger peak with Gemma on the CPU")
-            assertEquals(2, c.contexts.size)
+            assertEquals(1, c.contexts.size)
         }
     }
 
