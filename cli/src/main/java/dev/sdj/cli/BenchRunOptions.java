@@ -34,6 +34,10 @@ final class BenchRunOptions {
     @Option(names = "--model", paramLabel = "PATH", description = "Benchmark this model instead (e.g. the built-in tiny model).")
     Path model;
 
+    @Option(names = "--no-mmap",
+            description = "On the CPU, copy every weight into allocated memory instead of reading the weights it can use as stored in place from the memory-mapped model file (the default; images are the same).")
+    boolean noMmap;
+
     /** --file, else the architecture's own file in the temporary folder, so each architecture keeps its model. */
     Path file() {
         return file != null ? file : Path.of(System.getProperty("java.io.tmpdir"), architecture.getDefaultFileName());
@@ -41,7 +45,7 @@ final class BenchRunOptions {
 
     /** The model to run: --model, else the full-size one, written first if missing. */
     EngineConfig modelConfig() {
-        return model != null ? EngineConfig.of(model) : architecture.prepare(file());
+        return (model != null ? EngineConfig.of(model) : architecture.prepare(file())).withWeightMapping(!noMmap);
     }
 
     String modelName() {

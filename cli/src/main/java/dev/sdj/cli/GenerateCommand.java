@@ -48,6 +48,10 @@ final class GenerateCommand implements Callable<Integer> {
             description = "Quantize f32/f16/bf16 weights to this ggml type while loading, e.g. q8_0, q4_K (stable-diffusion.cpp's --type; default: the stored types).")
     String weightType;
 
+    @Option(names = "--no-mmap",
+            description = "On the CPU, copy every weight into allocated memory instead of reading the weights it can use as stored in place from the memory-mapped model file (the default; images are the same).")
+    boolean noMmap;
+
     @Option(names = {"-p", "--prompt"}, required = true, description = "What to draw; (word:1.2) and [word] set emphasis.")
     String prompt;
 
@@ -154,7 +158,7 @@ final class GenerateCommand implements Callable<Integer> {
         ProgressBar bar = new ProgressBar(info, ProgressBar.stderrIsTerminal());
         GenerationResult result;
         try (CancelOnInterrupt interrupt = new CancelOnInterrupt()) {
-            try (Engine engine = Engine.open(new EngineConfig(paths, Optional.ofNullable(tokenizer), Optional.ofNullable(weightType), Optional.ofNullable(t5Tokenizer)))) {
+            try (Engine engine = Engine.open(new EngineConfig(paths, Optional.ofNullable(tokenizer), Optional.ofNullable(weightType), Optional.ofNullable(t5Tokenizer), !noMmap))) {
                 info.println("model: " + engine.modelFamily());
                 result = engine.generate(request, bar, interrupt.token());
             } catch (GenerationCancelledException e) {

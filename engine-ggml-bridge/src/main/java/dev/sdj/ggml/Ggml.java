@@ -227,6 +227,19 @@ public final class Ggml {
         }
     }
 
+    /**
+     * As {@link #cpuBufferOver(long, long, AutoCloseable, String)} over a direct buffer's remaining bytes (a
+     * {@code MappedByteBuffer}); the ggml buffer keeps {@code memory} reachable, so the garbage collector cannot unmap
+     * it while ggml reads it, and runs {@code release} once ggml's buffer is freed.
+     */
+    public BackendBuffer cpuBufferOver(java.nio.ByteBuffer memory, java.util.function.Consumer<java.nio.ByteBuffer> release, String what) {
+        if (!memory.isDirect()) {
+            throw new IllegalArgumentException("a CPU buffer needs native memory: " + what + " is a heap buffer");
+        }
+        long address = com.kenai.jffi.MemoryIO.getInstance().getDirectBufferAddress(memory) + memory.position();
+        return cpuBufferOver(address, memory.remaining(), () -> release.accept(memory), what);
+    }
+
     /** A context for tensor metadata only ({@code no_alloc}): tensor data lives in backend buffers. */
     public GgmlContext newContext(int maxTensors) {
         return newContext(maxTensors, 0);

@@ -63,6 +63,8 @@ internal class PlacementDecider(
     /** The type weights are quantized to while loading, or null (see [dev.sdj.core.memory.RequestedWeightType]). */
     private val requestedType: DType?,
     private val state: EngineState,
+    /** Whether the CPU serves the weights it reads as stored from the mapped model files (see [ResidentComponents]). */
+    private val mapOnCpu: Boolean,
 ) {
     private val costCache = HashMap<String, Costs>()
     private val deviceReport by lazy { Devices.report() }
@@ -107,7 +109,8 @@ internal class PlacementDecider(
         val peaks = Planner.ORDER.filter { it != "streamed" || s != null }.associateWith { costs.peak(it) }
         val report = PlacementReport(device.name(), choice.placement, choice.peak, budget, source, choice.why, peaks,
             costs.params.mapKeys { it.key.label }, costs.compute, blocks, resident, perStep, loads + perStep * request.steps(),
-            phases(steps, where, costs, k, blocks), if (k == null) emptyList() else s!!.streamedNames(k))
+            phases(steps, where, costs, k, blocks), if (k == null) emptyList() else s!!.streamedNames(k),
+            costs.mapped.filterKeys { k == null || it != costs.streamed }.mapKeys { it.key.label })
         return Decision(where, choice, costs, residency, report)
     }
 
@@ -206,7 +209,7 @@ internal class PlacementDecider(
         // Checked on every device (an unknown name is refused everywhere); on the CPU pinning changes nothing.
         val pinned = pinned(request).takeIf { device.type() != DeviceType.CPU } ?: emptySet()
         return costCache.getOrPut("${device.name()} ${pipeline.shapeKey(request)} flash ${request.diffusionFlashAttention()} type $type cpu ${pinned.sorted()}") {
-            PipelineCosts.measure(ggml, model, pipeline, device, request, DiffusionAttention.of(request, device), type, pinned)
+            PipelineCosts.measure(ggml, model, pipeline, device, request, DiffusionAttention.of(request, device), type, pinned, mapOnCpu)
         }.without(pinned)
     }
 

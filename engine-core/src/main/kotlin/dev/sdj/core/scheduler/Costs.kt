@@ -59,6 +59,8 @@ data class Costs(
     val streamed: ComponentKind? = null,
     val streaming: StreamCosts? = null,
     val uploads: Map<ComponentKind, Long> = params,
+    /** Parameter bytes read in place from mapped model files, by component: in neither [params] nor [uploads]. */
+    val mapped: Map<ComponentKind, Long> = emptyMap(),
 ) {
     /** Compute-buffer bytes by graph name, over all phases. */
     val compute: Map<String, Long> get() = phases.flatMap { it.graphs.entries }.associate { it.key to it.value }
@@ -123,5 +125,6 @@ data class Costs(
             else p.copy(components = p.components - kinds)
         },
         uploads = uploads - kinds,
+        mapped = mapped - kinds,
     )
 }
