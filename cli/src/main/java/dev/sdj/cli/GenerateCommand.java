@@ -127,6 +127,7 @@ final class GenerateCommand implements Callable<Integer> {
 
     /** The built-in model draws noise, so without --model a small, quick image (~10 s on 2 cores) shows the path runs. */
     private static final int BUILT_IN_SIZE = 128;
+    private static final String MAPPED_POOL = dev.sdj.core.memory.MemoryLedger.MAPPED_POOL;
     private static final int BUILT_IN_STEPS = 10;
     /** Read by ggml's log bridge when ggml loads. */
     private static final String GGML_LOG_PROPERTY = "sdj.ggml.log";
@@ -185,7 +186,11 @@ final class GenerateCommand implements Callable<Integer> {
         info.printf(Locale.ROOT, "wrote %s (%dx%d, seed %d) in %.1f s%n", png.shown(), result.width(), result.height(), result.seed(),
                 result.millis() / 1000.0);
         for (Map.Entry<String, Long> e : result.peakDeviceBytes().entrySet()) {
-            info.printf(Locale.ROOT, "peak device memory on %s (parameters + compute): %s%n", e.getKey(), Bytes.human(e.getValue()));
+            if (e.getKey().equals(MAPPED_POOL)) {
+                info.printf(Locale.ROOT, "weights read in place from the mapped model file: %s%n", Bytes.human(e.getValue()));
+            } else {
+                info.printf(Locale.ROOT, "peak device memory on %s (parameters + compute): %s%n", e.getKey(), Bytes.human(e.getValue()));
+            }
         }
         info.printf(Locale.ROOT, "parameters uploaded: %s%n", Bytes.human(result.uploadedParameterBytes()));
         info.printf(Locale.ROOT, "peak process memory (RSS): %s%n", Bytes.human(ProcessMemory.peakRssBytes()));
