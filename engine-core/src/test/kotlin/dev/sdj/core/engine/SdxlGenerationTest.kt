@@ -44,12 +44,6 @@ class SdxlGenerationTest {
     private fun config(paths: List<Path>, withTokenizer: Boolean = true) =
         EngineConfig(paths, if (withTokenizer) Optional.of(tokenizerDir) else Optional.empty(), Optional.empty())
 
-    /**
-     * Weights copied on the CPU as on a GPU: read in place from the file they would leave the allocated peaks, which
-     * are what the placements and caps of the streaming test are compared by.
-     */
-    private fun copied(paths: List<Path>) = config(paths).withWeightMapping(false)
-
     private fun request(device: String, placement: String = "auto") =
         GenerationRequest.builder("a (lighthouse:1.2) at dusk").negativePrompt("fog").size(64, 64).steps(2).seed(5)
             .device(device).threads(2).placement(placement).build()
@@ -83,12 +77,12 @@ class SdxlGenerationTest {
     @ParameterizedTest
     @ValueSource(strings = ["CPU", "Vulkan0"])
     fun `resident, sequential and streamed at three caps predict the ledger's peak and give the same image`(device: String) {
-        val resident = SdjEngine(copied(listOf(folder))).use { engine ->
+        val resident = SdjEngine(config(listOf(folder))).use { engine ->
             engine.generate(request(device, "resident")).also {
                 assertEquals(it.placement().peakBytes(), it.peakDeviceBytes().getValue(device), "resident peak")
             }
         }
-        SdjEngine(copied(listOf(folder))).use { engine ->
+        SdjEngine(config(listOf(folder))).use { engine ->
             val sequential = engine.generate(request(device, "sequential"))
             assertEquals(sequential.placement().peakBytes(), sequential.peakDeviceBytes().getValue(device), "sequential peak")
             assertTrue(sequential.placement().peakBytes() < resident.placement().peakBytes(), "sequential holds less than resident")
@@ -97,7 +91,7 @@ class SdxlGenerationTest {
             assertEquals("device", denoising.getValue("diffusion model"))
             assertEquals("device", sequential.placement().phases().getValue("text encoding (OpenCLIP bigG)").getValue("text encoder 2"))
         }
-        SdjEngine(copied(listOf(folder))).use { engine ->
+        SdjEngine(config(listOf(folder))).use { engine ->
             assertEquals(19, engine.plan(request(device)).blocks(), "nine input blocks (the stem's among them), the middle block, nine output blocks")
             StreamedCaps.assertStreamedCaps(engine, request(device), device, resident.png)
         }
