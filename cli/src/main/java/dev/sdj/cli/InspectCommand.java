@@ -29,7 +29,7 @@ final class InspectCommand implements Callable<Integer> {
     List<Path> paths;
 
     @Option(names = "--tokenizer", paramLabel = "PATH",
-            description = "Tokenizer for the text encoder: a folder with vocab.json and merges.txt, or OpenAI's bpe_simple_vocab_16e6.txt.gz.")
+            description = "Tokenizer for the text encoder: a folder with vocab.json and merges.txt, or OpenAI's bpe_simple_vocab_16e6.txt.gz; for LTX-2, Gemma-3's tokenizer.json (or its folder).")
     Path tokenizer;
 
     @Option(names = "--t5-tokenizer", paramLabel = "PATH",
@@ -117,7 +117,10 @@ final class InspectCommand implements Callable<Integer> {
             out.println("tokenizer for the " + e.getKey().getLabel() + ": " + e.getValue().getDescription());
         }
         for (ComponentKind k : report.getMissingTokenizers()) {
-            if (report.getFamily() == ModelFamily.FLUX && k == ComponentKind.TEXT_ENCODER_2) {
+            if (report.getFamily() == ModelFamily.LTX2 && k == ComponentKind.TEXT_ENCODER) {
+                out.println("tokenizer for the " + k.getLabel() + " (Gemma-3): missing — pass the Gemma-3 GGUF, whose metadata"
+                        + " holds it, or --tokenizer with the tokenizer.json of google/gemma-3-12b-it");
+            } else if (report.getFamily() == ModelFamily.FLUX && k == ComponentKind.TEXT_ENCODER_2) {
                 out.println("tokenizer for the " + k.getLabel() + " (T5): missing — pass --t5-tokenizer with tokenizer.json"
                         + " (google/t5-v1_1-xxl, or FLUX.1's tokenizer_2/) or spiece.model");
             } else {

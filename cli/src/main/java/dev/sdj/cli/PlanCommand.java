@@ -54,7 +54,8 @@ final class PlanCommand implements Callable<Integer> {
         out.println("placement: " + describe(r));
         out.println("why:       " + r.reason());
         if (r.placement().equals("streamed")) {
-            out.println("blocks:    " + r.residentBlocks() + " of " + r.blocks() + " diffusion-model blocks resident, "
+            // The phases below name the component that streams: the diffusion model, or a text encoder too large for the device.
+            out.println("blocks:    " + r.residentBlocks() + " of " + r.blocks() + " blocks resident, "
                     + (r.blocks() - r.residentBlocks()) + " streamed");
         }
         int labelWidth = r.phases().keySet().stream().mapToInt(String::length).max().orElse(0) + 1;

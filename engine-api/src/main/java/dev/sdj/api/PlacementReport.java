@@ -9,13 +9,16 @@ import java.util.Map;
  * @param peakByPlacement predicted peak device bytes of each placement the engine knows
  * @param parameterBytes  each component's parameter bytes on the device
  * @param computeBytes    each phase's compute buffer, measured on the real graph at the requested size
- * @param blocks          the diffusion model's streamable blocks (UNet levels, DiT blocks)
- * @param residentBlocks  blocks that stay on the device: all of them unless the placement is streamed
+ * @param blocks          the diffusion model's streamable blocks (UNet levels, DiT blocks); for a pipeline whose only
+ *                        streamable component is a text encoder (LTX-2's conditioning today), its blocks (layers).
+ *                        Every streamed component is named in {@code phases} with its own counts
+ * @param residentBlocks  of those, the blocks that stay on the device: all of them unless the placement is streamed
  * @param uploadBytesPerStep       parameter bytes uploaded per denoising step (streamed blocks × model evaluations)
- * @param uploadBytesPerGeneration parameter bytes uploaded per generation once the engine is warm (resident: none)
+ * @param uploadBytesPerGeneration parameter bytes uploaded per generation once the engine is warm (resident: none),
+ *                                 streamed text-encoder layers included
  * @param phases          per phase ("text encoding", "denoising", "decoding"), the components in memory and where:
  *                        "device", "cpu" (pinned to the CPU), or "streamed (k of n blocks resident)"
- * @param streamedBlocks  the diffusion model's blocks that stream, in execution order (empty unless streamed)
+ * @param streamedBlocks  of {@code blocks}, those that stream, in execution order (empty unless streamed)
  * @param mappedBytes     of the components computed on the CPU, each one's parameter bytes read in place from the
  *                        memory-mapped model file (see {@link EngineConfig#mapWeights()}): file-backed pages, so not
  *                        in {@code parameterBytes} nor in the peaks, which count allocated memory; empty when nothing

@@ -13,6 +13,7 @@ import dev.sdj.core.scheduler.Costs
 import dev.sdj.core.scheduler.PipelineCosts
 import dev.sdj.core.scheduler.Planner
 import dev.sdj.core.scheduler.Residency
+import dev.sdj.core.scheduler.Stream
 import dev.sdj.core.scheduler.TuneCache
 import dev.sdj.ggml.Device
 import dev.sdj.ggml.DeviceType
@@ -33,18 +34,20 @@ internal class Decision(val where: Where, val choice: Planner.Choice, val costs:
     val device: Device get() = where.device
     val placement: String get() = choice.placement
 
-    /** For a streamed placement, the blocks that stay resident; else null. */
-    val residentSet: Set<String>? get() = residentSet(choice, costs)
+    /** For a streamed placement, per streamed component the blocks that stay resident; else empty. */
+    val residentSets: Map<ComponentKind, Set<String>> get() = residentSets(choice, costs)
 
     companion object {
-        fun residentSet(choice: Planner.Choice, costs: Costs): Set<String>? = choice.residentBlocks?.let { costs.streaming!!.residentSets[it] }
+        fun residentSets(choice: Planner.Choice, costs: Costs): Map<ComponentKind, Set<String>> = choice.residentBlocks?.let { k ->
+            costs.streams.withIndex().associate { (j, s) -> s.component to s.costs.residentSets[k[j]] }
+        } ?: emptyMap()
     }
 }
 
 /** What the engine holds now, which a plan's forecast of uploads and residency starts from. */
 internal interface EngineState {
-    /** The components on [device]; the streamed component counts when its resident part for [streamedResident] is there. */
-    fun loaded(device: Device, streamedResident: Set<String>?): Set<ComponentKind>
+    /** The components on [device]; a streamed component counts when its resident part for [streamedResident] is there. */
+    fun loaded(device: Device, streamedResident: Map<ComponentKind, Set<String>>): Set<ComponentKind>
 
     /** The phases whose results a generation of [request] would reuse. */
     fun reused(request: GenerationRequest, deviceOf: (ComponentKind) -> Device): Set<Int>
@@ -97,20 +100,27 @@ internal class PlacementDecider(
         val choice = chosen.copy(why = (listOf(chosen.why) + levers(device, request, chosen, budget)).joinToString("; "))
         val residency = costs.residency(choice.placement, choice.residentBlocks)
         val where = Where(device, pinned(request), ggml.cpu())
-        val steps = residency.walk(state.loaded(device, Decision.residentSet(choice, costs)), state.reused(request, where::of))
-        val s = costs.streaming
-        val blocks = s?.blocks ?: 0
+        val steps = residency.walk(state.loaded(device, Decision.residentSets(choice, costs)), state.reused(request, where::of))
         val k = choice.residentBlocks
-        val resident = k ?: blocks
-        val perStep = if (k == null) 0L else evaluationsPerStep(request) * s!!.streamedBytes[k]
+        fun streamOf(kind: ComponentKind): Int? = if (k == null) null else costs.streams.indexOfFirst { it.component == kind }.takeIf { it >= 0 }
         val loads = steps.filterNotNull().sumOf { step ->
-            step.loads.sumOf { kind -> if (k != null && kind == costs.streamed) s!!.fixedUploadBytes[k] else costs.uploads[kind] ?: 0L }
+            step.loads.sumOf { kind -> streamOf(kind)?.let { j -> costs.streams[j].costs.fixedUploadBytes[k!![j]] } ?: costs.uploads[kind] ?: 0L }
         }
-        val peaks = Planner.ORDER.filter { it != "streamed" || s != null }.associateWith { costs.peak(it) }
+        // Streams upload their streamed blocks on every pass of their phase's graph; a reused phase does not run.
+        val streamedUploads = if (k == null) 0L else costs.streams.withIndex().sumOf { (j, s) ->
+            if (steps[s.phase] == null) 0L else passes(s, request) * s.costs.streamedBytes[k[j]]
+        }
+        // The report's block figures are the diffusion model's, else those of the one stream there is.
+        val main = costs.denoiserStream ?: costs.streams.singleOrNull()
+        val mainIndex = costs.streams.indexOf(main)
+        val blocks = main?.costs?.blocks ?: 0
+        val resident = k?.getOrNull(mainIndex) ?: blocks
+        val perStep = if (k == null || main == null || main.phase != costs.denoiserPhase) 0L else evaluationsPerStep(request) * main.costs.streamedBytes[resident]
+        val peaks = Planner.ORDER.filter { it != "streamed" || costs.streams.isNotEmpty() }.associateWith { costs.peak(it) }
         val report = PlacementReport(device.name(), choice.placement, choice.peak, budget, source, choice.why, peaks,
-            costs.params.mapKeys { it.key.label }, costs.compute, blocks, resident, perStep, loads + perStep * request.steps(),
-            phases(steps, where, costs, k, blocks), if (k == null) emptyList() else s!!.streamedNames(k),
-            costs.mapped.filterKeys { k == null || it != costs.streamed }.mapKeys { it.key.label })
+            costs.params.mapKeys { it.key.label }, costs.compute, blocks, resident, perStep, loads + streamedUploads,
+            phases(steps, where, costs, k), if (k == null || main == null) emptyList() else main.costs.streamedNames(resident),
+            costs.mapped.filterKeys { streamOf(it) == null }.mapKeys { it.key.label })
         return Decision(where, choice, costs, residency, report)
     }
 
@@ -125,9 +135,9 @@ internal class PlacementDecider(
     /** Whether [better] beats [choice]: an earlier placement, or more blocks resident; anything beats nothing. */
     private fun faster(better: Planner.Choice, choice: Planner.Choice?): Boolean =
         choice == null || Planner.ORDER.indexOf(better.placement) < Planner.ORDER.indexOf(choice.placement) ||
-            (better.placement == choice.placement && (better.residentBlocks ?: 0) > (choice.residentBlocks ?: 0))
+            (better.placement == choice.placement && (better.residentBlocks?.sum() ?: 0) > (choice.residentBlocks?.sum() ?: 0))
 
-    private fun blocks(choice: Planner.Choice) = choice.residentBlocks?.let { " with $it blocks resident" } ?: ""
+    private fun blocks(choice: Planner.Choice) = choice.residentBlocks?.let { " with ${it.joinToString(" + ")} blocks resident" } ?: ""
 
     /**
      * The naive path's score matrices can be most of the diffusion model's compute buffer; on the CPU flash attention
@@ -137,10 +147,9 @@ internal class PlacementDecider(
         if (request.diffusionFlashAttention()) return null
         val flashCosts = costs(device, request.toBuilder().diffusionFlashAttention(true).build())
         val better = Planner.choose(flashCosts, budget, "auto")?.takeIf { faster(it, choice) } ?: return null
-        val graph = pipeline.streamable?.graph?.name ?: return null
-        val naive = costs(device, request).compute[graph] ?: return null
+        val naive = costs(device, request).phases.getOrNull(pipeline.denoiserPhase)?.compute ?: return null
         return "flash attention (--diffusion-fa) would cut the diffusion model's compute buffer from ${Planner.mib(naive)} to " +
-            "${Planner.mib(flashCosts.compute[graph] ?: 0L)} and let ${better.placement}${blocks(better)} fit"
+            "${Planner.mib(flashCosts.phases[pipeline.denoiserPhase].compute)} and let ${better.placement}${blocks(better)} fit"
     }
 
     /** Weights stored in f16/f32 take about half (q8_0) the device memory when quantized while loading, as sd.cpp's --type does. */
@@ -182,7 +191,7 @@ internal class PlacementDecider(
      * What is in memory in each phase of the coming generation, and where: the walk the engine will make, the
      * components pinned to the CPU beside it; a reused phase loads nothing.
      */
-    private fun phases(steps: List<Residency.Step?>, where: Where, costs: Costs, k: Int?, blocks: Int): Map<String, Map<String, String>> =
+    private fun phases(steps: List<Residency.Step?>, where: Where, costs: Costs, k: List<Int>?): Map<String, Map<String, String>> =
         pipeline.phases.withIndex().associate { (i, phase) ->
             val step = steps[i]
             val onCpu = phase.components.filter { where.of(it) != where.device }
@@ -191,15 +200,21 @@ internal class PlacementDecider(
             } else {
                 val present = pipeline.components.filter { it in step.present } + onCpu
                 present.associate { kind ->
+                    val j = if (k == null) -1 else costs.streams.indexOfFirst { it.component == kind }
+                    val blocks = if (j < 0) 0 else costs.streams[j].costs.blocks
                     kind.label to when {
                         kind in onCpu -> "cpu"
-                        k != null && kind == costs.streamed && kind in phase.components -> "streamed ($k of $blocks blocks resident)"
-                        k != null && kind == costs.streamed -> "resident part ($k of $blocks blocks)"
+                        j >= 0 && kind in phase.components -> "streamed (${k!![j]} of $blocks blocks resident)"
+                        j >= 0 -> "resident part (${k!![j]} of $blocks blocks)"
                         else -> "device"
                     }
                 }
             }
         }
+
+    /** Runs of a stream's graph in one generation: its phase's own count, or the denoiser's steps × evaluations per step. */
+    private fun passes(stream: Stream, request: GenerationRequest): Int =
+        pipeline.streamables.first { it.component == stream.component }.passes?.invoke(request) ?: (request.steps() * evaluationsPerStep(request))
 
     /** Model evaluations per denoising step: two with classifier-free guidance (prompt and negative prompt). */
     private fun evaluationsPerStep(request: GenerationRequest): Int = if (request.cfgScale() != 1.0) 2 else 1
@@ -226,9 +241,9 @@ internal class PlacementDecider(
                 throw InvalidRequestException("this model has no component '$name' to run on the CPU; it has " +
                     declared.joinToString { it.id } + " ($ALL_TEXT_ENCODERS: every text encoder)")
             }
-            if (pipeline.streamable?.component in kinds) {
-                throw InvalidRequestException("the ${pipeline.streamable!!.component.label} runs where the generation runs: " +
-                    "for the CPU, choose --device CPU")
+            val denoiser = pipeline.streamables.firstOrNull { it.phase == pipeline.denoiserPhase }?.component
+            if (denoiser in kinds) {
+                throw InvalidRequestException("the ${denoiser!!.label} runs where the generation runs: for the CPU, choose --device CPU")
             }
             kinds
         }.toSet()

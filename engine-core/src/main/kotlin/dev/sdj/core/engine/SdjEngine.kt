@@ -10,6 +10,7 @@ import dev.sdj.api.InvalidRequestException
 import dev.sdj.api.PlacementReport
 import dev.sdj.api.ProgressListener
 import dev.sdj.api.TuneReport
+import dev.sdj.api.UnsupportedModelException
 import dev.sdj.core.graph.GraphSession
 import dev.sdj.core.graph.NaiveAttention
 import dev.sdj.core.graph.Weights
@@ -63,17 +64,17 @@ class SdjEngine(config: EngineConfig, private val tuneCache: TuneCache = TuneCac
     private val requestedType: DType? = config.weightType().map { RequestedWeightType.parse(it) }.orElse(null)
     private val components = ResidentComponents(ggml, ledger, model, requestedType, config.mapWeights())
     private val sessions = PhaseSessions(ggml, ledger)
-    private val streaming = pipeline.streamable?.let { StreamedDenoising(ggml, ledger, model, it, sessions, requestedType) }
+    private val streaming: Map<ComponentKind, StreamedComponent> =
+        pipeline.streamables.associate { it.component to StreamedComponent(ggml, ledger, model, it, sessions, requestedType) }
 
     /** The last result of each phase that may be reused, by phase index, with the key it was computed for. */
     private val reusable = HashMap<Int, Pair<String, Any>>()
 
     private val state = object : EngineState {
-        override fun loaded(device: Device, streamedResident: Set<String>?): Set<ComponentKind> {
-            val streamed = pipeline.streamable?.component
-            val whole = components.loaded.filter { components.deviceOf(it) == device.name() && (streamedResident == null || it != streamed) }
-            val part = if (streamedResident != null && streaming!!.holds(device, streamedResident)) listOf(streamed!!) else emptyList()
-            return (whole + part).toSet()
+        override fun loaded(device: Device, streamedResident: Map<ComponentKind, Set<String>>): Set<ComponentKind> {
+            val whole = components.loaded.filter { components.deviceOf(it) == device.name() && it !in streamedResident }
+            val parts = streamedResident.filter { (kind, set) -> streaming.getValue(kind).holds(device, set) }.keys
+            return (whole + parts).toSet()
         }
 
         override fun reused(request: GenerationRequest, deviceOf: (ComponentKind) -> Device): Set<Int> =
@@ -96,11 +97,12 @@ class SdjEngine(config: EngineConfig, private val tuneCache: TuneCache = TuneCac
     /** Bytes the engine holds now in a memory pool (a buffer type's name). */
     internal fun poolBytes(pool: String): Long = ledger.currentBytes(pool)
 
-    /** Bytes the last generation streamed into the diffusion model's slots (0 unless it was streamed). */
-    internal val lastStreamedBytes: Long get() = streaming?.lastStreamedBytes ?: 0L
+    /** Bytes the last generation streamed into stream slots (0 unless it was streamed). */
+    internal var lastStreamedBytes: Long = 0L
+        private set
 
-    /** Times the pinned host copy of streamed blocks was loaded from the model file. */
-    internal val hostMasterLoads: Int get() = streaming?.hostMasterLoads ?: 0
+    /** Times a pinned host copy of streamed blocks was loaded from the model file. */
+    internal val hostMasterLoads: Int get() = streaming.values.sumOf { it.hostMasterLoads }
 
     /** A phase's reuse key for [request], with the devices its components run on (their results differ in rounding). */
     private fun reuseKey(phase: Int, request: GenerationRequest, deviceOf: (ComponentKind) -> Device): String? {
@@ -116,6 +118,22 @@ class SdjEngine(config: EngineConfig, private val tuneCache: TuneCache = TuneCac
         whileOpen { generateLocked(request, progress, cancel) }
 
     /**
+     * The conditioning phases of [request] (those before the denoiser) run under the placement [generate] would use,
+     * their results by phase — for a family whose pipeline is not whole yet, and for measuring the conditioning alone.
+     */
+    internal fun condition(request: GenerationRequest, progress: ProgressListener, cancel: CancellationToken): Conditioned = whileOpen {
+        val start = System.nanoTime()
+        val decision = prepare(request)
+        val run = runPhases(decision, request, progress, cancel, minOf(pipeline.denoiserPhase, pipeline.phases.size))
+        Conditioned(run.results.toList(), run.uploaded, decision.report, ledger.states().associate { it.pool to it.peakBytes },
+            (System.nanoTime() - start) / 1_000_000)
+    }
+
+    /** What [condition] returns: each conditioning phase's result, the bytes uploaded, the plan and the pools' peaks. */
+    internal class Conditioned(val results: List<Any?>, val uploadedBytes: Long, val placement: PlacementReport,
+                               val peakBytes: Map<String, Long>, val millis: Long)
+
+    /**
      * Runs [work] under the engine's lock, refusing once the engine is closed (it would silently reload the model).
      * What ggml refuses (an op's arguments, a buffer) is an engine error like any other.
      */
@@ -129,43 +147,11 @@ class SdjEngine(config: EngineConfig, private val tuneCache: TuneCache = TuneCac
     }
 
     private fun generateLocked(request: GenerationRequest, progress: ProgressListener, cancel: CancellationToken): GenerationResult {
+        pipeline.unfinished?.let { throw UnsupportedModelException(it) }
         val start = System.nanoTime()
-        val decision = decider.decide(request)
-        val where = decision.where
-        // A component loaded on another device than this request wants it on is freed first.
-        components.free(*components.loaded.filter { components.deviceOf(it) != where.of(it).name() }.toTypedArray())
-        (pipeline.components.map { where.of(it).bufferType().name() } + MemoryLedger.MAPPED_POOL).distinct().forEach { ledger.resetPeak(it) }
-        sessions.clear()
-        val residentSet = decision.residentSet
-        if (residentSet == null) {
-            streaming?.close()
-        } else {
-            streaming!!.keepOnly(decision.device, residentSet)
-            // The streamed component's resident part stands in for it: a whole copy an earlier generation left goes.
-            components.freeOn(decision.device, pipeline.streamable!!.component)
-        }
-        var uploaded = 0L
-        val results = arrayOfNulls<Any>(pipeline.phases.size)
-        try {
-            for (i in pipeline.phases.indices) {
-                val key = reuseKey(i, request, where::of)
-                val kept = key?.let { k -> reusable[i]?.takeIf { it.first == k }?.second }
-                if (kept != null) {
-                    results[i] = kept
-                    continue
-                }
-                makeRoom(decision, i)
-                val (result, bytes) = runPhase(decision, i, PhaseInputs(request, progress, cancel, results.toList()))
-                results[i] = result
-                uploaded += bytes
-                key?.let { reusable[i] = it to result }
-            }
-        } catch (e: Throwable) {
-            // A one-at-a-time plan cut short starts the next generation from an empty device, not from wherever it stopped.
-            if (decision.placement != "resident") freeDevice(decision)
-            throw e
-        }
-        val image = pipeline.image(results.last()!!)
+        val decision = prepare(request)
+        val run = runPhases(decision, request, progress, cancel, pipeline.phases.size)
+        val image = pipeline.image(run.results.last()!!)
 
         val rgb = RgbImage.fromDecoderOutput(image, request.width(), request.height())
         val parameters = GenerationParameters(request.prompt(), request.negativePrompt(), request.seed(), request.steps(),
@@ -174,35 +160,99 @@ class SdjEngine(config: EngineConfig, private val tuneCache: TuneCache = TuneCac
             checkpoint?.fileName?.toString()?.substringBeforeLast('.'))
         val png = PngWriter.encode(rgb, parameters.toPngText())
         val peaks = ledger.states().associate { it.pool to it.peakBytes }
-        return GenerationResult(png, request.width(), request.height(), request.seed(), parameters.infotext(), peaks, uploaded,
-            decision.report, (System.nanoTime() - start) / 1_000_000, if (residentSet != null) streaming!!.lastWaitNanos / 1_000_000 else 0)
+        return GenerationResult(png, request.width(), request.height(), request.seed(), parameters.infotext(), peaks, run.uploaded,
+            decision.report, (System.nanoTime() - start) / 1_000_000, run.waitNanos / 1_000_000)
+    }
+
+    /** The decision for [request], with the device readied for it: components elsewhere freed, peaks reset, streams set. */
+    private fun prepare(request: GenerationRequest): Decision {
+        val decision = decider.decide(request)
+        val where = decision.where
+        // A component loaded on another device than this request wants it on is freed first.
+        components.free(*components.loaded.filter { components.deviceOf(it) != where.of(it).name() }.toTypedArray())
+        (pipeline.components.map { where.of(it).bufferType().name() } + MemoryLedger.MAPPED_POOL).distinct().forEach { ledger.resetPeak(it) }
+        sessions.clear()
+        val residentSets = decision.residentSets
+        for ((kind, stream) in streaming) {
+            val set = residentSets[kind]
+            if (set == null) {
+                stream.close()
+            } else {
+                stream.keepOnly(decision.device, set)
+                // The streamed component's resident part stands in for it: a whole copy an earlier generation left goes.
+                components.freeOn(decision.device, kind)
+            }
+        }
+        lastStreamedBytes = 0L
+        return decision
+    }
+
+    /** The results of a run of phases, the parameter bytes it uploaded, and how long it waited for streamed uploads. */
+    private class PhasesRun(val results: Array<Any?>, val uploaded: Long, val waitNanos: Long)
+
+    /** Runs phases 0 until [end] as [decision] places them, reusing the results kept for equal reuse keys. */
+    private fun runPhases(decision: Decision, request: GenerationRequest, progress: ProgressListener, cancel: CancellationToken,
+                          end: Int): PhasesRun {
+        val where = decision.where
+        var uploadWaitNanos = 0L
+        var uploaded = 0L
+        val results = arrayOfNulls<Any>(pipeline.phases.size)
+        try {
+            for (i in 0 until end) {
+                val key = reuseKey(i, request, where::of)
+                val kept = key?.let { k -> reusable[i]?.takeIf { it.first == k }?.second }
+                if (kept != null) {
+                    results[i] = kept
+                    continue
+                }
+                makeRoom(decision, i)
+                val ran = runPhase(decision, i, PhaseInputs(request, progress, cancel, results.toList()))
+                results[i] = ran.result
+                uploaded += ran.uploaded
+                lastStreamedBytes += ran.streamed
+                uploadWaitNanos += ran.waitNanos
+                key?.let { reusable[i] = it to ran.result }
+            }
+        } catch (e: Throwable) {
+            // A one-at-a-time plan cut short starts the next generation from an empty device, not from wherever it stopped.
+            if (decision.placement != "resident") freeDevice(decision)
+            throw e
+        }
+        return PhasesRun(results, uploaded, uploadWaitNanos)
     }
 
     private class PhaseInputs(val request: GenerationRequest, val progress: ProgressListener, val cancel: CancellationToken,
                               val earlier: List<Any?>)
 
     /**
-     * Loads what phase [i] needs where the decision puts it and runs it — the streamable component's phase through
-     * the stream slots when the placement streams — returning its result and the parameter bytes uploaded.
+     * A phase's run: its result, the parameter bytes uploaded for it (loading and streaming), those streamed through
+     * slots, and how long its computation waited for them.
      */
-    private fun runPhase(decision: Decision, i: Int, inputs: PhaseInputs): Pair<Any, Long> {
+    private class PhaseOutcome(val result: Any, val uploaded: Long, val streamed: Long = 0L, val waitNanos: Long = 0L)
+
+    /**
+     * Loads what phase [i] needs where the decision puts it and runs it — a streamed component's phase through the
+     * stream slots when the placement streams it.
+     */
+    private fun runPhase(decision: Decision, i: Int, inputs: PhaseInputs): PhaseOutcome {
         val phase = pipeline.phases[i]
-        val streamable = pipeline.streamable
-        val streamedHere = decision.residentSet != null && i == streamable!!.phase
-        val needs = (phase.components + decision.residency.needs[i]).distinct().filter { !streamedHere || it != streamable!!.component }
+        val stream = decision.costs.streams.withIndex().firstOrNull { it.value.phase == i && decision.residentSets.containsKey(it.value.component) }
+        val streamedKind = stream?.value?.component
+        val needs = (phase.components + decision.residency.needs[i]).distinct().filter { it != streamedKind }
         val uploaded = components.ensure(decision.where::of, needs)
         fun run(weights: (ComponentKind) -> Weights, session: GraphSession): Any =
             phase.run(PhaseRun(inputs.request, weights, session, inputs.progress, inputs.cancel, inputs.earlier))
-        if (streamedHere) {
-            val slots = decision.costs.streaming!!.slots(decision.choice.residentBlocks!!)
-            val (result, streamed) = streaming!!.run(inputs.request, decision.device, decision.residentSet!!, slots) { w, s ->
-                run({ kind -> if (kind == streamable!!.component) w else components.weights(kind) }, s)
+        val device = if (stream != null) decision.device else phase.components.firstOrNull()?.let(decision.where::of) ?: decision.device
+        val attention = if (i == pipeline.denoiserPhase) DiffusionAttention.of(inputs.request, device) else NaiveAttention
+        if (stream != null) {
+            val slots = stream.value.costs.slots(decision.choice.residentBlocks!![stream.index])
+            val streamed = streaming.getValue(streamedKind!!)
+            val (result, bytes) = streamed.run(inputs.request, device, decision.residentSets.getValue(streamedKind), slots, attention) { w, s ->
+                run({ kind -> if (kind == streamedKind) w else components.weights(kind) }, s)
             }
-            return result to uploaded + streamed
+            return PhaseOutcome(result, uploaded + bytes, streamed.lastStreamedBytes, streamed.lastWaitNanos)
         }
-        val device = phase.components.firstOrNull()?.let(decision.where::of) ?: decision.device
-        val attention = if (i == streamable?.phase) DiffusionAttention.of(inputs.request, device) else NaiveAttention
-        return sessions.run(device, inputs.request, attention = attention) { s -> run(components::weights, s) } to uploaded
+        return PhaseOutcome(sessions.run(device, inputs.request, attention = attention) { s -> run(components::weights, s) }, uploaded)
     }
 
     /**
@@ -210,25 +260,26 @@ class SdjEngine(config: EngineConfig, private val tuneCache: TuneCache = TuneCac
      * keep, so loading what the phase needs stays within the plan's peak.
      */
     private fun makeRoom(decision: Decision, phase: Int) {
-        val loaded = state.loaded(decision.device, decision.residentSet)
+        val loaded = state.loaded(decision.device, decision.residentSets)
         val keep = decision.residency.kept(phase, loaded) + decision.residency.needs[phase]
         (loaded - keep).forEach { freeOnDevice(decision, it) }
     }
 
     private fun freeOnDevice(decision: Decision, kind: ComponentKind) {
-        if (decision.residentSet != null && kind == pipeline.streamable?.component) streaming!!.releaseResidentPart()
+        if (kind in decision.residentSets) streaming.getValue(kind).releaseResidentPart()
         else components.freeOn(decision.device, kind)
     }
 
     private fun freeDevice(decision: Decision) {
         components.freeOn(decision.device, *pipeline.components.toTypedArray())
-        streaming?.releaseResidentPart()
+        streaming.values.forEach { it.releaseResidentPart() }
     }
 
     override fun tune(request: GenerationRequest, steps: Int, progress: ProgressListener): TuneReport = whileOpen {
+        pipeline.unfinished?.let { throw UnsupportedModelException(it) }
         if (steps < 1) throw InvalidRequestException("tuning needs at least one step per placement, not $steps")
         val base = request.toBuilder().placement("auto").steps(steps).build()
-        val timed = pipeline.phases[pipeline.streamable?.phase ?: pipeline.phases.lastIndex].label
+        val timed = (pipeline.phases.getOrNull(pipeline.denoiserPhase) ?: pipeline.phases.last()).label
         val device = decider.decide(base).device
         val trials = ArrayList<TuneReport.Trial>()
         for (placement in Planner.ORDER) {
@@ -260,7 +311,7 @@ class SdjEngine(config: EngineConfig, private val tuneCache: TuneCache = TuneCac
         if (closed) return
         closed = true
         components.close()
-        streaming?.close()
+        streaming.values.forEach { it.close() }
     }
 
     /** What A1111 writes after the model, in its order; a clip skip of 1 (or the default) is left out as A1111 does. */

@@ -43,9 +43,11 @@ class CompiledGraph @JvmOverloads constructor(
         internal val alsoComputed = ArrayList<Tensor>()
 
         /**
-         * Nodes the output does not depend on that must run all the same, in the order given after the output's own
-         * ancestors: copies into slices of an output tensor created without an op (a stack of per-layer states
-         * written as the layers run, without a second copy of the whole stack at the end).
+         * Nodes the output does not depend on that must run all the same: copies into slices of a tensor created
+         * without an op (a stack of per-layer states written as the layers run, without a second copy of the whole
+         * stack at the end). They enter the graph in the order given, each right after its own ancestors and before
+         * the rest of the output's, so a copy runs as soon as its source is computed, while that source's memory is
+         * still its own, and before anything that reads the stack.
          */
         fun alsoCompute(t: Tensor) {
             alsoComputed.add(t)
@@ -61,7 +63,7 @@ class CompiledGraph @JvmOverloads constructor(
         try {
             val builder = Builder()
             output = build(builder).asOutput()
-            graph = ctx.graph(maxNodes, output, *builder.alsoComputed.toTypedArray())
+            graph = ctx.graph(maxNodes, *builder.alsoComputed.toTypedArray(), output)
             if (allocate) {
                 allocator.allocate(graph)
                 computeBytes = allocator.bufferBytes()

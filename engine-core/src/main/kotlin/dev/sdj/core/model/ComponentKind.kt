@@ -8,6 +8,9 @@ enum class ComponentKind(val label: String, val id: String) {
     TEXT_ENCODER("text encoder", "text_encoder"),
     TEXT_ENCODER_2("text encoder 2", "text_encoder_2"),
     TEXT_ENCODER_3("text encoder 3", "text_encoder_3"),
+
+    /** LTX-2's text-embedding projections and embedding connectors: they turn Gemma's hidden states into the DiT's contexts. */
+    TEXT_CONNECTORS("text connectors", "text_connectors"),
     DIFFUSION_MODEL("diffusion model", "diffusion_model"),
     VAE("VAE", "vae"),
     AUDIO_VAE("audio VAE", "audio_vae"),

@@ -27,7 +27,7 @@ object ModelAssembly {
         val names = opened.inputs.flatMap { it.names }
         val (family, split) = when {
             // Checked before the SD family: their checkpoints also use the "model.diffusion_model." prefix.
-            Ltx2Weights.claims(names) -> ModelFamily.LTX2 to Ltx2Weights.weights.split(opened.inputs)
+            Ltx2Weights.claims(opened.inputs) -> ModelFamily.LTX2 to Ltx2Weights.split(opened.inputs)
             FluxWeights.claims(names) -> ModelFamily.FLUX to FluxWeights.split(opened.inputs)
             SdWeights.claims(names) -> {
                 val split = SdWeights.split(opened.inputs)
@@ -38,9 +38,13 @@ object ModelAssembly {
             else -> throw unsupported(names)
         }
         val (components, ignored) = split
-        if (ComponentKind.DIFFUSION_MODEL !in components) throw missingDiffusionModel(components)
-        val slotted = forFamily(family, opened.tokenizers)
-        val tokenizers = if (family == ModelFamily.SDXL) SdWeights.sdxlTokenizers(slotted) else slotted
+        // LTX-2's conditioning runs from Gemma and the connectors alone; its pipeline checks for what it needs
+        if (family != ModelFamily.LTX2 && ComponentKind.DIFFUSION_MODEL !in components) throw missingDiffusionModel(components)
+        val tokenizers = when (family) {
+            ModelFamily.LTX2 -> listOfNotNull(opened.gemmaTokenizer?.let { ComponentKind.TEXT_ENCODER to it }).toMap()
+            ModelFamily.SDXL -> SdWeights.sdxlTokenizers(forFamily(family, opened.tokenizers))
+            else -> forFamily(family, opened.tokenizers)
+        }
         return AssembledModel(family, components, ignored, tokenizers, opened.inputs)
     }
 

@@ -23,15 +23,24 @@ object ModelOpener {
         "vae" to ComponentKind.VAE,
         "audio_vae" to ComponentKind.AUDIO_VAE,
         "vocoder" to ComponentKind.VOCODER,
-        // LTX-2's text connectors run with the DiT; their names (video_connector.…) never collide with its blocks.
-        "connectors" to ComponentKind.DIFFUSION_MODEL,
+        // LTX-2's text-embedding projections and connectors, in diffusers' names (Ltx2Weights renames them)
+        "connectors" to ComponentKind.TEXT_CONNECTORS,
     )
 
-    /** The opened inputs and the tokenizer sources found with them (per text-encoder slot). */
-    data class Opened(val inputs: List<ModelInput>, val tokenizers: Map<ComponentKind, TokenizerSource>)
+    /**
+     * The opened inputs and the tokenizer sources found with them (per text-encoder slot). A Gemma-3 vocabulary is
+     * kept apart in [gemmaTokenizer]: it would serve the first text encoder's slot, which CLIP's sources fill in the
+     * other families, so the assembly takes it only for LTX-2.
+     */
+    data class Opened(
+        val inputs: List<ModelInput>,
+        val tokenizers: Map<ComponentKind, TokenizerSource>,
+        val gemmaTokenizer: TokenizerSource.Gemma? = null,
+    )
 
     /**
-     * @param tokenizer a path the user gave for the (first) text encoder's tokenizer, taking precedence
+     * @param tokenizer a path the user gave for the (first) text encoder's tokenizer, taking precedence: CLIP's
+     *   vocab.json + merges.txt (or their folder), OpenAI's BPE file, or a Gemma-3 tokenizer.json (or its folder)
      * @param t5Tokenizer a path the user gave for a T5 second text encoder's tokenizer (tokenizer.json, spiece.model
      *   or a folder holding one), taking precedence over the model's own
      */
@@ -40,24 +49,32 @@ object ModelOpener {
         require(paths.isNotEmpty()) { "no model files given" }
         val inputs = ArrayList<ModelInput>()
         val tokenizers = LinkedHashMap<ComponentKind, TokenizerSource>()
+        val gemma = ArrayList<TokenizerSource.Gemma>()
         for (path in paths) {
-            if (ModelPaths.requireExisting(path).isDirectory) openFolder(path, inputs, tokenizers) else inputs.add(openFile(path, null))
+            if (ModelPaths.requireExisting(path).isDirectory) openFolder(path, inputs, tokenizers, gemma) else inputs.add(openFile(path, null))
         }
         for (input in inputs) {
             val gguf = input.tensors.firstOrNull()?.first as? GgufFile ?: continue
             ggufTokenizer(gguf)?.let { tokenizers.putIfAbsent(ComponentKind.TEXT_ENCODER, it) }
             ggufT5Tokenizer(gguf)?.let { tokenizers.putIfAbsent(ComponentKind.TEXT_ENCODER_2, it) }
+            ggufGemmaTokenizer(gguf)?.let { gemma.add(it) }
         }
-        if (tokenizer != null) tokenizers[ComponentKind.TEXT_ENCODER] = userTokenizer(tokenizer)
+        val given = tokenizer?.let(::userTokenizer)
+        if (given is TokenizerSource.Gemma) gemma.add(0, given) else if (given != null) tokenizers[ComponentKind.TEXT_ENCODER] = given
         if (t5Tokenizer != null) tokenizers[ComponentKind.TEXT_ENCODER_2] = TokenizerSource.T5File(T5TokenizerFiles.locate(t5Tokenizer))
-        return Opened(inputs, tokenizers)
+        return Opened(inputs, tokenizers, gemma.firstOrNull())
     }
 
-    private fun openFolder(dir: Path, inputs: MutableList<ModelInput>, tokenizers: MutableMap<ComponentKind, TokenizerSource>) {
+    private fun openFolder(
+        dir: Path,
+        inputs: MutableList<ModelInput>,
+        tokenizers: MutableMap<ComponentKind, TokenizerSource>,
+        gemma: MutableList<TokenizerSource.Gemma>,
+    ) {
         val found = DIFFUSERS_FOLDERS.filterKeys { Files.isDirectory(dir.resolve(it)) }
         if (found.isEmpty()) {
-            throw ModelFileException(dir, null, "is a directory but not a diffusers model folder (no unet/, transformer/, " +
-                "text_encoder/ or vae/ inside); pass the checkpoint files themselves")
+            openModelFolder(dir, inputs, gemma)
+            return
         }
         for ((folder, kind) in found) {
             val weights = weightsIn(dir.resolve(folder))
@@ -75,6 +92,12 @@ object ModelOpener {
                 tokenizers[kind] = TokenizerSource.VocabAndMerges(vocab, merges)
             }
         }
+        // LTX-2's tokenizer/ holds Gemma-3's tokenizer.json instead of CLIP's two files
+        val json = dir.resolve("tokenizer").resolve(TOKENIZER_JSON)
+        if (ComponentKind.TEXT_ENCODER !in tokenizers && Files.isRegularFile(json)) {
+            ModelPaths.requireInside(dir, json)
+            gemma.add(TokenizerSource.GemmaJson(json))
+        }
         // SDXL's tokenizer_2/ is CLIP's (vocab.json, merges.txt, found above); Flux's holds T5's SentencePiece files.
         val t5 = dir.resolve("tokenizer_2")
         if (ComponentKind.TEXT_ENCODER_2 !in tokenizers && Files.isDirectory(t5)) {
@@ -85,13 +108,43 @@ object ModelOpener {
         }
     }
 
+    /**
+     * A Hugging Face model folder (google/gemma-3-12b-it, say): the weights directly inside, sharded or single, and
+     * the tokenizer.json beside them. A folder with several unrelated model files is refused rather than one picked.
+     */
+    private fun openModelFolder(dir: Path, inputs: MutableList<ModelInput>, gemma: MutableList<TokenizerSource.Gemma>) {
+        val files = listFiles(dir)
+        val index = files.filter { it.endsWith(".safetensors.index.json") }
+        val single = files.filter { it.endsWith(".safetensors") && !SHARD.matches(it) }
+        if (index.isEmpty() && single.isEmpty()) {
+            throw ModelFileException(dir, null, "is a directory but neither a diffusers model folder (no unet/, transformer/, " +
+                "text_encoder/ or vae/ inside) nor a model folder holding .safetensors weights; pass the checkpoint files themselves")
+        }
+        if (index.size + single.size > 1) {
+            throw ModelFileException(dir, null, "holds several model files (${(index + single).joinToString()}); pass the ones " +
+                "to load themselves")
+        }
+        val weights = dir.resolve((index + single).single())
+        ModelPaths.requireInside(dir, weights)
+        val input = openFile(weights, null)
+        input.tensors.map { it.first.path }.distinct().forEach { ModelPaths.requireInside(dir, it) }
+        inputs.add(input)
+        val json = dir.resolve(TOKENIZER_JSON)
+        if (Files.isRegularFile(json)) {
+            ModelPaths.requireInside(dir, json)
+            gemma.add(TokenizerSource.GemmaJson(json))
+        }
+    }
+
+    private fun listFiles(folder: Path): List<String> = try {
+        Files.list(folder).use { s -> s.filter { Files.isRegularFile(it) }.map { it.fileName.toString() }.sorted().toList() }
+    } catch (e: IOException) {
+        throw ModelFileException(folder, null, "cannot list: ${e.message}", e)
+    }
+
     /** The weights of one diffusers component folder: a sharded index, else the plain file, else the fp16 variant. */
     private fun weightsIn(folder: Path): Path {
-        val files = try {
-            Files.list(folder).use { s -> s.filter { Files.isRegularFile(it) }.map { it.fileName.toString() }.sorted().toList() }
-        } catch (e: IOException) {
-            throw ModelFileException(folder, null, "cannot list: ${e.message}", e)
-        }
+        val files = listFiles(folder)
         val index = files.filter { it.endsWith(".safetensors.index.json") }
         val single = files.filter { it.endsWith(".safetensors") && !SHARD.matches(it) }
         val pick = index.firstOrNull { !it.contains(".fp16.") } ?: single.firstOrNull { !it.contains(".fp16.") }
@@ -106,6 +159,8 @@ object ModelOpener {
     }
 
     private val SHARD = Regex(""".*-\d{5}-of-\d{5}\.safetensors""")
+
+    private const val TOKENIZER_JSON = "tokenizer.json"
 
     /** Opens one file by its content (GGUF magic) or name (safetensors, index). */
     fun openFile(path: Path, hint: ComponentKind?): ModelInput {
@@ -149,19 +204,34 @@ object ModelOpener {
         return TokenizerSource.T5GgufMetadata(file.path, tokens.size)
     }
 
-    private fun userTokenizer(path: Path): TokenizerSource = when {
-        Files.isDirectory(path) -> {
-            val vocab = path.resolve("vocab.json")
-            val merges = path.resolve("merges.txt")
-            if (!Files.isRegularFile(vocab) || !Files.isRegularFile(merges)) {
-                throw ModelFileException(path, null, "tokenizer folder needs vocab.json and merges.txt")
+    /** Gemma-3's GGUFs as llama.cpp writes them carry the vocabulary (tokens, scores, types; no merges). */
+    private fun ggufGemmaTokenizer(file: GgufFile): TokenizerSource.Gemma? {
+        if (file.values["general.architecture"]?.asString() != "gemma3") return null
+        val tokens = file.values["tokenizer.ggml.tokens"]?.asStringList() ?: return null
+        return TokenizerSource.GemmaGgufMetadata(file.path, tokens.size)
+    }
+
+    /** A tokenizer.json is Gemma-3's: CLIP's come as vocab.json + merges.txt, T5's through --t5-tokenizer. */
+    private fun userTokenizer(path: Path): TokenizerSource {
+        val name = path.fileName?.toString().orEmpty()
+        return when {
+            Files.isDirectory(path) -> {
+                val vocab = path.resolve("vocab.json")
+                val merges = path.resolve("merges.txt")
+                val json = path.resolve(TOKENIZER_JSON)
+                when {
+                    Files.isRegularFile(vocab) && Files.isRegularFile(merges) -> TokenizerSource.VocabAndMerges(vocab, merges)
+                    Files.isRegularFile(json) -> TokenizerSource.GemmaJson(json)
+                    else -> throw ModelFileException(path, null, "tokenizer folder needs vocab.json and merges.txt (CLIP), " +
+                        "or tokenizer.json (Gemma-3)")
+                }
             }
-            TokenizerSource.VocabAndMerges(vocab, merges)
+            Files.isRegularFile(path) && name.endsWith(".txt.gz") -> TokenizerSource.OpenAiBpe(path)
+            Files.isRegularFile(path) && name == "merges.txt" && Files.isRegularFile(path.resolveSibling("vocab.json")) ->
+                TokenizerSource.VocabAndMerges(path.resolveSibling("vocab.json"), path)
+            Files.isRegularFile(path) && name.endsWith(".json") && name != "vocab.json" -> TokenizerSource.GemmaJson(path)
+            else -> throw ModelFileException(path, null, "not a tokenizer: give a folder with vocab.json and merges.txt, " +
+                "OpenAI's bpe_simple_vocab_16e6.txt.gz, or Gemma-3's tokenizer.json (for LTX-2)")
         }
-        Files.isRegularFile(path) && path.fileName.toString().endsWith(".txt.gz") -> TokenizerSource.OpenAiBpe(path)
-        Files.isRegularFile(path) && path.fileName.toString() == "merges.txt" && Files.isRegularFile(path.resolveSibling("vocab.json")) ->
-            TokenizerSource.VocabAndMerges(path.resolveSibling("vocab.json"), path)
-        else -> throw ModelFileException(path, null, "not a tokenizer: give a folder with vocab.json and merges.txt, " +
-            "or OpenAI's bpe_simple_vocab_16e6.txt.gz")
     }
 }

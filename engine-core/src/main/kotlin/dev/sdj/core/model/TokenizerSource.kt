@@ -33,4 +33,17 @@ sealed interface TokenizerSource {
     data class T5GgufMetadata(val file: Path, val tokenCount: Int) : T5 {
         override val description get() = "T5 tokenizer in the GGUF metadata of $file ($tokenCount pieces)"
     }
+
+    /** A Gemma-3 vocabulary for LTX-2's text encoder; CLIP's and T5's sources never serve it, nor it them. */
+    sealed interface Gemma : TokenizerSource
+
+    /** A Hugging Face tokenizer.json (BPE with byte fallback), as google/gemma-3-* and LTX-2's tokenizer/ ship it. */
+    data class GemmaJson(val file: Path) : Gemma {
+        override val description get() = "Gemma-3 tokenizer $file"
+    }
+
+    /** tokenizer.ggml.* of a GGUF whose general.architecture is "gemma3", as llama.cpp writes Gemma-3 files. */
+    data class GemmaGgufMetadata(val file: Path, val tokenCount: Int) : Gemma {
+        override val description get() = "Gemma-3 tokenizer in the GGUF metadata of $file ($tokenCount tokens)"
+    }
 }

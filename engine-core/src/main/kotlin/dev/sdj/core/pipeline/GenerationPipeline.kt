@@ -7,7 +7,7 @@ import dev.sdj.core.memory.ParamSpec
 import dev.sdj.core.model.ComponentKind
 
 /**
- * A family's generation described as data the engine runs: its phases in order, and the component that may be
+ * A family's generation described as data the engine runs: its phases in order, and the components that may be
  * streamed block by block. Placement, residency, streaming and tuning are the engine's and apply to every family
  * alike; a family only says what it computes and over which weights.
  */
@@ -15,8 +15,11 @@ interface GenerationPipeline {
     /** In the order they run; the last one's result is the image. */
     val phases: List<Phase>
 
-    /** The diffusion model, when its graph can be cut at block boundaries and streamed; null: it loads whole. */
-    val streamable: Streamable?
+    /**
+     * The components whose phase's graph can be cut at block boundaries and streamed (the diffusion model; a text
+     * encoder larger than the cards it runs on), at most one per phase; the others load whole.
+     */
+    val streamables: List<Streamable>
 
     /** The phase that runs the diffusion model; those before it condition it, and sequential placement frees them first. */
     val denoiserPhase: Int
@@ -27,6 +30,12 @@ interface GenerationPipeline {
     /** Everything of a request the phases' graphs depend on (sizes, prompt length, tiling): equal keys, equal costs. */
     fun shapeKey(request: GenerationRequest): String
 
+    /**
+     * What the family cannot do yet, when its pipeline is not whole (LTX-2's conditioning without its DiT): the engine
+     * plans it and runs its phases for the conditioning alone, and refuses to generate with this text. Null: it generates.
+     */
+    val unfinished: String? get() = null
+
     /** The last phase's result as the decoded image [W, H, 3] in ggml order, values around [-1, 1]. */
     fun image(result: Any): FloatArray
 
@@ -35,12 +44,15 @@ interface GenerationPipeline {
 }
 
 /**
- * The denoiser as streaming sees it: its component, the phase and graph that run it, and how its parameters divide
- * into blocks in execution order (the graph must read them one after the other, each in one stretch).
+ * A streamable component as streaming sees it: the component, the phase and graph that run it, and how its
+ * parameters divide into blocks in execution order (the graph must read them one after the other, each in one
+ * stretch; it is the phase's only graph that reads the component).
  */
 class Streamable(
     val component: ComponentKind,
     val phase: Int,
     val graph: GraphKey,
     val blocks: (List<ParamSpec>) -> BlockStructure,
+    /** How often the graph runs in one generation of a request; null for the diffusion model (steps × evaluations per step). */
+    val passes: ((GenerationRequest) -> Int)? = null,
 )

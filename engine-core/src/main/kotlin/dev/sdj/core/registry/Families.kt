@@ -2,6 +2,7 @@ package dev.sdj.core.registry
 
 import dev.sdj.api.UnsupportedModelException
 import dev.sdj.core.family.flux.FluxPipeline
+import dev.sdj.core.family.ltx2.Ltx2Pipeline
 import dev.sdj.core.family.sd.SdPipeline
 import dev.sdj.core.family.sdxl.SdxlPipeline
 import dev.sdj.core.model.AssembledModel
@@ -18,6 +19,7 @@ object Families {
         ModelFamily.SD2 to SdPipeline::open,
         ModelFamily.SDXL to SdxlPipeline::open,
         ModelFamily.FLUX to FluxPipeline::open,
+        ModelFamily.LTX2 to Ltx2Pipeline::open,
     )
 
     fun pipeline(model: AssembledModel): GenerationPipeline {

@@ -45,10 +45,17 @@ data class PhaseCost(val label: String, val components: Set<ComponentKind>, val 
     val compute: Long get() = graphs.values.sum()
 }
 
+/** A component whose [phase] can run it streamed block by block, and what that costs at each number of resident blocks. */
+data class Stream(val component: ComponentKind, val phase: Int, val costs: StreamCosts)
+
 /**
  * A pipeline's costs on one device: parameter bytes per component (as laid out in device buffers, and as uploaded:
- * the tensors' own bytes), each phase's components and compute buffers, and what streaming the [streamed] component's
- * blocks would cost. Every placement's peak follows from these through its [Residency].
+ * the tensors' own bytes), each phase's components and compute buffers, and what streaming each of [streams] would
+ * cost. Every placement's peak follows from these through its [Residency].
+ *
+ * A streamed placement gives each stream a number of resident blocks (one per stream, in [streams]' order). Each
+ * stream sits in a phase of its own and appears in no other phase's needs, so its number changes only that phase's
+ * memory: the planner chooses them one stream at a time.
  *
  * @param denoiserPhase the phase that runs the diffusion model: sequential loads it and the phases after it together
  */
@@ -56,14 +63,20 @@ data class Costs(
     val params: Map<ComponentKind, Long>,
     val phases: List<PhaseCost>,
     val denoiserPhase: Int,
-    val streamed: ComponentKind? = null,
-    val streaming: StreamCosts? = null,
+    val streams: List<Stream> = emptyList(),
     val uploads: Map<ComponentKind, Long> = params,
     /** Parameter bytes read in place from mapped model files, by component: in neither [params] nor [uploads]. */
     val mapped: Map<ComponentKind, Long> = emptyMap(),
 ) {
+    init {
+        require(streams.map { it.phase }.distinct().size == streams.size) { "at most one streamed component per phase" }
+    }
+
     /** Compute-buffer bytes by graph name, over all phases. */
     val compute: Map<String, Long> get() = phases.flatMap { it.graphs.entries }.associate { it.key to it.value }
+
+    /** The stream of the diffusion model's phase, or null when it loads whole. */
+    val denoiserStream: Stream? get() = streams.firstOrNull { it.phase == denoiserPhase }
 
     /** Every component on the device throughout; one phase's compute buffer at a time. */
     fun residentResidency(): Residency = Residency(phases.map { params.keys }, params, phases.map { it.compute })
@@ -77,53 +90,69 @@ data class Costs(
         return Residency(phases.mapIndexed { i, p -> if (i < denoiserPhase) p.components else generation }, params, phases.map { it.compute })
     }
 
-    /** As sequential, the streamed component present as its resident part, its phase holding the stream slots too. */
-    fun streamedResidency(k: Int): Residency {
-        val s = streaming ?: throw IllegalStateException("the diffusion model has no streamable blocks")
-        val kind = streamed!!
-        val compute = phases.mapIndexed { i, p -> if (i == denoiserPhase) p.compute + s.slots(k) * s.slotBytes[k] else p.compute }
-        return Residency(phases.map { it.components }, params + (kind to s.fixedBytes[k]), compute)
+    /**
+     * Each phase alone, every streamed component present as its resident part ([k] blocks, per stream), its phase
+     * holding the stream slots too.
+     */
+    fun streamedResidency(k: List<Int>): Residency {
+        check(streams.isNotEmpty()) { "the model has no streamable blocks" }
+        require(k.size == streams.size) { "one number of resident blocks per stream: $k for ${streams.size}" }
+        val compute = phases.mapIndexed { i, p ->
+            val j = streams.indexOfFirst { it.phase == i }
+            if (j < 0) p.compute else p.compute + streams[j].costs.slots(k[j]) * streams[j].costs.slotBytes[k[j]]
+        }
+        val parts = streams.withIndex().associate { (j, s) -> s.component to s.costs.fixedBytes[k[j]] }
+        return Residency(phases.map { it.components }, params + parts, compute)
     }
 
-    fun residency(placement: String, k: Int? = null): Residency = when (placement) {
+    /** No block resident in any stream: the streamed placement's smallest peak. */
+    val noneResident: List<Int> get() = streams.map { 0 }
+
+    fun residency(placement: String, k: List<Int>? = null): Residency = when (placement) {
         "resident" -> residentResidency()
         "sequential" -> sequentialResidency()
-        else -> streamedResidency(k ?: 0)
+        else -> streamedResidency(k ?: noneResident)
     }
 
     val resident: Long get() = residentResidency().peak
 
     val sequential: Long get() = sequentialResidency().peak
 
-    fun streamed(k: Int): Long = streamedResidency(k).peak
+    fun streamed(k: List<Int>): Long = streamedResidency(k).peak
 
     /**
-     * Whether the streamed component's resident part (core and k blocks) stays on the device through every phase
-     * without raising the plan's peak: then later generations need not upload it again.
+     * Whether every streamed component's resident part stays on the device through every phase without raising the
+     * plan's peak: then later generations need not upload it again.
      */
-    fun keepsResidentPart(k: Int): Boolean = streaming != null && streamedResidency(k).staysThroughout(streamed!!)
+    fun keepsResidentParts(k: List<Int>): Boolean =
+        streams.isNotEmpty() && streamedResidency(k).let { r -> streams.all { r.staysThroughout(it.component) } }
 
     /** The peak of a placement; for "streamed", its smallest (no block resident). */
     fun peak(placement: String): Long = when (placement) {
         "sequential" -> sequential
-        "streamed" -> streamed(0)
+        "streamed" -> streamed(noneResident)
         else -> resident
     }
 
     /** The smallest device budget any placement works in. */
-    val smallest: Long get() = minOf(resident, sequential, if (streaming != null) streamed(0) else Long.MAX_VALUE)
+    val smallest: Long get() = minOf(resident, sequential, if (streams.isNotEmpty()) streamed(noneResident) else Long.MAX_VALUE)
 
-    /** A phase other than the streamed one that alone sets [peak], with what would lower it; null when there is none. */
+    /** A phase without a stream that alone sets [peak], with what would lower it; null when there is none. */
     fun peakSetter(residency: Residency): PhaseCost? = phases.indices
-        .firstOrNull { it != denoiserPhase && residency.own(it) == residency.peak && phases[it].peakLever != null }?.let { phases[it] }
+        .firstOrNull { i -> streams.none { it.phase == i } && i != denoiserPhase && residency.own(i) == residency.peak && phases[i].peakLever != null }
+        ?.let { phases[it] }
 
-    /** The costs left on the device when [kinds] run on the CPU: their parameters, and the phases that only read them. */
+    /**
+     * The costs left on the device when [kinds] run on the CPU: their parameters, the phases that only read them, and
+     * their streams (a component on the CPU runs whole).
+     */
     fun without(kinds: Set<ComponentKind>): Costs = copy(
         params = params - kinds,
         phases = phases.map { p ->
             if (p.components.isNotEmpty() && p.components.all { it in kinds }) p.copy(components = emptySet(), graphs = emptyMap())
             else p.copy(components = p.components - kinds)
         },
+        streams = streams.filter { it.component !in kinds },
         uploads = uploads - kinds,
         mapped = mapped - kinds,
     )

@@ -30,7 +30,7 @@ import dev.sdj.ggml.GgmlContext
 object PipelineCosts {
 
     /**
-     * @param denoiserAttention how the streamable component's phase computes attention (the others: naively)
+     * @param denoiserAttention how the diffusion model's phase computes attention (the others: naively)
      * @param requestedType the type weights are quantized to while loading, or null
      * @param onCpu components the request pins to the CPU: laid out as the CPU takes them, since they are loaded there
      *   and their costs are dropped from the device's ([Costs.without]); the device need not be able to read them
@@ -51,10 +51,9 @@ object PipelineCosts {
         }
         val copied = specs.mapValues { (kind, s) -> s.filter { it.name !in inPlace.getValue(kind) } }
         val params = copied.mapValues { (_, s) -> ParamLayout.bytesNeeded(ggml, buft, s) }
-        val streamable = pipeline.streamable
         val phases = PlaceholderWeights(ggml, specs).use { placeholders ->
             pipeline.phases.mapIndexed { i, phase ->
-                val attention = if (streamable?.phase == i) denoiserAttention else NaiveAttention
+                val attention = if (i == pipeline.denoiserPhase) denoiserAttention else NaiveAttention
                 val graphs = phase.graphs(request, placeholders::of).associate { g ->
                     g.key.name to CompiledGraph.measure(ggml, buft, attention = attention, build = g.build)
                 }
@@ -62,9 +61,11 @@ object PipelineCosts {
             }
         }
         val uploads = copied.mapValues { (_, s) -> s.sumOf { dataBytes(ggml, it) } }
-        val streaming = streamable?.let { streaming(ggml, buft, it.blocks(specs.getValue(it.component))) }
+        val streams = pipeline.streamables.mapNotNull { s ->
+            streaming(ggml, buft, s.blocks(specs.getValue(s.component)))?.let { Stream(s.component, s.phase, it) }
+        }
         val mapped = inPlace.mapValues { InPlaceParams.bytes(it.value) }.filterValues { it > 0 }
-        return Costs(params, phases, pipeline.denoiserPhase, streamable?.component?.takeIf { streaming != null }, streaming, uploads, mapped)
+        return Costs(params, phases, pipeline.denoiserPhase, streams, uploads, mapped)
     }
 
     /** Streaming costs with k = 0 … n − 1 blocks resident, the largest blocks kept first. */

@@ -12,10 +12,10 @@ object Planner {
     val ORDER = listOf("resident", "sequential", "streamed")
 
     /**
-     * @param residentBlocks    for "streamed": how many of the diffusion model's blocks stay resident
-     * @param keepsResidentPart for "streamed": the resident part stays on the device between generations
+     * @param residentBlocks    for "streamed": per stream of the costs, how many of its blocks stay resident
+     * @param keepsResidentPart for "streamed": the resident parts stay on the device between generations
      */
-    data class Choice(val placement: String, val peak: Long, val budget: Long, val why: String, val residentBlocks: Int? = null,
+    data class Choice(val placement: String, val peak: Long, val budget: Long, val why: String, val residentBlocks: List<Int>? = null,
                       val keepsResidentPart: Boolean = false)
 
     /** @return null when no placement fits (the caller may fall back to the CPU); throws when a forced one does not */
@@ -27,20 +27,20 @@ object Planner {
         val short = "all resident needs ${mib(costs.resident)}; with ${mib(costs.resident - budget)} more everything would stay resident"
         if (costs.sequential <= budget) return Choice("sequential", costs.sequential, budget, short)
         val k = largestResident(costs, budget) ?: return null
-        return Choice("streamed", costs.streamed(k), budget, streamWhy(costs, k, budget, short), k, costs.keepsResidentPart(k))
+        return Choice("streamed", costs.streamed(k), budget, streamWhy(costs, k, budget, short), k, costs.keepsResidentParts(k))
     }
 
     private fun forcedChoice(costs: Costs, budget: Long, forced: String): Choice {
         if (forced == "streamed") {
-            if (costs.streaming == null) throw InvalidRequestException("this model's diffusion model has no blocks to stream")
-            val k = largestResident(costs, budget) ?: throw overBudget(costs, budget, "streamed", costs.streamed(0))
+            if (costs.streams.isEmpty()) throw InvalidRequestException("this model has no blocks to stream")
+            val k = largestResident(costs, budget) ?: throw overBudget(costs, budget, "streamed", costs.peak("streamed"))
             val instead = listOf("resident" to costs.resident, "sequential" to costs.sequential).firstOrNull { it.second <= budget }
             val why = if (instead != null) {
                 "requested; ${instead.first} (${mib(instead.second)}) would fit too and would not upload blocks every step"
             } else {
                 "requested; " + streamWhy(costs, k, budget, null)
             }
-            return Choice("streamed", costs.streamed(k), budget, why, k, costs.keepsResidentPart(k))
+            return Choice("streamed", costs.streamed(k), budget, why, k, costs.keepsResidentParts(k))
         }
         val peak = costs.peak(forced)
         if (peak > budget) throw overBudget(costs, budget, forced, peak)
@@ -63,29 +63,44 @@ object Planner {
     }
 
     /** [peakHint] for the placement with the smallest peak. */
-    fun smallestHint(costs: Costs): String? = peakHint(costs, costs.residency(smallestPlacement(costs), 0))
+    fun smallestHint(costs: Costs): String? = peakHint(costs, costs.residency(smallestPlacement(costs)))
 
-    private fun smallestPlacement(costs: Costs): String = ORDER.filter { it != "streamed" || costs.streaming != null }.minBy { costs.peak(it) }
+    private fun smallestPlacement(costs: Costs): String = ORDER.filter { it != "streamed" || costs.streams.isNotEmpty() }.minBy { costs.peak(it) }
 
     fun smallestName(costs: Costs): String = smallestPlacement(costs).let { if (it == "streamed") "streamed, every block streamed" else it }
 
-    /** The most resident blocks with which streaming fits, or null when even streaming every block does not. */
-    private fun largestResident(costs: Costs, budget: Long): Int? {
-        val s = costs.streaming ?: return null
-        return (s.blocks - 1 downTo 0).firstOrNull { costs.streamed(it) <= budget }
+    /**
+     * Per stream, the most resident blocks with which its phase fits (each stream changes only its own phase), or
+     * null when even streaming every block does not fit.
+     */
+    private fun largestResident(costs: Costs, budget: Long): List<Int>? {
+        if (costs.streams.isEmpty()) return null
+        val none = costs.noneResident
+        val k = costs.streams.mapIndexed { j, s ->
+            (s.costs.blocks - 1 downTo 0).firstOrNull { kj ->
+                costs.streamedResidency(none.toMutableList().also { it[j] = kj }).own(s.phase) <= budget
+            } ?: 0
+        }
+        return k.takeIf { costs.streamed(it) <= budget }
     }
 
-    private fun streamWhy(costs: Costs, k: Int, budget: Long, short: String?): String {
-        val s = costs.streaming!!
+    private fun streamWhy(costs: Costs, k: List<Int>, budget: Long, short: String?): String {
         val parts = ArrayList<String>()
         if (short != null) parts.add("sequential needs ${mib(costs.sequential)}")
-        val streamed = s.blocks - k
-        parts.add("$k of ${s.blocks} diffusion-model blocks stay resident, $streamed ${if (streamed == 1) "streams" else "stream"} through " +
-            "${s.slots(k)} ${if (s.slots(k) == 1) "slot" else "slots"} " +
-            "(${mib(s.streamedBytes[k])} uploaded per model evaluation)")
-        if (k + 1 < s.blocks) parts.add("with ${mib(costs.streamed(k + 1) - budget)} more one more block would stay resident")
-        else parts.add("with ${mib(costs.sequential - budget)} more nothing would stream")
-        if (costs.keepsResidentPart(k)) parts.add("the resident part stays on the device between generations")
+        for ((j, stream) in costs.streams.withIndex()) {
+            val s = stream.costs
+            val kj = k[j]
+            val streamed = s.blocks - kj
+            parts.add("$kj of ${s.blocks} ${stream.component.label} blocks stay resident, $streamed ${if (streamed == 1) "streams" else "stream"} through " +
+                "${s.slots(kj)} ${if (s.slots(kj) == 1) "slot" else "slots"} " +
+                "(${mib(s.streamedBytes[kj])} uploaded per evaluation)")
+            if (kj + 1 < s.blocks) {
+                val more = costs.streamedResidency(k.toMutableList().also { it[j] = kj + 1 }).own(stream.phase) - budget
+                parts.add("with ${mib(more)} more one more ${stream.component.label} block would stay resident")
+            }
+        }
+        if (k.withIndex().all { (j, kj) -> kj + 1 >= costs.streams[j].costs.blocks }) parts.add("with ${mib(costs.sequential - budget)} more nothing would stream")
+        if (costs.keepsResidentParts(k)) parts.add("the resident ${if (k.size == 1) "part stays" else "parts stay"} on the device between generations")
         peakHint(costs, costs.streamedResidency(k))?.let { parts.add(it) }
         return parts.joinToString("; ")
     }

@@ -82,13 +82,14 @@ class FamilyDetectionTest {
             "audio_vae.decoder.conv_in.conv.weight",
             "vocoder.conv_pre.weight"))
         assertEquals(ModelFamily.LTX2, m.family)
-        assertEquals(setOf(ComponentKind.DIFFUSION_MODEL, ComponentKind.VAE, ComponentKind.AUDIO_VAE, ComponentKind.VOCODER), m.components.keys)
-        assertTrue("text_embedding_projection.aggregate_embed.weight" in m.components.getValue(ComponentKind.DIFFUSION_MODEL).tensors)
+        assertEquals(setOf(ComponentKind.DIFFUSION_MODEL, ComponentKind.TEXT_CONNECTORS, ComponentKind.VAE, ComponentKind.AUDIO_VAE,
+            ComponentKind.VOCODER), m.components.keys)
+        assertEquals(setOf("text_embedding_projection.aggregate_embed.weight"), m.components.getValue(ComponentKind.TEXT_CONNECTORS).tensors.keys)
     }
 
     /** A DiT GGUF's bare names and the connectors download (the aggregate projections only) given together. */
     @Test
-    fun `ltx-2_3 in bare names places both connectors and the projections in the DiT`() {
+    fun `ltx-2_3 in bare names places both connectors and the projections in the text connectors`() {
         val m = assemble(
             file("ltx-2.3-dit.safetensors",
                 "patchify_proj.weight",
@@ -101,11 +102,38 @@ class FamilyDetectionTest {
                 "text_embedding_projection.video_aggregate_embed.weight",
                 "text_embedding_projection.audio_aggregate_embed.weight"))
         assertEquals(ModelFamily.LTX2, m.family)
-        val dit = m.components.getValue(ComponentKind.DIFFUSION_MODEL).tensors.keys
-        for (name in listOf("audio_embeddings_connector.learnable_registers", "audio_embeddings_connector.transformer_1d_blocks.0.attn1.to_q.weight",
-                "video_embeddings_connector.learnable_registers", "text_embedding_projection.audio_aggregate_embed.weight")) {
-            assertTrue(name in dit, "$name is not in the DiT: $dit")
-        }
+        assertEquals(setOf("patchify_proj.weight", "audio_patchify_proj.weight", "transformer_blocks.0.attn1.to_q.weight"),
+            m.components.getValue(ComponentKind.DIFFUSION_MODEL).tensors.keys)
+        assertEquals(setOf("audio_embeddings_connector.learnable_registers", "audio_embeddings_connector.transformer_1d_blocks.0.attn1.to_q.weight",
+            "video_embeddings_connector.learnable_registers", "text_embedding_projection.video_aggregate_embed.weight",
+            "text_embedding_projection.audio_aggregate_embed.weight"), m.components.getValue(ComponentKind.TEXT_CONNECTORS).tensors.keys)
+    }
+
+    /** Lightricks' checkpoint keeps the connectors under the DiT's prefix; they leave it for the text connectors. */
+    @Test
+    fun `ltx-2_3 checkpoint connectors lose the DiT prefix`() {
+        val m = assemble(file("ltx-2.3-22b-dev.safetensors",
+            "model.diffusion_model.audio_patchify_proj.weight",
+            "model.diffusion_model.video_embeddings_connector.transformer_1d_blocks.0.attn1.to_q.weight",
+            "model.diffusion_model.audio_embeddings_connector.learnable_registers",
+            "text_embedding_projection.video_aggregate_embed.weight"))
+        assertEquals(setOf("audio_patchify_proj.weight"), m.components.getValue(ComponentKind.DIFFUSION_MODEL).tensors.keys)
+        assertEquals(setOf("video_embeddings_connector.transformer_1d_blocks.0.attn1.to_q.weight", "audio_embeddings_connector.learnable_registers",
+            "text_embedding_projection.video_aggregate_embed.weight"), m.components.getValue(ComponentKind.TEXT_CONNECTORS).tensors.keys)
+    }
+
+    /** diffusers' connectors/ folder (LTX2TextConnectors) gets Lightricks' names, which the conditioner reads. */
+    @Test
+    fun `ltx-2 diffusers connectors folder is renamed to the original names`() {
+        java.nio.file.Files.createDirectories(dir.resolve("LTX-2/connectors"))
+        file("LTX-2/connectors/diffusion_pytorch_model.safetensors",
+            "video_text_proj_in.weight", "audio_text_proj_in.bias", "video_connector.learnable_registers",
+            "audio_connector.transformer_blocks.1.attn1.norm_q.weight", "video_connector.transformer_blocks.0.attn1.norm_k.weight")
+        val m = assemble(dir.resolve("LTX-2"))
+        assertEquals(ModelFamily.LTX2, m.family)
+        assertEquals(setOf("text_embedding_projection.video_aggregate_embed.weight", "text_embedding_projection.audio_aggregate_embed.bias",
+            "video_embeddings_connector.learnable_registers", "audio_embeddings_connector.transformer_1d_blocks.1.attn1.q_norm.weight",
+            "video_embeddings_connector.transformer_1d_blocks.0.attn1.k_norm.weight"), m.components.getValue(ComponentKind.TEXT_CONNECTORS).tensors.keys)
     }
 
     @Test

@@ -79,6 +79,8 @@ class ClipVocabulary private constructor(
                 source.file,
             )
             is TokenizerSource.T5 -> throw InvalidRequestException("${source.description} is a T5 vocabulary, not a CLIP one")
+            is TokenizerSource.Gemma -> throw InvalidRequestException("${source.description} is a Gemma-3 vocabulary, not a CLIP one: " +
+                "give a folder holding vocab.json and merges.txt, or OpenAI's bpe_simple_vocab_16e6.txt.gz")
         }
 
         /**

@@ -109,7 +109,7 @@ class FluxPipeline private constructor(model: AssembledModel, tokens: FluxPrompt
 
     override val denoiserPhase = phases.indexOf(denoising)
 
-    override val streamable = Streamable(ComponentKind.DIFFUSION_MODEL, denoiserPhase, FluxDiffusion.DIT, FluxDitBlocks::of)
+    override val streamables = listOf(Streamable(ComponentKind.DIFFUSION_MODEL, denoiserPhase, FluxDiffusion.DIT, FluxDitBlocks::of))
 
     private fun contextTokens(request: GenerationRequest): Int = conditioner.contextTokens(prompts(request))
 

@@ -40,43 +40,54 @@ class Gemma3Encoder(
      * The stack over [tokens] token ids, declaring the input [TOKENS] and the masks and RoPE tables its layers use,
      * which [setInputs] fills.
      *
-     * @return f32 [hidden, tokens, layers + 1]: plane 0 the scaled embedding, plane i the output of layer i − 1, the
-     *   last plane normed. The planes are written by copies as the layers run, so the stack exists once (each layer
-     *   adds one plane to the compute buffer: Gemma3ComputeBufferTest). The output is a view of the whole stack, and
-     *   ggml's allocator never frees a graph output's memory, so planes written early are not reused by later layers.
+     * @param kept how many of the last tokens the stack keeps: a left-padded prompt's own tokens are its last ones,
+     *   and nothing after the encoder reads the padding's states (LTX-2's feature extractor drops them), so keeping
+     *   only the prompt's turns 1024 rows per state into a few dozen
+     * @return f32 [hidden, kept, layers + 1]: plane 0 the scaled embedding, plane i the output of layer i − 1, the
+     *   last plane normed, each of the last [kept] tokens. The planes are written by copies as the layers run, so the
+     *   stack exists once (each layer adds one plane to the compute buffer: Gemma3ComputeBufferTest). The output is a
+     *   view of the whole stack, and ggml's allocator never frees a graph output's memory, so planes written early
+     *   are not reused by later layers.
      */
-    fun build(g: CompiledGraph.Builder, w: Weights, tokens: Long): Tensor {
+    fun build(g: CompiledGraph.Builder, w: Weights, tokens: Long, kept: Long = tokens): Tensor {
         val given = Gemma3Dimensions.of(w)
         require(given == dimensions) { "these weights are a Gemma-3 of $given, the encoder was made for $dimensions" }
         val ids = g.input(TOKENS, GgmlType.I32, tokens)
         val d = dimensions.headDim
         val local by lazy { g.input(ROPE_LOCAL, GgmlType.F32, d / 2, tokens, 2) to g.input(MASK_LOCAL, GgmlType.F32, tokens, tokens) }
         val global by lazy { g.input(ROPE_GLOBAL, GgmlType.F32, d / 2, tokens, 2) to g.input(MASK_GLOBAL, GgmlType.F32, tokens, tokens) }
-        return encode(g.nn, w, ids, { isGlobal -> if (isGlobal) global else local }, g::alsoCompute)
+        return encode(g.nn, w, ids, { isGlobal -> if (isGlobal) global else local }, g::alsoCompute, kept)
     }
 
     /**
      * [build]'s stack over i32 [ids] [T], without the graph builder: [tables] gives a layer kind's RoPE table and mask
      * (global: true), asked once per kind the stack has; [alsoCompute] receives the copies into the stack's planes,
-     * which the graph must compute although its output (a view of the whole stack) does not depend on them.
+     * which the graph must compute although its output (a view of the whole stack) does not depend on them, each as
+     * soon as its source is ([CompiledGraph.Builder.alsoCompute]).
      */
-    fun encode(nn: Nn, w: Weights, ids: Tensor, tables: (Boolean) -> Pair<Tensor, Tensor>, alsoCompute: (Tensor) -> Unit): Tensor {
+    fun encode(nn: Nn, w: Weights, ids: Tensor, tables: (Boolean) -> Pair<Tensor, Tensor>, alsoCompute: (Tensor) -> Unit,
+               kept: Long = ids.ne(0)): Tensor {
         val ctx = nn.ctx
         val tokens = ids.ne(0)
-        val stack = ctx.newTensor(GgmlType.F32, dimensions.hidden, tokens, dimensions.layers + 1L).name("gemma3_hidden_states")
+        require(kept in 1..tokens) { "the stack keeps 1 to $tokens tokens, not $kept" }
+        val stack = ctx.newTensor(GgmlType.F32, dimensions.hidden, kept, dimensions.layers + 1L).name("gemma3_hidden_states")
         val nb = stack.strides()
-        fun plane(i: Int) = ctx.view3d(stack, dimensions.hidden, tokens, 1, nb[1], nb[2], i * nb[2])
-        fun keep(x: Tensor, i: Int): Tensor = ctx.copy(x, plane(i)).also(alsoCompute)
+        fun plane(i: Int) = ctx.view3d(stack, dimensions.hidden, kept, 1, nb[1], nb[2], i * nb[2])
+        fun keep(x: Tensor, i: Int) {
+            val xs = x.strides()
+            val last = if (kept == tokens) x else ctx.view3d(x, dimensions.hidden, kept, 1, xs[1], xs[2], (tokens - kept) * xs[1])
+            alsoCompute(ctx.copy(last, plane(i)))
+        }
 
-        // each layer reads the copy of its input, so the copies run in order and no layer output outlives its copy
-        var x = keep(embed(nn, w, ids), 0)
+        var x = embed(nn, w, ids)
+        keep(x, 0)
         for (i in 0 until dimensions.layers) {
             val (pe, mask) = tables(Gemma3Architecture.isGlobal(i))
-            val out = layer(nn, w.at("blk.$i"), x, pe, mask)
-            x = if (i + 1 < dimensions.layers) keep(out, i + 1) else out
+            x = layer(nn, w.at("blk.$i"), x, pe, mask)
+            if (i + 1 < dimensions.layers) keep(x, i + 1)
         }
         keep(norm(nn, x, w.get(Gemma3Names.FINAL_NORM)), dimensions.layers)
-        return ctx.view3d(stack, dimensions.hidden, tokens, dimensions.layers + 1L, nb[1], nb[2], 0)
+        return ctx.view3d(stack, dimensions.hidden, kept, dimensions.layers + 1L, nb[1], nb[2], 0)
     }
 
     /** Sets the inputs of a graph from [build] for [prompt] ([Gemma3Prompt.of]); its length must be the graph's. */

@@ -50,6 +50,20 @@ object Gemma3Names {
         return "blk.${layer.groupValues[1]}.$part.weight"
     }
 
+    /**
+     * The Hugging Face name of a llama.cpp Gemma-3 name, as Gemma3ForConditionalGeneration checkpoints store it
+     * (`language_model.model.`): [canonical]'s inverse, for writing generated models in Hugging Face's layout.
+     */
+    fun huggingFace(canonical: String): String {
+        TOP.entries.firstOrNull { it.value == canonical }?.let { return HF_PREFIX + it.key }
+        val m = Regex("""^blk\.(\d+)\.(.+)\.weight$""").matchEntire(canonical)
+        val part = m?.let { IN_LAYER.entries.firstOrNull { e -> e.value == it.groupValues[2] }?.key }
+            ?: throw IllegalArgumentException("'$canonical' is not a Gemma-3 text-model tensor")
+        return "${HF_PREFIX}layers.${m.groupValues[1]}.$part.weight"
+    }
+
+    private const val HF_PREFIX = "language_model.model."
+
     /** Whether [name] (llama.cpp's) is a Gemma RMS-norm weight: the ones the two layouts store differently. */
     fun isNormWeight(name: String): Boolean = name.endsWith("norm.weight")
 

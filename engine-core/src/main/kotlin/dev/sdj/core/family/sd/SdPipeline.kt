@@ -57,7 +57,7 @@ class SdPipeline private constructor(model: AssembledModel, private val family: 
 
     override val denoiserPhase = phases.indexOf(denoising)
 
-    override val streamable = Streamable(ComponentKind.DIFFUSION_MODEL, denoiserPhase, SdDiffusion.UNET, SdUnetBlocks::of)
+    override val streamables = listOf(Streamable(ComponentKind.DIFFUSION_MODEL, denoiserPhase, SdDiffusion.UNET, SdUnetBlocks::of))
 
     override fun shapeKey(request: GenerationRequest): String =
         "${request.width()}x${request.height()} tile ${request.vaeTileSize()} context ${textToImage.contextTokens(request)} " +

@@ -124,7 +124,7 @@ class SdxlPipeline private constructor(private val model: AssembledModel, tokeni
 
     override val denoiserPhase = phases.indexOf(denoising)
 
-    override val streamable = Streamable(ComponentKind.DIFFUSION_MODEL, denoiserPhase, SdDiffusion.UNET, SdUnetBlocks::of)
+    override val streamables = listOf(Streamable(ComponentKind.DIFFUSION_MODEL, denoiserPhase, SdDiffusion.UNET, SdUnetBlocks::of))
 
     /** Tokens of the UNet context the request's prompts make (77 per chunk); refuses prompts over the caps. */
     private fun contextTokens(request: GenerationRequest): Int = SdxlConditioner.CONTEXT * conditioner.chunkCount(prompts(request))

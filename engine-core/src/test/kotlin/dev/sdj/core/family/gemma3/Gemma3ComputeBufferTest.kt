@@ -14,7 +14,8 @@ import org.junit.jupiter.api.Test
  * The compute buffer of Gemma-3 12B's shapes at sd.cpp's 1024 tokens, measured by ggml's allocator (the weights get
  * memory but no values: measuring reads none). Each layer adds exactly one plane of the hidden-state stack, 3840 ×
  * 1024 f32 = 15 MiB: the stack is held once, written plane by plane, and the layers' transient tensors reuse the same
- * memory, so 48 layers need the 3-layer figure plus 45 planes.
+ * memory, so 48 layers need the 3-layer figure plus 45 planes. Keeping only a prompt's own tokens in the stack (as LTX-2
+ * does: its feature extractor drops the padding's states) shrinks each plane to those rows.
  */
 class Gemma3ComputeBufferTest {
     private val hidden = 3840L
@@ -47,10 +48,10 @@ class Gemma3ComputeBufferTest {
         val ggml = Ggml.get()
         val cpu = ggml.cpu()
         ParamBuffer.allocate(ggml, MemoryLedger(), cpu.bufferType(), specs(3), "Gemma-3 12B shapes").use { buffer ->
-            fun measure(layers: Int): Long {
+            fun measure(layers: Int, kept: Long = tokens): Long {
                 val w = MapWeights(buffer.names.filter { !it.startsWith("blk.") || it.split('.')[1].toInt() < layers }.associateWith { buffer.tensor(it) })
                 val encoder = Gemma3Encoder.of(w)
-                return CompiledGraph.measure(ggml, cpu.bufferType()) { g -> encoder.build(g, w, tokens) }
+                return CompiledGraph.measure(ggml, cpu.bufferType()) { g -> encoder.build(g, w, tokens, kept) }
             }
             val two = measure(2)
             val three = measure(3)
@@ -58,6 +59,12 @@ class Gemma3ComputeBufferTest {
             println("Gemma-3 12B shapes, 1024 tokens: compute buffer %.1f MiB at 2 layers, %.1f MiB at 3, so about %.1f MiB at 48 (stack %.1f MiB; the global layers add their mask and table, 5 MiB)".format(
                 two / MIB, three / MIB, (three + 45 * plane) / MIB, 49 * plane / MIB))
             assertEquals(plane, three - two, "a layer adds one 3840 × 1024 plane")
+            // LTX-2 keeps only the prompt's own rows (here 32 tokens): a layer then adds 32 rows, not 1024.
+            val keptTwo = measure(2, 32)
+            val keptThree = measure(3, 32)
+            println("keeping 32 tokens: %.1f MiB at 3 layers, about %.1f MiB at 48 (stack %.1f MiB)".format(
+                keptThree / MIB, (keptThree + 45 * hidden * 32 * 4) / MIB, 49 * hidden * 32 * 4 / MIB))
+            assertEquals(hidden * 32 * 4, keptThree - keptTwo, "a layer adds 32 rows of the stack")
         }
     }
 

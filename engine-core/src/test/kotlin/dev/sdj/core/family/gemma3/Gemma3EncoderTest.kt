@@ -9,6 +9,7 @@ import dev.sdj.core.graph.Reference64 as R
 import dev.sdj.ggml.Device
 import dev.sdj.ggml.GgmlType
 import org.junit.jupiter.api.AfterAll
+import org.junit.jupiter.api.Assertions.assertArrayEquals
 import org.junit.jupiter.api.Assertions.assertEquals
 import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.Test
@@ -86,12 +87,13 @@ class Gemma3EncoderTest {
     @Test
     fun `a global layer on Vulkan`() = layerTest(weights.vulkan(), 5, VULKAN, 4)
 
-    /** Through [Gemma3Encoder.build] and [Gemma3Encoder.setInputs], as the pipeline calls them. */
-    private fun encode(rw: RandomWeights, device: Device, prompt: Gemma3Prompt, norms: Gemma3NormWeights = Gemma3NormWeights.ONE_PLUS_W): FloatArray {
+    /** Through [Gemma3Encoder.build] and [Gemma3Encoder.setInputs], as the pipeline calls them, keeping the last [kept] tokens. */
+    private fun encode(rw: RandomWeights, device: Device, prompt: Gemma3Prompt, norms: Gemma3NormWeights = Gemma3NormWeights.ONE_PLUS_W,
+                       kept: Int = prompt.ids.size): FloatArray {
         val w = rw.on(device)
         val encoder = Gemma3Encoder.of(w, norms, WINDOW)
-        return CompiledGraph(rw.ggml, device.bufferType()) { g -> encoder.build(g, w, prompt.ids.size.toLong()) }.use { graph ->
-            assertEquals(listOf(64L, prompt.ids.size.toLong(), 7L, 1L), graph.output.shape().toList(), "hidden states [hidden, tokens, layers + 1]")
+        return CompiledGraph(rw.ggml, device.bufferType()) { g -> encoder.build(g, w, prompt.ids.size.toLong(), kept.toLong()) }.use { graph ->
+            assertEquals(listOf(64L, kept.toLong(), 7L, 1L), graph.output.shape().toList(), "hidden states [hidden, kept tokens, layers + 1]")
             encoder.setInputs(graph, prompt)
             ComputeBackends.open(device, 2).use { graph.run(it) }
         }
@@ -107,6 +109,22 @@ class Gemma3EncoderTest {
         val p = prompt(5)
         assertEquals(padding, p.padding)
         assertClose(encode(weights, cpu, p), reference(p), CPU, "Gemma-3 stack, 6 layers, all hidden states (cpu)")
+    }
+
+    /** The pipeline keeps only the prompt's own rows of every state: the same values as the whole stack's last rows. */
+    @Test
+    fun `a stack keeping the last tokens holds the whole stack's last rows`() {
+        val p = prompt(5)
+        val whole = encode(weights, cpu, p)
+        val kept = encode(weights, cpu, p, kept = p.valid)
+        val rows = tokens.toLong()
+        val expected = FloatArray(kept.size) { i ->
+            val d = i % 64
+            val t = (i / 64) % p.valid
+            val plane = i / (64 * p.valid)
+            whole[(d + 64 * (p.padding + t + rows * plane)).toInt()]
+        }
+        assertArrayEquals(expected, kept)
     }
 
     @Test

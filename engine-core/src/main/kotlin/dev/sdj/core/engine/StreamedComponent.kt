@@ -2,6 +2,7 @@ package dev.sdj.core.engine
 
 import dev.sdj.api.EngineException
 import dev.sdj.api.GenerationRequest
+import dev.sdj.core.graph.Attention
 import dev.sdj.core.graph.GraphSession
 import dev.sdj.core.graph.MapWeights
 import dev.sdj.core.graph.Weights
@@ -27,12 +28,12 @@ import dev.sdj.ggml.Ggml
 import dev.sdj.ggml.GgmlException
 
 /**
- * The streamable component's phase run with it streamed: its core and resident blocks loaded, the other blocks
+ * A streamable component's phase run with it streamed: its core and resident blocks loaded, the other blocks
  * passing through stream slots from the host's master copy while its graph runs; the slots are freed afterwards.
  * The resident part stays on the device until the engine frees it (when the plan needs the room), and the pinned
  * host copy while later generations stream the same blocks.
  */
-internal class StreamedDenoising(
+internal class StreamedComponent(
     private val ggml: Ggml,
     private val ledger: MemoryLedger,
     private val model: AssembledModel,
@@ -60,9 +61,10 @@ internal class StreamedDenoising(
      * Runs [work] over the component's weights, streamed.
      *
      * @param resident the blocks that stay on the device; [slots] stream slots hold the others in turn
+     * @param attention how the phase's graphs compute attention
      * @return the work's result and the parameter bytes uploaded to the device
      */
-    fun <T> run(request: GenerationRequest, device: Device, resident: Set<String>, slots: Int,
+    fun <T> run(request: GenerationRequest, device: Device, resident: Set<String>, slots: Int, attention: Attention,
                 work: (Weights, GraphSession) -> T): Pair<T, Long> {
         val component = model.components.getValue(streamable.component)
         val structure = streamable.blocks(ParamSpecs.of(component, DeviceTypeSupport.of(ggml, device), requested = requestedType).usable(device.name()))
@@ -79,7 +81,7 @@ internal class StreamedDenoising(
             }
             params.use { p ->
                 StreamingExecutor(ggml, p).use { executor ->
-                    val result = sessions.run(device, request, mapOf(streamable.graph to executor), DiffusionAttention.of(request, device)) { s ->
+                    val result = sessions.run(device, request, mapOf(streamable.graph to executor), attention) { s ->
                         work(MapWeights(p.tensors()), s)
                     }
                     lastStreamedBytes = executor.uploadedBytes

@@ -1,0 +1,161 @@
+package dev.sdj.core.family.ltx2
+
+import dev.sdj.api.GenerationCancelledException
+import dev.sdj.api.GenerationRequest
+import dev.sdj.api.UnsupportedModelException
+import dev.sdj.core.family.gemma3.Gemma3Blocks
+import dev.sdj.core.family.gemma3.Gemma3Component
+import dev.sdj.core.family.gemma3.Gemma3ModelVocabulary
+import dev.sdj.core.family.gemma3.Gemma3Encoder
+import dev.sdj.core.family.gemma3.Gemma3NormWeights
+import dev.sdj.core.family.gemma3.Gemma3Tokenizer
+import dev.sdj.core.graph.CompiledGraph
+import dev.sdj.core.graph.FiniteValues
+import dev.sdj.core.graph.GraphKey
+import dev.sdj.core.graph.Weights
+import dev.sdj.core.model.AssembledModel
+import dev.sdj.core.model.ComponentKind
+import dev.sdj.core.pipeline.GenerationPipeline
+import dev.sdj.core.pipeline.Phase
+import dev.sdj.core.pipeline.PhaseGraph
+import dev.sdj.core.pipeline.PhaseRun
+import dev.sdj.core.pipeline.Streamable
+
+/**
+ * LTX-2.3 as far as it runs today: its text conditioning, in two phases — Gemma-3 encodes each prompt into the hidden
+ * states of every layer (its layers the streaming unit: 12B does not fit the cards it must run on), then the feature
+ * extractor and both embedding connectors turn them into the DiT's video and audio contexts. stable-diffusion.cpp
+ * runs the connectors inside every DiT step; they depend only on the prompt, so here they run once per prompt and
+ * their result is reused like any text encoder's. Two phases rather than one so that sequential placement holds
+ * Gemma and the connectors (each several GiB at LTX-2.3's size) one at a time, and so the connectors' graph reads a
+ * stack already on the host, kept to the prompt's own tokens.
+ *
+ * The DiT, the video VAE and the audio path are not built: [unfinished] says so and the engine refuses to generate,
+ * while `plan` and the engine's conditioning run work.
+ */
+class Ltx2Pipeline private constructor(
+    private val prompts: Ltx2TextPrompts,
+    private val norms: Gemma3NormWeights,
+    /** Gemma's width: the connectors' stack input has it. */
+    private val hidden: Long,
+) : GenerationPipeline {
+
+    private fun encoder(w: Weights) = Gemma3Encoder.of(w, norms)
+
+    private val gemma = object : Phase {
+        override val label = "text encoding (Gemma-3)"
+        override val components = listOf(ComponentKind.TEXT_ENCODER)
+        override val peakLever = "--on-cpu text_encoder would keep Gemma off the device"
+
+        override fun graphs(request: GenerationRequest, weights: (ComponentKind) -> Weights): List<PhaseGraph> {
+            val w = weights(ComponentKind.TEXT_ENCODER)
+            return prompts.groups(prompts.of(request)).map { group -> PhaseGraph(GEMMA_GRAPH, gemmaGraph(w, group)) }
+        }
+
+        override fun reuseKey(request: GenerationRequest): String = prompts.texts(request).joinToString("\u0000")
+
+        override fun run(run: PhaseRun): Any {
+            val w = run.weights(ComponentKind.TEXT_ENCODER)
+            val encoder = encoder(w)
+            val all = prompts.of(run.request)
+            val graphs = prompts.groups(all).associateWith { group -> run.session.compile(GEMMA_GRAPH, build = gemmaGraph(w, group)) }
+            report(run, label, 0, all.size)
+            return all.mapIndexed { i, prompt ->
+                val group = prompts.groupOf(prompt, all)
+                val graph = graphs.getValue(group)
+                encoder.setInputs(graph, prompt)
+                val states = graph.run(run.session.backend)
+                FiniteValues.require(states) { label }
+                report(run, label, i + 1, all.size)
+                Ltx2PromptStates(states, encoder.dimensions.hidden, group.kept, encoder.dimensions.layers + 1L, prompt.valid)
+            }
+        }
+    }
+
+    private fun gemmaGraph(w: Weights, group: Ltx2TextPrompts.Group): (CompiledGraph.Builder) -> dev.sdj.ggml.Tensor =
+        { g -> encoder(w).build(g, w, group.tokens.toLong(), group.kept.toLong()) }
+
+    private val connectors = object : Phase {
+        override val label = "text connectors"
+        override val components = listOf(ComponentKind.TEXT_CONNECTORS)
+
+        /** The connectors' graphs for the request's prompts, one per (stack, prompt length) the Gemma phase gives. */
+        private fun shapes(request: GenerationRequest): List<Pair<Ltx2TextPrompts.Group, Int>> {
+            val all = prompts.of(request)
+            return all.map { prompts.groupOf(it, all) to it.valid }.distinct()
+        }
+
+        override fun graphs(request: GenerationRequest, weights: (ComponentKind) -> Weights): List<PhaseGraph> {
+            val w = weights(ComponentKind.TEXT_CONNECTORS)
+            return shapes(request).map { (group, valid) -> PhaseGraph(CONNECTOR_GRAPH, connectorGraph(w, hidden, group.kept, valid)) }
+        }
+
+        override fun reuseKey(request: GenerationRequest): String = prompts.texts(request).joinToString("\u0000")
+
+        @Suppress("UNCHECKED_CAST")
+        override fun run(run: PhaseRun): Any {
+            val w = run.weights(ComponentKind.TEXT_CONNECTORS)
+            val text = Ltx2TextContext.of(w)
+            val states = run.earlier[GEMMA_PHASE] as List<Ltx2PromptStates>
+            val graphs = HashMap<Pair<Int, Int>, CompiledGraph>()
+            report(run, label, 0, states.size)
+            val contexts = states.mapIndexed { i, s ->
+                val graph = graphs.getOrPut(s.kept to s.valid) {
+                    run.session.compile(CONNECTOR_GRAPH, build = connectorGraph(w, s.hidden, s.kept, s.valid))
+                }
+                graph.input(Ltx2TextContext.STATES).setFloats(s.states)
+                text.setInputs(graph, s.valid)
+                graph.run(run.session.backend).also {
+                    FiniteValues.require(it) { label }
+                    report(run, label, i + 1, states.size)
+                }
+            }
+            val width = text.video.dimensions.width + text.audio.dimensions.width
+            return Ltx2Conditioning(contexts, width, (contexts.first().size / width).toInt())
+        }
+    }
+
+    private fun connectorGraph(w: Weights, hidden: Long, kept: Int, valid: Int): (CompiledGraph.Builder) -> dev.sdj.ggml.Tensor = { g ->
+        val text = Ltx2TextContext.of(w)
+        val planes = w.get(Ltx2TextArchitecture.VIDEO_AGGREGATE + ".weight").ne(0) / hidden
+        text.build(g, w, hidden, kept.toLong(), planes, valid)
+    }
+
+    private fun report(run: PhaseRun, label: String, done: Int, total: Int) {
+        run.progress.onProgress(label, done, total)
+        if (run.cancel.isCancelled) throw GenerationCancelledException(0, run.request.steps())
+    }
+
+    override val phases: List<Phase> = listOf(gemma, connectors)
+
+    /** No denoiser yet: every phase conditions it. */
+    override val denoiserPhase = phases.size
+
+    override val streamables = listOf(Streamable(ComponentKind.TEXT_ENCODER, GEMMA_PHASE, GEMMA_GRAPH, Gemma3Blocks::of) { prompts.texts(it).size })
+
+    override val unfinished = "LTX-2.3 video generation is not built yet: its text conditioning (Gemma-3 and the embedding " +
+        "connectors) runs and plans, the DiT, the video VAE and the audio path do not"
+
+    override fun shapeKey(request: GenerationRequest): String {
+        val all = prompts.of(request)
+        return all.joinToString(" ") { "${it.ids.size}/${it.valid}" }
+    }
+
+    override fun image(result: Any): FloatArray = throw UnsupportedModelException(unfinished)
+
+    companion object {
+        const val GEMMA_PHASE = 0
+        val GEMMA_GRAPH = GraphKey("gemma3")
+        val CONNECTOR_GRAPH = GraphKey("ltx2 text connectors")
+
+        /** The pipeline for an LTX-2 [model]; refuses one without Gemma, the connectors or the tokenizer. */
+        fun open(model: AssembledModel): Ltx2Pipeline {
+            for ((kind, what) in listOf(ComponentKind.TEXT_ENCODER to "the Gemma-3 text encoder (gemma-3-12b-it GGUF or safetensors)",
+                    ComponentKind.TEXT_CONNECTORS to "the text connectors (the LTX-2.3 checkpoint and its embeddings_connectors file)")) {
+                if (kind !in model.components) throw UnsupportedModelException("the LTX-2 model has no ${kind.label}: pass $what together with the other files")
+            }
+            val hidden = Ltx2TextCheck.check(model)
+            return Ltx2Pipeline(Ltx2TextPrompts(Gemma3Tokenizer(Gemma3ModelVocabulary.of(model))), Gemma3Component.normWeights(model), hidden)
+        }
+    }
+}
