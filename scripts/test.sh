@@ -21,3 +21,7 @@ fi
 export GGML_VK_VISIBLE_DEVICES=${GGML_VK_VISIBLE_DEVICES:-0}
 cd "$root"
 mvn -B install "$@"
+# The jars as users get them (module names, sources, the BOM); only after a whole build.
+if [ $# -eq 0 ]; then
+  bash scripts/check-packaging.sh
+fi

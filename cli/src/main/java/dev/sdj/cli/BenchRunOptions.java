@@ -24,11 +24,11 @@ final class BenchRunOptions {
     ThreadsOption threads = new ThreadsOption();
 
     @Option(names = "--architecture", paramLabel = "NAME", defaultValue = "sd15", converter = ArchitectureName.class,
-            description = "Full-size architecture of the random model: sd15 (f16, about 2 GB), sdxl (SDXL base, f16, about 6.9 GB), flux-dev or flux-schnell (separate files in a folder: Q4_K DiT, Q8_0 T5-XXL, f16 CLIP-L and VAE, about 12 GB) (default: ${DEFAULT-VALUE}).")
+            description = "Full-size architecture of the random model: sd15 (f16, about 2 GB), sdxl (SDXL base, f16, about 6.9 GB), flux-dev or flux-schnell (separate files in a folder: Q4_K DiT, Q8_0 T5-XXL, f16 CLIP-L and VAE, about 12 GB), ltx2-text or ltx2-text-q4k (LTX-2.3's conditioner alone, for its conditioning phase: Gemma-3 12B as a Q4_0 or Q4_K GGUF and the bf16 connectors, about 12 GB) (default: ${DEFAULT-VALUE}).")
     Architecture architecture;
 
     @Option(names = "--file", paramLabel = "PATH",
-            description = "Where the model is written once and reused (default: sdj-<architecture>-random-f16.gguf, or the folder sdj-flux-<variant>-random, in ${sys:java.io.tmpdir}).")
+            description = "Where the model is written once and reused (default: sdj-<architecture>-random-f16.gguf, or the folder sdj-<architecture>-random for Flux and LTX-2, in ${sys:java.io.tmpdir}).")
     Path file;
 
     @Option(names = "--model", paramLabel = "PATH", description = "Benchmark this model instead (e.g. the built-in tiny model).")
@@ -38,18 +38,25 @@ final class BenchRunOptions {
             description = "On the CPU, copy every weight into allocated memory instead of reading the weights it can use as stored in place from the memory-mapped model file (the default; images are the same).")
     boolean noMmap;
 
+    @Option(names = "--type", paramLabel = "TYPE",
+            description = "Quantize f32/f16/bf16 weights to this ggml type while loading, as generate --type does (e.g. q8_0, q4_K); "
+                    + "the log's phase times show what loading took.")
+    String weightType;
+
     /** --file, else the architecture's own file in the temporary folder, so each architecture keeps its model. */
     Path file() {
         return file != null ? file : Path.of(System.getProperty("java.io.tmpdir"), architecture.getDefaultFileName());
     }
 
-    /** The model to run: --model, else the full-size one, written first if missing. */
+    /** The model to run: --model, else the full-size one, written first if missing; quantized while loading with --type, weights copied with --no-mmap. */
     EngineConfig modelConfig() {
-        return (model != null ? EngineConfig.of(model) : architecture.prepare(file())).withWeightMapping(!noMmap);
+        EngineConfig config = (model != null ? EngineConfig.of(model) : architecture.prepare(file())).withWeightMapping(!noMmap);
+        return weightType != null ? config.withWeightType(weightType) : config;
     }
 
     String modelName() {
-        return model != null ? model.getFileName().toString() : architecture.getLabel() + " random " + architecture.getWeights();
+        String name = model != null ? model.getFileName().toString() : architecture.getLabel() + " random " + architecture.getWeights();
+        return weightType != null ? name + " --type " + weightType : name;
     }
 
     /** Threads, and the full-size model's own cfg scale (Flux.1 runs at 1: one DiT evaluation per step). */
@@ -60,7 +67,7 @@ final class BenchRunOptions {
         }
     }
 
-    /** Reads --architecture by the ids the file names use (sd15, sdxl, flux-dev, flux-schnell). */
+    /** Reads --architecture by the ids the file names use (sd15, sdxl, flux-dev, flux-schnell, ltx2-text, ltx2-text-q4k). */
     static final class ArchitectureName implements ITypeConverter<Architecture> {
         @Override
         public Architecture convert(String value) {

@@ -25,13 +25,14 @@ import java.util.regex.PatternSyntaxException;
 @Command(name = "convert", mixinStandardHelpOptions = true,
         description = {"Converts a model in any layout sdj opens into one GGUF file that generates on its own.",
                 "Tensors are named as in the family's single-file checkpoint (model.diffusion_model., first_stage_model., "
-                        + "cond_stage_model./conditioner.embedders.), converted to --type where stable-diffusion.cpp's rule "
-                        + "converts them (not biases, embeddings, convolution kernels), and the CLIP tokenizer is embedded. "
-                        + "SD 1.x, SD 2.x and SDXL only. The output appears only once it is complete."})
+                        + "cond_stage_model./conditioner.embedders./text_encoders.), converted to --type where stable-diffusion.cpp's rule "
+                        + "converts them (not biases, embeddings, convolution kernels), and the tokenizers are embedded (Flux: CLIP's and T5's). "
+                        + "SD 1.x, SD 2.x, SDXL and Flux. The output appears only once it is complete."})
 final class ConvertCommand implements Callable<Integer> {
 
-    @Option(names = {"-m", "--model"}, paramLabel = "PATH", required = true,
-            description = "Checkpoint (.safetensors or .gguf), *.safetensors.index.json, diffusers folder or component file; repeat for split files.")
+    @Option(names = {"-m", "--model"}, paramLabel = "PATH",
+            description = "Checkpoint (.safetensors or .gguf), *.safetensors.index.json, diffusers folder or component file; repeat for split files "
+                    + "(or name the files by role: --diffusion-model, --vae, --clip_l, --clip_g, --t5xxl).")
     List<Path> model;
 
     @Mixin
@@ -40,6 +41,10 @@ final class ConvertCommand implements Callable<Integer> {
     @Option(names = "--tokenizer", paramLabel = "PATH",
             description = "Tokenizer to embed when the model has none: a folder with vocab.json and merges.txt, or OpenAI's bpe_simple_vocab_16e6.txt.gz.")
     Path tokenizer;
+
+    @Option(names = "--t5-tokenizer", paramLabel = "PATH",
+            description = "T5 tokenizer to embed (Flux) when the model has none: tokenizer.json, spiece.model or the tokenizer_2/ folder.")
+    Path t5Tokenizer;
 
     @Option(names = "--type", paramLabel = "TYPE", defaultValue = "q8_0", converter = TypeConverter.class,
             description = "Type of the converted tensors, as ggml spells it: f32, f16, bf16, q8_0, q5_0, q5_1, q4_0, q4_1, q2_K … q6_K (default: ${DEFAULT-VALUE}).")
@@ -58,7 +63,12 @@ final class ConvertCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter err = spec.commandLine().getErr();
-        AssembledModel assembled = ModelAssembly.INSTANCE.assemble(ModelOpener.INSTANCE.open(componentFiles.with(model), tokenizer));
+        List<Path> paths = componentFiles.with(model);
+        if (paths.isEmpty()) {
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                    "no model given: pass -m/--model, or the component files (--diffusion-model, --vae, --clip_l, --clip_g, --t5xxl)");
+        }
+        AssembledModel assembled = ModelAssembly.INSTANCE.assemble(ModelOpener.INSTANCE.open(paths, tokenizer, t5Tokenizer));
         ProgressBar progress = new ProgressBar(err, ProgressBar.stderrIsTerminal());
         GgufConverter.Result result;
         try {

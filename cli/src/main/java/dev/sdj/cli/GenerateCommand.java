@@ -116,7 +116,7 @@ final class GenerateCommand implements Callable<Integer> {
             description = "Image to write: .png (with the parameters as A1111's text), .jpg or .jpeg (without them); - for PNG on standard output (default: ${DEFAULT-VALUE}).")
     Path output;
 
-    @Option(names = {"-v", "--verbose"}, description = "Also show ggml's information messages (as SDJ_GGML_LOG=info).")
+    @Option(names = {"-v", "--verbose"}, description = "Also show the engine's and ggml's information messages (ggml's: unless SDJ_GGML_LOG is set).")
     boolean verbose;
 
     @Option(names = {"-q", "--quiet"}, description = "Print only warnings and errors.")
@@ -129,16 +129,12 @@ final class GenerateCommand implements Callable<Integer> {
     private static final int BUILT_IN_SIZE = 128;
     private static final String MAPPED_POOL = dev.sdj.core.memory.MemoryLedger.MAPPED_POOL;
     private static final int BUILT_IN_STEPS = 10;
-    /** Read by ggml's log bridge when ggml loads. */
-    private static final String GGML_LOG_PROPERTY = "sdj.ggml.log";
 
     @Override
     public Integer call() throws IOException {
         PrintWriter warn = spec.commandLine().getErr();
         PrintWriter info = quiet ? new PrintWriter(Writer.nullWriter()) : warn;
-        if (verbose && System.getProperty(GGML_LOG_PROPERTY) == null && System.getenv("SDJ_GGML_LOG") == null) {
-            System.setProperty(GGML_LOG_PROPERTY, "info");
-        }
+        ConsoleLog.configure(LogLevels.fromEnvironment(verbose));
         GenerationRequest request = request(warn);
         ImageFormat format = ImageFormat.of(output);
         PngOutput png = PngOutput.prepare(output);

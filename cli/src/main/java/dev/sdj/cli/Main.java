@@ -6,9 +6,9 @@ import picocli.CommandLine.Command;
 import java.io.PrintWriter;
 
 /** The {@code sdj} command line. */
-@Command(name = "sdj", mixinStandardHelpOptions = true, version = "sdj 0.1.0",
+@Command(name = "sdj", mixinStandardHelpOptions = true, versionProvider = VersionInfo.class,
         description = "A JVM diffusion engine on ggml for memory-constrained GPUs.",
-        subcommands = {GenerateCommand.class, PlanCommand.class, TuneCommand.class, DevicesCommand.class, InspectCommand.class, ConvertCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {GenerateCommand.class, PlanCommand.class, TuneCommand.class, DevicesCommand.class, InspectCommand.class, ConvertCommand.class, BenchCommand.class, CompletionCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     @CommandLine.Spec
@@ -21,9 +21,11 @@ public final class Main implements Runnable {
 
     /** Runs a command line with the given writers and returns its exit code (for tests and {@link #main}). */
     public static int run(PrintWriter out, PrintWriter err, String... args) {
+        ConsoleLog.configure(LogLevels.fromEnvironment(false));
         CommandLine cli = new CommandLine(new Main());
         cli.setOut(out);
         cli.setErr(err);
+        HelpFooter.addTo(cli);
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> Failures.report(e, commandLine.getErr()));
         cli.setParameterExceptionHandler((e, given) -> Failures.usage(e, e.getCommandLine().getErr()));
         int code;

@@ -15,7 +15,7 @@ import java.util.concurrent.Callable;
 
 @Command(name = "tune", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Measures which placement is fastest on this machine and remembers it.",
-                "Runs a short generation under each placement that fits the budget (resident, sequential, streamed with as many blocks resident as fit), times the denoising steps, and stores the fastest in tune.json in sdj's cache directory, keyed by device, model files, size, guidance, --on-cpu and --max-vram. 'generate' and 'plan' with --placement auto then use it while it still fits."})
+                "Runs a short generation under each placement that fits the budget (resident, sequential, streamed with as many blocks resident as fit), times the denoising steps after one untimed warm-up step, and stores the fastest in tune.json in sdj's cache directory, keyed by device, model files, size, guidance, --on-cpu and --max-vram. 'generate' and 'plan' with --placement auto then use it while it still fits."})
 final class TuneCommand implements Callable<Integer> {
 
     @Mixin
@@ -54,7 +54,11 @@ final class TuneCommand implements Callable<Integer> {
                     Bytes.human(t.peakBytes()), Bytes.human(t.uploadBytesPerStep()),
                     t.placement().equals("streamed") ? "  (" + t.residentBlocks() + " blocks resident)" : "");
         }
-        out.println("fastest: " + report.fastest().placement() + " — stored for " + report.key());
+        out.println("fastest: " + report.fastest().placement());
+        out.println("stored in the tuning cache for:");
+        for (String part : report.key().split(" \\| ")) {
+            out.println("  " + part);
+        }
         return 0;
     }
 }

@@ -26,12 +26,23 @@ class BenchRunOptionsTest {
         BenchRunOptions flux = parsed("--architecture", "flux-dev");
         assertEquals(Path.of(System.getProperty("java.io.tmpdir"), "sdj-flux-dev-random"), flux.file());
         assertEquals("FLUX.1-dev random Q4_K DiT, Q8_0 T5, f16 CLIP-L and VAE", flux.modelName());
+        BenchRunOptions ltx2 = parsed("--architecture", "ltx2-text-q4k");
+        assertEquals(Path.of(System.getProperty("java.io.tmpdir"), "sdj-ltx2-text-q4k-random"), ltx2.file());
+        assertEquals("LTX-2.3 conditioner random Q4_K Gemma-3 12B, bf16 connectors", ltx2.modelName());
+    }
+
+    @Test
+    void typeQuantizesTheBenchmarkModelWhileLoadingAndSaysSo() {
+        BenchRunOptions q4 = parsed("--model", "m.gguf", "--type", "q4_0");
+        assertEquals("q4_0", q4.modelConfig().weightType().orElseThrow());
+        assertEquals("m.gguf --type q4_0", q4.modelName());
+        assertTrue(parsed("--model", "m.gguf").modelConfig().weightType().isEmpty());
     }
 
     @Test
     void anUnknownArchitectureIsRefusedNamingTheKnownOnes() {
         CliRun r = CliRun.of("bench", "generate", "--architecture", "sd3");
         assertEquals(2, r.code());
-        assertTrue(r.err().contains("'sd3' is none of [sd15, sdxl, flux-dev, flux-schnell]"), r.err());
+        assertTrue(r.err().contains("'sd3' is none of [sd15, sdxl, flux-dev, flux-schnell, ltx2-text, ltx2-text-q4k]"), r.err());
     }
 }

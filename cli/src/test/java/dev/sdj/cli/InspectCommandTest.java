@@ -2,6 +2,7 @@ package dev.sdj.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.sdj.core.family.ltx2.TinyLtx2Text;
 import dev.sdj.core.family.sd.TinySdModel;
 import dev.sdj.core.model.DType;
 import dev.sdj.core.model.TensorData;
@@ -71,6 +72,21 @@ class InspectCommandTest {
         CliRun found = CliRun.of("inspect", flux.toString(), "--t5-tokenizer", t5.toString());
         assertEquals(0, found.code(), found.err());
         assertTrue(found.out().contains("tokenizer for the text encoder 2: T5 tokenizer " + t5), found.out());
+    }
+
+    /** LTX-2's conditioner as downloaded: the Gemma-3 GGUF, the DiT's connectors and the projections file. */
+    @Test
+    void anLtx2ConditionerIsRecognisedWithItsGemmaVocabulary(@TempDir Path dir) throws Exception {
+        TinyLtx2Text.TextFiles files = new TinyLtx2Text().writeFiles(dir);
+        CliRun r = CliRun.of("inspect", files.getGemma().toString(), files.getConnectors().toString(), files.getProjections().toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("family: LTX-2"), r.out());
+        assertTrue(r.out().contains("text encoder") && r.out().contains("text connectors"), r.out());
+        assertTrue(r.out().contains("tokenizer for the text encoder: Gemma-3 tokenizer in the GGUF metadata of " + files.getGemma()), r.out());
+
+        CliRun missing = CliRun.of("inspect", files.getConnectors().toString(), files.getProjections().toString());
+        assertEquals(0, missing.code(), missing.err());
+        assertFalse(missing.out().contains("tokenizer for the text encoder"), "no text encoder, no tokenizer asked for: " + missing.out());
     }
 
     @Test

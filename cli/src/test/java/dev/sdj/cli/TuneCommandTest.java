@@ -22,6 +22,7 @@ class TuneCommandTest {
             assertEquals(0, tune.code(), tune.err());
             assertTrue(tune.out().contains("resident") && tune.out().contains("sequential") && tune.out().contains("streamed"), tune.out());
             assertTrue(tune.out().contains("fastest: "), tune.out());
+            assertTrue(tune.out().contains("stored in the tuning cache for:\n  CPU (") && tune.out().contains("\n  64x64\n"), tune.out());
             assertTrue(Files.isRegularFile(cache));
             String fastest = tune.out().lines().filter(l -> l.startsWith("fastest: ")).findFirst().orElseThrow().split(" ")[1];
 

@@ -2,6 +2,8 @@ package dev.sdj.ggml;
 
 import com.kenai.jffi.Library;
 import jnr.ffi.LibraryLoader;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -20,6 +22,7 @@ import java.util.stream.Stream;
  * process-wide singleton.
  */
 public final class Ggml {
+    private static final Logger LOG = LoggerFactory.getLogger(Ggml.class);
     private static Ggml instance;
 
     /** Backend libraries we look for, by the registry name ggml gives them once loaded. */
@@ -42,7 +45,7 @@ public final class Ggml {
     private final NativesDirectory natives;
     private final List<AbsentBackend> absent;
     private final Quantization quantization;
-    @SuppressWarnings("unused") // must stay reachable while ggml may call it
+    @SuppressWarnings("unused") // ggml keeps only the native stub: the callback must stay reachable while ggml may call it
     private final GgmlLog log;
 
     private Ggml(NativesDirectory natives) {
@@ -66,10 +69,11 @@ public final class Ggml {
         }
         this.init = new GgmlInit(baseHandle.getSymbolAddress("ggml_init"));
         disableAbortBacktrace();
-        this.log = new GgmlLog(System.err);
+        this.log = new GgmlLog();
         lib.ggml_log_set(log, null);
         lib.ggml_backend_load_all_from_path(dir.toString());
         this.absent = findAbsentBackends(dir);
+        LOG.debug("ggml {} loaded from {} ({}); unavailable backends: {}", version(), dir, natives.origin(), absent);
         this.quantization = new Quantization(this);
     }
 

@@ -1,5 +1,8 @@
 package dev.sdj.ggml;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -21,6 +24,7 @@ import java.util.TreeSet;
  * ({@code $ORIGIN}), so every file must land in one directory.
  */
 public final class NativesDirectory {
+    private static final Logger LOG = LoggerFactory.getLogger(NativesDirectory.class);
     public static final String OVERRIDE_PROPERTY = "sdj.ggml.dir";
     public static final String OVERRIDE_ENV = "SDJ_GGML_DIR";
     public static final String CACHE_ENV = "SDJ_CACHE_DIR";
@@ -162,6 +166,7 @@ public final class NativesDirectory {
     }
 
     private static void extractInto(Path target, List<BundledFile> files) {
+        LOG.info("extracting the bundled ggml natives into {}", target);
         try {
             Files.createDirectories(target.getParent());
             Path staging = Files.createTempDirectory(target.getParent(), CacheTemps.prefix(STAGING));
@@ -181,7 +186,8 @@ public final class NativesDirectory {
             }
             Files.writeString(staging.resolve(".complete"), "ok\n");
             if (Files.exists(target)) {
-                deleteTree(target); // an incomplete or damaged copy: a crash mid-extraction, files deleted or changed since
+                LOG.warn("the ggml natives in {} are incomplete or damaged; replacing them", target);
+                deleteTree(target); // a crash mid-extraction, files deleted or changed since
             }
             try {
                 Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);

@@ -1,7 +1,9 @@
 package dev.sdj.ggml;
 
+import dev.sdj.ggml.testlog.RecordedLog;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.event.Level;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;
@@ -52,6 +54,9 @@ class NativesDirectoryTest {
         }
         NativesDirectory again = NativesDirectory.extractBundled(cache);
         assertArrayEquals(original, Files.readAllBytes(again.path().resolve("libggml-base.so")));
+        String warning = "the ggml natives in " + again.path() + " are incomplete or damaged; replacing them";
+        assertTrue(RecordedLog.of(NativesDirectory.class.getName()).contains(new RecordedLog.Event(
+                NativesDirectory.class.getName(), Level.WARN, warning)), RecordedLog.events().toString());
     }
 
     @Test

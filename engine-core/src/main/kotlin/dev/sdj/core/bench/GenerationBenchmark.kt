@@ -8,6 +8,7 @@ import dev.sdj.core.family.clip.ClipVocabulary
 import dev.sdj.core.family.flux.FluxArchitecture
 import dev.sdj.core.family.sd.SdArchitecture
 import dev.sdj.core.family.sd.TinySdModel
+import dev.sdj.core.model.DType
 import java.nio.file.Files
 import java.nio.file.Path
 
@@ -55,9 +56,19 @@ object GenerationBenchmark {
         FLUX_SCHNELL("flux-schnell", "FLUX.1-schnell", FluxBenchModel.WEIGHTS, 1.0) {
             override fun prepare(path: Path) = FluxBenchModel.prepare(path, FluxArchitecture.SCHNELL)
             override val defaultFileName: String get() = "sdj-$id-random"
+        },
+
+        /** LTX-2.3's conditioner alone (Gemma-3 12B and the connectors), for the conditioning phase. */
+        LTX2_TEXT("ltx2-text", "LTX-2.3 conditioner", Ltx2TextBenchModel.weights(DType.Q4_0), 1.0) {
+            override fun prepare(path: Path) = Ltx2TextBenchModel.prepare(path, DType.Q4_0)
+            override val defaultFileName: String get() = "sdj-$id-random"
+        },
+        LTX2_TEXT_Q4_K("ltx2-text-q4k", "LTX-2.3 conditioner", Ltx2TextBenchModel.weights(DType.Q4_K), 1.0) {
+            override fun prepare(path: Path) = Ltx2TextBenchModel.prepare(path, DType.Q4_K)
+            override val defaultFileName: String get() = "sdj-$id-random"
         };
 
-        /** A GGUF file for SD (its vocabulary inside), a folder of component and tokenizer files for Flux. */
+        /** A GGUF file for SD (its vocabulary inside), a folder of files for Flux and LTX-2. */
         open val defaultFileName: String get() = "sdj-$id-random-f16.gguf"
 
         /** Writes the model at [path] unless it is already there; returns the configuration that opens it. */

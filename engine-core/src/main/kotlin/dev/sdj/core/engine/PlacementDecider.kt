@@ -3,6 +3,7 @@ package dev.sdj.core.engine
 import dev.sdj.api.GenerationRequest
 import dev.sdj.api.InvalidRequestException
 import dev.sdj.api.PlacementReport
+import dev.sdj.core.device.AutoDevice
 import dev.sdj.core.device.Devices
 import dev.sdj.core.memory.MemoryLedger
 import dev.sdj.core.model.AssembledModel
@@ -78,8 +79,9 @@ internal class PlacementDecider(
      * is an error naming the smallest budget that works.
      */
     fun decide(request: GenerationRequest): Decision {
-        val device = chooseDevice(request)
-        decideOn(device, request)?.let { return it }
+        val auto = if (request.device().isPresent) null else AutoDevice.choose(deviceReport.devices())
+        val device = chooseDevice(request, auto)
+        decideOn(device, request, auto?.why)?.let { return it }
         if (request.device().isPresent || device.type() == DeviceType.CPU) {
             val costs = costs(device, request)
             throw InvalidRequestException("the model does not fit ${device.name()}: it needs at least " +
@@ -92,12 +94,15 @@ internal class PlacementDecider(
         return decideOn(cpu, request) ?: throw InvalidRequestException("the model fits neither ${device.name()} nor the CPU's memory")
     }
 
-    /** The placement on [device], or null when none fits; throws when a forced placement does not fit. */
-    fun decideOn(device: Device, request: GenerationRequest): Decision? {
+    /**
+     * The placement on [device], or null when none fits; throws when a forced placement does not fit.
+     * @param deviceWhy why the engine chose [device] itself, said first in the report's reason
+     */
+    fun decideOn(device: Device, request: GenerationRequest, deviceWhy: String? = null): Decision? {
         val costs = costs(device, request)
         val (budget, source) = budget(device, request)
         val chosen = tunedChoice(device, request, costs, budget) ?: Planner.choose(costs, budget, request.placement()) ?: return null
-        val choice = chosen.copy(why = (listOf(chosen.why) + levers(device, request, chosen, budget)).joinToString("; "))
+        val choice = chosen.copy(why = (listOfNotNull(deviceWhy, chosen.why) + levers(device, request, chosen, budget)).joinToString("; "))
         val residency = costs.residency(choice.placement, choice.residentBlocks)
         val where = Where(device, pinned(request), ggml.cpu())
         val steps = residency.walk(state.loaded(device, Decision.residentSets(choice, costs)), state.reused(request, where::of))
@@ -174,11 +179,14 @@ internal class PlacementDecider(
         return choice.copy(why = "tuned on ${tuned.measuredAt}: ${tuned.placement} was the fastest that fits ($times)")
     }
 
-    /** What a tuned choice applies to: the device, the model files as they are now, and the request's shape and cap. */
+    /**
+     * What a tuned choice applies to: the device, the model files as they are now, and the request's shape and cap;
+     * readable parts joined by " | ", so that `tune` can show what it stored.
+     */
     fun tuneKey(device: Device, request: GenerationRequest): String {
         val files = model.inputs.joinToString(",") { input ->
             val p = input.source.toAbsolutePath().normalize()
-            if (Files.isRegularFile(p)) "$p:${Files.size(p)}:${Files.getLastModifiedTime(p).toMillis()}" else p.toString()
+            if (Files.isRegularFile(p)) "$p (${Files.size(p)} bytes, modified ${Files.getLastModifiedTime(p)})" else p.toString()
         }
         val cap = request.maxDeviceMemory().let { if (it.isPresent) it.asLong.toString() else "device budget" }
         return "${device.name()} (${device.description()}) | $files | ${request.width()}x${request.height()} | " +
@@ -258,19 +266,12 @@ internal class PlacementDecider(
         return info.budget().bytes() + held to info.budget().source()
     }
 
-    /** The named device, or the first accelerator that is not a software rasteriser, or the CPU. */
-    private fun chooseDevice(request: GenerationRequest): Device {
+    /** The named device, else [auto]'s GPU, else the CPU. */
+    private fun chooseDevice(request: GenerationRequest, auto: AutoDevice.Choice?): Device {
         val devices = ggml.devices()
-        request.device().ifPresent { name ->
-            if (devices.none { it.name() == name }) {
-                throw InvalidRequestException("no device '$name'; available: ${devices.joinToString { it.name() }} (see sdj devices)")
-            }
-        }
-        return request.device().map { name -> devices.first { it.name() == name } }.orElseGet {
-            devices.firstOrNull { it.backendName() == "CUDA" }
-                ?: devices.firstOrNull { it.backendName() == "Vulkan" && !it.description().startsWith("llvmpipe") }
-                ?: ggml.cpu()
-        }
+        val name = request.device().orElse(auto?.device) ?: return ggml.cpu()
+        return devices.firstOrNull { it.name() == name }
+            ?: throw InvalidRequestException("no device '$name'; available: ${devices.joinToString { it.name() }} (see sdj devices)")
     }
 
     private companion object {

@@ -37,6 +37,7 @@ import dev.sdj.ggml.GgmlException
 import java.nio.file.Files
 import java.nio.file.Path
 import java.util.concurrent.locks.ReentrantLock
+import org.slf4j.LoggerFactory
 import kotlin.concurrent.withLock
 
 /**
@@ -50,6 +51,10 @@ import kotlin.concurrent.withLock
  * ledger and the reused phase results. Once closed, every call but [close] throws [IllegalStateException].
  */
 class SdjEngine(config: EngineConfig, private val tuneCache: TuneCache = TuneCache.default()) : Engine {
+    private companion object {
+        val LOG = LoggerFactory.getLogger(SdjEngine::class.java)
+    }
+
     private val ggml: Ggml = try {
         Ggml.get()
     } catch (e: GgmlException) {
@@ -57,6 +62,7 @@ class SdjEngine(config: EngineConfig, private val tuneCache: TuneCache = TuneCac
     }
     private val model: AssembledModel = ModelAssembly.assemble(ModelOpener.open(config.model(), config.tokenizer().orElse(null), config.t5Tokenizer().orElse(null)))
     private val pipeline: GenerationPipeline = Families.pipeline(model)
+        .also { LOG.info("opened a {} model from {}", model.family.label, config.model()) }
     private val ledger = MemoryLedger()
     /** A1111's checkpoint name and hash, for a model that is one file. */
     private val checkpoint: Path? = model.inputs.singleOrNull()?.source?.takeIf { Files.isRegularFile(it) }
@@ -167,6 +173,8 @@ class SdjEngine(config: EngineConfig, private val tuneCache: TuneCache = TuneCac
     /** The decision for [request], with the device readied for it: components elsewhere freed, peaks reset, streams set. */
     private fun prepare(request: GenerationRequest): Decision {
         val decision = decider.decide(request)
+        LOG.debug("running {}x{} in {} steps: {} on {} ({})", request.width(), request.height(), request.steps(),
+            decision.placement, decision.device.name(), decision.report.reason())
         val where = decision.where
         // A component loaded on another device than this request wants it on is freed first.
         components.free(*components.loaded.filter { components.deviceOf(it) != where.of(it).name() }.toTypedArray())
@@ -283,7 +291,8 @@ class SdjEngine(config: EngineConfig, private val tuneCache: TuneCache = TuneCac
         val device = decider.decide(base).device
         val trials = ArrayList<TuneReport.Trial>()
         for (placement in Planner.ORDER) {
-            val candidate = base.toBuilder().placement(placement).device(device.name()).build()
+            // One step more than timed: the first pays for first use (shader compilation, page faults), not for the placement.
+            val candidate = base.toBuilder().placement(placement).device(device.name()).steps(steps + 1).build()
             try {
                 decider.decideOn(device, candidate) ?: continue
             } catch (e: InvalidRequestException) {
@@ -292,7 +301,7 @@ class SdjEngine(config: EngineConfig, private val tuneCache: TuneCache = TuneCac
             var first = 0L
             var last = 0L
             val result = generateLocked(candidate, { phase, step, total ->
-                if (phase == timed && step == 0) first = System.nanoTime()
+                if (phase == timed && step == 1) first = System.nanoTime()
                 if (phase == timed && step == total) last = System.nanoTime()
                 progress.onProgress("$placement: $phase", step, total)
             }, CancellationToken())

@@ -2,7 +2,7 @@ package dev.sdj.core.family
 
 import dev.sdj.core.model.DType
 import dev.sdj.core.model.HalfFloat
-import dev.sdj.ggml.Ggml
+import dev.sdj.core.model.SdCppQuantizer
 import java.nio.ByteBuffer
 import java.nio.ByteOrder
 import java.util.Random
@@ -14,9 +14,10 @@ import java.util.Random
  *
  * @param fanInScaled weights ~ N(0, 1/fan-in), which keeps a deep random network's activations bounded; false gives
  *   N(0, 0.05) everywhere, under which a block's residual branch stays a few percent of its output
- * @param sampledBlocks quantized tensors larger than [SAMPLE_VALUES] are assembled from blocks drawn at random out of
- *   a quantized sample of that many values, instead of quantizing every value: the values keep their distribution
- *   and the file its types, at memory-copy speed, which a full-size model (12 billion values for Flux's DiT) needs
+ * @param sampledBlocks tensors larger than [SAMPLE_VALUES] are assembled from blocks drawn at random out of a sample
+ *   of that many values (quantized blocks, or runs of [FLOAT_RUN] values of a float type), instead of drawing and
+ *   quantizing every value: the values keep their distribution and the file its types, at memory-copy speed, which
+ *   a full-size model (12 billion values for Flux's DiT; 2.8 billion bf16 values in LTX-2.3's connectors) needs
  */
 class RandomTensorBytes(private val seed: Long, private val fanInScaled: Boolean = true, private val sampledBlocks: Boolean = false) {
 
@@ -37,10 +38,11 @@ class RandomTensorBytes(private val seed: Long, private val fanInScaled: Boolean
             val values = ByteBuffer.allocateDirect((drawnRows * rowLength * 4).toInt()).order(ByteOrder.nativeOrder())
             repeat((drawnRows * rowLength).toInt()) { values.putFloat(HalfFloat.toFloat(HalfFloat.fromFloat((mean + rnd.nextGaussian() * std).toFloat()))) }
             val sample = quantized(type, values.flip(), rowLength)
-            return if (drawnRows == rows) sample else assembled(sample, type, count.toLong(), rnd)
+            return if (drawnRows == rows) sample else assembled(sample, type.blockBytes, count / type.blockSize * type.blockBytes.toLong(), rnd)
         }
-        val out = ByteBuffer.allocate(count * type.blockBytes).order(ByteOrder.LITTLE_ENDIAN)
-        repeat(count) {
+        val drawn = if (sampledBlocks) minOf(count.toLong(), SAMPLE_VALUES).toInt() else count
+        val out = ByteBuffer.allocate(drawn * type.blockBytes).order(ByteOrder.LITTLE_ENDIAN)
+        repeat(drawn) {
             val v = mean + rnd.nextGaussian() * std
             when (type) {
                 DType.F32 -> out.putFloat(v.toFloat())
@@ -52,41 +54,34 @@ class RandomTensorBytes(private val seed: Long, private val fanInScaled: Boolean
                 else -> throw IllegalArgumentException("the generator writes float and ggml-quantized types, not $type")
             }
         }
-        return out.flip()
+        out.flip()
+        return if (drawn == count) out else assembled(out, FLOAT_RUN * type.blockBytes, count.toLong() * type.blockBytes, rnd)
     }
 
-    /** [count] values of [type] as blocks drawn uniformly, with [rnd], from [sample]. */
-    private fun assembled(sample: ByteBuffer, type: DType, count: Long, rnd: Random): ByteBuffer {
-        val blockBytes = type.blockBytes
+    /** [totalBytes] of blocks of [blockBytes] drawn uniformly, with [rnd], from [sample] (the last one cut short if need be). */
+    private fun assembled(sample: ByteBuffer, blockBytes: Int, totalBytes: Long, rnd: Random): ByteBuffer {
         val sampleBlocks = sample.remaining() / blockBytes
         val from = ByteArray(sample.remaining()).also { sample.get(it) }
-        val out = ByteArray((count / type.blockSize * blockBytes).toInt())
-        for (at in out.indices step blockBytes) System.arraycopy(from, rnd.nextInt(sampleBlocks) * blockBytes, out, at, blockBytes)
+        val out = ByteArray(totalBytes.toInt())
+        for (at in out.indices step blockBytes) {
+            System.arraycopy(from, rnd.nextInt(sampleBlocks) * blockBytes, out, at, minOf(blockBytes, out.size - at))
+        }
         return ByteBuffer.wrap(out).order(ByteOrder.LITTLE_ENDIAN)
     }
 
-    /**
-     * [values] quantized to [type] by ggml, as converters write them. Types that need an importance matrix get a
-     * uniform one: the values are random, no column matters more than another.
-     */
+    /** [values] quantized to [type] by ggml as stable-diffusion.cpp's converter quantizes an f16 checkpoint. */
     private fun quantized(type: DType, values: ByteBuffer, rowLength: Long): ByteBuffer {
         val ggmlType = type.ggml ?: throw IllegalArgumentException("$type is no ggml type")
-        val quantization = Ggml.get().quantization()
-        val importance = if (quantization.requiresImportance(ggmlType)) {
-            ByteBuffer.allocateDirect(rowLength.toInt() * 4).order(ByteOrder.nativeOrder()).also { b ->
-                repeat(rowLength.toInt()) { b.putFloat(1f) }
-                b.flip()
-            }
-        } else {
-            null
-        }
         val out = ByteBuffer.allocateDirect(values.remaining() / 4 / type.blockSize * type.blockBytes)
-        quantization.quantize(ggmlType, values, rowLength, importance, out)
+        SdCppQuantizer.quantize(ggmlType, values, rowLength, out)
         return out.flip().order(ByteOrder.LITTLE_ENDIAN)
     }
 
     private companion object {
         /** Enough values for thousands of distinct blocks per tensor, quantized in milliseconds. */
         const val SAMPLE_VALUES = 1L shl 18
+
+        /** Values of a float type copied together from the sample: long enough to copy at memory speed. */
+        const val FLOAT_RUN = 256
     }
 }

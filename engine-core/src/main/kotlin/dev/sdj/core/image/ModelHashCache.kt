@@ -4,9 +4,11 @@ import dev.sdj.ggml.CacheTemps
 import dev.sdj.ggml.NativesDirectory
 import java.io.IOException
 import java.nio.file.Files
+import java.nio.file.NoSuchFileException
 import java.nio.file.Path
 import java.nio.file.StandardCopyOption
 import java.nio.file.attribute.BasicFileAttributes
+import org.slf4j.LoggerFactory
 
 /**
  * [modelHash] per file, remembered so that a multi-gigabyte checkpoint is read once rather than on every run. An entry
@@ -32,7 +34,10 @@ class ModelHashCache(private val file: Path) {
     private fun read(): MutableMap<String, Pair<String, String>> {
         val lines = try {
             Files.readAllLines(file)
+        } catch (e: NoSuchFileException) {
+            return LinkedHashMap()
         } catch (e: IOException) {
+            LOG.warn("cannot read the model-hash cache {} ({}); models are hashed again", file, e.toString())
             return LinkedHashMap()
         }
         val entries = LinkedHashMap<String, Pair<String, String>>()
@@ -58,11 +63,12 @@ class ModelHashCache(private val file: Path) {
                 Files.deleteIfExists(tmp)
             }
         } catch (e: IOException) {
-            // Not remembered: the next run hashes the file again.
+            LOG.warn("cannot write the model-hash cache {} ({}); the next run hashes the model again", file, e.toString())
         }
     }
 
     companion object {
+        private val LOG = LoggerFactory.getLogger(ModelHashCache::class.java)
         private const val TAB = '\t'
         const val TEMP_KIND = "model-hashes"
 

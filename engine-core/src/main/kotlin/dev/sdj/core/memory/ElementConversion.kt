@@ -2,6 +2,7 @@ package dev.sdj.core.memory
 
 import dev.sdj.core.model.DType
 import dev.sdj.core.model.HalfFloat
+import dev.sdj.core.model.SdCppQuantizer
 import dev.sdj.ggml.Ggml
 import dev.sdj.ggml.GgmlType
 import java.nio.ByteBuffer
@@ -102,12 +103,12 @@ internal sealed class ElementConversion(val sourceBytes: Int, val targetBytes: I
     }
 
     /**
-     * f32, f16 or bf16 rows quantized by ggml while loading, [rowsPerPass] rows at a time through an f32 scratch
-     * buffer. Types that need an importance matrix are not asked for (see [RequestedWeightType]).
+     * f32, f16 or bf16 rows quantized by ggml while loading, as stable-diffusion.cpp's `--type` does ([SdCppQuantizer]),
+     * [rowsPerPass] rows at a time through an f32 scratch buffer. Types that need a real importance matrix are not
+     * asked for (see [RequestedWeightType]).
      */
     class Quantize(private val source: DType, private val target: GgmlType, private val rowLength: Long) :
         ElementConversion((rowLength * source.blockBytes).toInt(), Ggml.get().rowSize(target, rowLength).toInt()) {
-        private val quantization = Ggml.get().quantization()
         private val toF32: ElementConversion? = between(source, GgmlType.F32, rowLength)
         private val rowsPerPass = maxOf(1L, SCRATCH_BYTES / (rowLength * 4)).toInt()
         private val scratch = littleEndian(ByteBuffer.allocateDirect((rowsPerPass * rowLength * 4).toInt()))
@@ -118,7 +119,7 @@ internal sealed class ElementConversion(val sourceBytes: Int, val targetBytes: I
                 scratch.clear()
                 if (toF32 == null) scratch.put(part) else toF32.convert(part, scratch)
                 scratch.flip()
-                quantization.quantize(target, scratch, rowLength, null, dst)
+                SdCppQuantizer.quantize(target, scratch, rowLength, dst)
                 src.position(src.position() + part.capacity())
             }
         }

@@ -35,6 +35,9 @@ object ModelAssembly {
                 val family = SdWeights.family(split.first) ?: throw unsupported(unet.tensors.keys)
                 family to split
             }
+            Ltx2Weights.holdsGemma(names) -> throw UnsupportedModelException("the inputs hold a Gemma-3 text encoder and nothing " +
+                "it conditions: for LTX-2, pass it together with the LTX-2.3 checkpoint (which holds the text connectors) and " +
+                "the *_embeddings_connectors.safetensors")
             else -> throw unsupported(names)
         }
         val (components, ignored) = split

@@ -1,6 +1,7 @@
 package dev.sdj.core.model
 
 import dev.sdj.api.ModelFileException
+import dev.sdj.core.family.t5.T5GgufVocabulary
 import dev.sdj.core.family.t5.T5TokenizerFiles
 import dev.sdj.core.model.gguf.GgufFile
 import dev.sdj.core.model.safetensors.SafetensorsFile
@@ -197,11 +198,14 @@ object ModelOpener {
         return TokenizerSource.GgufMetadata(file.path, tokens.size, merges.size)
     }
 
-    /** llama.cpp's converter marks a SentencePiece unigram vocabulary (T5's) with tokenizer.ggml.model "t5". */
+    /**
+     * llama.cpp's converter marks a SentencePiece unigram vocabulary (T5's) with tokenizer.ggml.model "t5"; a converted
+     * Flux file keeps it under the same keys behind the T5 encoder's prefix, beside CLIP's bare ones.
+     */
     private fun ggufT5Tokenizer(file: GgufFile): TokenizerSource? {
-        if (file.values["tokenizer.ggml.model"]?.asString() != "t5") return null
-        val tokens = file.values["tokenizer.ggml.tokens"]?.asStringList() ?: return null
-        return TokenizerSource.T5GgufMetadata(file.path, tokens.size)
+        val prefix = listOf("", T5GgufVocabulary.FLUX_PREFIX).firstOrNull { T5GgufVocabulary.isPresent(file, it) } ?: return null
+        val tokens = T5GgufVocabulary.tokenCount(file, prefix) ?: return null
+        return TokenizerSource.T5GgufMetadata(file.path, tokens, prefix)
     }
 
     /** Gemma-3's GGUFs as llama.cpp writes them carry the vocabulary (tokens, scores, types; no merges). */

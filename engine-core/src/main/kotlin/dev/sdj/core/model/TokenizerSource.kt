@@ -29,8 +29,11 @@ sealed interface TokenizerSource {
         override val description get() = "T5 tokenizer $file"
     }
 
-    /** tokenizer.ggml.* of a GGUF whose tokenizer.ggml.model is "t5", as llama.cpp's converter writes T5 files. */
-    data class T5GgufMetadata(val file: Path, val tokenCount: Int) : T5 {
+    /**
+     * tokenizer.ggml.* of a GGUF whose tokenizer.ggml.model is "t5", as llama.cpp's converter writes T5 files, or the
+     * same keys behind [keyPrefix] (`text_encoders.t5xxl.` in a converted Flux file, whose CLIP tokenizer has the bare keys).
+     */
+    data class T5GgufMetadata(val file: Path, val tokenCount: Int, val keyPrefix: String = "") : T5 {
         override val description get() = "T5 tokenizer in the GGUF metadata of $file ($tokenCount pieces)"
     }
 

@@ -8,6 +8,7 @@ import java.io.IOException
 import java.nio.file.Files
 import java.nio.file.Path
 import java.nio.file.StandardCopyOption
+import org.slf4j.LoggerFactory
 
 /**
  * The placements `tune` measured fastest, by key (device, model files, request shape), in one JSON file in the
@@ -62,10 +63,12 @@ class TuneCache(val file: Path) {
     private fun read(): ObjectNode = try {
         if (Files.isRegularFile(file)) MAPPER.readTree(file.toFile()) as? ObjectNode ?: MAPPER.createObjectNode() else MAPPER.createObjectNode()
     } catch (e: IOException) {
+        LOG.warn("ignoring the unreadable tuning cache {} ({})", file, e.toString())
         MAPPER.createObjectNode()
     }
 
     companion object {
+        private val LOG = LoggerFactory.getLogger(TuneCache::class.java)
         private val MAPPER = ObjectMapper()
         private const val TEMP_KIND = "tune"
 

@@ -24,10 +24,12 @@ import java.nio.file.Path
 import java.util.concurrent.ConcurrentHashMap
 
 /**
- * Tiny SD 1.x GGUFs written by stable-diffusion.cpp's conversion rule (norm scales quantized too) generate on the
- * CPU and on lavapipe, close to the f16 model they were converted from. The bounds sit a little below the measured
- * PSNR: the random tiny model amplifies weight error (its f32 original is only 61 dB from the f16 one), so they
- * are far below what a real checkpoint shows, but a wrong dequantization or a wrong type lands near 10 dB.
+ * Tiny SD 1.x GGUFs written by stable-diffusion.cpp's conversion rule (norm scales quantized too, with its uniform
+ * importance matrix) generate on the CPU and on lavapipe, close to the f16 model they were converted from. The bounds
+ * sit a little below the measured PSNR. They are far below what the types' names promise because the error is the
+ * rounding of the weights themselves, not the engine's: a q4_0 file generates at 53 dB against an f32 copy of its own
+ * dequantized values, and at q4_0 the 1-D norm scales (which sd.cpp quantizes) cost as much as all the matrices
+ * together. A wrong dequantization or a wrong type lands near 10 dB.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class QuantizedGenerationTest {
@@ -77,14 +79,14 @@ class QuantizedGenerationTest {
     }
 
     fun cpuTypes(): List<Arguments> = listOf(
-        Arguments.of(DType.Q8_0, 46.0), Arguments.of(DType.Q4_0, 28.0), Arguments.of(DType.Q4_1, 29.0),
-        Arguments.of(DType.Q5_0, 34.0), Arguments.of(DType.Q5_1, 36.0),
-        Arguments.of(DType.Q2_K, 24.0), Arguments.of(DType.Q3_K, 28.0), Arguments.of(DType.Q4_K, 33.0),
+        Arguments.of(DType.Q8_0, 46.0), Arguments.of(DType.Q4_0, 29.0), Arguments.of(DType.Q4_1, 31.0),
+        Arguments.of(DType.Q5_0, 35.0), Arguments.of(DType.Q5_1, 37.0),
+        Arguments.of(DType.Q2_K, 24.0), Arguments.of(DType.Q3_K, 29.0), Arguments.of(DType.Q4_K, 34.0),
         Arguments.of(DType.Q5_K, 39.0), Arguments.of(DType.Q6_K, 45.0),
-        Arguments.of(DType.IQ4_NL, 28.0), Arguments.of(DType.IQ4_XS, 32.0), Arguments.of(DType.IQ3_S, 25.0),
-        Arguments.of(DType.IQ3_XXS, 24.0), Arguments.of(DType.IQ2_S, 22.0), Arguments.of(DType.IQ2_XS, 21.0),
-        // ggml needs an importance matrix for iq2_xxs, iq2_xs and iq1_s; the generator gives a uniform one
-        Arguments.of(DType.IQ2_XXS, 21.0), Arguments.of(DType.IQ1_M, 19.0), Arguments.of(DType.IQ1_S, 19.0),
+        Arguments.of(DType.IQ4_NL, 28.0), Arguments.of(DType.IQ4_XS, 33.0), Arguments.of(DType.IQ3_S, 26.0),
+        Arguments.of(DType.IQ3_XXS, 26.0), Arguments.of(DType.IQ2_S, 24.0), Arguments.of(DType.IQ2_XS, 22.0),
+        // ggml needs an importance matrix for iq2_xxs, iq2_xs and iq1_s; like sd.cpp, the generator gives a uniform one
+        Arguments.of(DType.IQ2_XXS, 21.0), Arguments.of(DType.IQ1_M, 21.0), Arguments.of(DType.IQ1_S, 21.0),
         Arguments.of(DType.TQ1_0, 19.0), Arguments.of(DType.TQ2_0, 19.0), Arguments.of(DType.MXFP4, 25.0),
         Arguments.of(DType.BF16, 45.0), Arguments.of(DType.F32, 56.0),
     )

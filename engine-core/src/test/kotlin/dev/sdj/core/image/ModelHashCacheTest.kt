@@ -1,10 +1,13 @@
 package dev.sdj.core.image
 
+import dev.sdj.ggml.testlog.RecordedLog
 import org.junit.jupiter.api.Assertions.assertEquals
+import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.Test
 import org.junit.jupiter.api.io.TempDir
 import java.nio.file.Files
 import java.nio.file.Path
+import org.slf4j.event.Level
 
 class ModelHashCacheTest {
     @TempDir
@@ -50,5 +53,15 @@ class ModelHashCacheTest {
         assertEquals("ba7816bf8f", ModelHashCache(damaged).hash(model))
         val notADirectory = Files.writeString(dir.resolve("file"), "x")
         assertEquals("ba7816bf8f", ModelHashCache(notADirectory.resolve("hashes.tsv")).hash(model))
+    }
+
+    @Test
+    fun `a cache that cannot be written is logged as a warning naming the file`() {
+        val model = dir.resolve("m.safetensors").also { Files.writeString(it, "abc") }
+        val notADirectory = Files.writeString(dir.resolve("plain-file"), "x")
+        val cacheFile = notADirectory.resolve("hashes.tsv")
+        ModelHashCache(cacheFile).hash(model)
+        val warnings = RecordedLog.of(ModelHashCache::class.java.name).filter { it.level() == Level.WARN }
+        assertTrue(warnings.any { it.message().startsWith("cannot write the model-hash cache $cacheFile") }, warnings.toString())
     }
 }

@@ -32,8 +32,14 @@ class TuneTest {
     @Test
     fun `tuning tries each placement that fits and auto requests of the same shape then use the fastest`() {
         val cache = TuneCache(dir.resolve("tune.json"))
-        val report = SdjEngine(EngineConfig.of(model), cache).use { it.tune(request(), 1, ProgressListener.NONE) }
+        val denoisingTotals = HashSet<Int>()
+        val report = SdjEngine(EngineConfig.of(model), cache).use { engine ->
+            engine.tune(request(), 1) { phase, _, total -> if (phase.endsWith(": denoising")) denoisingTotals.add(total) }
+        }
+        assertEquals(setOf(2), denoisingTotals, "each placement runs one untimed warm-up step before the timed one")
         assertEquals(listOf("resident", "sequential", "streamed"), report.trials().map { it.placement() })
+        val modelPart = report.key().split(" | ")[1]
+        assertEquals("$model (${Files.size(model)} bytes, modified ${Files.getLastModifiedTime(model)})", modelPart)
         assertTrue(report.trials().all { it.secondsPerStep() > 0 }, report.trials().toString())
         assertEquals(report.trials().minBy { it.secondsPerStep() }, report.fastest())
         val stored = cache.get(report.key())

@@ -91,5 +91,30 @@ class DiffusersFluxNames(private val hidden: Long) {
 
         /** The diffusers name of a BFL tensor, or of its first part where diffusers splits it. */
         fun first(bfl: String): String = targets(bfl).first()
+
+        /**
+         * Where a diffusers tensor lies in BFL's DiT: the BFL tensor [bfl], the [part]-th of the tensors [targets]
+         * splits it into (in row order), or with [halvesSwapped] all of it with its two halves in the other order.
+         */
+        class Origin(val bfl: String, val part: Int, val halvesSwapped: Boolean)
+
+        private val TOP_ORIGINS = TOP.entries.associate { (bfl, diffusers) -> diffusers to bfl }
+        private val DIFFUSERS_BLOCK = Regex("""^(transformer_blocks|single_transformer_blocks)\.(\d+)\.(.+)$""")
+
+        /** The origin of the diffusers tensor [diffusers] in BFL's DiT, or null for a name [targets] never gives. */
+        fun origin(diffusers: String): Origin? {
+            val base = diffusers.substringBeforeLast('.')
+            val suffix = diffusers.substringAfterLast('.')
+            TOP_ORIGINS[base]?.let { return Origin("$it.$suffix", 0, it == FINAL_MODULATION) }
+            val (root, index, rest) = DIFFUSERS_BLOCK.matchEntire(base)?.destructured ?: return null
+            val (bflRoot, parts) = if (root == "transformer_blocks") "double_blocks" to DOUBLE else "single_blocks" to SINGLE
+            for ((bflRest, names) in parts) {
+                val part = names.indexOf(rest)
+                if (part < 0) continue
+                val bflSuffix = if (suffix == "weight" && (bflRest.endsWith("query_norm") || bflRest.endsWith("key_norm"))) "scale" else suffix
+                return Origin("$bflRoot.$index.$bflRest.$bflSuffix", part, false)
+            }
+            return null
+        }
     }
 }

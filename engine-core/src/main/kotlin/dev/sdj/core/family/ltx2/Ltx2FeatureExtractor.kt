@@ -48,7 +48,7 @@ object Ltx2FeatureExtractor {
         return ctx.add(ctx.scale(product, sqrt(out.toDouble() / hidden).toFloat()), w.get("bias"))
     }
 
-    /** Video features [video width, valid] from the stack, with the DiT component's weights [w]. */
+    /** Video features [video width, valid] from the stack, with the text-connectors component's weights [w]. */
     fun video(nn: Nn, w: Weights, stacked: Tensor, valid: Int): Tensor =
         project(nn, w.at(Ltx2TextArchitecture.VIDEO_AGGREGATE), features(nn, stacked, valid), stacked.ne(0))
 

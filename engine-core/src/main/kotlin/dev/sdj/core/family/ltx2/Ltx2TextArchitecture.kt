@@ -6,8 +6,8 @@ package dev.sdj.core.family.ltx2
  * compared against; Lightricks' ltx_core (text_encoders/gemma: feature_extractor.py, embeddings_connector.py) is the
  * original it follows.
  *
- * Tensor names are those of the DiT component ([Ltx2Weights] strips `model.diffusion_model.`): the aggregate
- * projections sit at the checkpoint's top level, the connectors inside the DiT.
+ * Tensor names are those of the text-connectors component ([Ltx2Weights] strips `model.diffusion_model.` from the
+ * connectors): the aggregate projections sit at the checkpoint's top level, the connectors inside the DiT's prefix.
  */
 object Ltx2TextArchitecture {
     /** The video feature projection (Linear with bias, [layers·hidden] → 4096 in LTX-2.3). */

@@ -16,7 +16,7 @@ import dev.sdj.ggml.Tensor
  *   they do when their register counts are equal (128 in LTX-2.3)
  */
 class Ltx2TextContext(val video: Ltx2Connector, val audio: Ltx2Connector) {
-    /** Both contexts of the last [valid] tokens of [stacked] [hidden, T, planes], with the DiT component's weights [w]. */
+    /** Both contexts of the last [valid] tokens of [stacked] [hidden, T, planes], with the text-connectors component's weights [w]. */
     fun build(g: CompiledGraph.Builder, w: Weights, stacked: Tensor, valid: Int): Tensor {
         require(video.dimensions.sequence(valid) == audio.dimensions.sequence(valid)) {
             "the connectors give different lengths for $valid tokens: ${video.dimensions.sequence(valid)} and ${audio.dimensions.sequence(valid)}"
@@ -44,7 +44,7 @@ class Ltx2TextContext(val video: Ltx2Connector, val audio: Ltx2Connector) {
         /** The graph input of stacked hidden states, when [build] declares it. */
         const val STATES = "ltx2_hidden_states"
 
-        /** Both connectors as the DiT component's weights [w] give them. */
+        /** Both connectors as the text-connectors component's weights [w] give them. */
         fun of(w: Weights) = Ltx2TextContext(
             Ltx2Connector.of(w.at(Ltx2TextArchitecture.VIDEO_CONNECTOR), "ltx2_video_connector"),
             Ltx2Connector.of(w.at(Ltx2TextArchitecture.AUDIO_CONNECTOR), "ltx2_audio_connector"),

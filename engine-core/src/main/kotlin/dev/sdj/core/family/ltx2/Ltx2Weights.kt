@@ -68,6 +68,10 @@ object Ltx2Weights {
     fun claims(inputs: List<ModelInput>): Boolean =
         inputs.any { input -> input.hint == ComponentKind.TEXT_CONNECTORS || input.names.any { MARKERS.containsMatchIn(it) } }
 
+    /** Whether [names] hold a Gemma-3 text model (llama.cpp's names or Hugging Face's), which only LTX-2 takes. */
+    fun holdsGemma(names: Collection<String>): Boolean =
+        Gemma3Names.EMBEDDING in names && names.any { GEMMA_GGUF.matches(it) && it.startsWith("blk.") } || Gemma3Names.claimsHuggingFace(names)
+
     /** The components of [inputs], plus the names of tensors that belong to none. */
     fun split(inputs: List<ModelInput>): Pair<Map<ComponentKind, Component>, List<String>> {
         val byKind = LinkedHashMap<ComponentKind, LinkedHashMap<String, TensorRef>>()

@@ -44,4 +44,28 @@ object OpenClipNames {
         val part = rest.substringBeforeLast('.')
         return PARTS[part]?.let { listOf("$prefix.$it.${rest.substringAfterLast('.')}" to ref) } ?: emptyList()
     }
+
+    /** Where a Hugging Face tensor of an OpenCLIP encoder goes in OpenCLIP's naming: [name], the [part]-th of the tensors stacked there. */
+    class Origin(val name: String, val part: Int)
+
+    private val HF_PARTS = PARTS.entries.associate { (openClip, hf) -> hf to openClip }
+    private val HF_LAYER = Regex("""text_model\.encoder\.layers\.(\d+)\.(.+)\.(weight|bias)""")
+
+    /**
+     * The OpenCLIP tensor [toHuggingFace] gives [hf] from: q, k and v are parts 0, 1 and 2 of the fused in_proj. The
+     * text projection maps to its OpenCLIP name in either orientation; which one the bytes are in is the caller's.
+     */
+    fun fromHuggingFace(hf: String): Origin? {
+        when (hf) {
+            "text_model.embeddings.token_embedding.weight" -> return Origin("token_embedding.weight", 0)
+            "text_model.embeddings.position_embedding.weight" -> return Origin("positional_embedding", 0)
+            "text_model.final_layer_norm.weight" -> return Origin("ln_final.weight", 0)
+            "text_model.final_layer_norm.bias" -> return Origin("ln_final.bias", 0)
+            SdTensorLayout.OPEN_CLIP_PROJECTION, SdTensorLayout.TEXT_PROJECTION -> return Origin("text_projection", 0)
+        }
+        val (layer, part, suffix) = HF_LAYER.matchEntire(hf)?.destructured ?: return null
+        val qkv = listOf("self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj").indexOf(part)
+        if (qkv >= 0) return Origin("transformer.resblocks.$layer.attn.in_proj_$suffix", qkv)
+        return HF_PARTS[part]?.let { Origin("transformer.resblocks.$layer.$it.$suffix", 0) }
+    }
 }

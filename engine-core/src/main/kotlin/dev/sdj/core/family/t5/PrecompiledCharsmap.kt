@@ -15,7 +15,12 @@ import java.io.ByteArrayOutputStream
  * combining mark that the map does not list with it: for "Ⅻ" + U+0301 it drops the accent, here the accent stays
  * (and becomes `<unk>`).
  */
-class PrecompiledCharsmap private constructor(private val units: IntArray, private val replacements: ByteArray) {
+class PrecompiledCharsmap private constructor(
+    private val units: IntArray,
+    private val replacements: ByteArray,
+    /** The blob it was parsed from, for writing it out again. */
+    val blob: ByteArray,
+) {
     fun normalize(text: String): String {
         val bytes = text.toByteArray(Charsets.UTF_8)
         val out = ByteArrayOutputStream(bytes.size + 16)
@@ -69,7 +74,7 @@ class PrecompiledCharsmap private constructor(private val units: IntArray, priva
                 (blob[at].toInt() and 0xFF) or ((blob[at + 1].toInt() and 0xFF) shl 8) or
                     ((blob[at + 2].toInt() and 0xFF) shl 16) or ((blob[at + 3].toInt() and 0xFF) shl 24)
             }
-            return PrecompiledCharsmap(units, blob.copyOfRange(4 + trieBytes.toInt(), blob.size))
+            return PrecompiledCharsmap(units, blob.copyOfRange(4 + trieBytes.toInt(), blob.size), blob.copyOf())
         }
 
         // A darts-clone unit: bits 0-7 the label (bit 31 set on leaves), bit 8 "has a leaf child", bit 9 selects an

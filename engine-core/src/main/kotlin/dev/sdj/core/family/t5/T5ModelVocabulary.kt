@@ -16,7 +16,7 @@ object T5ModelVocabulary {
     fun of(model: AssembledModel): T5Vocabulary = when (val source = model.tokenizers[ComponentKind.TEXT_ENCODER_2]) {
         is TokenizerSource.T5File -> T5TokenizerFiles.load(source.file)
         is TokenizerSource.T5GgufMetadata -> T5Vocabulary.fromGguf(model.gguf(source.file)
-            ?: throw IllegalStateException("${source.file} is not among the model's inputs"))
+            ?: throw IllegalStateException("${source.file} is not among the model's inputs"), source.keyPrefix)
         else -> throw InvalidRequestException("the model carries no tokenizer for its T5 text encoder (${ComponentKind.TEXT_ENCODER_2.label}): " +
             "pass $OPTION with the tokenizer.json of google/t5-v1_1-xxl, or with the tokenizer_2/ folder (tokenizer.json or " +
             "spiece.model) of the FLUX.1-dev or FLUX.1-schnell repository")

@@ -39,6 +39,9 @@ class T5Vocabulary private constructor(
 
     fun score(id: Int): Double = scores[id]
 
+    /** Whether segmentation may produce [id]: an ordinary piece, not a control or unknown symbol. */
+    fun isOrdinary(id: Int): Boolean = matchable[id]
+
     /** The id of an ordinary piece, or null for text that no single piece spells. */
     fun id(piece: String): Int? = ids[piece]
 
@@ -61,9 +64,9 @@ class T5Vocabulary private constructor(
 
         /**
          * GGUF metadata as llama.cpp writes it for T5: tokenizer.ggml.tokens, .scores, .token_type, optionally
-         * .precompiled_charsmap and the special token ids.
+         * .precompiled_charsmap and the special token ids; behind [keyPrefix] in a file that holds two tokenizers.
          */
-        fun fromGguf(file: GgufFile): T5Vocabulary = T5GgufVocabulary.read(file)
+        fun fromGguf(file: GgufFile, keyPrefix: String = ""): T5Vocabulary = T5GgufVocabulary.read(file, keyPrefix)
 
         /**
          * Checks and assembles. [types] are SentencePiece piece types (null: every piece is ordinary except those in

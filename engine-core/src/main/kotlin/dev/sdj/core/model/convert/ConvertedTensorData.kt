@@ -4,9 +4,9 @@ import dev.sdj.api.ModelFileException
 import dev.sdj.core.memory.ElementConversion
 import dev.sdj.core.memory.ParamLoader
 import dev.sdj.core.model.DType
+import dev.sdj.core.model.SdCppQuantizer
 import dev.sdj.core.model.TensorData
 import dev.sdj.core.model.TensorRef
-import dev.sdj.ggml.Ggml
 import dev.sdj.ggml.GgmlType
 import java.io.IOException
 import java.nio.ByteBuffer
@@ -57,7 +57,6 @@ internal class ConvertedTensorData(private val ref: TensorRef, private val targe
         val floats = ByteBuffer.allocateDirect((rowsPerBatch * rowLength * 4).toInt()).order(ByteOrder.LITTLE_ENDIAN)
         val encoded = if (target == DType.F32) null
             else ByteBuffer.allocateDirect(target.byteSize(listOf(rowLength, rowsPerBatch))!!.toInt()).order(ByteOrder.LITTLE_ENDIAN)
-        val quantization = Ggml.get().quantization()
         var row = 0L
         while (row < rows) {
             val n = minOf(rowsPerBatch, rows - row)
@@ -72,7 +71,7 @@ internal class ConvertedTensorData(private val ref: TensorRef, private val targe
             floats.flip()
             val result = if (encoded == null) floats else {
                 encoded.clear()
-                quantization.quantize(target.ggml!!, floats, rowLength, null, encoded)
+                SdCppQuantizer.quantize(target.ggml!!, floats, rowLength, encoded)
                 encoded.flip()
             }
             while (result.hasRemaining()) out.write(result)

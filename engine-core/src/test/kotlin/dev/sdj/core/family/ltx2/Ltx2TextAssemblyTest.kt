@@ -2,6 +2,7 @@ package dev.sdj.core.family.ltx2
 
 import dev.sdj.api.InvalidRequestException
 import dev.sdj.api.ModelFileException
+import dev.sdj.api.UnsupportedModelException
 import dev.sdj.core.family.gemma3.Gemma3Component
 import dev.sdj.core.family.gemma3.Gemma3Dimensions
 import dev.sdj.core.family.gemma3.Gemma3ModelVocabulary
@@ -141,6 +142,23 @@ class Ltx2TextAssemblyTest {
         assertEquals(Gemma3TestVocabulary.vocabulary.size, Gemma3ModelVocabulary.of(model).size)
     }
 
+    /** Lightricks' diffusers release: text_encoder/ (Gemma3ForConditionalGeneration), tokenizer/, connectors/. */
+    @Test
+    fun `a diffusers folder gives Gemma from text_encoder and its tokenizer json from tokenizer`() {
+        val root = dir.resolve("LTX-2")
+        tiny.writeGemmaHuggingFace(root.resolve("text_encoder/model.safetensors"))
+        val connectors = SafetensorsWriter()
+        for (name in listOf("video_connector.learnable_registers", "audio_text_proj_in.weight")) {
+            connectors.addTensor(name, DType.F16, listOf(4L), TensorData.of(ByteBuffer.allocate(8)))
+        }
+        connectors.write(Files.createDirectories(root.resolve("connectors")).resolve("diffusion_pytorch_model.safetensors"))
+        val json = Files.copy(Gemma3TestVocabulary.file, Files.createDirectories(root.resolve("tokenizer")).resolve("tokenizer.json"))
+        val model = assemble(listOf(root))
+        assertEquals(tiny.gemmaTensors.map { it.name }.toSet(), model.components.getValue(ComponentKind.TEXT_ENCODER).tensors.keys)
+        assertEquals(Gemma3NormWeights.HUGGING_FACE, Gemma3Component.normWeights(model))
+        assertEquals(TokenizerSource.GemmaJson(json), model.tokenizers[ComponentKind.TEXT_ENCODER])
+    }
+
     @Test
     fun `--tokenizer names a tokenizer json or its folder, ahead of the GGUF's vocabulary`() {
         val files = tiny.writeFiles(dir.resolve("model")).all
@@ -164,6 +182,14 @@ class Ltx2TextAssemblyTest {
         val w = GgufWriter().put("general.architecture", architecture)
         tensors.forEach { w.addTensor(it, DType.F32, listOf(4L), TensorData.of(ByteBuffer.allocate(16))) }
         return dir.resolve(name).also { w.write(it) }
+    }
+
+    @Test
+    fun `Gemma alone is refused naming the LTX-2 files it needs`() {
+        for (gemma in listOf(tiny.writeGemmaGguf(dir.resolve("gemma.gguf")), tiny.writeGemmaHuggingFace(dir.resolve("model.safetensors")))) {
+            val e = assertThrows(UnsupportedModelException::class.java) { assemble(listOf(gemma)) }
+            assertTrue("Gemma-3" in e.message!! && "embeddings_connectors" in e.message!!, e.message)
+        }
     }
 
     @Test

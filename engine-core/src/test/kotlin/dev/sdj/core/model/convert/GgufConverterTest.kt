@@ -6,6 +6,7 @@ import dev.sdj.api.UnsupportedModelException
 import dev.sdj.core.engine.ImageDifference
 import dev.sdj.core.engine.SdjEngine
 import dev.sdj.core.family.clip.ClipVocabulary
+import dev.sdj.core.family.sd.SdTensorLayout
 import dev.sdj.core.family.sd.TinySdModel
 import dev.sdj.core.model.AssembledModel
 import dev.sdj.core.model.ComponentKind
@@ -82,8 +83,6 @@ class GgufConverterTest {
 
     @Test
     fun `the converted q8_0 file generates close to the f16 folder`() {
-        val request = GenerationRequest.builder("a lighthouse at dusk")
-            .size(64, 64).steps(2).seed(5).cfgScale(1.0).sampler("euler").device("CPU").threads(2).build()
         val original = SdjEngine(EngineConfig.of(sd1Folder)).use { it.generate(request).png }
         val converted = SdjEngine(EngineConfig.of(sd1Q8)).use { it.generate(request).png }
         val psnr = ImageDifference.psnr(original, converted)
@@ -100,22 +99,36 @@ class GgufConverterTest {
         assertTrue(tensors.any { it.type == DType.Q8_0 })
     }
 
+    private val request = GenerationRequest.builder("a lighthouse at dusk")
+        .size(64, 64).steps(2).seed(5).cfgScale(1.0).sampler("euler").device("CPU").threads(2).build()
+
+    /**
+     * stable-diffusion.cpp reads SDXL's bigG only in OpenCLIP's names with q/k/v fused (its graph has one in_proj), so
+     * the converted file holds them so, the Hugging Face text projection transposed; the image is the folder's.
+     */
     @Test
-    fun `an SDXL diffusers folder converts and reopens as SDXL`() {
+    fun `an SDXL diffusers folder converts to OpenCLIP names for bigG and generates the folder's image`() {
         val folder = TinySdModel(TinySdModel.SDXL_TINY.let {
             it.copy(clip = it.clip.copy(vocabSize = vocab.size), clip2 = it.clip2!!.copy(vocabSize = vocab.size))
         }).writeDiffusersFolder(dir.resolve("sdxl"), vocab.tokens to vocab.merges)
-        val out = dir.resolve("sdxl-q8_0.gguf")
-        GgufConverter(ConvertedTypes(DType.Q8_0)).convert(open(folder), out)
+        val out = dir.resolve("sdxl-f16.gguf")
+        GgufConverter(ConvertedTypes(DType.F16)).convert(open(folder), out)
         val reopened = open(out)
         assertEquals(ModelFamily.SDXL, reopened.family)
-        assertSameComponents(open(folder), reopened)
+        val names = reopened.inputs.single().names
+        assertTrue("conditioner.embedders.1.model.transformer.resblocks.0.attn.in_proj_weight" in names, "${names.filter { "embedders.1" in it }.take(5)}")
+        assertTrue("conditioner.embedders.1.model.text_projection" in names)
         assertTrue(reopened.tokenizers[ComponentKind.TEXT_ENCODER_2] is TokenizerSource.GgufMetadata)
+        val projection = open(folder).components.getValue(ComponentKind.TEXT_ENCODER_2).tensors.getValue(SdTensorLayout.TEXT_PROJECTION)
+        assertEquals(projection.shape.reversed(), reopened.components.getValue(ComponentKind.TEXT_ENCODER_2).tensors.getValue(SdTensorLayout.OPEN_CLIP_PROJECTION).shape)
+        val original = SdjEngine(EngineConfig.of(folder)).use { it.generate(request).png }
+        val converted = SdjEngine(EngineConfig.of(out)).use { it.generate(request).png }
+        assertEquals(Double.POSITIVE_INFINITY, ImageDifference.psnr(original, converted))
     }
 
-    /** SD 2.x checkpoints fuse OpenCLIP's q/k/v into one tensor; the converted file holds the three slices by their HF names. */
+    /** SD 2.x's OpenCLIP-H likewise: the converted file holds the fused projections under OpenCLIP's names. */
     @Test
-    fun `an SD2 single file with fused OpenCLIP projections converts and reopens as SD2`() {
+    fun `an SD2 single file with fused OpenCLIP projections converts and reopens as SD2 in OpenCLIP names`() {
         val arch = TinySdModel.SD1_TINY.let { it.copy(unet = it.unet.copy(linearProjection = true), clip = it.clip.copy(vocabSize = vocab.size)) }
         val file = TinySdModel(arch).writeSingleFile(dir.resolve("sd2.gguf"), vocab.tokens to vocab.merges)
         val out = dir.resolve("sd2-q8_0.gguf")
@@ -123,7 +136,9 @@ class GgufConverterTest {
         val reopened = open(out)
         assertEquals(ModelFamily.SD2, reopened.family)
         assertSameComponents(open(file), reopened)
-        assertTrue(reopened.inputs.single().names.any { it.startsWith("cond_stage_model.transformer.text_model.encoder.layers.0.self_attn.q_proj") })
+        val names = reopened.inputs.single().names
+        assertTrue("cond_stage_model.model.transformer.resblocks.0.attn.in_proj_weight" in names, "${names.filter { "cond_stage" in it }.take(5)}")
+        assertTrue(names.none { "q_proj" in it })
     }
 
     @Test
@@ -141,7 +156,7 @@ class GgufConverterTest {
 
     @Test
     fun `families without a settled single-file naming are refused`() {
-        assertThrows(UnsupportedModelException::class.java) { SingleFileNames.prefix(ModelFamily.FLUX, ComponentKind.DIFFUSION_MODEL) }
+        assertThrows(UnsupportedModelException::class.java) { SingleFileNames.prefix(ModelFamily.LTX2, ComponentKind.DIFFUSION_MODEL) }
     }
 
     @Test
