@@ -159,7 +159,10 @@ final class BenchCommand implements Runnable {
                 out.printf(Locale.ROOT, "streamed: %d of %d diffusion-model blocks resident, %s uploaded per step, %.2f s/step waiting for uploads%n",
                         r.getResidentBlocks(), r.getBlocks(), Bytes.human(r.getUploadBytesPerStep()), r.getUploadWaitPerStep());
             }
-            r.getPeakDeviceBytes().forEach((pool, bytes) -> out.printf(Locale.ROOT, "peak device memory on %s (parameters + compute): %s%n", pool, Bytes.human(bytes)));
+            r.getPeakDeviceBytes().forEach((pool, bytes) -> out.printf(Locale.ROOT, pool.equals(dev.sdj.core.memory.MemoryLedger.MAPPED_POOL)
+                    ? "weights read in place from the mapped model file (%s): %s%n" : "peak device memory on %s (parameters + compute): %s%n", pool, Bytes.human(bytes)));
+            out.printf(Locale.ROOT, "%.1f s to the first step (loading, text encoding); RSS after generating: %s allocated, %s file-backed (mapped weights)%n",
+                    r.getSecondsToFirstStep(), Bytes.human(r.getRss().getAnonymousBytes()), Bytes.human(r.getRss().getFileBytes()));
             out.printf(Locale.ROOT, "peak RSS: %s%n", Bytes.human(ProcessMemory.peakRssBytes()));
             return 0;
         }

@@ -34,6 +34,10 @@ final class BenchRunOptions {
     @Option(names = "--model", paramLabel = "PATH", description = "Benchmark this model instead (e.g. the built-in tiny model).")
     Path model;
 
+    @Option(names = "--no-mmap",
+            description = "On the CPU, copy every weight into allocated memory instead of reading the weights it can use as stored in place from the memory-mapped model file (the default; images are the same).")
+    boolean noMmap;
+
     @Option(names = "--type", paramLabel = "TYPE",
             description = "Quantize f32/f16/bf16 weights to this ggml type while loading, as generate --type does (e.g. q8_0, q4_K); "
                     + "the log's phase times show what loading took.")
@@ -44,9 +48,9 @@ final class BenchRunOptions {
         return file != null ? file : Path.of(System.getProperty("java.io.tmpdir"), architecture.getDefaultFileName());
     }
 
-    /** The model to run: --model, else the full-size one, written first if missing; quantized while loading with --type. */
+    /** The model to run: --model, else the full-size one, written first if missing; quantized while loading with --type, weights copied with --no-mmap. */
     EngineConfig modelConfig() {
-        EngineConfig config = model != null ? EngineConfig.of(model) : architecture.prepare(file());
+        EngineConfig config = (model != null ? EngineConfig.of(model) : architecture.prepare(file())).withWeightMapping(!noMmap);
         return weightType != null ? config.withWeightType(weightType) : config;
     }
 

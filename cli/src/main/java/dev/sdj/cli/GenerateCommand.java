@@ -48,6 +48,10 @@ final class GenerateCommand implements Callable<Integer> {
             description = "Quantize f32/f16/bf16 weights to this ggml type while loading, e.g. q8_0, q4_K (stable-diffusion.cpp's --type; default: the stored types).")
     String weightType;
 
+    @Option(names = "--no-mmap",
+            description = "On the CPU, copy every weight into allocated memory instead of reading the weights it can use as stored in place from the memory-mapped model file (the default; images are the same).")
+    boolean noMmap;
+
     @Option(names = {"-p", "--prompt"}, required = true, description = "What to draw; (word:1.2) and [word] set emphasis.")
     String prompt;
 
@@ -123,6 +127,7 @@ final class GenerateCommand implements Callable<Integer> {
 
     /** The built-in model draws noise, so without --model a small, quick image (~10 s on 2 cores) shows the path runs. */
     private static final int BUILT_IN_SIZE = 128;
+    private static final String MAPPED_POOL = dev.sdj.core.memory.MemoryLedger.MAPPED_POOL;
     private static final int BUILT_IN_STEPS = 10;
 
     @Override
@@ -150,7 +155,7 @@ final class GenerateCommand implements Callable<Integer> {
         ProgressBar bar = new ProgressBar(info, ProgressBar.stderrIsTerminal());
         GenerationResult result;
         try (CancelOnInterrupt interrupt = new CancelOnInterrupt()) {
-            try (Engine engine = Engine.open(new EngineConfig(paths, Optional.ofNullable(tokenizer), Optional.ofNullable(weightType), Optional.ofNullable(t5Tokenizer)))) {
+            try (Engine engine = Engine.open(new EngineConfig(paths, Optional.ofNullable(tokenizer), Optional.ofNullable(weightType), Optional.ofNullable(t5Tokenizer), !noMmap))) {
                 info.println("model: " + engine.modelFamily());
                 result = engine.generate(request, bar, interrupt.token());
             } catch (GenerationCancelledException e) {
@@ -177,7 +182,11 @@ final class GenerateCommand implements Callable<Integer> {
         info.printf(Locale.ROOT, "wrote %s (%dx%d, seed %d) in %.1f s%n", png.shown(), result.width(), result.height(), result.seed(),
                 result.millis() / 1000.0);
         for (Map.Entry<String, Long> e : result.peakDeviceBytes().entrySet()) {
-            info.printf(Locale.ROOT, "peak device memory on %s (parameters + compute): %s%n", e.getKey(), Bytes.human(e.getValue()));
+            if (e.getKey().equals(MAPPED_POOL)) {
+                info.printf(Locale.ROOT, "weights read in place from the mapped model file: %s%n", Bytes.human(e.getValue()));
+            } else {
+                info.printf(Locale.ROOT, "peak device memory on %s (parameters + compute): %s%n", e.getKey(), Bytes.human(e.getValue()));
+            }
         }
         info.printf(Locale.ROOT, "parameters uploaded: %s%n", Bytes.human(result.uploadedParameterBytes()));
         info.printf(Locale.ROOT, "peak process memory (RSS): %s%n", Bytes.human(ProcessMemory.peakRssBytes()));

@@ -22,6 +22,10 @@ final class ModelShapeOptions {
             description = "Quantize f32/f16/bf16 weights to this ggml type while loading, e.g. q8_0, q4_K (stable-diffusion.cpp's --type; default: the stored types).")
     String weightType;
 
+    @Option(names = "--no-mmap",
+            description = "On the CPU, copy every weight into allocated memory instead of reading the weights it can use as stored in place from the memory-mapped model file (the default; images are the same).")
+    boolean noMmap;
+
     @Option(names = {"-W", "--width"}, defaultValue = "512", description = "Width in pixels (default: ${DEFAULT-VALUE}).")
     int width;
 
@@ -29,6 +33,6 @@ final class ModelShapeOptions {
     int height;
 
     EngineConfig engineConfig() {
-        return new EngineConfig(model, Optional.ofNullable(tokenizer), Optional.ofNullable(weightType), Optional.ofNullable(t5Tokenizer));
+        return new EngineConfig(model, Optional.ofNullable(tokenizer), Optional.ofNullable(weightType), Optional.ofNullable(t5Tokenizer), !noMmap);
     }
 }

@@ -31,7 +31,7 @@ final class PlanCommand implements Callable<Integer> {
     @Option(names = "--steps", defaultValue = "20", description = "Denoising steps, for the per-generation upload figure (default: ${DEFAULT-VALUE}).")
     int steps;
 
-    @Option(names = "--json", description = "Print JSON: {device, placement, peakBytes, budgetBytes, budgetSource, reason, peakByPlacement, parameterBytes, computeBytes, blocks, residentBlocks, uploadBytesPerStep, uploadBytesPerGeneration, phases, streamedBlocks}.")
+    @Option(names = "--json", description = "Print JSON: {device, placement, peakBytes, budgetBytes, budgetSource, reason, peakByPlacement, parameterBytes, computeBytes, blocks, residentBlocks, uploadBytesPerStep, uploadBytesPerGeneration, phases, streamedBlocks, mappedBytes}.")
     boolean json;
 
     @Spec
@@ -71,7 +71,8 @@ final class PlanCommand implements Callable<Integer> {
             out.printf("  %-10s peak %s%s%n", e.getKey(), Bytes.human(e.getValue()), e.getValue() <= r.budgetBytes() ? "" : "  (over budget)");
         }
         out.println();
-        r.parameterBytes().forEach((k, v) -> out.printf("  %-16s parameters %s%n", k, Bytes.human(v)));
+        r.parameterBytes().forEach((k, v) -> out.printf("  %-16s parameters %s%s%n", k, Bytes.human(v),
+                r.mappedBytes().containsKey(k) ? " allocated + " + Bytes.human(r.mappedBytes().get(k)) + " mapped from the model file" : ""));
         r.computeBytes().forEach((k, v) -> out.printf("  %-16s compute    %s%n", k, Bytes.human(v)));
         return 0;
     }

@@ -19,10 +19,14 @@ import java.util.Map;
  * @param phases          per phase ("text encoding", "denoising", "decoding"), the components in memory and where:
  *                        "device", "cpu" (pinned to the CPU), or "streamed (k of n blocks resident)"
  * @param streamedBlocks  of {@code blocks}, those that stream, in execution order (empty unless streamed)
+ * @param mappedBytes     of the components computed on the CPU, each one's parameter bytes read in place from the
+ *                        memory-mapped model file (see {@link EngineConfig#mapWeights()}): file-backed pages, so not
+ *                        in {@code parameterBytes} nor in the peaks, which count allocated memory; empty when nothing
+ *                        is mapped
  */
 public record PlacementReport(String device, String placement, long peakBytes, long budgetBytes, String budgetSource,
                               String reason, Map<String, Long> peakByPlacement, Map<String, Long> parameterBytes,
                               Map<String, Long> computeBytes, int blocks, int residentBlocks, long uploadBytesPerStep,
                               long uploadBytesPerGeneration, Map<String, Map<String, String>> phases,
-                              java.util.List<String> streamedBlocks) {
+                              java.util.List<String> streamedBlocks, Map<String, Long> mappedBytes) {
 }

@@ -1,12 +1,27 @@
 package dev.sdj.ggml;
 
-/** Memory allocated from a {@link BufferType}. Tensors placed in it become unusable once it is closed. */
+/**
+ * Memory allocated from a {@link BufferType}, or a CPU buffer over memory the engine owns elsewhere (a model file's
+ * read-only mapping, see {@link Ggml#cpuBufferOver}). Tensors placed in it become unusable once it is closed.
+ */
 public final class BackendBuffer extends NativeHandle implements TensorStorage {
     private final Ggml ggml;
+    /** The memory under a buffer made over it, released only after ggml's buffer is freed; null for allocated buffers. */
+    private final AutoCloseable backing;
 
     BackendBuffer(Ggml ggml, long handle, String what) {
+        this(ggml, handle, what, null);
+    }
+
+    BackendBuffer(Ggml ggml, long handle, String what, AutoCloseable backing) {
         super(what, handle);
         this.ggml = ggml;
+        this.backing = backing;
+    }
+
+    /** Whether the buffer's memory is read-only (a file mapping): writing its tensors would fault, so it is refused. */
+    public boolean isReadOnly() {
+        return backing != null;
     }
 
     public long size() {
@@ -34,6 +49,9 @@ public final class BackendBuffer extends NativeHandle implements TensorStorage {
      * rather than repeating it (seen here: clear(0x3f) read back as 0x0000003f per float on lavapipe).
      */
     public void clearToZero() {
+        if (isReadOnly()) {
+            throw new GgmlException(describe() + " is read-only memory: it cannot be cleared");
+        }
         ggml.lib.ggml_backend_buffer_clear(handle(), (byte) 0);
     }
 
@@ -70,5 +88,13 @@ public final class BackendBuffer extends NativeHandle implements TensorStorage {
     @Override
     void release(long handle) {
         ggml.lib.ggml_backend_buffer_free(handle);
+        // Only now, with ggml's buffer gone, may the memory under it go: unmapping it first would fault any reader.
+        if (backing != null) {
+            try {
+                backing.close();
+            } catch (Exception e) {
+                throw new GgmlException("cannot release the memory under " + describe() + ": " + e.getMessage(), e);
+            }
+        }
     }
 }

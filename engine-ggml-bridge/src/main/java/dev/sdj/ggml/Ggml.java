@@ -197,6 +197,53 @@ public final class Ggml {
                 .orElseThrow(() -> new GgmlException("no CPU device registered: " + absent));
     }
 
+    /** The alignment ggml's CPU buffers need of their memory (TENSOR_ALIGNMENT): a buffer over memory must start on it. */
+    public static final long CPU_BUFFER_ALIGNMENT = 32;
+
+    /**
+     * A CPU buffer over {@code size} bytes of read-only memory at {@code address} (a model file's mapping), so the CPU
+     * backend computes on tensors placed there without a copy. The buffer owns {@code memory}: it is closed after
+     * ggml's buffer is freed, never before (closing it under a live buffer would fault any op reading a tensor), and
+     * at once when no buffer is made. Writing the buffer's tensors is refused: the memory may be mapped read-only.
+     */
+    public BackendBuffer cpuBufferOver(long address, long size, AutoCloseable memory, String what) {
+        long h = 0;
+        try {
+            if (address == 0 || address % CPU_BUFFER_ALIGNMENT != 0) {
+                throw new GgmlException("cannot make a CPU buffer over " + what + ": address 0x" + Long.toHexString(address)
+                        + " is not aligned to " + CPU_BUFFER_ALIGNMENT + " bytes");
+            }
+            if (size <= 0) {
+                throw new IllegalArgumentException("buffer size must be positive, got " + size);
+            }
+            h = lib.ggml_backend_cpu_buffer_from_ptr(address, size);
+            if (h == 0) {
+                throw new GgmlException("ggml made no CPU buffer over " + what);
+            }
+            return new BackendBuffer(this, h, lib.ggml_backend_buffer_name(h) + " buffer over " + what, memory);
+        } catch (RuntimeException e) {
+            try {
+                memory.close();
+            } catch (Exception suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * As {@link #cpuBufferOver(long, long, AutoCloseable, String)} over a direct buffer's remaining bytes (a
+     * {@code MappedByteBuffer}); the ggml buffer keeps {@code memory} reachable, so the garbage collector cannot unmap
+     * it while ggml reads it, and runs {@code release} once ggml's buffer is freed.
+     */
+    public BackendBuffer cpuBufferOver(java.nio.ByteBuffer memory, java.util.function.Consumer<java.nio.ByteBuffer> release, String what) {
+        if (!memory.isDirect()) {
+            throw new IllegalArgumentException("a CPU buffer needs native memory: " + what + " is a heap buffer");
+        }
+        long address = com.kenai.jffi.MemoryIO.getInstance().getDirectBufferAddress(memory) + memory.position();
+        return cpuBufferOver(address, memory.remaining(), () -> release.accept(memory), what);
+    }
+
     /** A context for tensor metadata only ({@code no_alloc}): tensor data lives in backend buffers. */
     public GgmlContext newContext(int maxTensors) {
         return newContext(maxTensors, 0);

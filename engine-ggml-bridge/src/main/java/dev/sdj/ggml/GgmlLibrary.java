@@ -317,6 +317,12 @@ public interface GgmlLibrary {
 
     long ggml_backend_alloc_ctx_tensors_from_buft(long ctx, long buft);
 
+    /**
+     * A CPU buffer over memory the caller owns ({@code ptr} aligned to 32, ggml's TENSOR_ALIGNMENT, or ggml aborts);
+     * freeing the buffer leaves the memory alone. In libggml-base, so every CPU variant shares it.
+     */
+    long ggml_backend_cpu_buffer_from_ptr(long ptr, @size_t long size);
+
     // --- events ---
     long ggml_backend_event_new(long dev);
 

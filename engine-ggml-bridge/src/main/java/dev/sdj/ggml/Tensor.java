@@ -212,6 +212,9 @@ public final class Tensor {
     /** Copies {@code size} bytes from native memory at {@code address} into the tensor at byte {@code offset}. */
     public void write(long address, long offset, long size) {
         checkRange(offset, size);
+        if (storage() instanceof BackendBuffer b && b.isReadOnly()) {
+            throw new GgmlException("tensor '" + name() + "' lives in read-only " + b.describe() + ": it cannot be written");
+        }
         ctx.ggml().lib.ggml_backend_tensor_set(dataHandle(), address, offset, size);
     }
 

@@ -93,6 +93,10 @@ object GenerationBenchmark {
         val uploadBytesPerStep: Long,
         /** Seconds per step the computation waited for streamed blocks. */
         val uploadWaitPerStep: Double,
+        /** Seconds from the request to its first denoising step: loading, text encoding, building the graph. */
+        val secondsToFirstStep: Double,
+        /** The process's resident memory once generated, engine still open: anonymous (allocated) and file-backed (mapped). */
+        val rss: ResidentMemory,
     )
 
     /**
@@ -129,9 +133,11 @@ object GenerationBenchmark {
                 if (phase == "denoising" && step == 0) denoiseStart = System.nanoTime()
                 if (phase == "denoising" && step == total) denoiseEnd = System.nanoTime()
             }, CancellationToken())
+            val rss = ResidentMemory.now()
             return Result(size, steps, (denoiseEnd - denoiseStart) / 1e9 / steps, (System.nanoTime() - start) / 1e9,
                 result.peakDeviceBytes(), result.uploadedParameterBytes(), result.placement().device(), result.placement().placement(), result.placement().blocks(),
-                result.placement().residentBlocks(), result.placement().uploadBytesPerStep(), result.uploadWaitMillis() / 1e3 / steps)
+                result.placement().residentBlocks(), result.placement().uploadBytesPerStep(), result.uploadWaitMillis() / 1e3 / steps,
+                (denoiseStart - start) / 1e9, rss)
         }
     }
 }

@@ -67,6 +67,8 @@ internal class PlacementDecider(
     /** The type weights are quantized to while loading, or null (see [dev.sdj.core.memory.RequestedWeightType]). */
     private val requestedType: DType?,
     private val state: EngineState,
+    /** Whether the CPU serves the weights it reads as stored from the mapped model files (see [ResidentComponents]). */
+    private val mapOnCpu: Boolean,
 ) {
     private val costCache = HashMap<String, Costs>()
     private val deviceReport by lazy { Devices.report() }
@@ -122,7 +124,8 @@ internal class PlacementDecider(
         val peaks = Planner.ORDER.filter { it != "streamed" || costs.streams.isNotEmpty() }.associateWith { costs.peak(it) }
         val report = PlacementReport(device.name(), choice.placement, choice.peak, budget, source, choice.why, peaks,
             costs.params.mapKeys { it.key.label }, costs.compute, blocks, resident, perStep, loads + streamedUploads,
-            phases(steps, where, costs, k), if (k == null || main == null) emptyList() else main.costs.streamedNames(resident))
+            phases(steps, where, costs, k), if (k == null || main == null) emptyList() else main.costs.streamedNames(resident),
+            costs.mapped.filterKeys { streamOf(it) == null }.mapKeys { it.key.label })
         return Decision(where, choice, costs, residency, report)
     }
 
@@ -229,7 +232,7 @@ internal class PlacementDecider(
         // Checked on every device (an unknown name is refused everywhere); on the CPU pinning changes nothing.
         val pinned = pinned(request).takeIf { device.type() != DeviceType.CPU } ?: emptySet()
         return costCache.getOrPut("${device.name()} ${pipeline.shapeKey(request)} flash ${request.diffusionFlashAttention()} type $type cpu ${pinned.sorted()}") {
-            PipelineCosts.measure(ggml, model, pipeline, device, request, DiffusionAttention.of(request, device), type, pinned)
+            PipelineCosts.measure(ggml, model, pipeline, device, request, DiffusionAttention.of(request, device), type, pinned, mapOnCpu)
         }.without(pinned)
     }
 

@@ -68,7 +68,7 @@ class SdjEngine(config: EngineConfig, private val tuneCache: TuneCache = TuneCac
     private val checkpoint: Path? = model.inputs.singleOrNull()?.source?.takeIf { Files.isRegularFile(it) }
     private val hash: String? by lazy { checkpoint?.let { ModelHashCache.default().hash(it) } }
     private val requestedType: DType? = config.weightType().map { RequestedWeightType.parse(it) }.orElse(null)
-    private val components = ResidentComponents(ggml, ledger, model, requestedType)
+    private val components = ResidentComponents(ggml, ledger, model, requestedType, config.mapWeights())
     private val sessions = PhaseSessions(ggml, ledger)
     private val streaming: Map<ComponentKind, StreamedComponent> =
         pipeline.streamables.associate { it.component to StreamedComponent(ggml, ledger, model, it, sessions, requestedType) }
@@ -86,7 +86,7 @@ class SdjEngine(config: EngineConfig, private val tuneCache: TuneCache = TuneCac
         override fun reused(request: GenerationRequest, deviceOf: (ComponentKind) -> Device): Set<Int> =
             pipeline.phases.indices.filter { i -> reuseKey(i, request, deviceOf)?.let { reusable[i]?.first == it } == true }.toSet()
     }
-    private val decider = PlacementDecider(ggml, model, pipeline, ledger, tuneCache, requestedType, state)
+    private val decider = PlacementDecider(ggml, model, pipeline, ledger, tuneCache, requestedType, state, config.mapWeights())
 
     /** Serialises the public calls: they all read or change the loaded components and the caches below. */
     private val lock = ReentrantLock()
@@ -96,6 +96,9 @@ class SdjEngine(config: EngineConfig, private val tuneCache: TuneCache = TuneCac
     internal val lastComputeBytes: Map<String, Long> get() = sessions.computeBytes
 
     internal fun residentBytes(kind: ComponentKind): Long? = components.bytes(kind)
+
+    /** A loaded component's parameter bytes served from the mapped model files (see [EngineConfig.mapWeights]). */
+    internal fun mappedBytes(kind: ComponentKind): Long? = components.mappedBytes(kind)
 
     /** Bytes the engine holds now in a memory pool (a buffer type's name). */
     internal fun poolBytes(pool: String): Long = ledger.currentBytes(pool)
@@ -175,7 +178,7 @@ class SdjEngine(config: EngineConfig, private val tuneCache: TuneCache = TuneCac
         val where = decision.where
         // A component loaded on another device than this request wants it on is freed first.
         components.free(*components.loaded.filter { components.deviceOf(it) != where.of(it).name() }.toTypedArray())
-        pipeline.components.map { where.of(it).bufferType().name() }.distinct().forEach { ledger.resetPeak(it) }
+        (pipeline.components.map { where.of(it).bufferType().name() } + MemoryLedger.MAPPED_POOL).distinct().forEach { ledger.resetPeak(it) }
         sessions.clear()
         val residentSets = decision.residentSets
         for ((kind, stream) in streaming) {

@@ -5,11 +5,21 @@ import dev.sdj.ggml.BufferType
 import java.util.concurrent.atomic.AtomicLong
 
 /**
- * Every buffer the engine allocates, per memory pool (a buffer type: "Vulkan0", "Vulkan_Host", "CPU"), with
- * current and peak bytes and who holds them. Allocation goes only through [allocate], so the ledger is exact: its
- * current bytes are the sum of the live buffers' sizes as ggml reports them.
+ * Every buffer the engine allocates, per memory pool (a buffer type: "Vulkan0", "Vulkan_Host", "CPU"), with current
+ * and peak bytes and who holds them. Allocation goes only through [allocate], so the ledger is exact: its current
+ * bytes are the sum of the live buffers' sizes as ggml reports them. Parameters served from mapped model files are
+ * recorded apart, in [MAPPED_POOL], by the bytes of the tensors they serve.
  */
 class MemoryLedger {
+    companion object {
+        /**
+         * The pool of parameters the CPU reads in place from memory-mapped model files ([InPlaceParams]): file-backed
+         * pages the kernel may drop and re-read, not allocated memory, so apart from the "CPU" pool. ggml's own name
+         * for CPU buffers over memory it did not allocate.
+         */
+        const val MAPPED_POOL = "CPU_Mapped"
+    }
+
     private val ids = AtomicLong()
     private val pools = LinkedHashMap<String, Pool>()
 
@@ -30,6 +40,13 @@ class MemoryLedger {
         val buffer = bufferType.allocate(bytes)
         return LedgerBuffer(record(bufferType.name(), buffer.size(), owner), buffer)
     }
+
+    /**
+     * Records [buffer], which the engine made over memory it did not allocate from a buffer type (a model file's
+     * mapping), in [pool] as [bytes] for [owner]; the result frees it and un-records once closed.
+     */
+    fun adopt(buffer: BackendBuffer, pool: String, bytes: Long, owner: String): LedgerBuffer =
+        LedgerBuffer(record(pool, bytes, owner), buffer)
 
     /**
      * Records memory that ggml's graph allocator holds in [pool] for [owner] (a compute buffer): the engine cannot

@@ -25,12 +25,12 @@ class ParamLoader(private val windowBytes: Long = 64L shl 20) : AutoCloseable {
     data class Stats(val bytesRead: Long, val bytesWritten: Long)
 
     /**
-     * Allocates [specs] in [bufferType] under [owner] through [ledger] and loads them from [sources]; returns the buffer
-     * and the bytes written. A failed load frees the buffer again, so nothing half-loaded stays in the ledger.
+     * Allocates [specs] in [bufferType] under [owner] through [ledger] and loads them from [sources] — but for those of
+     * [inPlace], served from their mapped files; returns the buffer and the bytes written. A failed load frees the buffer again, so nothing half-loaded stays in the ledger.
      */
     fun allocateAndLoad(ggml: Ggml, ledger: MemoryLedger, bufferType: BufferType, specs: List<ParamSpec>,
-                        sources: Map<String, TensorRef>, owner: String): Pair<ParamBuffer, Long> {
-        val buffer = ParamBuffer.allocate(ggml, ledger, bufferType, specs, owner)
+                        sources: Map<String, TensorRef>, owner: String, inPlace: Map<String, TensorRef> = emptyMap()): Pair<ParamBuffer, Long> {
+        val buffer = ParamBuffer.allocate(ggml, ledger, bufferType, specs, owner, inPlace)
         try {
             return buffer to load(buffer, sources).bytesWritten
         } catch (e: Throwable) {
@@ -39,11 +39,11 @@ class ParamLoader(private val windowBytes: Long = 64L shl 20) : AutoCloseable {
         }
     }
 
-    /** Loads every tensor of [target] from its entry in [sources]; a missing source is an error naming it. */
+    /** Loads every tensor of [target] not served from a mapped file from its entry in [sources]; a missing source is an error naming it. */
     fun load(target: ParamBuffer, sources: Map<String, TensorRef>): Stats {
         var read = 0L
         var written = 0L
-        for (name in target.names) {
+        for (name in target.copiedNames) {
             val ref = sources[name] ?: throw IllegalArgumentException("no source for tensor '$name' of '${target.owner}'")
             val tensor = target.tensor(name)
             written += load(tensor, ref)

@@ -65,6 +65,8 @@ data class Costs(
     val denoiserPhase: Int,
     val streams: List<Stream> = emptyList(),
     val uploads: Map<ComponentKind, Long> = params,
+    /** Parameter bytes read in place from mapped model files, by component: in neither [params] nor [uploads]. */
+    val mapped: Map<ComponentKind, Long> = emptyMap(),
 ) {
     init {
         require(streams.map { it.phase }.distinct().size == streams.size) { "at most one streamed component per phase" }
@@ -152,5 +154,6 @@ data class Costs(
         },
         streams = streams.filter { it.component !in kinds },
         uploads = uploads - kinds,
+        mapped = mapped - kinds,
     )
 }

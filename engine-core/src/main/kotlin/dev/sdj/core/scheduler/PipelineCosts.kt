@@ -8,6 +8,7 @@ import dev.sdj.core.graph.NaiveAttention
 import dev.sdj.core.graph.Weights
 import dev.sdj.core.memory.BlockStructure
 import dev.sdj.core.memory.DeviceTypeSupport
+import dev.sdj.core.memory.InPlaceParams
 import dev.sdj.core.memory.ParamLayout
 import dev.sdj.core.memory.ParamSpec
 import dev.sdj.core.memory.ParamSpecs
@@ -17,6 +18,7 @@ import dev.sdj.core.model.DType
 import dev.sdj.core.pipeline.GenerationPipeline
 import dev.sdj.ggml.BufferType
 import dev.sdj.ggml.Device
+import dev.sdj.ggml.DeviceType
 import dev.sdj.ggml.Ggml
 import dev.sdj.ggml.GgmlContext
 
@@ -33,15 +35,22 @@ object PipelineCosts {
      * @param onCpu components the request pins to the CPU: laid out as the CPU takes them, since they are loaded there
      *   and their costs are dropped from the device's ([Costs.without]); the device need not be able to read them
      *   (lavapipe's ops refuse any tensor over 128 MiB, e.g. T5-XXL's token embedding in every type)
+     * @param mapOnCpu on the CPU, the weights it reads as stored are served from the mapped model files
+     *   ([InPlaceParams]): they are counted in [Costs.mapped], not in the parameters laid out or uploaded
      */
     fun measure(ggml: Ggml, model: AssembledModel, pipeline: GenerationPipeline, device: Device, request: GenerationRequest,
-                denoiserAttention: Attention, requestedType: DType? = null, onCpu: Set<ComponentKind> = emptySet()): Costs {
+                denoiserAttention: Attention, requestedType: DType? = null, onCpu: Set<ComponentKind> = emptySet(),
+                mapOnCpu: Boolean = false): Costs {
         val buft = device.bufferType()
         val specs = pipeline.components.associateWith { kind ->
             val where = if (kind in onCpu) ggml.cpu() else device
             ParamSpecs.of(model.components.getValue(kind), DeviceTypeSupport.of(ggml, where), requested = requestedType).usable(where.name())
         }
-        val params = specs.mapValues { (_, s) -> ParamLayout.bytesNeeded(ggml, buft, s) }
+        val inPlace = specs.mapValues { (kind, s) ->
+            if (mapOnCpu && device.type() == DeviceType.CPU) InPlaceParams.select(s, model.components.getValue(kind).tensors) else emptyMap()
+        }
+        val copied = specs.mapValues { (kind, s) -> s.filter { it.name !in inPlace.getValue(kind) } }
+        val params = copied.mapValues { (_, s) -> ParamLayout.bytesNeeded(ggml, buft, s) }
         val phases = PlaceholderWeights(ggml, specs).use { placeholders ->
             pipeline.phases.mapIndexed { i, phase ->
                 val attention = if (i == pipeline.denoiserPhase) denoiserAttention else NaiveAttention
@@ -51,11 +60,12 @@ object PipelineCosts {
                 PhaseCost(phase.label, phase.components.toSet(), graphs, phase.peakLever)
             }
         }
-        val uploads = specs.mapValues { (_, s) -> s.sumOf { dataBytes(ggml, it) } }
+        val uploads = copied.mapValues { (_, s) -> s.sumOf { dataBytes(ggml, it) } }
         val streams = pipeline.streamables.mapNotNull { s ->
             streaming(ggml, buft, s.blocks(specs.getValue(s.component)))?.let { Stream(s.component, s.phase, it) }
         }
-        return Costs(params, phases, pipeline.denoiserPhase, streams, uploads)
+        val mapped = inPlace.mapValues { InPlaceParams.bytes(it.value) }.filterValues { it > 0 }
+        return Costs(params, phases, pipeline.denoiserPhase, streams, uploads, mapped)
     }
 
     /** Streaming costs with k = 0 … n − 1 blocks resident, the largest blocks kept first. */

@@ -1,0 +1,24 @@
+package dev.sdj.core.bench
+
+import java.io.IOException
+import java.nio.file.Files
+import java.nio.file.Path
+
+/**
+ * The process's resident memory at one moment, split as Linux counts it: anonymous pages (what the engine allocated)
+ * and file-backed pages (model files mapped for in-place weights; the kernel may drop and re-read those). Zero where
+ * /proc/self/status is not there to read.
+ */
+data class ResidentMemory(val anonymousBytes: Long, val fileBytes: Long) {
+    companion object {
+        fun now(): ResidentMemory {
+            val fields = try {
+                Files.readAllLines(Path.of("/proc/self/status")).associate { it.substringBefore(':') to it.substringAfter(':') }
+            } catch (e: IOException) {
+                return ResidentMemory(0, 0)
+            }
+            fun kib(name: String): Long = fields[name]?.trim()?.removeSuffix("kB")?.trim()?.toLongOrNull()?.times(1024) ?: 0
+            return ResidentMemory(kib("RssAnon"), kib("RssFile"))
+        }
+    }
+}
