@@ -115,8 +115,8 @@ internal class PlacementDecider(
         val streamedUploads = if (k == null) 0L else costs.streams.withIndex().sumOf { (j, s) ->
             if (steps[s.phase] == null) 0L else passes(s, request) * s.costs.streamedBytes[k[j]]
         }
-        // The report's block figures are the diffusion model's, else those of the one stream there is.
-        val main = costs.denoiserStream ?: costs.streams.singleOrNull()
+        // The report's block figures are the diffusion model's, else the first stream's; the phases name every stream's.
+        val main = costs.denoiserStream ?: costs.streams.firstOrNull()
         val mainIndex = costs.streams.indexOf(main)
         val blocks = main?.costs?.blocks ?: 0
         val resident = k?.getOrNull(mainIndex) ?: blocks

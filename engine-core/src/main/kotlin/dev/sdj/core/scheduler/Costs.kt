@@ -137,9 +137,12 @@ data class Costs(
     /** The smallest device budget any placement works in. */
     val smallest: Long get() = minOf(resident, sequential, if (streams.isNotEmpty()) streamed(noneResident) else Long.MAX_VALUE)
 
-    /** A phase without a stream that alone sets [peak], with what would lower it; null when there is none. */
+    /**
+     * A phase other than the diffusion model's that alone sets [peak], with what would lower it; null when there is
+     * none. A streamed conditioning phase counts: running its component on the CPU lowers even its smallest peak.
+     */
     fun peakSetter(residency: Residency): PhaseCost? = phases.indices
-        .firstOrNull { i -> streams.none { it.phase == i } && i != denoiserPhase && residency.own(i) == residency.peak && phases[i].peakLever != null }
+        .firstOrNull { i -> i != denoiserPhase && residency.own(i) == residency.peak && phases[i].peakLever != null }
         ?.let { phases[it] }
 
     /**

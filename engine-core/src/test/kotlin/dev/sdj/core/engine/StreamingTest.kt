@@ -28,6 +28,12 @@ import java.nio.file.Path
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class StreamingTest {
+    /**
+     * Weights copied, not mapped from the file, on the CPU too: mapped weights cost the CPU's budget nothing, which
+     * would make sequential placement cheaper there than streaming and leave no caps to stream under.
+     */
+    private fun config() = EngineConfig.of(model).withWeightMapping(false)
+
     private val dir: Path = Files.createTempDirectory("sdj-streaming")
     /**
      * The default tiny model with a UNet four times larger, so that the denoising phase, not the VAE's, sets the
@@ -52,8 +58,8 @@ class StreamingTest {
     @ParameterizedTest
     @ValueSource(strings = ["CPU", "Vulkan0"])
     fun `streamed plans give the resident image byte for byte within their budgets`(device: String) {
-        val resident = SdjEngine(EngineConfig.of(model)).use { it.generate(request(device, "resident")) }
-        SdjEngine(EngineConfig.of(model)).use { engine ->
+        val resident = SdjEngine(config()).use { it.generate(request(device, "resident")) }
+        SdjEngine(config()).use { engine ->
             StreamedCaps.assertStreamedCaps(engine, request(device), device, resident.png)
             val smallest = engine.plan(request(device)).peakByPlacement().getValue("streamed")
             assertEquals(0, engine.plan(request(device).toBuilder().maxDeviceMemory(smallest).build()).residentBlocks(),
@@ -68,7 +74,7 @@ class StreamingTest {
         // Device bytes: the file's, except vectors (norms, biases), which the device keeps in f32.
         val blockBytes = unet.tensors.filterKeys { SdUnetBlocks.blockOf(it) != null }.values
             .sumOf { if (it.shape.size == 1) it.shape[0] * 4 else it.byteSize }
-        SdjEngine(EngineConfig.of(model)).use { engine ->
+        SdjEngine(config()).use { engine ->
             val smallest = engine.plan(request(device)).peakByPlacement().getValue("streamed")
             for ((cfg, evaluations) in listOf(1.0 to 1, 7.0 to 2)) {
                 val readBefore = Ggml.get().weightBytesRead()
@@ -86,7 +92,7 @@ class StreamingTest {
     @ParameterizedTest
     @ValueSource(strings = ["CPU"])
     fun `a cap below streaming every block is refused naming that smallest budget`(device: String) {
-        SdjEngine(EngineConfig.of(model)).use { engine ->
+        SdjEngine(config()).use { engine ->
             val smallest = engine.plan(request(device)).peakByPlacement().getValue("streamed")
             val e = assertThrows(InvalidRequestException::class.java) {
                 engine.generate(request(device).toBuilder().maxDeviceMemory(smallest - 1).build())
@@ -101,7 +107,7 @@ class StreamingTest {
 
     @org.junit.jupiter.api.Test
     fun `the host copy of streamed blocks is loaded once and given back when streaming stops`() {
-        SdjEngine(EngineConfig.of(model)).use { engine ->
+        SdjEngine(config()).use { engine ->
             val smallest = engine.plan(request("Vulkan0")).peakByPlacement().getValue("streamed")
             val streamed = request("Vulkan0").toBuilder().maxDeviceMemory(smallest).build()
             val plan = engine.plan(streamed)
@@ -127,7 +133,7 @@ class StreamingTest {
     @ParameterizedTest
     @ValueSource(strings = ["CPU", "Vulkan0"])
     fun `a streamed generation cancelled mid-way frees its slots and the engine goes on`(device: String) {
-        SdjEngine(EngineConfig.of(model)).use { engine ->
+        SdjEngine(config()).use { engine ->
             val smallest = engine.plan(request(device)).peakByPlacement().getValue("streamed")
             val streamed = request(device).toBuilder().steps(3).maxDeviceMemory(smallest).build()
             val cancel = dev.sdj.api.CancellationToken()
@@ -136,14 +142,14 @@ class StreamingTest {
             }
             assertEquals(0, engine.poolBytes(device), "no parameter or compute buffer is left on $device")
             val after = engine.generate(streamed)
-            val fresh = SdjEngine(EngineConfig.of(model)).use { it.generate(streamed) }
+            val fresh = SdjEngine(config()).use { it.generate(streamed) }
             assertArrayEquals(fresh.png, after.png)
         }
     }
 
     @org.junit.jupiter.api.Test
     fun `the streamed model's resident part stays between generations when it fits beside the other phases`() {
-        SdjEngine(EngineConfig.of(model)).use { engine ->
+        SdjEngine(config()).use { engine ->
             // Text encoder and VAE on the CPU: nothing else competes with the resident part on the device.
             val pinned = request("Vulkan0").toBuilder().cpuComponents(setOf("text_encoder", "vae")).build()
             val smallest = engine.plan(pinned).peakByPlacement().getValue("streamed")

@@ -24,7 +24,8 @@ import dev.sdj.core.pipeline.Streamable
 /**
  * LTX-2.3 as far as it runs today: its text conditioning, in two phases — Gemma-3 encodes each prompt into the hidden
  * states of every layer (its layers the streaming unit: 12B does not fit the cards it must run on), then the feature
- * extractor and both embedding connectors turn them into the DiT's video and audio contexts. stable-diffusion.cpp
+ * extractor and both embedding connectors turn them into the DiT's video and audio contexts (their projections and
+ * blocks streamable too: in bf16 they outweigh Gemma in Q4_0). stable-diffusion.cpp
  * runs the connectors inside every DiT step; they depend only on the prompt, so here they run once per prompt and
  * their result is reused like any text encoder's. Two phases rather than one so that sequential placement holds
  * Gemma and the connectors (each several GiB at LTX-2.3's size) one at a time, and so the connectors' graph reads a
@@ -78,6 +79,7 @@ class Ltx2Pipeline private constructor(
     private val connectors = object : Phase {
         override val label = "text connectors"
         override val components = listOf(ComponentKind.TEXT_CONNECTORS)
+        override val peakLever = "--on-cpu text_connectors would keep the connectors off the device"
 
         /** The connectors' graphs for the request's prompts, one per (stack, prompt length) the Gemma phase gives. */
         private fun shapes(request: GenerationRequest): List<Pair<Ltx2TextPrompts.Group, Int>> {
@@ -131,7 +133,10 @@ class Ltx2Pipeline private constructor(
     /** No denoiser yet: every phase conditions it. */
     override val denoiserPhase = phases.size
 
-    override val streamables = listOf(Streamable(ComponentKind.TEXT_ENCODER, GEMMA_PHASE, GEMMA_GRAPH, Gemma3Blocks::of) { prompts.texts(it).size })
+    override val streamables = listOf(
+        Streamable(ComponentKind.TEXT_ENCODER, GEMMA_PHASE, GEMMA_GRAPH, Gemma3Blocks::of) { prompts.texts(it).size },
+        Streamable(ComponentKind.TEXT_CONNECTORS, CONNECTOR_PHASE, CONNECTOR_GRAPH, Ltx2ConnectorBlocks::of) { prompts.texts(it).size },
+    )
 
     override val unfinished = "LTX-2.3 video generation is not built yet: its text conditioning (Gemma-3 and the embedding " +
         "connectors) runs and plans, the DiT, the video VAE and the audio path do not"
@@ -145,6 +150,7 @@ class Ltx2Pipeline private constructor(
 
     companion object {
         const val GEMMA_PHASE = 0
+        const val CONNECTOR_PHASE = 1
         val GEMMA_GRAPH = GraphKey("gemma3")
         val CONNECTOR_GRAPH = GraphKey("ltx2 text connectors")
 
