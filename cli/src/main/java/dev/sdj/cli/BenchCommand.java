@@ -231,9 +231,9 @@ final class BenchCommand implements Runnable {
             for (dev.sdj.core.bench.ConditioningBenchmark.Trial t : trials) {
                 String phases = String.join(", ", t.getPhaseSeconds().entrySet().stream()
                         .map(e -> String.format(Locale.ROOT, "%s %.2f s", e.getKey(), e.getValue())).toList());
-                out.printf(Locale.ROOT, "%s (%d of %d blocks resident): %s; %.1f s in all incl. loading, peak %s on the device, %s uploaded%n",
+                out.printf(Locale.ROOT, "%s (%d of %d blocks resident): %s; %.1f s in all incl. loading, device peak %s (plan: %s), %s uploaded%n",
                         t.getPlacement(), t.getResidentBlocks(), t.getBlocks(), phases, t.getTotalSeconds(),
-                        Bytes.human(t.getPeakDeviceBytes()), Bytes.human(t.getUploadedBytes()));
+                        Bytes.human(t.getPeakDeviceBytes()), Bytes.human(t.getPredictedPeakBytes()), Bytes.human(t.getUploadedBytes()));
             }
             out.printf(Locale.ROOT, "peak RSS: %s%n", Bytes.human(ProcessMemory.peakRssBytes()));
             return 0;

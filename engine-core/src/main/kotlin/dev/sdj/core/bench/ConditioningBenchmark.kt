@@ -12,9 +12,12 @@ import dev.sdj.core.engine.SdjEngine
  * (copies through slots) where the first holds everything.
  */
 object ConditioningBenchmark {
-    /** One run: its placement, seconds per phase label, in all, and the device pool's peak and the bytes uploaded. */
+    /**
+     * One run: its placement, seconds per phase label, in all, the plan's predicted device peak and the ledger's, and
+     * the bytes uploaded.
+     */
     data class Trial(val placement: String, val residentBlocks: Int, val blocks: Int, val phaseSeconds: Map<String, Double>,
-                     val totalSeconds: Double, val peakDeviceBytes: Long, val uploadedBytes: Long)
+                     val totalSeconds: Double, val predictedPeakBytes: Long, val peakDeviceBytes: Long, val uploadedBytes: Long)
 
     /**
      * @param configure sets the device, threads and anything else on the request (a prompt, no guidance: one encoding)
@@ -41,6 +44,6 @@ object ConditioningBenchmark {
         }, CancellationToken())
         val r = run.placement
         return Trial(r.placement(), r.residentBlocks(), r.blocks(), seconds, (System.nanoTime() - start) / 1e9,
-            run.peakBytes[r.device()] ?: 0L, run.uploadedBytes)
+            r.peakBytes(), run.peakBytes[r.device()] ?: 0L, run.uploadedBytes)
     }
 }
