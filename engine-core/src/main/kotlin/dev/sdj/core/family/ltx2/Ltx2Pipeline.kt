@@ -20,6 +20,7 @@ import dev.sdj.core.pipeline.Phase
 import dev.sdj.core.pipeline.PhaseGraph
 import dev.sdj.core.pipeline.PhaseRun
 import dev.sdj.core.pipeline.Streamable
+import dev.sdj.ggml.Tensor
 
 /**
  * LTX-2.3 as far as it runs today: its text conditioning, in two phases — Gemma-3 encodes each prompt into the hidden
@@ -73,7 +74,7 @@ class Ltx2Pipeline private constructor(
         }
     }
 
-    private fun gemmaGraph(w: Weights, group: Ltx2TextPrompts.Group): (CompiledGraph.Builder) -> dev.sdj.ggml.Tensor =
+    private fun gemmaGraph(w: Weights, group: Ltx2TextPrompts.Group): (CompiledGraph.Builder) -> Tensor =
         { g -> encoder(w).build(g, w, group.tokens.toLong(), group.kept.toLong()) }
 
     private val connectors = object : Phase {
@@ -117,7 +118,7 @@ class Ltx2Pipeline private constructor(
         }
     }
 
-    private fun connectorGraph(w: Weights, hidden: Long, kept: Int, valid: Int): (CompiledGraph.Builder) -> dev.sdj.ggml.Tensor = { g ->
+    private fun connectorGraph(w: Weights, hidden: Long, kept: Int, valid: Int): (CompiledGraph.Builder) -> Tensor = { g ->
         val text = Ltx2TextContext.of(w)
         val planes = w.get(Ltx2TextArchitecture.VIDEO_AGGREGATE + ".weight").ne(0) / hidden
         text.build(g, w, hidden, kept.toLong(), planes, valid)
