@@ -46,8 +46,10 @@ object Gemma3Component {
      * The embedding, the final norm and every tensor of layers 0 … N−1 must be there, so that [Gemma3Dimensions] (which
      * counts layers up to the first gap) never builds a shorter stack than the files hold. A missing one is named with
      * the file that holds the component's embedding or first tensor.
+     *
+     * @return the number of decoder layers
      */
-    fun requireComplete(gemma: Component) {
+    fun requireComplete(gemma: Component): Int {
         val anchor = (gemma.tensors[Gemma3Names.EMBEDDING] ?: gemma.tensors.values.first())
         fun missing(name: String, why: String): Nothing = throw ModelFileException(anchor.file.path, null,
             "Gemma-3 text encoder lacks '$name' ($why); pass the whole Gemma-3 model (every shard of it)")
@@ -59,5 +61,6 @@ object Gemma3Component {
         for (i in 0..layers.last()) {
             for (t in LAYER_TENSORS) if ("blk.$i.$t" !in gemma.tensors) missing("blk.$i.$t", "layers up to ${layers.last()} are given")
         }
+        return layers.last() + 1
     }
 }

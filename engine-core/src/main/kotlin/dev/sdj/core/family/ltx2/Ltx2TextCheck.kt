@@ -12,15 +12,12 @@ import dev.sdj.core.model.ComponentKind
  * file meant for another text encoder is named instead of failing inside a graph.
  */
 object Ltx2TextCheck {
-    private val LAYER = Regex("""^blk\.(\d+)\.""")
-
     /** Gemma's width, once the files agree. */
     fun check(model: AssembledModel): Long {
         val gemma = model.components.getValue(ComponentKind.TEXT_ENCODER)
-        Gemma3Component.requireComplete(gemma)
+        val layers = Gemma3Component.requireComplete(gemma)
         val embedding = gemma.tensors.getValue(Gemma3Names.EMBEDDING)
         val hidden = embedding.shape[0]
-        val layers = gemma.tensors.keys.mapNotNull { LAYER.find(it)?.groupValues?.get(1)?.toInt() }.max() + 1
         val connectors = model.components.getValue(ComponentKind.TEXT_CONNECTORS)
         for (name in listOf(Ltx2TextArchitecture.VIDEO_AGGREGATE, Ltx2TextArchitecture.AUDIO_AGGREGATE)) {
             val ref = connectors.tensors["$name.weight"] ?: throw ModelFileException(connectors.tensors.values.first().file.path, null,
