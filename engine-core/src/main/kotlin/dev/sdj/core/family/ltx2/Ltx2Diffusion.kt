@@ -27,6 +27,10 @@ class Ltx2Diffusion(val shape: Ltx2VideoShape) {
 
     /** The denoised video and audio latents of [request], asking [model] for velocities; progress per step, cancellable between steps. */
     fun denoise(request: GenerationRequest, model: Ltx2Velocity, progress: ProgressListener, cancel: CancellationToken): Ltx2AudioVideo {
+        val asked = Ltx2VideoShape.of(request)
+        require(asked.width == shape.width && asked.height == shape.height && asked.frames == shape.frames && asked.fps == shape.fps) {
+            "the request is for $asked, but this diffusion was set up for $shape"
+        }
         val sigmas = schedule.sigmas(request.steps())
         val rng: NoiseRng = if (request.rng() == "cpu") TorchCpuRng(request.seed()) else PhiloxRng(request.seed())
         val x0 = FlowSchedule.noised(FloatArray(latents.packedSize), latents.noise(rng), sigmas[0])

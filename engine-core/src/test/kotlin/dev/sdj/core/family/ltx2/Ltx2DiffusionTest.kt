@@ -108,6 +108,13 @@ class Ltx2DiffusionTest {
     }
 
     @Test
+    fun `a request of another shape than the diffusion's is refused`() {
+        val other = GenerationRequest.builder("a cat").size(64, 96).frames(17).fps(24).build()
+        val e = assertThrows(IllegalArgumentException::class.java) { diffusion.denoise(other, Fake(), ProgressListener.NONE, CancellationToken()) }
+        assertEquals("the request is for 64x96, 17 frames at 24 fps, but this diffusion was set up for 64x96, 9 frames at 24 fps", e.message)
+    }
+
+    @Test
     fun `a model answering with the wrong sizes or with NaN fails naming it`() {
         val short = Ltx2Velocity { video, _, _, _ -> Ltx2AudioVideo(video.copyOf(), FloatArray(3)) }
         val e = assertThrows(IllegalStateException::class.java) { diffusion.denoise(request(), short, ProgressListener.NONE, CancellationToken()) }
