@@ -214,8 +214,8 @@ class Ltx2DitGraph(private val nn: Nn, val dimensions: Ltx2DitDimensions) {
 
     private fun flat(x: Tensor): Tensor = ctx.reshape(x, x.elementCount())
 
-    /** Both streams in one flat tensor, video first. */
-    private fun join(video: Tensor, audio: Tensor): Tensor = ctx.concat(flat(video), flat(audio), 0)
+    /** Both streams [C, T, 1] in one flat tensor, video first: what [block] takes and gives. */
+    fun join(video: Tensor, audio: Tensor): Tensor = ctx.concat(flat(video), flat(audio), 0)
 
     private fun videoStream(joint: Tensor, tokens: Long): Tensor =
         ctx.reshape(ctx.view1d(joint, d.videoWidth * tokens, 0), d.videoWidth, tokens, 1)
