@@ -3,7 +3,10 @@ package dev.sdj.core.family.ltx2
 import dev.sdj.core.family.TinyF32Model.Companion.assertClose
 import dev.sdj.core.graph.Nd
 import dev.sdj.core.graph.Nn
+import dev.sdj.core.memory.DeviceTypeSupport
 import dev.sdj.core.memory.ParamSpec
+import dev.sdj.core.memory.ParamSpecs
+import dev.sdj.core.model.DType
 import dev.sdj.core.model.ComponentKind
 import dev.sdj.core.model.ModelAssembly
 import dev.sdj.core.model.ModelOpener
@@ -149,6 +152,24 @@ class Ltx2DitTest {
         val model = ModelAssembly.assemble(ModelOpener.open(listOf(tiny.write(dir.resolve(TinyLtx2Dit.FILE))), null))
         val dit = model.components.getValue(ComponentKind.DIFFUSION_MODEL)
         assertEquals(tiny.tensors.map { it.name }.toSet(), dit.tensors.keys)
+    }
+
+    /** sd.cpp's force_f32 layers and the modulation tables load as f32 from an f16 file, and when q8_0 is asked for. */
+    @Test
+    fun `embedders, AdaLN linears, projections and tables stay f32`(@TempDir dir: Path) {
+        val tiny = TinyLtx2Dit()
+        val dit = ModelAssembly.assemble(ModelOpener.open(listOf(tiny.write(dir.resolve(TinyLtx2Dit.FILE))), null))
+            .components.getValue(ComponentKind.DIFFUSION_MODEL)
+        val f32 = listOf("patchify_proj.weight", "audio_proj_out.weight", "adaln_single.linear.weight", "av_ca_v2a_gate_adaln_single.emb.timestep_embedder.linear_1.weight",
+            "transformer_blocks.1.scale_shift_table", "transformer_blocks.0.audio_prompt_scale_shift_table", "scale_shift_table")
+        val matrices = listOf("transformer_blocks.0.attn1.to_q.weight", "transformer_blocks.1.audio_ff.net.2.weight", "transformer_blocks.0.video_to_audio_attn.to_k.weight")
+        assertEquals(f32.toSet() + matrices, (f32 + matrices).filter { it in dit.tensors }.toSet(), "the names exist")
+        val support = DeviceTypeSupport.of(weights.ggml, cpu)
+        for ((requested, matrixType) in listOf(null to GgmlType.F16, DType.Q8_0 to GgmlType.Q8_0)) {
+            val types = ParamSpecs.of(dit, support, requested = requested).specs.associate { it.name to it.type }
+            for (name in f32) assertEquals(GgmlType.F32, types[name], "$name with ${requested ?: "no requested type"}")
+            for (name in matrices) assertEquals(matrixType, types[name], "$name with ${requested ?: "no requested type"}")
+        }
     }
 
     private companion object {
