@@ -1,6 +1,9 @@
 package dev.sdj.core.family.ltx2
 
 import dev.sdj.core.family.TinyF32Model.Companion.assertClose
+import dev.sdj.core.graph.Attention
+import dev.sdj.core.graph.FlashAttention
+import dev.sdj.core.graph.NaiveAttention
 import dev.sdj.core.graph.Nd
 import dev.sdj.core.graph.Nn
 import dev.sdj.core.memory.DeviceTypeSupport
@@ -32,6 +35,7 @@ import java.util.Random
  * block's streams by 0.30.
  * - [CPU] 2e-3 [block 9.3e-5, DiT 1.3e-4]: f32 but GELU, which ggml's CPU backend reads from a table at f16 inputs.
  * - [VULKAN] 3e-3 [block 3.1e-4, DiT 2.9e-4 on lavapipe]: mul_mat operands rounded to f16.
+ * - [FLASH] 2e-3 [DiT 2.9e-4 on the CPU]: ggml's fused attention rounds k and v (and q, on the CPU) to f16.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class Ltx2DitTest {
@@ -84,7 +88,7 @@ class Ltx2DitTest {
     fun `an AV block on Vulkan`() = blockTest(weights.vulkan(), VULKAN, 2)
 
     /** The whole DiT through [Ltx2Dit.build]: 2 latent frames of 2 × 2 cells, 6 audio steps, 16 context tokens. */
-    private fun ditTest(device: Device, bound: Double, seed: Long) {
+    private fun ditTest(device: Device, bound: Double, seed: Long, attention: Attention = NaiveAttention) {
         val rnd = Random(seed)
         val (frames, height, width, length, tokens) = listOf(2, 2, 2, 6, 16)
         val video = Nd.random(rnd, 1.0, width, height, frames, 128)
@@ -94,14 +98,14 @@ class Ltx2DitTest {
         val inputs = mapOf(Ltx2Dit.VIDEO to video, Ltx2Dit.AUDIO to audio, Ltx2Dit.CONTEXT to context, Ltx2Dit.SIGMA to Nd.of(floatArrayOf(SIGMA), 1)) +
             ropes.mapValues { (_, v) -> Nd.of(v, v.size) }
         val w = weights.on(device)
-        val actual = weights.run(device, inputs) { g ->
+        val actual = weights.run(device, inputs, attention = attention) { g ->
             Ltx2Dit.build(g, w, frames.toLong(), height.toLong(), width.toLong(), length.toLong(), tokens.toLong())
         }
         val (videoValues, audioValues) = Ltx2Dit.outputSizes(frames.toLong(), height.toLong(), width.toLong(), length.toLong())
         assertEquals(videoValues + audioValues, actual.size.toLong())
         val t = tables(frames, height, width, length)
         val expected = Ltx2DitReference64.dit(weights.reference, video, audio, SIGMA.toDouble(), context, t, d)
-        assertClose(actual, expected, bound, "LTX-2 DiT, 2 blocks (${device.name()})")
+        assertClose(actual, expected, bound, "LTX-2 DiT, 2 blocks (${device.name()}, ${attention.javaClass.simpleName})")
         val videoPart = Nd(intArrayOf(videoValues.toInt()), expected.d.copyOf(videoValues.toInt()))
         assertClose(actual.copyOf(videoValues.toInt()), videoPart, bound, "LTX-2 DiT, video velocity alone (${device.name()})")
     }
@@ -111,6 +115,9 @@ class Ltx2DitTest {
 
     @Test
     fun `the whole DiT on Vulkan`() = ditTest(weights.vulkan(), VULKAN, 4)
+
+    @Test
+    fun `the whole DiT with flash attention on the CPU`() = ditTest(cpu, FLASH, 3, FlashAttention(cpu))
 
     /** The scheduler refuses a graph that reads a block twice, out of order, or two blocks in one node. */
     @Test
@@ -175,6 +182,7 @@ class Ltx2DitTest {
     private companion object {
         const val CPU = 2e-3
         const val VULKAN = 3e-3
+        const val FLASH = 2e-3
         const val SIGMA = 0.7f
         const val FPS = 24f
     }
