@@ -1,6 +1,7 @@
 package dev.sdj.core.family.ltx2
 
 import dev.sdj.core.graph.Weights
+import dev.sdj.core.model.Component
 
 /**
  * The sizes of LTX-2's audio-video DiT, read from its weights (LTX-2.3: video 4096 wide in 32 heads of 128, audio 2048
@@ -59,10 +60,23 @@ data class Ltx2DitDimensions(
 
         fun of(weights: Weights): Ltx2DitDimensions {
             val w = root(weights)
+            return of { name -> if (w.has(name)) w.get(name).shape().toList() else null }
+        }
+
+        /** The dimensions of the DiT whose tensors [shape] gives (ggml order, bare names; null for an absent one). */
+        fun of(component: Component): Ltx2DitDimensions = of { name -> component.tensors[name]?.shape }
+
+        /**
+         * The dimensions from the tensors' ggml shapes, [shape] null for a tensor that does not exist.
+         * @throws NoSuchElementException naming a tensor the dimensions need that is absent
+         */
+        fun of(shape: (String) -> List<Long>?): Ltx2DitDimensions {
             val block = "transformer_blocks.0"
-            fun rows(name: String) = w.get("$name.weight").ne(1)
-            fun inputs(name: String) = w.get("$name.weight").ne(0)
-            val gated = w.has("$block.attn1.to_gate_logits.weight")
+            fun has(name: String) = shape(name) != null
+            fun dims(name: String) = shape("$name.weight") ?: throw NoSuchElementException("no weight '$name.weight'")
+            fun rows(name: String) = dims(name)[1]
+            fun inputs(name: String) = dims(name)[0]
+            val gated = has("$block.attn1.to_gate_logits.weight")
             val videoWidth = rows("patchify_proj")
             val audioWidth = rows("audio_patchify_proj")
             fun heads(attention: String, width: Long): Int = when {
@@ -87,12 +101,12 @@ data class Ltx2DitDimensions(
                 videoHeads = heads("attn1", videoWidth),
                 audioWidth = audioWidth,
                 audioHeads = audioHeads,
-                blocks = generateSequence(0) { it + 1 }.takeWhile { w.has("transformer_blocks.$it.attn1.to_q.weight") }.count(),
+                blocks = generateSequence(0) { it + 1 }.takeWhile { has("transformer_blocks.$it.attn1.to_q.weight") }.count(),
                 videoContext = inputs("$block.attn2.to_k"),
                 audioContext = inputs("$block.audio_attn2.to_k"),
                 videoFeedForward = rows("$block.ff.net.0.proj"),
                 audioFeedForward = rows("$block.audio_ff.net.0.proj"),
-                crossAttentionAdaln = w.has("$block.prompt_scale_shift_table"),
+                crossAttentionAdaln = has("$block.prompt_scale_shift_table"),
                 gated = gated,
             )
         }

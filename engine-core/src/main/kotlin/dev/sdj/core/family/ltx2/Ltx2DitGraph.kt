@@ -76,10 +76,10 @@ class Ltx2DitGraph(private val nn: Nn, val dimensions: Ltx2DitDimensions) {
     }
 
     /** [W, H, F, C] → tokens [C, W·H·F, 1], width fastest. */
-    fun patchifyVideo(x: Tensor): Tensor = ctx.cont(ctx.transpose(ctx.reshape(x, x.ne(0) * x.ne(1) * x.ne(2), x.ne(3))))
+    private fun patchifyVideo(x: Tensor): Tensor = ctx.cont(ctx.transpose(ctx.reshape(x, x.ne(0) * x.ne(1) * x.ne(2), x.ne(3))))
 
     /** [16, L, 8] → tokens [128, L, 1], feature bin + 16·channel. */
-    fun patchifyAudio(x: Tensor): Tensor =
+    private fun patchifyAudio(x: Tensor): Tensor =
         ctx.reshape(ctx.cont(ctx.permute(x, 0, 2, 1, 3)), x.ne(0) * x.ne(2), x.ne(1), 1)
 
     /** Every AdaLN-single module of the model at [sigma]. */

@@ -24,76 +24,12 @@ class TinyLtx2Dit @JvmOverloads constructor(
     val type: DType = DType.F16,
     sampledBlocks: Boolean = false,
 ) {
-    /** One tensor: its name without `model.diffusion_model.`, its PyTorch shape. */
-    data class Entry(val name: String, val torchShape: List<Long>, val isNormScale: Boolean = false)
-
     private val random = RandomTensorBytes(seed, sampledBlocks = sampledBlocks)
 
-    val tensors: List<Entry> = run {
-        val d = dimensions
-        val out = ArrayList<Entry>()
-        fun linear(name: String, inputs: Long, outputs: Long) {
-            out += Entry("$name.weight", listOf(outputs, inputs))
-            out += Entry("$name.bias", listOf(outputs))
-        }
-        fun adaln(name: String, width: Long, rows: Int) {
-            linear("$name.emb.timestep_embedder.linear_1", Ltx2DitArchitecture.TIME_PROJECTION.toLong(), width)
-            linear("$name.emb.timestep_embedder.linear_2", width, width)
-            linear("$name.linear", width, rows * width)
-        }
-        fun attention(name: String, query: Long, context: Long, inner: Long, heads: Int) {
-            linear("$name.to_q", query, inner)
-            linear("$name.to_k", context, inner)
-            linear("$name.to_v", context, inner)
-            out += Entry("$name.q_norm.weight", listOf(inner), isNormScale = true)
-            out += Entry("$name.k_norm.weight", listOf(inner), isNormScale = true)
-            if (d.gated) linear("$name.to_gate_logits", query, heads.toLong())
-            linear("$name.to_out.0", inner, query)
-        }
-        val latent = Ltx2DitArchitecture.LATENT_CHANNELS
-        val audioLatent = Ltx2DitArchitecture.AUDIO_CHANNELS * Ltx2DitArchitecture.AUDIO_BINS
-        linear("patchify_proj", latent, d.videoWidth)
-        linear("audio_patchify_proj", audioLatent, d.audioWidth)
-        adaln("adaln_single", d.videoWidth, d.modulationRows)
-        adaln("audio_adaln_single", d.audioWidth, d.modulationRows)
-        if (d.crossAttentionAdaln) {
-            adaln("prompt_adaln_single", d.videoWidth, 2)
-            adaln("audio_prompt_adaln_single", d.audioWidth, 2)
-        }
-        adaln("av_ca_video_scale_shift_adaln_single", d.videoWidth, 4)
-        adaln("av_ca_a2v_gate_adaln_single", d.videoWidth, 1)
-        adaln("av_ca_audio_scale_shift_adaln_single", d.audioWidth, 4)
-        adaln("av_ca_v2a_gate_adaln_single", d.audioWidth, 1)
-        for (i in 0 until d.blocks) {
-            val b = "transformer_blocks.$i"
-            out += Entry("$b.scale_shift_table", listOf(d.modulationRows.toLong(), d.videoWidth))
-            out += Entry("$b.audio_scale_shift_table", listOf(d.modulationRows.toLong(), d.audioWidth))
-            if (d.crossAttentionAdaln) {
-                out += Entry("$b.prompt_scale_shift_table", listOf(2, d.videoWidth))
-                out += Entry("$b.audio_prompt_scale_shift_table", listOf(2, d.audioWidth))
-            }
-            out += Entry("$b.scale_shift_table_a2v_ca_video", listOf(5, d.videoWidth))
-            out += Entry("$b.scale_shift_table_a2v_ca_audio", listOf(5, d.audioWidth))
-            attention("$b.attn1", d.videoWidth, d.videoWidth, d.videoWidth, d.videoHeads)
-            attention("$b.attn2", d.videoWidth, d.videoContext, d.videoWidth, d.videoHeads)
-            attention("$b.audio_attn1", d.audioWidth, d.audioWidth, d.audioWidth, d.audioHeads)
-            attention("$b.audio_attn2", d.audioWidth, d.audioContext, d.audioWidth, d.audioHeads)
-            attention("$b.audio_to_video_attn", d.videoWidth, d.audioWidth, d.audioWidth, d.audioHeads)
-            attention("$b.video_to_audio_attn", d.audioWidth, d.videoWidth, d.audioWidth, d.audioHeads)
-            linear("$b.ff.net.0.proj", d.videoWidth, d.videoFeedForward)
-            linear("$b.ff.net.2", d.videoFeedForward, d.videoWidth)
-            linear("$b.audio_ff.net.0.proj", d.audioWidth, d.audioFeedForward)
-            linear("$b.audio_ff.net.2", d.audioFeedForward, d.audioWidth)
-        }
-        out += Entry("scale_shift_table", listOf(2, d.videoWidth))
-        out += Entry("audio_scale_shift_table", listOf(2, d.audioWidth))
-        linear("proj_out", d.videoWidth, latent)
-        linear("audio_proj_out", d.audioWidth, audioLatent)
-        out
-    }
+    val tensors: List<Ltx2DitTensors.Entry> = Ltx2DitTensors.of(dimensions)
 
     /** The type [entry] is stored in: [type], or f16 where its rows are not whole blocks of a quantized [type]. */
-    fun typeOf(entry: Entry): DType =
+    fun typeOf(entry: Ltx2DitTensors.Entry): DType =
         if (type.isQuantized && (entry.torchShape.size == 1 || entry.torchShape.last() % type.blockSize != 0L)) DType.F16 else type
 
     /**
@@ -114,7 +50,7 @@ class TinyLtx2Dit @JvmOverloads constructor(
         return path
     }
 
-    private fun data(e: Entry) = TensorData { out -> TensorData.of(random.bytes(e.name, typeOf(e), e.torchShape, e.isNormScale)).writeTo(out) }
+    private fun data(e: Ltx2DitTensors.Entry) = TensorData { out -> TensorData.of(random.bytes(e.name, typeOf(e), e.torchShape, e.isNormScale)).writeTo(out) }
 
     companion object {
         const val FILE = "ltx-2.3-random-dit.safetensors"

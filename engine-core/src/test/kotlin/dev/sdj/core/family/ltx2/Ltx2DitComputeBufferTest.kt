@@ -25,7 +25,7 @@ class Ltx2DitComputeBufferTest {
     @Test
     fun `LTX-2·3 has 48 blocks of 387 M parameters and 19 B in all`() {
         val tensors = TinyLtx2Dit(d).tensors
-        fun count(e: TinyLtx2Dit.Entry) = e.torchShape.fold(1L) { a, b -> a * b }
+        fun count(e: Ltx2DitTensors.Entry) = e.torchShape.fold(1L) { a, b -> a * b }
         val block = tensors.filter { it.name.startsWith("transformer_blocks.0.") }.sumOf(::count)
         val all = tensors.sumOf(::count)
         val f32 = tensors.filter { Ltx2DitPrecision.keepsF32(it.name) }.sumOf(::count)
