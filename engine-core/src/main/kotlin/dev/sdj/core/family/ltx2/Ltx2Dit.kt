@@ -33,6 +33,9 @@ object Ltx2Dit {
 
     /** The graph for a [width] × [height] × [frames] latent, [audioLength] audio steps and [contextTokens] context tokens. */
     fun build(g: CompiledGraph.Builder, weights: Weights, frames: Long, height: Long, width: Long, audioLength: Long, contextTokens: Long): Tensor {
+        require(frames > 0 && height > 0 && width > 0 && audioLength > 0 && contextTokens > 0) {
+            "an LTX-2 DiT step needs a latent, audio and context: $width × $height × $frames cells, $audioLength audio steps, $contextTokens context tokens"
+        }
         val w = Ltx2DitDimensions.root(weights)
         val d = Ltx2DitDimensions.of(w)
         val videoTokens = frames * height * width
