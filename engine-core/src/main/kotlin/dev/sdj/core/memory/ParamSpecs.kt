@@ -42,7 +42,8 @@ object ParamSpecs {
 
     /**
      * @param requested the type weights are quantized to while loading (sd.cpp's `--type`), where [SdCppTypeRule]
-     *   converts them and their storage is f32, f16 or bf16; null keeps the stored types
+     *   converts them and their storage is f32, f16 or bf16; null keeps the stored types. The component's
+     *   [Component.keptF32] tensors are f32 either way.
      */
     fun of(component: Component, support: TypeSupport, names: Collection<String> = component.tensors.keys,
            requested: DType? = null): Result {
@@ -54,15 +55,20 @@ object ParamSpecs {
             val ref: TensorRef = component.tensors.getValue(name)
             val shape = ggmlShape(ref.shape)
             val use = WeightUse.of(name, shape)
-            val quantize = requested != null && use != WeightUse.VECTOR && ref.type in RequestedWeightType.QUANTIZABLE_SOURCES &&
+            val keptF32 = name in component.keptF32 && GgmlType.F32 in UploadType.candidates(ref.type, use)
+            val quantize = !keptF32 && requested != null && use != WeightUse.VECTOR && ref.type in RequestedWeightType.QUANTIZABLE_SOURCES &&
                 SdCppTypeRule.converts(name, shape, requested) && support.accepts(use, requested.ggml!!, shape)
-            val type = if (quantize) requested!!.ggml else UploadType.of(ref.type, use, shape, support)
+            val type = when {
+                keptF32 -> GgmlType.F32
+                quantize -> requested!!.ggml
+                else -> UploadType.of(ref.type, use, shape, support)
+            }
             when {
                 UploadType.candidates(ref.type, use).isEmpty() -> unsupported.add(name)
                 type == null -> refused.add(ref)
                 else -> {
                     specs.add(ParamSpec(name, type, shape))
-                    if (!quantize && (ref.type.isQuantized || ref.type == DType.BF16) && type != ref.type.ggml) conversions.add(Conversion(name, ref.type, type))
+                    if (!quantize && !keptF32 && (ref.type.isQuantized || ref.type == DType.BF16) && type != ref.type.ggml) conversions.add(Conversion(name, ref.type, type))
                 }
             }
         }

@@ -3,8 +3,12 @@ package dev.sdj.core.model
 /**
  * One component of a model: its tensors under the family's canonical names, each pointing at its bytes in some
  * file. Files may be shared between components (a single-file checkpoint) or hold one each (split files).
+ *
+ * @param keptF32 tensors the family keeps in f32 on every device whatever their storage and whatever type weights are
+ *   quantized to while loading, as stable-diffusion.cpp does for a model's small precision-critical layers (LTX-2's
+ *   timestep embedders, AdaLN linears, patchify and output projections)
  */
-data class Component(val kind: ComponentKind, val tensors: Map<String, TensorRef>) {
+data class Component(val kind: ComponentKind, val tensors: Map<String, TensorRef>, val keptF32: Set<String> = emptySet()) {
     val parameterCount: Long get() = tensors.values.sumOf { it.shape.fold(1L) { a, b -> a * b } }
     val fileBytes: Long get() = tensors.values.sumOf { it.byteSize }
 }
