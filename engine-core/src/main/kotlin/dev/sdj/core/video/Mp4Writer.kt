@@ -11,6 +11,7 @@ import org.jcodec.common.io.FileChannelWrapper
 import org.jcodec.common.model.ColorSpace
 import org.jcodec.common.model.Packet
 import org.jcodec.common.model.Size
+import org.jcodec.containers.mp4.boxes.HandlerBox
 import org.jcodec.containers.mp4.boxes.MetaValue
 import org.jcodec.containers.mp4.boxes.UdtaBox
 import org.jcodec.containers.mp4.boxes.UdtaMetaBox
@@ -65,6 +66,8 @@ class Mp4Writer @JvmOverloads constructor(private val qp: Int = QP) : VideoWrite
         val movie = muxer.finalizeHeader()
         if (!parameters.isNullOrEmpty()) {
             val meta = UdtaMetaBox.createUdtaMetaBox()
+            // Readers (ffmpeg among them) skip a meta box whose first child is not the 'mdir' handler.
+            meta.add(HandlerBox.createHandlerBox("mhlr", "mdir", "appl", 0, 0))
             meta.itunesMeta = mapOf(COMMENT to MetaValue.createString(parameters))
             val udta = UdtaBox.createUdtaBox()
             udta.add(meta)
