@@ -1,5 +1,6 @@
 package dev.sdj.cli;
 
+import dev.sdj.core.video.AnimatedWebpWriter;
 import dev.sdj.core.video.FrameFileNames;
 import dev.sdj.core.video.MjpegAviWriter;
 import dev.sdj.core.video.Mp4Writer;
@@ -13,23 +14,12 @@ import java.nio.file.Path;
 import java.util.Locale;
 
 /**
- * The video file the output's name asks for, chosen and checked before any work: .mp4 (H.264), .avi (MJPEG), or a
- * name with a frame number ({@code frame_%03d.png}) for one PNG per frame. Each carries the generation parameters.
+ * The video file the output's name asks for, chosen and checked before any work: .mp4 (H.264), .avi (MJPEG), .webp
+ * (animated, lossless), or a name with a frame number ({@code frame_%03d.png}) for one PNG per frame. Each carries the
+ * generation parameters.
  */
 final class VideoOutput {
-    enum Format {
-        MP4("MP4 (H.264)"), AVI("AVI (MJPEG)"), PNG_FRAMES("PNG frames");
-
-        private final String description;
-
-        Format(String description) {
-            this.description = description;
-        }
-
-        String description() {
-            return description;
-        }
-    }
+    enum Format { MP4, AVI, WEBP, PNG_FRAMES }
 
     private final Path path;
     private final Format format;
@@ -43,7 +33,7 @@ final class VideoOutput {
     static boolean isVideoName(Path output) {
         String name = fileName(output);
         return FrameFileNames.isPattern(name) || switch (extension(name)) {
-            case "mp4", "avi" -> true;
+            case "mp4", "avi", "webp" -> true;
             default -> false;
         };
     }
@@ -56,7 +46,7 @@ final class VideoOutput {
         String name = fileName(output);
         if (name.isEmpty() || output.toString().equals("-")) {
             throw new UserError("cannot write a video to " + (name.isEmpty() ? "''" : "standard output")
-                    + ": give a file name ending in .mp4 or .avi, or a PNG frame pattern such as frame_%03d.png");
+                    + ": give a file name ending in .mp4, .avi or .webp, or a PNG frame pattern such as frame_%03d.png");
         }
         Format format = format(output, name);
         Path dir = output.toAbsolutePath().getParent();
@@ -85,6 +75,7 @@ final class VideoOutput {
         return switch (format) {
             case MP4 -> new Mp4Writer();
             case AVI -> new MjpegAviWriter();
+            case WEBP -> AnimatedWebpWriter.INSTANCE;
             case PNG_FRAMES -> PngFramesWriter.INSTANCE;
         };
     }
@@ -105,9 +96,10 @@ final class VideoOutput {
         return switch (ext) {
             case "mp4" -> Format.MP4;
             case "avi" -> Format.AVI;
-            case "" -> throw new UserError("cannot tell a video format from " + output + ", which has no extension: use .mp4, .avi, or a PNG frame pattern such as frame_%03d.png");
+            case "webp" -> Format.WEBP;
+            case "" -> throw new UserError("cannot tell a video format from " + output + ", which has no extension: use .mp4, .avi, .webp, or a PNG frame pattern such as frame_%03d.png");
             default -> throw new UserError("cannot tell a video format from '." + ext + "' in " + output
-                    + ": use .mp4 (H.264), .avi (MJPEG), or a PNG frame pattern such as frame_%03d.png");
+                    + ": use .mp4 (H.264), .avi (MJPEG), .webp (animated), or a PNG frame pattern such as frame_%03d.png");
         };
     }
 

@@ -24,13 +24,14 @@ class VideoOutputTest {
         assertEquals(VideoOutput.Format.MP4, VideoOutput.prepare(dir.resolve("clip.mp4")).format());
         assertEquals(VideoOutput.Format.MP4, VideoOutput.prepare(dir.resolve("clip.MP4")).format());
         assertEquals(VideoOutput.Format.AVI, VideoOutput.prepare(dir.resolve("clip.avi")).format());
+        assertEquals(VideoOutput.Format.WEBP, VideoOutput.prepare(dir.resolve("clip.webp")).format());
         assertEquals(VideoOutput.Format.PNG_FRAMES, VideoOutput.prepare(dir.resolve("frame_%03d.png")).format());
         assertEquals(VideoOutput.Format.PNG_FRAMES, VideoOutput.prepare(dir.resolve("f%d.PNG")).format());
     }
 
     @Test
     void videoNamesAreToldFromImageNames() {
-        for (String video : List.of("a.mp4", "a.avi", "a_%04d.png", "a_%d.jpg")) {
+        for (String video : List.of("a.mp4", "a.avi", "a.webp", "a_%04d.png", "a_%d.jpg")) {
             assertTrue(VideoOutput.isVideoName(Path.of(video)), video);
         }
         for (String image : List.of("a.png", "a.jpg", "a", "-", "100%%.png")) {
@@ -42,7 +43,7 @@ class VideoOutputTest {
     void anUnknownExtensionIsRefusedNamingWhatWorks() {
         UserError e = assertThrows(UserError.class, () -> VideoOutput.prepare(dir.resolve("clip.mkv")));
         assertTrue(e.getMessage().contains("'.mkv'") && e.getMessage().contains(".mp4") && e.getMessage().contains(".avi")
-                && e.getMessage().contains("frame_%03d.png"), e.getMessage());
+                && e.getMessage().contains(".webp") && e.getMessage().contains("frame_%03d.png"), e.getMessage());
         assertTrue(assertThrows(UserError.class, () -> VideoOutput.prepare(dir.resolve("clip"))).getMessage().contains("no extension"));
         assertTrue(assertThrows(UserError.class, () -> VideoOutput.prepare(Path.of("-"))).getMessage().contains("standard output"));
     }
@@ -77,6 +78,11 @@ class VideoOutputTest {
         assertEquals("AVI ", new String(avi, 8, 4, StandardCharsets.US_ASCII));
         assertTrue(new String(avi, StandardCharsets.UTF_8).contains(text));
 
+        VideoOutput.prepare(dir.resolve("c.webp")).write(video, text);
+        byte[] webp = Files.readAllBytes(dir.resolve("c.webp"));
+        assertEquals("WEBP", new String(webp, 8, 4, StandardCharsets.US_ASCII));
+        assertTrue(new String(webp, StandardCharsets.UTF_8).contains(text));
+
         VideoOutput.prepare(dir.resolve("f_%02d.png")).write(video, text);
         for (int i = 0; i < 3; i++) {
             Path frame = dir.resolve(String.format("f_%02d.png", i));
@@ -86,7 +92,7 @@ class VideoOutputTest {
 
     @Test
     void imageFormatSaysAVideoNameNeedsAVideoModel() {
-        for (String name : List.of("clip.mp4", "clip.avi", "frame_%03d.png")) {
+        for (String name : List.of("clip.mp4", "clip.avi", "clip.webp", "frame_%03d.png")) {
             UserError e = assertThrows(UserError.class, () -> ImageFormat.of(Path.of(name)));
             assertTrue(e.getMessage().contains("video output needs a video model") && e.getMessage().contains(name), e.getMessage());
         }
