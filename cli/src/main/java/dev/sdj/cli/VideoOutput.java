@@ -1,5 +1,6 @@
 package dev.sdj.cli;
 
+import dev.sdj.api.GeneratedVideo;
 import dev.sdj.core.video.AnimatedWebpWriter;
 import dev.sdj.core.video.FrameFileNames;
 import dev.sdj.core.video.MjpegAviWriter;
@@ -67,8 +68,8 @@ final class VideoOutput {
     }
 
     /** Writes {@code video}, each file replaced atomically; the parameters go in the file's metadata. */
-    void write(VideoFrames video, String parameters) throws IOException {
-        writer().write(video, parameters, path);
+    void write(GeneratedVideo video, String parameters) throws IOException {
+        writer().write(VideoFrames.of(video), parameters, path);
     }
 
     private VideoWriter writer() {

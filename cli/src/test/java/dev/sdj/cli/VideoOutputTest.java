@@ -1,8 +1,6 @@
 package dev.sdj.cli;
 
-import dev.sdj.core.image.RgbImage;
-import dev.sdj.core.video.FrameRate;
-import dev.sdj.core.video.VideoFrames;
+import dev.sdj.api.GeneratedVideo;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -65,7 +63,7 @@ class VideoOutputTest {
 
     @Test
     void eachFormatWritesItsFilesWithTheParameters() throws Exception {
-        VideoFrames video = clip(3);
+        GeneratedVideo video = clip(3);
         String text = "a cat\nSteps: 20, Seed: 1";
 
         VideoOutput.prepare(dir.resolve("c.mp4")).write(video, text);
@@ -98,15 +96,15 @@ class VideoOutputTest {
         }
     }
 
-    private static VideoFrames clip(int count) {
-        List<RgbImage> frames = new ArrayList<>();
+    private static GeneratedVideo clip(int count) {
+        List<byte[]> frames = new ArrayList<>();
         for (int t = 0; t < count; t++) {
             byte[] pixels = new byte[16 * 8 * 3];
             for (int i = 0; i < pixels.length; i++) {
                 pixels[i] = (byte) (i * 7 + t * 40);
             }
-            frames.add(new RgbImage(16, 8, pixels));
+            frames.add(pixels);
         }
-        return new VideoFrames(frames, new FrameRate(24, 1));
+        return new GeneratedVideo(16, 8, 24, 1, frames);
     }
 }

@@ -1,5 +1,6 @@
 package dev.sdj.core.video
 
+import dev.sdj.api.GeneratedVideo
 import dev.sdj.core.image.ChannelLayout
 import dev.sdj.core.image.RgbImage
 
@@ -22,7 +23,17 @@ class VideoFrames(val frames: List<RgbImage>, val rate: FrameRate) {
     val height: Int get() = frames[0].height
     val frameCount: Int get() = frames.size
 
+    /** The clip as the API hands it out, sharing the frames' pixel arrays. */
+    fun toGeneratedVideo(): GeneratedVideo = GeneratedVideo(width, height, rate.numerator, rate.denominator, frames.map { it.pixels })
+
     companion object {
+        /** A clip from the API's form, sharing its frame arrays, e.g. to write a [GeneratedVideo] with a [VideoWriter]. */
+        @JvmStatic
+        fun of(video: GeneratedVideo): VideoFrames = VideoFrames(
+            video.frames().map { RgbImage(video.width(), video.height(), it) },
+            FrameRate(video.frameRateNumerator(), video.frameRateDenominator()),
+        )
+
         /**
          * Converts a video VAE decoder's output, nominally in [-1, 1], frame by frame as [RgbImage.fromDecoderOutput]
          * converts an image. [values] are in ggml order `[W, H, T, 3]` (dimension 0 fastest), as a video decoder

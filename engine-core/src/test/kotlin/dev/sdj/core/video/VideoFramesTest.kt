@@ -40,4 +40,15 @@ class VideoFramesTest {
         assertTrue(e.message!!.contains("frame 1 is 2x3"), e.message)
         assertThrows<IllegalArgumentException> { VideoFrames(emptyList(), FrameRate(24, 1)) }
     }
+
+    @Test
+    fun `the API's form shares the frames and keeps the exact rate`() {
+        val video = SyntheticClip.frames(6, 4, 3, rate = FrameRate(24000, 1001))
+        val api = video.toGeneratedVideo()
+        assertEquals(24000, api.frameRateNumerator())
+        assertEquals(1001, api.frameRateDenominator())
+        val back = VideoFrames.of(api)
+        assertEquals(video.rate, back.rate)
+        for (i in 0 until 3) assertTrue(video.frames[i].pixels === back.frames[i].pixels, "frame $i shared")
+    }
 }
