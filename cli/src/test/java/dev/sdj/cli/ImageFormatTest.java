@@ -22,6 +22,7 @@ class ImageFormatTest {
         assertEquals(ImageFormat.PNG, ImageFormat.of(Path.of("/dev/null")));
         assertEquals(ImageFormat.JPEG, ImageFormat.of(Path.of("cat.jpg")));
         assertEquals(ImageFormat.JPEG, ImageFormat.of(Path.of("cat.JPEG")));
+        assertEquals(ImageFormat.PNG, ImageFormat.of(Path.of("100%.png")));
     }
 
     @Test

@@ -32,7 +32,7 @@ class VideoOutputTest {
         for (String video : List.of("a.mp4", "a.avi", "a.webp", "a_%04d.png", "a_%d.jpg")) {
             assertTrue(VideoOutput.isVideoName(Path.of(video)), video);
         }
-        for (String image : List.of("a.png", "a.jpg", "a", "-", "100%%.png")) {
+        for (String image : List.of("a.png", "a.jpg", "a", "-", "100%%.png", "100%.png", "a_%s.png")) {
             assertFalse(VideoOutput.isVideoName(Path.of(image)), image);
         }
     }
@@ -52,6 +52,8 @@ class VideoOutputTest {
         assertTrue(jpg.getMessage().contains("must end in .png"), jpg.getMessage());
         UserError two = assertThrows(UserError.class, () -> VideoOutput.prepare(dir.resolve("f_%d_%d.png")));
         assertTrue(two.getMessage().contains("2 frame numbers"), two.getMessage());
+        UserError other = assertThrows(UserError.class, () -> VideoOutput.prepare(dir.resolve("f_%s_%d.png")));
+        assertTrue(other.getMessage().contains("not %d, %0Nd or %%"), other.getMessage());
     }
 
     @Test

@@ -2,7 +2,8 @@ package dev.sdj.core.video
 
 /**
  * A file name with one printf-style frame number in it, `%d` or `%0Nd` (e.g. `frame_%03d.png` gives `frame_000.png`,
- * `frame_001.png`, …), as ffmpeg's image sequences name them; `%%` stands for a literal `%`. Frames are numbered from 0.
+ * `frame_001.png`, …), the two forms ffmpeg's image sequences accept; `%%` stands for a literal `%`. Frames are
+ * numbered from 0, the first number ffmpeg's image-sequence reader tries.
  */
 class FrameFileNames private constructor(private val before: String, private val width: Int, private val after: String) {
     /** The name of frame [index]: at least the pattern's width in digits, zero-padded, more when the number needs them. */
@@ -12,11 +13,14 @@ class FrameFileNames private constructor(private val before: String, private val
     }
 
     companion object {
-        private val NUMBER = Regex("%(0?[1-9][0-9]?)?d")
+        private val NUMBER = Regex("%(0[1-9][0-9]?)?d")
 
-        /** True when [name] holds a `%d` or `%0Nd` frame number (not escaped as `%%`). */
+        /**
+         * True when [name] holds a `%d` or `%0Nd` frame number (not escaped as `%%`), even if [parse] would refuse it
+         * for another reason: any name with one is meant as a pattern, not as a literal file name.
+         */
         @JvmStatic
-        fun isPattern(name: String): Boolean = findNumber(name).isNotEmpty()
+        fun isPattern(name: String): Boolean = findNumber(name, strict = false).isNotEmpty()
 
         /**
          * Parses [name]; refused unless it holds exactly one frame number and no other `%` directive.
@@ -25,7 +29,7 @@ class FrameFileNames private constructor(private val before: String, private val
          */
         @JvmStatic
         fun parse(name: String): FrameFileNames {
-            val numbers = findNumber(name)
+            val numbers = findNumber(name, strict = true)
             require(numbers.size == 1) {
                 if (numbers.isEmpty()) "'$name' has no frame number: put %d or %03d where the number goes, e.g. frame_%03d.png"
                 else "'$name' has ${numbers.size} frame numbers; give exactly one (%d or %0Nd)"
@@ -35,8 +39,8 @@ class FrameFileNames private constructor(private val before: String, private val
             return FrameFileNames(unescape(name, 0, number.range.first), digits, unescape(name, number.range.last + 1, name.length))
         }
 
-        /** The `%d`/`%0Nd` directives in [name], refusing any other `%` directive. */
-        private fun findNumber(name: String): List<MatchResult> {
+        /** The `%d`/`%0Nd` directives in [name]; when [strict], any other `%` directive is refused. */
+        private fun findNumber(name: String, strict: Boolean): List<MatchResult> {
             val found = ArrayList<MatchResult>()
             var i = 0
             while (i < name.length) {
@@ -49,7 +53,11 @@ class FrameFileNames private constructor(private val before: String, private val
                     continue
                 }
                 val match = NUMBER.matchAt(name, i)
-                    ?: throw IllegalArgumentException("'$name' has a '%' at position $i that is not %d, %0Nd or %% (a literal %)")
+                if (match == null) {
+                    require(!strict) { "'$name' has a '%' at position $i that is not %d, %0Nd or %% (a literal %)" }
+                    i++
+                    continue
+                }
                 found += match
                 i = match.range.last + 1
             }

@@ -15,7 +15,7 @@ class FrameFileNamesTest {
         "frame_%03d.png, 7, frame_007.png",
         "frame_%03d.png, 1234, frame_1234.png",
         "%d.png, 12, 12.png",
-        "f%5d.png, 3, f00003.png",
+        "f%05d.png, 3, f00003.png",
         "100%%_%02d.png, 4, 100%_04.png",
     )
     fun `names are printf's, zero-padded to the width`(pattern: String, index: Int, expected: String) {
@@ -28,11 +28,14 @@ class FrameFileNamesTest {
         assertTrue(FrameFileNames.isPattern("a_%04d.png"))
         assertFalse(FrameFileNames.isPattern("a.png"))
         assertFalse(FrameFileNames.isPattern("100%%.png"))
+        assertFalse(FrameFileNames.isPattern("100%.png"))
+        assertFalse(FrameFileNames.isPattern("a_%s.png"))
+        assertTrue(FrameFileNames.isPattern("a_%s_%03d.png"))
     }
 
     @Test
     fun `two numbers, none, or another directive are refused with the name`() {
-        for (bad in listOf("a_%d_%d.png", "a.png", "a_%s.png", "a_%x.png", "a%")) {
+        for (bad in listOf("a_%d_%d.png", "a.png", "a_%s.png", "a_%x.png", "a_%5d.png", "a%")) {
             val e = assertThrows<IllegalArgumentException> { FrameFileNames.parse(bad) }
             assertTrue(e.message!!.contains("'$bad'"), e.message)
         }
