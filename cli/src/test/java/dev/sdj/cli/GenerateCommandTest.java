@@ -233,6 +233,15 @@ class GenerateCommandTest {
         assertEquals("error: the output path is empty: give a file name with -o, or -o - for standard output", empty.err().strip());
     }
 
+    @Test
+    void aVideoNameIsRefusedBeforeAnyWorkSayingItNeedsAVideoModel(@TempDir Path dir) {
+        Path mp4 = dir.resolve("clip.mp4");
+        CliRun run = CliRun.of("generate", "-p", "x", "-o", mp4.toString());
+        assertEquals(1, run.code());
+        assertEquals("error: cannot write " + mp4 + ": it names a video, and video output needs a video model (LTX-2), which generate"
+                + " does not run yet; use .png or .jpg (.jpeg) for an image", run.err().strip(), "one line, before the model is opened");
+    }
+
     /** `sdj generate` in its own JVM, with its own cache directory: standard output and the environment are its own. */
     private static Process sdj(Path cache, String... args) throws Exception {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();

@@ -1,0 +1,40 @@
+package dev.sdj.api;
+
+import java.util.List;
+
+/**
+ * A generated clip: {@code frames} in display order, each {@code width} x {@code height} 8-bit RGB, row-major from the
+ * top-left with three bytes (R, G, B) per pixel, shown at {@code frameRateNumerator / frameRateDenominator} frames per
+ * second (24000/1001 for 23.976). The frame arrays are kept, not copied, because a clip is hundreds of megabytes:
+ * callers must not change them.
+ */
+public record GeneratedVideo(int width, int height, int frameRateNumerator, int frameRateDenominator, List<byte[]> frames) {
+    public GeneratedVideo {
+        if (width <= 0 || height <= 0) {
+            throw new IllegalArgumentException("video size must be positive, got " + width + "x" + height);
+        }
+        if (frameRateNumerator <= 0 || frameRateDenominator <= 0) {
+            throw new IllegalArgumentException("frame rate must be positive, got " + frameRateNumerator + "/" + frameRateDenominator);
+        }
+        frames = List.copyOf(frames);
+        if (frames.isEmpty()) {
+            throw new IllegalArgumentException("a video needs at least one frame");
+        }
+        long expected = 3L * width * height;
+        for (int i = 0; i < frames.size(); i++) {
+            if (frames.get(i).length != expected) {
+                throw new IllegalArgumentException("frame " + i + " has " + frames.get(i).length + " bytes, a " + width + "x" + height
+                        + " RGB frame has " + expected);
+            }
+        }
+    }
+
+    /** Frames per second, for display; the numerator and denominator are exact. */
+    public double fps() {
+        return (double) frameRateNumerator / frameRateDenominator;
+    }
+
+    public int frameCount() {
+        return frames.size();
+    }
+}

@@ -1,0 +1,65 @@
+package dev.sdj.core.video
+
+import dev.sdj.api.GeneratedVideo
+import dev.sdj.core.image.ChannelLayout
+import dev.sdj.core.image.RgbImage
+
+/**
+ * A clip to write: [frames] in display order, all [width] x [height] 8-bit RGB, shown at [rate]. The frames' pixel
+ * arrays are kept, not copied (see [RgbImage]).
+ */
+class VideoFrames(val frames: List<RgbImage>, val rate: FrameRate) {
+    init {
+        require(frames.isNotEmpty()) { "a video needs at least one frame" }
+        val first = frames[0]
+        for ((i, frame) in frames.withIndex()) {
+            require(frame.width == first.width && frame.height == first.height) {
+                "frame $i is ${frame.width}x${frame.height}, frame 0 is ${first.width}x${first.height}: every frame must have one size"
+            }
+        }
+    }
+
+    val width: Int get() = frames[0].width
+    val height: Int get() = frames[0].height
+    val frameCount: Int get() = frames.size
+
+    /** The clip as the API hands it out, sharing the frames' pixel arrays. */
+    fun toGeneratedVideo(): GeneratedVideo = GeneratedVideo(width, height, rate.numerator, rate.denominator, frames.map { it.pixels })
+
+    companion object {
+        /** A clip from the API's form, sharing its frame arrays, e.g. to write a [GeneratedVideo] with a [VideoWriter]. */
+        @JvmStatic
+        fun of(video: GeneratedVideo): VideoFrames = VideoFrames(
+            video.frames().map { RgbImage(video.width(), video.height(), it) },
+            FrameRate(video.frameRateNumerator(), video.frameRateDenominator()),
+        )
+
+        /**
+         * Converts a video VAE decoder's output, nominally in [-1, 1], frame by frame as [RgbImage.fromDecoderOutput]
+         * converts an image. [values] are in ggml order `[W, H, T, 3]` (dimension 0 fastest), as a video decoder
+         * graph produces them: value (x, y, t, c) at `x + W * (y + H * (t + T * c))`.
+         */
+        @JvmStatic
+        fun fromDecoderOutput(values: FloatArray, width: Int, height: Int, frameCount: Int, rate: FrameRate): VideoFrames {
+            require(width > 0 && height > 0 && frameCount > 0) { "video size must be positive, got ${width}x$height x $frameCount frames" }
+            val plane = width.toLong() * height
+            val expected = plane * frameCount * 3
+            require(values.size.toLong() == expected) {
+                "a ${width}x$height video of $frameCount frames has $expected decoder values, got ${values.size}"
+            }
+            val frame = FloatArray((plane * 3).toInt())
+            val frames = List(frameCount) { t ->
+                for (c in 0 until 3) {
+                    val from = (plane * (t + frameCount.toLong() * c)).toInt()
+                    System.arraycopy(values, from, frame, (plane * c).toInt(), plane.toInt())
+                }
+                try {
+                    RgbImage.fromDecoderOutput(frame, width, height, ChannelLayout.PLANAR)
+                } catch (e: IllegalArgumentException) {
+                    throw IllegalArgumentException("frame $t: ${e.message}", e)
+                }
+            }
+            return VideoFrames(frames, rate)
+        }
+    }
+}
