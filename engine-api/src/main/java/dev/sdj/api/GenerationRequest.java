@@ -147,11 +147,15 @@ public final class GenerationRequest {
     }
 
     public static final class Builder {
-        public static final java.util.List<String> SAMPLERS = java.util.List.of("euler", "euler_a", "dpm++2m");
-        public static final java.util.List<String> SCHEDULES = java.util.List.of("discrete", "karras");
-        public static final java.util.List<String> RNGS = java.util.List.of("cuda", "cpu");
+        /** The ids of {@link Sampler}. */
+        public static final java.util.List<String> SAMPLERS = Sampler.ids();
+        /** The ids of {@link Schedule}. */
+        public static final java.util.List<String> SCHEDULES = Schedule.ids();
+        /** The ids of {@link Rng}. */
+        public static final java.util.List<String> RNGS = Rng.ids();
         public static final java.util.List<String> PREDICTIONS = java.util.List.of("auto", "eps", "v");
-        public static final java.util.List<String> PLACEMENTS = java.util.List.of("auto", "resident", "sequential", "streamed");
+        /** The ids of {@link Placement}. */
+        public static final java.util.List<String> PLACEMENTS = Placement.ids();
         public static final boolean DEFAULT_DIFFUSION_FLASH_ATTENTION = false;
 
         private final String prompt;
@@ -196,16 +200,24 @@ public final class GenerationRequest {
         public Builder seed(long v) { this.seed = v; return this; }
         /** Sampler (default euler_a): one of {@link #SAMPLERS}. */
         public Builder sampler(String v) { this.sampler = v; return this; }
+        /** Sampler (default {@link Sampler#EULER_A}). */
+        public Builder sampler(Sampler v) { return sampler(v.id()); }
         /** Sigma schedule (default discrete): one of {@link #SCHEDULES}. */
         public Builder schedule(String v) { this.schedule = v; return this; }
+        /** Sigma schedule (default {@link Schedule#DISCRETE}). */
+        public Builder schedule(Schedule v) { return schedule(v.id()); }
         /** Noise generator (default cuda): one of {@link #RNGS}. */
         public Builder rng(String v) { this.rng = v; return this; }
+        /** Noise generator (default {@link Rng#CUDA}). */
+        public Builder rng(Rng v) { return rng(v.id()); }
         /** Text-encoder layers to skip from the end; 0 (default) means the family's default (1 for SD 1.x, 2 for SD 2.x). */
         public Builder clipSkip(int v) { this.clipSkip = v; return this; }
         /** What the model predicts (default auto): one of {@link #PREDICTIONS}; SD 2.x 768 models predict v. */
         public Builder prediction(String v) { this.prediction = v; return this; }
         /** Where components live (default auto): one of {@link #PLACEMENTS}. */
         public Builder placement(String v) { this.placement = v; return this; }
+        /** Where components live (default {@link Placement#AUTO}). */
+        public Builder placement(Placement v) { return placement(v.id()); }
         /**
          * Components to run on the CPU whatever the device, by the names the model's family declares (text_encoder,
          * text_encoder_2, vae, …; "text_encoders" for all of its text encoders); the engine refuses names the model lacks.
