@@ -16,9 +16,9 @@ import java.nio.file.Path
 
 /** engine-api's entry points, found through the ServiceLoader: stateless, so thread-safe. */
 class SdjEngineProvider : EngineProvider {
-    override fun open(config: EngineConfig): Engine = SdjEngine(config)
+    override fun open(config: EngineConfig): Engine = ggmlRefusals { SdjEngine(config) }
 
-    override fun devices(): DeviceReport = Devices.report()
+    override fun devices(): DeviceReport = ggmlRefusals { Devices.report() }
 
     override fun inspect(model: EngineConfig): ModelInspection = ggmlRefusals { ModelInspections.of(model) }
 
