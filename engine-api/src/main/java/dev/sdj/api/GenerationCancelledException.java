@@ -4,11 +4,16 @@ package dev.sdj.api;
 public class GenerationCancelledException extends EngineException {
     private final int completedSteps;
 
+    /**
+     * @param completedSteps denoising steps done before the cancellation was seen
+     * @param totalSteps     the steps the request asked for
+     */
     public GenerationCancelledException(int completedSteps, int totalSteps) {
         super("generation cancelled after " + completedSteps + " of " + totalSteps + " steps");
         this.completedSteps = completedSteps;
     }
 
+    /** Denoising steps done before the cancellation was seen. */
     public int completedSteps() {
         return completedSteps;
     }
