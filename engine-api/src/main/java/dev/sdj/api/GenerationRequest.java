@@ -64,21 +64,29 @@ public final class GenerationRequest {
         this.targetHeight = b.targetHeight;
     }
 
+    /** A builder for a request of {@code prompt}, every other field at its default. */
     public static Builder builder(String prompt) {
         return new Builder(prompt);
     }
 
+    /** What the image should show. */
     public String prompt() { return prompt; }
+    /** What it should not show (used when {@link #cfgScale()} is not 1). */
     public String negativePrompt() { return negativePrompt; }
+    /** Image width in pixels. */
     public int width() { return width; }
+    /** Image height in pixels. */
     public int height() { return height; }
+    /** Denoising steps. */
     public int steps() { return steps; }
+    /** Classifier-free guidance scale; 1 evaluates the model once per step, without the negative prompt. */
     public double cfgScale() { return cfgScale; }
     /**
      * The guidance scale a guidance-distilled model (FLUX.1-dev) embeds as an input, separate from {@link #cfgScale()};
      * models without a guidance input ignore it.
      */
     public double guidance() { return guidance; }
+    /** The noise seed: the same seed, request and model give the same image. */
     public long seed() { return seed; }
     /** euler, euler_a or dpm++2m. */
     public String sampler() { return sampler; }
@@ -86,6 +94,7 @@ public final class GenerationRequest {
     public String schedule() { return schedule; }
     /** cuda (stable-diffusion.cpp's default: torch's CUDA generator) or cpu (torch's CPU generator). */
     public String rng() { return rng; }
+    /** Text-encoder layers skipped from the end; 0 means the family's default. */
     public int clipSkip() { return clipSkip; }
     /** auto (the model's usual kind), eps or v. */
     public String prediction() { return prediction; }
@@ -114,6 +123,7 @@ public final class GenerationRequest {
      * that differs slightly from a whole decode (each tile's normalisation sees only the tile; overlaps are blended).
      */
     public int vaeTileSize() { return vaeTileSize; }
+    /** Whether the diffusion model uses ggml's fused flash attention; see {@link Builder#diffusionFlashAttention(boolean)}. */
     public boolean diffusionFlashAttention() { return diffusionFlashAttention; }
 
     /**
@@ -122,12 +132,18 @@ public final class GenerationRequest {
      * requested size). Other families ignore them.
      */
     public int originalWidth() { return originalWidth > 0 ? originalWidth : width; }
+    /** SDXL: the original height the model is conditioned on. */
     public int originalHeight() { return originalHeight > 0 ? originalHeight : height; }
+    /** SDXL: the crop's top edge the model is conditioned on. */
     public int cropTop() { return cropTop; }
+    /** SDXL: the crop's left edge the model is conditioned on. */
     public int cropLeft() { return cropLeft; }
+    /** SDXL: the target width the model is conditioned on. */
     public int targetWidth() { return targetWidth > 0 ? targetWidth : width; }
+    /** SDXL: the target height the model is conditioned on. */
     public int targetHeight() { return targetHeight > 0 ? targetHeight : height; }
 
+    /** A builder holding this request's fields, to derive another request from it. */
     public Builder toBuilder() {
         Builder b = new Builder(prompt).negativePrompt(negativePrompt).size(width, height).steps(steps).cfgScale(cfgScale).guidance(guidance)
                 .seed(seed).sampler(sampler).schedule(schedule).rng(rng).clipSkip(clipSkip).prediction(prediction).placement(placement);
@@ -146,6 +162,7 @@ public final class GenerationRequest {
         return b;
     }
 
+    /** Builds a {@link GenerationRequest}; not thread-safe. */
     public static final class Builder {
         /** The ids of {@link Sampler}. */
         public static final java.util.List<String> SAMPLERS = Sampler.ids();
@@ -153,9 +170,11 @@ public final class GenerationRequest {
         public static final java.util.List<String> SCHEDULES = Schedule.ids();
         /** The ids of {@link Rng}. */
         public static final java.util.List<String> RNGS = Rng.ids();
+        /** The predictions {@link #prediction(String)} takes. */
         public static final java.util.List<String> PREDICTIONS = java.util.List.of("auto", "eps", "v");
         /** The ids of {@link Placement}. */
         public static final java.util.List<String> PLACEMENTS = Placement.ids();
+        /** Flash attention's default: off (see {@link #diffusionFlashAttention(boolean)}). */
         public static final boolean DEFAULT_DIFFUSION_FLASH_ATTENTION = false;
 
         private final String prompt;
@@ -189,6 +208,7 @@ public final class GenerationRequest {
             this.prompt = Objects.requireNonNull(prompt, "prompt");
         }
 
+        /** What the image should not show (default empty). */
         public Builder negativePrompt(String v) { this.negativePrompt = Objects.requireNonNull(v); return this; }
         /** Image size in pixels (default 512×512); both must be multiples of 8. */
         public Builder size(int w, int h) { this.width = w; this.height = h; return this; }
@@ -196,7 +216,9 @@ public final class GenerationRequest {
         public Builder steps(int v) { this.steps = v; return this; }
         /** Classifier-free guidance scale (default 7); 1 disables the negative prompt. */
         public Builder cfgScale(double v) { this.cfgScale = v; return this; }
+        /** The distilled guidance scale of models with a guidance input (FLUX.1-dev; default 3.5). */
         public Builder guidance(double v) { this.guidance = v; return this; }
+        /** The noise seed (default 42). */
         public Builder seed(long v) { this.seed = v; return this; }
         /** Sampler (default euler_a): one of {@link #SAMPLERS}. */
         public Builder sampler(String v) { this.sampler = v; return this; }
@@ -225,7 +247,9 @@ public final class GenerationRequest {
         public Builder cpuComponents(java.util.Set<String> v) { this.cpuComponents = java.util.Set.copyOf(v); return this; }
         /** Caps device memory (parameters + compute) in bytes. */
         public Builder maxDeviceMemory(long bytes) { this.maxDeviceMemory = bytes; return this; }
+        /** A ggml device name (CPU, Vulkan0, CUDA0, …) to run on instead of the engine's choice. */
         public Builder device(String v) { this.device = v; return this; }
+        /** CPU threads (default one per physical core). */
         public Builder threads(int v) { this.threads = v; return this; }
         /** Tiled VAE decoding with tiles of this many pixels, a multiple of 8 of at least 64; 0 (default) decodes whole. */
         public Builder vaeTileSize(int v) { this.vaeTileSize = v; return this; }
@@ -243,6 +267,11 @@ public final class GenerationRequest {
         /** SDXL: the target size the model is conditioned on; default the requested size. */
         public Builder targetSize(int width, int height) { this.targetWidth = width; this.targetHeight = height; return this; }
 
+        /**
+         * The request.
+         *
+         * @throws InvalidRequestException naming the field and the value allowed, when one is invalid
+         */
         public GenerationRequest build() {
             requireEncodableText("prompt", prompt);
             requireEncodableText("negative prompt", negativePrompt);
