@@ -2,6 +2,7 @@ package dev.sdj.api;
 
 /** The caller cancelled the generation; no image was produced. */
 public class GenerationCancelledException extends EngineException {
+    /** Denoising steps done before the cancellation was seen. */
     private final int completedSteps;
 
     /**

@@ -8,8 +8,11 @@ import java.util.Optional;
  * message alone tells a user what to fix or report.
  */
 public class ModelFileException extends EngineException {
+    /** The file at fault. */
     private final Path file;
+    /** The tensor at fault, or null. */
     private final String tensor;
+    /** What is wrong. */
     private final String reason;
 
     /**
