@@ -29,9 +29,14 @@ import java.util.Optional;
  *                   Images are the same bit for bit either way. The default; false copies every weight (the
  *                   comparison for tests and benchmarks). Mapped weights are file-backed: the model file must not
  *                   change while the engine is open.
+ * @param cacheDirectory where this engine keeps what it learns across runs: {@code tune.json} (placements
+ *                   {@link Engine#tune} measured) and {@code model-hashes.tsv} (checkpoint hashes for the PNG's
+ *                   parameters); empty means sdj's cache directory ({@code SDJ_CACHE_DIR}, else
+ *                   {@code $XDG_CACHE_HOME/sdj} or {@code ~/.cache/sdj}), which also holds the extracted ggml
+ *                   libraries and the demo model whatever this says
  */
 public record EngineConfig(List<Path> model, Optional<Path> tokenizer, Optional<String> weightType, Optional<Path> t5Tokenizer,
-                           boolean mapWeights) {
+                           boolean mapWeights, Optional<Path> cacheDirectory) {
     /** Checks the model is given and copies it: the record is immutable. */
     public EngineConfig {
         Objects.requireNonNull(model, "model");
@@ -42,6 +47,13 @@ public record EngineConfig(List<Path> model, Optional<Path> tokenizer, Optional<
         Objects.requireNonNull(tokenizer, "tokenizer");
         Objects.requireNonNull(weightType, "weightType");
         Objects.requireNonNull(t5Tokenizer, "t5Tokenizer");
+        Objects.requireNonNull(cacheDirectory, "cacheDirectory");
+    }
+
+    /** A configuration using sdj's cache directory. */
+    public EngineConfig(List<Path> model, Optional<Path> tokenizer, Optional<String> weightType, Optional<Path> t5Tokenizer,
+                        boolean mapWeights) {
+        this(model, tokenizer, weightType, t5Tokenizer, mapWeights, Optional.empty());
     }
 
     /** A configuration with weights mapped (the default). */
@@ -61,17 +73,17 @@ public record EngineConfig(List<Path> model, Optional<Path> tokenizer, Optional<
 
     /** This configuration with weights quantized to {@code type} while loading. */
     public EngineConfig withWeightType(String type) {
-        return new EngineConfig(model, tokenizer, Optional.of(type), t5Tokenizer, mapWeights);
+        return new EngineConfig(model, tokenizer, Optional.of(type), t5Tokenizer, mapWeights, cacheDirectory);
     }
 
     /** This configuration with {@code path} as the T5 text encoder's tokenizer. */
     public EngineConfig withT5Tokenizer(Path path) {
-        return new EngineConfig(model, tokenizer, weightType, Optional.of(path), mapWeights);
+        return new EngineConfig(model, tokenizer, weightType, Optional.of(path), mapWeights, cacheDirectory);
     }
 
     /** This configuration with weights served from the mapped model files on the CPU ({@code true}) or copied. */
     public EngineConfig withWeightMapping(boolean map) {
-        return new EngineConfig(model, tokenizer, weightType, t5Tokenizer, map);
+        return new EngineConfig(model, tokenizer, weightType, t5Tokenizer, map, cacheDirectory);
     }
 
     /** The model in {@code model}'s files (see {@link #model()}), every other setting its default. */
@@ -103,6 +115,7 @@ public record EngineConfig(List<Path> model, Optional<Path> tokenizer, Optional<
         private Path t5Tokenizer;
         private String weightType;
         private boolean mapWeights = true;
+        private Path cacheDirectory;
 
         private Builder() {
         }
@@ -144,13 +157,20 @@ public record EngineConfig(List<Path> model, Optional<Path> tokenizer, Optional<
             return this;
         }
 
+        /** Where the engine keeps tune.json and model-hashes.tsv (see {@link EngineConfig#cacheDirectory()}). */
+        public Builder cacheDirectory(Path directory) {
+            this.cacheDirectory = Objects.requireNonNull(directory, "cacheDirectory");
+            return this;
+        }
+
         /**
          * The configuration.
          *
          * @throws InvalidRequestException when no model file was added
          */
         public EngineConfig build() {
-            return new EngineConfig(model, Optional.ofNullable(tokenizer), Optional.ofNullable(weightType), Optional.ofNullable(t5Tokenizer), mapWeights);
+            return new EngineConfig(model, Optional.ofNullable(tokenizer), Optional.ofNullable(weightType), Optional.ofNullable(t5Tokenizer), mapWeights,
+                    Optional.ofNullable(cacheDirectory));
         }
     }
 }

@@ -13,12 +13,13 @@ class EngineConfigBuilderTest {
     @Test
     void theBuilderKeepsEveryFileInOrderAndEachSetting() {
         EngineConfig c = EngineConfig.builder().model(Path.of("unet.gguf")).model(List.of(Path.of("vae.safetensors"), Path.of("clip_l.safetensors")))
-                .tokenizer(Path.of("tok")).t5Tokenizer(Path.of("spiece.model")).weightType("q8_0").mapWeights(false).build();
+                .tokenizer(Path.of("tok")).t5Tokenizer(Path.of("spiece.model")).weightType("q8_0").mapWeights(false).cacheDirectory(Path.of("cache")).build();
         assertEquals(List.of(Path.of("unet.gguf"), Path.of("vae.safetensors"), Path.of("clip_l.safetensors")), c.model());
         assertEquals(Optional.of(Path.of("tok")), c.tokenizer());
         assertEquals(Optional.of(Path.of("spiece.model")), c.t5Tokenizer());
         assertEquals(Optional.of("q8_0"), c.weightType());
         assertFalse(c.mapWeights());
+        assertEquals(Optional.of(Path.of("cache")), c.cacheDirectory());
     }
 
     @Test
