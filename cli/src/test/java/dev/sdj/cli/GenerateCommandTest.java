@@ -20,7 +20,7 @@ class GenerateCommandTest {
                 "--cfg-scale", "--seed", "--sampler", "--schedule", "--rng", "--clip-skip", "--prediction", "--placement", "--max-vram", "--on-cpu", "--device",
                 "--threads", "--output", "--sampling-method", "--scheduler", "--vae-tiling", "--clip-on-cpu", "--vae-on-cpu",
                 "--diffusion-model", "--vae", "--clip_l", "--clip_g", "--verbose", "--quiet", "--diffusion-fa", "--original-size",
-                "--crop-top-left", "--target-size")) {
+                "--crop-top-left", "--target-size", "--video-frames", "--fps")) {
             assertTrue(help.contains(flag), flag + " missing from:\n" + help);
         }
         assertTrue(help.contains("RANDOM weights"), help);
@@ -40,6 +40,18 @@ class GenerateCommandTest {
         assertEquals(32, given.cropLeft());
         assertEquals(1024, given.targetWidth());
         assertThrows(dev.sdj.api.InvalidRequestException.class, () -> parsed("-p", "x", "--original-size", "1024"));
+    }
+
+    @Test
+    void stableDiffusionCppVideoFlagsReachTheRequestAndDefaultToAStillAt24Fps() {
+        dev.sdj.api.GenerationRequest still = parsed("-p", "x");
+        assertEquals(1, still.frames());
+        assertEquals(24, still.fps());
+        dev.sdj.api.GenerationRequest video = parsed("-p", "x", "--video-frames", "33", "--fps", "25");
+        assertEquals(33, video.frames());
+        assertEquals(25, video.fps());
+        assertThrows(dev.sdj.api.InvalidRequestException.class, () -> parsed("-p", "x", "--video-frames", "0"));
+        assertThrows(dev.sdj.api.InvalidRequestException.class, () -> parsed("-p", "x", "--fps", "0"));
     }
 
     private static dev.sdj.api.GenerationRequest parsed(String... args) {

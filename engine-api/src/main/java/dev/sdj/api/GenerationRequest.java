@@ -4,7 +4,7 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * One text-to-image request. Build with {@link #builder(String)}; unset fields take the defaults documented on the
+ * One text-to-image (or, for a video model, text-to-video) request. Build with {@link #builder(String)}; unset fields take the defaults documented on the
  * builder. Validation happens in {@link Builder#build()}, so an engine never sees an invalid request.
  */
 public final class GenerationRequest {
@@ -34,6 +34,8 @@ public final class GenerationRequest {
     private final int cropLeft;
     private final int targetWidth;
     private final int targetHeight;
+    private final int frames;
+    private final int fps;
 
     private GenerationRequest(Builder b) {
         this.prompt = b.prompt;
@@ -62,6 +64,8 @@ public final class GenerationRequest {
         this.cropLeft = b.cropLeft;
         this.targetWidth = b.targetWidth;
         this.targetHeight = b.targetHeight;
+        this.frames = b.frames;
+        this.fps = b.fps;
     }
 
     /** A builder for a request of {@code prompt}, every other field at its default. */
@@ -143,6 +147,17 @@ public final class GenerationRequest {
     /** SDXL: the target height the model is conditioned on. */
     public int targetHeight() { return targetHeight > 0 ? targetHeight : height; }
 
+    /**
+     * How many frames a video model generates (1: a still). A video family may round the count to what its latent
+     * holds (LTX-2: down to 8k + 1); families that make images ignore it.
+     */
+    public int frames() { return frames; }
+    /**
+     * The video's frame rate: a video family times its frames (and LTX-2 the length of its audio) by it; families that
+     * make images ignore it.
+     */
+    public int fps() { return fps; }
+
     /** A builder holding this request's fields, to derive another request from it. */
     public Builder toBuilder() {
         Builder b = new Builder(prompt).negativePrompt(negativePrompt).size(width, height).steps(steps).cfgScale(cfgScale).guidance(guidance)
@@ -159,6 +174,7 @@ public final class GenerationRequest {
         b.cropLeft = cropLeft;
         b.targetWidth = targetWidth;
         b.targetHeight = targetHeight;
+        b.frames(frames).fps(fps);
         return b;
     }
 
@@ -176,6 +192,14 @@ public final class GenerationRequest {
         public static final java.util.List<String> PLACEMENTS = Placement.ids();
         /** Flash attention's default: off (see {@link #diffusionFlashAttention(boolean)}). */
         public static final boolean DEFAULT_DIFFUSION_FLASH_ATTENTION = false;
+        /** A still, as stable-diffusion.cpp's --video-frames defaults to. */
+        public static final int DEFAULT_FRAMES = 1;
+        /** stable-diffusion.cpp's --fps default. */
+        public static final int DEFAULT_FPS = 24;
+        /** 8 · 128 + 1 frames: 128 LTX-2 latent frames, about 43 s at 24 fps, twice what LTX-2 was trained on. */
+        public static final int MAX_FRAMES = 1025;
+        /** The highest frame rate a request may ask for. */
+        public static final int MAX_FPS = 240;
 
         private final String prompt;
         private String negativePrompt = "";
@@ -203,6 +227,8 @@ public final class GenerationRequest {
         private int cropLeft;
         private int targetWidth;
         private int targetHeight;
+        private int frames = DEFAULT_FRAMES;
+        private int fps = DEFAULT_FPS;
 
         private Builder(String prompt) {
             this.prompt = Objects.requireNonNull(prompt, "prompt");
@@ -266,6 +292,10 @@ public final class GenerationRequest {
         public Builder cropTopLeft(int top, int left) { this.cropTop = top; this.cropLeft = left; return this; }
         /** SDXL: the target size the model is conditioned on; default the requested size. */
         public Builder targetSize(int width, int height) { this.targetWidth = width; this.targetHeight = height; return this; }
+        /** Video frames, 1 to {@link #MAX_FRAMES} (default 1, a still); image models ignore it. */
+        public Builder frames(int v) { this.frames = v; return this; }
+        /** Video frames per second, 1 to {@link #MAX_FPS} (default {@value #DEFAULT_FPS}); image models ignore it. */
+        public Builder fps(int v) { this.fps = v; return this; }
 
         /**
          * The request.
@@ -319,6 +349,12 @@ public final class GenerationRequest {
             if (originalWidth < 0 || originalHeight < 0 || targetWidth < 0 || targetHeight < 0 || cropTop < 0 || cropLeft < 0) {
                 throw new InvalidRequestException("SDXL size conditioning must not be negative: original " + originalWidth + "x"
                         + originalHeight + ", crop " + cropTop + "," + cropLeft + ", target " + targetWidth + "x" + targetHeight);
+            }
+            if (frames < 1 || frames > MAX_FRAMES) {
+                throw new InvalidRequestException("frames must be between 1 (a still) and " + MAX_FRAMES + ", got " + frames);
+            }
+            if (fps < 1 || fps > MAX_FPS) {
+                throw new InvalidRequestException("fps must be between 1 and " + MAX_FPS + ", got " + fps);
             }
             if (threads != null && threads < 1) {
                 throw new InvalidRequestException("threads must be at least 1, got " + threads);

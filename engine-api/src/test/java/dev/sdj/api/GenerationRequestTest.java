@@ -26,4 +26,40 @@ class GenerationRequestTest {
         GenerationRequest r = GenerationRequest.builder("a cat \uD83D\uDC31, 猫, tab\there").negativePrompt("\uD83C\uDF2B").build();
         assertEquals("a cat \uD83D\uDC31, 猫, tab\there", r.prompt());
     }
+
+    @Test
+    void aRequestIsAStillAtTwentyFourFramesPerSecondUnlessToldOtherwise() {
+        GenerationRequest r = GenerationRequest.builder("a cat").build();
+        assertEquals(1, r.frames());
+        assertEquals(24, r.fps());
+    }
+
+    @Test
+    void framesAndFpsAreKeptAndSurviveToBuilder() {
+        GenerationRequest r = GenerationRequest.builder("a cat").frames(33).fps(25).build();
+        assertEquals(33, r.frames());
+        assertEquals(25, r.fps());
+        GenerationRequest copy = r.toBuilder().seed(7).build();
+        assertEquals(33, copy.frames());
+        assertEquals(25, copy.fps());
+    }
+
+    @Test
+    void framesOutsideOneToTheMaximumAreRefusedNamingTheBounds() {
+        InvalidRequestException none = assertThrows(InvalidRequestException.class, () -> GenerationRequest.builder("a").frames(0).build());
+        assertEquals("frames must be between 1 (a still) and 1025, got 0", none.getMessage());
+        assertThrows(InvalidRequestException.class, () -> GenerationRequest.builder("a").frames(-9).build());
+        assertThrows(InvalidRequestException.class,
+                () -> GenerationRequest.builder("a").frames(GenerationRequest.Builder.MAX_FRAMES + 1).build());
+        assertEquals(GenerationRequest.Builder.MAX_FRAMES,
+                GenerationRequest.builder("a").frames(GenerationRequest.Builder.MAX_FRAMES).build().frames());
+    }
+
+    @Test
+    void fpsOutsideOneToTheMaximumIsRefusedNamingTheBounds() {
+        InvalidRequestException zero = assertThrows(InvalidRequestException.class, () -> GenerationRequest.builder("a").fps(0).build());
+        assertEquals("fps must be between 1 and 240, got 0", zero.getMessage());
+        assertThrows(InvalidRequestException.class, () -> GenerationRequest.builder("a").fps(241).build());
+        assertEquals(1, GenerationRequest.builder("a").fps(1).build().fps());
+    }
 }

@@ -61,6 +61,14 @@ class GenerationTest {
     }
 
     @Test
+    fun `an image model ignores the video frames and rate, giving the same image and parameters`() {
+        val still = engine.generate(request().build())
+        val asVideo = engine.generate(request().frames(33).fps(12).build())
+        assertArrayEquals(still.png, asVideo.png)
+        assertEquals(still.parameters, asVideo.parameters)
+    }
+
+    @Test
     fun `every sampler runs and they differ`() {
         val images = listOf("euler", "euler_a", "dpm++2m").map { engine.generate(request(it).build()).png }
         assertEquals(3, images.map { it.toList() }.toSet().size)

@@ -1,0 +1,77 @@
+package dev.sdj.core.family.ltx2
+
+import dev.sdj.core.sampling.PhiloxRng
+import org.junit.jupiter.api.Assertions.assertArrayEquals
+import org.junit.jupiter.api.Assertions.assertEquals
+import org.junit.jupiter.api.Assertions.assertThrows
+import org.junit.jupiter.api.Test
+
+/** The packed video + audio latent, its noise and its token layouts, as stable-diffusion.cpp lays them out. */
+class Ltx2LatentsTest {
+    // 3 × 2 cells × 2 latent frames = 12 cells; 9 frames at 24 fps = 10 audio steps = 1280 values = 107 extra channels.
+    private val shape = Ltx2VideoShape(96, 64, 9, 24)
+    private val latents = Ltx2Latents(shape)
+
+    private fun ramp(n: Int, from: Float) = FloatArray(n) { from + it }
+
+    @Test
+    fun `the audio takes as many extra channels as its values fill, rounded up`() {
+        assertEquals(12, shape.videoTokens)
+        assertEquals(10, shape.audioLength)
+        assertEquals((10 * 8 * 16 + 11) / 12, latents.audioChannels)
+        assertEquals(12 * (128 + latents.audioChannels), latents.packedSize)
+        val clip = Ltx2Latents(Ltx2VideoShape(768, 512, 33, 24))
+        assertEquals(3, clip.audioChannels, "35 × 128 = 4480 audio values over 1920 cells")
+    }
+
+    @Test
+    fun `packing lays the video then the audio then zeros, and unpacks to both`() {
+        val video = ramp(shape.videoValues, 1f)
+        val audio = ramp(shape.audioValues, -5000f)
+        val packed = latents.pack(video, audio)
+        assertEquals(video[0], packed[0])
+        assertEquals(audio[0], packed[shape.videoValues])
+        for (i in shape.videoValues + shape.audioValues until packed.size) assertEquals(0f, packed[i], "padding at $i")
+        assertArrayEquals(video, latents.video(packed))
+        assertArrayEquals(audio, latents.audio(packed))
+    }
+
+    @Test
+    fun `the noise is one draw over the packed latent, video first, so a seed means what it means in sd_cpp`() {
+        val noise = latents.noise(PhiloxRng(42))
+        val draws = PhiloxRng(42).randn(latents.packedSize)
+        assertArrayEquals(draws, noise)
+        assertArrayEquals(draws.copyOfRange(0, shape.videoValues), latents.video(noise))
+        assertArrayEquals(draws.copyOfRange(shape.videoValues, shape.videoValues + shape.audioValues), latents.audio(noise))
+    }
+
+    @Test
+    fun `video tokens hold a cell's 128 channels together, cells in frame, row, column order`() {
+        val cells = shape.videoTokens
+        val video = FloatArray(shape.videoValues) { i -> (i / cells) * 1000f + i % cells }
+        val tokens = latents.videoTokens(video)
+        for (cell in 0 until cells) for (c in 0 until 128) {
+            assertEquals(c * 1000f + cell, tokens[cell * 128 + c], "cell $cell channel $c")
+        }
+        assertArrayEquals(video, latents.videoLatent(tokens))
+    }
+
+    @Test
+    fun `audio tokens hold a step's 8 channels of 16 bins, bins fastest`() {
+        val steps = shape.audioLength
+        val audio = FloatArray(shape.audioValues) { i -> val f = i % 16; val t = i / 16 % steps; val c = i / 16 / steps; c * 10000f + t * 100f + f }
+        val tokens = latents.audioTokens(audio)
+        for (t in 0 until steps) for (c in 0 until 8) for (f in 0 until 16) {
+            assertEquals(c * 10000f + t * 100f + f, tokens[t * 128 + c * 16 + f], "step $t channel $c bin $f")
+        }
+        assertArrayEquals(audio, latents.audioLatent(tokens))
+    }
+
+    @Test
+    fun `arrays of the wrong size are refused naming the sizes`() {
+        val e = assertThrows(IllegalArgumentException::class.java) { latents.pack(FloatArray(3), FloatArray(shape.audioValues)) }
+        assertEquals("the video latent has 3 values, not ${shape.videoValues} (96x64, 9 frames at 24 fps)", e.message)
+        assertThrows(IllegalArgumentException::class.java) { latents.video(FloatArray(latents.packedSize - 1)) }
+        assertThrows(IllegalArgumentException::class.java) { latents.audioTokens(FloatArray(1)) }
+    }
+}
