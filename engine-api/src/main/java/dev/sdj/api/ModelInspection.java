@@ -1,6 +1,8 @@
 package dev.sdj.api;
 
 import java.nio.file.Path;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -65,6 +67,19 @@ public record ModelInspection(String family, String familyName, List<Path> input
     public record Component(Role role, int tensors, long parameters, long fileBytes, Map<String, Long> bytesByType,
                             Map<String, Long> deviceBytes, List<String> unsupportedTensors,
                             Map<String, Map<String, Integer>> convertedTensors) {
+        /** Copies the maps and lists, keeping their order: the record is immutable. */
+        public Component {
+            bytesByType = ordered(bytesByType);
+            deviceBytes = ordered(deviceBytes);
+            unsupportedTensors = List.copyOf(unsupportedTensors);
+            Map<String, Map<String, Integer>> converted = new LinkedHashMap<>();
+            convertedTensors.forEach((device, counts) -> converted.put(device, ordered(counts)));
+            convertedTensors = Collections.unmodifiableMap(converted);
+        }
+
+        private static <V> Map<String, V> ordered(Map<String, V> map) {
+            return Collections.unmodifiableMap(new LinkedHashMap<>(map));
+        }
     }
 
     /**
