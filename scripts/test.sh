@@ -24,4 +24,8 @@ mvn -B install "$@"
 # The jars as users get them (module names, sources, the BOM); only after a whole build.
 if [ $# -eq 0 ]; then
   bash scripts/check-packaging.sh
+  # An application on the coordinates just installed, as a user's would be (engine-api alone, engine-core at run
+  # time): examples/embed is built offline from ~/.m2 and run, in Java and in Kotlin.
+  version="$(sed -n 's:^  <version>\(.*\)</version>:\1:p' pom.xml | head -1)"
+  mvn -B -q -o -f examples/embed/pom.xml -Dsdj.version="$version" verify
 fi

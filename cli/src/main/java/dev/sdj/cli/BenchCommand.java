@@ -1,9 +1,10 @@
 package dev.sdj.cli;
 
-import dev.sdj.core.bench.LoadBenchmark;
-import dev.sdj.core.model.safetensors.SafetensorsFile;
-import dev.sdj.ggml.Device;
-import dev.sdj.ggml.Ggml;
+import dev.sdj.api.Benchmarks;
+import dev.sdj.api.DeviceInfo;
+import dev.sdj.api.DeviceReport;
+import dev.sdj.api.MemoryPools;
+import dev.sdj.api.Tools;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Mixin;
@@ -15,6 +16,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import java.util.function.Consumer;
 
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks (numbers for reports, not tests).",
         subcommands = {BenchCommand.Load.class, BenchCommand.Upload.class, BenchCommand.Prepare.class, BenchCommand.Generate.class, BenchCommand.Stream.class,
@@ -51,20 +53,17 @@ final class BenchCommand implements Runnable {
         @Override
         public Integer call() {
             PrintWriter out = spec.commandLine().getOut();
-            Ggml ggml = Ggml.get();
-            LoadBenchmark bench = new LoadBenchmark(ggml);
-            SafetensorsFile f = bench.prepare(file, sizeMb);
-            bench.warm(f);
-            out.printf(Locale.ROOT, "file %s, %.1f MB in %d tensors%n", f.getPath(),
-                    f.getTensors().stream().mapToLong(t -> t.getByteSize()).sum() / 1e6, f.getTensors().size());
-            for (Device d : ggml.devices()) {
+            Benchmarks bench = Tools.get().benchmarks();
+            Benchmarks.LoadFile f = bench.prepareLoad(file, sizeMb);
+            out.printf(Locale.ROOT, "file %s, %.1f MB in %d tensors%n", f.path(), f.bytes() / 1e6, f.tensors());
+            for (DeviceInfo d : DeviceReport.current().devices()) {
                 if (devices != null && !devices.contains(d.name())) {
                     continue;
                 }
-                LoadBenchmark.Result r = bench.run(f, d, runs);
-                out.printf(Locale.ROOT, "%-10s best %8.0f MB/s   median %8.0f MB/s   runs %s s%n", r.getDevice(),
-                        r.getBestMbPerSecond(), r.getMedianMbPerSecond(),
-                        r.getSecondsPerRun().stream().map(s -> String.format(Locale.ROOT, "%.2f", s)).toList());
+                Benchmarks.LoadRun r = bench.load(f, d.name(), runs);
+                out.printf(Locale.ROOT, "%-10s best %8.0f MB/s   median %8.0f MB/s   runs %s s%n", r.device(),
+                        r.bestMbPerSecond(), r.medianMbPerSecond(),
+                        r.secondsPerRun().stream().map(s -> String.format(Locale.ROOT, "%.2f", s)).toList());
                 out.flush();
             }
             return 0;
@@ -84,10 +83,10 @@ final class BenchCommand implements Runnable {
         @Override
         public Integer call() {
             PrintWriter out = spec.commandLine().getOut();
-            Ggml ggml = Ggml.get();
-            for (Device d : ggml.devices()) {
+            Benchmarks bench = Tools.get().benchmarks();
+            for (DeviceInfo d : DeviceReport.current().devices()) {
                 if (devices == null || devices.contains(d.name())) {
-                    out.printf(Locale.ROOT, "%-10s %8.0f MB/s%n", d.name(), dev.sdj.core.bench.UploadBandwidth.INSTANCE.measure(ggml, d, 256L << 20, 5) / 1e6);
+                    out.printf(Locale.ROOT, "%-10s %8.0f MB/s%n", d.name(), bench.uploadBytesPerSecond(d.name(), 256L << 20, 5) / 1e6);
                     out.flush();
                 }
             }
@@ -96,12 +95,11 @@ final class BenchCommand implements Runnable {
     }
 
     /** Progress lines on stderr, flushed at once: full-size runs take minutes per step. */
-    static kotlin.jvm.functions.Function1<String, kotlin.Unit> progress(CommandSpec spec) {
+    static Consumer<String> progress(CommandSpec spec) {
         PrintWriter err = spec.commandLine().getErr();
         return line -> {
             err.println(line);
             err.flush();
-            return kotlin.Unit.INSTANCE;
         };
     }
 
@@ -146,23 +144,21 @@ final class BenchCommand implements Runnable {
         @Override
         public Integer call() {
             PrintWriter out = spec.commandLine().getOut();
-            dev.sdj.core.bench.GenerationBenchmark.Result r =
-                    dev.sdj.core.bench.GenerationBenchmark.INSTANCE.run(run.modelConfig(), run.size, run.steps, progress(spec), b -> {
-                        where.applyTo(b);
-                        run.applyTo(b, spec.commandLine().getErr());
-                        return kotlin.Unit.INSTANCE;
-                    });
+            Benchmarks.GenerationRun r = Tools.get().benchmarks().generation(run.modelConfig(), run.size, run.steps, progress(spec), b -> {
+                where.applyTo(b);
+                run.applyTo(b, spec.commandLine().getErr());
+            });
             out.printf(Locale.ROOT, "%s, %dx%d on %s, %s placement: %.2f s/step over %d steps (total %.1f s incl. load, text, VAE), %s uploaded%n",
-                    run.modelName(), r.getSize(), r.getSize(), r.getDevice(), r.getPlacement(), r.getSecondsPerStep(), r.getSteps(),
-                    r.getTotalSeconds(), Bytes.human(r.getUploadedBytes()));
-            if (r.getPlacement().equals("streamed")) {
+                    run.modelName(), r.size(), r.size(), r.device(), r.placement(), r.secondsPerStep(), r.steps(),
+                    r.totalSeconds(), Bytes.human(r.uploadedBytes()));
+            if (r.placement().equals("streamed")) {
                 out.printf(Locale.ROOT, "streamed: %d of %d diffusion-model blocks resident, %s uploaded per step, %.2f s/step waiting for uploads%n",
-                        r.getResidentBlocks(), r.getBlocks(), Bytes.human(r.getUploadBytesPerStep()), r.getUploadWaitPerStep());
+                        r.residentBlocks(), r.blocks(), Bytes.human(r.uploadBytesPerStep()), r.uploadWaitPerStep());
             }
-            r.getPeakDeviceBytes().forEach((pool, bytes) -> out.printf(Locale.ROOT, pool.equals(dev.sdj.core.memory.MemoryLedger.MAPPED_POOL)
+            r.peakDeviceBytes().forEach((pool, bytes) -> out.printf(Locale.ROOT, pool.equals(MemoryPools.MAPPED)
                     ? "weights read in place from the mapped model file (%s): %s%n" : "peak device memory on %s (parameters + compute): %s%n", pool, Bytes.human(bytes)));
             out.printf(Locale.ROOT, "%.1f s to the first step (loading, text encoding); RSS after generating: %s allocated, %s file-backed (mapped weights)%n",
-                    r.getSecondsToFirstStep(), Bytes.human(r.getRss().getAnonymousBytes()), Bytes.human(r.getRss().getFileBytes()));
+                    r.secondsToFirstStep(), Bytes.human(r.rssAnonymousBytes()), Bytes.human(r.rssFileBytes()));
             out.printf(Locale.ROOT, "peak RSS: %s%n", Bytes.human(ProcessMemory.peakRssBytes()));
             return 0;
         }
@@ -184,19 +180,17 @@ final class BenchCommand implements Runnable {
         @Override
         public Integer call() {
             PrintWriter out = spec.commandLine().getOut();
-            dev.sdj.core.bench.StreamingBenchmark.Result r =
-                    dev.sdj.core.bench.StreamingBenchmark.INSTANCE.run(run.modelConfig(), run.size, run.steps, progress(spec), b -> {
-                        where.applyTo(b);
-                        run.applyTo(b, spec.commandLine().getErr());
-                        return kotlin.Unit.INSTANCE;
-                    });
-            out.printf(Locale.ROOT, "%s, %dx%d on %s, %d steps%n", run.modelName(), run.size, run.size, r.getDevice(), run.steps);
-            out.printf(Locale.ROOT, "compute (sequential):       %.2f s/step%n", r.getComputeSecondsPerStep());
-            out.printf(Locale.ROOT, "host -> device bandwidth:   %.0f MB/s (pinned where the device has a host buffer type)%n", r.getBytesPerSecond() / 1e6);
+            Benchmarks.StreamingRun r = Tools.get().benchmarks().streaming(run.modelConfig(), run.size, run.steps, progress(spec), b -> {
+                where.applyTo(b);
+                run.applyTo(b, spec.commandLine().getErr());
+            });
+            out.printf(Locale.ROOT, "%s, %dx%d on %s, %d steps%n", run.modelName(), run.size, run.size, r.device(), run.steps);
+            out.printf(Locale.ROOT, "compute (sequential):       %.2f s/step%n", r.computeSecondsPerStep());
+            out.printf(Locale.ROOT, "host -> device bandwidth:   %.0f MB/s (pinned where the device has a host buffer type)%n", r.bytesPerSecond() / 1e6);
             out.printf(Locale.ROOT, "every block streamed:       %.2f s/step, %s uploaded per step (%.2f s at that bandwidth), %.2f s/step waiting, peak %s%n",
-                    r.getStreamedSecondsPerStep(), Bytes.human(r.getUploadBytesPerStep()), r.getTransferSecondsPerStep(), r.getWaitSecondsPerStep(),
-                    Bytes.human(r.getStreamedPeakBytes()));
-            out.printf(Locale.ROOT, "ratio to max(compute, transfer): %.2f%n", r.getRatio());
+                    r.streamedSecondsPerStep(), Bytes.human(r.uploadBytesPerStep()), r.transferSecondsPerStep(), r.waitSecondsPerStep(),
+                    Bytes.human(r.streamedPeakBytes()));
+            out.printf(Locale.ROOT, "ratio to max(compute, transfer): %.2f%n", r.ratio());
             return 0;
         }
     }
@@ -221,19 +215,17 @@ final class BenchCommand implements Runnable {
         @Override
         public Integer call() {
             PrintWriter out = spec.commandLine().getOut();
-            List<dev.sdj.core.bench.ConditioningBenchmark.Trial> trials =
-                    dev.sdj.core.bench.ConditioningBenchmark.INSTANCE.run(run.modelConfig(), prompt, progress(spec), b -> {
-                        where.applyTo(b);
-                        run.threads.applyTo(b, spec.commandLine().getErr());
-                        return kotlin.Unit.INSTANCE;
-                    });
+            List<Benchmarks.ConditioningRun> trials = Tools.get().benchmarks().conditioning(run.modelConfig(), prompt, progress(spec), b -> {
+                where.applyTo(b);
+                run.threads.applyTo(b, spec.commandLine().getErr());
+            });
             out.printf(Locale.ROOT, "%s, one prompt%n", run.modelName());
-            for (dev.sdj.core.bench.ConditioningBenchmark.Trial t : trials) {
-                String phases = String.join(", ", t.getPhaseSeconds().entrySet().stream()
+            for (Benchmarks.ConditioningRun t : trials) {
+                String phases = String.join(", ", t.phaseSeconds().entrySet().stream()
                         .map(e -> String.format(Locale.ROOT, "%s %.2f s", e.getKey(), e.getValue())).toList());
                 out.printf(Locale.ROOT, "%s (%d of %d blocks resident): %s; %.1f s in all incl. loading, device peak %s (plan: %s), %s uploaded%n",
-                        t.getPlacement(), t.getResidentBlocks(), t.getBlocks(), phases, t.getTotalSeconds(),
-                        Bytes.human(t.getPeakDeviceBytes()), Bytes.human(t.getPredictedPeakBytes()), Bytes.human(t.getUploadedBytes()));
+                        t.placement(), t.residentBlocks(), t.blocks(), phases, t.totalSeconds(),
+                        Bytes.human(t.peakDeviceBytes()), Bytes.human(t.predictedPeakBytes()), Bytes.human(t.uploadedBytes()));
             }
             out.printf(Locale.ROOT, "peak RSS: %s%n", Bytes.human(ProcessMemory.peakRssBytes()));
             return 0;

@@ -1,8 +1,9 @@
 package dev.sdj.cli;
 
+import dev.sdj.api.Benchmarks.Architecture;
 import dev.sdj.api.EngineConfig;
 import dev.sdj.api.GenerationRequest;
-import dev.sdj.core.bench.GenerationBenchmark.Architecture;
+import dev.sdj.api.Tools;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -10,7 +11,7 @@ import picocli.CommandLine.TypeConversionException;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.util.Arrays;
+import java.util.List;
 
 /** The model, size, steps and threads of a generation benchmark: shared by bench generate and bench stream. */
 final class BenchRunOptions {
@@ -45,17 +46,17 @@ final class BenchRunOptions {
 
     /** --file, else the architecture's own file in the temporary folder, so each architecture keeps its model. */
     Path file() {
-        return file != null ? file : Path.of(System.getProperty("java.io.tmpdir"), architecture.getDefaultFileName());
+        return file != null ? file : Path.of(System.getProperty("java.io.tmpdir"), architecture.defaultFileName());
     }
 
     /** The model to run: --model, else the full-size one, written first if missing; quantized while loading with --type, weights copied with --no-mmap. */
     EngineConfig modelConfig() {
-        EngineConfig config = (model != null ? EngineConfig.of(model) : architecture.prepare(file())).withWeightMapping(!noMmap);
+        EngineConfig config = (model != null ? EngineConfig.of(model) : Tools.get().benchmarks().prepare(architecture.id(), file())).withWeightMapping(!noMmap);
         return weightType != null ? config.withWeightType(weightType) : config;
     }
 
     String modelName() {
-        String name = model != null ? model.getFileName().toString() : architecture.getLabel() + " random " + architecture.getWeights();
+        String name = model != null ? model.getFileName().toString() : architecture.label() + " random " + architecture.weights();
         return weightType != null ? name + " --type " + weightType : name;
     }
 
@@ -63,7 +64,7 @@ final class BenchRunOptions {
     void applyTo(GenerationRequest.Builder b, PrintWriter err) {
         threads.applyTo(b, err);
         if (model == null) {
-            b.cfgScale(architecture.getCfgScale());
+            b.cfgScale(architecture.cfgScale());
         }
     }
 
@@ -71,11 +72,9 @@ final class BenchRunOptions {
     static final class ArchitectureName implements ITypeConverter<Architecture> {
         @Override
         public Architecture convert(String value) {
-            Architecture a = Architecture.Companion.of(value);
-            if (a == null) {
-                throw new TypeConversionException("'" + value + "' is none of " + Arrays.stream(Architecture.values()).map(Architecture::getId).toList());
-            }
-            return a;
+            List<Architecture> known = Tools.get().benchmarks().architectures();
+            return known.stream().filter(a -> a.id().equals(value)).findFirst().orElseThrow(() ->
+                    new TypeConversionException("'" + value + "' is none of " + known.stream().map(Architecture::id).toList()));
         }
     }
 }

@@ -1,12 +1,8 @@
 package dev.sdj.cli;
 
+import dev.sdj.api.EngineConfig;
 import dev.sdj.api.InvalidRequestException;
-import dev.sdj.core.model.AssembledModel;
-import dev.sdj.core.model.DType;
-import dev.sdj.core.model.ModelAssembly;
-import dev.sdj.core.model.ModelOpener;
-import dev.sdj.core.model.convert.ConvertedTypes;
-import dev.sdj.core.model.convert.GgufConverter;
+import dev.sdj.api.Tools;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -48,7 +44,7 @@ final class ConvertCommand implements Callable<Integer> {
 
     @Option(names = "--type", paramLabel = "TYPE", defaultValue = "q8_0", converter = TypeConverter.class,
             description = "Type of the converted tensors, as ggml spells it: f32, f16, bf16, q8_0, q5_0, q5_1, q4_0, q4_1, q2_K … q6_K (default: ${DEFAULT-VALUE}).")
-    DType type;
+    String type;
 
     @Option(names = "--keep", paramLabel = "PATTERN", converter = PatternConverter.class,
             description = "Regular expression of tensor names (in the output's naming) kept in their stored type (f16 for fp8); repeatable.")
@@ -68,27 +64,29 @@ final class ConvertCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(),
                     "no model given: pass -m/--model, or the component files (--diffusion-model, --vae, --clip_l, --clip_g, --t5xxl)");
         }
-        AssembledModel assembled = ModelAssembly.INSTANCE.assemble(ModelOpener.INSTANCE.open(paths, tokenizer, t5Tokenizer));
+        EngineConfig.Builder source = EngineConfig.builder().model(paths);
+        if (tokenizer != null) source.tokenizer(tokenizer);
+        if (t5Tokenizer != null) source.t5Tokenizer(t5Tokenizer);
         ProgressBar progress = new ProgressBar(err, ProgressBar.stderrIsTerminal());
-        GgufConverter.Result result;
+        Tools.Conversion result;
         try {
-            result = new GgufConverter(new ConvertedTypes(type, keep)).convert(assembled, output, progress);
+            result = Tools.get().convert(source.build(), output, type, keep, progress);
         } finally {
             progress.finish();
         }
         PrintWriter out = spec.commandLine().getOut();
-        out.printf(Locale.ROOT, "wrote %s: %s %s, %s%n", output, assembled.getFamily().getLabel(), Bytes.human(result.getFileBytes()),
-                String.join(", ", result.getTensorsByType().entrySet().stream()
-                        .map(e -> e.getValue() + " " + e.getKey().name().toLowerCase(Locale.ROOT)).toList()) + " tensors");
+        out.printf(Locale.ROOT, "wrote %s: %s %s, %s%n", output, result.familyName(), Bytes.human(result.fileBytes()),
+                String.join(", ", result.tensorsByType().entrySet().stream()
+                        .map(e -> e.getValue() + " " + e.getKey()).toList()) + " tensors");
         return 0;
     }
 
     /** A bad --type is a usage error (exit 2) naming the valid types. */
-    static final class TypeConverter implements CommandLine.ITypeConverter<DType> {
+    static final class TypeConverter implements CommandLine.ITypeConverter<String> {
         @Override
-        public DType convert(String value) {
+        public String convert(String value) {
             try {
-                return ConvertedTypes.Companion.parse(value);
+                return Tools.get().conversionType(value);
             } catch (InvalidRequestException e) {
                 throw new CommandLine.TypeConversionException(e.getMessage());
             }

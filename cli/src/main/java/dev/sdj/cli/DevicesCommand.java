@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sdj.api.DeviceInfo;
 import dev.sdj.api.DeviceReport;
 import dev.sdj.api.MemoryFigure;
-import dev.sdj.core.device.Devices;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -29,7 +28,7 @@ final class DevicesCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        DeviceReport report = Devices.report();
+        DeviceReport report = DeviceReport.current();
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
             Json.print(out, toJson(report));

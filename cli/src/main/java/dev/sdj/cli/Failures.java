@@ -1,7 +1,6 @@
 package dev.sdj.cli;
 
 import dev.sdj.api.EngineException;
-import dev.sdj.ggml.GgmlException;
 import picocli.CommandLine;
 
 import java.io.IOException;
@@ -49,7 +48,7 @@ final class Failures {
 
     /** What a user can act on, or null for a failure that is a bug in sdj. */
     private static String userMessage(Exception e) {
-        if (e instanceof EngineException || e instanceof GgmlException || e instanceof UserError) {
+        if (e instanceof EngineException || e instanceof UserError) {
             return e.getMessage();
         }
         if (e instanceof IOException io) {

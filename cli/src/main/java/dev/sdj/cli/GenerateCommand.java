@@ -1,13 +1,12 @@
 package dev.sdj.cli;
 
+import dev.sdj.api.DeviceReport;
 import dev.sdj.api.Engine;
 import dev.sdj.api.EngineConfig;
 import dev.sdj.api.GenerationCancelledException;
 import dev.sdj.api.GenerationRequest;
 import dev.sdj.api.GenerationResult;
-import dev.sdj.core.device.Devices;
-import dev.sdj.core.registry.DefaultModel;
-import dev.sdj.ggml.NativesDirectory;
+import dev.sdj.api.MemoryPools;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Mixin;
@@ -135,7 +134,6 @@ final class GenerateCommand implements Callable<Integer> {
 
     /** The built-in model draws noise, so without --model a small, quick image (~10 s on 2 cores) shows the path runs. */
     private static final int BUILT_IN_SIZE = 128;
-    private static final String MAPPED_POOL = dev.sdj.core.memory.MemoryLedger.MAPPED_POOL;
     private static final int BUILT_IN_STEPS = 10;
 
     @Override
@@ -152,7 +150,7 @@ final class GenerateCommand implements Callable<Integer> {
 
         List<Path> paths = components.with(model);
         if (usesBuiltInModel()) {
-            paths = List.of(DefaultModel.INSTANCE.path(NativesDirectory.defaultCacheRoot()));
+            paths = EngineConfig.demo().model();
             info.println("note: no --model given, so this uses the built-in tiny model with RANDOM weights: expect noise.");
             if (width == null && height == null && steps == null) {
                 info.printf(Locale.ROOT, "      It draws %dx%d in %d steps to finish quickly (-W, -H and --steps change that).%n",
@@ -178,7 +176,7 @@ final class GenerateCommand implements Callable<Integer> {
             png.write(format.encode(result.png()));
         }
         info.println("placement: " + PlanCommand.describe(result.placement()));
-        DeviceChoiceNote.explain(Devices::report, result.placement().device(), request.device()).ifPresent(info::println);
+        DeviceChoiceNote.explain(DeviceReport::current, result.placement().device(), request.device()).ifPresent(info::println);
         if (result.placement().placement().equals("streamed")) {
             info.println("streamed: " + result.placement().residentBlocks() + " of " + result.placement().blocks()
                     + " diffusion-model blocks resident, " + Bytes.human(result.placement().uploadBytesPerStep()) + " uploaded per step, "
@@ -190,7 +188,7 @@ final class GenerateCommand implements Callable<Integer> {
         info.printf(Locale.ROOT, "wrote %s (%dx%d, seed %d) in %.1f s%n", png.shown(), result.width(), result.height(), result.seed(),
                 result.millis() / 1000.0);
         for (Map.Entry<String, Long> e : result.peakDeviceBytes().entrySet()) {
-            if (e.getKey().equals(MAPPED_POOL)) {
+            if (e.getKey().equals(MemoryPools.MAPPED)) {
                 info.printf(Locale.ROOT, "weights read in place from the mapped model file: %s%n", Bytes.human(e.getValue()));
             } else {
                 info.printf(Locale.ROOT, "peak device memory on %s (parameters + compute): %s%n", e.getKey(), Bytes.human(e.getValue()));

@@ -2,12 +2,8 @@ package dev.sdj.cli;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.sdj.core.model.ComponentKind;
-import dev.sdj.core.model.DType;
-import dev.sdj.core.model.ModelFamily;
-import dev.sdj.core.model.ModelInspector;
-import dev.sdj.core.model.TokenizerSource;
-import dev.sdj.ggml.Ggml;
+import dev.sdj.api.EngineConfig;
+import dev.sdj.api.ModelInspection;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -44,8 +40,10 @@ final class InspectCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Ggml ggml = Ggml.get();
-        ModelInspector.Report report = ModelInspector.INSTANCE.inspect(paths, tokenizer, ggml, t5Tokenizer);
+        EngineConfig.Builder model = EngineConfig.builder().model(paths);
+        if (tokenizer != null) model.tokenizer(tokenizer);
+        if (t5Tokenizer != null) model.t5Tokenizer(t5Tokenizer);
+        ModelInspection report = ModelInspection.of(model.build());
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
             Json.print(out, toJson(report));
@@ -55,76 +53,76 @@ final class InspectCommand implements Callable<Integer> {
         return 0;
     }
 
-    static ObjectNode toJson(ModelInspector.Report report) {
+    static ObjectNode toJson(ModelInspection report) {
         ObjectNode root = Json.MAPPER.createObjectNode();
-        root.put("family", report.getFamily().name());
-        root.put("familyName", report.getFamily().getLabel());
+        root.put("family", report.family());
+        root.put("familyName", report.familyName());
         ArrayNode inputs = root.putArray("inputs");
-        report.getInputs().forEach(p -> inputs.add(p.toString()));
+        report.inputs().forEach(p -> inputs.add(p.toString()));
         ArrayNode components = root.putArray("components");
-        for (ModelInspector.ComponentReport c : report.getComponents()) {
+        for (ModelInspection.Component c : report.components()) {
             ObjectNode n = components.addObject();
-            n.put("kind", c.getKind().name());
-            n.put("tensors", c.getTensorCount());
-            n.put("parameters", c.getParameterCount());
-            n.put("fileBytes", c.getFileBytes());
+            n.put("kind", c.role().kind());
+            n.put("tensors", c.tensors());
+            n.put("parameters", c.parameters());
+            n.put("fileBytes", c.fileBytes());
             ObjectNode byType = n.putObject("bytesByType");
-            c.getBytesByType().forEach((type, bytes) -> byType.put(type.name(), bytes));
+            c.bytesByType().forEach(byType::put);
             ObjectNode device = n.putObject("deviceBytes");
-            c.getDeviceBytes().forEach(device::put);
+            c.deviceBytes().forEach(device::put);
             ArrayNode unsupported = n.putArray("unsupportedTensors");
-            c.getUnsupportedTensors().forEach(unsupported::add);
+            c.unsupportedTensors().forEach(unsupported::add);
             ObjectNode converted = n.putObject("convertedTensors");
-            c.getConvertedTensors().forEach((dev, counts) -> {
+            c.convertedTensors().forEach((dev, counts) -> {
                 ObjectNode d = converted.putObject(dev);
                 counts.forEach(d::put);
             });
         }
-        root.put("ignoredTensors", report.getIgnoredTensors().size());
+        root.put("ignoredTensors", report.ignoredTensors().size());
         ObjectNode tokenizers = root.putObject("tokenizers");
-        report.getTokenizers().forEach((kind, source) -> tokenizers.put(kind.name(), source.getDescription()));
+        report.tokenizers().forEach(t -> tokenizers.put(t.encoder().kind(), t.description()));
         ArrayNode missing = root.putArray("missingTokenizers");
-        report.getMissingTokenizers().forEach(k -> missing.add(k.name()));
+        report.missingTokenizers().forEach(k -> missing.add(k.kind()));
         return root;
     }
 
-    private static void print(ModelInspector.Report report, PrintWriter out) {
-        out.println("family: " + report.getFamily().getLabel());
-        report.getInputs().forEach(p -> out.println("input:  " + p));
+    private static void print(ModelInspection report, PrintWriter out) {
+        out.println("family: " + report.familyName());
+        report.inputs().forEach(p -> out.println("input:  " + p));
         out.println();
-        for (ModelInspector.ComponentReport c : report.getComponents()) {
-            out.printf("%s: %d tensors, %,d parameters, %s in the files%n", c.getKind().getLabel(), c.getTensorCount(),
-                    c.getParameterCount(), Bytes.human(c.getFileBytes()));
-            for (Map.Entry<DType, Long> e : c.getBytesByType().entrySet()) {
-                out.printf("    %-8s %s%n", e.getKey().name().toLowerCase(java.util.Locale.ROOT), Bytes.human(e.getValue()));
+        for (ModelInspection.Component c : report.components()) {
+            out.printf("%s: %d tensors, %,d parameters, %s in the files%n", c.role().label(), c.tensors(),
+                    c.parameters(), Bytes.human(c.fileBytes()));
+            for (Map.Entry<String, Long> e : c.bytesByType().entrySet()) {
+                out.printf("    %-8s %s%n", e.getKey().toLowerCase(java.util.Locale.ROOT), Bytes.human(e.getValue()));
             }
-            c.getDeviceBytes().forEach((dev, bytes) -> {
+            c.deviceBytes().forEach((dev, bytes) -> {
                 out.printf("    on %-8s %s%n", dev, Bytes.human(bytes));
-                c.getConvertedTensors().getOrDefault(dev, Map.of()).forEach((conversion, count) ->
+                c.convertedTensors().getOrDefault(dev, Map.of()).forEach((conversion, count) ->
                         out.printf("      %d tensors %s (the device's ops do not take their type)%n", count, conversion));
             });
-            if (!c.getUnsupportedTensors().isEmpty()) {
-                out.println("    cannot be device parameters (type): " + String.join(", ", c.getUnsupportedTensors()));
+            if (!c.unsupportedTensors().isEmpty()) {
+                out.println("    cannot be device parameters (type): " + String.join(", ", c.unsupportedTensors()));
             }
         }
-        if (!report.getIgnoredTensors().isEmpty()) {
+        if (!report.ignoredTensors().isEmpty()) {
             out.println();
-            out.println(report.getIgnoredTensors().size() + " tensors belong to no component and are ignored (e.g. "
-                    + report.getIgnoredTensors().get(0) + ")");
+            out.println(report.ignoredTensors().size() + " tensors belong to no component and are ignored (e.g. "
+                    + report.ignoredTensors().get(0) + ")");
         }
         out.println();
-        for (Map.Entry<ComponentKind, TokenizerSource> e : report.getTokenizers().entrySet()) {
-            out.println("tokenizer for the " + e.getKey().getLabel() + ": " + e.getValue().getDescription());
+        for (ModelInspection.Tokenizer t : report.tokenizers()) {
+            out.println("tokenizer for the " + t.encoder().label() + ": " + t.description());
         }
-        for (ComponentKind k : report.getMissingTokenizers()) {
-            if (report.getFamily() == ModelFamily.LTX2 && k == ComponentKind.TEXT_ENCODER) {
-                out.println("tokenizer for the " + k.getLabel() + " (Gemma-3): missing — pass the Gemma-3 GGUF, whose metadata"
+        for (ModelInspection.Role k : report.missingTokenizers()) {
+            if (report.family().equals("LTX2") && k.kind().equals("TEXT_ENCODER")) {
+                out.println("tokenizer for the " + k.label() + " (Gemma-3): missing — pass the Gemma-3 GGUF, whose metadata"
                         + " holds it, or --tokenizer with the tokenizer.json of google/gemma-3-12b-it");
-            } else if (report.getFamily() == ModelFamily.FLUX && k == ComponentKind.TEXT_ENCODER_2) {
-                out.println("tokenizer for the " + k.getLabel() + " (T5): missing — pass --t5-tokenizer with tokenizer.json"
+            } else if (report.family().equals("FLUX") && k.kind().equals("TEXT_ENCODER_2")) {
+                out.println("tokenizer for the " + k.label() + " (T5): missing — pass --t5-tokenizer with tokenizer.json"
                         + " (google/t5-v1_1-xxl, or FLUX.1's tokenizer_2/) or spiece.model");
             } else {
-                out.println("tokenizer for the " + k.getLabel() + ": missing — pass --tokenizer with a folder holding vocab.json"
+                out.println("tokenizer for the " + k.label() + ": missing — pass --tokenizer with a folder holding vocab.json"
                         + " and merges.txt, or OpenAI's bpe_simple_vocab_16e6.txt.gz");
             }
         }

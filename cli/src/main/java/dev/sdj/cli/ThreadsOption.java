@@ -1,7 +1,6 @@
 package dev.sdj.cli;
 
 import dev.sdj.api.GenerationRequest;
-import dev.sdj.core.device.CpuThreads;
 import picocli.CommandLine.Option;
 
 import java.io.PrintWriter;
@@ -15,11 +14,11 @@ final class ThreadsOption {
     GenerationRequest.Builder applyTo(GenerationRequest.Builder b, PrintWriter err) {
         // stable-diffusion.cpp's -t -1, its default, means one per physical core.
         if (threads == null || threads <= 0) return b;
-        int available = CpuThreads.available();
+        int available = Runtime.getRuntime().availableProcessors();
         if (threads > available) {
             err.println("warning: --threads " + threads + " is more than the " + available
                     + " processors available, which only slows ggml down; using " + available);
         }
-        return b.threads(CpuThreads.effective(threads, available));
+        return b.threads(Math.min(threads, available));
     }
 }

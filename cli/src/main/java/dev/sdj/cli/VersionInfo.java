@@ -2,7 +2,6 @@ package dev.sdj.cli;
 
 import dev.sdj.api.DeviceReport;
 import dev.sdj.api.EngineException;
-import dev.sdj.core.device.Devices;
 import picocli.CommandLine.IVersionProvider;
 
 import java.io.IOException;
@@ -25,7 +24,7 @@ final class VersionInfo implements IVersionProvider {
 
     /** picocli makes it by reflection. */
     VersionInfo() {
-        this(Devices::report);
+        this(DeviceReport::current);
     }
 
     static String sdjVersion() {

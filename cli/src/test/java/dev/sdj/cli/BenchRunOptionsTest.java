@@ -1,6 +1,5 @@
 package dev.sdj.cli;
 
-import dev.sdj.core.bench.GenerationBenchmark.Architecture;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
@@ -18,7 +17,7 @@ class BenchRunOptionsTest {
     @Test
     void theDefaultFileFollowsTheArchitecture() {
         BenchRunOptions sdxl = parsed("--architecture", "sdxl");
-        assertEquals(Architecture.SDXL, sdxl.architecture);
+        assertEquals("sdxl", sdxl.architecture.id());
         assertEquals(Path.of(System.getProperty("java.io.tmpdir"), "sdj-sdxl-random-f16.gguf"), sdxl.file());
         assertEquals("SDXL base random f16", sdxl.modelName());
         assertEquals(Path.of(System.getProperty("java.io.tmpdir"), "sdj-sd15-random-f16.gguf"), parsed().file());

@@ -13,6 +13,10 @@ import java.util.Optional;
  * @param type         cpu, gpu (discrete), igpu (integrated), accel
  * @param vulkanType   the Vulkan device type when the Vulkan probe matched this device
  * @param driver       the Vulkan driver name and version when known
+ * @param total        the device's memory
+ * @param free         of which free now
+ * @param budget       what the engine plans with
+ * @param budgetReason why {@code budget} is that figure
  */
 public record DeviceInfo(
         String backend,

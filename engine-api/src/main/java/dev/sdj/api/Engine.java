@@ -1,7 +1,5 @@
 package dev.sdj.api;
 
-import java.util.ServiceLoader;
-
 /**
  * A diffusion engine opened once on a model and used for many generations; it keeps what it loaded between them.
  * Thread-safe: concurrent calls of {@link #generate}, {@link #plan} and {@link #tune} on one engine run one after
@@ -20,6 +18,7 @@ public interface Engine extends AutoCloseable {
      */
     GenerationResult generate(GenerationRequest request, ProgressListener progress, CancellationToken cancel);
 
+    /** {@link #generate(GenerationRequest, ProgressListener, CancellationToken)} without progress or cancellation. */
     default GenerationResult generate(GenerationRequest request) {
         return generate(request, ProgressListener.NONE, new CancellationToken());
     }
@@ -40,13 +39,17 @@ public interface Engine extends AutoCloseable {
     /** The model family's name, e.g. "Stable Diffusion 1.x". */
     String modelFamily();
 
+    /** Frees every buffer the engine holds; waits for a running call and may be repeated. */
     @Override
     void close();
 
-    /** Opens an engine through the implementation on the class path (engine-core). */
+    /**
+     * Opens an engine through the implementation on the class path (engine-core).
+     *
+     * @throws ModelFileException      when a model file cannot be read or is not a model
+     * @throws EngineException         when no implementation is on the class path, or ggml cannot be loaded
+     */
     static Engine open(EngineConfig config) {
-        return ServiceLoader.load(EngineProvider.class).findFirst()
-                .orElseThrow(() -> new EngineException("no engine implementation on the class path: add engine-core"))
-                .open(config);
+        return Providers.provider().open(config);
     }
 }

@@ -68,21 +68,29 @@ public final class GenerationRequest {
         this.fps = b.fps;
     }
 
+    /** A builder for a request of {@code prompt}, every other field at its default. */
     public static Builder builder(String prompt) {
         return new Builder(prompt);
     }
 
+    /** What the image should show. */
     public String prompt() { return prompt; }
+    /** What it should not show (used when {@link #cfgScale()} is not 1). */
     public String negativePrompt() { return negativePrompt; }
+    /** Image width in pixels. */
     public int width() { return width; }
+    /** Image height in pixels. */
     public int height() { return height; }
+    /** Denoising steps. */
     public int steps() { return steps; }
+    /** Classifier-free guidance scale; 1 evaluates the model once per step, without the negative prompt. */
     public double cfgScale() { return cfgScale; }
     /**
      * The guidance scale a guidance-distilled model (FLUX.1-dev) embeds as an input, separate from {@link #cfgScale()};
      * models without a guidance input ignore it.
      */
     public double guidance() { return guidance; }
+    /** The noise seed: the same seed, request and model give the same image. */
     public long seed() { return seed; }
     /** euler, euler_a or dpm++2m. */
     public String sampler() { return sampler; }
@@ -90,6 +98,7 @@ public final class GenerationRequest {
     public String schedule() { return schedule; }
     /** cuda (stable-diffusion.cpp's default: torch's CUDA generator) or cpu (torch's CPU generator). */
     public String rng() { return rng; }
+    /** Text-encoder layers skipped from the end; 0 means the family's default. */
     public int clipSkip() { return clipSkip; }
     /** auto (the model's usual kind), eps or v. */
     public String prediction() { return prediction; }
@@ -118,6 +127,7 @@ public final class GenerationRequest {
      * that differs slightly from a whole decode (each tile's normalisation sees only the tile; overlaps are blended).
      */
     public int vaeTileSize() { return vaeTileSize; }
+    /** Whether the diffusion model uses ggml's fused flash attention; see {@link Builder#diffusionFlashAttention(boolean)}. */
     public boolean diffusionFlashAttention() { return diffusionFlashAttention; }
 
     /**
@@ -126,10 +136,15 @@ public final class GenerationRequest {
      * requested size). Other families ignore them.
      */
     public int originalWidth() { return originalWidth > 0 ? originalWidth : width; }
+    /** SDXL: the original height the model is conditioned on. */
     public int originalHeight() { return originalHeight > 0 ? originalHeight : height; }
+    /** SDXL: the crop's top edge the model is conditioned on. */
     public int cropTop() { return cropTop; }
+    /** SDXL: the crop's left edge the model is conditioned on. */
     public int cropLeft() { return cropLeft; }
+    /** SDXL: the target width the model is conditioned on. */
     public int targetWidth() { return targetWidth > 0 ? targetWidth : width; }
+    /** SDXL: the target height the model is conditioned on. */
     public int targetHeight() { return targetHeight > 0 ? targetHeight : height; }
 
     /**
@@ -143,6 +158,7 @@ public final class GenerationRequest {
      */
     public int fps() { return fps; }
 
+    /** A builder holding this request's fields, to derive another request from it. */
     public Builder toBuilder() {
         Builder b = new Builder(prompt).negativePrompt(negativePrompt).size(width, height).steps(steps).cfgScale(cfgScale).guidance(guidance)
                 .seed(seed).sampler(sampler).schedule(schedule).rng(rng).clipSkip(clipSkip).prediction(prediction).placement(placement);
@@ -162,12 +178,19 @@ public final class GenerationRequest {
         return b;
     }
 
+    /** Builds a {@link GenerationRequest}; not thread-safe. */
     public static final class Builder {
-        public static final java.util.List<String> SAMPLERS = java.util.List.of("euler", "euler_a", "dpm++2m");
-        public static final java.util.List<String> SCHEDULES = java.util.List.of("discrete", "karras");
-        public static final java.util.List<String> RNGS = java.util.List.of("cuda", "cpu");
+        /** The ids of {@link Sampler}. */
+        public static final java.util.List<String> SAMPLERS = Sampler.ids();
+        /** The ids of {@link Schedule}. */
+        public static final java.util.List<String> SCHEDULES = Schedule.ids();
+        /** The ids of {@link Rng}. */
+        public static final java.util.List<String> RNGS = Rng.ids();
+        /** The predictions {@link #prediction(String)} takes. */
         public static final java.util.List<String> PREDICTIONS = java.util.List.of("auto", "eps", "v");
-        public static final java.util.List<String> PLACEMENTS = java.util.List.of("auto", "resident", "sequential", "streamed");
+        /** The ids of {@link Placement}. */
+        public static final java.util.List<String> PLACEMENTS = Placement.ids();
+        /** Flash attention's default: off (see {@link #diffusionFlashAttention(boolean)}). */
         public static final boolean DEFAULT_DIFFUSION_FLASH_ATTENTION = false;
         /** A still, as stable-diffusion.cpp's --video-frames defaults to. */
         public static final int DEFAULT_FRAMES = 1;
@@ -175,6 +198,7 @@ public final class GenerationRequest {
         public static final int DEFAULT_FPS = 24;
         /** 8 · 128 + 1 frames: 128 LTX-2 latent frames, about 43 s at 24 fps, twice what LTX-2 was trained on. */
         public static final int MAX_FRAMES = 1025;
+        /** The highest frame rate a request may ask for. */
         public static final int MAX_FPS = 240;
 
         private final String prompt;
@@ -210,6 +234,7 @@ public final class GenerationRequest {
             this.prompt = Objects.requireNonNull(prompt, "prompt");
         }
 
+        /** What the image should not show (default empty). */
         public Builder negativePrompt(String v) { this.negativePrompt = Objects.requireNonNull(v); return this; }
         /** Image size in pixels (default 512×512); both must be multiples of 8. */
         public Builder size(int w, int h) { this.width = w; this.height = h; return this; }
@@ -217,20 +242,30 @@ public final class GenerationRequest {
         public Builder steps(int v) { this.steps = v; return this; }
         /** Classifier-free guidance scale (default 7); 1 disables the negative prompt. */
         public Builder cfgScale(double v) { this.cfgScale = v; return this; }
+        /** The distilled guidance scale of models with a guidance input (FLUX.1-dev; default 3.5). */
         public Builder guidance(double v) { this.guidance = v; return this; }
+        /** The noise seed (default 42). */
         public Builder seed(long v) { this.seed = v; return this; }
         /** Sampler (default euler_a): one of {@link #SAMPLERS}. */
         public Builder sampler(String v) { this.sampler = v; return this; }
+        /** Sampler (default {@link Sampler#EULER_A}). */
+        public Builder sampler(Sampler v) { return sampler(v.id()); }
         /** Sigma schedule (default discrete): one of {@link #SCHEDULES}. */
         public Builder schedule(String v) { this.schedule = v; return this; }
+        /** Sigma schedule (default {@link Schedule#DISCRETE}). */
+        public Builder schedule(Schedule v) { return schedule(v.id()); }
         /** Noise generator (default cuda): one of {@link #RNGS}. */
         public Builder rng(String v) { this.rng = v; return this; }
+        /** Noise generator (default {@link Rng#CUDA}). */
+        public Builder rng(Rng v) { return rng(v.id()); }
         /** Text-encoder layers to skip from the end; 0 (default) means the family's default (1 for SD 1.x, 2 for SD 2.x). */
         public Builder clipSkip(int v) { this.clipSkip = v; return this; }
         /** What the model predicts (default auto): one of {@link #PREDICTIONS}; SD 2.x 768 models predict v. */
         public Builder prediction(String v) { this.prediction = v; return this; }
         /** Where components live (default auto): one of {@link #PLACEMENTS}. */
         public Builder placement(String v) { this.placement = v; return this; }
+        /** Where components live (default {@link Placement#AUTO}). */
+        public Builder placement(Placement v) { return placement(v.id()); }
         /**
          * Components to run on the CPU whatever the device, by the names the model's family declares (text_encoder,
          * text_encoder_2, vae, …; "text_encoders" for all of its text encoders); the engine refuses names the model lacks.
@@ -238,7 +273,9 @@ public final class GenerationRequest {
         public Builder cpuComponents(java.util.Set<String> v) { this.cpuComponents = java.util.Set.copyOf(v); return this; }
         /** Caps device memory (parameters + compute) in bytes. */
         public Builder maxDeviceMemory(long bytes) { this.maxDeviceMemory = bytes; return this; }
+        /** A ggml device name (CPU, Vulkan0, CUDA0, …) to run on instead of the engine's choice. */
         public Builder device(String v) { this.device = v; return this; }
+        /** CPU threads (default one per physical core). */
         public Builder threads(int v) { this.threads = v; return this; }
         /** Tiled VAE decoding with tiles of this many pixels, a multiple of 8 of at least 64; 0 (default) decodes whole. */
         public Builder vaeTileSize(int v) { this.vaeTileSize = v; return this; }
@@ -260,6 +297,11 @@ public final class GenerationRequest {
         /** Video frames per second, 1 to {@link #MAX_FPS} (default {@value #DEFAULT_FPS}); image models ignore it. */
         public Builder fps(int v) { this.fps = v; return this; }
 
+        /**
+         * The request.
+         *
+         * @throws InvalidRequestException naming the field and the value allowed, when one is invalid
+         */
         public GenerationRequest build() {
             requireEncodableText("prompt", prompt);
             requireEncodableText("negative prompt", negativePrompt);

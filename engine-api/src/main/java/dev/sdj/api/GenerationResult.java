@@ -18,6 +18,7 @@ import java.util.Optional;
 public record GenerationResult(byte[] png, int width, int height, long seed, String parameters,
                                Map<String, Long> peakDeviceBytes, long uploadedParameterBytes, PlacementReport placement,
                                long millis, long uploadWaitMillis, Optional<GeneratedVideo> video) {
+    /** Checks that {@code video} is given: {@link Optional#empty()} for an image. */
     public GenerationResult {
         java.util.Objects.requireNonNull(video, "video: use Optional.empty() for an image");
     }
@@ -28,5 +29,35 @@ public record GenerationResult(byte[] png, int width, int height, long seed, Str
                             long millis, long uploadWaitMillis) {
         this(png, width, height, seed, parameters, peakDeviceBytes, uploadedParameterBytes, placement, millis, uploadWaitMillis,
                 Optional.empty());
+    }
+
+    /**
+     * The image as raw 8-bit RGB, row by row from the top left ({@code width * height * 3} bytes), decoded from
+     * {@link #png()} on each call (PNG is lossless: these are the engine's pixels). For an application that shows or
+     * processes the pixels instead of storing a file.
+     *
+     * @throws EngineException when the PNG bytes cannot be decoded (only if {@code png} was replaced by something else)
+     */
+    public byte[] rgb() {
+        java.awt.image.BufferedImage image;
+        try {
+            image = javax.imageio.ImageIO.read(new java.io.ByteArrayInputStream(png));
+        } catch (java.io.IOException e) {
+            throw new EngineException("the generated PNG cannot be decoded: " + e.getMessage(), e);
+        }
+        if (image == null || image.getWidth() != width || image.getHeight() != height) {
+            throw new EngineException("the generated PNG is not a " + width + "x" + height + " image");
+        }
+        byte[] rgb = new byte[width * height * 3];
+        int i = 0;
+        for (int y = 0; y < height; y++) {
+            for (int x = 0; x < width; x++) {
+                int argb = image.getRGB(x, y);
+                rgb[i++] = (byte) (argb >> 16);
+                rgb[i++] = (byte) (argb >> 8);
+                rgb[i++] = (byte) argb;
+            }
+        }
+        return rgb;
     }
 }

@@ -8,14 +8,23 @@ import java.util.Optional;
  * message alone tells a user what to fix or report.
  */
 public class ModelFileException extends EngineException {
+    /** The file at fault. */
     private final Path file;
+    /** The tensor at fault, or null. */
     private final String tensor;
+    /** What is wrong. */
     private final String reason;
 
+    /**
+     * @param file   the file at fault
+     * @param tensor the tensor at fault, or null when the file as a whole is
+     * @param reason what is wrong
+     */
     public ModelFileException(Path file, String tensor, String reason) {
         this(file, tensor, reason, null);
     }
 
+    /** As {@link #ModelFileException(Path, String, String)}, with the failure underneath. */
     public ModelFileException(Path file, String tensor, String reason, Throwable cause) {
         super(file + (tensor != null ? ": tensor '" + tensor + "'" : "") + ": " + reason, cause);
         this.file = file;
@@ -23,14 +32,17 @@ public class ModelFileException extends EngineException {
         this.reason = reason;
     }
 
+    /** The file at fault. */
     public Path file() {
         return file;
     }
 
+    /** The tensor at fault, when one is. */
     public Optional<String> tensor() {
         return Optional.ofNullable(tensor);
     }
 
+    /** What is wrong, without the file and tensor. */
     public String reason() {
         return reason;
     }

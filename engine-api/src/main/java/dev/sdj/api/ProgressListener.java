@@ -10,5 +10,6 @@ public interface ProgressListener {
      */
     void onProgress(String phase, int step, int total);
 
+    /** A listener that ignores progress. */
     ProgressListener NONE = (phase, step, total) -> { };
 }

@@ -50,7 +50,7 @@ import kotlin.concurrent.withLock
  * Generations, plans and tuning runs on one engine take turns under one lock: they share the loaded components, the
  * ledger and the reused phase results. Once closed, every call but [close] throws [IllegalStateException].
  */
-class SdjEngine(config: EngineConfig, private val tuneCache: TuneCache = TuneCache.default()) : Engine {
+class SdjEngine(config: EngineConfig, private val tuneCache: TuneCache = TuneCache.of(config)) : Engine {
     private companion object {
         val LOG = LoggerFactory.getLogger(SdjEngine::class.java)
     }
@@ -66,7 +66,8 @@ class SdjEngine(config: EngineConfig, private val tuneCache: TuneCache = TuneCac
     private val ledger = MemoryLedger()
     /** A1111's checkpoint name and hash, for a model that is one file. */
     private val checkpoint: Path? = model.inputs.singleOrNull()?.source?.takeIf { Files.isRegularFile(it) }
-    private val hash: String? by lazy { checkpoint?.let { ModelHashCache.default().hash(it) } }
+    private val hashes = ModelHashCache.of(config)
+    private val hash: String? by lazy { checkpoint?.let { hashes.hash(it) } }
     private val requestedType: DType? = config.weightType().map { RequestedWeightType.parse(it) }.orElse(null)
     private val components = ResidentComponents(ggml, ledger, model, requestedType, config.mapWeights())
     private val sessions = PhaseSessions(ggml, ledger)

@@ -1,5 +1,6 @@
 package dev.sdj.core.image
 
+import dev.sdj.api.EngineConfig
 import dev.sdj.ggml.CacheTemps
 import dev.sdj.ggml.NativesDirectory
 import java.io.IOException
@@ -75,5 +76,9 @@ class ModelHashCache(private val file: Path) {
         /** `-Dsdj.hash.file`, else `model-hashes.tsv` in sdj's cache directory. */
         fun default(): ModelHashCache = ModelHashCache(
             System.getProperty("sdj.hash.file")?.let { Path.of(it) } ?: NativesDirectory.defaultCacheRoot().resolve("model-hashes.tsv"))
+
+        /** `model-hashes.tsv` in [config]'s cache directory when it names one, else [default]. */
+        fun of(config: EngineConfig): ModelHashCache =
+            config.cacheDirectory().map { ModelHashCache(it.resolve("model-hashes.tsv")) }.orElseGet(::default)
     }
 }

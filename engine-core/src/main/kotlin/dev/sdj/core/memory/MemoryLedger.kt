@@ -1,5 +1,6 @@
 package dev.sdj.core.memory
 
+import dev.sdj.api.MemoryPools
 import dev.sdj.ggml.BackendBuffer
 import dev.sdj.ggml.BufferType
 import java.util.concurrent.atomic.AtomicLong
@@ -17,7 +18,7 @@ class MemoryLedger {
          * pages the kernel may drop and re-read, not allocated memory, so apart from the "CPU" pool. ggml's own name
          * for CPU buffers over memory it did not allocate.
          */
-        const val MAPPED_POOL = "CPU_Mapped"
+        const val MAPPED_POOL = MemoryPools.MAPPED
     }
 
     private val ids = AtomicLong()

@@ -2,6 +2,7 @@ package dev.sdj.core.scheduler
 
 import com.fasterxml.jackson.databind.ObjectMapper
 import com.fasterxml.jackson.databind.node.ObjectNode
+import dev.sdj.api.EngineConfig
 import dev.sdj.ggml.CacheTemps
 import dev.sdj.ggml.NativesDirectory
 import java.io.IOException
@@ -75,5 +76,8 @@ class TuneCache(val file: Path) {
         /** `-Dsdj.tune.file`, else `tune.json` in sdj's cache directory (SDJ_CACHE_DIR, XDG_CACHE_HOME/sdj, ~/.cache/sdj). */
         fun default(): TuneCache =
             TuneCache(System.getProperty("sdj.tune.file")?.let { Path.of(it) } ?: NativesDirectory.defaultCacheRoot().resolve("tune.json"))
+
+        /** `tune.json` in [config]'s cache directory when it names one, else [default]. */
+        fun of(config: EngineConfig): TuneCache = config.cacheDirectory().map { TuneCache(it.resolve("tune.json")) }.orElseGet(::default)
     }
 }

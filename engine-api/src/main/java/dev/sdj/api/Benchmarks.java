@@ -1,0 +1,170 @@
+package dev.sdj.api;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * The engine's benchmarks, reached through {@link Tools#benchmarks()}: numbers for reports, not tests. Ratios within
+ * one run are what to compare; a machine shared with other work gives noisy figures. Each run blocks its thread.
+ */
+public interface Benchmarks {
+
+    /** The full-size architectures {@link #prepare} writes with random weights, for measuring where no real weights may be downloaded. */
+    List<Architecture> architectures();
+
+    /**
+     * Writes the random model of architecture {@code id} to {@code file} unless it is already there, and returns the
+     * configuration that opens it.
+     *
+     * @throws InvalidRequestException when {@code id} names none of {@link #architectures()}
+     */
+    EngineConfig prepare(String id, Path file);
+
+    /**
+     * Writes (once) a safetensors file of about {@code megabytes} MB of f16 tensors for {@link #load}, and reads it whole
+     * so that the loads measure the page cache, not the disk.
+     */
+    LoadFile prepareLoad(Path file, long megabytes);
+
+    /** Loads {@code file} into parameter buffers on ggml device {@code device} {@code runs} times, through the engine's loader. */
+    LoadRun load(LoadFile file, String device, int runs);
+
+    /**
+     * Host-to-device copy speed in bytes per second as block streaming copies (from pinned host memory where the
+     * device has it): the best of {@code runs} copies of {@code bytes}.
+     */
+    double uploadBytesPerSecond(String device, long bytes, int runs);
+
+    /**
+     * Time per denoising step and memory for a square image of {@code size} pixels in {@code steps} steps.
+     *
+     * @param log       hears one line per phase and step as the run goes
+     * @param configure sets the request's device, placement, threads or cfg scale
+     */
+    GenerationRun generation(EngineConfig model, int size, int steps, Consumer<String> log, Consumer<GenerationRequest.Builder> configure);
+
+    /**
+     * How close block streaming gets to its bound: the request run sequential, then with every diffusion-model block
+     * streamed, and the host-to-device bandwidth, all in one process.
+     */
+    StreamingRun streaming(EngineConfig model, int size, int steps, Consumer<String> log, Consumer<GenerationRequest.Builder> configure);
+
+    /**
+     * Time to encode {@code prompt} with the model's conditioning phases, first as the budget places them, then with
+     * every streamable block streamed, each in a fresh engine.
+     */
+    List<ConditioningRun> conditioning(EngineConfig model, String prompt, Consumer<String> log, Consumer<GenerationRequest.Builder> configure);
+
+    /**
+     * A benchmark architecture.
+     *
+     * @param id              its name on the command line and in file names (sd15, sdxl, flux-dev, …)
+     * @param label           its name in reports, e.g. "SD 1.5"
+     * @param weights         what its weights are stored as, e.g. "f16"
+     * @param cfgScale        the cfg scale it is run with (Flux.1 is guidance-distilled: 1)
+     * @param defaultFileName the file or folder name it is written to by default
+     */
+    record Architecture(String id, String label, String weights, double cfgScale, String defaultFileName) {
+    }
+
+    /**
+     * The file {@link #load} reads.
+     *
+     * @param path    where it is
+     * @param bytes   its tensors' bytes
+     * @param tensors how many tensors it holds
+     */
+    record LoadFile(Path path, long bytes, int tensors) {
+    }
+
+    /**
+     * One device's loads.
+     *
+     * @param device        the ggml device name
+     * @param bytes         the bytes loaded per run
+     * @param secondsPerRun each run's time
+     */
+    record LoadRun(String device, long bytes, List<Double> secondsPerRun) {
+        /** Copies the runs: the record is immutable. */
+        public LoadRun {
+            secondsPerRun = List.copyOf(secondsPerRun);
+        }
+
+        /** MB per second of the fastest run. */
+        public double bestMbPerSecond() {
+            return bytes / 1e6 / secondsPerRun.stream().mapToDouble(Double::doubleValue).min().orElseThrow();
+        }
+
+        /** MB per second of the median run. */
+        public double medianMbPerSecond() {
+            return bytes / 1e6 / secondsPerRun.stream().sorted().toList().get(secondsPerRun.size() / 2);
+        }
+    }
+
+    /**
+     * A generation benchmark's figures.
+     *
+     * @param size               image width and height
+     * @param steps              denoising steps
+     * @param secondsPerStep     time per denoising step
+     * @param totalSeconds       the whole run, loading, text encoding and decoding included
+     * @param peakDeviceBytes    memory pool → the most held there at once (see {@link GenerationResult#peakDeviceBytes()})
+     * @param uploadedBytes      parameters uploaded
+     * @param device             the ggml device it ran on
+     * @param placement          the placement it ran under
+     * @param blocks             diffusion-model blocks (streamed placement)
+     * @param residentBlocks     of which kept resident
+     * @param uploadBytesPerStep bytes streamed per step
+     * @param uploadWaitPerStep  seconds per step the computation waited for streamed blocks
+     * @param secondsToFirstStep from the request to its first denoising step: loading, text encoding, building the graph
+     * @param rssAnonymousBytes  the process's allocated resident memory once generated, engine still open
+     * @param rssFileBytes       the process's file-backed resident memory then (mapped weights)
+     */
+    record GenerationRun(int size, int steps, double secondsPerStep, double totalSeconds, Map<String, Long> peakDeviceBytes,
+                         long uploadedBytes, String device, String placement, int blocks, int residentBlocks,
+                         long uploadBytesPerStep, double uploadWaitPerStep, double secondsToFirstStep,
+                         long rssAnonymousBytes, long rssFileBytes) {
+    }
+
+    /**
+     * A streaming benchmark's figures.
+     *
+     * @param device                 the ggml device it ran on
+     * @param computeSecondsPerStep  time per step, sequential placement (nothing streamed)
+     * @param streamedSecondsPerStep time per step, every block streamed
+     * @param uploadBytesPerStep     bytes streamed per step
+     * @param waitSecondsPerStep     seconds per step waiting for uploads
+     * @param bytesPerSecond         host-to-device bandwidth
+     * @param streamedPeakBytes      peak device memory while streamed
+     */
+    record StreamingRun(String device, double computeSecondsPerStep, double streamedSecondsPerStep, long uploadBytesPerStep,
+                        double waitSecondsPerStep, double bytesPerSecond, long streamedPeakBytes) {
+        /** Seconds per step the uploads take at the measured bandwidth. */
+        public double transferSecondsPerStep() {
+            return uploadBytesPerStep / bytesPerSecond;
+        }
+
+        /** Streamed time per step over its bound, max(compute, transfer): 1 is as fast as streaming can be. */
+        public double ratio() {
+            return streamedSecondsPerStep / Math.max(computeSecondsPerStep, transferSecondsPerStep());
+        }
+    }
+
+    /**
+     * One conditioning trial.
+     *
+     * @param placement          the placement it ran under
+     * @param residentBlocks     streamable blocks kept resident
+     * @param blocks             streamable blocks in all
+     * @param phaseSeconds       phase name → seconds, in phase order
+     * @param totalSeconds       the whole trial, loading included
+     * @param predictedPeakBytes the plan's peak device memory
+     * @param peakDeviceBytes    the peak the ledger saw
+     * @param uploadedBytes      parameters uploaded
+     */
+    record ConditioningRun(String placement, int residentBlocks, int blocks, Map<String, Double> phaseSeconds, double totalSeconds,
+                           long predictedPeakBytes, long peakDeviceBytes, long uploadedBytes) {
+    }
+}

@@ -1,0 +1,81 @@
+package dev.sdj.core.engine
+
+import dev.sdj.api.DeviceReport
+import dev.sdj.api.Engine
+import dev.sdj.api.EngineConfig
+import dev.sdj.api.GenerationRequest
+import dev.sdj.api.InvalidRequestException
+import dev.sdj.api.ModelInspection
+import dev.sdj.api.Sampler
+import dev.sdj.api.Tools
+import dev.sdj.core.family.clip.ClipVocabulary
+import dev.sdj.core.family.sd.TinySdModel
+import org.junit.jupiter.api.AfterAll
+import org.junit.jupiter.api.Assertions.assertEquals
+import org.junit.jupiter.api.Assertions.assertTrue
+import org.junit.jupiter.api.Test
+import org.junit.jupiter.api.TestInstance
+import org.junit.jupiter.api.assertThrows
+import java.nio.file.Files
+import java.nio.file.Path
+
+/** engine-api's static entry points reach this implementation through the ServiceLoader and answer as the CLI needs. */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class ApiEntryPointsTest {
+    private val dir: Path = Files.createTempDirectory("sdj-api-entry-points")
+    private val vocab = ClipVocabulary.tinyGenerated(400)
+    private val model: Path = TinySdModel(TinySdModel.SD1_TINY.let { it.copy(clip = it.clip.copy(vocabSize = vocab.size)) })
+        .writeSingleFile(dir.resolve("tiny.gguf"), vocab.tokens to vocab.merges)
+
+    @AfterAll
+    fun cleanUp() {
+        dir.toFile().deleteRecursively()
+    }
+
+    @Test
+    fun inspectionNamesTheFamilyItsComponentsAndTheirBytesOnEveryDevice() {
+        val inspection = ModelInspection.of(EngineConfig.of(model))
+        assertEquals("SD1", inspection.family())
+        assertEquals(listOf("DIFFUSION_MODEL", "TEXT_ENCODER", "VAE"), inspection.components().map { it.role().kind() }.sorted())
+        val devices = DeviceReport.current().devices().map { it.name() }
+        for (c in inspection.components()) {
+            assertEquals(devices.toSet(), c.deviceBytes().keys, c.role().label())
+            assertEquals(c.fileBytes(), c.bytesByType().values.sum(), c.role().label())
+        }
+        assertEquals(listOf("TEXT_ENCODER"), inspection.tokenizers().map { it.encoder().kind() })
+        assertEquals(emptyList<ModelInspection.Role>(), inspection.missingTokenizers())
+    }
+
+    @Test
+    fun anEngineWithItsOwnCacheDirectoryKeepsTheModelHashThere() {
+        val cache = dir.resolve("cache")
+        val config = EngineConfig.builder().model(model).cacheDirectory(cache).build()
+        Engine.open(config).use {
+            it.generate(GenerationRequest.builder("a lighthouse").size(64, 64).steps(1).cfgScale(1.0).sampler(Sampler.EULER)
+                .device("CPU").threads(2).build())
+        }
+        val hashes = Files.readString(cache.resolve("model-hashes.tsv"))
+        assertTrue(hashes.contains(model.toAbsolutePath().normalize().toString()), hashes)
+    }
+
+    @Test
+    fun aConversionTypeIsSpelledAsGgmlDoesAndAnUnknownOneNamesTheValidOnes() {
+        assertEquals("q4_K", Tools.get().conversionType("q4_K"))
+        val e = assertThrows<InvalidRequestException> { Tools.get().conversionType("q9_0") }
+        assertTrue(e.message!!.startsWith("cannot convert to 'q9_0'; one of: f32, f16, bf16"), e.message)
+    }
+
+    @Test
+    fun anUnknownBenchmarkArchitectureIsRefusedBeforeAnythingIsWritten() {
+        val e = assertThrows<InvalidRequestException> { Tools.get().benchmarks().prepare("sd3", dir.resolve("sd3.gguf")) }
+        assertTrue(e.message!!.contains("sd15, sdxl"), e.message)
+        assertTrue(Files.notExists(dir.resolve("sd3.gguf")))
+    }
+
+    @Test
+    fun theDemoModelIsOneFileInTheCache() {
+        val demo = EngineConfig.demo().model()
+        assertEquals(1, demo.size)
+        assertTrue(Files.isRegularFile(demo[0]), demo.toString())
+    }
+}
