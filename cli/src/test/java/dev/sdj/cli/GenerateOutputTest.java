@@ -51,7 +51,7 @@ class GenerateOutputTest {
         assertEquals("AVI ", ascii(avi, 8));
         // The main header's dwTotalFrames, 16 bytes into the avih chunk's data.
         assertEquals(FRAMES, ByteBuffer.wrap(avi).order(ByteOrder.LITTLE_ENDIAN).getInt(indexOf(avi, "avih") + 8 + 16));
-        assertEquals(FRAMES, count(avi, "00dc"));
+        assertEquals(FRAMES, count(avi, "\u00ff\u00d8\u00ff"), "JPEG start-of-image markers");
         assertTrue(new String(avi, StandardCharsets.UTF_8).contains(PARAMETERS));
     }
 
