@@ -7,6 +7,7 @@ import dev.sdj.api.GenerationCancelledException;
 import dev.sdj.api.GenerationRequest;
 import dev.sdj.api.GenerationResult;
 import dev.sdj.api.MemoryPools;
+import dev.sdj.api.ModelInspection;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Mixin;
@@ -120,7 +121,8 @@ final class GenerateCommand implements Callable<Integer> {
     ThreadsOption threads = new ThreadsOption();
 
     @Option(names = {"-o", "--output"}, paramLabel = "FILE", defaultValue = "output.png",
-            description = "Image to write: .png (with the parameters as A1111's text), .jpg or .jpeg (without them); - for PNG on standard output (default: ${DEFAULT-VALUE}).")
+            description = {"Image to write: .png (with the parameters as A1111's text), .jpg or .jpeg (without them); - for PNG on standard output (default: ${DEFAULT-VALUE}).",
+                    "A video model's clip: .mp4 (H.264), .avi (MJPEG), .webp (animated) or a PNG frame pattern such as frame_%%03d.png, each with the parameters; an image name keeps the clip's first frame."})
     Path output;
 
     @Option(names = {"-v", "--verbose"}, description = "Also show the engine's and ggml's information messages (ggml's: unless SDJ_GGML_LOG is set).")
@@ -142,15 +144,22 @@ final class GenerateCommand implements Callable<Integer> {
         PrintWriter info = quiet ? new PrintWriter(Writer.nullWriter()) : warn;
         ConsoleLog.configure(LogLevels.fromEnvironment(verbose));
         GenerationRequest request = request(warn);
-        ImageFormat format = ImageFormat.of(output);
-        PngOutput png = PngOutput.prepare(output);
-        if (format == ImageFormat.JPEG) {
+        GenerateOutput out = GenerateOutput.prepare(output);
+
+        List<Path> paths = usesBuiltInModel() ? EngineConfig.demo().model() : components.with(model);
+        EngineConfig config = new EngineConfig(paths, Optional.ofNullable(tokenizer), Optional.ofNullable(weightType), Optional.ofNullable(t5Tokenizer), !noMmap);
+        if (out.isVideo()) {
+            // Reads the files' headers only: an image model is refused before its weights load.
+            ModelInspection inspection = ModelInspection.of(config);
+            if (!inspection.makesVideo()) {
+                throw new UserError("cannot write " + output + ": it names a video, and " + inspection.familyName()
+                        + " makes images; use .png or .jpg (.jpeg) for an image, or a video model (LTX-2) for a video");
+            }
+        }
+        if (out.dropsParameters()) {
             info.println("note: JPEG output carries no generation parameters (only PNG does)");
         }
-
-        List<Path> paths = components.with(model);
         if (usesBuiltInModel()) {
-            paths = EngineConfig.demo().model();
             info.println("note: no --model given, so this uses the built-in tiny model with RANDOM weights: expect noise.");
             if (width == null && height == null && steps == null) {
                 info.printf(Locale.ROOT, "      It draws %dx%d in %d steps to finish quickly (-W, -H and --steps change that).%n",
@@ -160,8 +169,9 @@ final class GenerateCommand implements Callable<Integer> {
         }
         ProgressBar bar = new ProgressBar(info, ProgressBar.stderrIsTerminal());
         GenerationResult result;
+        GenerateOutput.Written written;
         try (CancelOnInterrupt interrupt = new CancelOnInterrupt()) {
-            try (Engine engine = Engine.open(new EngineConfig(paths, Optional.ofNullable(tokenizer), Optional.ofNullable(weightType), Optional.ofNullable(t5Tokenizer), !noMmap))) {
+            try (Engine engine = Engine.open(config)) {
                 info.println("model: " + engine.modelFamily());
                 result = engine.generate(request, bar, interrupt.token());
             } catch (GenerationCancelledException e) {
@@ -172,8 +182,8 @@ final class GenerateCommand implements Callable<Integer> {
             } finally {
                 bar.finish();
             }
-            // Still under the hook: a Ctrl-C from here on waits for the image to be written whole.
-            png.write(format.encode(result.png()));
+            // Still under the hook: a Ctrl-C from here on waits for the image or video to be written whole.
+            written = out.write(result);
         }
         info.println("placement: " + PlanCommand.describe(result.placement()));
         DeviceChoiceNote.explain(DeviceReport::current, result.placement().device(), request.device()).ifPresent(info::println);
@@ -185,8 +195,8 @@ final class GenerateCommand implements Callable<Integer> {
         if (result.placement().reason().contains("would fit")) {
             warn.println("warning: " + result.placement().reason());
         }
-        info.printf(Locale.ROOT, "wrote %s (%dx%d, seed %d) in %.1f s%n", png.shown(), result.width(), result.height(), result.seed(),
-                result.millis() / 1000.0);
+        written.warning().ifPresent(w -> warn.println("warning: " + w));
+        info.printf(Locale.ROOT, "wrote %s in %.1f s%n", written.summary(), result.millis() / 1000.0);
         for (Map.Entry<String, Long> e : result.peakDeviceBytes().entrySet()) {
             if (e.getKey().equals(MemoryPools.MAPPED)) {
                 info.printf(Locale.ROOT, "weights read in place from the mapped model file: %s%n", Bytes.human(e.getValue()));

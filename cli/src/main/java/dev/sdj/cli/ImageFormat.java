@@ -22,16 +22,9 @@ enum ImageFormat {
 
     private static final float JPEG_QUALITY = 0.95f;
 
-    /**
-     * PNG for .png, no extension or standard output; JPEG for .jpg and .jpeg; any other extension is refused, a video
-     * name (see {@link VideoOutput#isVideoName}) with a message saying why.
-     */
+    /** PNG for .png, no extension or standard output; JPEG for .jpg and .jpeg; any other extension is refused. */
     static ImageFormat of(Path output) {
         String name = output.getFileName() == null ? "" : output.getFileName().toString();
-        if (VideoOutput.isVideoName(output)) {
-            throw new UserError("cannot write " + output + ": it names a video, and video output needs a video model"
-                    + " (LTX-2), which generate does not run yet; use .png or .jpg (.jpeg) for an image");
-        }
         int dot = name.lastIndexOf('.');
         String ext = dot <= 0 ? "" : name.substring(dot + 1).toLowerCase(Locale.ROOT);
         switch (ext) {

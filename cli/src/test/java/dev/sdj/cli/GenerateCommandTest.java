@@ -234,12 +234,16 @@ class GenerateCommandTest {
     }
 
     @Test
-    void aVideoNameIsRefusedBeforeAnyWorkSayingItNeedsAVideoModel(@TempDir Path dir) {
+    void aVideoNameIsRefusedForAnImageModelBeforeItLoads(@TempDir Path dir) {
         Path mp4 = dir.resolve("clip.mp4");
         CliRun run = CliRun.of("generate", "-p", "x", "-o", mp4.toString());
         assertEquals(1, run.code());
-        assertEquals("error: cannot write " + mp4 + ": it names a video, and video output needs a video model (LTX-2), which generate"
-                + " does not run yet; use .png or .jpg (.jpeg) for an image", run.err().strip(), "one line, before the model is opened");
+        assertEquals("error: cannot write " + mp4 + ": it names a video, and Stable Diffusion 1.x makes images; use .png or .jpg (.jpeg)"
+                + " for an image, or a video model (LTX-2) for a video", run.err().strip(), "one line, before the model is opened");
+        CliRun malformed = CliRun.of("generate", "-p", "x", "-o", dir.resolve("f_%d_%d.png").toString());
+        assertEquals(1, malformed.code());
+        assertTrue(malformed.err().strip().startsWith("error: cannot write video frames to ") && malformed.err().contains("2 frame numbers"),
+                malformed.err());
     }
 
     /** `sdj generate` in its own JVM, with its own cache directory: standard output and the environment are its own. */

@@ -1,6 +1,7 @@
 package dev.sdj.cli;
 
 import dev.sdj.api.GeneratedVideo;
+import dev.sdj.api.VideoFormat;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -19,22 +20,12 @@ class VideoOutputTest {
 
     @Test
     void theNameChoosesTheFormat() {
-        assertEquals(VideoOutput.Format.MP4, VideoOutput.prepare(dir.resolve("clip.mp4")).format());
-        assertEquals(VideoOutput.Format.MP4, VideoOutput.prepare(dir.resolve("clip.MP4")).format());
-        assertEquals(VideoOutput.Format.AVI, VideoOutput.prepare(dir.resolve("clip.avi")).format());
-        assertEquals(VideoOutput.Format.WEBP, VideoOutput.prepare(dir.resolve("clip.webp")).format());
-        assertEquals(VideoOutput.Format.PNG_FRAMES, VideoOutput.prepare(dir.resolve("frame_%03d.png")).format());
-        assertEquals(VideoOutput.Format.PNG_FRAMES, VideoOutput.prepare(dir.resolve("f%d.PNG")).format());
-    }
-
-    @Test
-    void videoNamesAreToldFromImageNames() {
-        for (String video : List.of("a.mp4", "a.avi", "a.webp", "a_%04d.png", "a_%d.jpg")) {
-            assertTrue(VideoOutput.isVideoName(Path.of(video)), video);
-        }
-        for (String image : List.of("a.png", "a.jpg", "a", "-", "100%%.png", "100%.png", "a_%s.png")) {
-            assertFalse(VideoOutput.isVideoName(Path.of(image)), image);
-        }
+        assertEquals(VideoFormat.MP4, VideoOutput.prepare(dir.resolve("clip.mp4")).format());
+        assertEquals(VideoFormat.MP4, VideoOutput.prepare(dir.resolve("clip.MP4")).format());
+        assertEquals(VideoFormat.AVI, VideoOutput.prepare(dir.resolve("clip.avi")).format());
+        assertEquals(VideoFormat.WEBP, VideoOutput.prepare(dir.resolve("clip.webp")).format());
+        assertEquals(VideoFormat.PNG_FRAMES, VideoOutput.prepare(dir.resolve("frame_%03d.png")).format());
+        assertEquals(VideoFormat.PNG_FRAMES, VideoOutput.prepare(dir.resolve("f%d.PNG")).format());
     }
 
     @Test
@@ -91,11 +82,10 @@ class VideoOutputTest {
     }
 
     @Test
-    void imageFormatSaysAVideoNameNeedsAVideoModel() {
-        for (String name : List.of("clip.mp4", "clip.avi", "clip.webp", "frame_%03d.png")) {
-            UserError e = assertThrows(UserError.class, () -> ImageFormat.of(Path.of(name)));
-            assertTrue(e.getMessage().contains("video output needs a video model") && e.getMessage().contains(name), e.getMessage());
-        }
+    void framesAreShownByTheirFirstAndLastName() {
+        assertEquals(dir.resolve("f_000.png") + " … f_011.png", VideoOutput.prepare(dir.resolve("f_%03d.png")).shown(12));
+        assertEquals(dir.resolve("f_0.png").toString(), VideoOutput.prepare(dir.resolve("f_%d.png")).shown(1));
+        assertEquals(dir.resolve("c.webp").toString(), VideoOutput.prepare(dir.resolve("c.webp")).shown(12));
     }
 
     private static GeneratedVideo clip(int count) {

@@ -9,6 +9,12 @@ import java.util.List;
  * callers must not change them.
  */
 public record GeneratedVideo(int width, int height, int frameRateNumerator, int frameRateDenominator, List<byte[]> frames) {
+    /**
+     * Checks the clip and copies the frame list (not the frames).
+     *
+     * @throws IllegalArgumentException when the size or rate is not positive, there is no frame, or a frame does not
+     *                                  hold {@code width * height * 3} bytes
+     */
     public GeneratedVideo {
         if (width <= 0 || height <= 0) {
             throw new IllegalArgumentException("video size must be positive, got " + width + "x" + height);
@@ -34,6 +40,7 @@ public record GeneratedVideo(int width, int height, int frameRateNumerator, int 
         return (double) frameRateNumerator / frameRateDenominator;
     }
 
+    /** How many frames the clip has. */
     public int frameCount() {
         return frames.size();
     }

@@ -43,6 +43,14 @@ public record ModelInspection(String family, String familyName, List<Path> input
     }
 
     /**
+     * True when the family generates video ({@link GenerationResult#video()} is present): LTX-2. An application can
+     * refuse a video output name for an image model before loading any weights.
+     */
+    public boolean makesVideo() {
+        return family.equals("LTX2");
+    }
+
+    /**
      * A component's role in its model.
      *
      * @param kind  its id: DIFFUSION_MODEL, TEXT_ENCODER, TEXT_ENCODER_2, VAE, …

@@ -6,7 +6,8 @@ import java.util.Map;
 import java.util.regex.Pattern;
 
 /**
- * What sdj offers besides generating: converting a model into one GGUF file, and benchmarks. Implemented by
+ * What sdj offers besides generating: converting a model into one GGUF file, writing a generated clip into a video
+ * file, and benchmarks. Implemented by
  * engine-core; thread-safe, but the benchmarks measure best with nothing else running.
  */
 public interface Tools {
@@ -40,6 +41,18 @@ public interface Tools {
      * @throws UnsupportedModelException when the family cannot be converted
      */
     Conversion convert(EngineConfig source, Path output, String type, List<Pattern> keep, ProgressListener progress);
+
+    /**
+     * Writes {@code video} in the format {@code output}'s name asks for (see {@link VideoFormat#of}): one file, or for a
+     * frame pattern one PNG per frame beside it, each replaced atomically once complete, so a failure leaves no partial
+     * file. {@code parameters} (A1111's "parameters" text, as {@link GenerationResult#parameters()} holds it) goes into
+     * each file's metadata; null writes none.
+     *
+     * @throws InvalidRequestException when {@code output}'s name asks for no video format (naming it and what works),
+     *                                 or the clip does not suit the format (H.264 takes only even widths and heights)
+     * @throws EngineException         when the file cannot be written, naming the format and the path
+     */
+    void writeVideo(GeneratedVideo video, String parameters, Path output);
 
     /** Benchmarks: numbers for reports, not tests. */
     Benchmarks benchmarks();

@@ -1,5 +1,7 @@
 package dev.sdj.core.video
 
+import dev.sdj.api.FrameFileNames
+import dev.sdj.api.InvalidRequestException
 import dev.sdj.core.image.GenerationParameters
 import dev.sdj.core.image.PngWriter
 import java.io.IOException
@@ -15,7 +17,7 @@ object PngFramesWriter : VideoWriter {
         val fileName = out.fileName?.toString() ?: throw IOException("cannot write PNG frames to $out: it has no file name pattern")
         val names = try {
             FrameFileNames.parse(fileName)
-        } catch (e: IllegalArgumentException) {
+        } catch (e: InvalidRequestException) {
             throw IOException("cannot write PNG frames to $out: ${e.message}", e)
         }
         val text = if (parameters.isNullOrEmpty()) emptyMap() else mapOf(GenerationParameters.PNG_KEY to parameters)

@@ -2,6 +2,8 @@ package dev.sdj.core.engine
 
 import dev.sdj.api.DeviceReport
 import dev.sdj.api.Engine
+import dev.sdj.api.EngineException
+import dev.sdj.api.GeneratedVideo
 import dev.sdj.api.EngineConfig
 import dev.sdj.api.GenerationRequest
 import dev.sdj.api.InvalidRequestException
@@ -63,6 +65,31 @@ class ApiEntryPointsTest {
         assertEquals("q4_K", Tools.get().conversionType("q4_K"))
         val e = assertThrows<InvalidRequestException> { Tools.get().conversionType("q9_0") }
         assertTrue(e.message!!.startsWith("cannot convert to 'q9_0'; one of: f32, f16, bf16"), e.message)
+    }
+
+    @Test
+    fun aVideoIsWrittenInTheFormatItsNameAsks() {
+        val video = GeneratedVideo(4, 2, 24, 1, List(3) { t -> ByteArray(24) { (it * 9 + t * 50).toByte() } })
+        val magic = mapOf("v.mp4" to (4 to "ftyp"), "v.avi" to (8 to "AVI "), "v.webp" to (8 to "WEBP"))
+        for ((name, at) in magic) {
+            Tools.get().writeVideo(video, "a cat", dir.resolve(name))
+            val bytes = Files.readAllBytes(dir.resolve(name))
+            assertEquals(at.second, String(bytes, at.first, 4, Charsets.US_ASCII), name)
+        }
+        Tools.get().writeVideo(video, null, dir.resolve("v_%02d.png"))
+        assertEquals(listOf(true, true, true, false), (0..3).map { Files.isRegularFile(dir.resolve("v_0$it.png")) })
+    }
+
+    @Test
+    fun aVideoThatCannotBeWrittenIsATypedErrorNamingThePath() {
+        val odd = GeneratedVideo(3, 3, 24, 1, listOf(ByteArray(27)))
+        val mp4 = dir.resolve("odd.mp4")
+        val shape = assertThrows<InvalidRequestException> { Tools.get().writeVideo(odd, null, mp4) }
+        assertTrue(shape.message!!.contains(mp4.toString()) && shape.message!!.contains("even width and height"), shape.message)
+        assertThrows<InvalidRequestException> { Tools.get().writeVideo(odd, null, dir.resolve("odd.mkv")) }
+        val missing = dir.resolve("no-such-dir").resolve("v.avi")
+        val io = assertThrows<EngineException> { Tools.get().writeVideo(odd, null, missing) }
+        assertTrue(io.message!!.contains(missing.toString()), io.message)
     }
 
     @Test
