@@ -20,12 +20,15 @@ public final class GgmlContext extends NativeHandle {
     private final Map<Long, Tensor> tensors = new HashMap<>();
     private final List<TensorStorage> storages = new ArrayList<>();
     private final long tensorOverhead;
+    /** The bytes kept for the context's graph: tensors may not take them (ggml would crash creating the graph). */
+    private final long graphReserve;
 
     GgmlContext(Ggml ggml, long handle, int maxTensors, int graphSize) {
         super("ggml context for " + maxTensors + " tensors" + (graphSize > 0 ? " and a graph of " + graphSize : ""), handle);
         this.ggml = ggml;
         this.lib = ggml.lib;
         this.tensorOverhead = lib.ggml_tensor_overhead();
+        this.graphReserve = graphSize > 0 ? lib.ggml_graph_overhead_custom(graphSize, false) : 0;
     }
 
     Ggml ggml() {
@@ -38,7 +41,7 @@ public final class GgmlContext extends NativeHandle {
 
     private long room() {
         long ctx = handle();
-        if (lib.ggml_used_mem(ctx) + ROOM_PER_OP * tensorOverhead > lib.ggml_get_mem_size(ctx)) {
+        if (lib.ggml_used_mem(ctx) + ROOM_PER_OP * tensorOverhead + graphReserve > lib.ggml_get_mem_size(ctx)) {
             throw new GgmlException(describe() + " is full: create it with room for more tensors");
         }
         return ctx;
@@ -557,7 +560,11 @@ public final class GgmlContext extends NativeHandle {
 
     /** A forward graph with room for {@code size} nodes, built from {@code outputs}. */
     public Graph graph(int size, Tensor... outputs) {
-        long g = lib.ggml_new_graph_custom(handle(), size, false);
+        long ctx = handle();
+        if (lib.ggml_used_mem(ctx) + lib.ggml_graph_overhead_custom(size, false) > lib.ggml_get_mem_size(ctx)) {
+            throw new GgmlException(describe() + " has no room left for a graph of " + size + " nodes");
+        }
+        long g = lib.ggml_new_graph_custom(ctx, size, false);
         Graph graph = new Graph(this, g, size);
         for (Tensor t : outputs) {
             graph.expand(t);

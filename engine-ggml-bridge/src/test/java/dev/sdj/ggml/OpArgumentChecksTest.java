@@ -15,6 +15,24 @@ class OpArgumentChecksTest {
         assertThrows(GgmlException.class, op);
     }
 
+    /** ggml carves a graph out of its context's memory; tensors that ate that room made ggml_new_graph crash. */
+    @Test
+    void aContextsGraphRoomIsNotGivenToTensorsAndALargerGraphIsRefused() {
+        try (GgmlContext ctx = Ggml.get().newContext(16, 16)) {
+            Tensor x = ctx.newTensor(GgmlType.F32, 4);
+            refused(() -> {
+                for (int i = 0; i < 10_000; i++) {
+                    ctx.scale(x, 2f);
+                }
+            });
+            ctx.graph(16, x);
+        }
+        try (GgmlContext ctx = Ggml.get().newContext(16, 16)) {
+            Tensor x = ctx.newTensor(GgmlType.F32, 4);
+            refused(() -> ctx.graph(100_000, x));
+        }
+    }
+
     @Test
     void viewsReshapesAndCastsThatDoNotFitTheirSourceAreRefused() {
         try (GgmlContext ctx = Ggml.get().newContext(64)) {
