@@ -41,8 +41,8 @@ interface Phase {
     fun run(run: PhaseRun): Any
 }
 
-/** A graph a phase compiles under [key]; [build] is the same for measuring and running. */
-class PhaseGraph(val key: GraphKey, val build: (CompiledGraph.Builder) -> Tensor)
+/** A graph a phase compiles under [key] with room for [maxNodes]; [build] is the same for measuring and running. */
+class PhaseGraph(val key: GraphKey, val build: (CompiledGraph.Builder) -> Tensor, val maxNodes: Int = CompiledGraph.DEFAULT_NODES)
 
 /**
  * What a phase runs with: the request, its components' weights, the session to compile and compute in, and the

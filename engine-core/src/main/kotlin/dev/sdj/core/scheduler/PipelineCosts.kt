@@ -55,7 +55,7 @@ object PipelineCosts {
             pipeline.phases.mapIndexed { i, phase ->
                 val attention = if (i == pipeline.denoiserPhase) denoiserAttention else NaiveAttention
                 val graphs = phase.graphs(request, placeholders::of).associate { g ->
-                    g.key.name to CompiledGraph.measure(ggml, buft, attention = attention, build = g.build)
+                    g.key.name to CompiledGraph.measure(ggml, buft, g.maxNodes, attention, g.build)
                 }
                 PhaseCost(phase.label, phase.components.toSet(), graphs, phase.peakLever)
             }

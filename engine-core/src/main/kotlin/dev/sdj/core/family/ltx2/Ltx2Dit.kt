@@ -58,6 +58,12 @@ object Ltx2Dit {
         VIDEO_TIME_PE to Ltx2DitRope.videoTime(d, frames, height, width, fps),
     )
 
+    /**
+     * Room for the graph of a DiT of [blocks] blocks: about 460 tensors a block (measured: 589 for one block, 1978 for
+     * four), with headroom, as the engine's default of 16384 holds only 35 blocks of LTX-2.3's 48.
+     */
+    fun nodes(blocks: Int): Int = 1024 + 640 * blocks
+
     /** The number of output values for those sizes: the video's, then the audio's. */
     fun outputSizes(frames: Long, height: Long, width: Long, audioLength: Long): Pair<Long, Long> =
         frames * height * width * Ltx2DitArchitecture.LATENT_CHANNELS to

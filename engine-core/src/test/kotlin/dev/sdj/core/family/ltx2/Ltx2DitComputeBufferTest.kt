@@ -7,6 +7,7 @@ import dev.sdj.core.graph.NaiveAttention
 import dev.sdj.ggml.Ggml
 import dev.sdj.ggml.GgmlType
 import org.junit.jupiter.api.Assertions.assertEquals
+import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.Test
 
 /**
@@ -47,7 +48,7 @@ class Ltx2DitComputeBufferTest {
                 tensors.values.forEach { buffer.place(it, 0, cpu.alignment()) }
                 val w = MapWeights(tensors)
                 val attention = if (flash) FlashAttention(ggml.cpu()) else NaiveAttention
-                return CompiledGraph.measure(ggml, cpu, attention = attention) { g -> Ltx2Dit.build(g, w, frames, height, width, audio, CONTEXT) }
+                return CompiledGraph.measure(ggml, cpu, Ltx2Dit.nodes(blocks), attention) { g -> Ltx2Dit.build(g, w, frames, height, width, audio, CONTEXT) }
             }
         }
     }
@@ -62,6 +63,12 @@ class Ltx2DitComputeBufferTest {
         println("LTX-2.3 DiT step, compute buffer: 768x512x33 %.2f GiB naive, %.2f GiB flash; 1280x736x33 %.2f GiB naive, %.2f GiB flash".format(
             three / GIB, flash / GIB, large / GIB, largeFlash / GIB))
         assertEquals(three, six, "blocks after the third need no more compute memory")
+    }
+
+    /** [Ltx2Dit.nodes] is enough for the whole 48-block DiT (ggml refuses a graph larger than its context). */
+    @Test
+    fun `the whole 48-block graph fits its node budget`() {
+        assertTrue(measure(d.blocks, 2, 2, 2, 3, flash = false) > 0)
     }
 
     private companion object {
