@@ -58,7 +58,7 @@ internal class Ltx2VaeTime(private val g: CompiledGraph.Builder, private val sha
         else g.input("$CONTEXT$i", GgmlType.F32, x.ne(0), x.ne(1), 1, x.ne(3))
         if (shape.carries) {
             require(t - trailing >= 1) { "a tile keeps no frame at a level of $t frames with $trailing trailing" }
-            saved += ctx.cont(frame(ctx, x, t - trailing - 1))
+            saved += frame(ctx, x, t - trailing - 1)
         }
         return ctx.concat(ctx.concat(before, x, 2), frame(ctx, x, t - 1), 2)
     }
@@ -70,17 +70,21 @@ internal class Ltx2VaeTime(private val g: CompiledGraph.Builder, private val sha
 
     /**
      * The graph's output: the frames [W, H, T, C] less the trailing ones, flattened, then (when the tile carries) each
-     * saved context flattened, in order.
+     * saved context flattened, in order. Each part is copied into its place in one tensor as soon as it is computed
+     * ([CompiledGraph.Builder.alsoCompute]), so no part is copied twice.
      */
     fun output(ctx: GgmlContext, video: Tensor): Tensor {
-        val kept = video.ne(2) - trailing
+        val nb = video.strides()
         val frames = if (trailing == 0) video
-        else ctx.cont(ctx.view4d(video, video.ne(0), video.ne(1), kept, video.ne(3), video.strides()[1], video.strides()[2],
-            video.strides()[3], 0))
-        val flat = ctx.reshape(frames, frames.elementCount())
-        if (!shape.carries) return flat
-        val contexts = saved.map { ctx.reshape(it, it.elementCount()) }.reduce { a, b -> ctx.concat(a, b, 0) }
-        return ctx.concat(flat, contexts, 0)
+        else ctx.view4d(video, video.ne(0), video.ne(1), video.ne(2) - trailing, video.ne(3), nb[1], nb[2], nb[3], 0)
+        val parts = listOf(frames) + (if (shape.carries) saved else emptyList())
+        val out = ctx.newTensor(GgmlType.F32, parts.sumOf { it.elementCount() }).name("ltx2_vae_tile")
+        var at = 0L
+        for (part in parts) {
+            g.alsoCompute(ctx.copy(part, ctx.view1d(out, part.elementCount(), at * 4)))
+            at += part.elementCount()
+        }
+        return ctx.view1d(out, at, 0)
     }
 
     private fun frame(ctx: GgmlContext, x: Tensor, t: Long): Tensor {
