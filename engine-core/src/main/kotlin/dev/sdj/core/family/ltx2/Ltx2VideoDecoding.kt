@@ -26,7 +26,9 @@ class Ltx2Frames(val width: Int, val height: Int, val count: Int, val rgb: Float
  * each tile's contexts handed to the same spatial tile of the next temporal tile, overlaps cross-faded, frames
  * appended as each temporal tile completes. "decoding" progress per tile, cancellation checked before each, every
  * tile's output checked for non-finite values. One graph is compiled per tile shape (at most three: the first tile,
- * the middle ones, the last), each closed before the next is built, so the compute buffer is one tile's.
+ * the middle ones, the last), each closed before the next is built, so the compute buffer is one tile's; each gets a
+ * backend of its own, closed before it: lavapipe corrupts its heap when graphs are freed one after another under one
+ * backend (see TinyF32Model.run).
  */
 class Ltx2VideoDecoding(private val vae: Ltx2VideoVae, private val weights: Weights, private val tiling: Ltx2VaeTiling) {
 
@@ -34,9 +36,10 @@ class Ltx2VideoDecoding(private val vae: Ltx2VideoVae, private val weights: Weig
      * @param latent the sampler's latent [W, H, F', 128] in ggml order (width fastest), as the DiT's patchify reads it
      * @param graphs builds the compiled graph of a tile (e.g. `{ build -> CompiledGraph(ggml, bufferType, build = build) }`
      *   or one recorded in the engine's ledger)
+     * @param backends opens a backend for the graph's device (e.g. `{ ComputeBackends.open(device, threads) }`)
      */
     fun decode(latent: FloatArray, width: Int, height: Int, frames: Int, graphs: (build: (CompiledGraph.Builder) -> Tensor) -> CompiledGraph,
-               backend: Backend, progress: ProgressListener = ProgressListener.NONE, cancel: CancellationToken = CancellationToken()): Ltx2Frames {
+               backends: () -> Backend, progress: ProgressListener = ProgressListener.NONE, cancel: CancellationToken = CancellationToken()): Ltx2Frames {
         val channels = Ltx2VideoVae.LATENT_CHANNELS.toInt()
         require(latent.size.toLong() == width.toLong() * height * frames * channels) {
             "a latent of ${latent.size} values is not ${width}x${height}x${frames}x$channels"
@@ -56,7 +59,7 @@ class Ltx2VideoDecoding(private val vae: Ltx2VideoVae, private val weights: Weig
         val out = FloatArray(3 * outW * outH * d.frames(frames))
         var written = 0
         var done = 0
-        var compiled: Pair<Ltx2VaeTileShape, CompiledGraph>? = null
+        var compiled: Compiled? = null
         var contextSizes: List<Long> = emptyList()
         progress.onProgress(PHASE, 0, total)
         try {
@@ -65,18 +68,19 @@ class Ltx2VideoDecoding(private val vae: Ltx2VideoVae, private val weights: Weig
                 val count = shape.outputFrames(d.timeScale)
                 val sum = FloatArray(3 * outW * outH * count)
                 val weightSum = FloatArray(outW * outH)
-                if (compiled?.first != shape) {
-                    compiled?.second?.close()
+                if (compiled?.shape != shape) {
+                    compiled?.close()
                     compiled = null
-                    compiled = shape to graphs(vae.tileGraph(weights, shape) { contextSizes = it })
+                    compiled = Compiled(shape, graphs(vae.tileGraph(weights, shape) { contextSizes = it }), backends)
                 }
-                val graph = compiled!!.second
+                val current = compiled!!
+                val graph = current.graph
                 origins.forEachIndexed { s, (ox, oy) ->
                     if (cancel.isCancelled) throw GenerationCancelledException(done, total)
                     graph.input(Ltx2VideoVae.INPUT).setFloats(slice(latent, width, height, frames, ox, oy, tileW, tileH, span))
                     if (d.conditioned) graph.input(Ltx2VideoVae.TIMESTEP).setFloats(floatArrayOf(Ltx2VideoVae.DECODE_TIMESTEP))
                     contexts[s]?.forEachIndexed { i, c -> graph.input("${Ltx2VaeTime.CONTEXT}$i").setFloats(c) }
-                    val result = graph.run(backend)
+                    val result = graph.run(current.backend)
                     FiniteValues.require(result) { PHASE }
                     val pixels = tileW * scale * tileH * scale
                     if (shape.carries) contexts[s] = split(result, 3 * pixels * count, contextSizes)
@@ -87,9 +91,23 @@ class Ltx2VideoDecoding(private val vae: Ltx2VideoVae, private val weights: Weig
                 written = append(sum, weightSum, count, outW, outH, out, written)
             }
         } finally {
-            compiled?.second?.close()
+            compiled?.close()
         }
         return Ltx2Frames(outW, outH, d.frames(frames), out)
+    }
+
+    private class Compiled(val shape: Ltx2VaeTileShape, val graph: CompiledGraph, backends: () -> Backend) : AutoCloseable {
+        val backend: Backend = try {
+            backends()
+        } catch (e: Throwable) {
+            graph.close()
+            throw e
+        }
+
+        override fun close() {
+            backend.close()
+            graph.close()
+        }
     }
 
     /** The latent cells [ox, ox + tw) × [oy, oy + th) × the span's frames × every channel, in ggml order. */

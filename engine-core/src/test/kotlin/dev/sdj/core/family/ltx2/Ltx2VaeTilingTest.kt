@@ -70,10 +70,8 @@ class Ltx2VaeTilingTest {
 
     private fun tiled(device: Device, tiling: Ltx2VaeTiling, z: Nd, w: Int, h: Int, f: Int,
                       progress: ProgressListener = ProgressListener.NONE, cancel: CancellationToken = CancellationToken()): Ltx2Frames =
-        ComputeBackends.open(device, 2).use { backend ->
-            Ltx2VideoDecoding(vae, weights.on(device), tiling).decode(z.toFloats(), w, h, f,
-                { build -> CompiledGraph(weights.ggml, device.bufferType(), build = build) }, backend, progress, cancel)
-        }
+        Ltx2VideoDecoding(vae, weights.on(device), tiling).decode(z.toFloats(), w, h, f,
+            { build -> CompiledGraph(weights.ggml, device.bufferType(), build = build) }, { ComputeBackends.open(device, 2) }, progress, cancel)
 
     private fun difference(a: FloatArray, b: FloatArray): Double {
         assertEquals(b.size, a.size)
@@ -199,10 +197,8 @@ class Ltx2VaeTilingTest {
 
     @Test
     fun `a latent of the wrong size is refused before any graph is built`() {
-        val e = ComputeBackends.open(weights.cpu, 1).use { backend ->
-            assertThrows(IllegalArgumentException::class.java) {
-                Ltx2VideoDecoding(vae, weights.on(), Ltx2VaeTiling()).decode(FloatArray(10), 2, 2, 1, { error("no graph") }, backend)
-            }
+        val e = assertThrows(IllegalArgumentException::class.java) {
+            Ltx2VideoDecoding(vae, weights.on(), Ltx2VaeTiling()).decode(FloatArray(10), 2, 2, 1, { error("no graph") }, { error("no backend") })
         }
         assertTrue("2x2x1x128" in e.message!!, e.message)
     }
