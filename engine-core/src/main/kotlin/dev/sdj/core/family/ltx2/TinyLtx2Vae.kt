@@ -61,8 +61,8 @@ class TinyLtx2Vae @JvmOverloads constructor(
         }
         conv("conv_out", dimensions.outHidden, (Ltx2VideoVae.COLOURS * Ltx2VideoVae.PATCH * Ltx2VideoVae.PATCH).toLong())
         if (dimensions.conditioned) {
-            // A 0-dim tensor in the released file; 1-D here, as ggml holds it.
-            out += Entry("decoder.timestep_scale_multiplier", listOf(1), isNormScale = true)
+            // 0-dim, as ltx_core's nn.Parameter(torch.tensor(1000.0)) is saved
+            out += Entry("decoder.timestep_scale_multiplier", emptyList(), isNormScale = true)
             embedder("last_time_embedder", 2 * dimensions.outHidden)
             out += Entry("decoder.last_scale_shift_table", listOf(2, dimensions.outHidden))
         }

@@ -3,6 +3,7 @@ package dev.sdj.core.family.ltx2
 import dev.sdj.core.family.RandomWeights
 import dev.sdj.core.graph.Nd
 import dev.sdj.core.graph.Weights64
+import dev.sdj.core.memory.ParamSpecs
 import dev.sdj.ggml.GgmlType
 import kotlin.math.cos
 import kotlin.math.exp
@@ -21,7 +22,7 @@ object Ltx2VaeReference64 {
         val w = RandomWeights(seed)
         for (e in TinyLtx2Vae(dimensions).entries) {
             val torch = e.torchShape.map { it.toInt() }
-            val ne = if (torch.size == 5) intArrayOf(3, 3, 3, torch[1] * torch[0]) else torch.reversed().toIntArray()
+            val ne = ParamSpecs.ggmlShape(e.torchShape.reversed()).map { it.toInt() }.toIntArray()
             when {
                 e.name.endsWith("timestep_scale_multiplier") -> w.set(e.name, Nd.of(floatArrayOf(1000f), 1))
                 e.isNormScale -> w.set(e.name, Nd.random(java.util.Random(seed + 7), 0.2, *ne).map { 1 + it })

@@ -3,6 +3,7 @@ package dev.sdj.core.family.ltx2
 import dev.sdj.core.family.RandomWeights
 import dev.sdj.core.family.TinyF32Model.Companion.assertClose
 import dev.sdj.core.graph.Nd
+import dev.sdj.core.memory.ParamSpecs
 import dev.sdj.ggml.Device
 import dev.sdj.ggml.GgmlException
 import dev.sdj.ggml.GgmlType
@@ -47,7 +48,7 @@ class Ltx2VideoVaeTest {
         RandomWeights(3).use { w ->
             for (e in TinyLtx2Vae().entries) {
                 val t = e.torchShape.map { it.toInt() }
-                val ne = if (t.size == 5) intArrayOf(3, 3, 3, t[0] * t[1]) else t.reversed().toIntArray()
+                val ne = ParamSpecs.ggmlShape(e.torchShape.reversed()).map { it.toInt() }.toIntArray()
                 // up_blocks.5 (compress_time 16 → 8) given 3× the next level's channels
                 if (e.name.startsWith("decoder.up_blocks.5.conv.conv.")) {
                     if (e.name.endsWith("weight")) w.add(e.name, 3, 3, 3, 16 * 24) else w.add(e.name, 24)

@@ -25,6 +25,8 @@ class TinyLtx2VaeTest {
         // a 3-D kernel [Cout, Cin, 3, 3, 3] reaches ggml as [3, 3, 3, Cin·Cout]
         assertEquals(listOf(3L, 3L, 3L, 128L * 32), ParamSpecs.ggmlShape(vae.tensors.getValue("decoder.conv_in.conv.weight").shape))
         assertEquals(listOf(32L, 4L), vae.tensors.getValue("decoder.up_blocks.0.res_blocks.0.scale_shift_table").shape)
+        // the 0-dim multiplier becomes one value
+        assertEquals(listOf(1L), ParamSpecs.ggmlShape(vae.tensors.getValue("decoder.timestep_scale_multiplier").shape))
     }
 
     @Test
