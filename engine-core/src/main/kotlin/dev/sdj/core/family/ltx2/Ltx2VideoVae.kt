@@ -66,7 +66,7 @@ class Ltx2VideoVae(val dimensions: Ltx2VaeDimensions) {
         x = pixelNorm(ctx, x)
         if (scaled != null) {
             val embedded = timeEmbedding(nn, d.at("last_time_embedder"), scaled)
-            x = modulate(ctx, x, ctx.add(ctx.reshape(embedded, x.ne(3), 2), d.get("last_scale_shift_table")), 0)
+            x = modulate(ctx, x, ctx.add(ctx.reshape(embedded, x.ne(3), 2), f32(ctx, d.get("last_scale_shift_table"))), 0)
         }
         x = conv(ctx, d.at("conv_out"), ctx.silu(x), time)
         return unpatchify(ctx, x)
@@ -78,7 +78,7 @@ class Ltx2VideoVae(val dimensions: Ltx2VaeDimensions) {
         var x = input
         for (j in 0 until level.blocks) {
             val b = w.at("res_blocks.$j")
-            val table = embedded?.let { ctx.add(ctx.reshape(it, level.channels, 4), b.get("scale_shift_table")) }
+            val table = embedded?.let { ctx.add(ctx.reshape(it, level.channels, 4), f32(ctx, b.get("scale_shift_table"))) }
             var h = pixelNorm(ctx, x)
             if (table != null) h = modulate(ctx, h, table, 0)
             h = conv(ctx, b.at("conv1"), ctx.silu(h), time)
@@ -142,6 +142,9 @@ class Ltx2VideoVae(val dimensions: Ltx2VaeDimensions) {
         val proj = nn.ctx.timestepEmbedding(timestep, TIME_PROJECTION, 10_000)
         return nn.linear(nn.ctx.silu(nn.linear(proj, e.at("linear_1"))), e.at("linear_2"))
     }
+
+    /** A modulation table as f32: the loader keeps a bf16 checkpoint's 2-D tables in bf16, which additions do not take. */
+    private fun f32(ctx: GgmlContext, t: Tensor): Tensor = if (t.type() == GgmlType.F32) t else ctx.cast(t, GgmlType.F32)
 
     /** A per-channel vector [C] shaped to broadcast over [W, H, T, C]. */
     private fun channels(ctx: GgmlContext, v: Tensor): Tensor = ctx.reshape(v, 1, 1, 1, v.elementCount())

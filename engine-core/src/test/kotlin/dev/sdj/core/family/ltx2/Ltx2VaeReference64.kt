@@ -17,7 +17,7 @@ import kotlin.math.sqrt
  */
 object Ltx2VaeReference64 {
 
-    /** [TinyLtx2Vae]'s tensors as random weights (kernels in [kernelType]), the multiplier 1000 as released. */
+    /** [TinyLtx2Vae]'s tensors as random weights (kernels in [kernelType], tables bf16), the multiplier 1000 as released. */
     fun weights(seed: Long, dimensions: Ltx2VaeDimensions = TinyLtx2Vae.TINY, kernelType: GgmlType = GgmlType.F16): RandomWeights {
         val w = RandomWeights(seed)
         for (e in TinyLtx2Vae(dimensions).entries) {
@@ -27,6 +27,8 @@ object Ltx2VaeReference64 {
                 e.name.endsWith("timestep_scale_multiplier") -> w.set(e.name, Nd.of(floatArrayOf(1000f), 1))
                 e.isNormScale -> w.set(e.name, Nd.random(java.util.Random(seed + 7), 0.2, *ne).map { 1 + it })
                 e.isKernel -> w.add(e.name, *ne, type = kernelType, std = 1.0 / sqrt(27.0 * torch[1]))
+                // bf16 as the released checkpoint stores them, and as the loader keeps 2-D tensors
+                e.name.endsWith("scale_shift_table") -> w.add(e.name, *ne, type = GgmlType.BF16)
                 else -> w.add(e.name, *ne)
             }
         }
