@@ -30,9 +30,6 @@ data class Ltx2VaeTileShape(val width: Long, val height: Long, val frames: Int, 
 
     /** The frames the graph outputs: every latent frame's less the trailing ones', and the first latent frame's one. */
     fun outputFrames(timeScale: Int): Int = (frames - trailing) * timeScale - (if (first) timeScale - 1 else 0)
-
-    /** The whole decode, for comparison: one graph over every latent frame. */
-    val isWhole: Boolean get() = first && trailing == 0 && !carries
 }
 
 /** [Ltx2VaeTileShape]'s temporal padding while one graph is built: context inputs taken, contexts saved. */

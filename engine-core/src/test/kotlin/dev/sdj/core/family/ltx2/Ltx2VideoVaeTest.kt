@@ -48,7 +48,6 @@ class Ltx2VideoVaeTest {
     fun `an upsampler whose output does not fit the next level is refused by name`() {
         RandomWeights(3).use { w ->
             for (e in TinyLtx2Vae().entries) {
-                val t = e.torchShape.map { it.toInt() }
                 val ne = ParamSpecs.ggmlShape(e.torchShape.reversed()).map { it.toInt() }.toIntArray()
                 // up_blocks.5 (compress_time 16 → 8) given 3× the next level's channels
                 if (e.name.startsWith("decoder.up_blocks.5.conv.conv.")) {
