@@ -447,6 +447,37 @@ public final class GgmlContext extends NativeHandle {
         return cont(permute(reshape(product, c[1], c[2], c[3], k[3]), 0, 1, 3, 2));       // [OW, OH, Cout, N]
     }
 
+    /**
+     * Unpadded, unstrided 3-D convolution (im2col_3d + mul_mat, the product accumulated in f32 as in [conv2d]).
+     * kernel [KW, KH, KT, Cin·Cout] (a PyTorch [Cout, Cin, KT, KH, KW] kernel with its two outer dimensions folded),
+     * input [W, H, T, Cin] give f32 [W − KW + 1, H − KH + 1, T − KT + 1, Cout]. Callers pad as their model pads
+     * (replicated frames, reflected borders), which ggml's zero padding cannot express.
+     */
+    public Tensor conv3d(Tensor kernel, Tensor input) {
+        long cin = input.ne(3);
+        if (kernel.type() != GgmlType.F32 && kernel.type() != GgmlType.F16) {
+            throw new GgmlException("conv3d takes f32 or f16 kernels, got " + kernel);
+        }
+        if (input.type() != GgmlType.F32) {
+            throw new GgmlException("conv3d takes an f32 input, got " + input);
+        }
+        if (cin < 1 || kernel.ne(3) % cin != 0) {
+            throw new GgmlException("conv3d kernel " + kernel + " does not fold " + cin + " input channels (input " + input + ")");
+        }
+        for (int d = 0; d < 3; d++) {
+            if (input.ne(d) < kernel.ne(d)) {
+                throw new GgmlException("conv3d kernel " + kernel + " is larger than the input " + input);
+            }
+        }
+        long cout = kernel.ne(3) / cin;
+        Tensor im2col = wrap(lib.ggml_im2col_3d(room(), kernel.handle(), input.handle(), cin, 1, 1, 1, 0, 0, 0, 1, 1, 1,
+                kernel.type().value), "ggml_im2col_3d");                          // [Cin·KT·KH·KW, OW, OH, OT]
+        long[] c = im2col.shape();
+        Tensor product = accumulateInF32(mulMat(reshape(im2col, c[0], c[1] * c[2] * c[3]),
+                reshape(kernel, c[0], cout)));                                    // [OW·OH·OT, Cout]
+        return reshape(product, c[1], c[2], c[3], cout);
+    }
+
     /** Direct convolution (no im2col buffer); the result has the input's type. */
     public Tensor conv2dDirect(Tensor kernel, Tensor input, int stride, int padding) {
         requireConv(kernel, input, stride, padding);

@@ -180,6 +180,9 @@ public interface GgmlLibrary {
     // --- convolution and resampling ---
     long ggml_im2col(long ctx, long kernel, long input, int s0, int s1, int p0, int p1, int d0, int d1, boolean is2d, int dstType);
 
+    long ggml_im2col_3d(long ctx, long kernel, long input, long inChannels, int s0, int s1, int s2, int p0, int p1, int p2,
+                        int d0, int d1, int d2, int dstType);
+
     long ggml_conv_2d_direct(long ctx, long kernel, long input, int s0, int s1, int p0, int p1, int d0, int d1);
 
     long ggml_conv_transpose_2d_p0(long ctx, long kernel, long input, int stride);

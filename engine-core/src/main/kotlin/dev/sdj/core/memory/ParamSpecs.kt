@@ -34,11 +34,15 @@ object ParamSpecs {
     }
 
     /**
-     * ggml tensors have at most four dimensions; higher-rank weights (3-D convolution kernels) fold their outermost
-     * dimensions into the fourth, which keeps the bytes and lets the model code reshape as it needs.
+     * ggml tensors have one to four dimensions; higher-rank weights (3-D convolution kernels) fold their outermost
+     * dimensions into the fourth, which keeps the bytes and lets the model code reshape as it needs, and a 0-dim
+     * scalar (LTX-2's timestep_scale_multiplier) becomes one value.
      */
-    fun ggmlShape(shape: List<Long>): List<Long> =
-        if (shape.size <= 4) shape else shape.take(3) + shape.drop(3).fold(1L) { a, b -> a * b }
+    fun ggmlShape(shape: List<Long>): List<Long> = when {
+        shape.isEmpty() -> listOf(1L)
+        shape.size <= 4 -> shape
+        else -> shape.take(3) + shape.drop(3).fold(1L) { a, b -> a * b }
+    }
 
     /**
      * @param requested the type weights are quantized to while loading (sd.cpp's `--type`), where [SdCppTypeRule]

@@ -1,0 +1,134 @@
+package dev.sdj.core.family.ltx2
+
+import dev.sdj.core.graph.Weights
+
+/** One `decoder.up_blocks.N` of LTX-2's video decoder, as its weights describe it. */
+sealed interface Ltx2VaeLevel {
+    /** The N of `up_blocks.N`. */
+    val index: Int
+
+    /**
+     * `res_x`: [blocks] PixelNorm residual blocks at [channels]; [conditioned] when the level has its own
+     * `time_embedder` and each block a `scale_shift_table`.
+     */
+    data class Residual(override val index: Int, val channels: Long, val blocks: Int, val conditioned: Boolean) : Ltx2VaeLevel
+
+    /**
+     * `compress_all` (time 2, space 2), `compress_time` (2, 1) or `compress_space` (1, 2): a convolution from
+     * [inChannels] to [outChannels]·[time]·[space]², then depth-to-space into [outChannels].
+     */
+    data class Upsample(override val index: Int, val inChannels: Long, val outChannels: Long, val time: Int, val space: Int) : Ltx2VaeLevel {
+        val convOutputs: Long get() = outChannels * time * space * space
+    }
+}
+
+/**
+ * The sizes of LTX-2's video decoder, read from its weights (names as the checkpoint holds them under `vae.`, with that
+ * prefix stripped). LTX-2.3's, as sd.cpp traces it: conv_in 128 → 1024; res 2 @1024; all ×2 → 512; res 2; all ×2 → 512;
+ * res 4; time ×2 → 256; res 6; space ×2 → 128; res 4; conv_out 128 → 48 = 3 colours × 4 × 4 pixels.
+ *
+ * @param hidden conv_in's outputs
+ * @param levels the up_blocks in order
+ * @param conditioned whether the final norm is modulated by the decode timestep (`timestep_scale_multiplier`,
+ *   `last_time_embedder`, `last_scale_shift_table`)
+ */
+data class Ltx2VaeDimensions(val hidden: Long, val levels: List<Ltx2VaeLevel>, val conditioned: Boolean) {
+    /** The channels conv_out reads. */
+    val outHidden: Long get() = levels.fold(hidden) { c, l -> if (l is Ltx2VaeLevel.Upsample) l.outChannels else c }
+
+    /** Output frames per latent frame after the first (LTX-2: 8). */
+    val timeScale: Int get() = levels.filterIsInstance<Ltx2VaeLevel.Upsample>().fold(1) { s, l -> s * l.time }
+
+    /** Output pixels per latent cell on each axis (LTX-2: 32). */
+    val spaceScale: Int get() = levels.filterIsInstance<Ltx2VaeLevel.Upsample>().fold(Ltx2VideoVae.PATCH) { s, l -> s * l.space }
+
+    /** Frames decoded from [latentFrames] latent frames: the first gives one, every other [timeScale]. */
+    fun frames(latentFrames: Int): Int = (latentFrames - 1) * timeScale + 1
+
+    companion object {
+        private const val KERNEL = 3L
+
+        /** @param vae the VAE's weights (`decoder.*`, `per_channel_statistics.*`) */
+        fun of(vae: Weights): Ltx2VaeDimensions {
+            val d = vae.at("decoder")
+            for (stat in listOf(Ltx2VideoVae.MEAN, Ltx2VideoVae.STD)) {
+                val name = "per_channel_statistics.$stat"
+                require(vae.has(name)) { "the LTX-2 VAE has no '$name'" }
+                val n = vae.get(name).elementCount()
+                require(n == Ltx2VideoVae.LATENT_CHANNELS) { "'$name' holds $n values, not one per ${Ltx2VideoVae.LATENT_CHANNELS} latent channels" }
+            }
+            val hidden = outputs(d, "conv_in")
+            require(inputs(d, "conv_in") == Ltx2VideoVae.LATENT_CHANNELS) {
+                "decoder.conv_in reads ${inputs(d, "conv_in")} channels, not ${Ltx2VideoVae.LATENT_CHANNELS}"
+            }
+            val levels = ArrayList<Ltx2VaeLevel>()
+            var channels = hidden
+            var i = 0
+            while (true) {
+                val block = "up_blocks.$i"
+                if (d.has("$block.res_blocks.0.conv1.conv.weight")) {
+                    val blocks = generateSequence(0) { it + 1 }.takeWhile { d.has("$block.res_blocks.$it.conv1.conv.weight") }.count()
+                    for (j in 0 until blocks) for (conv in listOf("conv1", "conv2")) {
+                        val name = "$block.res_blocks.$j.$conv"
+                        require(inputs(d, name) == channels && outputs(d, name) == channels) {
+                            "decoder.$name maps ${inputs(d, name)} to ${outputs(d, name)} channels; the level runs at $channels"
+                        }
+                    }
+                    levels += Ltx2VaeLevel.Residual(i, channels, blocks, d.has("$block.time_embedder.timestep_embedder.linear_1.weight"))
+                } else if (d.has("$block.conv.conv.weight")) {
+                    val conv = "$block.conv"
+                    require(inputs(d, conv) == channels) { "decoder.$conv reads ${inputs(d, conv)} channels; the level before gives $channels" }
+                    val next = inputs(d, nextConv(d, i + 1))
+                    val out = outputs(d, conv)
+                    val (time, space) = when (if (out % next == 0L) out / next else 0L) {
+                        8L -> 2 to 2
+                        4L -> 1 to 2
+                        2L -> 2 to 1
+                        else -> throw IllegalArgumentException(
+                            "decoder.$conv gives $out channels, not 2, 4 or 8 times the $next the next level reads")
+                    }
+                    levels += Ltx2VaeLevel.Upsample(i, channels, next, time, space)
+                    channels = next
+                } else break
+                i++
+            }
+            require(inputs(d, "conv_out") == channels) { "decoder.conv_out reads ${inputs(d, "conv_out")} channels; the last level gives $channels" }
+            val pixels = Ltx2VideoVae.COLOURS * Ltx2VideoVae.PATCH * Ltx2VideoVae.PATCH
+            require(outputs(d, "conv_out") == pixels.toLong()) { "decoder.conv_out gives ${outputs(d, "conv_out")} channels, not $pixels" }
+            val conditioned = d.has("timestep_scale_multiplier")
+            if (conditioned) {
+                for (name in listOf("last_time_embedder.timestep_embedder.linear_1.weight", "last_scale_shift_table")) {
+                    require(d.has(name)) { "the LTX-2 decoder has timestep_scale_multiplier but no '$name'" }
+                }
+            }
+            require(levels.none { it is Ltx2VaeLevel.Residual && it.conditioned } || conditioned) {
+                "LTX-2 decoder levels have time embedders but the decoder has no timestep_scale_multiplier"
+            }
+            return Ltx2VaeDimensions(hidden, levels, conditioned)
+        }
+
+        /** The convolution that reads the output of the level before `up_blocks.[i]`. */
+        private fun nextConv(d: Weights, i: Int): String = when {
+            d.has("up_blocks.$i.res_blocks.0.conv1.conv.weight") -> "up_blocks.$i.res_blocks.0.conv1"
+            d.has("up_blocks.$i.conv.conv.weight") -> "up_blocks.$i.conv"
+            else -> "conv_out"
+        }
+
+        private fun outputs(d: Weights, conv: String): Long {
+            val name = "$conv.conv.bias"
+            require(d.has(name)) { "the LTX-2 decoder has no '$name'" }
+            return d.get(name).ne(0)
+        }
+
+        /** Input channels of a 3×3×3 kernel stored [3, 3, 3, Cin·Cout]. */
+        private fun inputs(d: Weights, conv: String): Long {
+            val name = "$conv.conv.weight"
+            require(d.has(name)) { "the LTX-2 decoder has no '$name'" }
+            val k = d.get(name)
+            require(k.ne(0) == KERNEL && k.ne(1) == KERNEL && k.ne(2) == KERNEL) { "'$name' is not a 3×3×3 kernel: $k" }
+            val out = outputs(d, conv)
+            require(k.ne(3) % out == 0L) { "'$name' ($k) does not hold ${out} output channels" }
+            return k.ne(3) / out
+        }
+    }
+}
