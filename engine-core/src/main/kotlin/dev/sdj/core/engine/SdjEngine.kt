@@ -15,6 +15,7 @@ import dev.sdj.core.graph.GraphSession
 import dev.sdj.core.graph.NaiveAttention
 import dev.sdj.core.graph.Weights
 import dev.sdj.core.image.A1111Names
+import dev.sdj.core.image.ChannelLayout
 import dev.sdj.core.image.GenerationParameters
 import dev.sdj.core.image.ModelHashCache
 import dev.sdj.core.image.PngWriter
@@ -31,11 +32,14 @@ import dev.sdj.core.pipeline.PhaseRun
 import dev.sdj.core.registry.Families
 import dev.sdj.core.scheduler.Planner
 import dev.sdj.core.scheduler.TuneCache
+import dev.sdj.core.video.FrameRate
+import dev.sdj.core.video.VideoFrames
 import dev.sdj.ggml.Device
 import dev.sdj.ggml.Ggml
 import dev.sdj.ggml.GgmlException
 import java.nio.file.Files
 import java.nio.file.Path
+import java.util.Optional
 import java.util.concurrent.locks.ReentrantLock
 import org.slf4j.LoggerFactory
 import kotlin.concurrent.withLock
@@ -158,17 +162,18 @@ class SdjEngine(config: EngineConfig, private val tuneCache: TuneCache = TuneCac
         val start = System.nanoTime()
         val decision = prepare(request)
         val run = runPhases(decision, request, progress, cancel, pipeline.phases.size)
-        val image = pipeline.image(run.results.last()!!)
-
-        val rgb = RgbImage.fromDecoderOutput(image, request.width(), request.height())
+        val output = run.results.last()!!
+        val video = pipeline.video(output)?.let { VideoFrames.fromDecoderOutput(it.values, it.width, it.height, it.frames, FrameRate(it.fps, 1), ChannelLayout.INTERLEAVED) }
+        val rgb = video?.frames?.first() ?: RgbImage.fromDecoderOutput(pipeline.image(output), request.width(), request.height())
         val parameters = GenerationParameters(request.prompt(), request.negativePrompt(), request.seed(), request.steps(),
-            A1111Names.sampler(request.sampler()), request.cfgScale(), request.width(), request.height(), hash,
+            A1111Names.sampler(request.sampler()), request.cfgScale(), rgb.width, rgb.height, hash,
             infotextExtras(request), A1111Names.scheduleType(request.schedule()),
             checkpoint?.fileName?.toString()?.substringBeforeLast('.'))
         val png = PngWriter.encode(rgb, parameters.toPngText())
         val peaks = ledger.states().associate { it.pool to it.peakBytes }
-        return GenerationResult(png, request.width(), request.height(), request.seed(), parameters.infotext(), peaks, run.uploaded,
-            decision.report, (System.nanoTime() - start) / 1_000_000, run.waitNanos / 1_000_000)
+        return GenerationResult(png, rgb.width, rgb.height, request.seed(), parameters.infotext(), peaks, run.uploaded,
+            decision.report, (System.nanoTime() - start) / 1_000_000, run.waitNanos / 1_000_000,
+            Optional.ofNullable(video?.toGeneratedVideo()))
     }
 
     /** The decision for [request], with the device readied for it: components elsewhere freed, peaks reset, streams set. */

@@ -39,6 +39,9 @@ interface GenerationPipeline {
     /** The last phase's result as the decoded image [W, H, 3] in ggml order, values around [-1, 1]. */
     fun image(result: Any): FloatArray
 
+    /** The last phase's result as a decoded clip, when the family makes videos; null: [image] gives the output. */
+    fun video(result: Any): DecodedVideo? = null
+
     /** What the family adds to the image's A1111 parameters text, as "Key" to "value" (after the engine's own). */
     fun infotext(request: GenerationRequest): Map<String, String> = emptyMap()
 }
@@ -56,3 +59,10 @@ class Streamable(
     /** How often the graph runs in one generation of a request; null for the diffusion model (steps × evaluations per step). */
     val passes: ((GenerationRequest) -> Int)? = null,
 )
+
+/**
+ * A video decoder's output: [frames] frames of [width] × [height] one after another, each interleaved RGB (ggml
+ * `[3, W, H, T]`), nominally in [-1, 1], shown at [fps] frames a second. Its size is the family's (a video family may
+ * align the request's).
+ */
+class DecodedVideo(val values: FloatArray, val width: Int, val height: Int, val frames: Int, val fps: Int)

@@ -36,25 +36,20 @@ class VideoFrames(val frames: List<RgbImage>, val rate: FrameRate) {
 
         /**
          * Converts a video VAE decoder's output, nominally in [-1, 1], frame by frame as [RgbImage.fromDecoderOutput]
-         * converts an image. [values] are in ggml order `[W, H, T, 3]` (dimension 0 fastest), as a video decoder
-         * graph produces them: value (x, y, t, c) at `x + W * (y + H * (t + T * c))`.
+         * converts an image: [values] holds [frameCount] frames one after another, each laid out as [layout] says
+         * (LTX-2's decoder gives ggml `[3, W, H, T]`: interleaved frames).
          */
         @JvmStatic
-        fun fromDecoderOutput(values: FloatArray, width: Int, height: Int, frameCount: Int, rate: FrameRate): VideoFrames {
+        fun fromDecoderOutput(values: FloatArray, width: Int, height: Int, frameCount: Int, rate: FrameRate, layout: ChannelLayout): VideoFrames {
             require(width > 0 && height > 0 && frameCount > 0) { "video size must be positive, got ${width}x$height x $frameCount frames" }
-            val plane = width.toLong() * height
-            val expected = plane * frameCount * 3
-            require(values.size.toLong() == expected) {
-                "a ${width}x$height video of $frameCount frames has $expected decoder values, got ${values.size}"
+            val frameValues = width.toLong() * height * 3
+            require(values.size.toLong() == frameValues * frameCount) {
+                "a ${width}x$height video of $frameCount frames has ${frameValues * frameCount} decoder values, got ${values.size}"
             }
-            val frame = FloatArray((plane * 3).toInt())
             val frames = List(frameCount) { t ->
-                for (c in 0 until 3) {
-                    val from = (plane * (t + frameCount.toLong() * c)).toInt()
-                    System.arraycopy(values, from, frame, (plane * c).toInt(), plane.toInt())
-                }
+                val frame = values.copyOfRange((frameValues * t).toInt(), (frameValues * (t + 1)).toInt())
                 try {
-                    RgbImage.fromDecoderOutput(frame, width, height, ChannelLayout.PLANAR)
+                    RgbImage.fromDecoderOutput(frame, width, height, layout)
                 } catch (e: IllegalArgumentException) {
                     throw IllegalArgumentException("frame $t: ${e.message}", e)
                 }

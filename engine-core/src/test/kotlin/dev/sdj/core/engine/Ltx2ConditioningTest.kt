@@ -72,10 +72,10 @@ class Ltx2ConditioningTest {
     }
 
     @Test
-    fun `generating is refused while the video path is not built, planning works`() {
+    fun `generating is refused without the DiT and the VAE, planning works`() {
         engine().use { engine ->
             val e = assertThrows(UnsupportedModelException::class.java) { engine.generate(request("CPU")) }
-            assertTrue(e.message!!.contains("not built yet"), e.message)
+            assertTrue(e.message!!.contains("no DiT and video VAE"), e.message)
             assertTrue(engine.plan(request("CPU")).computeBytes().keys.containsAll(listOf("gemma3", "ltx2 text connectors")))
         }
     }

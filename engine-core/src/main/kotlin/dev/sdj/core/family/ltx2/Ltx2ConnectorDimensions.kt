@@ -33,16 +33,19 @@ data class Ltx2ConnectorDimensions(
      * The connector's sequence for [valid] prompt tokens: at least [Ltx2TextArchitecture.MIN_SEQUENCE], rounded up to
      * whole copies of the registers (sd.cpp append_registers).
      */
-    fun sequence(valid: Int): Int {
-        require(valid > 0) { "a prompt has at least one token" }
-        val target = maxOf(Ltx2TextArchitecture.MIN_SEQUENCE, valid)
-        return (target + registers - 1) / registers * registers
-    }
+    fun sequence(valid: Int): Int = sequence(valid, registers)
 
     /** The register each position after the prompt holds: (n + j) mod registers for j = 0 … L − n − 1. */
     fun registerRows(valid: Int): IntArray = IntArray(sequence(valid) - valid) { (valid + it) % registers }
 
     companion object {
+        /** [sequence] for a connector of [registers] registers. */
+        fun sequence(valid: Int, registers: Int): Int {
+            require(valid > 0) { "a prompt has at least one token" }
+            val target = maxOf(Ltx2TextArchitecture.MIN_SEQUENCE, valid)
+            return (target + registers - 1) / registers * registers
+        }
+
         fun of(w: Weights): Ltx2ConnectorDimensions {
             val block = "transformer_1d_blocks.0"
             val width = w.get("$block.attn1.to_q.weight").ne(1)

@@ -2,6 +2,7 @@ package dev.sdj.core.family.ltx2
 
 import dev.sdj.api.GenerationCancelledException
 import dev.sdj.api.GenerationRequest
+import dev.sdj.api.InvalidRequestException
 import dev.sdj.api.UnsupportedModelException
 import dev.sdj.core.family.gemma3.Gemma3Blocks
 import dev.sdj.core.family.gemma3.Gemma3Component
@@ -15,6 +16,7 @@ import dev.sdj.core.graph.GraphKey
 import dev.sdj.core.graph.Weights
 import dev.sdj.core.model.AssembledModel
 import dev.sdj.core.model.ComponentKind
+import dev.sdj.core.pipeline.DecodedVideo
 import dev.sdj.core.pipeline.GenerationPipeline
 import dev.sdj.core.pipeline.Phase
 import dev.sdj.core.pipeline.PhaseGraph
@@ -23,23 +25,28 @@ import dev.sdj.core.pipeline.Streamable
 import dev.sdj.ggml.Tensor
 
 /**
- * LTX-2.3 as far as it runs today: its text conditioning, in two phases — Gemma-3 encodes each prompt into the hidden
- * states of every layer (its layers the streaming unit: 12B does not fit the cards it must run on), then the feature
- * extractor and both embedding connectors turn them into the DiT's video and audio contexts (their projections and
- * blocks streamable too: in bf16 they outweigh Gemma in Q4_0). stable-diffusion.cpp
- * runs the connectors inside every DiT step; they depend only on the prompt, so here they run once per prompt and
- * their result is reused like any text encoder's. Two phases rather than one so that sequential placement holds
- * Gemma and the connectors (each several GiB at LTX-2.3's size) one at a time, and so the connectors' graph reads a
- * stack already on the host, kept to the prompt's own tokens.
+ * LTX-2.3 text-to-video in four phases: Gemma-3 encodes each prompt into the hidden states of every layer (its layers
+ * the streaming unit: 12B does not fit the cards it must run on); the feature extractor and both embedding connectors
+ * turn them into the DiT's video and audio contexts (their projections and blocks streamable too: in bf16 they
+ * outweigh Gemma in Q4_0); the audio-video DiT denoises the joint latent (its 48 blocks streamable); the video VAE
+ * decodes the frames, in temporal and spatial tiles when the request tiles. stable-diffusion.cpp runs the connectors
+ * inside every DiT step; they depend only on the prompt, so here they run once per prompt and their result is reused
+ * like any text encoder's. Separate phases so that sequential placement holds Gemma, the connectors and the DiT (each
+ * several GiB at LTX-2.3's size) one at a time.
  *
- * The DiT, the video VAE and the audio path are not built: [unfinished] says so and the engine refuses to generate,
- * while `plan` and the engine's conditioning run work.
+ * A model of Gemma and the connectors alone runs the conditioning only ([unfinished] says what is missing). The
+ * denoised audio latent is not decoded yet: the clip is silent.
  */
 class Ltx2Pipeline private constructor(
     private val prompts: Ltx2TextPrompts,
     private val norms: Gemma3NormWeights,
     /** Gemma's width: the connectors' stack input has it. */
     private val hidden: Long,
+    /** Learnable registers of the connectors, which set the contexts' length. */
+    private val registers: Int,
+    /** The DiT's block count; null when the model has no DiT and VAE (conditioning only). */
+    private val ditBlocks: Int?,
+    private val decoding: Phase?,
 ) : GenerationPipeline {
 
     private fun encoder(w: Weights) = Gemma3Encoder.of(w, norms)
@@ -129,40 +136,79 @@ class Ltx2Pipeline private constructor(
         if (run.cancel.isCancelled) throw GenerationCancelledException(0, run.request.steps())
     }
 
-    override val phases: List<Phase> = listOf(gemma, connectors)
+    /**
+     * The contexts' token count for [request]: one for every prompt, as the DiT runs one graph for all of them (prompts
+     * under 1024 tokens all give 1024).
+     */
+    private fun contextLength(request: GenerationRequest): Int {
+        val lengths = prompts.of(request).map { Ltx2ConnectorDimensions.sequence(it.valid, registers) }.distinct()
+        if (lengths.size > 1) {
+            throw InvalidRequestException("the prompt and the negative prompt give contexts of ${lengths.joinToString(" and ")} tokens; " +
+                "LTX-2 here takes one length for both: keep both under ${Ltx2TextArchitecture.MIN_SEQUENCE} tokens")
+        }
+        return lengths.single()
+    }
 
-    /** No denoiser yet: every phase conditions it. */
-    override val denoiserPhase = phases.size
+    private val denoising = ditBlocks?.let { Ltx2Denoising(it, ::contextLength, CONNECTOR_PHASE) }
 
-    override val streamables = listOf(
+    override val phases: List<Phase> = listOfNotNull(gemma, connectors, denoising, decoding)
+
+    /** The DiT's phase; without one, every phase conditions it. */
+    override val denoiserPhase = if (denoising != null) DENOISING_PHASE else phases.size
+
+    override val streamables = listOfNotNull(
         Streamable(ComponentKind.TEXT_ENCODER, GEMMA_PHASE, GEMMA_GRAPH, Gemma3Blocks::of) { prompts.texts(it).size },
         Streamable(ComponentKind.TEXT_CONNECTORS, CONNECTOR_PHASE, CONNECTOR_GRAPH, Ltx2ConnectorBlocks::of) { prompts.texts(it).size },
+        denoising?.let { Streamable(ComponentKind.DIFFUSION_MODEL, DENOISING_PHASE, Ltx2Denoising.GRAPH, Ltx2DitBlocks::of) },
     )
 
-    override val unfinished = "LTX-2.3 video generation is not built yet: its text conditioning (Gemma-3 and the embedding " +
-        "connectors) runs and plans, the DiT, the video VAE and the audio path do not"
+    override val unfinished = if (denoising == null) {
+        "the LTX-2 model has no DiT and video VAE: its text conditioning runs and plans, a video needs the LTX-2.3 checkpoint " +
+            "(or its DiT and VAE files) as well"
+    } else {
+        null
+    }
 
     override fun shapeKey(request: GenerationRequest): String {
         val all = prompts.of(request)
-        return all.joinToString(" ") { "${it.ids.size}/${it.valid}" }
+        val text = all.joinToString(" ") { "${it.ids.size}/${it.valid}" }
+        return if (denoising == null) text else "$text ${Ltx2VideoShape.of(request)} tile ${request.vaeTileSize()}"
     }
 
-    override fun image(result: Any): FloatArray = throw UnsupportedModelException(unfinished)
+    override fun infotext(request: GenerationRequest): Map<String, String> = Ltx2VideoShape.of(request).infotext()
+
+    override fun image(result: Any): FloatArray = throw UnsupportedModelException("LTX-2 makes videos, not images")
+
+    override fun video(result: Any): DecodedVideo = result as DecodedVideo
 
     companion object {
         const val GEMMA_PHASE = 0
         const val CONNECTOR_PHASE = 1
+        const val DENOISING_PHASE = 2
         val GEMMA_GRAPH = GraphKey("gemma3")
         val CONNECTOR_GRAPH = GraphKey("ltx2 text connectors")
 
-        /** The pipeline for an LTX-2 [model]; refuses one without Gemma, the connectors or the tokenizer. */
+        /**
+         * The pipeline for an LTX-2 [model]; refuses one without Gemma, the connectors or the tokenizer, or with a DiT
+         * but no VAE (or the reverse). Without both it runs the conditioning only.
+         */
         fun open(model: AssembledModel): Ltx2Pipeline {
             for ((kind, what) in listOf(ComponentKind.TEXT_ENCODER to "the Gemma-3 text encoder (gemma-3-12b-it GGUF or safetensors)",
                     ComponentKind.TEXT_CONNECTORS to "the text connectors (the LTX-2.3 checkpoint and its embeddings_connectors file)")) {
                 if (kind !in model.components) throw UnsupportedModelException("the LTX-2 model has no ${kind.label}: pass $what together with the other files")
             }
             val hidden = Ltx2TextCheck.check(model)
-            return Ltx2Pipeline(Ltx2TextPrompts(Gemma3Tokenizer(Gemma3ModelVocabulary.of(model))), Gemma3Component.normWeights(model), hidden)
+            val connectors = model.components.getValue(ComponentKind.TEXT_CONNECTORS)
+            val dit = model.components[ComponentKind.DIFFUSION_MODEL]
+            val vae = model.components[ComponentKind.VAE]
+            if ((dit == null) != (vae == null)) {
+                val missing = if (dit == null) "DiT (the LTX-2.3 checkpoint or a DiT GGUF, --diffusion-model)" else "video VAE (the checkpoint's vae.*, or --vae)"
+                throw UnsupportedModelException("the LTX-2 model has no $missing: a video needs the DiT and the video VAE together")
+            }
+            val blocks = dit?.let { Ltx2DitCheck.check(it, connectors).blocks }
+            val registers = connectors.tensors.getValue("${Ltx2TextArchitecture.VIDEO_CONNECTOR}.learnable_registers").shape[1].toInt()
+            return Ltx2Pipeline(Ltx2TextPrompts(Gemma3Tokenizer(Gemma3ModelVocabulary.of(model))), Gemma3Component.normWeights(model), hidden,
+                registers, blocks, vae?.let { Ltx2Decoding(DENOISING_PHASE) })
         }
     }
 }

@@ -1,6 +1,7 @@
 package dev.sdj.core.family.ltx2
 
 import dev.sdj.core.graph.CompiledGraph
+import dev.sdj.core.graph.GraphKey
 import dev.sdj.ggml.GgmlContext
 import dev.sdj.ggml.GgmlType
 import dev.sdj.ggml.Tensor
@@ -27,6 +28,10 @@ data class Ltx2VaeTileShape(val width: Long, val height: Long, val frames: Int, 
         require(width >= 2 && height >= 2) { "LTX-2's decoder reflects its borders and needs at least 2×2 latent cells, not ${width}×$height" }
         require(frames >= 1 && trailing in 0 until frames) { "a tile of $frames latent frames cannot end in $trailing context frames" }
     }
+
+    /** The name the graph of this shape is compiled and measured under. */
+    val key: GraphKey get() = GraphKey("ltx2 video decoder ${width}x${height}x$frames" + (if (first) " first" else "") +
+        (if (trailing > 0) " trailing $trailing" else "") + (if (carries) " carrying" else ""))
 
     /** The frames the graph outputs: every latent frame's less the trailing ones', and the first latent frame's one. */
     fun outputFrames(timeScale: Int): Int = (frames - trailing) * timeScale - (if (first) timeScale - 1 else 0)

@@ -5,11 +5,10 @@ import dev.sdj.api.GenerationCancelledException
 import dev.sdj.api.ProgressListener
 import dev.sdj.core.graph.CompiledGraph
 import dev.sdj.core.graph.FiniteValues
+import dev.sdj.core.graph.GraphSession
 import dev.sdj.core.graph.Weights
-import dev.sdj.ggml.Backend
 import dev.sdj.ggml.BufferType
 import dev.sdj.ggml.Ggml
-import dev.sdj.ggml.Tensor
 
 /**
  * Decoded video: [count] frames of [width]×[height] pixels, [rgb] holding frame by frame, row by row, pixel by pixel
@@ -26,20 +25,17 @@ class Ltx2Frames(val width: Int, val height: Int, val count: Int, val rgb: Float
  * each tile's contexts handed to the same spatial tile of the next temporal tile, overlaps cross-faded, frames
  * appended as each temporal tile completes. "decoding" progress per tile, cancellation checked before each, every
  * tile's output checked for non-finite values. One graph is compiled per tile shape (at most three: the first tile,
- * the middle ones, the last), each closed before the next is built, so the compute buffer is one tile's; each gets a
- * backend of its own, closed before it: lavapipe corrupts its heap when graphs are freed one after another under one
- * backend (see TinyF32Model.run).
+ * the middle ones, the last) in the caller's [GraphSession], which frees them with its backend (lavapipe corrupts its
+ * heap when graphs are freed one after another under a live backend); the planner measures each ([Ltx2VaeTileShape.key]).
  */
 class Ltx2VideoDecoding(private val vae: Ltx2VideoVae, private val weights: Weights, private val tiling: Ltx2VaeTiling) {
 
     /**
      * @param latent the sampler's latent [W, H, F', 128] in ggml order (width fastest), as the DiT's patchify reads it
-     * @param graphs builds the compiled graph of a tile (e.g. `{ build -> CompiledGraph(ggml, bufferType, build = build) }`
-     *   or one recorded in the engine's ledger)
-     * @param backends opens a backend for the graph's device (e.g. `{ ComputeBackends.open(device, threads) }`)
+     * @param session compiles the tiles' graphs, runs them on its backend and frees them when it closes
      */
-    fun decode(latent: FloatArray, width: Int, height: Int, frames: Int, graphs: (build: (CompiledGraph.Builder) -> Tensor) -> CompiledGraph,
-               backends: () -> Backend, progress: ProgressListener = ProgressListener.NONE, cancel: CancellationToken = CancellationToken()): Ltx2Frames {
+    fun decode(latent: FloatArray, width: Int, height: Int, frames: Int, session: GraphSession, progress: ProgressListener = ProgressListener.NONE,
+               cancel: CancellationToken = CancellationToken()): Ltx2Frames {
         val channels = Ltx2VideoVae.LATENT_CHANNELS.toInt()
         require(latent.size.toLong() == width.toLong() * height * frames * channels) {
             "a latent of ${latent.size} values is not ${width}x${height}x${frames}x$channels"
@@ -59,55 +55,33 @@ class Ltx2VideoDecoding(private val vae: Ltx2VideoVae, private val weights: Weig
         val out = FloatArray(3 * outW * outH * d.frames(frames))
         var written = 0
         var done = 0
-        var compiled: Compiled? = null
-        var contextSizes: List<Long> = emptyList()
+        val compiled = HashMap<Ltx2VaeTileShape, Pair<CompiledGraph, List<Long>>>()
         progress.onProgress(PHASE, 0, total)
-        try {
-            spans.forEachIndexed { k, span ->
-                val shape = Ltx2VaeTileShape(tileW.toLong(), tileH.toLong(), span.frames, k == 0, span.trailing, k < spans.size - 1)
-                val count = shape.outputFrames(d.timeScale)
-                val sum = FloatArray(3 * outW * outH * count)
-                val weightSum = FloatArray(outW * outH)
-                if (compiled?.shape != shape) {
-                    compiled?.close()
-                    compiled = null
-                    compiled = Compiled(shape, graphs(vae.tileGraph(weights, shape) { contextSizes = it }), backends)
-                }
-                val current = compiled!!
-                val graph = current.graph
-                origins.forEachIndexed { s, (ox, oy) ->
-                    if (cancel.isCancelled) throw GenerationCancelledException(done, total)
-                    graph.input(Ltx2VideoVae.INPUT).setFloats(slice(latent, width, height, frames, ox, oy, tileW, tileH, span))
-                    if (d.conditioned) graph.input(Ltx2VideoVae.TIMESTEP).setFloats(floatArrayOf(Ltx2VideoVae.DECODE_TIMESTEP))
-                    contexts[s]?.forEachIndexed { i, c -> graph.input("${Ltx2VaeTime.CONTEXT}$i").setFloats(c) }
-                    val result = graph.run(current.backend)
-                    FiniteValues.require(result) { PHASE }
-                    val pixels = tileW * scale * tileH * scale
-                    if (shape.carries) contexts[s] = split(result, 3 * pixels * count, contextSizes)
-                    blend(result, sum, weightSum, pixels, count, ox * scale, oy * scale, tileW * scale, tileH * scale, outW, outH,
-                        xs.overlap * scale, ys.overlap * scale, ox + tileW < width, oy + tileH < height)
-                    progress.onProgress(PHASE, ++done, total)
-                }
-                written = append(sum, weightSum, count, outW, outH, out, written)
+        spans.forEachIndexed { k, span ->
+            val shape = Ltx2VaeTileShape(tileW.toLong(), tileH.toLong(), span.frames, k == 0, span.trailing, k < spans.size - 1)
+            val count = shape.outputFrames(d.timeScale)
+            val sum = FloatArray(3 * outW * outH * count)
+            val weightSum = FloatArray(outW * outH)
+            val (graph, contextSizes) = compiled.getOrPut(shape) {
+                var sizes: List<Long> = emptyList()
+                session.compile(shape.key, build = vae.tileGraph(weights, shape) { sizes = it }) to sizes
             }
-        } finally {
-            compiled?.close()
+            origins.forEachIndexed { s, (ox, oy) ->
+                if (cancel.isCancelled) throw GenerationCancelledException(done, total)
+                graph.input(Ltx2VideoVae.INPUT).setFloats(slice(latent, width, height, frames, ox, oy, tileW, tileH, span))
+                if (d.conditioned) graph.input(Ltx2VideoVae.TIMESTEP).setFloats(floatArrayOf(Ltx2VideoVae.DECODE_TIMESTEP))
+                contexts[s]?.forEachIndexed { i, c -> graph.input("${Ltx2VaeTime.CONTEXT}$i").setFloats(c) }
+                val result = graph.run(session.backend)
+                FiniteValues.require(result) { PHASE }
+                val pixels = tileW * scale * tileH * scale
+                if (shape.carries) contexts[s] = split(result, 3 * pixels * count, contextSizes)
+                blend(result, sum, weightSum, pixels, count, ox * scale, oy * scale, tileW * scale, tileH * scale, outW, outH,
+                    xs.overlap * scale, ys.overlap * scale, ox + tileW < width, oy + tileH < height)
+                progress.onProgress(PHASE, ++done, total)
+            }
+            written = append(sum, weightSum, count, outW, outH, out, written)
         }
         return Ltx2Frames(outW, outH, d.frames(frames), out)
-    }
-
-    private class Compiled(val shape: Ltx2VaeTileShape, val graph: CompiledGraph, backends: () -> Backend) : AutoCloseable {
-        val backend: Backend = try {
-            backends()
-        } catch (e: Throwable) {
-            graph.close()
-            throw e
-        }
-
-        override fun close() {
-            backend.close()
-            graph.close()
-        }
     }
 
     /** The latent cells [ox, ox + tw) × [oy, oy + th) × the span's frames × every channel, in ggml order. */

@@ -6,6 +6,7 @@ import dev.sdj.api.ProgressListener
 import dev.sdj.core.device.ComputeBackends
 import dev.sdj.core.family.RandomWeights
 import dev.sdj.core.graph.CompiledGraph
+import dev.sdj.core.graph.GraphSession
 import dev.sdj.core.graph.Nd
 import dev.sdj.core.image.LatentTiling
 import dev.sdj.ggml.Device
@@ -74,8 +75,9 @@ class Ltx2VaeTilingTest {
 
     private fun tiled(device: Device, tiling: Ltx2VaeTiling, z: Nd, w: Int, h: Int, f: Int,
                       progress: ProgressListener = ProgressListener.NONE, cancel: CancellationToken = CancellationToken()): Ltx2Frames =
-        Ltx2VideoDecoding(vae, weights.on(device), tiling).decode(z.toFloats(), w, h, f,
-            { build -> CompiledGraph(weights.ggml, device.bufferType(), build = build) }, { ComputeBackends.open(device, 2) }, progress, cancel)
+        GraphSession(weights.ggml, device.bufferType(), ComputeBackends.open(device, 2)).use { session ->
+            Ltx2VideoDecoding(vae, weights.on(device), tiling).decode(z.toFloats(), w, h, f, session, progress, cancel)
+        }
 
     private fun difference(a: FloatArray, b: FloatArray): Double {
         assertEquals(b.size, a.size)
@@ -202,7 +204,9 @@ class Ltx2VaeTilingTest {
     @Test
     fun `a latent of the wrong size is refused before any graph is built`() {
         val e = assertThrows(IllegalArgumentException::class.java) {
-            Ltx2VideoDecoding(vae, weights.on(), Ltx2VaeTiling()).decode(FloatArray(10), 2, 2, 1, { error("no graph") }, { error("no backend") })
+            GraphSession(weights.ggml, weights.cpu.bufferType(), ComputeBackends.open(weights.cpu, 1)).use { session ->
+                Ltx2VideoDecoding(vae, weights.on(), Ltx2VaeTiling()).decode(FloatArray(10), 2, 2, 1, session)
+            }
         }
         assertTrue("2x2x1x128" in e.message!!, e.message)
     }
