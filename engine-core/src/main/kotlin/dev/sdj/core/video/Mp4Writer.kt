@@ -16,6 +16,8 @@ import org.jcodec.containers.mp4.boxes.MetaValue
 import org.jcodec.containers.mp4.boxes.UdtaBox
 import org.jcodec.containers.mp4.boxes.UdtaMetaBox
 import org.jcodec.containers.mp4.muxer.MP4Muxer
+import java.io.IOException
+import java.nio.BufferOverflowException
 import java.nio.ByteBuffer
 import java.nio.channels.FileChannel
 import java.nio.file.Path
@@ -40,10 +42,26 @@ class Mp4Writer @JvmOverloads constructor(private val qp: Int = QP) : VideoWrite
         require(video.width % 2 == 0 && video.height % 2 == 0) {
             "H.264 with 4:2:0 chroma needs an even width and height, got ${video.width}x${video.height}"
         }
-        writeVideoFile("MP4", out) { channel -> encode(video, parameters, channel) }
+        writeVideoFile("MP4", out) { channel -> encodeFitting(video, parameters, channel) }
     }
 
-    private fun encode(video: VideoFrames, parameters: String?, channel: FileChannel) {
+    /**
+     * jcodec sizes its slice buffers from an estimate that noisy pictures at a fine quantizer overflow (a random
+     * model's frames do): such a clip is encoded again from the start at coarser quantizers until it fits.
+     */
+    private fun encodeFitting(video: VideoFrames, parameters: String?, channel: FileChannel) {
+        for (q in (qp..MAX_QP step COARSER).toList() + MAX_QP) {
+            try {
+                encode(video, parameters, channel, q)
+                return
+            } catch (e: BufferOverflowException) {
+                channel.truncate(0).position(0)
+            }
+        }
+        throw IOException("jcodec cannot encode these frames as H.264 even at its coarsest quantizer; write .avi or .webp instead")
+    }
+
+    private fun encode(video: VideoFrames, parameters: String?, channel: FileChannel, qp: Int) {
         val paddedWidth = roundUp16(video.width)
         val paddedHeight = roundUp16(video.height)
         val encoder = CroppedH264Encoder(ConstantQp(qp), video.width, video.height)
@@ -114,6 +132,9 @@ class Mp4Writer @JvmOverloads constructor(private val qp: Int = QP) : VideoWrite
 
     companion object {
         const val QP = 14
+        private const val MAX_QP = 51
+        /** Six quantizer steps halve H.264's step size: each retry roughly halves the bits. */
+        private const val COARSER = 6
         private const val BT709 = 1
         private const val UNSPECIFIED_VIDEO_FORMAT = 5
 

@@ -4,6 +4,7 @@ import dev.sdj.api.EngineConfig
 import dev.sdj.api.GenerationRequest
 import dev.sdj.api.GenerationResult
 import dev.sdj.api.InvalidRequestException
+import dev.sdj.api.Tools
 import dev.sdj.core.family.ltx2.Ltx2DitDimensions
 import dev.sdj.core.family.ltx2.TinyLtx2Dit
 import dev.sdj.core.family.ltx2.TinyLtx2Text
@@ -16,9 +17,12 @@ import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.Test
 import org.junit.jupiter.api.TestInstance
 import org.junit.jupiter.api.assertThrows
+import org.jcodec.common.io.NIOUtils
+import org.jcodec.containers.mp4.demuxer.MP4Demuxer
 import java.nio.file.Files
 import java.nio.file.Path
 import java.util.Optional
+import javax.imageio.ImageIO
 
 /**
  * LTX-2.3 text-to-video end to end on a tiny random model set in the checkpoint's names (Gemma-3 GGUF, the connectors,
@@ -61,6 +65,35 @@ class Ltx2GenerationTest {
             assertFalse(video.frames()[0].contentEquals(video.frames()[8]), "the clip moves")
             assertTrue(video.frames().any { f -> f.any { it != f[0] } }, "frames are not flat")
         }
+    }
+
+    /** The clip written to every format through the API and read back with other code: frame count, size, rate. */
+    @Test
+    fun `the clip is written to MP4, AVI, animated WebP and PNG frames, and reads back`() {
+        val r = engine().use { it.generate(request("CPU")) }
+        val video = r.video().orElseThrow()
+        val tools = Tools.get()
+        val mp4 = dir.resolve("clip.mp4").also { tools.writeVideo(video, r.parameters(), it) }
+        NIOUtils.readableChannel(mp4.toFile()).use { channel ->
+            val track = MP4Demuxer.createMP4Demuxer(channel).videoTrack
+            assertEquals(9, track.meta.totalFrames)
+            assertEquals(9.0 / 24.0, track.meta.totalDuration, 1e-9)
+            assertEquals(64, track.meta.videoCodecMeta.size.width)
+        }
+        val avi = Files.readAllBytes(dir.resolve("clip.avi").also { tools.writeVideo(video, r.parameters(), it) })
+        val jpegs = (0 until avi.size - 2).count { avi[it] == 0xFF.toByte() && avi[it + 1] == 0xD8.toByte() && avi[it + 2] == 0xFF.toByte() }
+        assertEquals(9, jpegs, "one JPEG per frame")
+        val webp = dir.resolve("clip.webp").also { tools.writeVideo(video, r.parameters(), it) }
+        ImageIO.createImageInputStream(webp.toFile()).use { input ->
+            val reader = ImageIO.getImageReadersByFormatName("webp").next()
+            reader.input = input
+            assertEquals(9, reader.getNumImages(true))
+            assertEquals(64, reader.read(8).width)
+            reader.dispose()
+        }
+        tools.writeVideo(video, r.parameters(), dir.resolve("frame_%02d.png"))
+        assertEquals(64, ImageIO.read(dir.resolve("frame_08.png").toFile()).height)
+        assertFalse(Files.exists(dir.resolve("frame_09.png")))
     }
 
     @Test

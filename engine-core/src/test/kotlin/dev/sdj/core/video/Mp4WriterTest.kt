@@ -42,6 +42,16 @@ class Mp4WriterTest {
         }
     }
 
+    /** Noise is the worst case for the encoder's output buffer (jcodec's own estimate overflowed on it). */
+    @Test
+    fun `frames of pure noise encode and decode`() {
+        val random = java.util.Random(3)
+        val frames = List(3) { RgbImage(64, 64, ByteArray(64 * 64 * 3).also(random::nextBytes)) }
+        val out = dir.resolve("noise.mp4")
+        Mp4Writer().write(VideoFrames(frames, FrameRate(24, 1)), null, out)
+        assertEquals(3, decode(out).size)
+    }
+
     @Test
     fun `a size that is not whole macroblocks is cropped back to itself`() {
         val video = SyntheticClip.frames(120, 70, 3)
