@@ -28,10 +28,17 @@ final class ComponentFileOptions {
     @Option(names = "--t5xxl", paramLabel = "PATH", description = "As stable-diffusion.cpp: Flux's T5-XXL text encoder's file.")
     Path t5xxl;
 
+    @Option(names = "--llm", paramLabel = "PATH", description = "As stable-diffusion.cpp: an LLM text encoder's file (LTX-2: gemma-3-12b-it).")
+    Path llm;
+
+    @Option(names = "--embeddings-connectors", paramLabel = "PATH",
+            description = "As stable-diffusion.cpp: LTX-2's text-embedding projections and connectors (*_embeddings_connectors.safetensors).")
+    Path embeddingsConnectors;
+
     /** {@code model}'s files (may be null) followed by the ones named by role. */
     List<Path> with(List<Path> model) {
         List<Path> all = new ArrayList<>(model != null ? model : List.of());
-        Stream.of(diffusionModel, vae, clipL, clipG, t5xxl).filter(Objects::nonNull).forEach(all::add);
+        Stream.of(diffusionModel, vae, clipL, clipG, t5xxl, llm, embeddingsConnectors).filter(Objects::nonNull).forEach(all::add);
         return all;
     }
 }

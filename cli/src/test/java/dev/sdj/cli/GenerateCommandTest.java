@@ -144,6 +144,22 @@ class GenerateCommandTest {
         assertTrue(odd.err().contains("error: ") && odd.err().contains("multiples of 16"), odd.err());
     }
 
+    /** LTX-2's files by sd.cpp's roles: the clip is written as the -o name asks, with what was written said. */
+    @Test
+    void ltx2FromItsFilesByRoleWritesAClip(@TempDir Path dir) throws Exception {
+        dev.sdj.core.family.ltx2.TinyLtx2Text.TextFiles text = new dev.sdj.core.family.ltx2.TinyLtx2Text().writeFiles(dir);
+        Path dit = new dev.sdj.core.family.ltx2.TinyLtx2Dit().write(dir.resolve("ltx-2.3-tiny-dit.safetensors"));
+        Path vae = new dev.sdj.core.family.ltx2.TinyLtx2Vae().write(dir.resolve("ltx-2.3-tiny-vae.safetensors"));
+        Path clip = dir.resolve("fox.mp4");
+        CliRun r = CliRun.of("generate", "--diffusion-model", dit.toString(), "--vae", vae.toString(), "--llm", text.getGemma().toString(),
+                "--embeddings-connectors", text.getConnectors().toString(), "-m", text.getProjections().toString(), "-p", "a fox",
+                "-W", "64", "-H", "64", "--video-frames", "9", "--fps", "12", "--steps", "1", "--cfg-scale", "1", "--sampler", "euler",
+                "--device", "CPU", "--threads", "2", "-o", clip.toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(Files.size(clip) > 0);
+        assertTrue(r.out().contains("9 frames of 64x64 at 12 fps") || r.err().contains("9 frames of 64x64 at 12 fps"), r.out() + r.err());
+    }
+
     @Test
     void writesAPngAndReportsMemory(@TempDir Path dir) throws Exception {
         Path model = DefaultModel.INSTANCE.path(dir);
