@@ -1,7 +1,5 @@
 package dev.sdj.core.family.ltx2
 
-import dev.sdj.core.family.ltx2.Ltx2VideoShape.Companion.AUDIO_BINS
-import dev.sdj.core.family.ltx2.Ltx2VideoShape.Companion.AUDIO_CHANNELS
 import dev.sdj.core.family.ltx2.Ltx2VideoShape.Companion.LATENT_CHANNELS
 import dev.sdj.core.sampling.NoiseRng
 
@@ -42,38 +40,6 @@ class Ltx2Latents(val shape: Ltx2VideoShape) {
     fun video(packed: FloatArray): FloatArray = requirePacked(packed).copyOfRange(0, shape.videoValues)
 
     fun audio(packed: FloatArray): FloatArray = requirePacked(packed).copyOfRange(shape.videoValues, shape.videoValues + shape.audioValues)
-
-    /** The video latent as tokens [128, cells]: a transpose of its channel planes. */
-    fun videoTokens(video: FloatArray): FloatArray {
-        require(video.size == shape.videoValues) { "the video latent has ${video.size} values, not ${shape.videoValues}" }
-        return FloatArray(video.size) { video[(it % LATENT_CHANNELS) * cells + it / LATENT_CHANNELS] }
-    }
-
-    fun videoLatent(tokens: FloatArray): FloatArray {
-        require(tokens.size == shape.videoValues) { "the video tokens hold ${tokens.size} values, not ${shape.videoValues}" }
-        return FloatArray(tokens.size) { tokens[(it % cells) * LATENT_CHANNELS + it / cells] }
-    }
-
-    /** The audio latent as tokens [8 · 16, audioLength]. */
-    fun audioTokens(audio: FloatArray): FloatArray {
-        require(audio.size == shape.audioValues) { "the audio latent has ${audio.size} values, not ${shape.audioValues}" }
-        val steps = shape.audioLength
-        val out = FloatArray(audio.size)
-        for (c in 0 until AUDIO_CHANNELS) for (t in 0 until steps) for (f in 0 until AUDIO_BINS) {
-            out[(t * AUDIO_CHANNELS + c) * AUDIO_BINS + f] = audio[(c * steps + t) * AUDIO_BINS + f]
-        }
-        return out
-    }
-
-    fun audioLatent(tokens: FloatArray): FloatArray {
-        require(tokens.size == shape.audioValues) { "the audio tokens hold ${tokens.size} values, not ${shape.audioValues}" }
-        val steps = shape.audioLength
-        val out = FloatArray(tokens.size)
-        for (c in 0 until AUDIO_CHANNELS) for (t in 0 until steps) for (f in 0 until AUDIO_BINS) {
-            out[(c * steps + t) * AUDIO_BINS + f] = tokens[(t * AUDIO_CHANNELS + c) * AUDIO_BINS + f]
-        }
-        return out
-    }
 
     private fun requirePacked(packed: FloatArray): FloatArray {
         require(packed.size == packedSize) { "the packed latent has ${packed.size} values, not $packedSize ($shape)" }

@@ -58,9 +58,9 @@ class Ltx2VideoShape(requestedWidth: Int, requestedHeight: Int, requestedFrames:
     companion object {
         const val SPATIAL_SCALE = 32
         const val TEMPORAL_SCALE = 8
-        const val LATENT_CHANNELS = 128
-        const val AUDIO_CHANNELS = 8
-        const val AUDIO_BINS = 16
+        const val LATENT_CHANNELS = Ltx2DitArchitecture.LATENT_CHANNELS.toInt()
+        const val AUDIO_CHANNELS = Ltx2DitArchitecture.AUDIO_CHANNELS.toInt()
+        const val AUDIO_BINS = Ltx2DitArchitecture.AUDIO_BINS.toInt()
         private const val AUDIO_LATENTS_PER_SECOND = 16000f / 160f / 4f
 
         fun of(request: GenerationRequest) = Ltx2VideoShape(request.width(), request.height(), request.frames(), request.fps())

@@ -46,32 +46,10 @@ class Ltx2LatentsTest {
     }
 
     @Test
-    fun `video tokens hold a cell's 128 channels together, cells in frame, row, column order`() {
-        val cells = shape.videoTokens
-        val video = FloatArray(shape.videoValues) { i -> (i / cells) * 1000f + i % cells }
-        val tokens = latents.videoTokens(video)
-        for (cell in 0 until cells) for (c in 0 until 128) {
-            assertEquals(c * 1000f + cell, tokens[cell * 128 + c], "cell $cell channel $c")
-        }
-        assertArrayEquals(video, latents.videoLatent(tokens))
-    }
-
-    @Test
-    fun `audio tokens hold a step's 8 channels of 16 bins, bins fastest`() {
-        val steps = shape.audioLength
-        val audio = FloatArray(shape.audioValues) { i -> val f = i % 16; val t = i / 16 % steps; val c = i / 16 / steps; c * 10000f + t * 100f + f }
-        val tokens = latents.audioTokens(audio)
-        for (t in 0 until steps) for (c in 0 until 8) for (f in 0 until 16) {
-            assertEquals(c * 10000f + t * 100f + f, tokens[t * 128 + c * 16 + f], "step $t channel $c bin $f")
-        }
-        assertArrayEquals(audio, latents.audioLatent(tokens))
-    }
-
-    @Test
     fun `arrays of the wrong size are refused naming the sizes`() {
         val e = assertThrows(IllegalArgumentException::class.java) { latents.pack(FloatArray(3), FloatArray(shape.audioValues)) }
         assertEquals("the video latent has 3 values, not ${shape.videoValues} (96x64, 9 frames at 24 fps)", e.message)
         assertThrows(IllegalArgumentException::class.java) { latents.video(FloatArray(latents.packedSize - 1)) }
-        assertThrows(IllegalArgumentException::class.java) { latents.audioTokens(FloatArray(1)) }
+        assertThrows(IllegalArgumentException::class.java) { latents.audio(FloatArray(1)) }
     }
 }
