@@ -25,13 +25,28 @@ final class PlanCommand implements Callable<Integer> {
     @Mixin
     PlacementOptions where = new PlacementOptions();
 
+    @Option(names = {"-p", "--prompt"}, defaultValue = "",
+            description = "The prompt, where its length sets a graph's size (LTX-2's text context; default: none).")
+    String prompt;
+
+    @Option(names = {"-n", "--negative-prompt"}, defaultValue = "", description = "The negative prompt, as -p (default: none).")
+    String negativePrompt;
+
+    @Option(names = "--video-frames", paramLabel = "N", defaultValue = "1",
+            description = "Frames of video a video model (LTX-2) would generate: its graphs grow with them. Image models ignore it (default: ${DEFAULT-VALUE}, a still).")
+    int videoFrames;
+
+    @Option(names = "--fps", defaultValue = "24",
+            description = "Frames per second of the video; LTX-2's audio length follows it. Image models ignore it (default: ${DEFAULT-VALUE}).")
+    int fps;
+
     @Option(names = "--cfg-scale", defaultValue = "7", description = "Guidance scale; 1 means one model evaluation per step instead of two (default: ${DEFAULT-VALUE}).")
     double cfg;
 
     @Option(names = "--steps", defaultValue = "20", description = "Denoising steps, for the per-generation upload figure (default: ${DEFAULT-VALUE}).")
     int steps;
 
-    @Option(names = "--json", description = "Print JSON: {device, placement, peakBytes, budgetBytes, budgetSource, reason, peakByPlacement, parameterBytes, computeBytes, blocks, residentBlocks, uploadBytesPerStep, uploadBytesPerGeneration, phases, streamedBlocks, mappedBytes}.")
+    @Option(names = "--json", description = "Print JSON: {device, placement, peakBytes, budgetBytes, budgetSource, reason, peakByPlacement, parameterBytes, computeBytes, blocks, residentBlocks, uploadBytesPerStep, uploadBytesPerGeneration, phases, streamedBlocks, mappedBytes, peakByPhase}.")
     boolean json;
 
     @Spec
@@ -39,7 +54,8 @@ final class PlanCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        GenerationRequest.Builder b = where.applyTo(GenerationRequest.builder("").size(shape.width, shape.height).cfgScale(cfg).steps(steps));
+        GenerationRequest.Builder b = where.applyTo(GenerationRequest.builder(prompt).negativePrompt(negativePrompt).size(shape.width, shape.height)
+                .frames(videoFrames).fps(fps).cfgScale(cfg).steps(steps));
         PlacementReport r;
         try (Engine engine = Engine.open(shape.engineConfig())) {
             r = engine.plan(b.build());
@@ -59,7 +75,8 @@ final class PlanCommand implements Callable<Integer> {
                     + (r.blocks() - r.residentBlocks()) + " streamed");
         }
         int labelWidth = r.phases().keySet().stream().mapToInt(String::length).max().orElse(0) + 1;
-        r.phases().forEach((phase, where) -> out.printf("  %-" + labelWidth + "s %s%n", phase + ":", String.join(", ",
+        r.phases().forEach((phase, where) -> out.printf("  %-" + labelWidth + "s peak %-9s %s%n", phase + ":",
+                Bytes.human(r.peakByPhase().getOrDefault(phase, 0L)), String.join(", ",
                 where.entrySet().stream().map(e -> e.getKey() + " (" + e.getValue() + ")").toList())));
         if (!r.streamedBlocks().isEmpty()) {
             out.println("  streamed blocks: " + String.join(" ", r.streamedBlocks()));

@@ -28,6 +28,9 @@ class BenchRunOptionsTest {
         BenchRunOptions ltx2 = parsed("--architecture", "ltx2-text-q4k");
         assertEquals(Path.of(System.getProperty("java.io.tmpdir"), "sdj-ltx2-text-q4k-random"), ltx2.file());
         assertEquals("LTX-2.3 conditioner random Q4_K Gemma-3 12B, bf16 connectors", ltx2.modelName());
+        BenchRunOptions video = parsed("--architecture", "ltx2");
+        assertEquals(Path.of(System.getProperty("java.io.tmpdir"), "sdj-ltx2-random"), video.file());
+        assertEquals("LTX-2.3 random Q4_0 DiT and Gemma-3 12B, bf16 connectors and VAE", video.modelName());
     }
 
     @Test
@@ -42,6 +45,6 @@ class BenchRunOptionsTest {
     void anUnknownArchitectureIsRefusedNamingTheKnownOnes() {
         CliRun r = CliRun.of("bench", "generate", "--architecture", "sd3");
         assertEquals(2, r.code());
-        assertTrue(r.err().contains("'sd3' is none of [sd15, sdxl, flux-dev, flux-schnell, ltx2-text, ltx2-text-q4k]"), r.err());
+        assertTrue(r.err().contains("'sd3' is none of [sd15, sdxl, flux-dev, flux-schnell, ltx2-text, ltx2-text-q4k, ltx2, ltx2-q4k]"), r.err());
     }
 }

@@ -160,6 +160,29 @@ class GenerateCommandTest {
         assertTrue(r.out().contains("9 frames of 64x64 at 12 fps") || r.err().contains("9 frames of 64x64 at 12 fps"), r.out() + r.err());
     }
 
+    /** LTX-2's graphs grow with the clip: plan measures the frames and the prompt asked for, and each phase's peak. */
+    @Test
+    void planMeasuresAnLtx2ClipOfTheFramesAsked(@TempDir Path dir) throws Exception {
+        dev.sdj.core.family.ltx2.TinyLtx2Text.TextFiles text = new dev.sdj.core.family.ltx2.TinyLtx2Text().writeFiles(dir);
+        Path dit = new dev.sdj.core.family.ltx2.TinyLtx2Dit().write(dir.resolve("ltx-2.3-tiny-dit.safetensors"));
+        Path vae = new dev.sdj.core.family.ltx2.TinyLtx2Vae().write(dir.resolve("ltx-2.3-tiny-vae.safetensors"));
+        var mapper = new com.fasterxml.jackson.databind.ObjectMapper();
+        long[] dits = new long[2];
+        String[] frames = {"9", "33"};
+        for (int i = 0; i < 2; i++) {
+            CliRun plan = CliRun.of("plan", "-m", text.getGemma().toString(), "-m", text.getConnectors().toString(), "-m", text.getProjections().toString(),
+                    "-m", dit.toString(), "-m", vae.toString(), "-p", "a fox", "--video-frames", frames[i], "-W", "64", "-H", "64",
+                    "--cfg-scale", "1", "--device", "CPU", "--no-mmap", "--json");
+            assertEquals(0, plan.code(), plan.err());
+            com.fasterxml.jackson.databind.JsonNode json = mapper.readTree(plan.out());
+            dits[i] = json.get("computeBytes").get("ltx2 dit").asLong();
+            long largest = 0;
+            for (var phase : json.get("peakByPhase")) largest = Math.max(largest, phase.asLong());
+            assertEquals(json.get("peakBytes").asLong(), largest, plan.out());
+        }
+        assertTrue(dits[1] > dits[0], "33 frames' DiT buffer " + dits[1] + " over 9 frames' " + dits[0]);
+    }
+
     @Test
     void writesAPngAndReportsMemory(@TempDir Path dir) throws Exception {
         Path model = DefaultModel.INSTANCE.path(dir);

@@ -23,10 +23,14 @@ import java.util.Map;
  *                        memory-mapped model file (see {@link EngineConfig#mapWeights()}): file-backed pages, so not
  *                        in {@code parameterBytes} nor in the peaks, which count allocated memory; empty when nothing
  *                        is mapped
+ * @param peakByPhase     per phase, as {@code phases} names them, the predicted peak device bytes of the chosen
+ *                        placement while it runs: the parameters it needs there (streamed components: their resident
+ *                        part and slots) and its compute buffer; the largest is {@code peakBytes}
  */
 public record PlacementReport(String device, String placement, long peakBytes, long budgetBytes, String budgetSource,
                               String reason, Map<String, Long> peakByPlacement, Map<String, Long> parameterBytes,
                               Map<String, Long> computeBytes, int blocks, int residentBlocks, long uploadBytesPerStep,
                               long uploadBytesPerGeneration, Map<String, Map<String, String>> phases,
-                              java.util.List<String> streamedBlocks, Map<String, Long> mappedBytes) {
+                              java.util.List<String> streamedBlocks, Map<String, Long> mappedBytes,
+                              Map<String, Long> peakByPhase) {
 }

@@ -66,6 +66,16 @@ object GenerationBenchmark {
         LTX2_TEXT_Q4_K("ltx2-text-q4k", "LTX-2.3 conditioner", Ltx2TextBenchModel.weights(DType.Q4_K), 1.0) {
             override fun prepare(path: Path) = Ltx2TextBenchModel.prepare(path, DType.Q4_K)
             override val defaultFileName: String get() = "sdj-$id-random"
+        },
+
+        /** LTX-2.3 text-to-video: the conditioner, the DiT and the video VAE. */
+        LTX2("ltx2", "LTX-2.3", Ltx2BenchModel.weights(DType.Q4_0), 1.0) {
+            override fun prepare(path: Path) = Ltx2BenchModel.prepare(path, DType.Q4_0)
+            override val defaultFileName: String get() = "sdj-$id-random"
+        },
+        LTX2_Q4_K("ltx2-q4k", "LTX-2.3", Ltx2BenchModel.weights(DType.Q4_K), 1.0) {
+            override fun prepare(path: Path) = Ltx2BenchModel.prepare(path, DType.Q4_K)
+            override val defaultFileName: String get() = "sdj-$id-random"
         };
 
         /** A GGUF file for SD (its vocabulary inside), a folder of files for Flux and LTX-2. */

@@ -125,7 +125,8 @@ internal class PlacementDecider(
         val report = PlacementReport(device.name(), choice.placement, choice.peak, budget, source, choice.why, peaks,
             costs.params.mapKeys { it.key.label }, costs.compute, blocks, resident, perStep, loads + streamedUploads,
             phases(steps, where, costs, k), if (k == null || main == null) emptyList() else main.costs.streamedNames(resident),
-            costs.mapped.filterKeys { streamOf(it) == null }.mapKeys { it.key.label })
+            costs.mapped.filterKeys { streamOf(it) == null }.mapKeys { it.key.label },
+            pipeline.phases.withIndex().associate { (i, phase) -> phase.label to residency.own(i) })
         return Decision(where, choice, costs, residency, report)
     }
 

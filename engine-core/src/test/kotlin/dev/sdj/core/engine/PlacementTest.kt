@@ -67,6 +67,22 @@ class PlacementTest {
         }
     }
 
+    /** Sequential: the text encoder alone while it runs, then the UNet and the VAE, each phase with its own buffer. */
+    @Test
+    fun `plan gives each phase's peak, the largest of them the placement's`() {
+        SdjEngine(EngineConfig.of(model).withWeightMapping(false)).use { engine ->
+            val plan = engine.plan(request("CPU", "sequential"))
+            val params = plan.parameterBytes()
+            val c = plan.computeBytes()
+            val unetVae = params.getValue("diffusion model") + params.getValue("VAE")
+            assertEquals(plan.phases().keys, plan.peakByPhase().keys)
+            assertEquals(params.getValue("text encoder") + c.getValue("text encoder"), plan.peakByPhase().getValue("text encoding"))
+            assertEquals(unetVae + c.getValue("unet"), plan.peakByPhase().getValue("denoising"))
+            assertEquals(unetVae + c.getValue("vae decoder"), plan.peakByPhase().getValue("decoding"))
+            assertEquals(plan.peakBytes(), plan.peakByPhase().values.max())
+        }
+    }
+
     /**
      * At 256×256 the tiny UNet's self-attention over 32×32 latent pixels has an 8 × 1024 × 1024 f32 score matrix
      * (32 MiB), the largest tensor of its graph; flash attention on the CPU never stores it (lavapipe's flash

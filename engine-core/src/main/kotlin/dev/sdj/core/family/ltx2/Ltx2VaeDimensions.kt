@@ -48,6 +48,24 @@ data class Ltx2VaeDimensions(val hidden: Long, val levels: List<Ltx2VaeLevel>, v
     companion object {
         private const val KERNEL = 3L
 
+        /** LTX-2.3's decoder as sd.cpp traces it from the checkpoint (ltxvae.hpp, ltx2_22b_dec_specs). */
+        @JvmField
+        val LTX_2_3 = Ltx2VaeDimensions(
+            hidden = 1024,
+            levels = listOf(
+                Ltx2VaeLevel.Residual(0, 1024, 2, false),
+                Ltx2VaeLevel.Upsample(1, 1024, 512, time = 2, space = 2),
+                Ltx2VaeLevel.Residual(2, 512, 2, false),
+                Ltx2VaeLevel.Upsample(3, 512, 512, time = 2, space = 2),
+                Ltx2VaeLevel.Residual(4, 512, 4, false),
+                Ltx2VaeLevel.Upsample(5, 512, 256, time = 2, space = 1),
+                Ltx2VaeLevel.Residual(6, 256, 6, false),
+                Ltx2VaeLevel.Upsample(7, 256, 128, time = 1, space = 2),
+                Ltx2VaeLevel.Residual(8, 128, 4, false),
+            ),
+            conditioned = false,
+        )
+
         /** @param vae the VAE's weights (`decoder.*`, `per_channel_statistics.*`) */
         fun of(vae: Weights): Ltx2VaeDimensions {
             val d = vae.at("decoder")

@@ -22,13 +22,13 @@ class Ltx2VaeComputeBufferTest {
     fun `LTX-2 decoder buffers at 512x512x129 shrink with the temporal tile`() {
         val ggml = Ggml.get()
         val cpu = ggml.cpu()
-        val specs = TinyLtx2Vae(LTX_2_3).entries.map { e ->
+        val specs = TinyLtx2Vae(Ltx2VaeDimensions.LTX_2_3).entries.map { e ->
             ParamSpec(e.name, if (e.isKernel) GgmlType.F16 else GgmlType.F32, ParamSpecs.ggmlShape(e.torchShape.reversed()))
         }
         ParamBuffer.allocate(ggml, MemoryLedger(), cpu.bufferType(), specs, "LTX-2.3 decoder shapes").use { buffer ->
             val w = MapWeights(buffer.names.associateWith { buffer.tensor(it) })
-            assertEquals(LTX_2_3, Ltx2VaeDimensions.of(w))
-            val vae = Ltx2VideoVae(LTX_2_3)
+            assertEquals(Ltx2VaeDimensions.LTX_2_3, Ltx2VaeDimensions.of(w))
+            val vae = Ltx2VideoVae(Ltx2VaeDimensions.LTX_2_3)
             fun gib(tiling: Ltx2VaeTiling) = tiling.shapes(16, 16, 17).maxOf {
                 Ltx2VideoDecoding.measure(ggml, cpu.bufferType(), vae, w, it)
             } / GIB
@@ -44,22 +44,5 @@ class Ltx2VaeComputeBufferTest {
 
     private companion object {
         const val GIB = 1024.0 * 1024 * 1024
-
-        /** LTX-2.3's decoder as sd.cpp traces it from the checkpoint (ltxvae.hpp, ltx2_22b_dec_specs). */
-        val LTX_2_3 = Ltx2VaeDimensions(
-            hidden = 1024,
-            levels = listOf(
-                Ltx2VaeLevel.Residual(0, 1024, 2, false),
-                Ltx2VaeLevel.Upsample(1, 1024, 512, time = 2, space = 2),
-                Ltx2VaeLevel.Residual(2, 512, 2, false),
-                Ltx2VaeLevel.Upsample(3, 512, 512, time = 2, space = 2),
-                Ltx2VaeLevel.Residual(4, 512, 4, false),
-                Ltx2VaeLevel.Upsample(5, 512, 256, time = 2, space = 1),
-                Ltx2VaeLevel.Residual(6, 256, 6, false),
-                Ltx2VaeLevel.Upsample(7, 256, 128, time = 1, space = 2),
-                Ltx2VaeLevel.Residual(8, 128, 4, false),
-            ),
-            conditioned = false,
-        )
     }
 }
