@@ -103,13 +103,8 @@ final class GenerateCommand implements Callable<Integer> {
             description = "SDXL: the target size the model is conditioned on (default: the image size).")
     String targetSize;
 
-    @Option(names = "--video-frames", paramLabel = "N", defaultValue = "1",
-            description = "Frames of video a video model (LTX-2) generates; LTX-2 rounds down to 8k+1. Image models ignore it (default: ${DEFAULT-VALUE}, a still).")
-    int videoFrames;
-
-    @Option(names = "--fps", defaultValue = "24",
-            description = "Frames per second of the video; LTX-2's audio length and time positions follow it. Image models ignore it (default: ${DEFAULT-VALUE}).")
-    int fps;
+    @Mixin
+    VideoOptions video = new VideoOptions();
 
     @Option(names = "--prediction", defaultValue = "auto", description = "auto, eps or v; SD 2.x 768 models predict v (default: ${DEFAULT-VALUE}).")
     String prediction;
@@ -220,7 +215,7 @@ final class GenerateCommand implements Callable<Integer> {
                 .steps(steps != null ? steps : usesBuiltInModel() ? BUILT_IN_STEPS : 20)
                 .cfgScale(cfgScale).guidance(guidance).seed(seed).sampler(samplerName.sampler())
                 .schedule(schedule != null ? schedule.toLowerCase(Locale.ROOT) : samplerName.schedule().orElse("discrete")).rng(rng)
-                .clipSkip(clipSkip).prediction(prediction).frames(videoFrames).fps(fps);
+                .clipSkip(clipSkip).prediction(prediction);
         if (originalSize != null) {
             int[] wh = pair(originalSize, "x", "--original-size");
             b.originalSize(wh[0], wh[1]);
@@ -234,6 +229,7 @@ final class GenerateCommand implements Callable<Integer> {
             b.targetSize(wh[0], wh[1]);
         }
         where.applyTo(b);
+        video.applyTo(b);
         threads.applyTo(b, err);
         return b.build();
     }

@@ -32,13 +32,8 @@ final class PlanCommand implements Callable<Integer> {
     @Option(names = {"-n", "--negative-prompt"}, defaultValue = "", description = "The negative prompt, as -p (default: none).")
     String negativePrompt;
 
-    @Option(names = "--video-frames", paramLabel = "N", defaultValue = "1",
-            description = "Frames of video a video model (LTX-2) would generate: its graphs grow with them. Image models ignore it (default: ${DEFAULT-VALUE}, a still).")
-    int videoFrames;
-
-    @Option(names = "--fps", defaultValue = "24",
-            description = "Frames per second of the video; LTX-2's audio length follows it. Image models ignore it (default: ${DEFAULT-VALUE}).")
-    int fps;
+    @Mixin
+    VideoOptions video = new VideoOptions();
 
     @Option(names = "--cfg-scale", defaultValue = "7", description = "Guidance scale; 1 means one model evaluation per step instead of two (default: ${DEFAULT-VALUE}).")
     double cfg;
@@ -54,8 +49,8 @@ final class PlanCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        GenerationRequest.Builder b = where.applyTo(GenerationRequest.builder(prompt).negativePrompt(negativePrompt).size(shape.width, shape.height)
-                .frames(videoFrames).fps(fps).cfgScale(cfg).steps(steps));
+        GenerationRequest.Builder b = where.applyTo(video.applyTo(GenerationRequest.builder(prompt).negativePrompt(negativePrompt)
+                .size(shape.width, shape.height).cfgScale(cfg).steps(steps)));
         PlacementReport r;
         try (Engine engine = Engine.open(shape.engineConfig())) {
             r = engine.plan(b.build());
