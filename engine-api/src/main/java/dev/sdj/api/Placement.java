@@ -1,6 +1,5 @@
 package dev.sdj.api;
 
-import java.util.Arrays;
 import java.util.List;
 
 /** Where a model's components live during a generation (see {@link GenerationRequest#placement()}). */
@@ -31,16 +30,11 @@ public enum Placement {
      * @throws InvalidRequestException naming the valid ids when none matches
      */
     public static Placement of(String id) {
-        for (Placement v : values()) {
-            if (v.id.equals(id)) {
-                return v;
-            }
-        }
-        throw new InvalidRequestException("unknown placement '" + id + "'; choose one of " + String.join(", ", ids()));
+        return Choices.of(values(), Placement::id, id, "placement");
     }
 
     /** Every id, in declaration order. */
     static List<String> ids() {
-        return Arrays.stream(values()).map(Placement::id).toList();
+        return Choices.ids(values(), Placement::id);
     }
 }

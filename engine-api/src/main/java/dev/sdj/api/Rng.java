@@ -1,6 +1,5 @@
 package dev.sdj.api;
 
-import java.util.Arrays;
 import java.util.List;
 
 /** Which generator draws the noise, so that a seed gives the image other tools give (see {@link GenerationRequest#rng()}). */
@@ -27,16 +26,11 @@ public enum Rng {
      * @throws InvalidRequestException naming the valid ids when none matches
      */
     public static Rng of(String id) {
-        for (Rng v : values()) {
-            if (v.id.equals(id)) {
-                return v;
-            }
-        }
-        throw new InvalidRequestException("unknown rng '" + id + "'; choose one of " + String.join(", ", ids()));
+        return Choices.of(values(), Rng::id, id, "rng");
     }
 
     /** Every id, in declaration order. */
     static List<String> ids() {
-        return Arrays.stream(values()).map(Rng::id).toList();
+        return Choices.ids(values(), Rng::id);
     }
 }

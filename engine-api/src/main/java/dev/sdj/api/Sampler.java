@@ -1,6 +1,5 @@
 package dev.sdj.api;
 
-import java.util.Arrays;
 import java.util.List;
 
 /** How each denoising step moves from noise towards the image (see {@link GenerationRequest#sampler()}). */
@@ -29,16 +28,11 @@ public enum Sampler {
      * @throws InvalidRequestException naming the valid ids when none matches
      */
     public static Sampler of(String id) {
-        for (Sampler v : values()) {
-            if (v.id.equals(id)) {
-                return v;
-            }
-        }
-        throw new InvalidRequestException("unknown sampler '" + id + "'; choose one of " + String.join(", ", ids()));
+        return Choices.of(values(), Sampler::id, id, "sampler");
     }
 
     /** Every id, in declaration order. */
     static List<String> ids() {
-        return Arrays.stream(values()).map(Sampler::id).toList();
+        return Choices.ids(values(), Sampler::id);
     }
 }

@@ -1,6 +1,5 @@
 package dev.sdj.api;
 
-import java.util.Arrays;
 import java.util.List;
 
 /** How the noise levels are spaced over the steps (see {@link GenerationRequest#schedule()}). */
@@ -27,16 +26,11 @@ public enum Schedule {
      * @throws InvalidRequestException naming the valid ids when none matches
      */
     public static Schedule of(String id) {
-        for (Schedule v : values()) {
-            if (v.id.equals(id)) {
-                return v;
-            }
-        }
-        throw new InvalidRequestException("unknown schedule '" + id + "'; choose one of " + String.join(", ", ids()));
+        return Choices.of(values(), Schedule::id, id, "schedule");
     }
 
     /** Every id, in declaration order. */
     static List<String> ids() {
-        return Arrays.stream(values()).map(Schedule::id).toList();
+        return Choices.ids(values(), Schedule::id);
     }
 }
