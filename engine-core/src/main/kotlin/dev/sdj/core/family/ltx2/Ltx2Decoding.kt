@@ -17,7 +17,7 @@ import dev.sdj.core.pipeline.PhaseRun
  * @param denoisingPhase the phase whose result is the denoised [Ltx2AudioVideo]
  */
 class Ltx2Decoding(private val denoisingPhase: Int) : Phase {
-    override val label = "decoding"
+    override val label = Ltx2VideoDecoding.PHASE
     override val components = listOf(ComponentKind.VAE)
     override val peakLever = "tiled decoding (--vae-tile 256: temporal tiles of 4 latent frames, spatial tiles of 256 pixels) " +
         "or --on-cpu vae would lower it"

@@ -63,9 +63,4 @@ object Ltx2Dit {
      * four), with headroom, as the engine's default of 16384 holds only 35 blocks of LTX-2.3's 48.
      */
     fun nodes(blocks: Int): Int = 1024 + 640 * blocks
-
-    /** The number of output values for those sizes: the video's, then the audio's. */
-    fun outputSizes(frames: Long, height: Long, width: Long, audioLength: Long): Pair<Long, Long> =
-        frames * height * width * Ltx2DitArchitecture.LATENT_CHANNELS to
-            audioLength * Ltx2DitArchitecture.AUDIO_CHANNELS * Ltx2DitArchitecture.AUDIO_BINS
 }

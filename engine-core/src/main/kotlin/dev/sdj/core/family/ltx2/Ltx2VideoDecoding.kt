@@ -7,8 +7,6 @@ import dev.sdj.core.graph.CompiledGraph
 import dev.sdj.core.graph.FiniteValues
 import dev.sdj.core.graph.GraphSession
 import dev.sdj.core.graph.Weights
-import dev.sdj.ggml.BufferType
-import dev.sdj.ggml.Ggml
 
 /**
  * Decoded video: [count] frames of [width]×[height] pixels, [rgb] holding frame by frame, row by row, pixel by pixel
@@ -133,9 +131,5 @@ class Ltx2VideoDecoding(private val vae: Ltx2VideoVae, private val weights: Weig
 
     companion object {
         const val PHASE = "decoding"
-
-        /** The compute-buffer bytes of the graph for [shape] on [bufferType], measured by ggml's allocator. */
-        fun measure(ggml: Ggml, bufferType: BufferType, vae: Ltx2VideoVae, weights: Weights, shape: Ltx2VaeTileShape): Long =
-            CompiledGraph.measure(ggml, bufferType, build = vae.tileGraph(weights, shape))
     }
 }

@@ -40,14 +40,6 @@ class Ltx2VideoVae(val dimensions: Ltx2VaeDimensions) {
         out
     }
 
-    /** The whole decode's graph over [width]×[height]×[frames] latent cells, output [32·W, 32·H, T, 3]. */
-    fun wholeGraph(vae: Weights, width: Long, height: Long, frames: Int): (CompiledGraph.Builder) -> Tensor = { g ->
-        val shape = Ltx2VaeTileShape(width, height, frames)
-        val z = g.input(INPUT, GgmlType.F32, width, height, frames.toLong(), LATENT_CHANNELS)
-        val t = if (dimensions.conditioned) g.input(TIMESTEP, GgmlType.F32, 1) else null
-        decode(g.nn, vae, z, t, Ltx2VaeTime(g, shape))
-    }
-
     internal fun decode(nn: Nn, vae: Weights, z: Tensor, timestep: Tensor?, time: Ltx2VaeTime): Tensor {
         val ctx = nn.ctx
         require(z.ne(3) == LATENT_CHANNELS) { "an LTX-2 latent has $LATENT_CHANNELS channels, not ${z.ne(3)}" }
@@ -184,7 +176,7 @@ class Ltx2VideoVae(val dimensions: Ltx2VaeDimensions) {
         /** The timestep sd.cpp decodes at (ltx_core's decode_timestep), before timestep_scale_multiplier. */
         const val DECODE_TIMESTEP = 0.05f
 
-        /** The latent input of [tileGraph] and [wholeGraph]. */
+        /** The latent input of [tileGraph]. */
         const val INPUT = "z"
 
         /** The decode timestep input of a conditioned decoder. */

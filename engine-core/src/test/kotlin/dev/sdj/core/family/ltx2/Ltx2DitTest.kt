@@ -101,8 +101,9 @@ class Ltx2DitTest {
         val actual = weights.run(device, inputs, attention = attention) { g ->
             Ltx2Dit.build(g, w, frames.toLong(), height.toLong(), width.toLong(), length.toLong(), tokens.toLong())
         }
-        val (videoValues, audioValues) = Ltx2Dit.outputSizes(frames.toLong(), height.toLong(), width.toLong(), length.toLong())
-        assertEquals(videoValues + audioValues, actual.size.toLong())
+        // the video velocity [W, H, F, 128], then the audio's [16, L, 8]
+        val videoValues = frames * height * width * 128
+        assertEquals(videoValues + length * 8 * 16, actual.size)
         val t = tables(frames, height, width, length)
         val expected = Ltx2DitReference64.dit(weights.reference, video, audio, SIGMA.toDouble(), context, t, d)
         assertClose(actual, expected, bound, "LTX-2 DiT, 2 blocks (${device.name()}, ${attention.javaClass.simpleName})")

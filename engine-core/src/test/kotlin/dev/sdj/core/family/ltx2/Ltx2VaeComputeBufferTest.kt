@@ -1,5 +1,6 @@
 package dev.sdj.core.family.ltx2
 
+import dev.sdj.core.graph.CompiledGraph
 import dev.sdj.core.graph.MapWeights
 import dev.sdj.core.memory.MemoryLedger
 import dev.sdj.core.memory.ParamBuffer
@@ -30,7 +31,7 @@ class Ltx2VaeComputeBufferTest {
             assertEquals(Ltx2VaeDimensions.LTX_2_3, Ltx2VaeDimensions.of(w))
             val vae = Ltx2VideoVae(Ltx2VaeDimensions.LTX_2_3)
             fun gib(tiling: Ltx2VaeTiling) = tiling.shapes(16, 16, 17).maxOf {
-                Ltx2VideoDecoding.measure(ggml, cpu.bufferType(), vae, w, it)
+                CompiledGraph.measure(ggml, cpu.bufferType(), build = vae.tileGraph(w, it))
             } / GIB
             val one = gib(Ltx2VaeTiling(frames = 1))
             val four = gib(Ltx2VaeTiling.SD_CPP_TEMPORAL)

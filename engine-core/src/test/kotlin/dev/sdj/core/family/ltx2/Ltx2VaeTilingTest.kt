@@ -67,7 +67,7 @@ class Ltx2VaeTilingTest {
     }
 
     private fun whole(device: Device, z: Nd, w: Int, h: Int, f: Int): FloatArray {
-        val planar = weights.run(device, mapOf(Ltx2VideoVae.INPUT to z), build = vae.wholeGraph(weights.on(device), w.toLong(), h.toLong(), f))
+        val planar = weights.run(device, mapOf(Ltx2VideoVae.INPUT to z), build = vae.tileGraph(weights.on(device), Ltx2VaeTileShape(w.toLong(), h.toLong(), f)))
         // [W, H, F, 3] planar → [3, W, H, F] interleaved, as Ltx2Frames holds frames
         val pixels = planar.size / 3
         return FloatArray(planar.size) { i -> planar[(i % 3) * pixels + i / 3] }
@@ -218,7 +218,7 @@ class Ltx2VaeTilingTest {
     @Test
     fun `a temporal tile's compute buffer is a fraction of the whole decode's`() {
         val w = weights.on()
-        fun bytes(shape: Ltx2VaeTileShape) = Ltx2VideoDecoding.measure(weights.ggml, weights.cpu.bufferType(), vae, w, shape)
+        fun bytes(shape: Ltx2VaeTileShape) = CompiledGraph.measure(weights.ggml, weights.cpu.bufferType(), build = vae.tileGraph(w, shape))
         val whole = bytes(Ltx2VaeTileShape(4, 4, 9))
         val sdCpp = Ltx2VaeTiling.SD_CPP_TEMPORAL.shapes(4, 4, 9).maxOf { bytes(it) }
         val single = Ltx2VaeTiling(frames = 1).shapes(4, 4, 9).maxOf { bytes(it) }

@@ -92,7 +92,7 @@ class Ltx2VideoVaeTest {
         val vae = Ltx2VideoVae(dims)
         val inputs = mutableMapOf("z" to z)
         if (dims.conditioned) inputs[Ltx2VideoVae.TIMESTEP] = Nd.of(floatArrayOf(Ltx2VideoVae.DECODE_TIMESTEP), 1)
-        val actual = rw.run(device, inputs, build = vae.wholeGraph(rw.on(device), 2, 2, frames))
+        val actual = rw.run(device, inputs, build = vae.tileGraph(rw.on(device), Ltx2VaeTileShape(2, 2, frames)))
         val expected = Ltx2VaeReference64.decode(rw.reference, dims, z)
         assertEquals(listOf(2 * dims.spaceScale, 2 * dims.spaceScale, dims.frames(frames), 3), expected.ne.toList())
         assertClose(actual, expected, DECODER, "$what (${device.name()})")
