@@ -4,6 +4,7 @@ import dev.sdj.api.ModelFileException
 import dev.sdj.core.model.Component
 import dev.sdj.core.model.ComponentKind
 import dev.sdj.core.model.ModelOpener
+import org.junit.jupiter.api.AfterAll
 import org.junit.jupiter.api.Assertions.assertEquals
 import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.Test
@@ -26,8 +27,10 @@ class Ltx2AudioVaeCheckTest {
         components.getValue(ComponentKind.AUDIO_VAE)
     }
 
-    @org.junit.jupiter.api.AfterAll
-    fun clean() = dir.toFile().deleteRecursively().let {}
+    @AfterAll
+    fun clean() {
+        dir.toFile().deleteRecursively()
+    }
 
     @Test
     fun `the tiny file is a whole audio VAE of the tiny dimensions`() {
