@@ -65,6 +65,11 @@ public final class FrameFileNames {
         return before + "0".repeat(Math.max(0, width - number.length())) + number + after;
     }
 
+    /** The name with its frame number left out ({@code frame_%03d.png} gives {@code frame_.png}), e.g. to name a file that goes with the frames. */
+    public String withoutNumber() {
+        return before + after;
+    }
+
     /** The start and end of each {@code %d}/{@code %0Nd} in {@code name}; when {@code strict}, any other {@code %} directive is refused. */
     private static List<int[]> numbers(String name, boolean strict) {
         List<int[]> found = new ArrayList<>();

@@ -19,6 +19,12 @@ class FrameFileNamesTest {
     }
 
     @Test
+    void withoutTheNumberTheRestStaysUnescaped() {
+        assertEquals("frame_.png", FrameFileNames.parse("frame_%03d.png").withoutNumber());
+        assertEquals("100%_.png", FrameFileNames.parse("100%%_%d.png").withoutNumber());
+    }
+
+    @Test
     void onlyAFrameNumberMakesAPattern() {
         assertTrue(FrameFileNames.isPattern("a_%d.png"));
         assertTrue(FrameFileNames.isPattern("a_%04d.png"));

@@ -7,7 +7,8 @@ import java.nio.file.Path
  * a lossless 'VP8L' image from [Vp8lEncoder], each covering the whole canvas and shown for its share of the timeline
  * in whole milliseconds (frame i ends at round((i + 1) * 1000 / fps) ms, so the total stays exact however the frame
  * rate divides). The parameters go in an 'XMP ' chunk as the Dublin Core description, which exiftool and image
- * viewers show; A1111 reads no WebP video metadata.
+ * viewers show; A1111 reads no WebP video metadata. WebP has no audio: the clip's sound, if any, goes to a WAV beside
+ * the file ([AudioSidecar]).
  */
 object AnimatedWebpWriter : VideoWriter {
     private const val MAX_CANVAS = 1 shl 24
@@ -19,6 +20,7 @@ object AnimatedWebpWriter : VideoWriter {
     override fun write(video: VideoFrames, parameters: String?, out: Path) {
         val webp = encode(video, parameters)
         writeVideoFile("WebP", out) { channel -> webp.writeTo(channel) }
+        AudioSidecar.write(video, parameters, out)
     }
 
     internal fun encode(video: VideoFrames, parameters: String?): LittleEndianBuffer {

@@ -5,6 +5,7 @@ import org.jcodec.codecs.h264.encode.RateControl
 import org.jcodec.codecs.h264.io.model.SeqParameterSet
 import org.jcodec.codecs.h264.io.model.SliceType
 import org.jcodec.codecs.h264.io.model.VUIParameters
+import org.jcodec.common.AudioFormat
 import org.jcodec.common.Codec
 import org.jcodec.common.VideoCodecMeta
 import org.jcodec.common.io.FileChannelWrapper
@@ -32,6 +33,9 @@ import java.nio.file.Path
  * within 0.7 dB of what converting to 4:2:0 Y'CbCr and back allows (36 dB on that clip's sharp coloured edges), in
  * 40% of the bytes of JPEG at quality 0.95; on grainy frames it is larger than MJPEG at 0.9, since jcodec has only
  * 16x16 intra and inter partitions and CAVLC. Encoding is pure Java and single-threaded.
+ *
+ * A clip with sound gets a second track of 16-bit little-endian PCM (QuickTime's 'sowt', which jcodec writes and
+ * ffmpeg reads), each frame's samples written after it so the file interleaves the two; jcodec has no AAC encoder.
  */
 class Mp4Writer @JvmOverloads constructor(private val qp: Int = QP) : VideoWriter {
     init {
@@ -69,6 +73,8 @@ class Mp4Writer @JvmOverloads constructor(private val qp: Int = QP) : VideoWrite
         val muxer = MP4Muxer.createMP4MuxerToChannel(FileChannelWrapper(channel))
         val track = muxer.addVideoTrack(Codec.H264, VideoCodecMeta.createSimpleVideoCodecMeta(Size(video.width, video.height), ColorSpace.YUV420J))
         val rate = video.rate
+        val audio = video.audio
+        val sound = audio?.let { muxer.addPCMAudioTrack(AudioFormat(it.sampleRate, 16, it.channels, true, false)) }
         var buffer: ByteBuffer? = null
         for ((i, frame) in video.frames.withIndex()) {
             val picture = Bt709Yuv420.toPicture(frame, paddedWidth, paddedHeight)
@@ -81,6 +87,11 @@ class Mp4Writer @JvmOverloads constructor(private val qp: Int = QP) : VideoWrite
             val type = if (encoded.isKeyFrame) Packet.FrameType.KEY else Packet.FrameType.INTER
             // Time in units of 1/numerator s, each frame lasting denominator units: exact for 24000/1001.
             track.addFrame(Packet.createPacket(copy, i.toLong() * rate.denominator, rate.numerator, rate.denominator.toLong(), i.toLong(), type, null))
+            if (audio != null) {
+                val from = AudioTrack.framesFor(i, rate, audio.sampleRate)
+                val to = AudioTrack.framesFor(i + 1, rate, audio.sampleRate)
+                if (to > from) sound!!.addSamples(ByteBuffer.wrap(audio.pcm16(from, to)))
+            }
         }
         val movie = muxer.finalizeHeader()
         if (!parameters.isNullOrEmpty()) {

@@ -10,7 +10,8 @@ import java.nio.file.Path
 /**
  * One PNG per frame, named by the output's [FrameFileNames] pattern (`frame_%03d.png`), each carrying the parameters
  * in A1111's "parameters" text as a generated image's PNG does. Every file is replaced atomically; when one fails,
- * the frames before it stay written and the error names the failing file.
+ * the frames before it stay written and the error names the failing file. The clip's sound, if any, goes to a WAV
+ * beside the frames ([AudioSidecar]).
  */
 object PngFramesWriter : VideoWriter {
     override fun write(video: VideoFrames, parameters: String?, out: Path) {
@@ -24,5 +25,6 @@ object PngFramesWriter : VideoWriter {
         for ((i, frame) in video.frames.withIndex()) {
             PngWriter.write(frame, text, out.resolveSibling(names.name(i)))
         }
+        AudioSidecar.write(video, parameters, out)
     }
 }

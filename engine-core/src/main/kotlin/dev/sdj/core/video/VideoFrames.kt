@@ -5,10 +5,10 @@ import dev.sdj.core.image.ChannelLayout
 import dev.sdj.core.image.RgbImage
 
 /**
- * A clip to write: [frames] in display order, all [width] x [height] 8-bit RGB, shown at [rate]. The frames' pixel
- * arrays are kept, not copied (see [RgbImage]).
+ * A clip to write: [frames] in display order, all [width] x [height] 8-bit RGB, shown at [rate], and its sound when it
+ * has any. The frames' pixel arrays are kept, not copied (see [RgbImage]).
  */
-class VideoFrames(val frames: List<RgbImage>, val rate: FrameRate) {
+class VideoFrames @JvmOverloads constructor(val frames: List<RgbImage>, val rate: FrameRate, audio: AudioTrack? = null) {
     init {
         require(frames.isNotEmpty()) { "a video needs at least one frame" }
         val first = frames[0]
@@ -18,6 +18,15 @@ class VideoFrames(val frames: List<RgbImage>, val rate: FrameRate) {
             }
         }
     }
+
+    /**
+     * The clip's sound cut, or padded with silence, to exactly the clip's duration (frames / fps × sample rate,
+     * [AudioTrack.framesFor]); null for a silent clip.
+     */
+    val audio: AudioTrack? = audio?.let { it.withFrames(AudioTrack.framesFor(frames.size, rate, it.sampleRate)) }
+
+    /** The same frames with [audio] as their sound. */
+    fun withAudio(audio: AudioTrack?): VideoFrames = VideoFrames(frames, rate, audio)
 
     val width: Int get() = frames[0].width
     val height: Int get() = frames[0].height

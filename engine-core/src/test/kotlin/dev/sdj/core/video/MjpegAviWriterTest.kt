@@ -99,15 +99,45 @@ class MjpegAviWriterTest {
         return RgbImage(image.width, image.height, pixels)
     }
 
-    private data class IndexEntry(val flags: Int, val offset: Int, val size: Int)
+    @Test
+    fun `a clip with sound has a PCM stream of exactly the clip's duration, interleaved frame by frame`() {
+        // 9 frames at 24 fps last 0.375 s: 6000 sample frames at 16 kHz; the sound given is shorter and gets padded
+        val sound = AudioTrack(FloatArray(2 * 5920) { i -> if (i % 2 == 0) 0.5f else -1f }, 2, 16_000)
+        val video = SyntheticClip.frames(32, 32, 9).withAudio(sound)
+        val bytes = MjpegAviWriter().encode(video, null).toByteArray()
+        val avi = AviFile(bytes)
+        assertEquals(2, avi.streams)
+        val a = avi.audio!!
+        assertEquals(listOf(WavWriter.WAVE_FORMAT_PCM, 2, 16_000, 16), listOf(a.format, a.channels, a.sampleRate, a.bits))
+        assertEquals(16_000, a.rate / a.scale, "rate / scale is the sample rate")
+        assertEquals(6000, a.length, "stream length in sample frames")
+        val pcm = avi.sound.fold(ByteArray(0)) { acc, c -> acc + c }
+        assertEquals(6000 * 4, pcm.size)
+        assertEquals(16384, le16(pcm, 0), "0.5 → 16384 (0.5 · 32767 rounded)")
+        assertEquals(-32767, le16(pcm, 2))
+        assertEquals(0, le16(pcm, 5920 * 4), "padding is silence")
+        // after each frame its own span: 6000 / 9 is 666.67, so spans of 667 and 666 sample frames
+        assertEquals(9, avi.sound.size)
+        assertEquals(AudioTrack.framesFor(1, video.rate, 16_000) * 4, avi.sound[0].size)
+        assertEquals(List(9) { listOf("00dc", "01wb") }.flatten(), avi.index.map { it.id })
+        for (entry in avi.index) assertEquals(entry.id, String(bytes, avi.moviFourcc + entry.offset, 4, Charsets.US_ASCII))
+    }
+
+    private data class IndexEntry(val id: String, val flags: Int, val offset: Int, val size: Int)
+
+    private data class AudioStream(var scale: Int = 0, var rate: Int = 0, var length: Int = 0, var format: Int = 0, var channels: Int = 0,
+                                   var sampleRate: Int = 0, var bits: Int = 0)
 
     /** Just enough of a RIFF/AVI reader to check what the writer put where, walking chunks by their lengths. */
     private class AviFile(private val bytes: ByteArray) {
         var microsPerFrame = 0; var totalFrames = 0; var width = 0; var height = 0
         var handler = ""; var scale = 0; var rate = 0
+        var streams = 0
+        var audio: AudioStream? = null
         var comment: String? = null
         var moviFourcc = -1
         val frames = ArrayList<ByteArray>()
+        val sound = ArrayList<ByteArray>()
         val index = ArrayList<IndexEntry>()
 
         init {
@@ -128,24 +158,29 @@ class MjpegAviWriterTest {
                         walk(data + 4, data + length)
                     }
                     "avih" -> {
-                        microsPerFrame = le32(bytes, data); totalFrames = le32(bytes, data + 16)
+                        microsPerFrame = le32(bytes, data); totalFrames = le32(bytes, data + 16); streams = le32(bytes, data + 24)
                         width = le32(bytes, data + 32); height = le32(bytes, data + 36)
                     }
-                    "strh" -> {
+                    "strh" -> if (fourcc(data) == "auds") {
+                        audio = AudioStream(scale = le32(bytes, data + 20), rate = le32(bytes, data + 24), length = le32(bytes, data + 32))
+                    } else {
                         assertEquals("vids", fourcc(data)); handler = fourcc(data + 4)
                         scale = le32(bytes, data + 20); rate = le32(bytes, data + 24)
                         assertEquals(totalFrames, le32(bytes, data + 32), "stream length")
                     }
-                    "strf" -> assertEquals("MJPG", fourcc(data + 16))
+                    "strf" -> audio?.apply {
+                        format = le16(bytes, data); channels = le16(bytes, data + 2); sampleRate = le32(bytes, data + 4); bits = le16(bytes, data + 14)
+                        assertEquals(channels * 2, le16(bytes, data + 12), "block align")
+                    } ?: assertEquals("MJPG", fourcc(data + 16))
                     "ICMT" -> {
                         assertEquals(0, bytes[data + length - 1].toInt(), "NUL-terminated")
                         comment = String(bytes, data, length - 1, Charsets.UTF_8)
                     }
                     "00dc" -> frames += bytes.copyOfRange(data, data + length)
+                    "01wb" -> sound += bytes.copyOfRange(data, data + length)
                     "idx1" -> for (e in 0 until length / 16) {
                         val entry = data + e * 16
-                        assertEquals("00dc", fourcc(entry))
-                        index += IndexEntry(le32(bytes, entry + 4), le32(bytes, entry + 8), le32(bytes, entry + 12))
+                        index += IndexEntry(fourcc(entry), le32(bytes, entry + 4), le32(bytes, entry + 8), le32(bytes, entry + 12))
                     }
                 }
                 at = data + length + (length and 1)
@@ -158,5 +193,6 @@ class MjpegAviWriterTest {
 
     companion object {
         fun le32(bytes: ByteArray, at: Int): Int = ByteBuffer.wrap(bytes, at, 4).order(ByteOrder.LITTLE_ENDIAN).int
+        fun le16(bytes: ByteArray, at: Int): Int = ByteBuffer.wrap(bytes, at, 2).order(ByteOrder.LITTLE_ENDIAN).short.toInt()
     }
 }

@@ -77,6 +77,31 @@ class Mp4WriterTest {
     }
 
     @Test
+    fun `a clip with sound has a PCM track of the clip's duration that jcodec's demuxer reads back`() {
+        val rate = FrameRate(24_000, 1001)
+        val frames = AudioTrack.framesFor(9, rate, 16_000)
+        // longer than the clip: cut to it
+        val sound = AudioTrack(FloatArray(2 * (frames + 500)) { i -> ((i * 37 % 200) - 100) / 101f }, 2, 16_000)
+        val out = dir.resolve("sound.mp4")
+        Mp4Writer().write(SyntheticClip.frames(32, 32, 9, rate = rate).withAudio(sound), null, out)
+        NIOUtils.readableChannel(out.toFile()).use { channel ->
+            val demuxer = MP4Demuxer.createMP4Demuxer(channel)
+            assertEquals(9, demuxer.videoTrack.meta.totalFrames)
+            val track = demuxer.audioTracks.single()
+            val meta = track.meta.audioCodecMeta
+            assertEquals(listOf(16_000, 2, 16), listOf(meta.sampleRate, meta.channelCount, meta.sampleSize * 8))
+            assertEquals(frames.toDouble() / 16_000, track.meta.totalDuration, 1e-9)
+            val pcm = java.io.ByteArrayOutputStream()
+            while (true) {
+                val packet = track.nextFrame() ?: break
+                val data = packet.data
+                pcm.write(ByteArray(data.remaining()).also { data.get(it) })
+            }
+            assertTrue(sound.withFrames(frames).pcm16().contentEquals(pcm.toByteArray()), "the samples as written, ${pcm.size()} bytes")
+        }
+    }
+
+    @Test
     fun `the parameters are the movie's comment`() {
         val text = "a red fox, snow\nNegative prompt: blurry\nSteps: 30, Sampler: Euler, Seed: 5, Size: 64x32"
         val out = dir.resolve("meta.mp4")
