@@ -100,7 +100,9 @@ class SdjEngine(config: EngineConfig, private val tuneCache: TuneCache = TuneCac
         override fun reused(request: GenerationRequest, deviceOf: (ComponentKind) -> Device): Set<Int> =
             pipeline.phases.indices.filter { i -> reuseKey(i, request, deviceOf)?.let { reusable[i]?.first == it } == true }.toSet()
     }
-    private val decider = PlacementDecider(ggml, model, pipeline, ledger, tuneCache, requestedType, state, config.mapWeights())
+    private val decider = PlacementDecider(ggml, model, pipeline, ledger, tuneCache, requestedType, state, config.mapWeights()) {
+        patches.mapValues { it.value.names }
+    }
 
     /** Serialises the public calls: they all read or change the loaded components and the caches below. */
     private val lock = ReentrantLock()
