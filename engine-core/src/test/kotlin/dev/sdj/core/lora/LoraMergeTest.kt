@@ -4,6 +4,7 @@ import dev.sdj.api.InvalidRequestException
 import dev.sdj.api.Lora
 import dev.sdj.api.ModelFileException
 import dev.sdj.core.family.sd.SdLoraTargets
+import dev.sdj.core.family.sd.SdTensorLayout
 import dev.sdj.core.family.sd.TinySdModel
 import dev.sdj.core.model.ComponentKind
 import dev.sdj.core.model.DType
@@ -80,6 +81,22 @@ class LoraMergeTest {
         val kohya = loras.write(dir.resolve("kohya.safetensors"), TinyLoras.Format.KOHYA_LDM)
         val folder = targets(tiny.writeDiffusersFolder(dir.resolve("diffusers")))
         for (w in written + kohya) assertEquals(w.target, folder.target(w.key), w.key)
+    }
+
+    @Test
+    fun `SDXL LoRAs name the UNet by its LDM names and the two text encoders lora_te1 and lora_te2`() {
+        val targets = targets(TinySdModel(TinySdModel.SDXL_TINY).writeSingleFile(dir.resolve("sdxl.safetensors")))
+        val layout = SdTensorLayout(TinySdModel.SDXL_TINY)
+        val toK = layout.unet().first { it.ldm.endsWith("attn2.to_k.weight") }.ldm
+        assertEquals(LoraTarget(ComponentKind.DIFFUSION_MODEL, toK), targets.target("lora_unet_" + toK.removeSuffix(".weight").replace('.', '_')))
+        val q = "text_model.encoder.layers.0.self_attn.q_proj"
+        assertEquals(LoraTarget(ComponentKind.TEXT_ENCODER, "$q.weight"), targets.target("lora_te1_" + q.replace('.', '_')))
+        assertEquals(LoraTarget(ComponentKind.TEXT_ENCODER_2, "$q.weight"), targets.target("lora_te2_" + q.replace('.', '_')))
+        assertEquals(LoraTarget(ComponentKind.TEXT_ENCODER_2, "$q.weight"), targets.target("text_encoder_2.$q"))
+        // lcm-lora-xl names the first upsampler by the slot it has in models without attention there.
+        val upsampler = layout.unet().first { it.ldm.startsWith("output_blocks.") && it.ldm.endsWith(".2.conv.weight") }.ldm
+        val alias = "lora_unet_" + upsampler.removeSuffix(".2.conv.weight").replace('.', '_') + "_1_conv"
+        assertEquals(LoraTarget(ComponentKind.DIFFUSION_MODEL, upsampler), targets.target(alias))
     }
 
     private fun resolver() = Loras(targets(single), "SD 1.x") { t ->
