@@ -12,6 +12,7 @@ import java.util.Objects;
  * @param multiplier its strength; 1 as trained, 0 changes nothing, negative values subtract it
  */
 public record Lora(Path path, double multiplier) {
+    /** @throws InvalidRequestException when the multiplier is not a finite number */
     public Lora {
         Objects.requireNonNull(path, "path");
         if (!Double.isFinite(multiplier)) {
