@@ -65,7 +65,7 @@ class LoraGenerationTest {
     }
 
     @Test
-    fun `the image with LoRAs is the same resident and streamed, named in the prompt or in the request`() {
+    fun `the image with LoRAs is the same resident and streamed, named in the prompt or in the request, and goes with them`() {
         SdjEngine(EngineConfig.of(model)).use { engine ->
             val tagged = request("a lighthouse at dusk <lora:a:0.8><lora:b:0.5>").toBuilder().loraModelDir(dir).build()
             val resident = engine.generate(tagged).rgb()
@@ -74,6 +74,9 @@ class LoraGenerationTest {
             val result = engine.generate(streamed.toBuilder().maxDeviceMemory(smallest).build())
             assertTrue(result.placement().streamedBlocks().isNotEmpty(), "blocks were streamed")
             assertArrayEquals(resident, result.rgb())
+            // Without LoRAs the kept resident part and the host's copies give the file's weights again.
+            val plainStreamed = engine.generate(request(placement = "streamed").toBuilder().maxDeviceMemory(smallest).build())
+            assertArrayEquals(plain, plainStreamed.rgb(), "streamed without LoRAs")
         }
     }
 
