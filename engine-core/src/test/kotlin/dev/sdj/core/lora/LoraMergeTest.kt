@@ -76,6 +76,21 @@ class LoraMergeTest {
     }
 
     @Test
+    fun `a GGUF LoRA reads as its safetensors twin`() {
+        loras.write(dir.resolve("twin.safetensors"), TinyLoras.Format.KOHYA_LDM)
+        loras.write(dir.resolve("twin.gguf"), TinyLoras.Format.KOHYA_LDM)
+        val safetensors = LoraFile.read(dir.resolve("twin.safetensors")).layers.associateBy { it.key }
+        val gguf = LoraFile.read(dir.resolve("twin.gguf")).layers
+        assertEquals(safetensors.keys, gguf.map { it.key }.toSet())
+        for (layer in gguf) {
+            val twin = safetensors.getValue(layer.key)
+            assertEquals(twin.alpha, layer.alpha)
+            assertEquals(listOf(twin.up.rows, twin.up.cols, twin.down.rows, twin.down.cols), listOf(layer.up.rows, layer.up.cols, layer.down.rows, layer.down.cols))
+            assertTrue(twin.up.values.contentEquals(layer.up.values) && twin.down.values.contentEquals(layer.down.values), layer.key)
+        }
+    }
+
+    @Test
     fun `a model opened from a diffusers folder takes the same keys for the same weights`() {
         val written = loras.write(dir.resolve("peft.safetensors"), TinyLoras.Format.PEFT)
         val kohya = loras.write(dir.resolve("kohya.safetensors"), TinyLoras.Format.KOHYA_LDM)

@@ -6,6 +6,7 @@ import dev.sdj.core.model.ComponentKind
 import dev.sdj.core.model.DType
 import dev.sdj.core.model.HalfFloat
 import dev.sdj.core.model.TensorData
+import dev.sdj.core.model.gguf.GgufWriter
 import dev.sdj.core.model.safetensors.SafetensorsWriter
 import java.nio.ByteBuffer
 import java.nio.ByteOrder
@@ -42,7 +43,7 @@ class TinyLoras(private val arch: SdArchitecture) {
         return unet.map { ComponentKind.DIFFUSION_MODEL to it } + text.map { ComponentKind.TEXT_ENCODER to it }
     }
 
-    /** Writes a LoRA of [rank] in [format] to [path]; returns its layers. */
+    /** Writes a LoRA of [rank] in [format] to [path] (GGUF when its name ends in .gguf, else safetensors); returns its layers. */
     fun write(path: Path, format: Format, rank: Int = 3, seed: Long = 7, alpha: Float = 2f): List<Layer> {
         val random = Random(seed)
         val layers = adapted().map { (kind, e) ->
@@ -58,18 +59,26 @@ class TinyLoras(private val arch: SdArchitecture) {
             }
             Layer(key, LoraTarget(kind, e.ldm), up, down, rank, if (format == Format.PEFT) null else alpha) to e.torchShape
         }
-        val writer = SafetensorsWriter()
+        val tensors = ArrayList<Triple<String, Pair<DType, List<Long>>, TensorData>>()
         val type = if (format == Format.PEFT) DType.F16 else DType.F32
         val (downSuffix, upSuffix) = if (format == Format.PEFT) ".lora_A.weight" to ".lora_B.weight" else ".lora_down.weight" to ".lora_up.weight"
         for ((layer, torchShape) in layers) {
             val conv = torchShape.size == 4
             val downShape = listOf(rank.toLong()) + torchShape.drop(1)
             val upShape = if (conv) listOf(torchShape[0], rank.toLong(), 1L, 1L) else listOf(torchShape[0], rank.toLong())
-            writer.addTensor(layer.key + downSuffix, type, downShape.reversed(), data(layer.down, type))
-            writer.addTensor(layer.key + upSuffix, type, upShape.reversed(), data(layer.up, type))
-            layer.alpha?.let { writer.addTensor(layer.key + ".alpha", DType.F32, listOf(1L), data(floatArrayOf(it), DType.F32)) }
+            tensors.add(Triple(layer.key + downSuffix, type to downShape.reversed(), data(layer.down, type)))
+            tensors.add(Triple(layer.key + upSuffix, type to upShape.reversed(), data(layer.up, type)))
+            layer.alpha?.let { tensors.add(Triple(layer.key + ".alpha", DType.F32 to listOf(1L), data(floatArrayOf(it), DType.F32))) }
         }
-        writer.write(path)
+        if (path.fileName.toString().endsWith(".gguf")) {
+            val writer = GgufWriter()
+            for ((name, typed, bytes) in tensors) writer.addTensor(name, typed.first, typed.second, bytes)
+            writer.write(path)
+        } else {
+            val writer = SafetensorsWriter()
+            for ((name, typed, bytes) in tensors) writer.addTensor(name, typed.first, typed.second, bytes)
+            writer.write(path)
+        }
         return layers.map { it.first }
     }
 
