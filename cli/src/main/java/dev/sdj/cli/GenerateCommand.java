@@ -115,6 +115,9 @@ final class GenerateCommand implements Callable<Integer> {
     @Mixin
     ThreadsOption threads = new ThreadsOption();
 
+    @Mixin
+    LoraOptions loras = new LoraOptions();
+
     @Option(names = {"-o", "--output"}, paramLabel = "FILE", defaultValue = "output.png",
             description = {"Image to write: .png (with the parameters as A1111's text), .jpg or .jpeg (without them); - for PNG on standard output (default: ${DEFAULT-VALUE}).",
                     "A video model's clip: .mp4 (H.264), .avi (MJPEG), .webp (animated) or a PNG frame pattern such as frame_%%03d.png, each with the parameters; an image name keeps the clip's first frame."})
@@ -230,6 +233,7 @@ final class GenerateCommand implements Callable<Integer> {
         }
         where.applyTo(b);
         video.applyTo(b);
+        loras.applyTo(b);
         threads.applyTo(b, err);
         return b.build();
     }

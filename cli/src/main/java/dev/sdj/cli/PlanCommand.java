@@ -35,6 +35,9 @@ final class PlanCommand implements Callable<Integer> {
     @Mixin
     VideoOptions video = new VideoOptions();
 
+    @Mixin
+    LoraOptions loras = new LoraOptions();
+
     @Option(names = "--cfg-scale", defaultValue = "7", description = "Guidance scale; 1 means one model evaluation per step instead of two (default: ${DEFAULT-VALUE}).")
     double cfg;
 
@@ -49,8 +52,8 @@ final class PlanCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        GenerationRequest.Builder b = where.applyTo(video.applyTo(GenerationRequest.builder(prompt).negativePrompt(negativePrompt)
-                .size(shape.width, shape.height).cfgScale(cfg).steps(steps)));
+        GenerationRequest.Builder b = where.applyTo(loras.applyTo(video.applyTo(GenerationRequest.builder(prompt).negativePrompt(negativePrompt)
+                .size(shape.width, shape.height).cfgScale(cfg).steps(steps))));
         PlacementReport r;
         try (Engine engine = Engine.open(shape.engineConfig())) {
             r = engine.plan(b.build());

@@ -20,7 +20,7 @@ class GenerateCommandTest {
                 "--cfg-scale", "--seed", "--sampler", "--schedule", "--rng", "--clip-skip", "--prediction", "--placement", "--max-vram", "--on-cpu", "--device",
                 "--threads", "--output", "--sampling-method", "--scheduler", "--vae-tiling", "--clip-on-cpu", "--vae-on-cpu",
                 "--diffusion-model", "--vae", "--clip_l", "--clip_g", "--verbose", "--quiet", "--diffusion-fa", "--original-size",
-                "--crop-top-left", "--target-size", "--video-frames", "--fps")) {
+                "--crop-top-left", "--target-size", "--video-frames", "--fps", "--lora", "--lora-model-dir")) {
             assertTrue(help.contains(flag), flag + " missing from:\n" + help);
         }
         assertTrue(help.contains("RANDOM weights"), help);
@@ -52,6 +52,17 @@ class GenerateCommandTest {
         assertEquals(25, video.fps());
         assertThrows(dev.sdj.api.InvalidRequestException.class, () -> parsed("-p", "x", "--video-frames", "0"));
         assertThrows(dev.sdj.api.InvalidRequestException.class, () -> parsed("-p", "x", "--fps", "0"));
+    }
+
+    @Test
+    void loraFlagsTakeAWeightAfterTheLastColonAndRepeat() {
+        dev.sdj.api.GenerationRequest r = parsed("-p", "x", "--lora", "styles/ink.safetensors:0.6", "--lora", "c:\\loras\\detail.safetensors",
+                "--lora", "neg.gguf:-1.5e-1", "--lora-model-dir", "loras");
+        assertEquals(List.of(new dev.sdj.api.Lora(Path.of("styles/ink.safetensors"), 0.6),
+                new dev.sdj.api.Lora(Path.of("c:\\loras\\detail.safetensors"), 1.0),
+                new dev.sdj.api.Lora(Path.of("neg.gguf"), -0.15)), r.loras());
+        assertEquals(Path.of("loras"), r.loraModelDir().orElseThrow());
+        assertTrue(parsed("-p", "x").loras().isEmpty());
     }
 
     private static dev.sdj.api.GenerationRequest parsed(String... args) {

@@ -36,6 +36,8 @@ public final class GenerationRequest {
     private final int targetHeight;
     private final int frames;
     private final int fps;
+    private final java.util.List<Lora> loras;
+    private final java.nio.file.Path loraModelDir;
 
     private GenerationRequest(Builder b) {
         this.prompt = b.prompt;
@@ -66,6 +68,8 @@ public final class GenerationRequest {
         this.targetHeight = b.targetHeight;
         this.frames = b.frames;
         this.fps = b.fps;
+        this.loras = java.util.List.copyOf(b.loras);
+        this.loraModelDir = b.loraModelDir;
     }
 
     /** A builder for a request of {@code prompt}, every other field at its default. */
@@ -158,6 +162,14 @@ public final class GenerationRequest {
      */
     public int fps() { return fps; }
 
+    /** LoRA adapters applied besides those the prompt names, in order. */
+    public java.util.List<Lora> loras() { return loras; }
+    /**
+     * Where {@code <lora:name:weight>} in the prompt finds {@code name.safetensors} (or {@code .gguf}); empty: such tags
+     * are an error. The tags are removed from the text the encoders see and kept in the image's parameters.
+     */
+    public Optional<java.nio.file.Path> loraModelDir() { return Optional.ofNullable(loraModelDir); }
+
     /** A builder holding this request's fields, to derive another request from it. */
     public Builder toBuilder() {
         Builder b = new Builder(prompt).negativePrompt(negativePrompt).size(width, height).steps(steps).cfgScale(cfgScale).guidance(guidance)
@@ -175,6 +187,8 @@ public final class GenerationRequest {
         b.targetWidth = targetWidth;
         b.targetHeight = targetHeight;
         b.frames(frames).fps(fps);
+        b.loras(loras);
+        b.loraModelDir = loraModelDir;
         return b;
     }
 
@@ -201,7 +215,7 @@ public final class GenerationRequest {
         /** The highest frame rate a request may ask for. */
         public static final int MAX_FPS = 240;
 
-        private final String prompt;
+        private String prompt;
         private String negativePrompt = "";
         private int width = 512;
         private int height = 512;
@@ -229,10 +243,15 @@ public final class GenerationRequest {
         private int targetHeight;
         private int frames = DEFAULT_FRAMES;
         private int fps = DEFAULT_FPS;
+        private java.util.List<Lora> loras = java.util.List.of();
+        private java.nio.file.Path loraModelDir;
 
         private Builder(String prompt) {
             this.prompt = Objects.requireNonNull(prompt, "prompt");
         }
+
+        /** What the image should show. */
+        public Builder prompt(String v) { this.prompt = Objects.requireNonNull(v, "prompt"); return this; }
 
         /** What the image should not show (default empty). */
         public Builder negativePrompt(String v) { this.negativePrompt = Objects.requireNonNull(v); return this; }
@@ -296,6 +315,17 @@ public final class GenerationRequest {
         public Builder frames(int v) { this.frames = v; return this; }
         /** Video frames per second, 1 to {@link #MAX_FPS} (default {@value #DEFAULT_FPS}); image models ignore it. */
         public Builder fps(int v) { this.fps = v; return this; }
+        /** LoRA adapters to apply (default none), besides those the prompt names; files are checked when the engine runs the request. */
+        public Builder loras(java.util.List<Lora> v) { this.loras = java.util.List.copyOf(v); return this; }
+        /** Adds one LoRA adapter. */
+        public Builder lora(java.nio.file.Path path, double multiplier) {
+            java.util.List<Lora> more = new java.util.ArrayList<>(loras);
+            more.add(new Lora(path, multiplier));
+            this.loras = java.util.List.copyOf(more);
+            return this;
+        }
+        /** The folder {@code <lora:name:weight>} tags in the prompt are looked up in (stable-diffusion.cpp's --lora-model-dir). */
+        public Builder loraModelDir(java.nio.file.Path v) { this.loraModelDir = Objects.requireNonNull(v); return this; }
 
         /**
          * The request.

@@ -62,4 +62,19 @@ class GenerationRequestTest {
         assertThrows(InvalidRequestException.class, () -> GenerationRequest.builder("a").fps(241).build());
         assertEquals(1, GenerationRequest.builder("a").fps(1).build().fps());
     }
+
+    @Test
+    void lorasKeepTheirOrderAndSurviveToBuilderAndANonFiniteWeightIsRefused() {
+        java.nio.file.Path a = java.nio.file.Path.of("a.safetensors");
+        java.nio.file.Path b = java.nio.file.Path.of("b.gguf");
+        GenerationRequest r = GenerationRequest.builder("x").lora(a, 0.5).lora(b, -1).loraModelDir(java.nio.file.Path.of("loras")).build();
+        assertEquals(java.util.List.of(new Lora(a, 0.5), new Lora(b, -1)), r.loras());
+        GenerationRequest copy = r.toBuilder().prompt("y").build();
+        assertEquals(r.loras(), copy.loras());
+        assertEquals(r.loraModelDir(), copy.loraModelDir());
+        assertEquals("y", copy.prompt());
+        InvalidRequestException e = assertThrows(InvalidRequestException.class, () -> GenerationRequest.builder("x").lora(a, Double.NaN));
+        assertTrue(e.getMessage().contains("a.safetensors"), e.getMessage());
+        assertTrue(GenerationRequest.builder("x").build().loras().isEmpty());
+    }
 }

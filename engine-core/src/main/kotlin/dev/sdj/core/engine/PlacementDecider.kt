@@ -69,6 +69,8 @@ internal class PlacementDecider(
     private val state: EngineState,
     /** Whether the CPU serves the weights it reads as stored from the mapped model files (see [ResidentComponents]). */
     private val mapOnCpu: Boolean,
+    /** The tensors the current request's LoRAs change, by component: the CPU copies them rather than mapping them. */
+    private val patched: () -> Map<ComponentKind, Set<String>> = { emptyMap() },
 ) {
     private val costCache = HashMap<String, Costs>()
     private val deviceReport by lazy { Devices.report() }
@@ -232,8 +234,10 @@ internal class PlacementDecider(
     private fun costs(device: Device, request: GenerationRequest, type: DType? = requestedType): Costs {
         // Checked on every device (an unknown name is refused everywhere); on the CPU pinning changes nothing.
         val pinned = pinned(request).takeIf { device.type() != DeviceType.CPU } ?: emptySet()
-        return costCache.getOrPut("${device.name()} ${pipeline.shapeKey(request)} flash ${request.diffusionFlashAttention()} type $type cpu ${pinned.sorted()}") {
-            PipelineCosts.measure(ggml, model, pipeline, device, request, DiffusionAttention.of(request, device), type, pinned, mapOnCpu)
+        val patched = if (mapOnCpu && device.type() == DeviceType.CPU) patched() else emptyMap()
+        val patchKey = patched.entries.sortedBy { it.key }.joinToString { (k, names) -> "${k.id} ${names.sorted().hashCode()}" }
+        return costCache.getOrPut("${device.name()} ${pipeline.shapeKey(request)} flash ${request.diffusionFlashAttention()} type $type cpu ${pinned.sorted()} lora $patchKey") {
+            PipelineCosts.measure(ggml, model, pipeline, device, request, DiffusionAttention.of(request, device), type, pinned, mapOnCpu, patched)
         }.without(pinned)
     }
 

@@ -20,6 +20,9 @@ import dev.sdj.core.image.GenerationParameters
 import dev.sdj.core.image.ModelHashCache
 import dev.sdj.core.image.PngWriter
 import dev.sdj.core.image.RgbImage
+import dev.sdj.core.lora.LoraPatch
+import dev.sdj.core.lora.Loras
+import dev.sdj.core.lora.PromptLoras
 import dev.sdj.core.memory.MemoryLedger
 import dev.sdj.core.memory.RequestedWeightType
 import dev.sdj.core.model.AssembledModel
@@ -78,6 +81,12 @@ class SdjEngine(config: EngineConfig, private val tuneCache: TuneCache = TuneCac
     private val streaming: Map<ComponentKind, StreamedComponent> =
         pipeline.streamables.associate { it.component to StreamedComponent(ggml, ledger, model, it, sessions, requestedType) }
 
+    /** The LoRA files requests name, and the patches the current request's make, by component. */
+    private val loras = Loras(pipeline.loraTargets, model.family.label) { t ->
+        model.components[t.component]?.tensors?.get(t.tensor)?.shape?.fold(1L) { a, b -> a * b }
+    }
+    private var patches: Map<ComponentKind, LoraPatch> = emptyMap()
+
     /** The last result of each phase that may be reused, by phase index, with the key it was computed for. */
     private val reusable = HashMap<Int, Pair<String, Any>>()
 
@@ -91,7 +100,9 @@ class SdjEngine(config: EngineConfig, private val tuneCache: TuneCache = TuneCac
         override fun reused(request: GenerationRequest, deviceOf: (ComponentKind) -> Device): Set<Int> =
             pipeline.phases.indices.filter { i -> reuseKey(i, request, deviceOf)?.let { reusable[i]?.first == it } == true }.toSet()
     }
-    private val decider = PlacementDecider(ggml, model, pipeline, ledger, tuneCache, requestedType, state, config.mapWeights())
+    private val decider = PlacementDecider(ggml, model, pipeline, ledger, tuneCache, requestedType, state, config.mapWeights()) {
+        patches.mapValues { it.value.names }
+    }
 
     /** Serialises the public calls: they all read or change the loaded components and the caches below. */
     private val lock = ReentrantLock()
@@ -115,15 +126,32 @@ class SdjEngine(config: EngineConfig, private val tuneCache: TuneCache = TuneCac
     /** Times a pinned host copy of streamed blocks was loaded from the model file. */
     internal val hostMasterLoads: Int get() = streaming.values.sumOf { it.hostMasterLoads }
 
-    /** A phase's reuse key for [request], with the devices its components run on (their results differ in rounding). */
+    /**
+     * A phase's reuse key for [request], with the devices its components run on (their results differ in rounding) and
+     * the LoRAs that change their weights.
+     */
     private fun reuseKey(phase: Int, request: GenerationRequest, deviceOf: (ComponentKind) -> Device): String? {
         val p = pipeline.phases[phase]
-        return p.reuseKey(request)?.let { key -> key + "\u0000" + p.components.joinToString(",") { deviceOf(it).name() } }
+        return p.reuseKey(request)?.let { key ->
+            key + "\u0000" + p.components.joinToString(",") { deviceOf(it).name() } + "\u0000" + p.components.joinToString(",") { patches[it]?.key ?: "" }
+        }
+    }
+
+    /**
+     * [request] with the LoRAs its prompt names (`<lora:name:weight>`) added to its own and the tags removed from the
+     * prompt the encoders read; the patches they make become the engine's current ones.
+     */
+    private fun withLoras(request: GenerationRequest): GenerationRequest {
+        val extracted = PromptLoras.extract(request.prompt(), request.loraModelDir().orElse(null))
+        val expanded = if (extracted.loras.isEmpty()) request
+            else request.toBuilder().prompt(extracted.prompt).loras(request.loras() + extracted.loras).build()
+        patches = loras.patches(expanded.loras())
+        return expanded
     }
 
     override fun modelFamily(): String = model.family.label
 
-    override fun plan(request: GenerationRequest): PlacementReport = whileOpen { decider.decide(request).report }
+    override fun plan(request: GenerationRequest): PlacementReport = whileOpen { decider.decide(withLoras(request)).report }
 
     override fun generate(request: GenerationRequest, progress: ProgressListener, cancel: CancellationToken): GenerationResult =
         whileOpen { generateLocked(request, progress, cancel) }
@@ -132,8 +160,9 @@ class SdjEngine(config: EngineConfig, private val tuneCache: TuneCache = TuneCac
      * The conditioning phases of [request] (those before the denoiser) run under the placement [generate] would use,
      * their results by phase — for a family whose pipeline is not whole yet, and for measuring the conditioning alone.
      */
-    internal fun condition(request: GenerationRequest, progress: ProgressListener, cancel: CancellationToken): Conditioned = whileOpen {
+    internal fun condition(asked: GenerationRequest, progress: ProgressListener, cancel: CancellationToken): Conditioned = whileOpen {
         val start = System.nanoTime()
+        val request = withLoras(asked)
         val decision = prepare(request)
         val run = runPhases(decision, request, progress, cancel, minOf(pipeline.denoiserPhase, pipeline.phases.size))
         Conditioned(run.results.toList(), run.uploaded, decision.report, ledger.states().associate { it.pool to it.peakBytes },
@@ -157,15 +186,16 @@ class SdjEngine(config: EngineConfig, private val tuneCache: TuneCache = TuneCac
         }
     }
 
-    private fun generateLocked(request: GenerationRequest, progress: ProgressListener, cancel: CancellationToken): GenerationResult {
+    private fun generateLocked(asked: GenerationRequest, progress: ProgressListener, cancel: CancellationToken): GenerationResult {
         pipeline.unfinished?.let { throw UnsupportedModelException(it) }
         val start = System.nanoTime()
+        val request = withLoras(asked)
         val decision = prepare(request)
         val run = runPhases(decision, request, progress, cancel, pipeline.phases.size)
         val output = run.results.last()!!
         val video = pipeline.video(output)?.let { VideoFrames.fromDecoderOutput(it.values, it.width, it.height, it.frames, FrameRate(it.fps, 1), ChannelLayout.INTERLEAVED) }
         val rgb = video?.frames?.first() ?: RgbImage.fromDecoderOutput(pipeline.image(output), request.width(), request.height())
-        val parameters = GenerationParameters(request.prompt(), request.negativePrompt(), request.seed(), request.steps(),
+        val parameters = GenerationParameters(asked.prompt(), request.negativePrompt(), request.seed(), request.steps(),
             A1111Names.sampler(request.sampler()), request.cfgScale(), rgb.width, rgb.height, hash,
             infotextExtras(request), A1111Names.scheduleType(request.schedule()),
             checkpoint?.fileName?.toString()?.substringBeforeLast('.'))
@@ -253,7 +283,7 @@ class SdjEngine(config: EngineConfig, private val tuneCache: TuneCache = TuneCac
         val stream = decision.costs.streams.withIndex().firstOrNull { it.value.phase == i && decision.residentSets.containsKey(it.value.component) }
         val streamedKind = stream?.value?.component
         val needs = (phase.components + decision.residency.needs[i]).distinct().filter { it != streamedKind }
-        val uploaded = components.ensure(decision.where::of, needs)
+        val uploaded = components.ensure(decision.where::of, needs) { patches[it] }
         fun run(weights: (ComponentKind) -> Weights, session: GraphSession): Any =
             phase.run(PhaseRun(inputs.request, weights, session, inputs.progress, inputs.cancel, inputs.earlier))
         val device = if (stream != null) decision.device else phase.components.firstOrNull()?.let(decision.where::of) ?: decision.device
@@ -261,7 +291,8 @@ class SdjEngine(config: EngineConfig, private val tuneCache: TuneCache = TuneCac
         if (stream != null) {
             val slots = stream.value.costs.slots(decision.choice.residentBlocks!![stream.index])
             val streamed = streaming.getValue(streamedKind!!)
-            val (result, bytes) = streamed.run(inputs.request, device, decision.residentSets.getValue(streamedKind), slots, attention) { w, s ->
+            val (result, bytes) = streamed.run(inputs.request, device, decision.residentSets.getValue(streamedKind), slots, attention,
+                patches[streamedKind]) { w, s ->
                 run({ kind -> if (kind == streamedKind) w else components.weights(kind) }, s)
             }
             return PhaseOutcome(result, uploaded + bytes, streamed.lastStreamedBytes, streamed.lastWaitNanos)
@@ -334,6 +365,7 @@ class SdjEngine(config: EngineConfig, private val tuneCache: TuneCache = TuneCac
         val extra = LinkedHashMap<String, String>()
         if (request.clipSkip() > 1) extra["Clip skip"] = request.clipSkip().toString()
         A1111Names.rng(request.rng())?.let { extra["RNG"] = it }
+        if (request.loras().isNotEmpty()) extra["Lora hashes"] = loras.hashes(request.loras())
         // The jar's manifest carries the version; classes run from a build directory have none.
         SdjEngine::class.java.`package`?.implementationVersion?.let { extra["Version"] = "sdj $it" }
         extra.putAll(pipeline.infotext(request))

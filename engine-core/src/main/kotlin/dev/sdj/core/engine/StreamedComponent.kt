@@ -12,11 +12,13 @@ import dev.sdj.core.memory.DeviceTypeSupport
 import dev.sdj.core.memory.FileMaster
 import dev.sdj.core.memory.HostBufferMaster
 import dev.sdj.core.memory.MemoryLedger
+import dev.sdj.core.memory.PatchedMaster
 import dev.sdj.core.memory.ParamBuffer
 import dev.sdj.core.memory.ParamLoader
 import dev.sdj.core.memory.ParamSpec
 import dev.sdj.core.memory.ParamSpecs
 import dev.sdj.core.memory.StreamedParams
+import dev.sdj.core.memory.WeightPatch
 import dev.sdj.core.model.AssembledModel
 import dev.sdj.core.model.DType
 import dev.sdj.core.model.TensorRef
@@ -31,7 +33,9 @@ import dev.sdj.ggml.GgmlException
  * A streamable component's phase run with it streamed: its core and resident blocks loaded, the other blocks
  * passing through stream slots from the host's master copy while its graph runs; the slots are freed afterwards.
  * The resident part stays on the device until the engine frees it (when the plan needs the room), and the pinned
- * host copy while later generations stream the same blocks.
+ * host copy while later generations stream the same blocks. A [WeightPatch] (LoRA) changes the resident part as it
+ * is loaded, and the streamed blocks' patched tensors are uploaded from patched copies kept in host memory beside the
+ * master copy, which stays as the file holds it: changing the patch reloads only the tensors either patch changes.
  */
 internal class StreamedComponent(
     private val ggml: Ggml,
@@ -44,6 +48,8 @@ internal class StreamedComponent(
     private val owner = streamable.component.label
     private var hostMaster: Pair<String, HostBufferMaster>? = null
     private var residentPart: Pair<String, ParamBuffer>? = null
+    private var residentPatch: WeightPatch? = null
+    private var patchedCopies: Pair<String, ParamBuffer>? = null
 
     /** Times a host master copy was loaded from the model file. */
     var hostMasterLoads = 0
@@ -62,18 +68,22 @@ internal class StreamedComponent(
      *
      * @param resident the blocks that stay on the device; [slots] stream slots hold the others in turn
      * @param attention how the phase's graphs compute attention
+     * @param patch what changes the component's weights as they reach the device; null: nothing
      * @return the work's result and the parameter bytes uploaded to the device
      */
     fun <T> run(request: GenerationRequest, device: Device, resident: Set<String>, slots: Int, attention: Attention,
-                work: (Weights, GraphSession) -> T): Pair<T, Long> {
+                patch: WeightPatch?, work: (Weights, GraphSession) -> T): Pair<T, Long> {
         val component = model.components.getValue(streamable.component)
         val structure = streamable.blocks(ParamSpecs.of(component, DeviceTypeSupport.of(ggml, device), requested = requestedType).usable(device.name()))
         val streamedSpecs = structure.blocks.filter { it.name !in resident }.flatMap { it.specs }
         val host = device.hostBufferType()
         val fileMaster = if (host.isPresent) null else FileMaster(component.tensors)
         try {
-            val master: BlockMaster = fileMaster ?: hostMaster(device, host.get(), streamedSpecs, component.tensors)
-            val (fixed, fixedUploaded) = residentPart(device, structure, resident, component.tensors)
+            val unpatched: BlockMaster = fileMaster ?: hostMaster(device, host.get(), streamedSpecs, component.tensors)
+            val copies = patchedCopies(device, if (host.isPresent) host.get() else device.bufferType(),
+                streamedSpecs.filter { patch != null && it.name in patch.names }, component.tensors, patch)
+            val master = copies?.let { PatchedMaster(unpatched, it) } ?: unpatched
+            val (fixed, fixedUploaded) = residentPart(device, structure, resident, component.tensors, patch)
             val params = try {
                 StreamedParams.allocate(ggml, ledger, device.bufferType(), structure, resident, fixed, slots, owner, master)
             } catch (e: GgmlException) {
@@ -99,12 +109,20 @@ internal class StreamedComponent(
 
     /** The resident part for [resident] on [device]: the kept one when it matches, else freshly loaded; and the bytes uploaded. */
     private fun residentPart(device: Device, structure: BlockStructure, resident: Set<String>,
-                             sources: Map<String, TensorRef>): Pair<ParamBuffer, Long> {
+                             sources: Map<String, TensorRef>, patch: WeightPatch?): Pair<ParamBuffer, Long> {
         val key = key(device, resident)
-        residentPart?.let { (k, b) -> if (k == key) return b to 0L }
+        residentPart?.let { (k, b) ->
+            if (k == key) {
+                if (residentPatch?.key == patch?.key) return b to 0L
+                val changed = (residentPatch?.names.orEmpty() + patch?.names.orEmpty()).filter { it in b.names }
+                val bytes = ParamLoader(patch = patch).use { loader -> changed.sumOf { loader.load(b.tensor(it), sources.getValue(it), it) } }
+                residentPatch = patch
+                return b to bytes
+            }
+        }
         releaseResidentPart()
         val loaded = try {
-            ParamLoader().use {
+            ParamLoader(patch = patch).use {
                 it.allocateAndLoad(ggml, ledger, device.bufferType(), StreamedParams.fixedSpecs(structure, resident), sources,
                     "$owner (resident part)")
             }
@@ -112,6 +130,7 @@ internal class StreamedComponent(
             throw EngineException("cannot load the $owner's resident part on ${device.name()}: ${e.message}", e)
         }
         residentPart = key to loaded.first
+        residentPatch = patch
         return loaded
     }
 
@@ -126,6 +145,23 @@ internal class StreamedComponent(
     fun releaseResidentPart() {
         residentPart?.second?.close()
         residentPart = null
+        residentPatch = null
+    }
+
+    /**
+     * The patched copies of [specs] (the streamed tensors [patch] changes) in [bufferType]: the kept ones when made
+     * for the same tensors and patch, else freshly loaded (recorded in the ledger); null when there are none.
+     */
+    private fun patchedCopies(device: Device, bufferType: BufferType, specs: List<ParamSpec>, sources: Map<String, TensorRef>,
+                              patch: WeightPatch?): ParamBuffer? {
+        val key = device.name() + " " + specs.joinToString(",") { it.name } + "\n" + patch?.key
+        patchedCopies?.let { (k, b) -> if (k == key) return b }
+        patchedCopies?.second?.close()
+        patchedCopies = null
+        if (specs.isEmpty() || patch == null) return null
+        val (copies, _) = ParamLoader(patch = patch).use { it.allocateAndLoad(ggml, ledger, bufferType, specs, sources, "$owner (LoRA-patched copy)") }
+        patchedCopies = key to copies
+        return copies
     }
 
     private fun hostMaster(device: Device, host: BufferType, specs: List<ParamSpec>, sources: Map<String, TensorRef>): HostBufferMaster {
@@ -140,6 +176,8 @@ internal class StreamedComponent(
     /** Frees the kept resident part and gives the pinned host copy back. */
     override fun close() {
         releaseResidentPart()
+        patchedCopies?.second?.close()
+        patchedCopies = null
         hostMaster?.second?.close()
         hostMaster = null
     }

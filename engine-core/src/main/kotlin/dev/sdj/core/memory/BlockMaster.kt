@@ -59,3 +59,22 @@ class FileMaster(private val sources: Map<String, TensorRef>) : BlockMaster {
 
     override fun close() = loader.close()
 }
+
+/**
+ * A master copy with the tensors a [WeightPatch] changes served from patched copies of them instead ([patched], kept
+ * beside it in host memory), so the master itself stays as the file holds it and changing the patch never reloads it.
+ * Both are the caller's: closing this closes neither.
+ */
+class PatchedMaster(private val master: BlockMaster, private val patched: ParamBuffer) : BlockMaster {
+    override fun upload(tensors: Map<String, Tensor>): Long {
+        val (own, rest) = tensors.entries.partition { it.key in patched.names }
+        var n = if (rest.isEmpty()) 0L else master.upload(rest.associate { it.key to it.value })
+        for ((name, dst) in own) {
+            patched.tensor(name).copyTo(dst)
+            n += dst.nbytes()
+        }
+        return n
+    }
+
+    override fun close() {}
+}

@@ -15,9 +15,10 @@ import java.nio.file.StandardOpenOption
 /**
  * Copies tensor bytes from model files into parameter buffers: the file is memory-mapped a window at a time and
  * ggml copies straight from the mapping (no Java heap in between); data that needs another type on the device is
- * converted window by window into one reusable direct buffer.
+ * converted window by window into one reusable direct buffer. Tensors [patch] changes are assembled on the host
+ * first, changed there and written whole.
  */
-class ParamLoader(private val windowBytes: Long = 64L shl 20) : AutoCloseable {
+class ParamLoader(private val windowBytes: Long = 64L shl 20, private val patch: WeightPatch? = null) : AutoCloseable {
     private val channels = HashMap<Path, FileChannel>()
     private var staging: ByteBuffer? = null
 
@@ -45,15 +46,28 @@ class ParamLoader(private val windowBytes: Long = 64L shl 20) : AutoCloseable {
         var written = 0L
         for (name in target.copiedNames) {
             val ref = sources[name] ?: throw IllegalArgumentException("no source for tensor '$name' of '${target.owner}'")
-            val tensor = target.tensor(name)
-            written += load(tensor, ref)
+            written += load(target.tensor(name), ref, name)
             read += ref.byteSize
         }
         return Stats(read, written)
     }
 
-    /** Loads one tensor; returns the bytes written to it. */
-    fun load(tensor: Tensor, ref: TensorRef): Long {
+    /** Loads parameter [name] into [tensor] from [ref], changed by the patch when it changes [name]; returns the bytes written. */
+    fun load(tensor: Tensor, ref: TensorRef, name: String): Long {
+        if (patch == null || name !in patch.names) return load(tensor, ref)
+        val unpatched = ElementConversion.littleEndian(ByteBuffer.allocateDirect(Math.toIntExact(tensor.nbytes())))
+        copy(tensor, ref) { window, at -> unpatched.put(Math.toIntExact(at), window, window.position(), window.remaining()) }
+        val values = WeightValues.decode(tensor.type(), unpatched, tensor.ne(0))
+        patch.apply(name, values)
+        tensor.write(WeightValues.encode(tensor.type(), values, tensor.ne(0), tensor.nbytes()), 0)
+        return tensor.nbytes()
+    }
+
+    /** Loads one tensor as the file holds it (converted to the device type); returns the bytes written to it. */
+    fun load(tensor: Tensor, ref: TensorRef): Long = copy(tensor, ref) { window, at -> tensor.write(window, at) }
+
+    /** Passes [ref]'s bytes, converted to [tensor]'s type, to [sink] window by window with their offset; returns the bytes passed. */
+    private fun copy(tensor: Tensor, ref: TensorRef, sink: (ByteBuffer, Long) -> Unit): Long {
         val conversion = ElementConversion.between(ref.type, tensor.type(), tensor.ne(0))
         val expected = if (conversion == null) ref.byteSize else ref.byteSize / conversion.sourceBytes * conversion.targetBytes
         if (expected != tensor.nbytes()) {
@@ -72,14 +86,14 @@ class ParamLoader(private val windowBytes: Long = 64L shl 20) : AutoCloseable {
             val mapped = map(channel, ref, ref.fileOffset + done, len)
             try {
                 if (conversion == null) {
-                    tensor.write(mapped, out)
+                    sink(mapped, out)
                     out += len
                 } else {
                     val dst = staging(len / conversion.sourceBytes * conversion.targetBytes)
                     conversion.convert(ElementConversion.littleEndian(mapped), dst)
                     dst.flip()
                     val n = dst.remaining().toLong()
-                    tensor.write(dst, out)
+                    sink(dst, out)
                     out += n
                 }
             } finally {

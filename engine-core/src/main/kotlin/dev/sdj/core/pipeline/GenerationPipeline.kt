@@ -2,6 +2,7 @@ package dev.sdj.core.pipeline
 
 import dev.sdj.api.GenerationRequest
 import dev.sdj.core.graph.GraphKey
+import dev.sdj.core.lora.LoraTargets
 import dev.sdj.core.memory.BlockStructure
 import dev.sdj.core.memory.ParamSpec
 import dev.sdj.core.model.ComponentKind
@@ -41,6 +42,9 @@ interface GenerationPipeline {
 
     /** The last phase's result as a decoded clip, when the family makes videos; null: [image] gives the output. */
     fun video(result: Any): DecodedVideo? = null
+
+    /** The weights LoRA files may adapt, under the names the files give them; null: the family takes no LoRAs yet. */
+    val loraTargets: LoraTargets? get() = null
 
     /** What the family adds to the image's A1111 parameters text, as "Key" to "value" (after the engine's own). */
     fun infotext(request: GenerationRequest): Map<String, String> = emptyMap()

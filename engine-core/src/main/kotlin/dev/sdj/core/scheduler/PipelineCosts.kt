@@ -37,17 +37,20 @@ object PipelineCosts {
      *   (lavapipe's ops refuse any tensor over 128 MiB, e.g. T5-XXL's token embedding in every type)
      * @param mapOnCpu on the CPU, the weights it reads as stored are served from the mapped model files
      *   ([InPlaceParams]): they are counted in [Costs.mapped], not in the parameters laid out or uploaded
+     * @param patched the tensors a LoRA changes, by component: never mapped (a mapping is read-only), so laid out
      */
     fun measure(ggml: Ggml, model: AssembledModel, pipeline: GenerationPipeline, device: Device, request: GenerationRequest,
                 denoiserAttention: Attention, requestedType: DType? = null, onCpu: Set<ComponentKind> = emptySet(),
-                mapOnCpu: Boolean = false): Costs {
+                mapOnCpu: Boolean = false, patched: Map<ComponentKind, Set<String>> = emptyMap()): Costs {
         val buft = device.bufferType()
         val specs = pipeline.components.associateWith { kind ->
             val where = if (kind in onCpu) ggml.cpu() else device
             ParamSpecs.of(model.components.getValue(kind), DeviceTypeSupport.of(ggml, where), requested = requestedType).usable(where.name())
         }
         val inPlace = specs.mapValues { (kind, s) ->
-            if (mapOnCpu && device.type() == DeviceType.CPU) InPlaceParams.select(s, model.components.getValue(kind).tensors) else emptyMap()
+            if (mapOnCpu && device.type() == DeviceType.CPU) {
+                InPlaceParams.select(s, model.components.getValue(kind).tensors) - patched[kind].orEmpty()
+            } else emptyMap()
         }
         val copied = specs.mapValues { (kind, s) -> s.filter { it.name !in inPlace.getValue(kind) } }
         val params = copied.mapValues { (_, s) -> ParamLayout.bytesNeeded(ggml, buft, s) }

@@ -5,6 +5,7 @@ import dev.sdj.api.UnsupportedModelException
 import dev.sdj.core.family.clip.ClipTokenizer
 import dev.sdj.core.family.clip.ModelVocabulary
 import dev.sdj.core.graph.Weights
+import dev.sdj.core.lora.LoraTargets
 import dev.sdj.core.model.AssembledModel
 import dev.sdj.core.model.ComponentKind
 import dev.sdj.core.pipeline.GenerationPipeline
@@ -54,6 +55,8 @@ class SdPipeline private constructor(model: AssembledModel, private val family: 
     private val decoding = SdDecoding(textToImage.diffusion, latentPhase = 1)
 
     override val phases: List<Phase> = listOf(encoding, denoising, decoding)
+
+    override val loraTargets: LoraTargets by lazy { SdLoraTargets(model) }
 
     override val denoiserPhase = phases.indexOf(denoising)
 

@@ -8,11 +8,13 @@ import dev.sdj.core.family.clip.ClipTokenizer
 import dev.sdj.core.family.clip.ModelVocabulary
 import dev.sdj.core.family.sd.SdDecoding
 import dev.sdj.core.family.sd.SdDiffusion
+import dev.sdj.core.family.sd.SdLoraTargets
 import dev.sdj.core.family.sd.SdModelCheck
 import dev.sdj.core.family.sd.SdUnet
 import dev.sdj.core.family.sd.SdUnetBlocks
 import dev.sdj.core.graph.FiniteValues
 import dev.sdj.core.graph.Weights
+import dev.sdj.core.lora.LoraTargets
 import dev.sdj.core.model.AssembledModel
 import dev.sdj.core.model.ComponentKind
 import dev.sdj.core.pipeline.GenerationPipeline
@@ -121,6 +123,8 @@ class SdxlPipeline private constructor(private val model: AssembledModel, tokeni
     private val decoding = SdDecoding(diffusion, latentPhase = 2)
 
     override val phases: List<Phase> = listOf(clipL, bigG, denoising, decoding)
+
+    override val loraTargets: LoraTargets by lazy { SdLoraTargets(model) }
 
     override val denoiserPhase = phases.indexOf(denoising)
 

@@ -1,0 +1,84 @@
+package dev.sdj.core.lora
+
+import dev.sdj.api.InvalidRequestException
+import dev.sdj.api.Lora
+import dev.sdj.core.image.loraHash
+import dev.sdj.core.model.ComponentKind
+import dev.sdj.core.model.ModelPaths
+import org.slf4j.LoggerFactory
+import java.nio.file.Files
+import java.nio.file.Path
+
+/**
+ * The LoRA files requests name, resolved against a model's weights ([LoraTargets]) into one [LoraPatch] per component
+ * they adapt. A file is read once and kept while requests keep naming it (same path, size and modification time);
+ * files the last request did not name are dropped.
+ *
+ * @param elements each canonical tensor's element count, by component; null where the model has no such tensor
+ */
+class Loras(private val targets: LoraTargets?, private val family: String, private val elements: (LoraTarget) -> Long?) {
+    private companion object {
+        val LOG = LoggerFactory.getLogger(Loras::class.java)
+    }
+
+    private var files: Map<String, LoraFile> = emptyMap()
+    private val hashes = HashMap<String, String>()
+
+    /** The patches [loras] make, by component; empty without LoRAs. */
+    fun patches(loras: List<Lora>): Map<ComponentKind, LoraPatch> {
+        if (loras.isEmpty()) {
+            files = emptyMap()
+            return emptyMap()
+        }
+        val resolver = targets ?: throw InvalidRequestException("LoRAs are not supported on $family models yet")
+        val read = loras.associate { stamp(it.path()) to it.path() }.mapValues { (stamp, path) -> files[stamp] ?: LoraFile.read(path) }
+        files = read
+        val terms = LinkedHashMap<ComponentKind, LinkedHashMap<String, MutableList<Pair<LoraLayer, Float>>>>()
+        val keys = LinkedHashMap<ComponentKind, MutableList<String>>()
+        for (lora in loras) {
+            val stamp = stamp(lora.path())
+            val file = read.getValue(stamp)
+            val unmatched = ArrayList<String>()
+            val misfit = ArrayList<String>()
+            val touched = LinkedHashSet<ComponentKind>()
+            for (layer in file.layers) {
+                val target = resolver.target(layer.key)
+                when {
+                    target == null -> unmatched.add(layer.key)
+                    elements(target) != layer.weightElements -> misfit.add("${layer.key} (${layer.up.rows} × ${layer.down.cols} for ${elements(target)} elements)")
+                    else -> {
+                        terms.getOrPut(target.component) { LinkedHashMap() }.getOrPut(target.tensor) { ArrayList() }
+                            .add(layer to lora.multiplier().toFloat())
+                        touched.add(target.component)
+                    }
+                }
+            }
+            if (touched.isEmpty()) {
+                throw InvalidRequestException("LoRA ${lora.path()} adapts no weight of this $family model " +
+                    "(${unmatched.size} layers named like '${(unmatched + misfit).first()}' match no weight" +
+                    (if (misfit.isEmpty()) "" else ", ${misfit.size} have other shapes") + "): is it a LoRA for another model?")
+            }
+            if (unmatched.isNotEmpty() || misfit.isNotEmpty() || file.unused.isNotEmpty()) {
+                LOG.warn("LoRA {}: {} of {} layers applied; {} match no weight of the model{}{}{}", lora.path(),
+                    file.layers.size - unmatched.size - misfit.size, file.layers.size, unmatched.size,
+                    unmatched.take(3).joinToString(prefix = " (e.g. ", postfix = ")").takeIf { unmatched.isNotEmpty() } ?: "",
+                    if (misfit.isEmpty()) "" else ", ${misfit.size} have another shape than the weight (e.g. ${misfit.first()})",
+                    if (file.unused.isEmpty()) "" else "; ${file.unused.size} tensors are of no kind applied here (e.g. ${file.unused.take(3)})")
+            }
+            touched.forEach { keys.getOrPut(it) { ArrayList() }.add("$stamp*${lora.multiplier()}") }
+        }
+        return terms.mapValues { (kind, t) -> LoraPatch(t, keys.getValue(kind).joinToString("\n")) }
+    }
+
+    /** A1111's "Lora hashes" value for [loras]: "name: hash" each, the name being the file's without its extension. */
+    fun hashes(loras: List<Lora>): String = loras.joinToString(", ") { lora ->
+        "${lora.path().fileName.toString().substringBeforeLast('.')}: ${hashes.getOrPut(stamp(lora.path())) { loraHash(lora.path()) }}"
+    }
+
+    /** A file's identity while it is unchanged: its real path, size and modification time. */
+    private fun stamp(path: Path): String {
+        val attributes = ModelPaths.requireExisting(path)
+        if (!attributes.isRegularFile) ModelPaths.requireRegularFile(path, "a LoRA file")
+        return "${path.toAbsolutePath().normalize()}|${attributes.size()}|${attributes.lastModifiedTime().toMillis()}"
+    }
+}
