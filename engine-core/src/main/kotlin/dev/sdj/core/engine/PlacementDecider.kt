@@ -203,10 +203,15 @@ internal class PlacementDecider(
     /**
      * Tiled decoding, for a request that decodes whole: named when nothing fits (an image family's whole decode at
      * 512 pixels and up can outweigh its UNet), and for a pipeline the planner tiles also when it would be faster (its
-     * own tiles are applied only when nothing fits whole). Measures the tiled request's costs, so only then.
+     * own tiles are applied only when nothing fits whole). Measures the tiled request's costs, so only then, and only
+     * when a phase after the diffusion model's (the decode) sets the peak of a placement at least as fast as [choice].
      */
     private fun tileLever(device: Device, request: GenerationRequest, choice: Planner.Choice?, budget: Long): String? {
         if (request.vaeTileSize() > 0 || choice != null && pipeline.plannerVaeTile == null) return null
+        val costs = costs(device, request)
+        val candidates = Planner.ORDER.filter { it != "streamed" || costs.streams.isNotEmpty() }
+            .take(choice?.let { Planner.ORDER.indexOf(it.placement) + 1 } ?: Planner.ORDER.size)
+        if (candidates.none { p -> costs.peakSetter(costs.residency(p))?.let { costs.phases.indexOf(it) > costs.denoiserPhase } == true }) return null
         val size = pipeline.plannerVaeTile ?: LEVER_TILE
         val better = Planner.choose(costs(device, request.toBuilder().vaeTileSize(size).build()), budget, "auto")
             ?.takeIf { faster(it, choice) } ?: return null

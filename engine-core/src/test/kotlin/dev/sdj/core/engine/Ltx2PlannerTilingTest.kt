@@ -9,6 +9,7 @@ import dev.sdj.core.family.ltx2.TinyLtx2Vae
 import org.junit.jupiter.api.AfterAll
 import org.junit.jupiter.api.Assertions.assertArrayEquals
 import org.junit.jupiter.api.Assertions.assertEquals
+import org.junit.jupiter.api.Assertions.assertFalse
 import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.Test
 import org.junit.jupiter.api.TestInstance
@@ -72,6 +73,24 @@ class Ltx2PlannerTilingTest {
         assertEquals(0, plan.vaeTileSize())
         assertEquals("sequential", plan.placement())
         assertTrue(plan.reason().contains("decoding in tiles (--vae-tile $TILE) would let resident fit"), plan.reason())
+    }
+
+    /**
+     * Streamed at its smallest budget the whole decode sets the peak, so the DiT's resident block (kept through the
+     * denoising) must go before decoding: each phase alone, of the rest only what fits under the peak stays
+     * ([dev.sdj.core.scheduler.Residency]). Kept, it would lift the ledger's peak over the prediction.
+     */
+    @Test
+    fun `a streamed placement frees the DiT's resident blocks before the decode that sets its peak`() {
+        val cap = whole.peakByPlacement().getValue("streamed")
+        val r = engine().use { it.generate(request.toBuilder().placement("streamed").maxDeviceMemory(cap).build()) }
+        val plan = r.placement()
+        assertEquals(0, plan.vaeTileSize(), "the whole decode fits: no tiles")
+        assertTrue(plan.residentBlocks() > 0, "some DiT block stays resident while denoising")
+        assertTrue(plan.phases().getValue("denoising").getValue("diffusion model").startsWith("streamed"))
+        assertFalse(plan.phases().getValue("decoding").containsKey("diffusion model"), plan.phases().toString())
+        assertEquals(plan.peakByPhase().getValue("decoding"), plan.peakBytes(), "the decode sets the peak")
+        assertEquals(plan.peakBytes(), r.peakDeviceBytes().getValue("CPU"), "predicted = ledger peak")
     }
 
     @Test
