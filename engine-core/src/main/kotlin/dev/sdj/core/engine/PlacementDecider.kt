@@ -106,15 +106,21 @@ internal class PlacementDecider(
      * @param deviceWhy why the engine chose [device] itself, said first in the report's reason
      */
     fun decideOn(device: Device, request: GenerationRequest, deviceWhy: String? = null): Decision? {
-        val tiled = plannerTiled(request)
+        val tiled = plannerTiled(request) ?: return decideAsRequested(device, request, deviceWhy)
+        // Measured first, so that a request the pipeline refuses (a prompt, a component) is refused as it is, not retried.
+        costs(device, request)
+        fun decideTiled(): Decision? = try {
+            decideAsRequested(device, tiled, listOfNotNull(deviceWhy, tilingWhy(device, request, tiled)).joinToString("; "))
+        } catch (e: InvalidRequestException) {
+            throw InvalidRequestException("${e.message} (decoding in tiles of ${tiled.vaeTileSize()} pixels, as the planner does " +
+                "when the whole decode fits no placement)")
+        }
         val whole = try {
             decideAsRequested(device, request, deviceWhy)
         } catch (e: InvalidRequestException) {
-            if (tiled == null) throw e
-            return decideAsRequested(device, tiled, listOfNotNull(deviceWhy, tilingWhy(device, request, tiled)).joinToString("; ")) ?: throw e
+            return decideTiled() ?: throw e     // a forced placement that does not fit the whole decode
         }
-        if (whole != null || tiled == null) return whole
-        return decideAsRequested(device, tiled, listOfNotNull(deviceWhy, tilingWhy(device, request, tiled)).joinToString("; "))
+        return whole ?: decideTiled()
     }
 
     /** [request] decoding in the pipeline's planner tiles, when the pipeline has them and the request does not tile itself. */

@@ -94,10 +94,17 @@ class Ltx2PlannerTilingTest {
     }
 
     @Test
-    fun `below the tiled decode's smallest budget the refusal names the tiled need`() {
-        val tiledSmallest = tiled.peakByPlacement().values.min()
-        val e = assertThrows<InvalidRequestException> { engine().use { it.plan(request.toBuilder().maxDeviceMemory(tiledSmallest - 1).build()) } }
-        assertTrue(e.message!!.contains("decoding in tiles of $TILE pixels"), e.message)
+    fun `a forced placement is tiled too, and below the tiled decode's budget the refusal names the tiled need`() {
+        engine().use { engine ->
+            fun plan(placement: String, cap: Long) = engine.plan(request.toBuilder().placement(placement).maxDeviceMemory(cap).build())
+            val sequential = plan("sequential", whole.peakByPlacement().getValue("sequential") - 1)
+            assertEquals(TILE, sequential.vaeTileSize(), sequential.reason())
+            assertEquals(tiled.peakByPlacement().getValue("sequential"), sequential.peakBytes())
+            val forced = assertThrows<InvalidRequestException> { plan("sequential", tiled.peakByPlacement().getValue("sequential") - 1) }
+            assertTrue(forced.message!!.contains("decoding in tiles of $TILE pixels"), forced.message)
+            val e = assertThrows<InvalidRequestException> { plan("auto", tiled.peakByPlacement().values.min() - 1) }
+            assertTrue(e.message!!.contains("decoding in tiles of $TILE pixels"), e.message)
+        }
     }
 
     private companion object {
