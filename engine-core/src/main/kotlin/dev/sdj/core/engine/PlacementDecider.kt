@@ -110,7 +110,7 @@ internal class PlacementDecider(
         // Measured first, so that a request the pipeline refuses (a prompt, a component) is refused as it is, not retried.
         costs(device, request)
         fun decideTiled(): Decision? = try {
-            decideAsRequested(device, tiled, listOfNotNull(deviceWhy, tilingWhy(device, request, tiled)).joinToString("; "))
+            decideAsRequested(device, tiled, listOfNotNull(deviceWhy, tilingWhy(device, request, tiled)).joinToString("; "), request)
         } catch (e: InvalidRequestException) {
             throw InvalidRequestException("${e.message} (decoding in tiles of ${tiled.vaeTileSize()} pixels, as the planner does " +
                 "when the whole decode fits no placement)")
@@ -136,10 +136,11 @@ internal class PlacementDecider(
             "(tiling changes pixels; --vae-tile chooses the size)"
     }
 
-    private fun decideAsRequested(device: Device, request: GenerationRequest, deviceWhy: String?): Decision? {
+    /** @param asked the caller's request, whose `tune` result applies (the planner's tiles are not the user's) */
+    private fun decideAsRequested(device: Device, request: GenerationRequest, deviceWhy: String?, asked: GenerationRequest = request): Decision? {
         val costs = costs(device, request)
         val (budget, source) = budget(device, request)
-        val chosen = tunedChoice(device, request, costs, budget) ?: Planner.choose(costs, budget, request.placement()) ?: return null
+        val chosen = tunedChoice(device, asked, costs, budget) ?: Planner.choose(costs, budget, request.placement()) ?: return null
         val choice = chosen.copy(why = (listOfNotNull(deviceWhy, chosen.why) + levers(device, request, chosen, budget)).joinToString("; "))
         val residency = costs.residency(choice.placement, choice.residentBlocks)
         val where = Where(device, pinned(request), ggml.cpu())
