@@ -24,8 +24,12 @@ final class BenchRunOptions {
     @Mixin
     ThreadsOption threads = new ThreadsOption();
 
+    /** A video model's clip (LTX-2: --video-frames 9 for the 256×256×9 step the README times). */
+    @Mixin
+    VideoOptions video = new VideoOptions();
+
     @Option(names = "--architecture", paramLabel = "NAME", defaultValue = "sd15", converter = ArchitectureName.class,
-            description = "Full-size architecture of the random model: sd15 (f16, about 2 GB), sdxl (SDXL base, f16, about 6.9 GB), flux-dev or flux-schnell (separate files in a folder: Q4_K DiT, Q8_0 T5-XXL, f16 CLIP-L and VAE, about 12 GB), ltx2-text or ltx2-text-q4k (LTX-2.3's conditioner alone, for its conditioning phase: Gemma-3 12B as a Q4_0 or Q4_K GGUF and the bf16 connectors, about 12 GB) (default: ${DEFAULT-VALUE}).")
+            description = "Full-size architecture of the random model: sd15 (f16, about 2 GB), sdxl (SDXL base, f16, about 6.9 GB), flux-dev or flux-schnell (separate files in a folder: Q4_K DiT, Q8_0 T5-XXL, f16 CLIP-L and VAE, about 12 GB), ltx2-text or ltx2-text-q4k (LTX-2.3's conditioner alone, for its conditioning phase: Gemma-3 12B as a Q4_0 or Q4_K GGUF and the bf16 connectors, about 12 GB), ltx2 or ltx2-q4k (LTX-2.3 text-to-video: that conditioner, the 48-block DiT in the same type, about 10 GB more, and the bf16 video VAE; with --video-frames) (default: ${DEFAULT-VALUE}).")
     Architecture architecture;
 
     @Option(names = "--file", paramLabel = "PATH",
@@ -60,9 +64,10 @@ final class BenchRunOptions {
         return weightType != null ? name + " --type " + weightType : name;
     }
 
-    /** Threads, and the full-size model's own cfg scale (Flux.1 runs at 1: one DiT evaluation per step). */
+    /** Threads, the clip's frames and rate, and the full-size model's own cfg scale (Flux.1 runs at 1: one DiT evaluation per step). */
     void applyTo(GenerationRequest.Builder b, PrintWriter err) {
         threads.applyTo(b, err);
+        video.applyTo(b);
         if (model == null) {
             b.cfgScale(architecture.cfgScale());
         }

@@ -190,6 +190,10 @@ final class GenerateCommand implements Callable<Integer> {
                     + " diffusion-model blocks resident, " + Bytes.human(result.placement().uploadBytesPerStep()) + " uploaded per step, "
                     + String.format(Locale.ROOT, "%.1f s", result.uploadWaitMillis() / 1000.0) + " spent waiting for uploads");
         }
+        if (result.placement().vaeTileSize() > 0 && request.vaeTileSize() == 0) {
+            info.println("decoding: in tiles of " + result.placement().vaeTileSize()
+                    + " pixels, chosen by the planner because the whole decode fits no placement (tiling changes pixels)");
+        }
         if (result.placement().reason().contains("would fit")) {
             warn.println("warning: " + result.placement().reason());
         }

@@ -44,7 +44,7 @@ final class PlanCommand implements Callable<Integer> {
     @Option(names = "--steps", defaultValue = "20", description = "Denoising steps, for the per-generation upload figure (default: ${DEFAULT-VALUE}).")
     int steps;
 
-    @Option(names = "--json", description = "Print JSON: {device, placement, peakBytes, budgetBytes, budgetSource, reason, peakByPlacement, parameterBytes, computeBytes, blocks, residentBlocks, uploadBytesPerStep, uploadBytesPerGeneration, phases, streamedBlocks, mappedBytes, peakByPhase}.")
+    @Option(names = "--json", description = "Print JSON: {device, placement, peakBytes, budgetBytes, budgetSource, reason, peakByPlacement, parameterBytes, computeBytes, blocks, residentBlocks, uploadBytesPerStep, uploadBytesPerGeneration, phases, streamedBlocks, mappedBytes, peakByPhase, vaeTileSize}.")
     boolean json;
 
     @Spec
@@ -71,6 +71,9 @@ final class PlanCommand implements Callable<Integer> {
             // The phases below name the component that streams: the diffusion model, or a text encoder too large for the device.
             out.println("blocks:    " + r.residentBlocks() + " of " + r.blocks() + " blocks resident, "
                     + (r.blocks() - r.residentBlocks()) + " streamed");
+        }
+        if (r.vaeTileSize() > 0) {
+            out.println("decoding:  in tiles of " + r.vaeTileSize() + " pixels (tiling changes pixels)");
         }
         int labelWidth = r.phases().keySet().stream().mapToInt(String::length).max().orElse(0) + 1;
         r.phases().forEach((phase, where) -> out.printf("  %-" + labelWidth + "s peak %-9s %s%n", phase + ":",

@@ -42,6 +42,16 @@ class BenchRunOptionsTest {
     }
 
     @Test
+    void videoFramesReachTheBenchmarkRequest() {
+        dev.sdj.api.GenerationRequest.Builder b = dev.sdj.api.GenerationRequest.builder("x");
+        parsed("--architecture", "ltx2-q4k", "--video-frames", "9", "--fps", "12").applyTo(b, new java.io.PrintWriter(java.io.Writer.nullWriter()));
+        dev.sdj.api.GenerationRequest r = b.build();
+        assertEquals(9, r.frames());
+        assertEquals(12, r.fps());
+        assertEquals(1, parsed().video.frames, "an image model's benchmark stays a still");
+    }
+
+    @Test
     void anUnknownArchitectureIsRefusedNamingTheKnownOnes() {
         CliRun r = CliRun.of("bench", "generate", "--architecture", "sd3");
         assertEquals(2, r.code());

@@ -26,11 +26,14 @@ import java.util.Map;
  * @param peakByPhase     per phase, as {@code phases} names them, the predicted peak device bytes of the chosen
  *                        placement while it runs: the parameters it needs there (streamed components: their resident
  *                        part and slots) and its compute buffer; the largest is {@code peakBytes}
+ * @param vaeTileSize     the tile size in pixels the VAE decodes in: the request's ({@code vaeTileSize}), or, for a
+ *                        family whose planner tiles (LTX-2's video), the one it chose because the whole decode fits no
+ *                        placement (the {@code reason} says so: tiling changes pixels); 0 decodes whole
  */
 public record PlacementReport(String device, String placement, long peakBytes, long budgetBytes, String budgetSource,
                               String reason, Map<String, Long> peakByPlacement, Map<String, Long> parameterBytes,
                               Map<String, Long> computeBytes, int blocks, int residentBlocks, long uploadBytesPerStep,
                               long uploadBytesPerGeneration, Map<String, Map<String, String>> phases,
                               java.util.List<String> streamedBlocks, Map<String, Long> mappedBytes,
-                              Map<String, Long> peakByPhase) {
+                              Map<String, Long> peakByPhase, int vaeTileSize) {
 }

@@ -28,10 +28,11 @@ internal class Where(val device: Device, private val pinned: Set<ComponentKind>,
 
 /**
  * A request's device and placement, with the costs it was chosen on, the residency the engine applies phase by
- * phase, and the report that explains it.
+ * phase, and the report that explains it; [request] is what the phases run: the caller's, or it with the VAE tiling
+ * the planner chose.
  */
 internal class Decision(val where: Where, val choice: Planner.Choice, val costs: Costs, val residency: Residency,
-                        val report: PlacementReport) {
+                        val report: PlacementReport, val request: GenerationRequest) {
     val device: Device get() = where.device
     val placement: String get() = choice.placement
 
@@ -85,25 +86,63 @@ internal class PlacementDecider(
         val device = chooseDevice(request, auto)
         decideOn(device, request, auto?.why)?.let { return it }
         if (request.device().isPresent || device.type() == DeviceType.CPU) {
-            val costs = costs(device, request)
+            val tiled = plannerTiled(request)
+            val asked = tiled ?: request
+            val costs = costs(device, asked)
+            // The phases' own hints name --on-cpu, which the CPU cannot take; tiling is a lever of its own below.
             throw InvalidRequestException("the model does not fit ${device.name()}: it needs at least " +
-                "${Planner.mib(costs.smallest)} (${Planner.smallestName(costs)}) and the budget is " +
+                "${Planner.mib(costs.smallest)} (${Planner.smallestName(costs)}" +
+                (tiled?.let { ", decoding in tiles of ${it.vaeTileSize()} pixels" } ?: "") + ") and the budget is " +
                 "${Planner.mib(budget(device, request).first)}" +
                 (Planner.smallestHint(costs)?.takeIf { device.type() != DeviceType.CPU }?.let { "; $it" } ?: "") +
-                levers(device, request, null, budget(device, request).first).joinToString("") { "; $it" })
+                levers(device, asked, null, budget(device, request).first).joinToString("") { "; $it" })
         }
         val cpu = ggml.cpu()
         return decideOn(cpu, request) ?: throw InvalidRequestException("the model fits neither ${device.name()} nor the CPU's memory")
     }
 
     /**
-     * The placement on [device], or null when none fits; throws when a forced placement does not fit.
+     * The placement on [device], or null when none fits; throws when a forced placement does not fit. When the whole
+     * decode fits nowhere and the pipeline lets the planner tile ([GenerationPipeline.plannerVaeTile]), the placement
+     * of the request decoding in its tiles, the reason saying so.
      * @param deviceWhy why the engine chose [device] itself, said first in the report's reason
      */
     fun decideOn(device: Device, request: GenerationRequest, deviceWhy: String? = null): Decision? {
+        val tiled = plannerTiled(request) ?: return decideAsRequested(device, request, deviceWhy)
+        // Measured first, so that a request the pipeline refuses (a prompt, a component) is refused as it is, not retried.
+        costs(device, request)
+        fun decideTiled(): Decision? = try {
+            decideAsRequested(device, tiled, listOfNotNull(deviceWhy, tilingWhy(device, request, tiled)).joinToString("; "), request)
+        } catch (e: InvalidRequestException) {
+            throw InvalidRequestException("${e.message} (decoding in tiles of ${tiled.vaeTileSize()} pixels, as the planner does " +
+                "when the whole decode fits no placement)")
+        }
+        val whole = try {
+            decideAsRequested(device, request, deviceWhy)
+        } catch (e: InvalidRequestException) {
+            return decideTiled() ?: throw e     // a forced placement that does not fit the whole decode
+        }
+        return whole ?: decideTiled()
+    }
+
+    /** [request] decoding in the pipeline's planner tiles, when the pipeline has them and the request does not tile itself. */
+    private fun plannerTiled(request: GenerationRequest): GenerationRequest? =
+        pipeline.plannerVaeTile?.takeIf { request.vaeTileSize() == 0 }?.let { request.toBuilder().vaeTileSize(it).build() }
+
+    private fun tilingWhy(device: Device, whole: GenerationRequest, tiled: GenerationRequest): String {
+        val costs = costs(device, whole)
+        val forced = whole.placement().takeIf { it != "auto" }
+        val needs = if (forced != null) "the $forced placement needs ${Planner.mib(costs.peak(forced))}"
+            else "the smallest placement needs ${Planner.mib(costs.smallest)} (${Planner.smallestName(costs)})"
+        return "decoding whole, $needs, more than the budget, so the planner decodes in tiles of ${tiled.vaeTileSize()} pixels " +
+            "(tiling changes pixels; --vae-tile chooses the size)"
+    }
+
+    /** @param asked the caller's request, whose `tune` result applies (the planner's tiles are not the user's) */
+    private fun decideAsRequested(device: Device, request: GenerationRequest, deviceWhy: String?, asked: GenerationRequest = request): Decision? {
         val costs = costs(device, request)
         val (budget, source) = budget(device, request)
-        val chosen = tunedChoice(device, request, costs, budget) ?: Planner.choose(costs, budget, request.placement()) ?: return null
+        val chosen = tunedChoice(device, asked, costs, budget) ?: Planner.choose(costs, budget, request.placement()) ?: return null
         val choice = chosen.copy(why = (listOfNotNull(deviceWhy, chosen.why) + levers(device, request, chosen, budget)).joinToString("; "))
         val residency = costs.residency(choice.placement, choice.residentBlocks)
         val where = Where(device, pinned(request), ggml.cpu())
@@ -128,17 +167,18 @@ internal class PlacementDecider(
             costs.params.mapKeys { it.key.label }, costs.compute, blocks, resident, perStep, loads + streamedUploads,
             phases(steps, where, costs, k), if (k == null || main == null) emptyList() else main.costs.streamedNames(resident),
             costs.mapped.filterKeys { streamOf(it) == null }.mapKeys { it.key.label },
-            pipeline.phases.withIndex().associate { (i, phase) -> phase.label to residency.own(i) })
-        return Decision(where, choice, costs, residency, report)
+            pipeline.phases.withIndex().associate { (i, phase) -> phase.label to residency.own(i) }, request.vaeTileSize())
+        return Decision(where, choice, costs, residency, report, request)
     }
 
     /**
-     * What the user could change for a faster placement than [choice] (null: none fits) to fit: flash attention, or
-     * quantizing while loading. Said when so, never applied: both change pixels (a little).
+     * What the user could change for a faster placement than [choice] (null: none fits) to fit: flash attention,
+     * quantizing while loading, or tiled decoding. Said when so, never applied: all change pixels (a little).
      */
     private fun levers(device: Device, request: GenerationRequest, choice: Planner.Choice?, budget: Long): List<String> =
         if (request.placement() != "auto" || choice?.placement == Planner.ORDER.first()) emptyList()
-        else listOfNotNull(flashAttentionLever(device, request, choice, budget), typeLever(device, request, choice, budget))
+        else listOfNotNull(flashAttentionLever(device, request, choice, budget), typeLever(device, request, choice, budget),
+            tileLever(device, request, choice, budget))
 
     /** Whether [better] beats [choice]: an earlier placement, or more blocks resident; anything beats nothing. */
     private fun faster(better: Planner.Choice, choice: Planner.Choice?): Boolean =
@@ -167,6 +207,25 @@ internal class PlacementDecider(
         val better = Planner.choose(quantized, budget, "auto")?.takeIf { faster(it, choice) } ?: return null
         return "loading with --type ${LEVER_TYPE.ggml!!.ggmlName()} would let ${better.placement}${blocks(better)} fit " +
             "(peak ${Planner.mib(better.peak)}; quantized weights change pixels a little)"
+    }
+
+    /**
+     * Tiled decoding, for a request that decodes whole: named when nothing fits (an image family's whole decode at
+     * 512 pixels and up can outweigh its UNet), and for a pipeline the planner tiles also when it would be faster (its
+     * own tiles are applied only when nothing fits whole). Measures the tiled request's costs, so only then, and only
+     * when a phase after the diffusion model's (the decode) sets the peak of a placement at least as fast as [choice].
+     */
+    private fun tileLever(device: Device, request: GenerationRequest, choice: Planner.Choice?, budget: Long): String? {
+        if (request.vaeTileSize() > 0 || choice != null && pipeline.plannerVaeTile == null) return null
+        val costs = costs(device, request)
+        val candidates = Planner.ORDER.filter { it != "streamed" || costs.streams.isNotEmpty() }
+            .take(choice?.let { Planner.ORDER.indexOf(it.placement) + 1 } ?: Planner.ORDER.size)
+        if (candidates.none { p -> costs.peakSetter(costs.residency(p))?.let { costs.phases.indexOf(it) > costs.denoiserPhase } == true }) return null
+        val size = pipeline.plannerVaeTile ?: LEVER_TILE
+        val better = Planner.choose(costs(device, request.toBuilder().vaeTileSize(size).build()), budget, "auto")
+            ?.takeIf { faster(it, choice) } ?: return null
+        return "decoding in tiles (--vae-tile $size) would let ${better.placement}${blocks(better)} fit " +
+            "(peak ${Planner.mib(better.peak)}; tiling changes pixels)"
     }
 
     /** For an auto request: the placement `tune` stored for this shape, when it still fits the budget. */
@@ -284,5 +343,8 @@ internal class PlacementDecider(
 
         /** The type `plan` names as a lever: sd.cpp's usual conversion, close to f16 in pixels (≥ 50 dB on the tiny model). */
         val LEVER_TYPE: DType = DType.Q8_0
+
+        /** The tile `plan` names as a lever: sd.cpp's `--vae-tiling` size. */
+        const val LEVER_TILE = 256
     }
 }

@@ -162,9 +162,8 @@ class SdjEngine(config: EngineConfig, private val tuneCache: TuneCache = TuneCac
      */
     internal fun condition(asked: GenerationRequest, progress: ProgressListener, cancel: CancellationToken): Conditioned = whileOpen {
         val start = System.nanoTime()
-        val request = withLoras(asked)
-        val decision = prepare(request)
-        val run = runPhases(decision, request, progress, cancel, minOf(pipeline.denoiserPhase, pipeline.phases.size))
+        val decision = prepare(withLoras(asked))
+        val run = runPhases(decision, decision.request, progress, cancel, minOf(pipeline.denoiserPhase, pipeline.phases.size))
         Conditioned(run.results.toList(), run.uploaded, decision.report, ledger.states().associate { it.pool to it.peakBytes },
             (System.nanoTime() - start) / 1_000_000)
     }
@@ -189,8 +188,9 @@ class SdjEngine(config: EngineConfig, private val tuneCache: TuneCache = TuneCac
     private fun generateLocked(asked: GenerationRequest, progress: ProgressListener, cancel: CancellationToken): GenerationResult {
         pipeline.unfinished?.let { throw UnsupportedModelException(it) }
         val start = System.nanoTime()
-        val request = withLoras(asked)
-        val decision = prepare(request)
+        val decision = prepare(withLoras(asked))
+        // The request the phases run: with the VAE tiling the planner chose, if it chose one; the parameters say so.
+        val request = decision.request
         val run = runPhases(decision, request, progress, cancel, pipeline.phases.size)
         val output = run.results.last()!!
         val video = pipeline.video(output)?.let { VideoFrames.fromDecoderOutput(it.values, it.width, it.height, it.frames, FrameRate(it.fps, 1), ChannelLayout.INTERLEAVED) }

@@ -13,6 +13,12 @@ enum class ComponentKind(val label: String, val id: String) {
     TEXT_CONNECTORS("text connectors", "text_connectors"),
     DIFFUSION_MODEL("diffusion model", "diffusion_model"),
     VAE("VAE", "vae"),
+
+    /**
+     * A video VAE's encoder half, which LTX-2 keeps apart from [VAE] (its decoder): text-to-video never encodes, so no
+     * phase reads it and it is neither loaded nor planned; a phase that encodes (image-to-video) will name it.
+     */
+    VAE_ENCODER("VAE encoder", "vae_encoder"),
     AUDIO_VAE("audio VAE", "audio_vae"),
     VOCODER("vocoder", "vocoder"),
     ;

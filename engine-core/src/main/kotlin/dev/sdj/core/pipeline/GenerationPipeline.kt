@@ -37,6 +37,14 @@ interface GenerationPipeline {
      */
     val unfinished: String? get() = null
 
+    /**
+     * The VAE tile size in pixels the planner decodes in when a request that does not tile (`vaeTileSize` 0) fits no
+     * placement with its whole decode; null: tiling stays the user's choice. Tiling changes pixels, so the plan's
+     * reason and tile size say so. A video family sets it: its whole decode grows with every frame, so that only a
+     * tiled one fits most devices; an image family leaves it null, its whole decode being the reference.
+     */
+    val plannerVaeTile: Int? get() = null
+
     /** The last phase's result as the decoded image [W, H, 3] in ggml order, values around [-1, 1]. */
     fun image(result: Any): FloatArray
 

@@ -79,11 +79,16 @@ class FamilyDetectionTest {
             "model.diffusion_model.transformer_blocks.0.audio_to_video_attn.to_q.weight",
             "text_embedding_projection.aggregate_embed.weight",
             "vae.decoder.conv_in.conv.weight",
+            "vae.encoder.conv_in.conv.weight",
+            "vae.per_channel_statistics.mean-of-means",
             "audio_vae.decoder.conv_in.conv.weight",
             "vocoder.conv_pre.weight"))
         assertEquals(ModelFamily.LTX2, m.family)
-        assertEquals(setOf(ComponentKind.DIFFUSION_MODEL, ComponentKind.TEXT_CONNECTORS, ComponentKind.VAE, ComponentKind.AUDIO_VAE,
-            ComponentKind.VOCODER), m.components.keys)
+        assertEquals(setOf(ComponentKind.DIFFUSION_MODEL, ComponentKind.TEXT_CONNECTORS, ComponentKind.VAE, ComponentKind.VAE_ENCODER,
+            ComponentKind.AUDIO_VAE, ComponentKind.VOCODER), m.components.keys)
+        // The encoder apart, so that a decode (text-to-video) neither loads nor plans it.
+        assertEquals(setOf("decoder.conv_in.conv.weight", "per_channel_statistics.mean-of-means"), m.components.getValue(ComponentKind.VAE).tensors.keys)
+        assertEquals(setOf("encoder.conv_in.conv.weight"), m.components.getValue(ComponentKind.VAE_ENCODER).tensors.keys)
         assertEquals(setOf("text_embedding_projection.aggregate_embed.weight"), m.components.getValue(ComponentKind.TEXT_CONNECTORS).tensors.keys)
     }
 

@@ -11,16 +11,17 @@ import dev.sdj.core.pipeline.PhaseRun
 
 /**
  * LTX-2's decoding phase: the video VAE over the denoised video latent, whole, or — when the request tiles
- * (`--vae-tile`) — in sd.cpp's temporal tiles of 4 latent frames overlapping by one and in spatial tiles of the
- * request's size overlapping by a quarter, each tile shape one graph the planner measures. Tiling changes pixels.
+ * (`--vae-tile`, or the planner for it when the whole decode fits no placement: [PLANNER_TILE]) — in sd.cpp's
+ * temporal tiles of 4 latent frames overlapping by one and in spatial tiles of the request's size overlapping by a
+ * quarter, each tile shape one graph the planner measures. Tiling changes pixels.
  *
  * @param denoisingPhase the phase whose result is the denoised [Ltx2AudioVideo]
  */
 class Ltx2Decoding(private val denoisingPhase: Int) : Phase {
     override val label = Ltx2VideoDecoding.PHASE
     override val components = listOf(ComponentKind.VAE)
-    override val peakLever = "tiled decoding (--vae-tile 256: temporal tiles of 4 latent frames, spatial tiles of 256 pixels) " +
-        "or --on-cpu vae would lower it"
+    override val peakLever = "tiled decoding (--vae-tile N: temporal tiles of 4 latent frames, spatial tiles of N pixels; " +
+        "smaller tiles need less) or --on-cpu vae would lower it"
 
     override fun graphs(request: GenerationRequest, weights: (ComponentKind) -> Weights): List<PhaseGraph> {
         val w = weights(ComponentKind.VAE)
@@ -45,8 +46,11 @@ class Ltx2Decoding(private val denoisingPhase: Int) : Phase {
         return Ltx2VaeTiling.SD_CPP_TEMPORAL.copy(tile = maxOf(space.tile, MIN_TILE), tileOverlap = space.overlap)
     }
 
-    private companion object {
+    companion object {
         /** The decoder reflects its borders, which needs two latent cells. */
-        const val MIN_TILE = 2
+        private const val MIN_TILE = 2
+
+        /** The tile the planner decodes in when the whole decode fits nowhere: sd.cpp's `--vae-tiling` size. */
+        const val PLANNER_TILE = 256
     }
 }

@@ -175,7 +175,12 @@ class Ltx2Pipeline private constructor(
         return if (denoising == null) text else "$text ${Ltx2VideoShape.of(request)} tile ${request.vaeTileSize()}"
     }
 
-    override fun infotext(request: GenerationRequest): Map<String, String> = Ltx2VideoShape.of(request).infotext()
+    /** Without a DiT and VAE nothing decodes. */
+    override val plannerVaeTile: Int? = if (decoding != null) Ltx2Decoding.PLANNER_TILE else null
+
+    /** The clip's frames and rate, and the VAE tile when it decoded in tiles (the request's or the planner's: pixels differ). */
+    override fun infotext(request: GenerationRequest): Map<String, String> =
+        Ltx2VideoShape.of(request).infotext() + (if (request.vaeTileSize() > 0) mapOf("VAE tile" to request.vaeTileSize().toString()) else emptyMap())
 
     override fun image(result: Any): FloatArray = throw UnsupportedModelException("LTX-2 makes videos, not images")
 

@@ -26,7 +26,8 @@ import dev.sdj.core.model.gguf.GgufFile
  *
  * The projections and connectors become [ComponentKind.TEXT_CONNECTORS] under the names [Ltx2TextContext] reads
  * (without `model.diffusion_model.`); Gemma becomes [ComponentKind.TEXT_ENCODER] under llama.cpp's names
- * ([Gemma3Names]), its vision tower and lm_head ignored. The conditioning can run from Gemma and the connectors alone,
+ * ([Gemma3Names]), its vision tower and lm_head ignored. The video VAE's `encoder.*` becomes [ComponentKind.VAE_ENCODER],
+ * its decoder and statistics [ComponentKind.VAE]. The conditioning can run from Gemma and the connectors alone,
  * so a model without the DiT proper is assembled too; what a pipeline needs it checks itself.
  */
 object Ltx2Weights {
@@ -39,6 +40,9 @@ object Ltx2Weights {
     private val CONNECTOR = Regex("""^(?:model\.diffusion_model\.)?((?:video|audio)_embeddings_connector\..+)$""")
     private const val PROJECTION = "text_embedding_projection."
     private const val BARE_BLOCKS = "transformer_blocks."
+
+    /** The video VAE's encoder (after `vae.`): a component of its own, so that decoding alone does not load it. */
+    private const val VAE_ENCODER = "encoder."
 
     private val PREFIXES = listOf(
         DIT_PREFIX to ComponentKind.DIFFUSION_MODEL,
@@ -85,7 +89,7 @@ object Ltx2Weights {
                     ignored.add(info.name)
                     continue
                 }
-                val (kind, name) = placed
+                val (kind, name) = placed.let { (k, n) -> if (k == ComponentKind.VAE && n.startsWith(VAE_ENCODER)) ComponentKind.VAE_ENCODER to n else k to n }
                 if (byKind.getOrPut(kind) { LinkedHashMap() }.put(name, TensorRef(file, info)) != null) {
                     throw ModelFileException(file.path, info.name, "two inputs give the ${kind.label} tensor '$name'")
                 }
