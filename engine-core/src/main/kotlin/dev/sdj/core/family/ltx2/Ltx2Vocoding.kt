@@ -46,12 +46,14 @@ class Ltx2Vocoding(vocoder: Weights, private val chunking: Ltx2VocoderChunking? 
         val plan = windows.windows(frames)
         val length = windows.length(frames)
         val graph = session.compile(key(frames), build = graph(frames))
-        graph.input(Ltx2Vocoder.TAPS).write(ints(generator.upsampleTaps), 0)
+        val taps = ints(generator.upsampleTaps)
         val out = FloatArray(frames * hop * channels)
         progress.onProgress(PHASE, 0, plan.size)
         plan.forEachIndexed { i, w ->
             if (cancel.isCancelled) throw GenerationCancelledException(i, plan.size)
             graph.input(Ltx2Vocoder.INPUT).setFloats(slice(mel, frames, bins, channels, w.start, length))
+            // every run: the allocator lends an input's memory to later nodes once its readers are done
+            graph.input(Ltx2Vocoder.TAPS).write(taps, 0)
             val samples = graph.run(session.backend)
             FiniteValues.require(samples) { PHASE }
             val windowSamples = length * hop

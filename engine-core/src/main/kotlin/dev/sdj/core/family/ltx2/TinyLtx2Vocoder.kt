@@ -17,8 +17,10 @@ import kotlin.math.sqrt
  * from [dimensions]: by default LTX-2.3's structure — 128 mel inputs, six upsamplings ×160 with its kernels, three AMP
  * blocks of kernels 3, 7, 11 after each, conv_post to stereo without bias — at 24 channels or fewer.
  *
- * Values: kernels N(0, 1/fan-in), biases and SnakeBeta's log-scale α, β N(0, 0.05²) ([RandomTensorBytes]); the
- * anti-aliasing filters are BigVGAN's Kaiser-windowed sincs ([kaiserSinc]) as the checkpoint stores them.
+ * Values: N(0, 0.05²) throughout ([RandomTensorBytes] without fan-in scaling: unit-gain kernels would double the signal
+ * in each of the 54 residual units, and SnakeBeta's sine of a signal grown that large is noise), SnakeBeta's log-scale
+ * α, β included; the anti-aliasing filters are BigVGAN's Kaiser-windowed sincs ([kaiserSinc]) as the checkpoint stores
+ * them.
  *
  * @param kernelType storage of the convolution kernels; everything else is f32
  */
@@ -32,7 +34,7 @@ class TinyLtx2Vocoder @JvmOverloads constructor(
 
     enum class Kind { KERNEL, VECTOR, FILTER }
 
-    private val random = RandomTensorBytes(seed)
+    private val random = RandomTensorBytes(seed, fanInScaled = false)
 
     val entries: List<Entry> = run {
         val d = dimensions
