@@ -91,12 +91,10 @@ data class Ltx2VocoderDimensions(
 
         private fun half(kernel: Int) = kernel / 2
 
-        /**
-         * @param w the generator's weights (`conv_pre`, `ups.N`, `resblocks.N`, `act_post`, `conv_post`)
-         * @param name where [w] is in the component, for the errors (`vocoder`)
-         * @param rates the generator's upsampling rates
-         */
-        fun of(w: Weights, name: String = "vocoder", rates: List<Int> = RATES): Ltx2VocoderDimensions {
+        /** @param w the base generator's weights (`conv_pre`, `ups.N`, `resblocks.N`, `act_post`, `conv_post`) */
+        fun of(w: Weights): Ltx2VocoderDimensions {
+            val name = Ltx2Vocoding.GENERATOR
+            val rates = RATES
             fun tensor(n: String) = if (w.has(n)) w.get(n) else throw IllegalArgumentException("the LTX-2 vocoder has no '$name.$n'")
             fun require(ok: Boolean, n: String, what: () -> String) = require(ok) { "'$name.$n' ${what()}" }
 

@@ -21,6 +21,7 @@ import java.util.Random
  * - [BLOCK] 1e-5 on the CPU [anti-aliased activation 1.4e-7, transposed convolution 1.7e-7, AMP block 8.5e-8]; 2e-3 on
  *   lavapipe, whose f32 matrix products round their operands to f16 [1.6e-7 … 6.8e-4].
  * - [WHOLE] 1e-5 on the CPU [3.7e-7]; 5e-3 on lavapipe [5.8e-4]: 6 levels, 18 AMP blocks, 109 activations.
+ * - [BF16] 1e-2 [2.1e-3]: bf16 kernels, which the CPU's product meets with im2col columns rounded to bf16.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class Ltx2VocoderTest {
@@ -121,10 +122,22 @@ class Ltx2VocoderTest {
     @Test
     fun `the tiny vocoder turns 6 mel frames into 960 stereo samples on Vulkan`() = whole(tiny.vulkan(), 9)
 
+    @Test
+    fun `bf16 kernels as the released checkpoint stores them convolve as they are on the CPU`() {
+        Ltx2VocoderReference64.weights(32, kernelType = GgmlType.BF16).use { bf16 ->
+            val mel = Nd.random(Random(10), 1.0, 64, 6, 2)
+            val actual = bf16.run(bf16.cpu, mapOf(Ltx2Vocoder.INPUT to mel), mapOf(Ltx2Vocoder.TAPS to vocoder.upsampleTaps),
+                build = vocoder.graph(bf16.on().at(g), 6))
+            assertEquals(GgmlType.BF16, bf16.on().get("$g.ups.0.weight").type())
+            assertClose(actual, Ltx2VocoderReference64.vocoder(bf16.reference.at(g), dims, mel), BF16, "LTX-2.3 vocoder, bf16 kernels (CPU)")
+        }
+    }
+
     private companion object {
         const val BLOCK = 1e-5
         const val BLOCK_VULKAN = 2e-3
         const val WHOLE = 1e-5
         const val WHOLE_VULKAN = 5e-3
+        const val BF16 = 1e-2
     }
 }
