@@ -58,7 +58,7 @@ class Ltx2Vocoder(val dimensions: Ltx2VocoderDimensions) {
         generate(g.nn.ctx, vocoder, mel, taps)
     }
 
-    internal fun generate(ctx: GgmlContext, w: Weights, mel: Tensor, taps: Tensor): Tensor {
+    private fun generate(ctx: GgmlContext, w: Weights, mel: Tensor, taps: Tensor): Tensor {
         val d = dimensions
         val frames = mel.ne(1)
         var x = ctx.reshape(ctx.cont(ctx.permute(mel, 1, 0, 2, 3)), frames, d.inputChannels)
