@@ -366,6 +366,32 @@ public final class GgmlContext extends NativeHandle {
         return wrap(lib.ggml_sigmoid(room(), a.handle()), "ggml_sigmoid");
     }
 
+    public Tensor sin(Tensor a) {
+        requireF32("sin", a);
+        return wrap(lib.ggml_sin(room(), a.handle()), "ggml_sin");
+    }
+
+    public Tensor exp(Tensor a) {
+        requireF32("exp", a);
+        return wrap(lib.ggml_exp(room(), a.handle()), "ggml_exp");
+    }
+
+    /** Each element limited to [min, max]. */
+    public Tensor clamp(Tensor a, float min, float max) {
+        requireF32("clamp", a);
+        if (!(min <= max)) {
+            throw new GgmlException("clamp needs min <= max, got " + min + " and " + max);
+        }
+        return wrap(lib.ggml_clamp(room(), a.handle(), min, max), "ggml_clamp");
+    }
+
+    /** ggml's CPU kernels of these ops abort on types other than f32 and f16; the models only need f32. */
+    private static void requireF32(String op, Tensor a) {
+        if (a.type() != GgmlType.F32) {
+            throw new GgmlException(op + " takes f32 tensors, not " + a);
+        }
+    }
+
     // --- attention ---
 
     /** Sets elements above the diagonal (column > row + nPast) to −∞: a causal attention mask. */
@@ -491,6 +517,58 @@ public final class GgmlContext extends NativeHandle {
             throw new GgmlException("conv_transpose kernel " + kernel + " does not match input " + input);
         }
         return wrap(lib.ggml_conv_transpose_2d_p0(room(), kernel.handle(), input.handle(), stride), "ggml_conv_transpose_2d_p0");
+    }
+
+    /**
+     * 1-D im2col: input [T, Cin, N] (f32) gives the columns [Cin·K, OT, N] of a kernel of K taps over Cin channels
+     * ({@code kernel} [K, Cin, ...] only gives K and Cin), zero-padded by {@code padding} on both ends, in
+     * {@code columns} (f32 or f16). Column element ci·K + k of output position t is input[t·stride + k·dilation −
+     * padding, ci].
+     */
+    public Tensor im2col1d(Tensor kernel, Tensor input, int stride, int padding, int dilation, GgmlType columns) {
+        if (kernel.ne(1) != input.ne(1) || input.ne(3) != 1 || stride < 1 || padding < 0 || dilation < 1) {
+            throw new GgmlException("im2col kernel " + kernel + " does not match input " + input + " (stride " + stride
+                    + ", padding " + padding + ", dilation " + dilation + ")");
+        }
+        if (input.type() != GgmlType.F32 || (columns != GgmlType.F32 && columns != GgmlType.F16)) {
+            throw new GgmlException("im2col takes an f32 input and makes f32 or f16 columns, not " + input + " into " + columns.ggmlName());
+        }
+        if (input.ne(0) + 2L * padding - dilation * (kernel.ne(0) - 1) - 1 < 0) {
+            throw new GgmlException("im2col kernel " + kernel + " (dilation " + dilation + ") is longer than the padded input " + input);
+        }
+        return wrap(lib.ggml_im2col(room(), kernel.handle(), input.handle(), stride, 0, padding, 0, dilation, 0, false, columns.value),
+                "ggml_im2col");
+    }
+
+    /**
+     * 1-D convolution, zero-padded by {@code padding} at both ends: kernel [K, Cin, Cout] (any type a matrix product
+     * takes as its first operand: a weight stored as the checkpoint's bf16 or a quantized type convolves as it is),
+     * input [T, Cin] f32 give f32 [T + 2·padding − dilation·(K − 1), Cout]. im2col columns in f16 when the kernel is
+     * f16 (the CPU product converts them to f16 anyway), else f32; the product accumulates in f32 as in {@link #conv2d}.
+     */
+    public Tensor conv1d(Tensor kernel, Tensor input, int padding, int dilation) {
+        if (kernel.ne(3) != 1 || input.ne(2) != 1) {
+            throw new GgmlException("conv1d takes a kernel [K, Cin, Cout] and an input [T, Cin], not " + kernel + " and " + input);
+        }
+        GgmlType columns = kernel.type() == GgmlType.F16 ? GgmlType.F16 : GgmlType.F32;
+        Tensor cols = im2col1d(kernel, input, 1, padding, dilation, columns);                  // [Cin·K, OT]
+        long[] k = kernel.shape();
+        Tensor product = accumulateInF32(mulMat(reshape(kernel, k[0] * k[1], k[2]), reshape(cols, cols.ne(0), cols.ne(1)))); // [Cout, OT]
+        return cont(transpose(product));                                                    // [OT, Cout]
+    }
+
+    /**
+     * Transposed 1-D convolution without padding: kernel [K, Cout, Cin] (PyTorch's ConvTranspose1d weight; f32, or f16
+     * on the CPU backend), input [T, Cin] f32 give f32 [(T − 1)·stride + K, Cout].
+     */
+    public Tensor convTranspose1d(Tensor kernel, Tensor input, int stride) {
+        if (kernel.ne(2) != input.ne(1) || kernel.ne(3) != 1 || input.ne(2) != 1 || input.ne(3) != 1 || stride < 1) {
+            throw new GgmlException("conv_transpose_1d kernel " + kernel + " does not match input " + input + " (stride " + stride + ")");
+        }
+        if ((kernel.type() != GgmlType.F32 && kernel.type() != GgmlType.F16) || input.type() != GgmlType.F32) {
+            throw new GgmlException("conv_transpose_1d takes an f32 or f16 kernel and an f32 input, not " + kernel + " and " + input);
+        }
+        return wrap(lib.ggml_conv_transpose_1d(room(), kernel.handle(), input.handle(), stride, 0, 1), "ggml_conv_transpose_1d");
     }
 
     private static void requirePadding(Tensor a, int... padding) {

@@ -168,6 +168,12 @@ public interface GgmlLibrary {
 
     long ggml_sigmoid(long ctx, long a);
 
+    long ggml_sin(long ctx, long a);
+
+    long ggml_exp(long ctx, long a);
+
+    long ggml_clamp(long ctx, long a, float min, float max);
+
     // --- attention ---
     long ggml_diag_mask_inf(long ctx, long a, int nPast);
 
@@ -186,6 +192,8 @@ public interface GgmlLibrary {
     long ggml_conv_2d_direct(long ctx, long kernel, long input, int s0, int s1, int p0, int p1, int d0, int d1);
 
     long ggml_conv_transpose_2d_p0(long ctx, long kernel, long input, int stride);
+
+    long ggml_conv_transpose_1d(long ctx, long kernel, long input, int s0, int p0, int d0);
 
     long ggml_pad(long ctx, long a, int p0, int p1, int p2, int p3);
 

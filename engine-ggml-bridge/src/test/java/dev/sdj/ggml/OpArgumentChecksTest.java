@@ -80,4 +80,20 @@ class OpArgumentChecksTest {
             refused(() -> ctx.interpolate(image, GgmlContext.Interpolation.NEAREST, false, 0, 4, 3, 1));
         }
     }
+    @Test
+    void oneDimensionalConvolutionsAndElementwiseFunctionsOutsideGgmlsRulesAreRefused() {
+        try (GgmlContext ctx = Ggml.get().newContext(64)) {
+            Tensor x = ctx.newTensor(GgmlType.F32, 6, 4);
+            refused(() -> ctx.conv1d(ctx.newTensor(GgmlType.F32, 3, 5, 8), x, 1, 1));
+            refused(() -> ctx.conv1d(ctx.newTensor(GgmlType.F32, 4, 4, 8), x, 0, 2));
+            refused(() -> ctx.im2col1d(ctx.newTensor(GgmlType.F32, 3, 4), x, 0, 0, 1, GgmlType.F32));
+            refused(() -> ctx.im2col1d(ctx.newTensor(GgmlType.F32, 3, 4), x, 1, 0, 1, GgmlType.BF16));
+            refused(() -> ctx.convTranspose1d(ctx.newTensor(GgmlType.F32, 3, 8, 5), x, 2));
+            refused(() -> ctx.convTranspose1d(ctx.newTensor(GgmlType.BF16, 4, 8, 4), x, 2));
+            refused(() -> ctx.convTranspose1d(ctx.newTensor(GgmlType.F32, 4, 8, 4), ctx.newTensor(GgmlType.F32, 6, 4, 2), 2));
+            refused(() -> ctx.sin(ctx.newTensor(GgmlType.F16, 4)));
+            refused(() -> ctx.exp(ctx.newTensor(GgmlType.I32, 4)));
+            refused(() -> ctx.clamp(x, 1f, -1f));
+        }
+    }
 }

@@ -267,4 +267,86 @@ class OpBindingsTest {
         }
         assertClose(expected, out, 2e-3, "conv_transpose_2d on " + which);
     }
+    @ParameterizedTest
+    @ValueSource(strings = {"cpu", "vulkan"})
+    void sineExponentialAndClamp(String which) {
+        Random rnd = new Random(10);
+        float[] a = Reference.random(rnd, 12, 2);
+        float[] out = new GraphRun(device(which)).run(r -> {
+            GgmlContext c = r.ctx();
+            Tensor ta = r.input("a", GgmlType.F32, a, 12);
+            return c.concat(c.concat(c.sin(ta), c.exp(ta), 0), c.clamp(ta, -0.5f, 1f), 0);
+        });
+        double[] expected = new double[36];
+        for (int i = 0; i < 12; i++) {
+            expected[i] = Math.sin(a[i]);
+            expected[12 + i] = Math.exp(a[i]);
+            expected[24 + i] = Math.max(-0.5, Math.min(1, a[i]));
+        }
+        assertClose(expected, out, F32_BOUND, "sin, exp and clamp on " + which);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"cpu", "vulkan"})
+    void dilatedPaddedConvolutionAndStridedColumns(String which) {
+        Random rnd = new Random(11);
+        int k = 3, cin = 2, cout = 3, t = 9, pad = 2, dil = 2;
+        float[] kernel = Reference.random(rnd, k * cin * cout, 1);
+        float[] input = Reference.random(rnd, t * cin, 1);
+        float[] out = new GraphRun(device(which)).run(r -> {
+            GgmlContext c = r.ctx();
+            Tensor x = r.input("x", GgmlType.F32, input, t, cin);
+            Tensor conv = c.conv1d(r.input("k", GgmlType.F32, kernel, k, cin, cout), x, pad, dil);   // [9, 3]
+            // four taps at stride 2 over each channel as a batch of one-channel rows, as a depthwise filter reads them
+            Tensor taps = r.input("f", GgmlType.F32, new float[4], 4, 1);
+            Tensor cols = c.im2col1d(taps, c.reshape(x, t, 1, cin), 2, 0, 1, GgmlType.F32);    // [4, 3, cin]
+            return c.concat(c.reshape(conv, t * cout), c.reshape(cols, cols.elementCount()), 0);
+        });
+        int ot = t + 2 * pad - dil * (k - 1);
+        double[] expected = new double[ot * cout + 4 * 3 * cin];
+        for (int o = 0; o < cout; o++) {
+            for (int p = 0; p < ot; p++) {
+                for (int i = 0; i < cin; i++) {
+                    for (int j = 0; j < k; j++) {
+                        int at = p + j * dil - pad;
+                        if (at >= 0 && at < t) {
+                            expected[o * ot + p] += (double) kernel[(o * cin + i) * k + j] * input[i * t + at];
+                        }
+                    }
+                }
+            }
+        }
+        for (int n = 0; n < cin; n++) {
+            for (int p = 0; p < 3; p++) {
+                for (int j = 0; j < 4; j++) {
+                    expected[ot * cout + (n * 3 + p) * 4 + j] = input[n * t + 2 * p + j];
+                }
+            }
+        }
+        // ggml-vulkan's matrix product rounds f32 operands to f16 (3.8e-4 here); the CPU's keeps them
+        assertClose(expected, out, which.equals("cpu") ? F32_BOUND : 2e-3, "conv1d and im2col1d on " + which);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"cpu", "vulkan"})
+    void transposedOneDimensionalConvolution(String which) {
+        Random rnd = new Random(12);
+        int k = 5, cout = 3, cin = 2, t = 4, s = 3;
+        float[] kernel = Reference.random(rnd, k * cout * cin, 1);
+        float[] input = Reference.random(rnd, t * cin, 1);
+        float[] out = new GraphRun(device(which)).run(r -> r.ctx().convTranspose1d(
+                r.input("k", GgmlType.F32, kernel, k, cout, cin), r.input("x", GgmlType.F32, input, t, cin), s));
+        int ot = (t - 1) * s + k;
+        double[] expected = new double[ot * cout];
+        for (int ci = 0; ci < cin; ci++) {
+            for (int i = 0; i < t; i++) {
+                for (int co = 0; co < cout; co++) {
+                    for (int j = 0; j < k; j++) {
+                        expected[co * ot + i * s + j] += (double) input[ci * t + i] * kernel[(ci * cout + co) * k + j];
+                    }
+                }
+            }
+        }
+        assertClose(expected, out, F32_BOUND, "conv_transpose_1d on " + which);
+    }
 }

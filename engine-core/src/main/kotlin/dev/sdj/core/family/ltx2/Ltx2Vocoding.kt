@@ -1,0 +1,91 @@
+package dev.sdj.core.family.ltx2
+
+import dev.sdj.api.CancellationToken
+import dev.sdj.api.GenerationCancelledException
+import dev.sdj.api.ProgressListener
+import dev.sdj.core.graph.CompiledGraph
+import dev.sdj.core.graph.FiniteValues
+import dev.sdj.core.graph.GraphKey
+import dev.sdj.core.graph.GraphSession
+import dev.sdj.core.graph.Weights
+import dev.sdj.ggml.Tensor
+import java.nio.ByteBuffer
+import java.nio.ByteOrder
+
+/**
+ * Runs LTX-2.3's vocoder over a log-mel in the windows of [chunking] (host side): one graph of the window length
+ * ([key], [graph]: what a phase gives the planner to measure at a request's length), compiled once in the caller's
+ * [GraphSession] and run per window, the kept samples of each appended. "vocoding" progress per window, cancellation
+ * checked before each, every window's output checked for non-finite values.
+ *
+ * @param vocoder the component's weights (`vocoder.*`, as [Ltx2Weights] gives [dev.sdj.core.model.ComponentKind.VOCODER])
+ */
+class Ltx2Vocoding(vocoder: Weights, private val chunking: Ltx2VocoderChunking? = null) {
+    private val weights = vocoder.at(GENERATOR)
+    val generator = Ltx2Vocoder(Ltx2VocoderDimensions.of(weights))
+    private val windows = chunking ?: Ltx2VocoderChunking.exact(generator.dimensions)
+
+    /** The graph a decode of [frames] mel frames compiles, by the name it is measured and compiled under. */
+    fun key(frames: Int): GraphKey = GraphKey("ltx2 vocoder ${windows.length(frames)} frames")
+
+    fun graph(frames: Int): (CompiledGraph.Builder) -> Tensor = generator.graph(weights, windows.length(frames))
+
+    /**
+     * @param mel the audio decoder's log-mel [mel bins, frames, audio channels] in ggml order (C order [channel][frame][bin])
+     * @return the samples, [Ltx2VocoderDimensions.hop] per frame, at [SAMPLE_RATE]
+     */
+    fun decode(mel: FloatArray, frames: Int, session: GraphSession, progress: ProgressListener = ProgressListener.NONE,
+               cancel: CancellationToken = CancellationToken()): Ltx2Waveform {
+        val d = generator.dimensions
+        val bins = d.melBins.toInt()
+        val channels = d.audioChannels.toInt()
+        require(frames >= 1 && mel.size.toLong() == frames.toLong() * bins * channels) {
+            "a log-mel of ${mel.size} values is not $frames frames of $bins mel bins × $channels channels"
+        }
+        val hop = d.hop
+        val plan = windows.windows(frames)
+        val length = windows.length(frames)
+        val graph = session.compile(key(frames), build = graph(frames))
+        val taps = ints(generator.upsampleTaps)
+        val out = FloatArray(frames * hop * channels)
+        progress.onProgress(PHASE, 0, plan.size)
+        plan.forEachIndexed { i, w ->
+            if (cancel.isCancelled) throw GenerationCancelledException(i, plan.size)
+            graph.input(Ltx2Vocoder.INPUT).setFloats(slice(mel, frames, bins, channels, w.start, length))
+            // every run: the allocator lends an input's memory to later nodes once its readers are done
+            graph.input(Ltx2Vocoder.TAPS).write(taps, 0)
+            val samples = graph.run(session.backend)
+            FiniteValues.require(samples) { PHASE }
+            val windowSamples = length * hop
+            for (c in 0 until channels) {
+                System.arraycopy(samples, c * windowSamples + (w.keepFrom - w.start) * hop, out, c * frames * hop + w.keepFrom * hop,
+                    (w.keepTo - w.keepFrom) * hop)
+            }
+            progress.onProgress(PHASE, i + 1, plan.size)
+        }
+        return Ltx2Waveform(SAMPLE_RATE, channels, out)
+    }
+
+    /** Frames [start, start + length) of every channel, in the same layout. */
+    private fun slice(mel: FloatArray, frames: Int, bins: Int, channels: Int, start: Int, length: Int): FloatArray {
+        val part = FloatArray(length * bins * channels)
+        for (c in 0 until channels) System.arraycopy(mel, (c * frames + start) * bins, part, c * length * bins, length * bins)
+        return part
+    }
+
+    private fun ints(values: IntArray): ByteBuffer {
+        val b = ByteBuffer.allocateDirect(4 * values.size).order(ByteOrder.nativeOrder())
+        values.forEach { b.putInt(it) }
+        return b.flip()
+    }
+
+    companion object {
+        const val PHASE = "vocoding"
+
+        /** The base vocoder's generator under the component (the checkpoint's `vocoder.vocoder.*`). */
+        const val GENERATOR = "vocoder"
+
+        /** LTX-2.3's audio: 100 mel frames a second, 160 samples each. */
+        const val SAMPLE_RATE = 16_000
+    }
+}
