@@ -7,6 +7,13 @@ import dev.sdj.api.GenerationRequest
 import dev.sdj.api.GenerationResult
 import dev.sdj.api.InvalidRequestException
 import dev.sdj.api.ProgressListener
+import dev.sdj.core.family.clip.ClipVocabulary
+import dev.sdj.core.family.clip.HuggingFaceClipFiles
+import dev.sdj.core.family.flux.TinyFluxModel
+import dev.sdj.core.family.ltx2.TinyLtx2Dit
+import dev.sdj.core.family.ltx2.TinyLtx2Text
+import dev.sdj.core.family.ltx2.TinyLtx2Vae
+import dev.sdj.core.family.t5.T5TestVocabulary
 import dev.sdj.core.registry.DefaultModel
 import org.junit.jupiter.api.AfterAll
 import org.junit.jupiter.api.Assertions.assertArrayEquals
@@ -20,6 +27,7 @@ import org.junit.jupiter.params.ParameterizedTest
 import org.junit.jupiter.params.provider.ValueSource
 import java.nio.file.Files
 import java.nio.file.Path
+import java.util.Optional
 
 /** Batches on the tiny random SD model: one plan, one load and one prompt encoding, then each image on its own. */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -114,5 +122,41 @@ class BatchGenerationTest {
             }
         }
         assertEquals(listOf(5L), seeds)
+    }
+
+    /** Flux (two text encoders, a DiT) and LTX-2 (Gemma and its connectors, a video DiT, clips), built only when run. */
+    private fun otherFamily(family: String): Pair<EngineConfig, GenerationRequest.Builder> = when (family) {
+        "flux" -> {
+            val vocab = ClipVocabulary.tinyGenerated(400)
+            val clipTokenizer = HuggingFaceClipFiles.write(dir.resolve("flux-clip-tokenizer"), vocab.tokens, vocab.merges)
+            EngineConfig(TinyFluxModel().writeSplitFiles(dir.resolve("flux")), Optional.of(clipTokenizer), Optional.empty())
+                .withT5Tokenizer(T5TestVocabulary.file) to
+                GenerationRequest.builder("a lighthouse").size(32, 32).steps(2).cfgScale(1.0).sampler("euler")
+        }
+        else -> {
+            val ltx = dir.resolve("ltx2").also { Files.createDirectories(it) }
+            val files = TinyLtx2Text().writeFiles(ltx).all +
+                listOf(TinyLtx2Dit().write(ltx.resolve("dit.safetensors")), TinyLtx2Vae().write(ltx.resolve("vae.safetensors")))
+            EngineConfig(files, Optional.empty()) to
+                GenerationRequest.builder("a red fox").size(64, 64).frames(9).steps(2).cfgScale(1.0).sampler("euler")
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = ["flux", "ltx2"])
+    fun `a batch of another family equals single runs and encodes its prompt once`(family: String) {
+        val (config, builder) = otherFamily(family)
+        val request = builder.seed(3).device("CPU").threads(1)
+        val heard = Heard()
+        val batch = SdjEngine(config).use { it.generateBatch(request.batchCount(2).build(), heard, CancellationToken()) }
+        val single = SdjEngine(config).use { it.generate(request.batchCount(1).seed(4).build()) }
+        assertArrayEquals(single.png(), batch[1].png(), family)
+        single.video().ifPresent { clip ->
+            clip.frames().forEachIndexed { f, frame -> assertArrayEquals(frame, batch[1].video().orElseThrow().frames()[f], "frame $f") }
+        }
+        assertFalse(batch[0].png().contentEquals(batch[1].png()))
+        assertTrue(heard.finished.any { it.first == 0 && it.second.startsWith("text") }, "phases heard: ${heard.finished}")
+        assertEquals(setOf("denoising", "decoding"), heard.finished.filter { it.first == 1 }.map { it.second }.toSet(),
+            "phases heard: ${heard.finished}")
     }
 }
