@@ -74,8 +74,17 @@ final class GenerateCommand implements Callable<Integer> {
             description = "Distilled guidance a guidance-embedding model (FLUX.1-dev) takes as an input; others ignore it (default: ${DEFAULT-VALUE}).")
     double guidance;
 
-    @Option(names = {"-s", "--seed"}, defaultValue = "42", description = "Seed; the same seed gives the same image (default: ${DEFAULT-VALUE}).")
+    @Option(names = {"-s", "--seed"}, defaultValue = "42",
+            description = "Seed; the same seed gives the same image; -1 (any negative seed) draws a random one, written into the image's parameters (default: ${DEFAULT-VALUE}).")
     long seed;
+
+    @Option(names = {"-b", "--batch-count"}, paramLabel = "N", defaultValue = "1",
+            description = "Images to generate, with seeds seed, seed+1, …, loading the model and encoding the prompt once; more than one go to the -o name with _0, _1, … before its extension (default: ${DEFAULT-VALUE}).")
+    int batchCount;
+
+    @Option(names = "--overwrite",
+            description = "Let a batch (-b) replace existing files of its names (output_0.png, …); without it they are refused before any work. A single image's -o file is always replaced.")
+    boolean overwrite;
 
     @Option(names = {"--sampler", "--sampling-method"}, defaultValue = "euler_a",
             description = "euler, euler_a or dpm++2m; A1111's names too (\"Euler a\", \"DPM++ 2M Karras\") (default: ${DEFAULT-VALUE}).")
@@ -142,7 +151,8 @@ final class GenerateCommand implements Callable<Integer> {
         PrintWriter info = quiet ? new PrintWriter(Writer.nullWriter()) : warn;
         ConsoleLog.configure(LogLevels.fromEnvironment(verbose));
         GenerationRequest request = request(warn);
-        GenerateOutput out = GenerateOutput.prepare(output);
+        List<GenerateOutput> outs = BatchOutputs.prepare(output, request.batchCount(), request.frames(), overwrite);
+        GenerateOutput out = outs.get(0);
 
         List<Path> paths = usesBuiltInModel() ? EngineConfig.demo().model() : components.with(model);
         EngineConfig config = new EngineConfig(paths, Optional.ofNullable(tokenizer), Optional.ofNullable(weightType), Optional.ofNullable(t5Tokenizer), !noMmap);
@@ -166,29 +176,39 @@ final class GenerateCommand implements Callable<Integer> {
             info.println("      For real images pass a checkpoint: --model path/to/model.safetensors (or .gguf, or a diffusers folder).");
         }
         ProgressBar bar = new ProgressBar(info, ProgressBar.stderrIsTerminal());
-        GenerationResult result;
-        GenerateOutput.Written written;
+        BatchReport batch = new BatchReport();
         try (CancelOnInterrupt interrupt = new CancelOnInterrupt()) {
             try (Engine engine = Engine.open(config)) {
                 info.println("model: " + engine.modelFamily());
-                result = engine.generate(request, bar, interrupt.token());
+                // Each image is written as soon as it is done; a Ctrl-C meanwhile waits for the file to be whole.
+                engine.generateBatch(request, bar, interrupt.token(), (index, done) -> {
+                    bar.finish();
+                    GenerateOutput.Written written = writeOrThrow(outs.get(index), done);
+                    written.warning().ifPresent(w -> warn.println("warning: " + w));
+                    info.printf(Locale.ROOT, "wrote %s in %.1f s%n", written.summary(), done.millis() / 1000.0);
+                    info.flush();
+                    batch.add(done);
+                });
             } catch (GenerationCancelledException e) {
                 bar.finish();
-                warn.println(e.getMessage());
+                warn.println(e.getMessage() + switch (batch.count()) {
+                    case 0 -> "";
+                    case 1 -> "; the image before it was written";
+                    default -> "; the " + batch.count() + " images before it were written";
+                });
                 warn.flush();
                 return Failures.CANCELLED;
             } finally {
                 bar.finish();
             }
-            // Still under the hook: a Ctrl-C from here on waits for the image or video to be written whole.
-            written = out.write(result);
         }
+        GenerationResult result = batch.last();
         info.println("placement: " + PlanCommand.describe(result.placement()));
         DeviceChoiceNote.explain(DeviceReport::current, result.placement().device(), request.device()).ifPresent(info::println);
         if (result.placement().placement().equals("streamed")) {
             info.println("streamed: " + result.placement().residentBlocks() + " of " + result.placement().blocks()
                     + " diffusion-model blocks resident, " + Bytes.human(result.placement().uploadBytesPerStep()) + " uploaded per step, "
-                    + String.format(Locale.ROOT, "%.1f s", result.uploadWaitMillis() / 1000.0) + " spent waiting for uploads");
+                    + String.format(Locale.ROOT, "%.1f s", batch.uploadWaitMillis() / 1000.0) + " spent waiting for uploads");
         }
         if (result.placement().vaeTileSize() > 0 && request.vaeTileSize() == 0) {
             info.println("decoding: in tiles of " + result.placement().vaeTileSize()
@@ -197,8 +217,9 @@ final class GenerateCommand implements Callable<Integer> {
         if (result.placement().reason().contains("would fit")) {
             warn.println("warning: " + result.placement().reason());
         }
-        written.warning().ifPresent(w -> warn.println("warning: " + w));
-        info.printf(Locale.ROOT, "wrote %s in %.1f s%n", written.summary(), result.millis() / 1000.0);
+        if (batch.count() > 1) {
+            info.printf(Locale.ROOT, "%d images in %.1f s%n", batch.count(), batch.millis() / 1000.0);
+        }
         for (Map.Entry<String, Long> e : result.peakDeviceBytes().entrySet()) {
             if (e.getKey().equals(MemoryPools.MAPPED)) {
                 info.printf(Locale.ROOT, "weights read in place from the mapped model file: %s%n", Bytes.human(e.getValue()));
@@ -206,7 +227,7 @@ final class GenerateCommand implements Callable<Integer> {
                 info.printf(Locale.ROOT, "peak device memory on %s (parameters + compute): %s%n", e.getKey(), Bytes.human(e.getValue()));
             }
         }
-        info.printf(Locale.ROOT, "parameters uploaded: %s%n", Bytes.human(result.uploadedParameterBytes()));
+        info.printf(Locale.ROOT, "parameters uploaded: %s%n", Bytes.human(batch.uploadedBytes()));
         info.printf(Locale.ROOT, "peak process memory (RSS): %s%n", Bytes.human(ProcessMemory.peakRssBytes()));
         info.flush();
         warn.flush();
@@ -222,7 +243,7 @@ final class GenerateCommand implements Callable<Integer> {
                 .steps(steps != null ? steps : usesBuiltInModel() ? BUILT_IN_STEPS : 20)
                 .cfgScale(cfgScale).guidance(guidance).seed(seed).sampler(samplerName.sampler())
                 .schedule(schedule != null ? schedule.toLowerCase(Locale.ROOT) : samplerName.schedule().orElse("discrete")).rng(rng)
-                .clipSkip(clipSkip).prediction(prediction);
+                .clipSkip(clipSkip).prediction(prediction).batchCount(batchCount);
         if (originalSize != null) {
             int[] wh = pair(originalSize, "x", "--original-size");
             b.originalSize(wh[0], wh[1]);
@@ -240,6 +261,15 @@ final class GenerateCommand implements Callable<Integer> {
         loras.applyTo(b);
         threads.applyTo(b, err);
         return b.build();
+    }
+
+    /** Writes one image of the batch; an I/O failure stops the batch, as the engine passes it on. */
+    private static GenerateOutput.Written writeOrThrow(GenerateOutput out, GenerationResult result) {
+        try {
+            return out.write(result);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     private boolean usesBuiltInModel() {

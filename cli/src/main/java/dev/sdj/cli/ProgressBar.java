@@ -9,9 +9,9 @@ import java.nio.file.Path;
 import java.util.Locale;
 
 /**
- * Progress on stderr, one phase at a time, with the time per step and the time left. On a terminal the phase's line
- * is redrawn in place; elsewhere (a log file, CI) carriage returns would pile up, so a line is printed when a phase
- * ends and at most every {@link #LOG_INTERVAL_NANOS} in between.
+ * Progress on stderr, one phase at a time (in a batch, after a line naming the image), with the time per step and the
+ * time left. On a terminal the phase's line is redrawn in place; elsewhere (a log file, CI) carriage returns would pile
+ * up, so a line is printed when a phase ends and at most every {@link #LOG_INTERVAL_NANOS} in between.
  */
 final class ProgressBar implements ProgressListener {
     private static final int WIDTH = 30;
@@ -58,6 +58,16 @@ final class ProgressBar implements ProgressListener {
             lastLine = now;
         }
         err.flush();
+    }
+
+    /** In a batch, a line naming the image whose phases follow. */
+    @Override
+    public void onImage(int index, int count) {
+        if (count > 1) {
+            finish();
+            err.printf(Locale.ROOT, "image %d of %d%n", index + 1, count);
+            err.flush();
+        }
     }
 
     /** Seconds per step and the time left in the phase once a step is done; the time since the start. */

@@ -20,7 +20,7 @@ class GenerateCommandTest {
                 "--cfg-scale", "--seed", "--sampler", "--schedule", "--rng", "--clip-skip", "--prediction", "--placement", "--max-vram", "--on-cpu", "--device",
                 "--threads", "--output", "--sampling-method", "--scheduler", "--vae-tiling", "--clip-on-cpu", "--vae-on-cpu",
                 "--diffusion-model", "--vae", "--clip_l", "--clip_g", "--verbose", "--quiet", "--diffusion-fa", "--original-size",
-                "--crop-top-left", "--target-size", "--video-frames", "--fps", "--lora", "--lora-model-dir")) {
+                "--crop-top-left", "--target-size", "--video-frames", "--fps", "--lora", "--lora-model-dir", "--batch-count", "--overwrite")) {
             assertTrue(help.contains(flag), flag + " missing from:\n" + help);
         }
         assertTrue(help.contains("RANDOM weights"), help);
@@ -206,6 +206,39 @@ class GenerateCommandTest {
         try (var files = Files.list(png.getParent())) {
             assertEquals(1, files.count(), "no temporary file is left beside the PNG");
         }
+    }
+
+    /**
+     * A batch with a random seed: each image in its own file with its own seed in its parameters, consecutive from a
+     * random first one; the same command again refuses to replace them, before any work.
+     */
+    @Test
+    void aBatchWritesNumberedFilesWithConsecutiveSeedsAndRefusesToReplaceThem(@TempDir Path dir) throws Exception {
+        Path model = DefaultModel.INSTANCE.path(dir);
+        String[] args = {"generate", "--model", model.toString(), "-p", "a cat", "-W", "32", "-H", "32", "--steps", "1",
+                "--device", "CPU", "--threads", "2", "-b", "2", "--seed", "-1", "-o", dir.resolve("cat.png").toString()};
+        CliRun r = CliRun.of(args);
+        assertEquals(0, r.code(), r.err());
+        long first = seedIn(dir.resolve("cat_0.png"));
+        assertEquals(first + 1, seedIn(dir.resolve("cat_1.png")));
+        assertFalse(Files.exists(dir.resolve("cat.png")));
+        assertTrue(r.err().contains("image 2 of 2") && r.err().contains("wrote " + dir.resolve("cat_1.png") + " (32x32, seed " + (first + 1)),
+                r.err());
+        CliRun again = CliRun.of(args);
+        assertEquals(1, again.code());
+        assertEquals("error: " + dir.resolve("cat_0.png") + " exists, and a batch of 2 does not replace files it names itself: pass"
+                + " --overwrite to replace it, or choose another -o", again.err().strip(), "one line, before the model is opened");
+        CliRun none = CliRun.of("generate", "-p", "x", "-b", "0", "-o", dir.resolve("x.png").toString());
+        assertEquals(1, none.code());
+        assertEquals("error: batch count must be at least 1 (the number of images), got 0", none.err().strip());
+    }
+
+    /** The seed in a PNG's A1111 parameters text. */
+    private static long seedIn(Path png) throws java.io.IOException {
+        String bytes = new String(Files.readAllBytes(png), java.nio.charset.StandardCharsets.ISO_8859_1);
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("Seed: (\\d+),").matcher(bytes);
+        assertTrue(m.find(), "no seed in " + png);
+        return Long.parseLong(m.group(1));
     }
 
     @Test

@@ -51,4 +51,21 @@ class ProgressBarTest {
             Locale.setDefault(saved);
         }
     }
+
+    @Test
+    void aBatchNamesEachImageBeforeItsPhasesAndABatchOfOneDoesNot() {
+        StringWriter out = new StringWriter();
+        ProgressBar bar = new ProgressBar(new PrintWriter(out), false);
+        for (int image = 0; image < 2; image++) {
+            bar.onImage(image, 2);
+            bar.onProgress("denoising", 1, 1);
+        }
+        String[] lines = out.toString().split("\n");
+        assertEquals("image 1 of 2", lines[0]);
+        assertTrue(lines[1].startsWith("denoising 1/1"), out.toString());
+        assertEquals("image 2 of 2", lines[2]);
+        StringWriter single = new StringWriter();
+        new ProgressBar(new PrintWriter(single), false).onImage(0, 1);
+        assertEquals("", single.toString());
+    }
 }

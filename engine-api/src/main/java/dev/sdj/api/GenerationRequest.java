@@ -38,6 +38,7 @@ public final class GenerationRequest {
     private final int fps;
     private final java.util.List<Lora> loras;
     private final java.nio.file.Path loraModelDir;
+    private final int batchCount;
 
     private GenerationRequest(Builder b) {
         this.prompt = b.prompt;
@@ -70,6 +71,7 @@ public final class GenerationRequest {
         this.fps = b.fps;
         this.loras = java.util.List.copyOf(b.loras);
         this.loraModelDir = b.loraModelDir;
+        this.batchCount = b.batchCount;
     }
 
     /** A builder for a request of {@code prompt}, every other field at its default. */
@@ -94,7 +96,12 @@ public final class GenerationRequest {
      * models without a guidance input ignore it.
      */
     public double guidance() { return guidance; }
-    /** The noise seed: the same seed, request and model give the same image. */
+    /**
+     * The noise seed: the same seed, request and model give the same image. In a batch, image {@code i} takes
+     * {@code seed + i}. A negative seed ({@link Builder#RANDOM_SEED}) asks for a random one: the engine picks it once per
+     * call, from 0 to 2³¹ − 1 as stable-diffusion.cpp does, and each result's {@link GenerationResult#seed()} and
+     * parameters text say which seed it used.
+     */
     public long seed() { return seed; }
     /** euler, euler_a or dpm++2m. */
     public String sampler() { return sampler; }
@@ -169,6 +176,13 @@ public final class GenerationRequest {
      * are an error. The tags are removed from the text the encoders see and kept in the image's parameters.
      */
     public Optional<java.nio.file.Path> loraModelDir() { return Optional.ofNullable(loraModelDir); }
+    /**
+     * How many images (a video model: clips) to generate from this request, with seeds {@link #seed()},
+     * {@code seed + 1}, …: the weights load once and the prompt is encoded once, then each image is denoised and
+     * decoded on its own, so image {@code i} equals a single generation with seed {@code seed + i}, byte for byte. See
+     * {@link Engine#generateBatch}.
+     */
+    public int batchCount() { return batchCount; }
 
     /** A builder holding this request's fields, to derive another request from it. */
     public Builder toBuilder() {
@@ -186,7 +200,7 @@ public final class GenerationRequest {
         b.cropLeft = cropLeft;
         b.targetWidth = targetWidth;
         b.targetHeight = targetHeight;
-        b.frames(frames).fps(fps);
+        b.frames(frames).fps(fps).batchCount(batchCount);
         b.loras(loras);
         b.loraModelDir = loraModelDir;
         return b;
@@ -214,6 +228,8 @@ public final class GenerationRequest {
         public static final int MAX_FRAMES = 1025;
         /** The highest frame rate a request may ask for. */
         public static final int MAX_FPS = 240;
+        /** The seed that asks the engine for a random one (any negative seed does, as in stable-diffusion.cpp). */
+        public static final long RANDOM_SEED = -1;
 
         private String prompt;
         private String negativePrompt = "";
@@ -245,6 +261,7 @@ public final class GenerationRequest {
         private int fps = DEFAULT_FPS;
         private java.util.List<Lora> loras = java.util.List.of();
         private java.nio.file.Path loraModelDir;
+        private int batchCount = 1;
 
         private Builder(String prompt) {
             this.prompt = Objects.requireNonNull(prompt, "prompt");
@@ -263,7 +280,7 @@ public final class GenerationRequest {
         public Builder cfgScale(double v) { this.cfgScale = v; return this; }
         /** The distilled guidance scale of models with a guidance input (FLUX.1-dev; default 3.5). */
         public Builder guidance(double v) { this.guidance = v; return this; }
-        /** The noise seed (default 42). */
+        /** The noise seed (default 42); {@link #RANDOM_SEED} (or any negative seed) for a random one. */
         public Builder seed(long v) { this.seed = v; return this; }
         /** Sampler (default euler_a): one of {@link #SAMPLERS}. */
         public Builder sampler(String v) { this.sampler = v; return this; }
@@ -326,6 +343,8 @@ public final class GenerationRequest {
         }
         /** The folder {@code <lora:name:weight>} tags in the prompt are looked up in (stable-diffusion.cpp's --lora-model-dir). */
         public Builder loraModelDir(java.nio.file.Path v) { this.loraModelDir = Objects.requireNonNull(v); return this; }
+        /** How many images to generate, at least 1 (default 1); see {@link GenerationRequest#batchCount()}. */
+        public Builder batchCount(int v) { this.batchCount = v; return this; }
 
         /**
          * The request.
@@ -385,6 +404,13 @@ public final class GenerationRequest {
             }
             if (fps < 1 || fps > MAX_FPS) {
                 throw new InvalidRequestException("fps must be between 1 and " + MAX_FPS + ", got " + fps);
+            }
+            if (batchCount < 1) {
+                throw new InvalidRequestException("batch count must be at least 1 (the number of images), got " + batchCount);
+            }
+            if (seed >= 0 && seed > Long.MAX_VALUE - (batchCount - 1)) {
+                throw new InvalidRequestException("seed " + seed + " with a batch of " + batchCount + " would pass the largest seed, "
+                        + Long.MAX_VALUE + ", at image " + (Long.MAX_VALUE - seed + 1) + "; give a smaller seed");
             }
             if (threads != null && threads < 1) {
                 throw new InvalidRequestException("threads must be at least 1, got " + threads);

@@ -77,4 +77,30 @@ class GenerationRequestTest {
         assertTrue(e.getMessage().contains("a.safetensors"), e.getMessage());
         assertTrue(GenerationRequest.builder("x").build().loras().isEmpty());
     }
+
+    @Test
+    void aRequestIsOneImageUnlessABatchIsAskedAndTheCountSurvivesToBuilder() {
+        assertEquals(1, GenerationRequest.builder("a cat").build().batchCount());
+        GenerationRequest batch = GenerationRequest.builder("a cat").batchCount(4).build();
+        assertEquals(4, batch.batchCount());
+        assertEquals(4, batch.toBuilder().seed(9).build().batchCount());
+    }
+
+    @Test
+    void aBatchOfLessThanOneImageIsRefusedNamingTheCount() {
+        InvalidRequestException zero = assertThrows(InvalidRequestException.class, () -> GenerationRequest.builder("a").batchCount(0).build());
+        assertEquals("batch count must be at least 1 (the number of images), got 0", zero.getMessage());
+        InvalidRequestException negative = assertThrows(InvalidRequestException.class, () -> GenerationRequest.builder("a").batchCount(-3).build());
+        assertTrue(negative.getMessage().endsWith("got -3"), negative.getMessage());
+    }
+
+    @Test
+    void aBatchWhoseSeedsWouldPassTheLargestSeedIsRefused() {
+        assertEquals(Long.MAX_VALUE - 1, GenerationRequest.builder("a").seed(Long.MAX_VALUE - 1).batchCount(2).build().seed());
+        InvalidRequestException e = assertThrows(InvalidRequestException.class,
+                () -> GenerationRequest.builder("a").seed(Long.MAX_VALUE - 1).batchCount(3).build());
+        assertTrue(e.getMessage().contains("batch of 3") && e.getMessage().contains("at image 2"), e.getMessage());
+        assertEquals(5, GenerationRequest.builder("a").seed(GenerationRequest.Builder.RANDOM_SEED).batchCount(5).build().batchCount(),
+                "a random seed is drawn small enough for any batch");
+    }
 }

@@ -9,6 +9,7 @@ import dev.sdj.api.GenerationResult
 import dev.sdj.api.InvalidRequestException
 import dev.sdj.api.PlacementReport
 import dev.sdj.api.ProgressListener
+import dev.sdj.api.ResultListener
 import dev.sdj.api.TuneReport
 import dev.sdj.api.UnsupportedModelException
 import dev.sdj.core.graph.GraphSession
@@ -153,8 +154,18 @@ class SdjEngine(config: EngineConfig, private val tuneCache: TuneCache = TuneCac
 
     override fun plan(request: GenerationRequest): PlacementReport = whileOpen { decider.decide(withLoras(request)).report }
 
-    override fun generate(request: GenerationRequest, progress: ProgressListener, cancel: CancellationToken): GenerationResult =
-        whileOpen { generateLocked(request, progress, cancel) }
+    override fun generate(request: GenerationRequest, progress: ProgressListener, cancel: CancellationToken): GenerationResult {
+        if (request.batchCount() != 1) {
+            throw InvalidRequestException("the request asks for a batch of ${request.batchCount()} images and generate returns one: " +
+                "use generateBatch, which hands over each image as it is done")
+        }
+        var one: GenerationResult? = null
+        generateBatch(request, progress, cancel) { _, result -> one = result }
+        return one!!
+    }
+
+    override fun generateBatch(request: GenerationRequest, progress: ProgressListener, cancel: CancellationToken, onResult: ResultListener) =
+        whileOpen { generateLocked(request, progress, cancel, onResult) }
 
     /**
      * The conditioning phases of [request] (those before the denoiser) run under the placement [generate] would use,
@@ -185,25 +196,42 @@ class SdjEngine(config: EngineConfig, private val tuneCache: TuneCache = TuneCac
         }
     }
 
-    private fun generateLocked(asked: GenerationRequest, progress: ProgressListener, cancel: CancellationToken): GenerationResult {
+    /**
+     * Decides the placement once for the whole batch (with the LoRAs the prompt names, and the VAE tiling the planner
+     * may choose), then runs every phase per image; the conditioning phases' reuse keys hold no seed, so only the first
+     * image encodes the prompt and the others reuse its result.
+     */
+    private fun generateLocked(asked: GenerationRequest, progress: ProgressListener, cancel: CancellationToken, onResult: ResultListener) {
         pipeline.unfinished?.let { throw UnsupportedModelException(it) }
-        val start = System.nanoTime()
+        var start = System.nanoTime()
         val decision = prepare(withLoras(asked))
-        // The request the phases run: with the VAE tiling the planner chose, if it chose one; the parameters say so.
         val request = decision.request
-        val run = runPhases(decision, request, progress, cancel, pipeline.phases.size)
+        val seeds = BatchSeeds.of(request)
+        for (index in 0 until request.batchCount()) {
+            val image = request.toBuilder().seed(seeds.seed(index)).batchCount(1).build()
+            progress.onImage(index, request.batchCount())
+            val run = runPhases(decision, image, progress, cancel, pipeline.phases.size)
+            onResult.onResult(index, result(asked.prompt(), image, decision, run, (System.nanoTime() - start) / 1_000_000))
+            start = System.nanoTime()
+        }
+    }
+
+    /**
+     * The image (or clip) of [request]'s finished [run], with its parameters text (the [prompt] as asked, LoRA tags
+     * and all), as the API hands it over.
+     */
+    private fun result(prompt: String, request: GenerationRequest, decision: Decision, run: PhasesRun, millis: Long): GenerationResult {
         val output = run.results.last()!!
         val video = pipeline.video(output)?.let { VideoFrames.fromDecoderOutput(it.values, it.width, it.height, it.frames, FrameRate(it.fps, 1), ChannelLayout.INTERLEAVED) }
         val rgb = video?.frames?.first() ?: RgbImage.fromDecoderOutput(pipeline.image(output), request.width(), request.height())
-        val parameters = GenerationParameters(asked.prompt(), request.negativePrompt(), request.seed(), request.steps(),
+        val parameters = GenerationParameters(prompt, request.negativePrompt(), request.seed(), request.steps(),
             A1111Names.sampler(request.sampler()), request.cfgScale(), rgb.width, rgb.height, hash,
             infotextExtras(request), A1111Names.scheduleType(request.schedule()),
             checkpoint?.fileName?.toString()?.substringBeforeLast('.'))
         val png = PngWriter.encode(rgb, parameters.toPngText())
         val peaks = ledger.states().associate { it.pool to it.peakBytes }
         return GenerationResult(png, rgb.width, rgb.height, request.seed(), parameters.infotext(), peaks, run.uploaded,
-            decision.report, (System.nanoTime() - start) / 1_000_000, run.waitNanos / 1_000_000,
-            Optional.ofNullable(video?.toGeneratedVideo()))
+            decision.report, millis, run.waitNanos / 1_000_000, Optional.ofNullable(video?.toGeneratedVideo()))
     }
 
     /** The decision for [request], with the device readied for it: components elsewhere freed, peaks reset, streams set. */
@@ -323,7 +351,7 @@ class SdjEngine(config: EngineConfig, private val tuneCache: TuneCache = TuneCac
     override fun tune(request: GenerationRequest, steps: Int, progress: ProgressListener): TuneReport = whileOpen {
         pipeline.unfinished?.let { throw UnsupportedModelException(it) }
         if (steps < 1) throw InvalidRequestException("tuning needs at least one step per placement, not $steps")
-        val base = request.toBuilder().placement("auto").steps(steps).build()
+        val base = request.toBuilder().placement("auto").steps(steps).batchCount(1).build()
         val timed = (pipeline.phases.getOrNull(pipeline.denoiserPhase) ?: pipeline.phases.last()).label
         val device = decider.decide(base).device
         val trials = ArrayList<TuneReport.Trial>()
@@ -337,12 +365,13 @@ class SdjEngine(config: EngineConfig, private val tuneCache: TuneCache = TuneCac
             }
             var first = 0L
             var last = 0L
-            val result = generateLocked(candidate, { phase, step, total ->
+            var result: GenerationResult? = null
+            generateLocked(candidate, { phase, step, total ->
                 if (phase == timed && step == 1) first = System.nanoTime()
                 if (phase == timed && step == total) last = System.nanoTime()
                 progress.onProgress("$placement: $phase", step, total)
-            }, CancellationToken())
-            val r = result.placement()
+            }, CancellationToken()) { _, one -> result = one }
+            val r = result!!.placement()
             trials.add(TuneReport.Trial(placement, r.residentBlocks(), r.peakBytes(), r.uploadBytesPerStep(), (last - first) / 1e9 / steps))
         }
         val fastest = trials.minBy { it.secondsPerStep }
