@@ -1,14 +1,26 @@
 package dev.sdj.api;
 
 import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
 
 /**
  * A generated clip: {@code frames} in display order, each {@code width} x {@code height} 8-bit RGB, row-major from the
  * top-left with three bytes (R, G, B) per pixel, shown at {@code frameRateNumerator / frameRateDenominator} frames per
- * second (24000/1001 for 23.976). The frame arrays are kept, not copied, because a clip is hundreds of megabytes:
- * callers must not change them.
+ * second (24000/1001 for 23.976), with its {@code audio} when the model makes sound (empty for a silent clip). The
+ * frame arrays are kept, not copied, because a clip is hundreds of megabytes: callers must not change them.
  */
-public record GeneratedVideo(int width, int height, int frameRateNumerator, int frameRateDenominator, List<byte[]> frames) {
+public record GeneratedVideo(int width, int height, int frameRateNumerator, int frameRateDenominator, List<byte[]> frames,
+                             Optional<GeneratedAudio> audio) {
+    /**
+     * A silent clip.
+     *
+     * @throws IllegalArgumentException as the canonical constructor
+     */
+    public GeneratedVideo(int width, int height, int frameRateNumerator, int frameRateDenominator, List<byte[]> frames) {
+        this(width, height, frameRateNumerator, frameRateDenominator, frames, Optional.empty());
+    }
+
     /**
      * Checks the clip and copies the frame list (not the frames).
      *
@@ -22,6 +34,7 @@ public record GeneratedVideo(int width, int height, int frameRateNumerator, int 
         if (frameRateNumerator <= 0 || frameRateDenominator <= 0) {
             throw new IllegalArgumentException("frame rate must be positive, got " + frameRateNumerator + "/" + frameRateDenominator);
         }
+        audio = Objects.requireNonNull(audio, "audio: use Optional.empty() for a silent clip");
         frames = List.copyOf(frames);
         if (frames.isEmpty()) {
             throw new IllegalArgumentException("a video needs at least one frame");

@@ -32,6 +32,19 @@ class GeneratedVideoTest {
     }
 
     @Test
+    void aClipIsSilentUnlessGivenSoundAndSoundMustMakeWholeFrames() {
+        assertEquals(Optional.empty(), new GeneratedVideo(1, 1, 24, 1, List.of(new byte[3])).audio());
+        GeneratedAudio sound = new GeneratedAudio(16000, 2, new float[32000]);
+        assertEquals(16000, sound.frameCount());
+        assertEquals(1.0, sound.seconds(), 0);
+        assertEquals(Optional.of(sound), new GeneratedVideo(1, 1, 24, 1, List.of(new byte[3]), Optional.of(sound)).audio());
+        IllegalArgumentException odd = assertThrows(IllegalArgumentException.class, () -> new GeneratedAudio(16000, 2, new float[3]));
+        assertTrue(odd.getMessage().contains("3 samples") && odd.getMessage().contains("2 channels"), odd.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> new GeneratedAudio(0, 2, new float[2]));
+        assertThrows(NullPointerException.class, () -> new GeneratedVideo(1, 1, 24, 1, List.of(new byte[3]), null));
+    }
+
+    @Test
     void anImageResultHasNoVideo() {
         GenerationResult image = new GenerationResult(new byte[0], 1, 1, 0, "", Map.of(), 0, null, 0, 0);
         assertEquals(Optional.empty(), image.video());

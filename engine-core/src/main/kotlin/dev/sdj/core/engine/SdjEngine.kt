@@ -36,6 +36,7 @@ import dev.sdj.core.pipeline.PhaseRun
 import dev.sdj.core.registry.Families
 import dev.sdj.core.scheduler.Planner
 import dev.sdj.core.scheduler.TuneCache
+import dev.sdj.core.video.AudioTrack
 import dev.sdj.core.video.FrameRate
 import dev.sdj.core.video.VideoFrames
 import dev.sdj.ggml.Device
@@ -222,7 +223,10 @@ class SdjEngine(config: EngineConfig, private val tuneCache: TuneCache = TuneCac
      */
     private fun result(prompt: String, request: GenerationRequest, decision: Decision, run: PhasesRun, millis: Long): GenerationResult {
         val output = run.results.last()!!
-        val video = pipeline.video(output)?.let { VideoFrames.fromDecoderOutput(it.values, it.width, it.height, it.frames, FrameRate(it.fps, 1), ChannelLayout.INTERLEAVED) }
+        val video = pipeline.video(output)?.let { decoded ->
+            VideoFrames.fromDecoderOutput(decoded.values, decoded.width, decoded.height, decoded.frames, FrameRate(decoded.fps, 1), ChannelLayout.INTERLEAVED)
+                .withAudio(decoded.sound?.let { AudioTrack.fromPlanar(it.planar, it.channels, it.sampleRate) })
+        }
         val rgb = video?.frames?.first() ?: RgbImage.fromDecoderOutput(pipeline.image(output), request.width(), request.height())
         val parameters = GenerationParameters(prompt, request.negativePrompt(), request.seed(), request.steps(),
             A1111Names.sampler(request.sampler()), request.cfgScale(), rgb.width, rgb.height, hash,

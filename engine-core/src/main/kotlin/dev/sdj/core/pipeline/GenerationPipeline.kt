@@ -74,7 +74,19 @@ class Streamable(
 
 /**
  * A video decoder's output: [frames] frames of [width] × [height] one after another, each interleaved RGB (ggml
- * `[3, W, H, T]`), nominally in [-1, 1], shown at [fps] frames a second. Its size is the family's (a video family may
- * align the request's).
+ * `[3, W, H, T]`), nominally in [-1, 1], shown at [fps] frames a second, with its [sound] when the family makes any.
+ * Its size is the family's (a video family may align the request's).
  */
-class DecodedVideo(val values: FloatArray, val width: Int, val height: Int, val frames: Int, val fps: Int)
+class DecodedVideo(val values: FloatArray, val width: Int, val height: Int, val frames: Int, val fps: Int, val sound: DecodedSound? = null) {
+    fun withSound(sound: DecodedSound): DecodedVideo = DecodedVideo(values, width, height, frames, fps, sound)
+}
+
+/**
+ * A vocoder's output: [channels] waveforms of equal length one after another (ggml `[T, channels]`), nominally in
+ * [-1, 1], [sampleRate] samples a second. The engine cuts or pads it to the clip's duration.
+ */
+class DecodedSound(val planar: FloatArray, val channels: Int, val sampleRate: Int) {
+    init {
+        require(channels >= 1 && planar.size % channels == 0) { "${planar.size} samples are not $channels equal channels" }
+    }
+}

@@ -1,6 +1,8 @@
 package dev.sdj.core.video
 
+import dev.sdj.api.GeneratedAudio
 import dev.sdj.api.GeneratedVideo
+import java.util.Optional
 import dev.sdj.core.image.ChannelLayout
 import dev.sdj.core.image.RgbImage
 
@@ -32,15 +34,20 @@ class VideoFrames @JvmOverloads constructor(val frames: List<RgbImage>, val rate
     val height: Int get() = frames[0].height
     val frameCount: Int get() = frames.size
 
-    /** The clip as the API hands it out, sharing the frames' pixel arrays. */
-    fun toGeneratedVideo(): GeneratedVideo = GeneratedVideo(width, height, rate.numerator, rate.denominator, frames.map { it.pixels })
+    /** The clip as the API hands it out, sharing the frames' pixel arrays and the sound's samples. */
+    fun toGeneratedVideo(): GeneratedVideo = GeneratedVideo(width, height, rate.numerator, rate.denominator, frames.map { it.pixels },
+        Optional.ofNullable(audio?.let { GeneratedAudio(it.sampleRate, it.channels, it.samples) }))
 
     companion object {
-        /** A clip from the API's form, sharing its frame arrays, e.g. to write a [GeneratedVideo] with a [VideoWriter]. */
+        /**
+         * A clip from the API's form, sharing its frame arrays and samples, e.g. to write a [GeneratedVideo] with a
+         * [VideoWriter].
+         */
         @JvmStatic
         fun of(video: GeneratedVideo): VideoFrames = VideoFrames(
             video.frames().map { RgbImage(video.width(), video.height(), it) },
             FrameRate(video.frameRateNumerator(), video.frameRateDenominator()),
+            video.audio().map { AudioTrack(it.samples(), it.channels(), it.sampleRate()) }.orElse(null),
         )
 
         /**

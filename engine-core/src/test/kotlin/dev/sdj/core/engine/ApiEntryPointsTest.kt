@@ -3,6 +3,7 @@ package dev.sdj.core.engine
 import dev.sdj.api.DeviceReport
 import dev.sdj.api.Engine
 import dev.sdj.api.EngineException
+import dev.sdj.api.GeneratedAudio
 import dev.sdj.api.GeneratedVideo
 import dev.sdj.api.EngineConfig
 import dev.sdj.api.GenerationRequest
@@ -20,6 +21,8 @@ import org.junit.jupiter.api.TestInstance
 import org.junit.jupiter.api.assertThrows
 import java.nio.file.Files
 import java.nio.file.Path
+import java.util.Optional
+import javax.sound.sampled.AudioSystem
 
 /** engine-api's static entry points reach this implementation through the ServiceLoader and answer as the CLI needs. */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -78,6 +81,21 @@ class ApiEntryPointsTest {
         }
         Tools.get().writeVideo(video, null, dir.resolve("v_%02d.png"))
         assertEquals(listOf(true, true, true, false), (0..3).map { Files.isRegularFile(dir.resolve("v_0$it.png")) })
+    }
+
+    @Test
+    fun aClipsSoundGoesIntoTheContainerOrBesideAFormatWithoutAudio() {
+        // 3 frames at 24 fps last 1/8 s: 2000 sample frames at 16 kHz, whatever the sound's own length.
+        val sound = GeneratedAudio(16000, 2, FloatArray(2 * 1500) { (it % 7) / 10f })
+        val video = GeneratedVideo(4, 2, 24, 1, List(3) { ByteArray(24) }, Optional.of(sound))
+        Tools.get().writeVideo(video, null, dir.resolve("s.avi"))
+        val avi = Files.readAllBytes(dir.resolve("s.avi"))
+        assertTrue(String(avi, Charsets.US_ASCII).contains("01wb"), "the AVI has an audio stream")
+        Tools.get().writeVideo(video, null, dir.resolve("s.webp"))
+        val wav = AudioSystem.getAudioFileFormat(dir.resolve("s.wav").toFile())
+        assertEquals(2000L, wav.frameLength.toLong())
+        assertEquals(2, wav.format.channels)
+        assertEquals(16000f, wav.format.sampleRate)
     }
 
     @Test

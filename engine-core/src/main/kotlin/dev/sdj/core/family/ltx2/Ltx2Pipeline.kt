@@ -3,6 +3,7 @@ package dev.sdj.core.family.ltx2
 import dev.sdj.api.GenerationCancelledException
 import dev.sdj.api.GenerationRequest
 import dev.sdj.api.InvalidRequestException
+import dev.sdj.api.ModelFileException
 import dev.sdj.api.UnsupportedModelException
 import dev.sdj.core.family.gemma3.Gemma3Blocks
 import dev.sdj.core.family.gemma3.Gemma3Component
@@ -25,17 +26,18 @@ import dev.sdj.core.pipeline.Streamable
 import dev.sdj.ggml.Tensor
 
 /**
- * LTX-2.3 text-to-video in four phases: Gemma-3 encodes each prompt into the hidden states of every layer (its layers
+ * LTX-2.3 text-to-video in four phases, six with sound: Gemma-3 encodes each prompt into the hidden states of every layer (its layers
  * the streaming unit: 12B does not fit the cards it must run on); the feature extractor and both embedding connectors
  * turn them into the DiT's video and audio contexts (their projections and blocks streamable too: in bf16 they
  * outweigh Gemma in Q4_0); the audio-video DiT denoises the joint latent (its 48 blocks streamable); the video VAE
- * decodes the frames, in temporal and spatial tiles when the request tiles. stable-diffusion.cpp runs the connectors
+ * decodes the frames, in temporal and spatial tiles when the request tiles; the audio VAE decodes the audio latent to a
+ * log-mel spectrogram and the vocoder turns it into the clip's waveform. stable-diffusion.cpp runs the connectors
  * inside every DiT step; they depend only on the prompt, so here they run once per prompt and their result is reused
  * like any text encoder's. Separate phases so that sequential placement holds Gemma, the connectors and the DiT (each
  * several GiB at LTX-2.3's size) one at a time.
  *
- * A model of Gemma and the connectors alone runs the conditioning only ([unfinished] says what is missing). The
- * denoised audio latent is not decoded yet: the clip is silent.
+ * A model of Gemma and the connectors alone runs the conditioning only ([unfinished] says what is missing); one without
+ * the audio VAE and vocoder (a DiT GGUF and a video VAE file) makes silent clips.
  */
 class Ltx2Pipeline private constructor(
     private val prompts: Ltx2TextPrompts,
@@ -46,7 +48,8 @@ class Ltx2Pipeline private constructor(
     private val registers: Int,
     /** The DiT's block count; null when the model has no DiT and VAE (conditioning only). */
     private val ditBlocks: Int?,
-    private val decoding: Phase?,
+    /** Video decoding, then audio decoding and vocoding when the model has them; empty without a DiT. */
+    private val decoding: List<Phase>,
 ) : GenerationPipeline {
 
     private fun encoder(w: Weights) = Gemma3Encoder.of(w, norms)
@@ -151,7 +154,7 @@ class Ltx2Pipeline private constructor(
 
     private val denoising = ditBlocks?.let { Ltx2Denoising(it, ::contextLength, CONNECTOR_PHASE) }
 
-    override val phases: List<Phase> = listOfNotNull(gemma, connectors, denoising, decoding)
+    override val phases: List<Phase> = listOfNotNull(gemma, connectors, denoising) + decoding
 
     /** The DiT's phase; without one, every phase conditions it. */
     override val denoiserPhase = if (denoising != null) DENOISING_PHASE else phases.size
@@ -190,6 +193,8 @@ class Ltx2Pipeline private constructor(
         const val GEMMA_PHASE = 0
         const val CONNECTOR_PHASE = 1
         const val DENOISING_PHASE = 2
+        const val VIDEO_DECODING_PHASE = 3
+        const val AUDIO_DECODING_PHASE = 4
         val GEMMA_GRAPH = GraphKey("gemma3")
         val CONNECTOR_GRAPH = GraphKey("ltx2 text connectors")
 
@@ -212,8 +217,35 @@ class Ltx2Pipeline private constructor(
             }
             val blocks = dit?.let { Ltx2DitCheck.check(it, connectors).blocks }
             val registers = connectors.tensors.getValue("${Ltx2TextArchitecture.VIDEO_CONNECTOR}.learnable_registers").shape[1].toInt()
+            val decoding = if (dit == null) emptyList() else listOf(Ltx2Decoding(DENOISING_PHASE)) + soundPhases(model)
             return Ltx2Pipeline(Ltx2TextPrompts(Gemma3Tokenizer(Gemma3ModelVocabulary.of(model))), Gemma3Component.normWeights(model), hidden,
-                registers, blocks, vae?.let { Ltx2Decoding(DENOISING_PHASE) })
+                registers, blocks, decoding)
+        }
+
+        /**
+         * The audio decoder's and the vocoder's phases when the model has both (none without either: a silent clip),
+         * once their files are whole and agree on the log-mel between them.
+         */
+        private fun soundPhases(model: AssembledModel): List<Phase> {
+            val audioVae = model.components[ComponentKind.AUDIO_VAE]
+            val vocoder = model.components[ComponentKind.VOCODER]
+            if (audioVae == null && vocoder == null) return emptyList()
+            if (audioVae == null || vocoder == null) {
+                val missing = if (audioVae == null) "audio VAE (the checkpoint's audio_vae.*)" else "vocoder (the checkpoint's vocoder.*)"
+                throw UnsupportedModelException("the LTX-2 model has no $missing: sound needs the audio VAE and the vocoder together")
+            }
+            val mel = Ltx2AudioVaeCheck.check(audioVae)
+            val file = vocoder.tensors.values.first().file.path
+            val voice = try {
+                Ltx2VocoderDimensions.of(vocoder)
+            } catch (e: IllegalArgumentException) {
+                throw ModelFileException(file, null, "is not an LTX-2.3 vocoder: ${e.message}", e)
+            }
+            if (voice.melBins != mel.melBins || voice.audioChannels != mel.audioChannels) {
+                throw ModelFileException(file, null, "reads ${voice.audioChannels} channels of ${voice.melBins} mel bins, but the audio VAE " +
+                    "writes ${mel.audioChannels} of ${mel.melBins}: this vocoder is not this audio VAE's")
+            }
+            return listOf(Ltx2AudioVaePhase(DENOISING_PHASE), Ltx2VocoderPhase(AUDIO_DECODING_PHASE, VIDEO_DECODING_PHASE, mel::melFrames))
         }
     }
 }

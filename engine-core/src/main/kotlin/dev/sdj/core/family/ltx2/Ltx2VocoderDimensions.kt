@@ -1,6 +1,7 @@
 package dev.sdj.core.family.ltx2
 
 import dev.sdj.core.graph.Weights
+import dev.sdj.core.model.Component
 import kotlin.math.ceil
 
 /** One `ups.N` of the vocoder and the AMP blocks after it: a transposed convolution from [inChannels] to [channels]. */
@@ -92,7 +93,17 @@ data class Ltx2VocoderDimensions(
         private fun half(kernel: Int) = kernel / 2
 
         /** @param w the base generator's weights (`conv_pre`, `ups.N`, `resblocks.N`, `act_post`, `conv_post`) */
-        fun of(w: Weights): Ltx2VocoderDimensions {
+        fun of(w: Weights): Ltx2VocoderDimensions = of { n -> if (w.has(n)) w.get(n).shape().toList() else null }
+
+        /** The dimensions of the vocoder whose tensors the VOCODER [component] holds (before anything loads). */
+        fun of(component: Component): Ltx2VocoderDimensions = of { n -> component.tensors["${Ltx2Vocoding.GENERATOR}.$n"]?.shape }
+
+        /**
+         * The dimensions from the base generator's tensors' ggml shapes, [shape] null for an absent tensor.
+         * @throws IllegalArgumentException naming a tensor that is absent or whose shape does not fit the others
+         */
+        fun of(shape: (String) -> List<Long>?): Ltx2VocoderDimensions {
+            val w = ShapeLookup(shape)
             val name = Ltx2Vocoding.GENERATOR
             val rates = RATES
             fun tensor(n: String) = if (w.has(n)) w.get(n) else throw IllegalArgumentException("the LTX-2 vocoder has no '$name.$n'")
@@ -151,7 +162,7 @@ data class Ltx2VocoderDimensions(
             return Ltx2VocoderDimensions(pre.ne(1), pre.ne(2), pre.ne(0).toInt(), levels, kernels, dilations, taps, post.ne(0).toInt(), bias, audio)
         }
 
-        private fun checkActivation(w: Weights, name: String, act: String, channels: Long, taps: Int) {
+        private fun checkActivation(w: ShapeLookup, name: String, act: String, channels: Long, taps: Int) {
             for (p in listOf("alpha", "beta")) {
                 val n = "$act.act.$p"
                 require(w.has(n)) { "the LTX-2 vocoder has no '$name.$n'" }
@@ -165,6 +176,18 @@ data class Ltx2VocoderDimensions(
                 }
             }
             require(taps == FILTER_TAPS) { "'$name.$act' has anti-aliasing filters of $taps taps; sd.cpp's LTX-2.3 vocoder has $FILTER_TAPS" }
+        }
+
+        /** A tensor's ggml shape by name, shown as ggml shows a tensor's in messages. */
+        private class ShapeLookup(private val shape: (String) -> List<Long>?) {
+            fun has(name: String) = shape(name) != null
+            fun get(name: String) = Shape(shape(name) ?: throw IllegalArgumentException("no weight '$name'"))
+        }
+
+        private class Shape(private val ne: List<Long>) {
+            fun ne(i: Int): Long = ne.getOrElse(i) { 1L }
+            fun elementCount(): Long = ne.fold(1L) { a, b -> a * b }
+            override fun toString() = ne.joinToString(prefix = "[", postfix = "]")
         }
 
         /** BigVGAN's anti-aliasing filters at ratio 2: 12 taps (6 per side of the ratio). */
