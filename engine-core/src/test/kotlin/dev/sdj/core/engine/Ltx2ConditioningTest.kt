@@ -82,7 +82,7 @@ class Ltx2ConditioningTest {
 
     @ParameterizedTest
     @ValueSource(strings = ["CPU", "Vulkan0"])
-    fun `resident, sequential and streamed at three caps predict the ledger's peak and give the same contexts`(device: String) {
+    fun `resident, sequential and streamed at several caps predict the ledger's peak and give the same contexts`(device: String) {
         val resident = copyingEngine().use { engine ->
             val (run, c) = engine.conditioning(request(device, "resident"))
             assertEquals(run.placement.peakBytes(), run.peakBytes.getValue(device), "resident peak")
@@ -108,7 +108,10 @@ class Ltx2ConditioningTest {
             val sequential = plan.peakByPlacement().getValue("sequential")
             assertTrue(smallest < sequential, "streaming every layer needs less than sequential ($smallest vs $sequential)")
             val seen = HashSet<Int>()
-            for (cap in listOf(smallest, (smallest + sequential) / 2, sequential - 1)) {
+            // Each cap runs Gemma over its 1024 tokens again, ~30 s on lavapipe: there the two extreme caps (no layer resident,
+            // the most just under sequential) witness the device's ledger; the CPU takes the middle cap too.
+            val middle = if (device == "CPU") listOf((smallest + sequential) / 2) else emptyList()
+            for (cap in listOf(smallest) + middle + listOf(sequential - 1)) {
                 // a fresh engine each time: one engine would reuse the first cap's result for the same prompt
                 val (run, c) = copyingEngine().use { it.conditioning(request(device).toBuilder().maxDeviceMemory(cap).build()) }
                 assertEquals("streamed", run.placement.placement(), "cap $cap")

@@ -33,25 +33,21 @@ class PlacementTest {
         GenerationRequest.builder("a lighthouse").negativePrompt("fog").size(64, 64).steps(2).seed(3)
             .device(device).threads(2).placement(placement).build()
 
-    private fun parameterBytes(engine: SdjEngine, device: String): Map<ComponentKind, Long> {
-        engine.generate(request(device, "resident"))
-        return ComponentKind.entries.mapNotNull { k -> engine.residentBytes(k)?.let { k to it } }.toMap()
-    }
-
+    /**
+     * One resident and one sequential generation witness both: the same PNG bytes, and each placement's peak as the
+     * parameter and compute bytes it keeps together predict it.
+     */
     @ParameterizedTest
     @ValueSource(strings = ["CPU", "Vulkan0"])
-    fun `resident and sequential placements give byte-identical images`(device: String) {
-        val a = SdjEngine(EngineConfig.of(model)).use { it.generate(request(device, "resident")) }
-        val b = SdjEngine(EngineConfig.of(model)).use { it.generate(request(device, "sequential")) }
-        assertArrayEquals(a.png, b.png)
-    }
-
-    @ParameterizedTest
-    @ValueSource(strings = ["CPU", "Vulkan0"])
-    fun `peak device bytes are what each placement predicts, as the ledger reports`(device: String) {
-        val params = SdjEngine(EngineConfig.of(model)).use { parameterBytes(it, device) }
+    fun `resident and sequential placements give byte-identical images at the peaks they predict, as the ledger reports`(device: String) {
+        val (resident, params, largestCompute) = SdjEngine(EngineConfig.of(model)).use { engine ->
+            val result = engine.generate(request(device, "resident"))
+            Triple(result, ComponentKind.entries.mapNotNull { k -> engine.residentBytes(k)?.let { k to it } }.toMap(),
+                engine.lastComputeBytes.values.max())
+        }
         val te = params.getValue(ComponentKind.TEXT_ENCODER)
         val unetVae = params.getValue(ComponentKind.DIFFUSION_MODEL) + params.getValue(ComponentKind.VAE)
+        assertEquals(te + unetVae + largestCompute, resident.peakDeviceBytes().getValue(device), "resident peak")
 
         SdjEngine(EngineConfig.of(model)).use { engine ->
             val result = engine.generate(request(device, "sequential"))
@@ -59,11 +55,7 @@ class PlacementTest {
             val expected = maxOf(te + c.getValue("text encoder"), unetVae + maxOf(c.getValue("unet"), c.getValue("vae decoder")))
             assertEquals(expected, result.peakDeviceBytes().getValue(device), "sequential peak")
             assertTrue(expected < te + unetVae + c.values.max(), "sequential must beat resident on this model")
-        }
-        SdjEngine(EngineConfig.of(model)).use { engine ->
-            val result = engine.generate(request(device, "resident"))
-            val c = engine.lastComputeBytes
-            assertEquals(te + unetVae + c.values.max(), result.peakDeviceBytes().getValue(device), "resident peak")
+            assertArrayEquals(resident.png, result.png, "sequential gives the resident image")
         }
     }
 
@@ -87,12 +79,14 @@ class PlacementTest {
      * At 256×256 the tiny UNet's self-attention over 32×32 latent pixels has an 8 × 1024 × 1024 f32 score matrix
      * (32 MiB), the largest tensor of its graph; flash attention on the CPU never stores it (lavapipe's flash
      * attention does not take that layer's 4-channel heads, so it keeps the naive path there). Whichever path runs,
-     * the plan measures that path.
+     * the plan measures that path. Lavapipe asserts only that, which 128×128 shows as well at a quarter of the work
+     * (its heads, and so its paths, are the same at any size).
      */
     @ParameterizedTest
     @ValueSource(strings = ["CPU", "Vulkan0"])
     fun `with diffusion flash attention the plan predicts the ledger's peak and on the cpu the unet buffer shrinks`(device: String) {
-        fun flash(on: Boolean) = GenerationRequest.builder("a lighthouse").size(256, 256).steps(1).cfgScale(1.0).seed(3)
+        val size = if (device == "CPU") 256 else 128
+        fun flash(on: Boolean) = GenerationRequest.builder("a lighthouse").size(size, size).steps(1).cfgScale(1.0).seed(3)
             .device(device).threads(2).placement("resident").diffusionFlashAttention(on).build()
         val naiveUnet = SdjEngine(EngineConfig.of(model)).use { it.plan(flash(false)).computeBytes().getValue("unet") }
         SdjEngine(EngineConfig.of(model)).use { engine ->
@@ -137,7 +131,7 @@ class PlacementTest {
             val first = engine.generate(request(device, "resident"))
             val total = ComponentKind.entries.mapNotNull { engine.residentBytes(it) }.sum()
             assertTrue(first.uploadedParameterBytes() > 0 && first.uploadedParameterBytes() <= total)
-            repeat(9) { assertEquals(0, engine.generate(request(device, "resident")).uploadedParameterBytes(), "generation ${it + 2}") }
+            repeat(2) { assertEquals(0, engine.generate(request(device, "resident")).uploadedParameterBytes(), "generation ${it + 2}") }
         }
     }
 
