@@ -239,6 +239,20 @@ public final class Tensor {
         read(MEMORY.getDirectBufferAddress(direct) + direct.position(), offset, direct.remaining());
     }
 
+    /** Sets every element of an I32 tensor (token ids, row indices, positions). */
+    public void setInts(int[] values) {
+        if (type() != GgmlType.I32) {
+            throw new GgmlException("setInts: tensor '" + name() + "' is " + type().ggmlName() + ", not i32");
+        }
+        if (values.length != elementCount()) {
+            throw new IllegalArgumentException("tensor '" + name() + "' has " + elementCount() + " elements, got "
+                    + values.length + " values");
+        }
+        ByteBuffer i32 = ByteBuffer.allocateDirect(values.length * 4).order(ByteOrder.nativeOrder());
+        i32.asIntBuffer().put(values);
+        write(i32, 0);
+    }
+
     /** Sets every element from floats, converting to the tensor's type (F32, F16 or BF16). */
     public void setFloats(float[] values) {
         if (values.length != elementCount()) {

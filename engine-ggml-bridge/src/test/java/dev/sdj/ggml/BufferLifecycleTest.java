@@ -46,6 +46,26 @@ class BufferLifecycleTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"cpu", "vulkan"})
+    void intsFillAnI32TensorWholeAndOnlyAnI32TensorWhole(String which) {
+        try (GgmlContext ctx = Ggml.get().newContext(2)) {
+            Tensor ids = ctx.newTensor(GgmlType.I32, 5).name("ids");
+            Tensor f = ctx.newTensor(GgmlType.F32, 5).name("f");
+            try (BackendBuffer buf = device(which).bufferType().allocateTensors(ctx)) {
+                ids.setInts(new int[]{3, -1, 70000, 0, 42});
+                ByteBuffer back = ByteBuffer.allocateDirect(20).order(ByteOrder.nativeOrder());
+                ids.read(back, 0);
+                int[] read = new int[5];
+                back.asIntBuffer().get(read);
+                assertArrayEquals(new int[]{3, -1, 70000, 0, 42}, read);
+                assertThrows(IllegalArgumentException.class, () -> ids.setInts(new int[4]));
+                GgmlException e = assertThrows(GgmlException.class, () -> f.setInts(new int[5]));
+                assertTrue(e.getMessage().contains("'f'") && e.getMessage().contains("f32"), e.getMessage());
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"cpu", "vulkan"})
     void clearZeroesEveryByte(String which) {
         try (GgmlContext ctx = Ggml.get().newContext(1)) {
             Tensor a = ctx.newTensor(GgmlType.F32, 16);

@@ -10,8 +10,6 @@ import dev.sdj.core.graph.GraphSession
 import dev.sdj.core.graph.Weights
 import dev.sdj.ggml.GgmlType
 import dev.sdj.ggml.Tensor
-import java.nio.ByteBuffer
-import java.nio.ByteOrder
 
 /**
  * Prompt → Flux's two conditionings, as stable-diffusion.cpp computes them: the vector y, CLIP-L's pooled output
@@ -41,8 +39,8 @@ class FluxConditioner(private val tokens: FluxPromptTokens) {
         onPrompt(0, prompts.size)
         return prompts.mapIndexed { i, prompt ->
             val ids = tokens.clipIds(prompt)
-            graph.input("tokens").write(ints(ids), 0)
-            graph.input("eos").write(ints(listOf(tokens.clipPooledAt(ids))), 0)
+            graph.input("tokens").setInts(ids.toIntArray())
+            graph.input("eos").setInts(intArrayOf(tokens.clipPooledAt(ids)))
             graph.run(session.backend).also { onPrompt(i + 1, prompts.size) }
         }
     }
@@ -77,11 +75,6 @@ class FluxConditioner(private val tokens: FluxPromptTokens) {
     /** Context tokens of the request's prompts, as [t5Chunks] pads them. */
     fun contextTokens(prompts: List<String>): Int = prompts.maxOf { tokens.t5(it).chunkCount } * FluxPromptTokens.T5_CHUNK
 
-    private fun ints(values: List<Int>): ByteBuffer {
-        val b = ByteBuffer.allocateDirect(4 * values.size).order(ByteOrder.nativeOrder())
-        values.forEach { b.putInt(it) }
-        return b.flip()
-    }
 
     companion object {
         val CLIP_L_GRAPH = GraphKey("text encoder")

@@ -5,8 +5,6 @@ import dev.sdj.core.graph.Nn
 import dev.sdj.core.graph.Weights
 import dev.sdj.ggml.GgmlType
 import dev.sdj.ggml.Tensor
-import java.nio.ByteBuffer
-import java.nio.ByteOrder
 import kotlin.math.sqrt
 
 /**
@@ -101,7 +99,7 @@ class Gemma3Encoder(
             "token ids must lie in 0 until ${dimensions.vocabulary}: ${ids.filter { it < 0 || it >= dimensions.vocabulary }.take(5)}"
         }
         val t = ids.size
-        tokens.write(ints(ids), 0)
+        tokens.setInts(ids)
         val d = dimensions.headDim.toInt()
         inputOf(graph, ROPE_LOCAL)?.setFloats(Gemma3Rope.local(d, t))
         inputOf(graph, MASK_LOCAL)?.setFloats(Gemma3Masks.local(t, padding, window))
@@ -169,11 +167,6 @@ class Gemma3Encoder(
         return if (norms == Gemma3NormWeights.HUGGING_FACE) nn.ctx.add(scaled, normed) else scaled
     }
 
-    private fun ints(values: IntArray): ByteBuffer {
-        val b = ByteBuffer.allocateDirect(4 * values.size).order(ByteOrder.nativeOrder())
-        values.forEach { b.putInt(it) }
-        return b.flip()
-    }
 
     companion object {
         /** The graph input of token ids, i32 [T]. */

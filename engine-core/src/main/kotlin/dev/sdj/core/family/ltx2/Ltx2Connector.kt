@@ -5,8 +5,6 @@ import dev.sdj.core.graph.Nn
 import dev.sdj.core.graph.Weights
 import dev.sdj.ggml.GgmlType
 import dev.sdj.ggml.Tensor
-import java.nio.ByteBuffer
-import java.nio.ByteOrder
 
 /**
  * One of LTX-2.3's `Embeddings1DConnector`s (video or audio) as stable-diffusion.cpp runs it (ltxv.hpp): the prompt's
@@ -96,17 +94,12 @@ class Ltx2Connector(val dimensions: Ltx2ConnectorDimensions, val name: String) {
         val pe = graph.input(ropeInput)
         require(pe.ne(2) == length.toLong()) { "the graph connects ${pe.ne(2)} tokens, $valid prompt tokens make $length" }
         pe.setFloats(Ltx2ConnectorRope.table(dimensions.width.toInt(), dimensions.heads, length))
-        if (length > valid) graph.input(rowsInput).write(ints(dimensions.registerRows(valid)), 0)
+        if (length > valid) graph.input(rowsInput).setInts(dimensions.registerRows(valid))
     }
 
     private val ropeInput get() = "${name}_rope"
     private val rowsInput get() = "${name}_register_rows"
 
-    private fun ints(values: IntArray): ByteBuffer {
-        val b = ByteBuffer.allocateDirect(4 * values.size).order(ByteOrder.nativeOrder())
-        values.forEach { b.putInt(it) }
-        return b.flip()
-    }
 
     companion object {
         fun of(w: Weights, name: String) = Ltx2Connector(Ltx2ConnectorDimensions.of(w), name)

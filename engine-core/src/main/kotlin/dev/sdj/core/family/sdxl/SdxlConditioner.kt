@@ -13,8 +13,6 @@ import dev.sdj.core.graph.Weights
 import dev.sdj.ggml.GgmlContext
 import dev.sdj.ggml.GgmlType
 import dev.sdj.ggml.Tensor
-import java.nio.ByteBuffer
-import java.nio.ByteOrder
 
 /**
  * Prompt → SDXL's two conditionings, as stable-diffusion.cpp computes them: the UNet context, CLIP-L's and
@@ -112,16 +110,11 @@ class SdxlConditioner(private val tokenizer: ClipTokenizer) {
     }
 
     private fun run(graph: CompiledGraph, session: GraphSession, ids: List<Int>, eosAt: Int? = null): FloatArray {
-        graph.input("tokens").write(ints(ids), 0)
-        if (eosAt != null) graph.input("eos").write(ints(listOf(eosAt)), 0)
+        graph.input("tokens").setInts(ids.toIntArray())
+        if (eosAt != null) graph.input("eos").setInts(intArrayOf(eosAt))
         return graph.run(session.backend)
     }
 
-    private fun ints(values: List<Int>): ByteBuffer {
-        val b = ByteBuffer.allocateDirect(4 * values.size).order(ByteOrder.nativeOrder())
-        values.forEach { b.putInt(it) }
-        return b.flip()
-    }
 
     private fun flat(ctx: GgmlContext, t: Tensor) = ctx.reshape(t, t.elementCount())
 

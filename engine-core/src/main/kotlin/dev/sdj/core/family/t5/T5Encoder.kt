@@ -5,8 +5,6 @@ import dev.sdj.core.graph.Nn
 import dev.sdj.core.graph.Weights
 import dev.sdj.ggml.GgmlType
 import dev.sdj.ggml.Tensor
-import java.nio.ByteBuffer
-import java.nio.ByteOrder
 
 /**
  * The T5 v1.1 encoder stack (Flux.1's and SD3's T5-XXL) over weights in Hugging Face names relative to the T5
@@ -47,8 +45,8 @@ class T5Encoder(val dimensions: T5Dimensions) {
         require(ids.all { it >= 0 && it < dimensions.vocabulary }) {
             "token ids must lie in 0 until ${dimensions.vocabulary}: ${ids.filter { it < 0 || it >= dimensions.vocabulary }.take(5)}"
         }
-        tokens.write(ints(ids), 0)
-        graph.input(BUCKETS).write(ints(T5RelativePositions.table(ids.size, dimensions.buckets)), 0)
+        tokens.setInts(ids)
+        graph.input(BUCKETS).setInts(T5RelativePositions.table(ids.size, dimensions.buckets))
     }
 
     /** The whole stack over i32 [ids] [T] with the bucket table [buckets] [T·T]. */
@@ -118,11 +116,6 @@ class T5Encoder(val dimensions: T5Dimensions) {
     /** T5LayerNorm: x / √(mean(x²) + ε) · weight, without mean subtraction or bias. */
     private fun rmsNorm(nn: Nn, x: Tensor, weight: Tensor): Tensor = nn.ctx.mul(nn.ctx.rmsNorm(x, EPS), weight)
 
-    private fun ints(values: IntArray): ByteBuffer {
-        val b = ByteBuffer.allocateDirect(4 * values.size).order(ByteOrder.nativeOrder())
-        values.forEach { b.putInt(it) }
-        return b.flip()
-    }
 
     companion object {
         /** The graph input of token ids, i32 [T]. */
