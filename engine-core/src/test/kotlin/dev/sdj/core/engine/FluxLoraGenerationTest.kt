@@ -17,7 +17,7 @@ import java.nio.file.Files
 import java.nio.file.Path
 import java.util.Optional
 
-/** Flux LoRAs merged as the DiT loads, on the CPU: a diffusers-named LoRA patching row ranges of the fused BFL weights. */
+/** Flux LoRAs merged as the DiT loads, on the CPU: a diffusers-named one patching row ranges of the fused BFL weights, with a BFL-named one. */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class FluxLoraGenerationTest {
     private val dir: Path = Files.createTempDirectory("sdj-flux-lora-generation")
