@@ -293,7 +293,8 @@ internal class PlacementDecider(
     private fun costs(device: Device, request: GenerationRequest, type: DType? = requestedType): Costs {
         // Checked on every device (an unknown name is refused everywhere); on the CPU pinning changes nothing.
         val pinned = pinned(request).takeIf { device.type() != DeviceType.CPU } ?: emptySet()
-        val patched = if (mapOnCpu && device.type() == DeviceType.CPU) patched() else emptyMap()
+        // Mapped weights a LoRA changes are copied instead; without a host buffer, streamed ones are copied patched into the device's memory.
+        val patched = if ((mapOnCpu && device.type() == DeviceType.CPU) || !device.hostBufferType().isPresent) patched() else emptyMap()
         val patchKey = patched.entries.sortedBy { it.key }.joinToString { (k, names) -> "${k.id} ${names.sorted().hashCode()}" }
         return costCache.getOrPut("${device.name()} ${pipeline.shapeKey(request)} flash ${request.diffusionFlashAttention()} type $type cpu ${pinned.sorted()} lora $patchKey") {
             PipelineCosts.measure(ggml, model, pipeline, device, request, DiffusionAttention.of(request, device), type, pinned, mapOnCpu, patched)

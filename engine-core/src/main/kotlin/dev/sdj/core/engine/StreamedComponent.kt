@@ -36,6 +36,8 @@ import dev.sdj.ggml.GgmlException
  * host copy while later generations stream the same blocks. A [WeightPatch] (LoRA) changes the resident part as it
  * is loaded, and the streamed blocks' patched tensors are uploaded from patched copies kept in host memory beside the
  * master copy, which stays as the file holds it: changing the patch reloads only the tensors either patch changes.
+ * Where the device has no host buffer (the CPU), those copies are in the device's own memory and are freed with the
+ * slots, so they count only while the phase runs (and are patched again by the next generation).
  */
 internal class StreamedComponent(
     private val ggml: Ggml,
@@ -101,6 +103,8 @@ internal class StreamedComponent(
             }
         } finally {
             fileMaster?.close()
+            // Without a host buffer the copies sit in the device's own memory: held only while the phase runs, as planned.
+            if (!host.isPresent) releasePatchedCopies()
         }
     }
 
@@ -156,12 +160,16 @@ internal class StreamedComponent(
                               patch: WeightPatch?): ParamBuffer? {
         val key = device.name() + " " + specs.joinToString(",") { it.name } + "\n" + patch?.key
         patchedCopies?.let { (k, b) -> if (k == key) return b }
-        patchedCopies?.second?.close()
-        patchedCopies = null
+        releasePatchedCopies()
         if (specs.isEmpty() || patch == null) return null
         val (copies, _) = ParamLoader(patch = patch).use { it.allocateAndLoad(ggml, ledger, bufferType, specs, sources, "$owner (LoRA-patched copy)") }
         patchedCopies = key to copies
         return copies
+    }
+
+    private fun releasePatchedCopies() {
+        patchedCopies?.second?.close()
+        patchedCopies = null
     }
 
     private fun hostMaster(device: Device, host: BufferType, specs: List<ParamSpec>, sources: Map<String, TensorRef>): HostBufferMaster {
@@ -176,8 +184,7 @@ internal class StreamedComponent(
     /** Frees the kept resident part and gives the pinned host copy back. */
     override fun close() {
         releaseResidentPart()
-        patchedCopies?.second?.close()
-        patchedCopies = null
+        releasePatchedCopies()
         hostMaster?.second?.close()
         hostMaster = null
     }

@@ -10,20 +10,26 @@ object LoraMerge {
     /** Rows per task: enough work per task that splitting pays. */
     private const val ROWS_PER_TASK = 64
 
-    fun add(weights: FloatArray, layer: LoraLayer, factor: Float) {
+    /** Adds the whole product to [weights], or with [rows] the rows it names to the rows of [weights] it names. */
+    fun add(weights: FloatArray, layer: LoraLayer, factor: Float, rows: RowSpan? = null) {
         val up = layer.up
         val down = layer.down
         require(up.cols == down.rows) { "LoRA '${layer.key}': up is ${up.rows} × ${up.cols}, down ${down.rows} × ${down.cols}" }
-        require(weights.size.toLong() == layer.weightElements) {
-            "LoRA '${layer.key}' adapts ${layer.weightElements} elements, the weight has ${weights.size}"
+        val span = rows ?: RowSpan(0, 0, up.rows, up.rows, up.rows)
+        require(span.loraRows == up.rows && weights.size.toLong() == span.tensorRows.toLong() * down.cols) {
+            "LoRA '${layer.key}' (${up.rows} × ${down.cols}) onto ${span.tensorRows} rows: the weight has ${weights.size} elements"
         }
-        val tasks = (up.rows + ROWS_PER_TASK - 1) / ROWS_PER_TASK
+        val shift = span.tensorFirst - span.loraFirst
+        val end = span.loraFirst + span.count
+        val tasks = (span.count + ROWS_PER_TASK - 1) / ROWS_PER_TASK
         IntStream.range(0, tasks).parallel().forEach { t ->
-            addRows(weights, up, down, factor, t * ROWS_PER_TASK, minOf(up.rows, (t + 1) * ROWS_PER_TASK))
+            val from = span.loraFirst + t * ROWS_PER_TASK
+            addRows(weights, up, down, factor, from, minOf(end, from + ROWS_PER_TASK), shift)
         }
     }
 
-    private fun addRows(weights: FloatArray, up: LoraMatrix, down: LoraMatrix, factor: Float, from: Int, to: Int) {
+    /** Up's rows [from, to) times down into the weight's rows shifted by [shift]. */
+    private fun addRows(weights: FloatArray, up: LoraMatrix, down: LoraMatrix, factor: Float, from: Int, to: Int, shift: Int) {
         val cols = down.cols
         val rank = down.rows
         val product = FloatArray(cols)
@@ -34,7 +40,7 @@ object LoraMerge {
                 val offset = k * cols
                 for (j in 0 until cols) product[j] += a * down.values[offset + j]
             }
-            val base = o * cols
+            val base = (o + shift) * cols
             for (j in 0 until cols) weights[base + j] += product[j] * factor
         }
     }

@@ -33,7 +33,7 @@ class Loras(private val targets: LoraTargets?, private val family: String, priva
         val resolver = targets ?: throw InvalidRequestException("LoRAs are not supported on $family models yet")
         val read = loras.associate { stamp(it.path()) to it.path() }.mapValues { (stamp, path) -> files[stamp] ?: LoraFile.read(path) }
         files = read
-        val terms = LinkedHashMap<ComponentKind, LinkedHashMap<String, MutableList<Pair<LoraLayer, Float>>>>()
+        val terms = LinkedHashMap<ComponentKind, LinkedHashMap<String, MutableList<LoraTerm>>>()
         val keys = LinkedHashMap<ComponentKind, MutableList<String>>()
         for (lora in loras) {
             val stamp = stamp(lora.path())
@@ -42,13 +42,16 @@ class Loras(private val targets: LoraTargets?, private val family: String, priva
             val misfit = ArrayList<String>()
             val touched = LinkedHashSet<ComponentKind>()
             for (layer in file.layers) {
-                val target = resolver.target(layer.key)
+                val targets = resolver.targets(layer.key)
+                val wrong = targets.firstOrNull { !fits(layer, it) }
                 when {
-                    target == null -> unmatched.add(layer.key)
-                    elements(target) != layer.weightElements -> misfit.add("${layer.key} (${layer.up.rows} × ${layer.down.cols} for ${elements(target)} elements)")
-                    else -> {
+                    targets.isEmpty() -> unmatched.add(layer.key)
+                    wrong != null -> misfit.add("${layer.key} (${layer.up.rows} × ${layer.down.cols} for ${wrong.tensor}" +
+                        (wrong.rows?.let { " rows [${it.tensorFirst}, ${it.tensorFirst + it.count}) from ${it.loraRows}" } ?: "") +
+                        ", ${elements(wrong)} elements)")
+                    else -> for (target in targets) {
                         terms.getOrPut(target.component) { LinkedHashMap() }.getOrPut(target.tensor) { ArrayList() }
-                            .add(layer to lora.multiplier().toFloat())
+                            .add(LoraTerm(layer, layer.factor(lora.multiplier().toFloat()), target.rows))
                         touched.add(target.component)
                     }
                 }
@@ -68,6 +71,12 @@ class Loras(private val targets: LoraTargets?, private val family: String, priva
             touched.forEach { keys.getOrPut(it) { ArrayList() }.add("$stamp*${lora.multiplier()}") }
         }
         return terms.mapValues { (kind, t) -> LoraPatch(t, keys.getValue(kind).joinToString("\n")) }
+    }
+
+    /** Whether [layer]'s product has the shape of [target]: the whole weight, or up's rows the span expects over the weight's row width. */
+    private fun fits(layer: LoraLayer, target: LoraTarget): Boolean {
+        val rows = target.rows ?: return elements(target) == layer.weightElements
+        return layer.up.rows == rows.loraRows && elements(target) == rows.tensorRows.toLong() * layer.down.cols
     }
 
     /** A1111's "Lora hashes" value for [loras]: "name: hash" each, the name being the file's without its extension. */

@@ -12,6 +12,8 @@ import dev.sdj.core.model.ComponentKind
  * @param slotBytes     one stream slot (the largest streamed block) at each k
  * @param streamedBytes the bytes one pass over the streamed blocks uploads at each k
  * @param fixedUploadBytes the bytes loading the core and resident blocks uploads at each k
+ * @param patchedCopyBytes the device bytes of the LoRA-patched copies of the streamed blocks' tensors at each k, where
+ *   the copies are made in the device's own memory (the CPU, which has no host buffer of its own); else 0
  */
 data class StreamCosts(
     val blockNames: List<String>,
@@ -20,6 +22,7 @@ data class StreamCosts(
     val slotBytes: List<Long>,
     val streamedBytes: List<Long>,
     val fixedUploadBytes: List<Long>,
+    val patchedCopyBytes: List<Long> = residentSets.map { 0L },
 ) {
     val blocks: Int get() = blockNames.size
 
@@ -30,7 +33,10 @@ data class StreamCosts(
     fun slots(k: Int): Int = minOf(SLOTS, blocks - k)
 
     /** Device bytes of the diffusion model's parameters while it denoises with k resident blocks. */
-    fun denoisingBytes(k: Int): Long = fixedBytes[k] + slots(k) * slotBytes[k]
+    fun denoisingBytes(k: Int): Long = fixedBytes[k] + streamingBytes(k)
+
+    /** What streaming adds to its phase's memory besides the resident part: the slots and the patched copies. */
+    fun streamingBytes(k: Int): Long = slots(k) * slotBytes[k] + patchedCopyBytes[k]
 
     companion object {
         const val SLOTS = 2
@@ -99,7 +105,7 @@ data class Costs(
         require(k.size == streams.size) { "one number of resident blocks per stream: $k for ${streams.size}" }
         val compute = phases.mapIndexed { i, p ->
             val j = streams.indexOfFirst { it.phase == i }
-            if (j < 0) p.compute else p.compute + streams[j].costs.slots(k[j]) * streams[j].costs.slotBytes[k[j]]
+            if (j < 0) p.compute else p.compute + streams[j].costs.streamingBytes(k[j])
         }
         val parts = streams.withIndex().associate { (j, s) -> s.component to s.costs.fixedBytes[k[j]] }
         return Residency(phases.map { it.components }, params + parts, compute)

@@ -37,7 +37,9 @@ object PipelineCosts {
      *   (lavapipe's ops refuse any tensor over 128 MiB, e.g. T5-XXL's token embedding in every type)
      * @param mapOnCpu on the CPU, the weights it reads as stored are served from the mapped model files
      *   ([InPlaceParams]): they are counted in [Costs.mapped], not in the parameters laid out or uploaded
-     * @param patched the tensors a LoRA changes, by component: never mapped (a mapping is read-only), so laid out
+     * @param patched the tensors a LoRA changes, by component: never mapped (a mapping is read-only), so laid out; a
+     *   streamed component's ones in streamed blocks are copied once more, patched, for the slots to upload from — in
+     *   the device's memory where it has no host buffer (the CPU), counted with the stream's phase
      */
     fun measure(ggml: Ggml, model: AssembledModel, pipeline: GenerationPipeline, device: Device, request: GenerationRequest,
                 denoiserAttention: Attention, requestedType: DType? = null, onCpu: Set<ComponentKind> = emptySet(),
@@ -65,14 +67,19 @@ object PipelineCosts {
         }
         val uploads = copied.mapValues { (_, s) -> s.sumOf { dataBytes(ggml, it) } }
         val streams = pipeline.streamables.mapNotNull { s ->
-            streaming(ggml, buft, s.blocks(specs.getValue(s.component)))?.let { Stream(s.component, s.phase, it) }
+            val copied = if (device.hostBufferType().isPresent) emptySet() else patched[s.component].orEmpty()
+            streaming(ggml, buft, s.blocks(specs.getValue(s.component)), copied)?.let { Stream(s.component, s.phase, it) }
         }
         val mapped = inPlace.mapValues { InPlaceParams.bytes(it.value) }.filterValues { it > 0 }
         return Costs(params, phases, pipeline.denoiserPhase, streams, uploads, mapped)
     }
 
-    /** Streaming costs with k = 0 … n − 1 blocks resident, the largest blocks kept first. */
-    fun streaming(ggml: Ggml, buft: BufferType, structure: BlockStructure): StreamCosts? {
+    /**
+     * Streaming costs with k = 0 … n − 1 blocks resident, the largest blocks kept first.
+     *
+     * @param patchedCopies the tensors whose patched copies are made in [buft] when their block is streamed
+     */
+    fun streaming(ggml: Ggml, buft: BufferType, structure: BlockStructure, patchedCopies: Set<String> = emptySet()): StreamCosts? {
         val blocks = structure.blocks
         if (blocks.isEmpty()) return null
         val layout = blocks.associate { it.name to ParamLayout.bytesNeeded(ggml, buft, it.specs) }
@@ -86,6 +93,10 @@ object PipelineCosts {
             sets.map { r -> blocks.filter { it.name !in r }.maxOf { layout.getValue(it.name) } },
             sets.map { r -> blocks.filter { it.name !in r }.sumOf { data.getValue(it.name) } },
             sets.map { r -> structure.core.sumOf { dataBytes(ggml, it) } + blocks.filter { it.name in r }.sumOf { data.getValue(it.name) } },
+            sets.map { r ->
+                val copies = blocks.filter { it.name !in r }.flatMap { it.specs }.filter { it.name in patchedCopies }
+                if (copies.isEmpty()) 0L else ParamLayout.bytesNeeded(ggml, buft, copies)
+            },
         )
     }
 

@@ -74,6 +74,8 @@ class LoraGenerationTest {
             val result = engine.generate(streamed.toBuilder().maxDeviceMemory(smallest).build())
             assertTrue(result.placement().streamedBlocks().isNotEmpty(), "blocks were streamed")
             assertArrayEquals(resident, result.rgb())
+            // The streamed blocks' patched copies sit in the CPU's memory beside the slots: planned as the ledger holds them.
+            assertEquals(result.placement().peakBytes(), result.peakDeviceBytes().getValue("CPU"), "predicted = ledger peak")
             // Without LoRAs the kept resident part and the host's copies give the file's weights again.
             val plainStreamed = engine.generate(request(placement = "streamed").toBuilder().maxDeviceMemory(smallest).build())
             assertArrayEquals(plain, plainStreamed.rgb(), "streamed without LoRAs")

@@ -55,7 +55,7 @@ class LoraMergeTest {
         val multiplier = 0.7f
         val random = Random(3)
         for (w in written) {
-            assertEquals(w.target, targets.target(w.key), w.key)
+            assertEquals(listOf(w.target), targets.targets(w.key), w.key)
             val layer = byKey.getValue(w.key)
             val up = loras.stored(w.up, format)
             val down = loras.stored(w.down, format)
@@ -95,7 +95,7 @@ class LoraMergeTest {
         val written = loras.write(dir.resolve("peft.safetensors"), TinyLoras.Format.PEFT)
         val kohya = loras.write(dir.resolve("kohya.safetensors"), TinyLoras.Format.KOHYA_LDM)
         val folder = targets(tiny.writeDiffusersFolder(dir.resolve("diffusers")))
-        for (w in written + kohya) assertEquals(w.target, folder.target(w.key), w.key)
+        for (w in written + kohya) assertEquals(listOf(w.target), folder.targets(w.key), w.key)
     }
 
     @Test
@@ -103,15 +103,15 @@ class LoraMergeTest {
         val targets = targets(TinySdModel(TinySdModel.SDXL_TINY).writeSingleFile(dir.resolve("sdxl.safetensors")))
         val layout = SdTensorLayout(TinySdModel.SDXL_TINY)
         val toK = layout.unet().first { it.ldm.endsWith("attn2.to_k.weight") }.ldm
-        assertEquals(LoraTarget(ComponentKind.DIFFUSION_MODEL, toK), targets.target("lora_unet_" + toK.removeSuffix(".weight").replace('.', '_')))
+        assertEquals(listOf(LoraTarget(ComponentKind.DIFFUSION_MODEL, toK)), targets.targets("lora_unet_" + toK.removeSuffix(".weight").replace('.', '_')))
         val q = "text_model.encoder.layers.0.self_attn.q_proj"
-        assertEquals(LoraTarget(ComponentKind.TEXT_ENCODER, "$q.weight"), targets.target("lora_te1_" + q.replace('.', '_')))
-        assertEquals(LoraTarget(ComponentKind.TEXT_ENCODER_2, "$q.weight"), targets.target("lora_te2_" + q.replace('.', '_')))
-        assertEquals(LoraTarget(ComponentKind.TEXT_ENCODER_2, "$q.weight"), targets.target("text_encoder_2.$q"))
+        assertEquals(listOf(LoraTarget(ComponentKind.TEXT_ENCODER, "$q.weight")), targets.targets("lora_te1_" + q.replace('.', '_')))
+        assertEquals(listOf(LoraTarget(ComponentKind.TEXT_ENCODER_2, "$q.weight")), targets.targets("lora_te2_" + q.replace('.', '_')))
+        assertEquals(listOf(LoraTarget(ComponentKind.TEXT_ENCODER_2, "$q.weight")), targets.targets("text_encoder_2.$q"))
         // lcm-lora-xl names the first upsampler by the slot it has in models without attention there.
         val upsampler = layout.unet().first { it.ldm.startsWith("output_blocks.") && it.ldm.endsWith(".2.conv.weight") }.ldm
         val alias = "lora_unet_" + upsampler.removeSuffix(".2.conv.weight").replace('.', '_') + "_1_conv"
-        assertEquals(LoraTarget(ComponentKind.DIFFUSION_MODEL, upsampler), targets.target(alias))
+        assertEquals(listOf(LoraTarget(ComponentKind.DIFFUSION_MODEL, upsampler)), targets.targets(alias))
     }
 
     private fun resolver() = Loras(targets(single), "SD 1.x") { t ->

@@ -10,6 +10,7 @@ import dev.sdj.core.family.t5.T5ModelVocabulary
 import dev.sdj.core.family.t5.T5Tokenizer
 import dev.sdj.core.graph.FiniteValues
 import dev.sdj.core.graph.Weights
+import dev.sdj.core.lora.LoraTargets
 import dev.sdj.core.model.AssembledModel
 import dev.sdj.core.model.ComponentKind
 import dev.sdj.core.pipeline.GenerationPipeline
@@ -24,7 +25,7 @@ import java.math.BigDecimal
  * phase, so sequential placement holds one at a time and frees both before the DiT loads), denoising with the DiT
  * (its double and single blocks the streaming unit), decoding with the 16-channel autoencoder.
  */
-class FluxPipeline private constructor(model: AssembledModel, tokens: FluxPromptTokens) : GenerationPipeline {
+class FluxPipeline private constructor(private val model: AssembledModel, tokens: FluxPromptTokens) : GenerationPipeline {
     private val conditioner = FluxConditioner(tokens)
     private val dit = model.components.getValue(ComponentKind.DIFFUSION_MODEL)
     private val guidanceInput = FluxFlow.hasGuidanceEmbedding(dit)
@@ -106,6 +107,8 @@ class FluxPipeline private constructor(model: AssembledModel, tokens: FluxPrompt
     }
 
     override val phases: List<Phase> = listOf(clipL, t5, denoising, decoding)
+
+    override val loraTargets: LoraTargets by lazy { FluxLoraTargets(model) }
 
     override val denoiserPhase = phases.indexOf(denoising)
 

@@ -49,15 +49,11 @@ class SdLoraTargets(model: AssembledModel) : LoraTargets {
         return keys
     }
 
-    /** Adds [key] as written, with `lora.` before it, and with its dots as underscores (kohya's form). */
     private fun add(key: String, target: LoraTarget) {
-        for (k in listOf(key, "lora.$key")) {
-            byKey.putIfAbsent(k, target)
-            byKey.putIfAbsent(k.replace('.', '_'), target)
-        }
+        for (k in LoraTargets.spellings(key)) byKey.putIfAbsent(k, target)
     }
 
-    override fun target(key: String): LoraTarget? = byKey[key]
+    override fun targets(key: String): List<LoraTarget> = listOfNotNull(byKey[key])
 
     private companion object {
         val PROCESSOR = Regex("""(.+\.attn[12])\.(to_[qkv]|to_out)(?:\.0)?""")
