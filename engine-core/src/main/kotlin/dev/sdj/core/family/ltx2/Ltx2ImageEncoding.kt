@@ -1,9 +1,9 @@
 package dev.sdj.core.family.ltx2
 
 import dev.sdj.core.graph.FiniteValues
-import dev.sdj.core.graph.GraphKey
 import dev.sdj.core.graph.GraphSession
 import dev.sdj.core.graph.Weights
+import dev.sdj.core.pipeline.PhaseGraph
 
 /**
  * The VAE's per-channel latent statistics (`per_channel_statistics.mean-of-means`, `std-of-means`): the encoder's
@@ -33,26 +33,32 @@ class Ltx2LatentStatistics(val mean: FloatArray, val std: FloatArray) {
 /**
  * Encodes one picture into the latent frame image-to-video conditions on: RGB in [-1, 1] → the normalised latent
  * [W/32, H/32, 1, 128] (ggml order, width fastest: the layout the sampler's latent has), through one graph compiled in
- * the caller's [GraphSession] under [key], which the planner measures.
+ * the caller's [GraphSession] under the key [graph] gives the planner to measure.
+ *
+ * @param weights the [dev.sdj.core.model.ComponentKind.VAE_ENCODER] component's (`encoder.*`)
  */
-class Ltx2ImageEncoding(private val encoder: Ltx2VideoVaeEncoder, private val weights: Weights, private val statistics: Ltx2LatentStatistics) {
+class Ltx2ImageEncoding(private val weights: Weights) {
+    private val encoder = Ltx2VideoVaeEncoder(Ltx2VaeEncoderDimensions.of(weights))
 
-    /** The graph key of a [width]×[height] picture. */
-    fun key(width: Int, height: Int): GraphKey = encoder.key(width.toLong(), height.toLong(), 1)
+    /** The graph of a [width]×[height] picture, as the planner measures it and [encode] runs it. */
+    fun graph(width: Int, height: Int): PhaseGraph =
+        PhaseGraph(encoder.key(width.toLong(), height.toLong(), 1), encoder.graph(weights, width.toLong(), height.toLong(), 1))
 
     /**
      * @param rgb [height] rows of [width] pixels of red, green, blue (C order [H][W][3]), in [-1, 1]
      * @param width the request's width, a multiple of 32
      * @param height the request's height, a multiple of 32
+     * @param statistics the VAE component's ([Ltx2LatentStatistics.of])
      */
-    fun encode(rgb: FloatArray, width: Int, height: Int, session: GraphSession): FloatArray {
+    fun encode(rgb: FloatArray, width: Int, height: Int, statistics: Ltx2LatentStatistics, session: GraphSession): FloatArray {
         require(rgb.size.toLong() == 3L * width * height) { "${rgb.size} values are not a ${width}x$height RGB picture" }
-        val graph = session.compile(key(width, height), build = encoder.graph(weights, width.toLong(), height.toLong(), 1))
+        val phaseGraph = graph(width, height)
+        val compiled = session.compile(phaseGraph.key, phaseGraph.maxNodes, phaseGraph.build)
         val pixels = width * height
-        graph.input(Ltx2VideoVaeEncoder.INPUT).setFloats(FloatArray(3 * pixels) { i -> rgb[3 * (i % pixels) + i / pixels] })
-        graph.input(Ltx2VideoVaeEncoder.MEAN).setFloats(statistics.mean)
-        graph.input(Ltx2VideoVaeEncoder.STD).setFloats(statistics.std)
-        val latent = graph.run(session.backend)
+        compiled.input(Ltx2VideoVaeEncoder.INPUT).setFloats(FloatArray(3 * pixels) { i -> rgb[3 * (i % pixels) + i / pixels] })
+        compiled.input(Ltx2VideoVaeEncoder.MEAN).setFloats(statistics.mean)
+        compiled.input(Ltx2VideoVaeEncoder.STD).setFloats(statistics.std)
+        val latent = compiled.run(session.backend)
         FiniteValues.require(latent) { PHASE }
         return latent
     }

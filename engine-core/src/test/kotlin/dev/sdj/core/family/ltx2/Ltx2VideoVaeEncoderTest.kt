@@ -135,17 +135,17 @@ class Ltx2VideoVaeEncoderTest {
         val h = 32
         val planar = video(9, w, h, 1)
         val rgb = FloatArray(3 * w * h) { i -> planar.d[(i % 3) * w * h + i / 3].toFloat() }
-        val encoding = Ltx2ImageEncoding(Ltx2VideoVaeEncoder(TinyLtx2VaeEncoder.TINY), tiny.on(), statistics)
-        val latent = GraphSession(tiny.ggml, tiny.cpu.bufferType(), ComputeBackends.open(tiny.cpu, 2)).use { encoding.encode(rgb, w, h, it) }
+        val encoding = Ltx2ImageEncoding(tiny.on())
+        val latent = GraphSession(tiny.ggml, tiny.cpu.bufferType(), ComputeBackends.open(tiny.cpu, 2)).use { encoding.encode(rgb, w, h, statistics, it) }
         assertClose(latent, expected(tiny, TinyLtx2VaeEncoder.TINY, planar), ENCODER, "LTX-2 image encoding")
-        assertEquals("ltx2 video encoder 64x32x1", encoding.key(w, h).name)
+        assertEquals("ltx2 video encoder 64x32x1", encoding.graph(w, h).key.name)
     }
 
     @Test
     fun `a picture not a multiple of 32 pixels is refused`() {
-        val encoding = Ltx2ImageEncoding(Ltx2VideoVaeEncoder(TinyLtx2VaeEncoder.TINY), tiny.on(), statistics)
+        val encoding = Ltx2ImageEncoding(tiny.on())
         val e = GraphSession(tiny.ggml, tiny.cpu.bufferType(), ComputeBackends.open(tiny.cpu, 1)).use { s ->
-            assertThrows(IllegalArgumentException::class.java) { encoding.encode(FloatArray(3 * 48 * 32), 48, 32, s) }
+            assertThrows(IllegalArgumentException::class.java) { encoding.encode(FloatArray(3 * 48 * 32), 48, 32, statistics, s) }
         }
         assertTrue("multiple of 32" in e.message!!, e.message!!)
     }
