@@ -72,9 +72,14 @@ class TinyLtx2Vae @JvmOverloads constructor(
     /** The type [entry] is stored in. */
     fun typeOf(entry: Entry): DType = if (entry.isKernel) convType else DType.F32
 
-    /** The decoder as the LTX-2 checkpoint holds it: every tensor under `vae.`, in one safetensors file. */
-    fun write(path: Path): Path {
+    /**
+     * The decoder as the LTX-2 checkpoint holds it: every tensor under `vae.`, in one safetensors file, with [encoder]'s
+     * tensors beside it when given (the whole VAE, as the released file has it).
+     */
+    @JvmOverloads
+    fun write(path: Path, encoder: TinyLtx2VaeEncoder? = null): Path {
         val w = SafetensorsWriter().metadata("generator", "sdj random LTX-2 video VAE decoder")
+        encoder?.addTo(w)
         for (e in entries) {
             val type = typeOf(e)
             w.addTensor(PREFIX + e.name, type, e.torchShape.reversed(),
