@@ -21,7 +21,9 @@ data class Ltx2BweDimensions(val generator: Ltx2VocoderDimensions, val fftTaps: 
      * sample reads the BWE log-mel within [generator]'s reach (in [HOP]-sample frames) of its own, each of which reads
      * the 16 kHz samples from fftTaps − HOP before it to its end; the ×3 copy reads less ([RESAMPLER_REACH] samples).
      * Those 16 kHz samples read the base mel within [base]'s reach: the sum, rounded up, plus a frame for the rounding
-     * of a sample's position to its frame. LTX-2.3's: 44 + 10 + 1 = 55 frames.
+     * of a sample's position to its frame. LTX-2.3's: 45 + ⌈(80·28 + 512) / 160⌉ + 1 = 64 frames (28: the
+     * BWE generator's reach in its own frames). A bound, not the exact field: the tiny chain of the tests already
+     * decodes exactly with less.
      */
     fun reach(base: Ltx2VocoderDimensions): Int {
         val samples = maxOf(HOP * generator.reach + fftTaps, RESAMPLER_REACH)
