@@ -376,6 +376,17 @@ public final class GgmlContext extends NativeHandle {
         return wrap(lib.ggml_exp(room(), a.handle()), "ggml_exp");
     }
 
+    public Tensor sqrt(Tensor a) {
+        requireF32("sqrt", a);
+        return wrap(lib.ggml_sqrt(room(), a.handle()), "ggml_sqrt");
+    }
+
+    /** The natural logarithm of each element. */
+    public Tensor log(Tensor a) {
+        requireF32("log", a);
+        return wrap(lib.ggml_log(room(), a.handle()), "ggml_log");
+    }
+
     /** Each element limited to [min, max]. */
     public Tensor clamp(Tensor a, float min, float max) {
         requireF32("clamp", a);

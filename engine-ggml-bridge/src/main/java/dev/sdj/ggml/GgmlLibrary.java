@@ -172,6 +172,10 @@ public interface GgmlLibrary {
 
     long ggml_exp(long ctx, long a);
 
+    long ggml_sqrt(long ctx, long a);
+
+    long ggml_log(long ctx, long a);
+
     long ggml_clamp(long ctx, long a, float min, float max);
 
     // --- attention ---

@@ -68,6 +68,21 @@ class Ltx2SoundTest {
     }
 
     @Test
+    fun `a vocoder with its bandwidth extension gives 48 kHz sound of the same duration`() {
+        val extended = TinyLtx2Vocoder(bwe = TinyLtx2Vocoder.tinyBwe(listOf(3))).write(dir.resolve("ltx-2.3-tiny-vocoder-bwe.safetensors"))
+        val r = engine(video + listOf(audioVae, extended)).use { it.generate(request()) }
+        val audio = sound(r)
+        assertEquals(48_000, audio.sampleRate())
+        assertEquals(2, audio.channels())
+        assertEquals(18_000, audio.frameCount(), "9 frames at 24 fps last 3/8 s")
+        assertTrue(audio.samples().all { it.isFinite() && it in -1f..1f }, "the extension clamps to [-1, 1]")
+        val mp4 = dir.resolve("clip-48k.mp4").also { Tools.get().writeVideo(r.video().orElseThrow(), r.parameters(), it) }
+        NIOUtils.readableChannel(mp4.toFile()).use { channel ->
+            assertEquals(48_000, MP4Demuxer.createMP4Demuxer(channel).audioTracks.single().meta.audioCodecMeta.sampleRate)
+        }
+    }
+
+    @Test
     fun `resident and sequential predict the ledger's peak and give the same sound`() {
         val resident = engine().use { it.generate(request("resident")) }
         val sequential = engine().use { it.generate(request("sequential")) }

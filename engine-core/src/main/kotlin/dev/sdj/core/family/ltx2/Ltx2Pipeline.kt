@@ -237,7 +237,7 @@ class Ltx2Pipeline private constructor(
             val mel = Ltx2AudioVaeCheck.check(audioVae)
             val file = vocoder.tensors.values.first().file.path
             val voice = try {
-                Ltx2VocoderDimensions.of(vocoder)
+                Ltx2VocoderDimensions.of(vocoder).also { Ltx2BweDimensions.of(vocoder, it) }
             } catch (e: IllegalArgumentException) {
                 throw ModelFileException(file, null, "is not an LTX-2.3 vocoder: ${e.message}", e)
             }

@@ -58,7 +58,11 @@ class Ltx2Vocoder(val dimensions: Ltx2VocoderDimensions) {
         generate(g.nn.ctx, vocoder, mel, taps)
     }
 
-    private fun generate(ctx: GgmlContext, w: Weights, mel: Tensor, taps: Tensor): Tensor {
+    /**
+     * The waveform [hop·T, channels] of the log-mel [mel] [bins, T, channels] by the generator [w]; [clamped] to [-1, 1]
+     * as the base vocoder's output (the bandwidth extension's generator is not: its residual is clamped after the sum).
+     */
+    internal fun generate(ctx: GgmlContext, w: Weights, mel: Tensor, taps: Tensor, clamped: Boolean = true): Tensor {
         val d = dimensions
         val frames = mel.ne(1)
         var x = ctx.reshape(ctx.cont(ctx.permute(mel, 1, 0, 2, 3)), frames, d.inputChannels)
@@ -75,7 +79,7 @@ class Ltx2Vocoder(val dimensions: Ltx2VocoderDimensions) {
         }
         x = antiAliased(ctx, w.at("act_post"), x, taps)
         x = conv(ctx, w.at("conv_post"), x, 1)
-        return ctx.clamp(x, -1f, 1f)
+        return if (clamped) ctx.clamp(x, -1f, 1f) else x
     }
 
     /** Three residual units: x + conv2(act2(conv1(act1(x)))), conv1 dilated. */
@@ -100,7 +104,8 @@ class Ltx2Vocoder(val dimensions: Ltx2VocoderDimensions) {
 
     /** ConvTranspose1d(stride = rate, padding = (K − rate)/2): T → rate·T. */
     internal fun upsample(ctx: GgmlContext, w: Weights, x: Tensor, level: Ltx2VocoderLevel): Tensor {
-        // ggml-vulkan's conv_transpose_1d takes an f32 kernel only
+        // ggml-vulkan's conv_transpose_1d takes an f32 kernel only: the loader keeps these f32 (Ltx2Weights), the cast
+        // is for weights handed over otherwise
         val y = ctx.convTranspose1d(f32(ctx, w.get("weight")), x, level.rate)
         val length = x.ne(0) * level.rate
         val cut = ctx.cont(ctx.view2d(y, length, y.ne(1), y.strides()[1], level.padding * y.strides()[0]))
@@ -142,7 +147,7 @@ class Ltx2Vocoder(val dimensions: Ltx2VocoderDimensions) {
     }
 
     /** x [T, C] with its first sample repeated [left] times before it and its last [right] times after it. */
-    private fun replicate(ctx: GgmlContext, x: Tensor, left: Int, right: Int): Tensor {
+    internal fun replicate(ctx: GgmlContext, x: Tensor, left: Int, right: Int): Tensor {
         val nb = x.strides()
         fun repeated(at: Long, times: Int): Tensor {
             val one = ctx.view2d(x, 1, x.ne(1), nb[1], at * nb[0])

@@ -50,8 +50,5 @@ data class Ltx2VocoderChunking(val frames: Int, val context: Int) {
     companion object {
         /** Mel frames kept per window by default: 5 s of audio. */
         const val DEFAULT_FRAMES = 500
-
-        /** Windows of [DEFAULT_FRAMES] with the vocoder's whole receptive field as context: exact. */
-        fun exact(dimensions: Ltx2VocoderDimensions, frames: Int = DEFAULT_FRAMES) = Ltx2VocoderChunking(frames, dimensions.reach)
     }
 }

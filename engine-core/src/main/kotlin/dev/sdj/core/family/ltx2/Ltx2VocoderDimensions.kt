@@ -92,20 +92,25 @@ data class Ltx2VocoderDimensions(
 
         private fun half(kernel: Int) = kernel / 2
 
-        /** @param w the base generator's weights (`conv_pre`, `ups.N`, `resblocks.N`, `act_post`, `conv_post`) */
-        fun of(w: Weights): Ltx2VocoderDimensions = of { n -> if (w.has(n)) w.get(n).shape().toList() else null }
+        /**
+         * @param w a generator's weights (`conv_pre`, `ups.N`, `resblocks.N`, `act_post`, `conv_post`)
+         * @param name the generator's name under the component, for messages
+         * @param rates its upsampling rates (not in the weights)
+         */
+        @JvmOverloads
+        fun of(w: Weights, name: String = Ltx2Vocoding.GENERATOR, rates: List<Int> = RATES): Ltx2VocoderDimensions =
+            of(name, rates) { n -> if (w.has(n)) w.get(n).shape().toList() else null }
 
         /** The dimensions of the vocoder whose tensors the VOCODER [component] holds (before anything loads). */
-        fun of(component: Component): Ltx2VocoderDimensions = of { n -> component.tensors["${Ltx2Vocoding.GENERATOR}.$n"]?.shape }
+        fun of(component: Component): Ltx2VocoderDimensions = of(Ltx2Vocoding.GENERATOR, RATES) { n -> component.tensors["${Ltx2Vocoding.GENERATOR}.$n"]?.shape }
 
         /**
-         * The dimensions from the base generator's tensors' ggml shapes, [shape] null for an absent tensor.
+         * The dimensions from the tensors' ggml shapes of the generator [name] (upsampling at [rates]), [shape] null for
+         * an absent tensor (names relative to the generator).
          * @throws IllegalArgumentException naming a tensor that is absent or whose shape does not fit the others
          */
-        fun of(shape: (String) -> List<Long>?): Ltx2VocoderDimensions {
+        fun of(name: String, rates: List<Int>, shape: (String) -> List<Long>?): Ltx2VocoderDimensions {
             val w = ShapeLookup(shape)
-            val name = Ltx2Vocoding.GENERATOR
-            val rates = RATES
             fun tensor(n: String) = if (w.has(n)) w.get(n) else throw IllegalArgumentException("the LTX-2 vocoder has no '$name.$n'")
             fun require(ok: Boolean, n: String, what: () -> String) = require(ok) { "'$name.$n' ${what()}" }
 

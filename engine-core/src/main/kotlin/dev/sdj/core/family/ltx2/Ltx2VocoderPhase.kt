@@ -10,7 +10,8 @@ import dev.sdj.core.pipeline.PhaseGraph
 import dev.sdj.core.pipeline.PhaseRun
 
 /**
- * LTX-2's last phase: the vocoder turns the audio decoder's log-mel into the clip's 16 kHz waveform, in windows of a
+ * LTX-2's last phase: the vocoder turns the audio decoder's log-mel into the clip's waveform (16 kHz, or 48 kHz through
+ * the bandwidth extension when the vocoder has one: [Ltx2Vocoding.sampleRate]), in windows of a
  * few seconds ([Ltx2VocoderChunking]) so that its buffer stays flat however long the clip, and gives the decoded frames
  * their sound.
  *

@@ -96,7 +96,11 @@ object Ltx2Weights {
             }
         }
         val components = byKind.mapValues { (kind, t) ->
-            Component(kind, t, if (kind == ComponentKind.DIFFUSION_MODEL) t.keys.filterTo(HashSet(), Ltx2DitPrecision::keepsF32) else emptySet())
+            Component(kind, t, when (kind) {
+                ComponentKind.DIFFUSION_MODEL -> t.keys.filterTo(HashSet(), Ltx2DitPrecision::keepsF32)
+                ComponentKind.VOCODER -> t.keys.filterTo(HashSet(), Ltx2Vocoding::keepsF32)
+                else -> emptySet()
+            })
         }
         components[ComponentKind.TEXT_ENCODER]?.let(::checkGemma)
         return components to ignored

@@ -9,6 +9,8 @@ import java.nio.ByteOrder
 import java.nio.file.Files
 import java.nio.file.Path
 import kotlin.math.PI
+import kotlin.math.abs
+import kotlin.math.cos
 import kotlin.math.sin
 import kotlin.math.sqrt
 
@@ -22,24 +24,34 @@ import kotlin.math.sqrt
  * α, β included; the anti-aliasing filters are BigVGAN's Kaiser-windowed sincs ([kaiserSinc]) as the checkpoint stores
  * them.
  *
+ * With [bwe], the bandwidth extension too: `bwe_generator.*` of those dimensions and `mel_stft.*`, the STFT basis a
+ * Hann-windowed DFT of [FFT_TAPS] taps and the mel basis triangles over the [FREQUENCIES] bins ([melBasis]).
+ *
  * @param kernelType storage of the convolution kernels; everything else is f32
  */
 class TinyLtx2Vocoder @JvmOverloads constructor(
     val dimensions: Ltx2VocoderDimensions = TINY,
     seed: Long = 1,
     val kernelType: DType = DType.F16,
+    val bwe: Ltx2VocoderDimensions? = null,
 ) {
     /** One tensor: its name in the component (the file's without `vocoder.`), its PyTorch shape, what it holds. */
     data class Entry(val name: String, val torchShape: List<Long>, val kind: Kind)
 
-    enum class Kind { KERNEL, VECTOR, FILTER }
+    /** FILTER: an anti-aliasing filter; BASIS: the extension's STFT or mel basis (both computed, not random). */
+    enum class Kind { KERNEL, VECTOR, FILTER, BASIS }
 
     private val random = RandomTensorBytes(seed, fanInScaled = false)
 
-    val entries: List<Entry> = run {
-        val d = dimensions
+    val entries: List<Entry> = generator(Ltx2Vocoding.GENERATOR, dimensions) + (bwe?.let { b ->
+        generator(Ltx2BweDimensions.GENERATOR, b) + listOf(
+            Entry(Ltx2BweDimensions.STFT_BASIS, listOf(2L * FREQUENCIES, 1, FFT_TAPS.toLong()), Kind.BASIS),
+            Entry(Ltx2BweDimensions.MEL_BASIS, listOf(b.melBins, FREQUENCIES.toLong()), Kind.BASIS),
+        )
+    } ?: emptyList())
+
+    private fun generator(g: String, d: Ltx2VocoderDimensions): List<Entry> {
         val out = ArrayList<Entry>()
-        val g = Ltx2Vocoding.GENERATOR
         fun conv(name: String, cin: Long, cout: Long, taps: Int, bias: Boolean = true) {
             out += Entry("$g.$name.weight", listOf(cout, cin, taps.toLong()), Kind.KERNEL)
             if (bias) out += Entry("$g.$name.bias", listOf(cout), Kind.VECTOR)
@@ -66,7 +78,14 @@ class TinyLtx2Vocoder @JvmOverloads constructor(
         }
         activation("act_post", d.levels.last().channels)
         conv("conv_post", d.levels.last().channels, d.audioChannels, d.postKernel, d.postBias)
-        out
+        return out
+    }
+
+    /** The values of a [Kind.BASIS] or [Kind.FILTER] entry, C order of its PyTorch shape. */
+    fun computed(entry: Entry): FloatArray = when (entry.name) {
+        Ltx2BweDimensions.STFT_BASIS -> stftBasis()
+        Ltx2BweDimensions.MEL_BASIS -> melBasis(entry.torchShape[0].toInt())
+        else -> kaiserSinc(dimensions.filterTaps)
     }
 
     /** The type [entry] is stored in. */
@@ -77,7 +96,7 @@ class TinyLtx2Vocoder @JvmOverloads constructor(
         val w = SafetensorsWriter().metadata("generator", "sdj random LTX-2.3 vocoder")
         for (e in entries) {
             val type = typeOf(e)
-            val bytes = if (e.kind == Kind.FILTER) f32(kaiserSinc(dimensions.filterTaps)) else random.bytes(e.name, type, e.torchShape, false)
+            val bytes = if (e.kind == Kind.FILTER || e.kind == Kind.BASIS) f32(computed(e)) else random.bytes(e.name, type, e.torchShape, false)
             w.addTensor(PREFIX + e.name, type, e.torchShape.reversed(), TensorData.of(bytes))
         }
         path.toAbsolutePath().parent?.let { Files.createDirectories(it) }
@@ -93,6 +112,37 @@ class TinyLtx2Vocoder @JvmOverloads constructor(
 
     companion object {
         const val PREFIX = "vocoder."
+
+        /** LTX-2.3's STFT of the extension: 512 taps, 257 frequencies. */
+        const val FFT_TAPS = 512
+        const val FREQUENCIES = FFT_TAPS / 2 + 1
+
+        /** LTX-2.3's BWE generator structure (rates 6, 5, 2, 2, 2, kernels 12, 11, 4, 4, 4) at 16 → 8 → 6 → 4 → 4 → 4 channels (the real one: 512 … 16). */
+        @JvmStatic
+        fun tinyBwe(blockKernels: List<Int> = listOf(3, 7, 11)) = Ltx2VocoderDimensions(
+            inputChannels = 128, preChannels = 16, preKernel = 7,
+            levels = listOf(16L, 8, 6, 4, 4, 4).zipWithNext().mapIndexed { i, (cin, cout) ->
+                Ltx2VocoderLevel(i, Ltx2BweDimensions.RATES[i], listOf(12, 11, 4, 4, 4)[i], cin, cout)
+            },
+            blockKernels = blockKernels, dilations = Ltx2VocoderDimensions.DILATIONS,
+            filterTaps = Ltx2VocoderDimensions.FILTER_TAPS, postKernel = 7, postBias = false, audioChannels = 2,
+        )
+
+        /** A periodic-Hann-windowed DFT as the STFT's convolution: rows 0 … F − 1 w·cos, F … 2F − 1 −w·sin ([2F, 1, taps]). */
+        fun stftBasis(): FloatArray = FloatArray(2 * FREQUENCIES * FFT_TAPS) { at ->
+            val (row, n) = at / FFT_TAPS to at % FFT_TAPS
+            val f = row % FREQUENCIES
+            val window = 0.5 - 0.5 * cos(2 * PI * n / FFT_TAPS)
+            val angle = 2 * PI * f * n / FFT_TAPS
+            (window * if (row < FREQUENCIES) cos(angle) else -sin(angle)).toFloat()
+        }
+
+        /** [mels] triangles, evenly spaced over the frequencies, each of unit peak ([mels, F]). */
+        fun melBasis(mels: Int): FloatArray = FloatArray(mels * FREQUENCIES) { at ->
+            val (m, f) = at / FREQUENCIES to at % FREQUENCIES
+            val width = (FREQUENCIES - 1).toDouble() / (mels + 1)
+            maxOf(0.0, 1 - abs(f - (m + 1) * width) / width).toFloat()
+        }
 
         /** LTX-2.3's vocoder structure at 24 → 12 → 8 → 6 → 4 → 4 → 4 channels (the real one: 1536 → 768 … 24). */
         val TINY = Ltx2VocoderDimensions(

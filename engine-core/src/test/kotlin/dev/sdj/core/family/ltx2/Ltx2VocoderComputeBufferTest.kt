@@ -16,19 +16,18 @@ import org.junit.jupiter.api.Test
 /**
  * The compute buffer of LTX-2.3's vocoder at real channel counts (1536 → 24), as a phase would have the planner measure
  * it at a request's length ([Ltx2Vocoding.graph]): the weights get memory (f16 kernels, never written) and ggml's
- * allocator measures the graph without running it. Whole, the buffer grows with the clip (CPU buffer type: 1 s 0.06 GiB,
- * 4 s 0.13, 16 s 0.51); in windows of at most 5 s plus context it stops near that of one window (16 s: 0.15 GiB, four
- * windows of 468 frames).
+ * allocator measures the graph without running it. Whole, the buffer grows with the clip (CPU buffer type: 1 s 0.03 GiB,
+ * 4 s 0.13, 16 s 0.53); in windows of at most 5 s plus context it stops near that of one window (16 s: 0.15 GiB, four
+ * windows of 468 frames). With the bandwidth extension (BWE generator 512 → 16 channels) each window runs the whole
+ * chain: 1/4/16 s 0.06/0.25/0.39 GiB, flat from there on. The transposed convolutions' kernels are f32 as the loader keeps them (cast in the graph
+ * they took 52 MiB more).
  */
 class Ltx2VocoderComputeBufferTest {
     @Test
     fun `windows bound the vocoder's buffer whatever the clip's length`() {
         val ggml = Ggml.get()
         val cpu = ggml.cpu()
-        val specs = TinyLtx2Vocoder(Ltx2VocoderDimensions.LTX_2_3).let { t ->
-            t.entries.map { e -> ParamSpec(e.name, if (t.typeOf(e) == DType.F16) GgmlType.F16 else GgmlType.F32, ParamSpecs.ggmlShape(e.torchShape.reversed())) }
-        }
-        ParamBuffer.allocate(ggml, MemoryLedger(), cpu.bufferType(), specs, "LTX-2.3 vocoder shapes").use { buffer ->
+        ParamBuffer.allocate(ggml, MemoryLedger(), cpu.bufferType(), specs(TinyLtx2Vocoder(Ltx2VocoderDimensions.LTX_2_3)), "LTX-2.3 vocoder shapes").use { buffer ->
             val w = MapWeights(buffer.names.associateWith { buffer.tensor(it) })
             val whole = Ltx2Vocoding(w, Ltx2VocoderChunking(Int.MAX_VALUE / 4, 0))
             val windowed = Ltx2Vocoding(w)
@@ -42,6 +41,30 @@ class Ltx2VocoderComputeBufferTest {
             assertTrue(wholeGib[2] > 3.5 * wholeGib[1], "whole, the buffer grows with the clip")
             assertTrue(windowedGib[2] < 1.5 * windowedGib[1], "in windows it stops at one window's")
         }
+    }
+
+    @Test
+    fun `windows bound the buffer of the vocoder with its bandwidth extension too`() {
+        val ggml = Ggml.get()
+        val cpu = ggml.cpu()
+        val bwe = TinyLtx2Vocoder.tinyBwe().let { t ->
+            t.copy(preChannels = 512, levels = t.levels.map { it.copy(inChannels = 512L shr it.index, channels = 512L shr (it.index + 1)) })
+        }
+        ParamBuffer.allocate(ggml, MemoryLedger(), cpu.bufferType(), specs(TinyLtx2Vocoder(Ltx2VocoderDimensions.LTX_2_3, bwe = bwe)), "LTX-2.3 vocoder + BWE shapes").use { buffer ->
+            val w = MapWeights(buffer.names.associateWith { buffer.tensor(it) })
+            val windowed = Ltx2Vocoding(w)
+            assertEquals(bwe, windowed.extension!!.dimensions.generator)
+            val gib = listOf(1, 4, 16, 64).map { CompiledGraph.measure(ggml, cpu.bufferType(), build = windowed.graph(it * FRAMES_PER_SECOND)) / GIB }
+            println("LTX-2.3 vocoder + BWE compute buffer in windows, 1/4/16/64 s: %s GiB".format(gib.joinToString("/") { "%.2f".format(it) }))
+            // a window keeps up to 5 s with 64 frames of context (the chain's reach) on both sides: 16 s is already full windows
+            assertTrue(gib[3] < 1.1 * gib[2], "in windows it stops at one window's")
+        }
+    }
+
+    /** The file's tensors as the loader places them: kernels f16 but the ones [Ltx2Vocoding.keepsF32] keeps f32. */
+    private fun specs(t: TinyLtx2Vocoder) = t.entries.map { e ->
+        val type = if (t.typeOf(e) == DType.F16 && !Ltx2Vocoding.keepsF32(e.name)) GgmlType.F16 else GgmlType.F32
+        ParamSpec(e.name, type, ParamSpecs.ggmlShape(e.torchShape.reversed()))
     }
 
     private companion object {

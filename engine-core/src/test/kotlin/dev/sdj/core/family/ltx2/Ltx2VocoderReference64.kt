@@ -21,13 +21,14 @@ object Ltx2VocoderReference64 {
      * [TinyLtx2Vocoder]'s tensors as random weights under the component's names: kernels in [kernelType], SnakeBeta's
      * log-scale α and β N(0, 0.3²) so the activation is far from the identity, the filters BigVGAN's.
      */
-    fun weights(seed: Long, dimensions: Ltx2VocoderDimensions = TinyLtx2Vocoder.TINY, kernelType: GgmlType = GgmlType.F32): RandomWeights {
+    fun weights(seed: Long, dimensions: Ltx2VocoderDimensions = TinyLtx2Vocoder.TINY, kernelType: GgmlType = GgmlType.F32,
+                bwe: Ltx2VocoderDimensions? = null): RandomWeights {
         val w = RandomWeights(seed)
-        val filter = TinyLtx2Vocoder.kaiserSinc(dimensions.filterTaps)
-        for (e in TinyLtx2Vocoder(dimensions, kernelType = DType.F32).entries) {
+        val tiny = TinyLtx2Vocoder(dimensions, kernelType = DType.F32, bwe = bwe)
+        for (e in tiny.entries) {
             val ne = ParamSpecs.ggmlShape(e.torchShape.reversed()).map { it.toInt() }.toIntArray()
             when {
-                e.kind == TinyLtx2Vocoder.Kind.FILTER -> w.set(e.name, Nd.of(filter, *ne))
+                e.kind == TinyLtx2Vocoder.Kind.FILTER || e.kind == TinyLtx2Vocoder.Kind.BASIS -> w.set(e.name, Nd.of(tiny.computed(e), *ne))
                 // the AMP blocks' residual branches a tenth of their input or so: unit-scale N(0, 1/fan-in) kernels double
                 // the signal in each of the 54 residual units, and the periodic SnakeBeta of a signal grown to 1e5
                 // turns any rounding into a different phase
