@@ -10,8 +10,6 @@ import dev.sdj.core.graph.GraphSession
 import dev.sdj.core.graph.Weights
 import dev.sdj.ggml.GgmlType
 import dev.sdj.ggml.Tensor
-import java.nio.ByteBuffer
-import java.nio.ByteOrder
 
 /**
  * Runs LTX-2.3's vocoder over a log-mel in the windows of [chunking] (host side): one graph of the window length
@@ -73,14 +71,13 @@ class Ltx2Vocoding(private val vocoder: Weights, private val chunking: Ltx2Vocod
         val plan = windows.windows(frames)
         val length = windows.length(frames)
         val graph = session.compile(key(frames), build = graph(frames))
-        val taps = ints(generator.upsampleTaps)
         val out = FloatArray(frames * hop * channels)
         progress.onProgress(PHASE, 0, plan.size)
         plan.forEachIndexed { i, w ->
             if (cancel.isCancelled) throw GenerationCancelledException(i, plan.size)
             graph.input(Ltx2Vocoder.INPUT).setFloats(slice(mel, frames, bins, channels, w.start, length))
             // every run: the allocator lends an input's memory to later nodes once its readers are done
-            graph.input(Ltx2Vocoder.TAPS).write(taps, 0)
+            graph.input(Ltx2Vocoder.TAPS).setInts(generator.upsampleTaps)
             extension?.let { graph.input(Ltx2BandwidthExtension.RESAMPLER).setFloats(it.resampler.polyphase) }
             val samples = graph.run(session.backend)
             FiniteValues.require(samples) { PHASE }
@@ -101,11 +98,6 @@ class Ltx2Vocoding(private val vocoder: Weights, private val chunking: Ltx2Vocod
         return part
     }
 
-    private fun ints(values: IntArray): ByteBuffer {
-        val b = ByteBuffer.allocateDirect(4 * values.size).order(ByteOrder.nativeOrder())
-        values.forEach { b.putInt(it) }
-        return b.flip()
-    }
 
     companion object {
         const val PHASE = "vocoding"
