@@ -12,4 +12,11 @@ object ImageToImage {
         val t = minOf((steps * strength.toFloat()).toInt(), steps - 1)
         return sigmas.copyOfRange(steps - t - 1, sigmas.size)
     }
+
+    /**
+     * Where sampling starts: [noise] at [sigma] added to the init image's [latent] (x = latent + σ·n, as
+     * stable-diffusion.cpp's eps/v denoisers scale noise), or the noise alone for text-to-image.
+     */
+    fun start(noise: FloatArray, sigma: Float, latent: FloatArray?): FloatArray =
+        if (latent == null) FloatArray(noise.size) { noise[it] * sigma } else FloatArray(noise.size) { latent[it] + noise[it] * sigma }
 }

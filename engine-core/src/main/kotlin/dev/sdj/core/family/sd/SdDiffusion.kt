@@ -97,8 +97,7 @@ class SdDiffusion(
         val sigmas = if (initLatent == null) full else ImageToImage.sigmas(full, request.strength())
         val rng = rng(request)
         val noise = rng.randn((w * h * 4).toInt())
-        val x0 = if (initLatent == null) FloatArray(noise.size) { noise[it] * sigmas[0] }
-            else FloatArray(noise.size) { initLatent[it] + noise[it] * sigmas[0] }
+        val x0 = ImageToImage.start(noise, sigmas[0], initLatent)
 
         val ys = conditioning.ys
         val graph = session.compile(UNET, build = unetGraph(weights, w, h, conditioning.hidden, conditioning.tokens, ys?.get(0)?.size?.toLong()))
