@@ -77,6 +77,8 @@ class ImageToImageGenerationTest {
             val result = engine.generate(asked)
             assertEquals("sequential", result.placement().placement())
             assertEquals(plan.peakBytes(), result.peakDeviceBytes().getValue("CPU"), "predicted = ledger peak")
+            val textToImage = engine.plan(request("sequential").build())
+            assertFalse("image encoding" in textToImage.peakByPhase() || "image encoding" in textToImage.phases(), "text-to-image plans no encoder")
         }
     }
 }

@@ -23,9 +23,11 @@ import java.util.Random
  * convolution, the mid block, conv_out, then quant_conv giving means and log-variances). Images are 16×8 in batches
  * of two, so width/height and batch mix-ups show.
  *
- * Errors are max|ggml − ref| / max|ref|. The levels are bounded like the decoder's blocks ([VaeBlockTest]: f16
- * rounding of im2col and kernels, 2e-3); the whole encoder chains about twenty such convolutions, so its bound is
- * 1e-2. A layout bug (a padding on the wrong side, swapped moments) gives errors of order 1.
+ * Errors are max|ggml − ref| / max|ref|, bounds a few times above what these seeds give on x86-64 (in brackets):
+ * - [CPU] 1e-5 [levels 1.0e-7 … 1.7e-7, whole encoder 1.2e-6]: with f32 weights the CPU convolves in f32 here.
+ * - [LAVAPIPE] 1e-2 [3.1e-3]: lavapipe rounds im2col and kernels to f16 (2⁻¹¹ relative each) in about twenty
+ *   chained convolutions.
+ * A layout bug (a padding on the wrong side, swapped moments) gives errors of order 1.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class VaeEncoderTest {
@@ -72,25 +74,30 @@ class VaeEncoderTest {
     fun `first level with its downsampling`() {
         val x = Nd.random(Random(1), 1.0, 16, 8, 32, 2)
         val out = model.run(model.cpu, mapOf("x" to x)) { nn, i -> SdVaeEncoder.downLevel(nn, model.weights(ComponentKind.VAE).at("encoder.down.0"), i.getValue("x")) }
-        assertClose(out, downLevel64(ref.at("encoder.down.0"), x), 2e-3, "VAE encoder level 0, 16×8 → 8×4 (cpu)")
+        assertClose(out, downLevel64(ref.at("encoder.down.0"), x), CPU, "VAE encoder level 0, 16×8 → 8×4 (cpu)")
     }
 
     @Test
     fun `last level without downsampling`() {
         val x = Nd.random(Random(2), 1.0, 2, 1, 128, 2)
         val out = model.run(model.cpu, mapOf("x" to x)) { nn, i -> SdVaeEncoder.downLevel(nn, model.weights(ComponentKind.VAE).at("encoder.down.3"), i.getValue("x")) }
-        assertClose(out, downLevel64(ref.at("encoder.down.3"), x), 2e-3, "VAE encoder level 3 (cpu)")
+        assertClose(out, downLevel64(ref.at("encoder.down.3"), x), CPU, "VAE encoder level 3 (cpu)")
     }
 
-    private fun wholeEncoder(device: Device, what: String) {
+    private fun wholeEncoder(device: Device, what: String, bound: Double) {
         val x = Nd.random(Random(3), 0.5, 16, 8, 3, 2)
         val out = model.run(device, mapOf("x" to x)) { nn, i -> SdVaeEncoder.build(nn, model.weights(ComponentKind.VAE, device), i.getValue("x")) }
-        assertClose(out, encoder64(x), 1e-2, "VAE encoder moments, 16×8 → 2×1 ($what)")
+        assertClose(out, encoder64(x), bound, "VAE encoder moments, 16×8 → 2×1 ($what)")
     }
 
     @Test
-    fun `whole encoder on the cpu`() = wholeEncoder(model.cpu, "cpu")
+    fun `whole encoder on the cpu`() = wholeEncoder(model.cpu, "cpu", CPU)
 
     @Test
-    fun `whole encoder on lavapipe`() = wholeEncoder(model.vulkan(), "lavapipe")
+    fun `whole encoder on lavapipe`() = wholeEncoder(model.vulkan(), "lavapipe", LAVAPIPE)
+
+    private companion object {
+        const val CPU = 1e-5
+        const val LAVAPIPE = 1e-2
+    }
 }
