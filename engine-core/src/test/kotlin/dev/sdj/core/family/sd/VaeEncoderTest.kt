@@ -96,6 +96,16 @@ class VaeEncoderTest {
     @Test
     fun `whole encoder on lavapipe`() = wholeEncoder(model.vulkan(), "lavapipe", LAVAPIPE)
 
+    /** SDXL's encoder scales every convolution's input by 1/32 and its product back: a power of two, so nothing changes beyond rounding. */
+    @Test
+    fun `whole encoder with SDXL's convolution scaling on the cpu`() {
+        val x = Nd.random(Random(3), 0.5, 16, 8, 3, 2)
+        val out = model.run(model.cpu, mapOf("x" to x)) { nn, i ->
+            dev.sdj.core.family.sdxl.SdxlVaeDecoder.encode(nn, model.weights(ComponentKind.VAE), i.getValue("x"))
+        }
+        assertClose(out, encoder64(x), CPU, "SDXL-scaled VAE encoder moments (cpu)")
+    }
+
     private companion object {
         const val CPU = 1e-5
         const val LAVAPIPE = 1e-2
