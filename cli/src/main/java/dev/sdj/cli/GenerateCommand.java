@@ -82,6 +82,14 @@ final class GenerateCommand implements Callable<Integer> {
             description = "Images to generate, with seeds seed, seed+1, …, loading the model and encoding the prompt once; more than one go to the -o name with _0, _1, … before its extension (default: ${DEFAULT-VALUE}).")
     int batchCount;
 
+    @Option(names = {"-i", "--init-img"}, paramLabel = "PATH",
+            description = "Start from this PNG or JPEG instead of noise (image-to-image; SD 1.x, 2.x and SDXL), resized to -W x -H when it differs.")
+    Path initImage;
+
+    @Option(names = "--strength", defaultValue = "0.75",
+            description = "With --init-img, how much to change it, 0 to 1: the last steps x strength steps of the schedule run (default: ${DEFAULT-VALUE}).")
+    double strength;
+
     @Option(names = "--overwrite",
             description = "Let a batch (-b) replace existing files of its names (output_0.png, …); without it they are refused before any work. A single image's -o file is always replaced.")
     boolean overwrite;
@@ -243,7 +251,8 @@ final class GenerateCommand implements Callable<Integer> {
                 .steps(steps != null ? steps : usesBuiltInModel() ? BUILT_IN_STEPS : 20)
                 .cfgScale(cfgScale).guidance(guidance).seed(seed).sampler(samplerName.sampler())
                 .schedule(schedule != null ? schedule.toLowerCase(Locale.ROOT) : samplerName.schedule().orElse("discrete")).rng(rng)
-                .clipSkip(clipSkip).prediction(prediction).batchCount(batchCount);
+                .clipSkip(clipSkip).prediction(prediction).batchCount(batchCount).strength(strength);
+        if (initImage != null) b.initImage(initImage);
         if (originalSize != null) {
             int[] wh = pair(originalSize, "x", "--original-size");
             b.originalSize(wh[0], wh[1]);

@@ -20,7 +20,7 @@ class GenerateCommandTest {
                 "--cfg-scale", "--seed", "--sampler", "--schedule", "--rng", "--clip-skip", "--prediction", "--placement", "--max-vram", "--on-cpu", "--device",
                 "--threads", "--output", "--sampling-method", "--scheduler", "--vae-tiling", "--clip-on-cpu", "--vae-on-cpu",
                 "--diffusion-model", "--vae", "--clip_l", "--clip_g", "--verbose", "--quiet", "--diffusion-fa", "--original-size",
-                "--crop-top-left", "--target-size", "--video-frames", "--fps", "--lora", "--lora-model-dir", "--batch-count", "--overwrite")) {
+                "--crop-top-left", "--target-size", "--video-frames", "--fps", "--lora", "--lora-model-dir", "--batch-count", "--overwrite", "--init-img", "--strength")) {
             assertTrue(help.contains(flag), flag + " missing from:\n" + help);
         }
         assertTrue(help.contains("RANDOM weights"), help);
@@ -231,6 +231,27 @@ class GenerateCommandTest {
         CliRun none = CliRun.of("generate", "-p", "x", "-b", "0", "-o", dir.resolve("x.png").toString());
         assertEquals(1, none.code());
         assertEquals("error: batch count must be at least 1 (the number of images), got 0", none.err().strip());
+    }
+
+    /** Image-to-image from the command line: the image starts from the -i file and says its strength; a missing file is one line. */
+    @Test
+    void anInitImageIsEncodedAndItsStrengthWritten(@TempDir Path dir) throws Exception {
+        Path model = DefaultModel.INSTANCE.path(dir);
+        java.awt.image.BufferedImage init = new java.awt.image.BufferedImage(40, 24, java.awt.image.BufferedImage.TYPE_INT_RGB);
+        for (int y = 0; y < 24; y++) for (int x = 0; x < 40; x++) init.setRGB(x, y, (x * 6) << 16 | (y * 10) << 8 | 200);
+        Path initPng = dir.resolve("init.png");
+        ImageIO.write(init, "png", initPng.toFile());
+        Path png = dir.resolve("out.png");
+        CliRun r = CliRun.of("generate", "--model", model.toString(), "-p", "a cat", "-W", "32", "-H", "32", "--steps", "2",
+                "--device", "CPU", "--threads", "2", "-i", initPng.toString(), "--strength", "0.5", "-o", png.toString());
+        assertEquals(0, r.code(), r.err());
+        String text = new String(Files.readAllBytes(png), java.nio.charset.StandardCharsets.ISO_8859_1);
+        assertTrue(text.contains("Denoising strength: 0.5"), "the parameters name the strength");
+        Path missing = dir.resolve("nope.png");
+        CliRun none = CliRun.of("generate", "--model", model.toString(), "-p", "a cat", "-W", "32", "-H", "32", "--steps", "1",
+                "--device", "CPU", "--threads", "2", "-i", missing.toString(), "-o", png.toString());
+        assertEquals(1, none.code());
+        assertEquals("error: init image " + missing + ": no such file", none.err().strip().lines().reduce((a, b) -> b).orElse(""), none.err());
     }
 
     /** The seed in a PNG's A1111 parameters text. */

@@ -39,6 +39,8 @@ public final class GenerationRequest {
     private final java.util.List<Lora> loras;
     private final java.nio.file.Path loraModelDir;
     private final int batchCount;
+    private final java.nio.file.Path initImage;
+    private final double strength;
 
     private GenerationRequest(Builder b) {
         this.prompt = b.prompt;
@@ -72,6 +74,8 @@ public final class GenerationRequest {
         this.loras = java.util.List.copyOf(b.loras);
         this.loraModelDir = b.loraModelDir;
         this.batchCount = b.batchCount;
+        this.initImage = b.initImage;
+        this.strength = b.strength;
     }
 
     /** A builder for a request of {@code prompt}, every other field at its default. */
@@ -183,6 +187,17 @@ public final class GenerationRequest {
      * {@link Engine#generateBatch}.
      */
     public int batchCount() { return batchCount; }
+    /**
+     * The image to start from (image-to-image), a PNG or JPEG resized to the request's size when it differs; empty:
+     * start from noise. Read when the engine runs the request.
+     */
+    public Optional<java.nio.file.Path> initImage() { return Optional.ofNullable(initImage); }
+    /**
+     * How much of the schedule image-to-image runs, in [0, 1], as stable-diffusion.cpp counts it: the last
+     * {@code (int) (steps × strength)} steps plus one (all {@code steps} at 1, one at 0), starting from the init
+     * image's latent with noise added at that step's sigma. Ignored without an init image.
+     */
+    public double strength() { return strength; }
 
     /** A builder holding this request's fields, to derive another request from it. */
     public Builder toBuilder() {
@@ -203,6 +218,8 @@ public final class GenerationRequest {
         b.frames(frames).fps(fps).batchCount(batchCount);
         b.loras(loras);
         b.loraModelDir = loraModelDir;
+        b.initImage = initImage;
+        b.strength(strength);
         return b;
     }
 
@@ -230,6 +247,8 @@ public final class GenerationRequest {
         public static final int MAX_FPS = 240;
         /** The seed that asks the engine for a random one (any negative seed does, as in stable-diffusion.cpp). */
         public static final long RANDOM_SEED = -1;
+        /** stable-diffusion.cpp's --strength default. */
+        public static final double DEFAULT_STRENGTH = 0.75;
 
         private String prompt;
         private String negativePrompt = "";
@@ -262,6 +281,8 @@ public final class GenerationRequest {
         private java.util.List<Lora> loras = java.util.List.of();
         private java.nio.file.Path loraModelDir;
         private int batchCount = 1;
+        private java.nio.file.Path initImage;
+        private double strength = DEFAULT_STRENGTH;
 
         private Builder(String prompt) {
             this.prompt = Objects.requireNonNull(prompt, "prompt");
@@ -345,6 +366,10 @@ public final class GenerationRequest {
         public Builder loraModelDir(java.nio.file.Path v) { this.loraModelDir = Objects.requireNonNull(v); return this; }
         /** How many images to generate, at least 1 (default 1); see {@link GenerationRequest#batchCount()}. */
         public Builder batchCount(int v) { this.batchCount = v; return this; }
+        /** The image to start from (image-to-image, stable-diffusion.cpp's --init-img); see {@link GenerationRequest#initImage()}. */
+        public Builder initImage(java.nio.file.Path v) { this.initImage = Objects.requireNonNull(v); return this; }
+        /** Image-to-image strength in [0, 1] (default {@value #DEFAULT_STRENGTH}); see {@link GenerationRequest#strength()}. */
+        public Builder strength(double v) { this.strength = v; return this; }
 
         /**
          * The request.
@@ -411,6 +436,9 @@ public final class GenerationRequest {
             if (seed >= 0 && seed > Long.MAX_VALUE - (batchCount - 1)) {
                 throw new InvalidRequestException("seed " + seed + " with a batch of " + batchCount + " would pass the largest seed, "
                         + Long.MAX_VALUE + ", at image " + (Long.MAX_VALUE - seed + 1) + "; give a smaller seed");
+            }
+            if (!(strength >= 0 && strength <= 1)) {
+                throw new InvalidRequestException("strength must be between 0 and 1, got " + strength);
             }
             if (threads != null && threads < 1) {
                 throw new InvalidRequestException("threads must be at least 1, got " + threads);

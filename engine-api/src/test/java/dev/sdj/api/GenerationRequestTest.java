@@ -45,6 +45,20 @@ class GenerationRequestTest {
     }
 
     @Test
+    void anInitImageAndItsStrengthSurviveToBuilderAndAStrengthOutsideZeroToOneIsRefused() {
+        GenerationRequest plain = GenerationRequest.builder("a cat").build();
+        assertTrue(plain.initImage().isEmpty());
+        assertEquals(0.75, plain.strength(), "stable-diffusion.cpp's default");
+        java.nio.file.Path init = java.nio.file.Path.of("init.png");
+        GenerationRequest r = GenerationRequest.builder("a cat").initImage(init).strength(0.3).build().toBuilder().seed(7).build();
+        assertEquals(init, r.initImage().orElseThrow());
+        assertEquals(0.3, r.strength());
+        InvalidRequestException e = assertThrows(InvalidRequestException.class, () -> GenerationRequest.builder("a").strength(1.5).build());
+        assertEquals("strength must be between 0 and 1, got 1.5", e.getMessage());
+        assertThrows(InvalidRequestException.class, () -> GenerationRequest.builder("a").strength(Double.NaN).build());
+    }
+
+    @Test
     void framesOutsideOneToTheMaximumAreRefusedNamingTheBounds() {
         InvalidRequestException none = assertThrows(InvalidRequestException.class, () -> GenerationRequest.builder("a").frames(0).build());
         assertEquals("frames must be between 1 (a still) and 1025, got 0", none.getMessage());

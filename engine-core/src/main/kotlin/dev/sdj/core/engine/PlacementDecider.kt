@@ -165,9 +165,10 @@ internal class PlacementDecider(
         val peaks = Planner.ORDER.filter { it != "streamed" || costs.streams.isNotEmpty() }.associateWith { costs.peak(it) }
         val report = PlacementReport(device.name(), choice.placement, choice.peak, budget, source, choice.why, peaks,
             costs.params.mapKeys { it.key.label }, costs.compute, blocks, resident, perStep, loads + streamedUploads,
-            phases(steps, where, costs, k), if (k == null || main == null) emptyList() else main.costs.streamedNames(resident),
+            phases(request, steps, where, costs, k), if (k == null || main == null) emptyList() else main.costs.streamedNames(resident),
             costs.mapped.filterKeys { streamOf(it) == null }.mapKeys { it.key.label },
-            pipeline.phases.withIndex().associate { (i, phase) -> phase.label to residency.own(i) }, request.vaeTileSize())
+            pipeline.phases.withIndex().filter { it.value.runsFor(request) }.associate { (i, phase) -> phase.label to residency.own(i) },
+            request.vaeTileSize())
         return Decision(where, choice, costs, residency, report, request)
     }
 
@@ -259,10 +260,10 @@ internal class PlacementDecider(
 
     /**
      * What is in memory in each phase of the coming generation, and where: the walk the engine will make, the
-     * components pinned to the CPU beside it; a reused phase loads nothing.
+     * components pinned to the CPU beside it; a reused phase loads nothing, and one the request skips is not shown.
      */
-    private fun phases(steps: List<Residency.Step?>, where: Where, costs: Costs, k: List<Int>?): Map<String, Map<String, String>> =
-        pipeline.phases.withIndex().associate { (i, phase) ->
+    private fun phases(request: GenerationRequest, steps: List<Residency.Step?>, where: Where, costs: Costs, k: List<Int>?): Map<String, Map<String, String>> =
+        pipeline.phases.withIndex().filter { it.value.runsFor(request) }.associate { (i, phase) ->
             val step = steps[i]
             val onCpu = phase.components.filter { where.of(it) != where.device }
             phase.label to if (step == null) {

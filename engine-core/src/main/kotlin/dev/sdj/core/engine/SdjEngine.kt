@@ -141,9 +141,13 @@ class SdjEngine(config: EngineConfig, private val tuneCache: TuneCache = TuneCac
 
     /**
      * [request] with the LoRAs its prompt names (`<lora:name:weight>`) added to its own and the tags removed from the
-     * prompt the encoders read; the patches they make become the engine's current ones.
+     * prompt the encoders read; the patches they make become the engine's current ones. An init image the family
+     * cannot start from is refused here, before anything is planned.
      */
     private fun withLoras(request: GenerationRequest): GenerationRequest {
+        if (request.initImage().isPresent && !pipeline.takesInitImage) {
+            throw UnsupportedModelException("${model.family.label} cannot start from an init image yet (image-to-image): only SD 1.x, SD 2.x and SDXL can")
+        }
         val extracted = PromptLoras.extract(request.prompt(), request.loraModelDir().orElse(null))
         val expanded = if (extracted.loras.isEmpty()) request
             else request.toBuilder().prompt(extracted.prompt).loras(request.loras() + extracted.loras).build()
@@ -275,6 +279,7 @@ class SdjEngine(config: EngineConfig, private val tuneCache: TuneCache = TuneCac
         val results = arrayOfNulls<Any>(pipeline.phases.size)
         try {
             for (i in 0 until end) {
+                if (!pipeline.phases[i].runsFor(request)) continue
                 val key = reuseKey(i, request, where::of)
                 val kept = key?.let { k -> reusable[i]?.takeIf { it.first == k }?.second }
                 if (kept != null) {
@@ -399,6 +404,7 @@ class SdjEngine(config: EngineConfig, private val tuneCache: TuneCache = TuneCac
         if (request.clipSkip() > 1) extra["Clip skip"] = request.clipSkip().toString()
         A1111Names.rng(request.rng())?.let { extra["RNG"] = it }
         if (request.loras().isNotEmpty()) extra["Lora hashes"] = loras.hashes(request.loras())
+        if (request.initImage().isPresent) extra["Denoising strength"] = request.strength().toString()
         // The jar's manifest carries the version; classes run from a build directory have none.
         SdjEngine::class.java.`package`?.implementationVersion?.let { extra["Version"] = "sdj $it" }
         extra.putAll(pipeline.infotext(request))

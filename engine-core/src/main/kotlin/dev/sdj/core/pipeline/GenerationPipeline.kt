@@ -54,6 +54,9 @@ interface GenerationPipeline {
     /** The weights LoRA files may adapt, under the names the files give them; null: the family takes no LoRAs yet. */
     val loraTargets: LoraTargets? get() = null
 
+    /** Whether a request may start from an init image (image-to-image): a phase encodes it; false: such requests are refused. */
+    val takesInitImage: Boolean get() = false
+
     /** What the family adds to the image's A1111 parameters text, as "Key" to "value" (after the engine's own). */
     fun infotext(request: GenerationRequest): Map<String, String> = emptyMap()
 }

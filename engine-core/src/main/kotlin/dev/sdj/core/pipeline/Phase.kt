@@ -37,6 +37,12 @@ interface Phase {
     /** What lowers this phase's device memory when it sets a placement's peak, said in the plan; null: nothing to say. */
     val peakLever: String? get() = null
 
+    /**
+     * Whether [request] needs this phase (image encoding only when it starts from an image): a phase it skips reads
+     * nothing, measures nothing and leaves null among the results the later phases see.
+     */
+    fun runsFor(request: GenerationRequest): Boolean = true
+
     /** Runs the phase; its result is opaque to the engine, which hands it to the later phases. */
     fun run(run: PhaseRun): Any
 }

@@ -58,6 +58,7 @@ object PipelineCosts {
         val params = copied.mapValues { (_, s) -> ParamLayout.bytesNeeded(ggml, buft, s) }
         val phases = PlaceholderWeights(ggml, specs).use { placeholders ->
             pipeline.phases.mapIndexed { i, phase ->
+                if (!phase.runsFor(request)) return@mapIndexed PhaseCost(phase.label, emptySet(), emptyMap())
                 val attention = if (i == pipeline.denoiserPhase) denoiserAttention else NaiveAttention
                 val graphs = phase.graphs(request, placeholders::of).associate { g ->
                     g.key.name to CompiledGraph.measure(ggml, buft, g.maxNodes, attention, g.build)

@@ -21,6 +21,7 @@ import dev.sdj.core.sampling.ScheduleKind
 import dev.sdj.core.sampling.TorchCpuRng
 import dev.sdj.ggml.GgmlType
 import dev.sdj.ggml.Tensor
+import kotlin.math.exp
 
 /**
  * The SD family's latent diffusion after the text is encoded — denoise seeded noise with classifier-free guidance,
@@ -34,6 +35,7 @@ class SdDiffusion(
     private val latentScale: Float,
     private val defaultVPrediction: Boolean,
     private val decoder: (Nn, Weights, Tensor) -> Tensor = SdVaeDecoder::build,
+    private val encoder: (Nn, Weights, Tensor) -> Tensor = SdVaeEncoder::build,
 ) {
     /** The text side of the UNet's conditioning: one context [hidden × tokens] per prompt, and SDXL's vector y per prompt. */
     class Conditioning(val contexts: List<FloatArray>, val hidden: Long, val ys: List<FloatArray>? = null) {
@@ -55,9 +57,34 @@ class SdDiffusion(
         return { g -> decoder(g.nn, vae, g.input("z", GgmlType.F32, tiles.tileWidth, tiles.tileHeight, 4, 1)) }
     }
 
-    /** The denoised latent [w/8, h/8, 4] in ggml order. */
+    /** The encoder's graph over the request's whole image, as [encode] compiles it. */
+    fun encoderGraph(request: GenerationRequest, vae: Weights): (CompiledGraph.Builder) -> Tensor = { g ->
+        encoder(g.nn, vae, g.input("image", GgmlType.F32, request.width().toLong(), request.height().toLong(), 3, 1))
+    }
+
+    /**
+     * The init image's latent [w/8, h/8, 4] as sampling takes it: a draw from the encoder's latent distribution,
+     * mean + σ·n with σ = exp(½·clamp(log-variance, −30, 20)) and n the seed's first normal values (as
+     * stable-diffusion.cpp draws it, from the rng seeded for the image), times the family's scale factor.
+     */
+    fun encode(request: GenerationRequest, vae: Weights, image: FloatArray, session: GraphSession): FloatArray {
+        val graph = session.compile(VAE_ENCODER, build = encoderGraph(request, vae))
+        graph.input("image").setFloats(image)
+        val moments = graph.run(session.backend)
+        val n = moments.size / 2
+        val noise = rng(request).randn(n)
+        return FloatArray(n) { i ->
+            val std = exp(0.5 * moments[n + i].coerceIn(-30f, 20f)).toFloat()
+            (moments[i] + std * noise[i]) * latentScale
+        }.also { FiniteValues.require(it) { "image encoding" } }
+    }
+
+    /**
+     * The denoised latent [w/8, h/8, 4] in ggml order: from seeded noise, or with [initLatent] from that latent with
+     * the noise added at the sigma the request's strength starts at, sampled over the rest of the schedule.
+     */
     fun denoise(request: GenerationRequest, weights: Weights, conditioning: Conditioning, session: GraphSession,
-                progress: ProgressListener, cancel: CancellationToken): FloatArray {
+                progress: ProgressListener, cancel: CancellationToken, initLatent: FloatArray? = null): FloatArray {
         val w = (request.width() / 8).toLong()
         val h = (request.height() / 8).toLong()
         val vPrediction = when (request.prediction()) {
@@ -66,10 +93,11 @@ class SdDiffusion(
             else -> defaultVPrediction
         }
         val schedule = DiscreteSchedule.scaledLinear(0.00085, 0.012, 1000)
-        val sigmas = schedule.sigmas(request.steps(), if (request.schedule() == "karras") ScheduleKind.KARRAS else ScheduleKind.DISCRETE)
-        val rng: NoiseRng = if (request.rng() == "cpu") TorchCpuRng(request.seed()) else PhiloxRng(request.seed())
+        val full = schedule.sigmas(request.steps(), if (request.schedule() == "karras") ScheduleKind.KARRAS else ScheduleKind.DISCRETE)
+        val sigmas = if (initLatent == null) full else ImageToImage.sigmas(full, request.strength())
+        val rng = rng(request)
         val noise = rng.randn((w * h * 4).toInt())
-        val x0 = FloatArray(noise.size) { noise[it] * sigmas[0] }
+        val x0 = ImageToImage.start(noise, sigmas[0], initLatent)
 
         val ys = conditioning.ys
         val graph = session.compile(UNET, build = unetGraph(weights, w, h, conditioning.hidden, conditioning.tokens, ys?.get(0)?.size?.toLong()))
@@ -113,8 +141,11 @@ class SdDiffusion(
 
     private fun guided(request: GenerationRequest) = request.cfgScale() != 1.0
 
+    private fun rng(request: GenerationRequest): NoiseRng = if (request.rng() == "cpu") TorchCpuRng(request.seed()) else PhiloxRng(request.seed())
+
     companion object {
         val UNET = GraphKey("unet")
         val VAE_DECODER = GraphKey("vae decoder")
+        val VAE_ENCODER = GraphKey("vae encoder")
     }
 }

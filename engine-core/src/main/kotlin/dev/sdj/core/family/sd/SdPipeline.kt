@@ -49,22 +49,26 @@ class SdPipeline private constructor(model: AssembledModel, private val family: 
                 (request.width() / 8).toLong(), (request.height() / 8).toLong(), contextWidth, textToImage.contextTokens(request).toLong())))
 
         override fun run(run: PhaseRun): Any = textToImage.diffusion.denoise(run.request, run.weights(ComponentKind.DIFFUSION_MODEL),
-            run.earlier[0] as SdDiffusion.Conditioning, run.session, run.progress, run.cancel)
+            run.earlier[0] as SdDiffusion.Conditioning, run.session, run.progress, run.cancel, run.earlier[1] as FloatArray?)
     }
 
-    private val decoding = SdDecoding(textToImage.diffusion, latentPhase = 1)
+    private val imageEncoding = SdImageEncoding(textToImage.diffusion)
 
-    override val phases: List<Phase> = listOf(encoding, denoising, decoding)
+    private val decoding = SdDecoding(textToImage.diffusion, latentPhase = 2)
+
+    override val phases: List<Phase> = listOf(encoding, imageEncoding, denoising, decoding)
 
     override val loraTargets: LoraTargets by lazy { SdLoraTargets(model) }
 
     override val denoiserPhase = phases.indexOf(denoising)
 
+    override val takesInitImage = true
+
     override val streamables = listOf(Streamable(ComponentKind.DIFFUSION_MODEL, denoiserPhase, SdDiffusion.UNET, SdUnetBlocks::of))
 
     override fun shapeKey(request: GenerationRequest): String =
         "${request.width()}x${request.height()} tile ${request.vaeTileSize()} context ${textToImage.contextTokens(request)} " +
-            "clip skip ${request.clipSkip()}"
+            "clip skip ${request.clipSkip()} init image ${request.initImage().isPresent}"
 
     override fun image(result: Any): FloatArray = result as FloatArray
 

@@ -8,6 +8,7 @@ import dev.sdj.core.family.clip.ClipTokenizer
 import dev.sdj.core.family.clip.ModelVocabulary
 import dev.sdj.core.family.sd.SdDecoding
 import dev.sdj.core.family.sd.SdDiffusion
+import dev.sdj.core.family.sd.SdImageEncoding
 import dev.sdj.core.family.sd.SdLoraTargets
 import dev.sdj.core.family.sd.SdModelCheck
 import dev.sdj.core.family.sd.SdUnet
@@ -30,7 +31,7 @@ import dev.sdj.core.pipeline.Streamable
  */
 class SdxlPipeline private constructor(private val model: AssembledModel, tokenizer: ClipTokenizer) : GenerationPipeline {
     private val conditioner = SdxlConditioner(tokenizer)
-    private val diffusion = SdDiffusion(SdUnet.SD2, SdxlVaeDecoder.LATENT_SCALE, false, SdxlVaeDecoder::build)
+    private val diffusion = SdDiffusion(SdUnet.SD2, SdxlVaeDecoder.LATENT_SCALE, false, SdxlVaeDecoder::build, SdxlVaeDecoder::encode)
 
     private fun width(kind: ComponentKind): Int =
         model.components.getValue(kind).tensors.getValue(SdModelCheck.TOKEN_EMBEDDING).shape[0].toInt()
@@ -116,17 +117,22 @@ class SdxlPipeline private constructor(private val model: AssembledModel, tokeni
                 request.targetHeight(), request.targetWidth())
             val conditioning = SdDiffusion.Conditioning(conditioner.contexts(prompts, l, g, bigGWidth), contextWidth,
                 conditioner.pooled(g, bigGWidth).map { size.vector(it) })
-            return diffusion.denoise(request, run.weights(ComponentKind.DIFFUSION_MODEL), conditioning, run.session, run.progress, run.cancel)
+            return diffusion.denoise(request, run.weights(ComponentKind.DIFFUSION_MODEL), conditioning, run.session, run.progress, run.cancel,
+                run.earlier[2] as FloatArray?)
         }
     }
 
-    private val decoding = SdDecoding(diffusion, latentPhase = 2)
+    private val imageEncoding = SdImageEncoding(diffusion)
 
-    override val phases: List<Phase> = listOf(clipL, bigG, denoising, decoding)
+    private val decoding = SdDecoding(diffusion, latentPhase = 3)
+
+    override val phases: List<Phase> = listOf(clipL, bigG, imageEncoding, denoising, decoding)
 
     override val loraTargets: LoraTargets by lazy { SdLoraTargets(model) }
 
     override val denoiserPhase = phases.indexOf(denoising)
+
+    override val takesInitImage = true
 
     override val streamables = listOf(Streamable(ComponentKind.DIFFUSION_MODEL, denoiserPhase, SdDiffusion.UNET, SdUnetBlocks::of))
 
@@ -134,7 +140,7 @@ class SdxlPipeline private constructor(private val model: AssembledModel, tokeni
     private fun contextTokens(request: GenerationRequest): Int = SdxlConditioner.CONTEXT * conditioner.chunkCount(prompts(request))
 
     override fun shapeKey(request: GenerationRequest): String =
-        "${request.width()}x${request.height()} tile ${request.vaeTileSize()} context ${contextTokens(request)} clip skip ${request.clipSkip()}"
+        "${request.width()}x${request.height()} tile ${request.vaeTileSize()} context ${contextTokens(request)} clip skip ${request.clipSkip()} init image ${request.initImage().isPresent}"
 
     override fun image(result: Any): FloatArray = result as FloatArray
 

@@ -1,6 +1,7 @@
 package dev.sdj.core.family.sdxl
 
 import dev.sdj.core.family.sd.SdVaeDecoder
+import dev.sdj.core.family.sd.SdVaeEncoder
 import dev.sdj.core.graph.Nn
 import dev.sdj.core.graph.Weights
 import dev.sdj.ggml.Tensor
@@ -22,4 +23,7 @@ object SdxlVaeDecoder {
      * @return the image [8W, 8H, 3, N] in [-1, 1] (unclamped)
      */
     fun build(nn: Nn, w: Weights, z: Tensor): Tensor = SdVaeDecoder.build(nn.withConvInputScale(CONV_INPUT_SCALE), w, z)
+
+    /** SDXL's VAE encoder, its convolutions scaled the same way (stable-diffusion.cpp scales the whole autoencoder's). */
+    fun encode(nn: Nn, w: Weights, image: Tensor): Tensor = SdVaeEncoder.build(nn.withConvInputScale(CONV_INPUT_SCALE), w, image)
 }

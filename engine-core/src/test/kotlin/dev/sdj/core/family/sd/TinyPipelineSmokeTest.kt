@@ -69,7 +69,7 @@ class TinyPipelineSmokeTest {
             }
             encoder.input("image").setFloats(FloatArray(64 * 48 * 3) { ((it % 13) - 6) / 6f })
             val latent = encoder.run(backend)
-            assertEquals(8 * 6 * 4, latent.size)
+            assertEquals(8 * 6 * 8, latent.size, "means and log-variances")
             assertTrue(latent.all { it.isFinite() })
             listOf(clip, unet, vae, encoder).forEach { it.close() }
         }
