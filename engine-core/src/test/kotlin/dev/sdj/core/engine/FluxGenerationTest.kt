@@ -102,7 +102,7 @@ class FluxGenerationTest {
 
     @ParameterizedTest
     @ValueSource(strings = ["CPU", "Vulkan0"])
-    fun `resident, sequential and streamed at three caps predict the ledger's peak and give the same image`(device: String) {
+    fun `resident, sequential and streamed at several caps predict the ledger's peak and give the same image`(device: String) {
         val resident = SdjEngine(copied(split)).use { engine ->
             engine.generate(request(device, "resident")).also {
                 assertEquals(it.placement().peakBytes(), it.peakDeviceBytes().getValue(device), "resident peak")

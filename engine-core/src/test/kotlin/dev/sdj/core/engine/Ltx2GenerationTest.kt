@@ -141,7 +141,7 @@ class Ltx2GenerationTest {
      * caps between streaming every block and sequential keep different numbers of them resident.
      */
     @Test
-    fun `on Vulkan resident, sequential and streamed at three caps predict the ledger's peak and give the same frames`() {
+    fun `on Vulkan resident, sequential and streamed at several caps predict the ledger's peak and give the same frames`() {
         val device = "Vulkan0"
         val (resident, _) = residentAndSequential(device)
         StreamedCaps.assertStreamedCaps({ r -> engine().use { it.plan(r) } }, { r -> engine().use { it.generate(r) } }, onVulkan(request(device)),

@@ -8,10 +8,10 @@ import org.junit.jupiter.api.Assertions.assertEquals
 import org.junit.jupiter.api.Assertions.assertTrue
 
 /**
- * The streamed placement's witness, shared by the families' end-to-end tests: under three caps between streaming
- * every block and sequential placement, the engine streams, its predicted peak is the ledger's, it stays under the
- * cap, and the image is [expectedPng] byte for byte (and whatever else [same] checks of the result, e.g. a clip's
- * frames); the caps keep different numbers of blocks resident.
+ * The streamed placement's witness, shared by the families' end-to-end tests: under caps between streaming every
+ * block and sequential placement, the engine streams, its predicted peak is the ledger's, it stays under the cap, and
+ * the image is [expectedPng] byte for byte (and whatever else [same] checks of the result, e.g. a clip's frames); the
+ * caps keep different numbers of blocks resident.
  */
 object StreamedCaps {
     fun assertStreamedCaps(engine: SdjEngine, request: GenerationRequest, device: String, expectedPng: ByteArray,
@@ -29,7 +29,10 @@ object StreamedCaps {
         val sequential = plan.peakByPlacement().getValue("sequential")
         assertTrue(smallest < sequential, "streaming every block needs less than sequential ($smallest vs $sequential)")
         val seen = HashSet<Int>()
-        for (cap in listOf(smallest, (smallest + sequential) / 2, sequential - 1)) {
+        // Each cap is one more generation, seconds on lavapipe: there the two extreme caps (every block streamed, the
+        // most resident just under sequential) witness the device's ledger; the CPU takes the middle cap too.
+        val middle = if (device == "CPU") listOf((smallest + sequential) / 2) else emptyList()
+        for (cap in listOf(smallest) + middle + listOf(sequential - 1)) {
             val r = generate(request.toBuilder().maxDeviceMemory(cap).build())
             assertEquals("streamed", r.placement().placement(), "cap $cap")
             seen.add(r.placement().residentBlocks())
