@@ -46,7 +46,6 @@ data class Ltx2VaeDimensions(val hidden: Long, val levels: List<Ltx2VaeLevel>, v
     fun frames(latentFrames: Int): Int = (latentFrames - 1) * timeScale + 1
 
     companion object {
-        private const val KERNEL = 3L
 
         /** LTX-2.3's decoder as sd.cpp traces it from the checkpoint (ltxvae.hpp, ltx2_22b_dec_specs). */
         @JvmField
@@ -69,15 +68,16 @@ data class Ltx2VaeDimensions(val hidden: Long, val levels: List<Ltx2VaeLevel>, v
         /** @param vae the VAE's weights (`decoder.*`, `per_channel_statistics.*`) */
         fun of(vae: Weights): Ltx2VaeDimensions {
             val d = vae.at("decoder")
+            val convs = Ltx2VaeConvs(d, "decoder", "up_blocks")
             for (stat in listOf(Ltx2VideoVae.MEAN, Ltx2VideoVae.STD)) {
                 val name = "per_channel_statistics.$stat"
                 require(vae.has(name)) { "the LTX-2 VAE has no '$name'" }
                 val n = vae.get(name).elementCount()
                 require(n == Ltx2VideoVae.LATENT_CHANNELS) { "'$name' holds $n values, not one per ${Ltx2VideoVae.LATENT_CHANNELS} latent channels" }
             }
-            val hidden = outputs(d, "conv_in")
-            require(inputs(d, "conv_in") == Ltx2VideoVae.LATENT_CHANNELS) {
-                "decoder.conv_in reads ${inputs(d, "conv_in")} channels, not ${Ltx2VideoVae.LATENT_CHANNELS}"
+            val hidden = convs.outputs("conv_in")
+            require(convs.inputs("conv_in") == Ltx2VideoVae.LATENT_CHANNELS) {
+                "decoder.conv_in reads ${convs.inputs("conv_in")} channels, not ${Ltx2VideoVae.LATENT_CHANNELS}"
             }
             val levels = ArrayList<Ltx2VaeLevel>()
             var channels = hidden
@@ -88,16 +88,16 @@ data class Ltx2VaeDimensions(val hidden: Long, val levels: List<Ltx2VaeLevel>, v
                     val blocks = generateSequence(0) { it + 1 }.takeWhile { d.has("$block.res_blocks.$it.conv1.conv.weight") }.count()
                     for (j in 0 until blocks) for (conv in listOf("conv1", "conv2")) {
                         val name = "$block.res_blocks.$j.$conv"
-                        require(inputs(d, name) == channels && outputs(d, name) == channels) {
-                            "decoder.$name maps ${inputs(d, name)} to ${outputs(d, name)} channels; the level runs at $channels"
+                        require(convs.inputs(name) == channels && convs.outputs(name) == channels) {
+                            "decoder.$name maps ${convs.inputs(name)} to ${convs.outputs(name)} channels; the level runs at $channels"
                         }
                     }
                     levels += Ltx2VaeLevel.Residual(i, channels, blocks, d.has("$block.time_embedder.timestep_embedder.linear_1.weight"))
                 } else if (d.has("$block.conv.conv.weight")) {
                     val conv = "$block.conv"
-                    require(inputs(d, conv) == channels) { "decoder.$conv reads ${inputs(d, conv)} channels; the level before gives $channels" }
-                    val next = inputs(d, nextConv(d, i + 1))
-                    val out = outputs(d, conv)
+                    require(convs.inputs(conv) == channels) { "decoder.$conv reads ${convs.inputs(conv)} channels; the level before gives $channels" }
+                    val next = convs.inputs(convs.next(i + 1))
+                    val out = convs.outputs(conv)
                     val (time, space) = when (if (out % next == 0L) out / next else 0L) {
                         8L -> 2 to 2
                         4L -> 1 to 2
@@ -110,9 +110,9 @@ data class Ltx2VaeDimensions(val hidden: Long, val levels: List<Ltx2VaeLevel>, v
                 } else break
                 i++
             }
-            require(inputs(d, "conv_out") == channels) { "decoder.conv_out reads ${inputs(d, "conv_out")} channels; the last level gives $channels" }
+            require(convs.inputs("conv_out") == channels) { "decoder.conv_out reads ${convs.inputs("conv_out")} channels; the last level gives $channels" }
             val pixels = Ltx2VideoVae.COLOURS * Ltx2VideoVae.PATCH * Ltx2VideoVae.PATCH
-            require(outputs(d, "conv_out") == pixels.toLong()) { "decoder.conv_out gives ${outputs(d, "conv_out")} channels, not $pixels" }
+            require(convs.outputs("conv_out") == pixels.toLong()) { "decoder.conv_out gives ${convs.outputs("conv_out")} channels, not $pixels" }
             val conditioned = d.has("timestep_scale_multiplier")
             if (conditioned) {
                 for (name in listOf("last_time_embedder.timestep_embedder.linear_1.weight", "last_scale_shift_table")) {
@@ -123,30 +123,6 @@ data class Ltx2VaeDimensions(val hidden: Long, val levels: List<Ltx2VaeLevel>, v
                 "LTX-2 decoder levels have time embedders but the decoder has no timestep_scale_multiplier"
             }
             return Ltx2VaeDimensions(hidden, levels, conditioned)
-        }
-
-        /** The convolution that reads the output of the level before `up_blocks.[i]`. */
-        private fun nextConv(d: Weights, i: Int): String = when {
-            d.has("up_blocks.$i.res_blocks.0.conv1.conv.weight") -> "up_blocks.$i.res_blocks.0.conv1"
-            d.has("up_blocks.$i.conv.conv.weight") -> "up_blocks.$i.conv"
-            else -> "conv_out"
-        }
-
-        private fun outputs(d: Weights, conv: String): Long {
-            val name = "$conv.conv.bias"
-            require(d.has(name)) { "the LTX-2 decoder has no '$name'" }
-            return d.get(name).ne(0)
-        }
-
-        /** Input channels of a 3×3×3 kernel stored [3, 3, 3, Cin·Cout]. */
-        private fun inputs(d: Weights, conv: String): Long {
-            val name = "$conv.conv.weight"
-            require(d.has(name)) { "the LTX-2 decoder has no '$name'" }
-            val k = d.get(name)
-            require(k.ne(0) == KERNEL && k.ne(1) == KERNEL && k.ne(2) == KERNEL) { "'$name' is not a 3×3×3 kernel: $k" }
-            val out = outputs(d, conv)
-            require(k.ne(3) % out == 0L) { "'$name' ($k) does not hold ${out} output channels" }
-            return k.ne(3) / out
         }
     }
 }

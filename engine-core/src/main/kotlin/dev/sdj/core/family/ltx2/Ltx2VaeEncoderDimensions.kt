@@ -49,7 +49,6 @@ data class Ltx2VaeEncoderDimensions(val hidden: Long, val levels: List<Ltx2VaeEn
     }
 
     companion object {
-        private const val KERNEL = 3L
 
         /** conv_out's outputs: the latent means and one log-variance shared by every channel (ltx_core's UNIFORM). */
         const val CONV_OUT_CHANNELS = Ltx2VideoVae.LATENT_CHANNELS + 1
@@ -74,9 +73,10 @@ data class Ltx2VaeEncoderDimensions(val hidden: Long, val levels: List<Ltx2VaeEn
         /** @param vae the encoder component's weights (`encoder.*`) */
         fun of(vae: Weights): Ltx2VaeEncoderDimensions {
             val e = vae.at("encoder")
+            val convs = Ltx2VaeConvs(e, "encoder", "down_blocks")
             val pixels = (Ltx2VideoVae.COLOURS * Ltx2VideoVae.PATCH * Ltx2VideoVae.PATCH).toLong()
-            require(inputs(e, "conv_in") == pixels) { "encoder.conv_in reads ${inputs(e, "conv_in")} channels, not $pixels (3 colours × 4 × 4 pixels)" }
-            val hidden = outputs(e, "conv_in")
+            require(convs.inputs("conv_in") == pixels) { "encoder.conv_in reads ${convs.inputs("conv_in")} channels, not $pixels (3 colours × 4 × 4 pixels)" }
+            val hidden = convs.outputs("conv_in")
             val levels = ArrayList<Ltx2VaeEncoderLevel>()
             var channels = hidden
             var i = 0
@@ -86,16 +86,16 @@ data class Ltx2VaeEncoderDimensions(val hidden: Long, val levels: List<Ltx2VaeEn
                     val blocks = generateSequence(0) { it + 1 }.takeWhile { e.has("$block.res_blocks.$it.conv1.conv.weight") }.count()
                     for (j in 0 until blocks) for (conv in listOf("conv1", "conv2")) {
                         val name = "$block.res_blocks.$j.$conv"
-                        require(inputs(e, name) == channels && outputs(e, name) == channels) {
-                            "encoder.$name maps ${inputs(e, name)} to ${outputs(e, name)} channels; the level runs at $channels"
+                        require(convs.inputs(name) == channels && convs.outputs(name) == channels) {
+                            "encoder.$name maps ${convs.inputs(name)} to ${convs.outputs(name)} channels; the level runs at $channels"
                         }
                     }
                     levels += Ltx2VaeEncoderLevel.Residual(i, channels, blocks)
                 } else if (e.has("$block.conv.conv.weight")) {
                     val conv = "$block.conv"
-                    require(inputs(e, conv) == channels) { "encoder.$conv reads ${inputs(e, conv)} channels; the level before gives $channels" }
-                    val next = inputs(e, nextConv(e, i + 1))
-                    val out = outputs(e, conv)
+                    require(convs.inputs(conv) == channels) { "encoder.$conv reads ${convs.inputs(conv)} channels; the level before gives $channels" }
+                    val next = convs.inputs(convs.next(i + 1))
+                    val out = convs.outputs(conv)
                     val (time, space) = when (if (next % out == 0L) next / out else 0L) {
                         8L -> 2 to 2
                         4L -> 1 to 2
@@ -111,35 +111,11 @@ data class Ltx2VaeEncoderDimensions(val hidden: Long, val levels: List<Ltx2VaeEn
                 } else break
                 i++
             }
-            require(inputs(e, "conv_out") == channels) { "encoder.conv_out reads ${inputs(e, "conv_out")} channels; the last level gives $channels" }
-            require(outputs(e, "conv_out") == CONV_OUT_CHANNELS) {
-                "encoder.conv_out gives ${outputs(e, "conv_out")} channels, not $CONV_OUT_CHANNELS (128 means and one log-variance)"
+            require(convs.inputs("conv_out") == channels) { "encoder.conv_out reads ${convs.inputs("conv_out")} channels; the last level gives $channels" }
+            require(convs.outputs("conv_out") == CONV_OUT_CHANNELS) {
+                "encoder.conv_out gives ${convs.outputs("conv_out")} channels, not $CONV_OUT_CHANNELS (128 means and one log-variance)"
             }
             return Ltx2VaeEncoderDimensions(hidden, levels)
-        }
-
-        /** The convolution that reads the output of the level before `down_blocks.[i]`. */
-        private fun nextConv(e: Weights, i: Int): String = when {
-            e.has("down_blocks.$i.res_blocks.0.conv1.conv.weight") -> "down_blocks.$i.res_blocks.0.conv1"
-            e.has("down_blocks.$i.conv.conv.weight") -> "down_blocks.$i.conv"
-            else -> "conv_out"
-        }
-
-        private fun outputs(e: Weights, conv: String): Long {
-            val name = "$conv.conv.bias"
-            require(e.has(name)) { "the LTX-2 encoder has no 'encoder.$name'" }
-            return e.get(name).ne(0)
-        }
-
-        /** Input channels of a 3×3×3 kernel stored [3, 3, 3, Cin·Cout]. */
-        private fun inputs(e: Weights, conv: String): Long {
-            val name = "$conv.conv.weight"
-            require(e.has(name)) { "the LTX-2 encoder has no 'encoder.$name'" }
-            val k = e.get(name)
-            require(k.ne(0) == KERNEL && k.ne(1) == KERNEL && k.ne(2) == KERNEL) { "'encoder.$name' is not a 3×3×3 kernel: $k" }
-            val out = outputs(e, conv)
-            require(k.ne(3) % out == 0L) { "'encoder.$name' ($k) does not hold $out output channels" }
-            return k.ne(3) / out
         }
     }
 }
