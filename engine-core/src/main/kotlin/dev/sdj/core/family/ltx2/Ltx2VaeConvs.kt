@@ -18,6 +18,18 @@ internal class Ltx2VaeConvs(private val w: Weights, private val half: String, pr
         else -> "conv_out"
     }
 
+    /** How many residual blocks the level [block] has, each of whose two convolutions keeps the level's [channels]. */
+    fun residualBlocks(block: String, channels: Long): Int {
+        val blocks = generateSequence(0) { it + 1 }.takeWhile { w.has("$block.res_blocks.$it.conv1.conv.weight") }.count()
+        for (j in 0 until blocks) for (conv in listOf("conv1", "conv2")) {
+            val name = "$block.res_blocks.$j.$conv"
+            require(inputs(name) == channels && outputs(name) == channels) {
+                "$half.$name maps ${inputs(name)} to ${outputs(name)} channels; the level runs at $channels"
+            }
+        }
+        return blocks
+    }
+
     fun outputs(conv: String): Long {
         val name = "$conv.conv.bias"
         require(w.has(name)) { "the LTX-2 $half has no '$half.$name'" }

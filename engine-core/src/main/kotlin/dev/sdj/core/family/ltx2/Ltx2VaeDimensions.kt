@@ -85,13 +85,7 @@ data class Ltx2VaeDimensions(val hidden: Long, val levels: List<Ltx2VaeLevel>, v
             while (true) {
                 val block = "up_blocks.$i"
                 if (d.has("$block.res_blocks.0.conv1.conv.weight")) {
-                    val blocks = generateSequence(0) { it + 1 }.takeWhile { d.has("$block.res_blocks.$it.conv1.conv.weight") }.count()
-                    for (j in 0 until blocks) for (conv in listOf("conv1", "conv2")) {
-                        val name = "$block.res_blocks.$j.$conv"
-                        require(convs.inputs(name) == channels && convs.outputs(name) == channels) {
-                            "decoder.$name maps ${convs.inputs(name)} to ${convs.outputs(name)} channels; the level runs at $channels"
-                        }
-                    }
+                    val blocks = convs.residualBlocks(block, channels)
                     levels += Ltx2VaeLevel.Residual(i, channels, blocks, d.has("$block.time_embedder.timestep_embedder.linear_1.weight"))
                 } else if (d.has("$block.conv.conv.weight")) {
                     val conv = "$block.conv"

@@ -83,13 +83,7 @@ data class Ltx2VaeEncoderDimensions(val hidden: Long, val levels: List<Ltx2VaeEn
             while (true) {
                 val block = "down_blocks.$i"
                 if (e.has("$block.res_blocks.0.conv1.conv.weight")) {
-                    val blocks = generateSequence(0) { it + 1 }.takeWhile { e.has("$block.res_blocks.$it.conv1.conv.weight") }.count()
-                    for (j in 0 until blocks) for (conv in listOf("conv1", "conv2")) {
-                        val name = "$block.res_blocks.$j.$conv"
-                        require(convs.inputs(name) == channels && convs.outputs(name) == channels) {
-                            "encoder.$name maps ${convs.inputs(name)} to ${convs.outputs(name)} channels; the level runs at $channels"
-                        }
-                    }
+                    val blocks = convs.residualBlocks(block, channels)
                     levels += Ltx2VaeEncoderLevel.Residual(i, channels, blocks)
                 } else if (e.has("$block.conv.conv.weight")) {
                     val conv = "$block.conv"
