@@ -141,12 +141,13 @@ class SdjEngine(config: EngineConfig, private val tuneCache: TuneCache = TuneCac
 
     /**
      * A phase's reuse key for [request], with the devices its components run on (their results differ in rounding) and
-     * the LoRAs that change their weights.
+     * the LoRAs that change their weights or add to their products.
      */
     private fun reuseKey(phase: Int, request: GenerationRequest, deviceOf: (ComponentKind) -> Device): String? {
         val p = pipeline.phases[phase]
         return p.reuseKey(request)?.let { key ->
-            key + "\u0000" + p.components.joinToString(",") { deviceOf(it).name() } + "\u0000" + p.components.joinToString(",") { patches[it]?.key ?: "" }
+            key + "\u0000" + p.components.joinToString(",") { deviceOf(it).name() } + "\u0000" + p.components.joinToString(",") { patches[it]?.key ?: "" } +
+                "\u0000" + p.components.joinToString(",") { adapted.components[it]?.adapters?.toString() ?: "" }
         }
     }
 
