@@ -164,7 +164,7 @@ class SdjEngine(config: EngineConfig, private val tuneCache: TuneCache = TuneCac
         val expanded = if (extracted.loras.isEmpty()) request
             else request.toBuilder().prompt(extracted.prompt).loras(request.loras() + extracted.loras).build()
         val mode = LoraApplyMode.parse(expanded.loraApplyMode())
-        val application = loras.apply(expanded.loras()) { t -> LoraApplyPolicy.path(mode, t, quantizedType(t)) }
+        val application = loras.apply(expanded.loras()) { t -> LoraApplyPolicy.path(mode, t, pipeline.takesLowRankLoras, quantizedType(t)) }
         patches = application.patches
         loraPaths = application.paths
         adapted = if (application.lowRank.isEmpty()) model else model.copy(components = model.components.mapValues { (kind, c) ->

@@ -30,10 +30,16 @@ data class LoraPath(val lowRank: Boolean, val why: String)
  * per adapted layer at every step. Low-rank where the weight is quantized: a merge there dequantizes, adds and
  * quantizes again, so the LoRA's change is rounded to the type's coarse steps (and costs as long again), where the
  * graph ops add it unrounded, from the LoRA file's own values. A LoRA on part of a fused weight (a diffusers Flux LoRA
- * on q of BFL's qkv, [RowSpan]) is always merged: the graph ops add to a whole product.
+ * on q of BFL's qkv, [RowSpan]) is always merged: the graph ops add to a whole product; so are LoRAs on a family whose
+ * graphs do not read their weights through the layers that add the ops (Flux's projections, today).
  */
 object LoraApplyPolicy {
-    fun path(mode: LoraApplyMode, target: LoraTarget, quantizedType: String?): LoraPath = when {
+    /**
+     * @param graphOps whether the family's graphs take LoRAs as graph ops
+     * @param quantizedType the weight's quantized type on the device, null when it is not quantized
+     */
+    fun path(mode: LoraApplyMode, target: LoraTarget, graphOps: Boolean, quantizedType: String?): LoraPath = when {
+        !graphOps -> LoraPath(false, "merged: this family's graphs take no LoRA graph ops yet")
         target.rows != null -> LoraPath(false, "merged: part of a fused weight")
         mode == LoraApplyMode.IMMEDIATELY -> LoraPath(false, "merged: --lora-apply-mode immediately")
         mode == LoraApplyMode.AT_RUNTIME -> LoraPath(true, "low-rank: --lora-apply-mode at_runtime")

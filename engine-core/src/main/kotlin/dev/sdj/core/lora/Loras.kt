@@ -11,8 +11,9 @@ import java.nio.file.Path
 
 /**
  * The LoRA files requests name, resolved against a model's weights ([LoraTargets]) into one [LoraPatch] per component
- * they adapt and the [LowRankLoraTerm]s of the weights that take theirs as graph ops. A file is read once and kept while requests keep naming it (same path, size and modification time);
- * files the last request did not name are dropped.
+ * they adapt and the [LowRankLoraTerm]s of the weights that take theirs as graph ops. A file is read once and kept
+ * while requests keep naming it (same path, size and modification time); files the last request did not name are
+ * dropped.
  *
  * @param elements each canonical tensor's element count, by component; null where the model has no such tensor
  */
