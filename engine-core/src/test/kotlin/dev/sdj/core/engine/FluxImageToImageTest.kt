@@ -9,6 +9,7 @@ import dev.sdj.core.family.clip.ClipVocabulary
 import dev.sdj.core.family.clip.HuggingFaceClipFiles
 import dev.sdj.core.family.flux.TinyFluxModel
 import dev.sdj.core.family.t5.T5TestVocabulary
+import dev.sdj.core.model.ComponentKind
 import org.junit.jupiter.api.AfterAll
 import org.junit.jupiter.api.Assertions.assertArrayEquals
 import org.junit.jupiter.api.Assertions.assertEquals
@@ -59,7 +60,7 @@ class FluxImageToImageTest {
         assertEquals(1, totals["image encoding"], "the encoder ran: $totals")
         assertEquals(3, totals["denoising"], "every step, from σ = 1")
         assertTrue(fromImage.parameters().contains("Denoising strength: 1.0"), fromImage.parameters())
-        assertArrayEquals(textToImage.png, fromImage.png)
+        assertArrayEquals(textToImage.rgb(), fromImage.rgb())
     }
 
     /**
@@ -82,8 +83,9 @@ class FluxImageToImageTest {
 
     /**
      * 128×96 in tiles of 64 pixels: the encoder's are ⌊8 × 1.30539⌋ = 10 latent cells, 2 × 2 of them over 16 × 12.
-     * Weights copied, not mapped, so that the CPU pool holds what a device would; read when the last tile is done, it
-     * holds the encoding phase's all: the VAE and the encoder's compute buffer.
+     * Weights copied, not mapped, so that the CPU pool holds what a device would; read when the last tile is done, less
+     * the other components sequential placement keeps there, it holds the encoding phase's own memory: the VAE and the
+     * encoder's compute buffer.
      */
     @Test
     fun `an encoder tiled with the decoder is planned as it runs and holds less than the whole`() {
@@ -96,7 +98,7 @@ class FluxImageToImageTest {
             val result = engine.generate(tiled, ProgressListener { phase, done, total ->
                 if (phase == "image encoding" && done == total) {
                     tiles.add(total)
-                    encodingBytes = engine.poolBytes("CPU")
+                    encodingBytes = engine.poolBytes("CPU") - ComponentKind.entries.filter { it != ComponentKind.VAE }.sumOf { engine.residentBytes(it) ?: 0L }
                 }
             }, CancellationToken())
             assertEquals(listOf(4), tiles, "four encoder tiles")
@@ -109,7 +111,7 @@ class FluxImageToImageTest {
     }
 
     private companion object {
-        /** A few dB under what these seeds give (see the printed value). */
-        const val STRENGTH_0_PSNR = 30.0
+        /** A few dB under what these seeds give on x86-64 (47.1 dB; text-to-image 10.7 dB). */
+        const val STRENGTH_0_PSNR = 40.0
     }
 }
