@@ -5,14 +5,19 @@ import dev.sdj.api.EngineConfig
 import dev.sdj.api.GenerationRequest
 import dev.sdj.api.GenerationResult
 import dev.sdj.api.ProgressListener
+import dev.sdj.api.UnsupportedModelException
 import dev.sdj.core.family.clip.ClipVocabulary
 import dev.sdj.core.family.clip.HuggingFaceClipFiles
 import dev.sdj.core.family.flux.TinyFluxModel
 import dev.sdj.core.family.t5.T5TestVocabulary
 import dev.sdj.core.model.ComponentKind
+import dev.sdj.core.model.DType
+import dev.sdj.core.model.TensorData
+import dev.sdj.core.model.safetensors.SafetensorsWriter
 import org.junit.jupiter.api.AfterAll
 import org.junit.jupiter.api.Assertions.assertArrayEquals
 import org.junit.jupiter.api.Assertions.assertEquals
+import org.junit.jupiter.api.Assertions.assertThrows
 import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.Test
 import org.junit.jupiter.api.TestInstance
@@ -25,7 +30,7 @@ import javax.imageio.ImageIO
 /**
  * Flux image-to-image end to end on the tiny random Flux model, on the CPU: the strength's two ends (1: text-to-image's
  * image exactly; 0: the VAE round trip of the init image but for one step at the smallest sigma) and the encoder's
- * tiles planned as they run.
+ * tiles planned as they run; a decoder-only VAE refused.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class FluxImageToImageTest {
@@ -107,6 +112,25 @@ class FluxImageToImageTest {
             assertTrue(tileBuffer < wholeBuffer, "a tile's buffer ($tileBuffer) against the whole image's ($wholeBuffer)")
             assertEquals(result.placement().peakByPhase().getValue("image encoding"), encodingBytes, "the encoding phase: planned = ledger")
             assertEquals(result.placement().peakBytes(), result.peakDeviceBytes().getValue("CPU"), "predicted = ledger peak")
+        }
+    }
+
+    @Test
+    fun `a VAE without its encoder is refused by name once a request brings an init image`() {
+        val folder = dir.resolve("decoder-only")
+        val model = TinyFluxModel()
+        val files = model.writeSplitFiles(folder)
+        val ae = folder.resolve("ae.safetensors")
+        val writer = SafetensorsWriter()
+        for (e in model.components.getValue(ComponentKind.VAE).filter { !it.name.startsWith("encoder.") }) {
+            writer.addTensor(e.name, DType.F16, e.torchShape.reversed(), TensorData.of(model.bytes(ComponentKind.VAE, e)))
+        }
+        writer.write(ae)
+        val decoderOnly = EngineConfig(files, config.tokenizer(), Optional.empty()).withT5Tokenizer(T5TestVocabulary.file)
+        SdjEngine(decoderOnly).use { engine ->
+            engine.plan(request().build())
+            val e = assertThrows(UnsupportedModelException::class.java) { engine.plan(request().initImage(init).build()) }
+            assertTrue(e.message!!.contains("the VAE in $ae has no encoder"), e.message)
         }
     }
 
