@@ -83,7 +83,7 @@ final class GenerateCommand implements Callable<Integer> {
     int batchCount;
 
     @Option(names = {"-i", "--init-img"}, paramLabel = "PATH",
-            description = "Start from this PNG or JPEG instead of noise (image-to-image; SD 1.x, 2.x and SDXL), resized to -W x -H when it differs.")
+            description = "Start from this PNG or JPEG instead of noise (image-to-image; SD 1.x, 2.x, SDXL and Flux), resized to -W x -H when it differs.")
     Path initImage;
 
     @Option(names = "--strength", defaultValue = "0.75",

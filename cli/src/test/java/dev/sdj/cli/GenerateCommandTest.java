@@ -233,7 +233,10 @@ class GenerateCommandTest {
         assertEquals("error: batch count must be at least 1 (the number of images), got 0", none.err().strip());
     }
 
-    /** Image-to-image from the command line: the image starts from the -i file and says its strength; a missing file is one line. */
+    /**
+     * Image-to-image from the command line: the image starts from the -i file and says its strength; a missing file is
+     * one line; plan -i plans the encoder's phase.
+     */
     @Test
     void anInitImageIsEncodedAndItsStrengthWritten(@TempDir Path dir) throws Exception {
         Path model = DefaultModel.INSTANCE.path(dir);
@@ -252,6 +255,11 @@ class GenerateCommandTest {
                 "--device", "CPU", "--threads", "2", "-i", missing.toString(), "-o", png.toString());
         assertEquals(1, none.code());
         assertEquals("error: init image " + missing + ": no such file", none.err().strip().lines().reduce((a, b) -> b).orElse(""), none.err());
+        CliRun plan = CliRun.of("plan", "--model", model.toString(), "-W", "32", "-H", "32", "--device", "CPU", "-i", initPng.toString(), "--json");
+        assertEquals(0, plan.code(), plan.err());
+        com.fasterxml.jackson.databind.JsonNode json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(plan.out());
+        assertTrue(json.get("computeBytes").get("vae encoder").asLong() > 0, "plan -i measures the encoder: " + plan.out());
+        assertTrue(json.get("peakByPhase").has("image encoding"), plan.out());
     }
 
     /** The seed in a PNG's A1111 parameters text. */

@@ -3,6 +3,8 @@ package dev.sdj.core.family.sd
 import dev.sdj.api.CancellationToken
 import dev.sdj.api.GenerationRequest
 import dev.sdj.api.ProgressListener
+import dev.sdj.core.family.ImageEncoding
+import dev.sdj.core.family.LatentDistribution
 import dev.sdj.core.graph.CompiledGraph
 import dev.sdj.core.graph.FiniteValues
 import dev.sdj.core.graph.GraphKey
@@ -10,6 +12,7 @@ import dev.sdj.core.graph.GraphSession
 import dev.sdj.core.graph.Nn
 import dev.sdj.core.graph.Weights
 import dev.sdj.core.image.TiledDecoding
+import dev.sdj.core.image.TiledEncoding
 import dev.sdj.core.sampling.Denoiser
 import dev.sdj.core.sampling.DiscreteSchedule
 import dev.sdj.core.sampling.NoiseRng
@@ -21,7 +24,6 @@ import dev.sdj.core.sampling.ScheduleKind
 import dev.sdj.core.sampling.TorchCpuRng
 import dev.sdj.ggml.GgmlType
 import dev.sdj.ggml.Tensor
-import kotlin.math.exp
 
 /**
  * The SD family's latent diffusion after the text is encoded — denoise seeded noise with classifier-free guidance,
@@ -36,7 +38,7 @@ class SdDiffusion(
     private val defaultVPrediction: Boolean,
     private val decoder: (Nn, Weights, Tensor) -> Tensor = SdVaeDecoder::build,
     private val encoder: (Nn, Weights, Tensor) -> Tensor = SdVaeEncoder::build,
-) {
+) : ImageEncoding.LatentEncoder {
     /** The text side of the UNet's conditioning: one context [hidden × tokens] per prompt, and SDXL's vector y per prompt. */
     class Conditioning(val contexts: List<FloatArray>, val hidden: Long, val ys: List<FloatArray>? = null) {
         val tokens: Long get() = contexts[0].size / hidden
@@ -57,26 +59,23 @@ class SdDiffusion(
         return { g -> decoder(g.nn, vae, g.input("z", GgmlType.F32, tiles.tileWidth, tiles.tileHeight, 4, 1)) }
     }
 
-    /** The encoder's graph over the request's whole image, as [encode] compiles it. */
-    fun encoderGraph(request: GenerationRequest, vae: Weights): (CompiledGraph.Builder) -> Tensor = { g ->
-        encoder(g.nn, vae, g.input("image", GgmlType.F32, request.width().toLong(), request.height().toLong(), 3, 1))
+    /** The encoder's graph over one image tile of the request's tiling (the whole image unless it decodes in tiles), as [encode] compiles it. */
+    override fun encoderGraph(request: GenerationRequest, vae: Weights): (CompiledGraph.Builder) -> Tensor {
+        val tiles = TiledEncoding(request, 8)
+        return { g -> encoder(g.nn, vae, g.input(IMAGE, GgmlType.F32, tiles.tileWidth, tiles.tileHeight, 3, 1)) }
     }
 
     /**
-     * The init image's latent [w/8, h/8, 4] as sampling takes it: a draw from the encoder's latent distribution,
-     * mean + σ·n with σ = exp(½·clamp(log-variance, −30, 20)) and n the seed's first normal values (as
-     * stable-diffusion.cpp draws it, from the rng seeded for the image), times the family's scale factor.
+     * The init image's latent [w/8, h/8, 4] as sampling takes it: a draw from the encoder's latent distribution
+     * ([LatentDistribution]) with n the seed's first normal values (as stable-diffusion.cpp draws it, from the rng
+     * seeded for the image), times the family's scale factor.
      */
-    fun encode(request: GenerationRequest, vae: Weights, image: FloatArray, session: GraphSession): FloatArray {
-        val graph = session.compile(VAE_ENCODER, build = encoderGraph(request, vae))
-        graph.input("image").setFloats(image)
-        val moments = graph.run(session.backend)
-        val n = moments.size / 2
-        val noise = rng(request).randn(n)
-        return FloatArray(n) { i ->
-            val std = exp(0.5 * moments[n + i].coerceIn(-30f, 20f)).toFloat()
-            (moments[i] + std * noise[i]) * latentScale
-        }.also { FiniteValues.require(it) { "image encoding" } }
+    override fun encode(request: GenerationRequest, vae: Weights, image: FloatArray, session: GraphSession, progress: ProgressListener,
+                        cancel: CancellationToken): FloatArray {
+        val graph = session.compile(ImageEncoding.GRAPH, build = encoderGraph(request, vae))
+        val moments = TiledEncoding(request, 8).encode(image, 8, graph, IMAGE, session.backend, progress, cancel)
+        val latent = LatentDistribution.sample(moments, rng(request).randn(moments.size / 2))
+        return FloatArray(latent.size) { latent[it] * latentScale }.also { FiniteValues.require(it) { "image encoding" } }
     }
 
     /**
@@ -146,6 +145,6 @@ class SdDiffusion(
     companion object {
         val UNET = GraphKey("unet")
         val VAE_DECODER = GraphKey("vae decoder")
-        val VAE_ENCODER = GraphKey("vae encoder")
+        private const val IMAGE = "image"
     }
 }

@@ -2,6 +2,7 @@ package dev.sdj.core.family.sd
 
 import dev.sdj.api.GenerationRequest
 import dev.sdj.api.UnsupportedModelException
+import dev.sdj.core.family.ImageEncoding
 import dev.sdj.core.family.clip.ClipTokenizer
 import dev.sdj.core.family.clip.ModelVocabulary
 import dev.sdj.core.graph.Weights
@@ -52,7 +53,7 @@ class SdPipeline private constructor(model: AssembledModel, private val family: 
             run.earlier[0] as SdDiffusion.Conditioning, run.session, run.progress, run.cancel, run.earlier[1] as FloatArray?)
     }
 
-    private val imageEncoding = SdImageEncoding(textToImage.diffusion)
+    private val imageEncoding = ImageEncoding(textToImage.diffusion, model.components.getValue(ComponentKind.VAE))
 
     private val decoding = SdDecoding(textToImage.diffusion, latentPhase = 2)
 

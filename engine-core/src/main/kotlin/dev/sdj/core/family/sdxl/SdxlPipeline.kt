@@ -4,11 +4,11 @@ import dev.sdj.api.GenerationCancelledException
 import dev.sdj.api.GenerationRequest
 import dev.sdj.api.InvalidRequestException
 import dev.sdj.api.UnsupportedModelException
+import dev.sdj.core.family.ImageEncoding
 import dev.sdj.core.family.clip.ClipTokenizer
 import dev.sdj.core.family.clip.ModelVocabulary
 import dev.sdj.core.family.sd.SdDecoding
 import dev.sdj.core.family.sd.SdDiffusion
-import dev.sdj.core.family.sd.SdImageEncoding
 import dev.sdj.core.family.sd.SdLoraTargets
 import dev.sdj.core.family.sd.SdModelCheck
 import dev.sdj.core.family.sd.SdUnet
@@ -122,7 +122,7 @@ class SdxlPipeline private constructor(private val model: AssembledModel, tokeni
         }
     }
 
-    private val imageEncoding = SdImageEncoding(diffusion)
+    private val imageEncoding = ImageEncoding(diffusion, model.components.getValue(ComponentKind.VAE))
 
     private val decoding = SdDecoding(diffusion, latentPhase = 3)
 
