@@ -6,6 +6,7 @@ import dev.sdj.core.model.ComponentKind
 import dev.sdj.core.model.ModelAssembly
 import dev.sdj.core.model.ModelOpener
 import org.junit.jupiter.api.Assertions.assertEquals
+import org.junit.jupiter.api.Assertions.assertFalse
 import org.junit.jupiter.api.Assertions.assertThrows
 import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.Test
@@ -42,6 +43,18 @@ class SdxlModelCheckTest {
         )) {
             assertEquals(arch, SdArchitectureReader(model).architecture(), layout)
         }
+    }
+
+    @Test
+    fun `an inpainting UNet is recognised from its 9 input channels and a UNet reading 5 is refused naming its first convolution`() {
+        val inpainting = checkpoint(TinySdModel.SDXL_TINY_INPAINT, "inpainting.safetensors")
+        SdModelCheck.sdxl(inpainting).check(vocabularySize)
+        assertEquals(TinySdModel.SDXL_TINY_INPAINT, SdArchitectureReader(inpainting).architecture())
+        assertTrue(SdInpaintingUnet.of(inpainting))
+        assertFalse(SdInpaintingUnet.of(checkpoint(arch, "regular.safetensors")))
+        val five = checkpoint(arch.copy(unet = arch.unet.copy(inChannels = 5)), "five.safetensors")
+        val e = refused(five)
+        assertTrue(e.message!!.contains("input_blocks.0.0.weight") && e.message!!.contains("reads 5 channels"), e.message)
     }
 
     @Test
