@@ -84,7 +84,7 @@ class InpaintingGenerationTest {
 
     /** The encoder runs for the init image and the masked image in one phase, planned like the others (sequential: plan = ledger). */
     @Test
-    fun `an inpainting checkpoint is recognised from its weights and inpaints, starts from noise, and its plan predicts the ledger`() {
+    fun `an inpainting checkpoint is recognised from its weights and inpaints, starts from noise (streamed), and its plan predicts the ledger`() {
         SdjEngine(EngineConfig.of(inpaintingModel)).use { engine ->
             val asked = request().mask(leftHalf).placement("sequential").build()
             val plan = engine.plan(asked)
@@ -92,7 +92,10 @@ class InpaintingGenerationTest {
             val inpainted = engine.generate(asked, ProgressListener { phase, done, _ -> if (done == 0) phases.add(phase) }, CancellationToken())
             assertTrue("image encoding" in phases, phases.toString())
             assertEquals(plan.peakBytes(), inpainted.peakDeviceBytes().getValue("CPU"), "predicted = ledger peak")
-            val fromNoise = engine.generate(GenerationRequest.builder("a lighthouse").size(32, 32).steps(2).seed(5).device("CPU").threads(2).build())
+            // from noise, its UNet streamed block by block: the 9-channel input passes the block split
+            val fromNoise = engine.generate(GenerationRequest.builder("a lighthouse").size(32, 32).steps(2).seed(5).device("CPU").threads(2)
+                .placement("streamed").build())
+            assertEquals("streamed", fromNoise.placement().placement())
             assertEquals(32 * 32 * 3, fromNoise.rgb().size)
         }
     }
