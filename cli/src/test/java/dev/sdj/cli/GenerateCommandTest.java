@@ -20,7 +20,7 @@ class GenerateCommandTest {
                 "--cfg-scale", "--seed", "--sampler", "--schedule", "--rng", "--clip-skip", "--prediction", "--placement", "--max-vram", "--on-cpu", "--device",
                 "--threads", "--output", "--sampling-method", "--scheduler", "--vae-tiling", "--clip-on-cpu", "--vae-on-cpu",
                 "--diffusion-model", "--vae", "--clip_l", "--clip_g", "--verbose", "--quiet", "--diffusion-fa", "--original-size",
-                "--crop-top-left", "--target-size", "--video-frames", "--fps", "--lora", "--lora-model-dir", "--batch-count", "--overwrite", "--init-img", "--strength")) {
+                "--crop-top-left", "--target-size", "--video-frames", "--fps", "--lora", "--lora-model-dir", "--batch-count", "--overwrite", "--init-img", "--strength", "--mask")) {
             assertTrue(help.contains(flag), flag + " missing from:\n" + help);
         }
         assertTrue(help.contains("RANDOM weights"), help);
@@ -260,6 +260,30 @@ class GenerateCommandTest {
         com.fasterxml.jackson.databind.JsonNode json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(plan.out());
         assertTrue(json.get("computeBytes").get("vae encoder").asLong() > 0, "plan -i measures the encoder: " + plan.out());
         assertTrue(json.get("peakByPhase").has("image encoding"), plan.out());
+    }
+
+    /** Inpainting from the command line: --mask with -i repaints; without -i it is one line naming the mask, before the model opens. */
+    @Test
+    void aMaskRepaintsWithAnInitImageAndIsRefusedWithoutOne(@TempDir Path dir) throws Exception {
+        Path model = DefaultModel.INSTANCE.path(dir);
+        java.awt.image.BufferedImage init = new java.awt.image.BufferedImage(32, 32, java.awt.image.BufferedImage.TYPE_INT_RGB);
+        java.awt.image.BufferedImage mask = new java.awt.image.BufferedImage(32, 32, java.awt.image.BufferedImage.TYPE_INT_RGB);
+        for (int y = 0; y < 32; y++) for (int x = 0; x < 32; x++) {
+            init.setRGB(x, y, (x * 8) << 16 | (y * 8) << 8 | 90);
+            mask.setRGB(x, y, x < 16 ? 0xffffff : 0);
+        }
+        Path initPng = dir.resolve("init.png");
+        Path maskPng = dir.resolve("mask.png");
+        ImageIO.write(init, "png", initPng.toFile());
+        ImageIO.write(mask, "png", maskPng.toFile());
+        Path png = dir.resolve("out.png");
+        CliRun r = CliRun.of("generate", "--model", model.toString(), "-p", "a cat", "-W", "32", "-H", "32", "--steps", "2",
+                "--device", "CPU", "--threads", "2", "-i", initPng.toString(), "--mask", maskPng.toString(), "-o", png.toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(Files.size(png) > 0);
+        CliRun alone = CliRun.of("generate", "--model", model.toString(), "-p", "a cat", "--mask", maskPng.toString(), "-o", png.toString());
+        assertEquals(1, alone.code());
+        assertEquals("error: mask " + maskPng + " needs an init image to repaint: give one with initImage (--init-img)", alone.err().strip());
     }
 
     /** The seed in a PNG's A1111 parameters text. */

@@ -27,9 +27,18 @@ class ImageEncoding(private val encoder: LatentEncoder, private val vae: Compone
     interface LatentEncoder {
         fun encoderGraph(request: GenerationRequest, vae: Weights): (CompiledGraph.Builder) -> Tensor
 
-        /** The init image's latent as sampling takes it, from [image] ([W, H, 3] in [-1, 1]). */
-        fun encode(request: GenerationRequest, vae: Weights, image: FloatArray, session: GraphSession, progress: ProgressListener,
-                   cancel: CancellationToken): FloatArray
+        /**
+         * The latents of [images] ([W, H, 3] in [-1, 1], the request's size) as sampling takes them, their random
+         * draws continuing one stream seeded with the request's seed.
+         */
+        fun encode(request: GenerationRequest, vae: Weights, images: List<FloatArray>, session: GraphSession, progress: ProgressListener,
+                   cancel: CancellationToken): List<FloatArray>
+
+        /**
+         * What denoising starts from, given the init [image] and [encode] over the family's encoder: the image's latent,
+         * unless the family adds to it (SD's inpainting masks and masked image).
+         */
+        fun start(request: GenerationRequest, image: FloatArray, encode: (List<FloatArray>) -> List<FloatArray>): Any = encode(listOf(image)).single()
     }
 
     override val label = TiledEncoding.PHASE
@@ -49,7 +58,9 @@ class ImageEncoding(private val encoder: LatentEncoder, private val vae: Compone
 
     override fun run(run: PhaseRun): Any {
         val image = InitImage.read(run.request.initImage().get(), run.request.width(), run.request.height())
-        return encoder.encode(run.request, run.weights(ComponentKind.VAE), image, run.session, run.progress, run.cancel)
+        return encoder.start(run.request, image) { images ->
+            encoder.encode(run.request, run.weights(ComponentKind.VAE), images, run.session, run.progress, run.cancel)
+        }
     }
 
     companion object {

@@ -51,16 +51,18 @@ class FluxDiffusion(private val schedule: FlowSchedule, private val guidanceInpu
     }
 
     /**
-     * The init image's latent [w/8, h/8, 16] as sampling takes it: a draw from the encoder's distribution (n from the
-     * rng seeded for the image, as for SD), shifted and scaled as stable-diffusion.cpp's process_latent_in does.
+     * The latents [w/8, h/8, 16] of [images] as sampling takes them: draws from the encoder's distribution (n from one
+     * stream seeded for the image, as for SD), shifted and scaled as stable-diffusion.cpp's process_latent_in does.
      */
-    override fun encode(request: GenerationRequest, vae: Weights, image: FloatArray, session: GraphSession, progress: ProgressListener,
-                        cancel: CancellationToken): FloatArray {
+    override fun encode(request: GenerationRequest, vae: Weights, images: List<FloatArray>, session: GraphSession, progress: ProgressListener,
+                        cancel: CancellationToken): List<FloatArray> {
         val graph = session.compile(ImageEncoding.GRAPH, build = encoderGraph(request, vae))
-        val moments = TiledEncoding(request, FluxVae.DOWNSCALE).encode(image, 2 * FluxVae.LATENT_CHANNELS, graph, FluxVae.IMAGE,
-            session.backend, progress, cancel)
-        return FluxVae.samplerLatent(LatentDistribution.sample(moments, rng(request).randn(moments.size / 2)))
-            .also { FiniteValues.require(it) { "image encoding" } }
+        val rng = rng(request)
+        return images.map { image ->
+            val moments = TiledEncoding(request, FluxVae.DOWNSCALE).encode(image, 2 * FluxVae.LATENT_CHANNELS, graph, FluxVae.IMAGE,
+                session.backend, progress, cancel)
+            FluxVae.samplerLatent(LatentDistribution.sample(moments, rng.randn(moments.size / 2))).also { FiniteValues.require(it) { "image encoding" } }
+        }
     }
 
     /**

@@ -7,8 +7,10 @@ import dev.sdj.api.UnsupportedModelException
 import dev.sdj.core.family.ImageEncoding
 import dev.sdj.core.family.clip.ClipTokenizer
 import dev.sdj.core.family.clip.ModelVocabulary
+import dev.sdj.core.family.sd.InitLatent
 import dev.sdj.core.family.sd.SdDecoding
 import dev.sdj.core.family.sd.SdDiffusion
+import dev.sdj.core.family.sd.SdInpaintingUnet
 import dev.sdj.core.family.sd.SdLoraTargets
 import dev.sdj.core.family.sd.SdModelCheck
 import dev.sdj.core.family.sd.SdUnet
@@ -31,7 +33,8 @@ import dev.sdj.core.pipeline.Streamable
  */
 class SdxlPipeline private constructor(private val model: AssembledModel, tokenizer: ClipTokenizer) : GenerationPipeline {
     private val conditioner = SdxlConditioner(tokenizer)
-    private val diffusion = SdDiffusion(SdUnet.SD2, SdxlVaeDecoder.LATENT_SCALE, false, SdxlVaeDecoder::build, SdxlVaeDecoder::encode)
+    private val diffusion = SdDiffusion(SdUnet.SD2, SdxlVaeDecoder.LATENT_SCALE, false, SdxlVaeDecoder::build, SdxlVaeDecoder::encode,
+        SdInpaintingUnet.of(model))
 
     private fun width(kind: ComponentKind): Int =
         model.components.getValue(kind).tensors.getValue(SdModelCheck.TOKEN_EMBEDDING).shape[0].toInt()
@@ -118,7 +121,7 @@ class SdxlPipeline private constructor(private val model: AssembledModel, tokeni
             val conditioning = SdDiffusion.Conditioning(conditioner.contexts(prompts, l, g, bigGWidth), contextWidth,
                 conditioner.pooled(g, bigGWidth).map { size.vector(it) })
             return diffusion.denoise(request, run.weights(ComponentKind.DIFFUSION_MODEL), conditioning, run.session, run.progress, run.cancel,
-                run.earlier[2] as FloatArray?)
+                run.earlier[2] as InitLatent?)
         }
     }
 
