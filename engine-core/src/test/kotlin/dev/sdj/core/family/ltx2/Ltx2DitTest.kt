@@ -34,8 +34,9 @@ import kotlin.math.abs
  * the reference: σ 0.69 instead of 0.7 moves the DiT's output by 0.42, the cross-attention time table at 12 instead of
  * 24 fps by 0.25, and feeding the cross-modal AdaLN modules σ·1000 (as diffusers does) instead of sd.cpp's σ moves one
  * block's streams by 0.30.
- * - [CPU] 2e-3 [block 9.3e-5, DiT 1.3e-4]: f32 but GELU, which ggml's CPU backend reads from a table at f16 inputs.
- * - [VULKAN] 3e-3 [block 3.1e-4, DiT 2.9e-4 on lavapipe]: mul_mat operands rounded to f16.
+ * - [CPU] 2e-3 [block 9.3e-5, block with a σ per video token 1.4e-4, DiT 1.3e-4, with a σ per video token 9.7e-5]: f32
+ *   but GELU, which ggml's CPU backend reads from a table at f16 inputs.
+ * - [VULKAN] 3e-3 [block 3.1e-4, with a σ per video token 3.3e-4, DiT 2.9e-4 on lavapipe]: mul_mat operands rounded to f16.
  * - [FLASH] 2e-3 [DiT 2.9e-4 on the CPU]: ggml's fused attention rounds k and v (and q, on the CPU) to f16.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
