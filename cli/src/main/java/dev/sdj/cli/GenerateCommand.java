@@ -83,11 +83,11 @@ final class GenerateCommand implements Callable<Integer> {
     int batchCount;
 
     @Option(names = {"-i", "--init-img"}, paramLabel = "PATH",
-            description = "Start from this PNG or JPEG instead of noise (image-to-image; SD 1.x, 2.x, SDXL and Flux), resized to -W x -H when it differs.")
+            description = "Start from this PNG or JPEG instead of noise (image-to-image on SD 1.x, 2.x, SDXL and Flux; LTX-2: the clip's first frame), resized to -W x -H when it differs.")
     Path initImage;
 
     @Option(names = "--strength", defaultValue = "0.75",
-            description = "With --init-img, how much to change it, 0 to 1: the last steps x strength steps of the schedule run (default: ${DEFAULT-VALUE}).")
+            description = "With --init-img, 0 to 1: image-to-image, how much to change it (the last steps x strength steps of the schedule run); LTX-2, how firmly the first frame keeps it (1: exactly) (default: ${DEFAULT-VALUE}).")
     double strength;
 
     @Option(names = "--mask", paramLabel = "PATH",

@@ -194,6 +194,23 @@ class GenerateCommandTest {
         assertTrue(dits[1] > dits[0], "33 frames' DiT buffer " + dits[1] + " over 9 frames' " + dits[0]);
     }
 
+    /** LTX-2 image-to-video from the command line: plan -i measures the VAE encoder's phase at the clip's size. */
+    @Test
+    void planOfAnLtx2ClipFromAnImageMeasuresTheEncoder(@TempDir Path dir) throws Exception {
+        dev.sdj.core.family.ltx2.TinyLtx2Text.TextFiles text = new dev.sdj.core.family.ltx2.TinyLtx2Text().writeFiles(dir);
+        Path dit = new dev.sdj.core.family.ltx2.TinyLtx2Dit().write(dir.resolve("ltx-2.3-tiny-dit.safetensors"));
+        Path vae = new dev.sdj.core.family.ltx2.TinyLtx2Vae().write(dir.resolve("ltx-2.3-tiny-vae.safetensors"), new dev.sdj.core.family.ltx2.TinyLtx2VaeEncoder());
+        Path initPng = dir.resolve("init.png");
+        ImageIO.write(new java.awt.image.BufferedImage(40, 24, java.awt.image.BufferedImage.TYPE_INT_RGB), "png", initPng.toFile());
+        CliRun plan = CliRun.of("plan", "-m", text.getGemma().toString(), "-m", text.getConnectors().toString(), "-m", text.getProjections().toString(),
+                "-m", dit.toString(), "-m", vae.toString(), "-p", "a fox", "--video-frames", "9", "-W", "64", "-H", "64", "--cfg-scale", "1",
+                "-i", initPng.toString(), "--device", "CPU", "--no-mmap", "--json");
+        assertEquals(0, plan.code(), plan.err());
+        com.fasterxml.jackson.databind.JsonNode json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(plan.out());
+        assertTrue(json.get("peakByPhase").get("image encoding").asLong() > 0, plan.out());
+        assertTrue(json.get("computeBytes").has("ltx2 video encoder 64x64x1"), plan.out());
+    }
+
     @Test
     void writesAPngAndReportsMemory(@TempDir Path dir) throws Exception {
         Path model = DefaultModel.INSTANCE.path(dir);

@@ -146,7 +146,7 @@ class SdjEngine(config: EngineConfig, private val tuneCache: TuneCache = TuneCac
      */
     private fun withLoras(request: GenerationRequest): GenerationRequest {
         if (request.initImage().isPresent && !pipeline.takesInitImage) {
-            throw UnsupportedModelException("${model.family.label} cannot start from an init image yet (image-to-image): only SD 1.x, SD 2.x, SDXL and Flux can")
+            throw UnsupportedModelException("${model.family.label} cannot start from an init image yet: only SD 1.x, SD 2.x, SDXL and Flux (image-to-image) and LTX-2 with its DiT (image-to-video) can")
         }
         val extracted = PromptLoras.extract(request.prompt(), request.loraModelDir().orElse(null))
         val expanded = if (extracted.loras.isEmpty()) request
