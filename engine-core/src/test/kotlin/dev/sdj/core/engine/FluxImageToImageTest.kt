@@ -134,6 +134,14 @@ class FluxImageToImageTest {
         }
     }
 
+    @Test
+    fun `a mask is refused by name, since Flux does not inpaint`() {
+        SdjEngine(config).use { engine ->
+            val e = assertThrows(UnsupportedModelException::class.java) { engine.plan(request().initImage(init).mask(init).build()) }
+            assertTrue(e.message!!.contains("cannot inpaint with a mask"), e.message)
+        }
+    }
+
     private companion object {
         /** A few dB under what these seeds give on x86-64 (47.1 dB; text-to-image 10.7 dB). */
         const val STRENGTH_0_PSNR = 40.0

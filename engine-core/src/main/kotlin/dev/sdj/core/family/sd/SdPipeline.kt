@@ -64,6 +64,7 @@ class SdPipeline private constructor(model: AssembledModel, private val family: 
     override val denoiserPhase = phases.indexOf(denoising)
 
     override val takesInitImage = true
+    override val takesMask = true
 
     override val streamables = listOf(Streamable(ComponentKind.DIFFUSION_MODEL, denoiserPhase, SdDiffusion.UNET, SdUnetBlocks::of))
 

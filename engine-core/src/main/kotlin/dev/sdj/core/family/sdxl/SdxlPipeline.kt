@@ -136,6 +136,7 @@ class SdxlPipeline private constructor(private val model: AssembledModel, tokeni
     override val denoiserPhase = phases.indexOf(denoising)
 
     override val takesInitImage = true
+    override val takesMask = true
 
     override val streamables = listOf(Streamable(ComponentKind.DIFFUSION_MODEL, denoiserPhase, SdDiffusion.UNET, SdUnetBlocks::of))
 
