@@ -83,12 +83,16 @@ final class GenerateCommand implements Callable<Integer> {
     int batchCount;
 
     @Option(names = {"-i", "--init-img"}, paramLabel = "PATH",
-            description = "Start from this PNG or JPEG instead of noise (image-to-image; SD 1.x, 2.x and SDXL), resized to -W x -H when it differs.")
+            description = "Start from this PNG or JPEG instead of noise (image-to-image on SD 1.x, 2.x, SDXL and Flux; LTX-2: the clip's first frame), resized to -W x -H when it differs.")
     Path initImage;
 
     @Option(names = "--strength", defaultValue = "0.75",
-            description = "With --init-img, how much to change it, 0 to 1: the last steps x strength steps of the schedule run (default: ${DEFAULT-VALUE}).")
+            description = "With --init-img, 0 to 1: image-to-image, how much to change it (the last steps x strength steps of the schedule run); LTX-2, how firmly the first frame keeps it (1: exactly) (default: ${DEFAULT-VALUE}).")
     double strength;
+
+    @Option(names = "--mask", paramLabel = "PATH",
+            description = "With --init-img, repaint only where this image is white and keep it where black (inpainting; SD 1.x, 2.x and SDXL, regular or inpainting checkpoints), resized to -W x -H when it differs.")
+    Path mask;
 
     @Option(names = "--overwrite",
             description = "Let a batch (-b) replace existing files of its names (output_0.png, …); without it they are refused before any work. A single image's -o file is always replaced.")
@@ -253,6 +257,7 @@ final class GenerateCommand implements Callable<Integer> {
                 .schedule(schedule != null ? schedule.toLowerCase(Locale.ROOT) : samplerName.schedule().orElse("discrete")).rng(rng)
                 .clipSkip(clipSkip).prediction(prediction).batchCount(batchCount).strength(strength);
         if (initImage != null) b.initImage(initImage);
+        if (mask != null) b.mask(mask);
         if (originalSize != null) {
             int[] wh = pair(originalSize, "x", "--original-size");
             b.originalSize(wh[0], wh[1]);

@@ -11,6 +11,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
+import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
@@ -44,6 +45,10 @@ final class PlanCommand implements Callable<Integer> {
     @Option(names = "--steps", defaultValue = "20", description = "Denoising steps, for the per-generation upload figure (default: ${DEFAULT-VALUE}).")
     int steps;
 
+    @Option(names = {"-i", "--init-img"}, paramLabel = "PATH",
+            description = "Plan image-to-image from this image, as generate -i: the VAE encoder's phase is measured and placed too (only generate reads the file).")
+    Path initImage;
+
     @Option(names = "--json", description = "Print JSON: {device, placement, peakBytes, budgetBytes, budgetSource, reason, peakByPlacement, parameterBytes, computeBytes, blocks, residentBlocks, uploadBytesPerStep, uploadBytesPerGeneration, phases, streamedBlocks, mappedBytes, peakByPhase, vaeTileSize}.")
     boolean json;
 
@@ -54,6 +59,7 @@ final class PlanCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         GenerationRequest.Builder b = where.applyTo(loras.applyTo(video.applyTo(GenerationRequest.builder(prompt).negativePrompt(negativePrompt)
                 .size(shape.width, shape.height).cfgScale(cfg).steps(steps))));
+        if (initImage != null) b.initImage(initImage);
         PlacementReport r;
         try (Engine engine = Engine.open(shape.engineConfig())) {
             r = engine.plan(b.build());

@@ -20,7 +20,7 @@ class GenerateCommandTest {
                 "--cfg-scale", "--seed", "--sampler", "--schedule", "--rng", "--clip-skip", "--prediction", "--placement", "--max-vram", "--on-cpu", "--device",
                 "--threads", "--output", "--sampling-method", "--scheduler", "--vae-tiling", "--clip-on-cpu", "--vae-on-cpu",
                 "--diffusion-model", "--vae", "--clip_l", "--clip_g", "--verbose", "--quiet", "--diffusion-fa", "--original-size",
-                "--crop-top-left", "--target-size", "--video-frames", "--fps", "--lora", "--lora-model-dir", "--lora-apply-mode", "--batch-count", "--overwrite", "--init-img", "--strength")) {
+                "--crop-top-left", "--target-size", "--video-frames", "--fps", "--lora", "--lora-model-dir", "--lora-apply-mode", "--batch-count", "--overwrite", "--init-img", "--strength", "--mask")) {
             assertTrue(help.contains(flag), flag + " missing from:\n" + help);
         }
         assertTrue(help.contains("RANDOM weights"), help);
@@ -196,6 +196,23 @@ class GenerateCommandTest {
         assertTrue(dits[1] > dits[0], "33 frames' DiT buffer " + dits[1] + " over 9 frames' " + dits[0]);
     }
 
+    /** LTX-2 image-to-video from the command line: plan -i measures the VAE encoder's phase at the clip's size. */
+    @Test
+    void planOfAnLtx2ClipFromAnImageMeasuresTheEncoder(@TempDir Path dir) throws Exception {
+        dev.sdj.core.family.ltx2.TinyLtx2Text.TextFiles text = new dev.sdj.core.family.ltx2.TinyLtx2Text().writeFiles(dir);
+        Path dit = new dev.sdj.core.family.ltx2.TinyLtx2Dit().write(dir.resolve("ltx-2.3-tiny-dit.safetensors"));
+        Path vae = new dev.sdj.core.family.ltx2.TinyLtx2Vae().write(dir.resolve("ltx-2.3-tiny-vae.safetensors"), new dev.sdj.core.family.ltx2.TinyLtx2VaeEncoder());
+        Path initPng = dir.resolve("init.png");
+        ImageIO.write(new java.awt.image.BufferedImage(40, 24, java.awt.image.BufferedImage.TYPE_INT_RGB), "png", initPng.toFile());
+        CliRun plan = CliRun.of("plan", "-m", text.getGemma().toString(), "-m", text.getConnectors().toString(), "-m", text.getProjections().toString(),
+                "-m", dit.toString(), "-m", vae.toString(), "-p", "a fox", "--video-frames", "9", "-W", "64", "-H", "64", "--cfg-scale", "1",
+                "-i", initPng.toString(), "--device", "CPU", "--no-mmap", "--json");
+        assertEquals(0, plan.code(), plan.err());
+        com.fasterxml.jackson.databind.JsonNode json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(plan.out());
+        assertTrue(json.get("peakByPhase").get("image encoding").asLong() > 0, plan.out());
+        assertTrue(json.get("computeBytes").has("ltx2 video encoder 64x64x1"), plan.out());
+    }
+
     @Test
     void writesAPngAndReportsMemory(@TempDir Path dir) throws Exception {
         Path model = DefaultModel.INSTANCE.path(dir);
@@ -235,7 +252,10 @@ class GenerateCommandTest {
         assertEquals("error: batch count must be at least 1 (the number of images), got 0", none.err().strip());
     }
 
-    /** Image-to-image from the command line: the image starts from the -i file and says its strength; a missing file is one line. */
+    /**
+     * Image-to-image from the command line: the image starts from the -i file and says its strength; a missing file is
+     * one line; plan -i plans the encoder's phase.
+     */
     @Test
     void anInitImageIsEncodedAndItsStrengthWritten(@TempDir Path dir) throws Exception {
         Path model = DefaultModel.INSTANCE.path(dir);
@@ -254,6 +274,35 @@ class GenerateCommandTest {
                 "--device", "CPU", "--threads", "2", "-i", missing.toString(), "-o", png.toString());
         assertEquals(1, none.code());
         assertEquals("error: init image " + missing + ": no such file", none.err().strip().lines().reduce((a, b) -> b).orElse(""), none.err());
+        CliRun plan = CliRun.of("plan", "--model", model.toString(), "-W", "32", "-H", "32", "--device", "CPU", "-i", initPng.toString(), "--json");
+        assertEquals(0, plan.code(), plan.err());
+        com.fasterxml.jackson.databind.JsonNode json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(plan.out());
+        assertTrue(json.get("computeBytes").get("vae encoder").asLong() > 0, "plan -i measures the encoder: " + plan.out());
+        assertTrue(json.get("peakByPhase").has("image encoding"), plan.out());
+    }
+
+    /** Inpainting from the command line: --mask with -i repaints; without -i it is one line naming the mask, before the model opens. */
+    @Test
+    void aMaskRepaintsWithAnInitImageAndIsRefusedWithoutOne(@TempDir Path dir) throws Exception {
+        Path model = DefaultModel.INSTANCE.path(dir);
+        java.awt.image.BufferedImage init = new java.awt.image.BufferedImage(32, 32, java.awt.image.BufferedImage.TYPE_INT_RGB);
+        java.awt.image.BufferedImage mask = new java.awt.image.BufferedImage(32, 32, java.awt.image.BufferedImage.TYPE_INT_RGB);
+        for (int y = 0; y < 32; y++) for (int x = 0; x < 32; x++) {
+            init.setRGB(x, y, (x * 8) << 16 | (y * 8) << 8 | 90);
+            mask.setRGB(x, y, x < 16 ? 0xffffff : 0);
+        }
+        Path initPng = dir.resolve("init.png");
+        Path maskPng = dir.resolve("mask.png");
+        ImageIO.write(init, "png", initPng.toFile());
+        ImageIO.write(mask, "png", maskPng.toFile());
+        Path png = dir.resolve("out.png");
+        CliRun r = CliRun.of("generate", "--model", model.toString(), "-p", "a cat", "-W", "32", "-H", "32", "--steps", "2",
+                "--device", "CPU", "--threads", "2", "-i", initPng.toString(), "--mask", maskPng.toString(), "-o", png.toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(Files.size(png) > 0);
+        CliRun alone = CliRun.of("generate", "--model", model.toString(), "-p", "a cat", "--mask", maskPng.toString(), "-o", png.toString());
+        assertEquals(1, alone.code());
+        assertEquals("error: mask " + maskPng + " needs an init image to repaint: give one with initImage (--init-img)", alone.err().strip());
     }
 
     /** The seed in a PNG's A1111 parameters text. */

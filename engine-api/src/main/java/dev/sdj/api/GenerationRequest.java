@@ -42,6 +42,7 @@ public final class GenerationRequest {
     private final int batchCount;
     private final java.nio.file.Path initImage;
     private final double strength;
+    private final java.nio.file.Path mask;
 
     private GenerationRequest(Builder b) {
         this.prompt = b.prompt;
@@ -78,6 +79,7 @@ public final class GenerationRequest {
         this.batchCount = b.batchCount;
         this.initImage = b.initImage;
         this.strength = b.strength;
+        this.mask = b.mask;
     }
 
     /** A builder for a request of {@code prompt}, every other field at its default. */
@@ -207,6 +209,12 @@ public final class GenerationRequest {
      * image's latent with noise added at that step's sigma. Ignored without an init image.
      */
     public double strength() { return strength; }
+    /**
+     * The inpainting mask (stable-diffusion.cpp's --mask): an image whose white pixels are repainted and black ones
+     * kept, read as grey levels, resized to the request's size when it differs and rounded to black or white. Needs an
+     * {@link #initImage() init image}. Empty: the whole image is repainted. Read when the engine runs the request.
+     */
+    public Optional<java.nio.file.Path> mask() { return Optional.ofNullable(mask); }
 
     /** A builder holding this request's fields, to derive another request from it. */
     public Builder toBuilder() {
@@ -230,6 +238,7 @@ public final class GenerationRequest {
         b.loraApplyMode = loraApplyMode;
         b.initImage = initImage;
         b.strength(strength);
+        b.mask = mask;
         return b;
     }
 
@@ -294,6 +303,7 @@ public final class GenerationRequest {
         private int batchCount = 1;
         private java.nio.file.Path initImage;
         private double strength = DEFAULT_STRENGTH;
+        private java.nio.file.Path mask;
 
         private Builder(String prompt) {
             this.prompt = Objects.requireNonNull(prompt, "prompt");
@@ -383,6 +393,8 @@ public final class GenerationRequest {
         public Builder initImage(java.nio.file.Path v) { this.initImage = Objects.requireNonNull(v); return this; }
         /** Image-to-image strength in [0, 1] (default {@value #DEFAULT_STRENGTH}); see {@link GenerationRequest#strength()}. */
         public Builder strength(double v) { this.strength = v; return this; }
+        /** The inpainting mask, white = repaint; needs {@link #initImage}. See {@link GenerationRequest#mask()}. */
+        public Builder mask(java.nio.file.Path v) { this.mask = Objects.requireNonNull(v); return this; }
 
         /**
          * The request.
@@ -455,6 +467,9 @@ public final class GenerationRequest {
             }
             if (!(strength >= 0 && strength <= 1)) {
                 throw new InvalidRequestException("strength must be between 0 and 1, got " + strength);
+            }
+            if (mask != null && initImage == null) {
+                throw new InvalidRequestException("mask " + mask + " needs an init image to repaint: give one with initImage (--init-img)");
             }
             if (threads != null && threads < 1) {
                 throw new InvalidRequestException("threads must be at least 1, got " + threads);

@@ -59,6 +59,17 @@ class GenerationRequestTest {
     }
 
     @Test
+    void aMaskSurvivesToBuilderAndIsRefusedWithoutAnInitImageNamingBoth() {
+        assertTrue(GenerationRequest.builder("a cat").build().mask().isEmpty());
+        java.nio.file.Path init = java.nio.file.Path.of("init.png");
+        java.nio.file.Path mask = java.nio.file.Path.of("mask.png");
+        GenerationRequest r = GenerationRequest.builder("a cat").initImage(init).mask(mask).build().toBuilder().seed(7).build();
+        assertEquals(mask, r.mask().orElseThrow());
+        InvalidRequestException e = assertThrows(InvalidRequestException.class, () -> GenerationRequest.builder("a").mask(mask).build());
+        assertEquals("mask mask.png needs an init image to repaint: give one with initImage (--init-img)", e.getMessage());
+    }
+
+    @Test
     void framesOutsideOneToTheMaximumAreRefusedNamingTheBounds() {
         InvalidRequestException none = assertThrows(InvalidRequestException.class, () -> GenerationRequest.builder("a").frames(0).build());
         assertEquals("frames must be between 1 (a still) and 1025, got 0", none.getMessage());

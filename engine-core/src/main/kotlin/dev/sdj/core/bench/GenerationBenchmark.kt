@@ -123,13 +123,20 @@ object GenerationBenchmark {
     }
 
     /**
+     * The benchmark's request before [run]'s configuration. A plan made for another prompt can differ: LTX-2's text
+     * connectors' compute buffer grows with the prompt's tokens.
+     */
+    fun request(size: Int, steps: Int): GenerationRequest.Builder =
+        GenerationRequest.builder("a photograph of an astronaut riding a horse").size(size, size).steps(steps).sampler("euler")
+
+    /**
      * @param configure sets the device, placement, budget cap, pinning and threads on the benchmark's request
      * @param log gets a line at each phase's start and each denoising step, with the seconds since the start: a
      *   full-size Flux step takes minutes on a CPU, and a run stopped early still tells how far it got
      */
     fun run(model: EngineConfig, size: Int, steps: Int, log: (String) -> Unit = {}, configure: (GenerationRequest.Builder) -> Unit): Result {
         Engine.open(model).use { engine ->
-            val b = GenerationRequest.builder("a photograph of an astronaut riding a horse").size(size, size).steps(steps).sampler("euler")
+            val b = request(size, steps)
             configure(b)
             var denoiseStart = 0L
             var denoiseEnd = 0L

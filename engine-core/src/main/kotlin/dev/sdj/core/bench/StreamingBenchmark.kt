@@ -30,7 +30,7 @@ object StreamingBenchmark {
     fun run(model: EngineConfig, size: Int, steps: Int, log: (String) -> Unit = {}, configure: (GenerationRequest.Builder) -> Unit): Result {
         val baseline = GenerationBenchmark.run(model, size, steps, { log("sequential: $it") }) { b -> configure(b); b.placement("sequential") }
         val smallest = Engine.open(model).use { engine ->
-            val b = GenerationRequest.builder("x").size(size, size).steps(steps)
+            val b = GenerationBenchmark.request(size, steps)
             configure(b)
             engine.plan(b.device(baseline.device).build()).peakByPlacement().getValue("streamed")
         }

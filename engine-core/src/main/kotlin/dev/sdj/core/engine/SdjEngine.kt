@@ -154,11 +154,14 @@ class SdjEngine(config: EngineConfig, private val tuneCache: TuneCache = TuneCac
     /**
      * [request] with the LoRAs its prompt names (`<lora:name:weight>`) added to its own and the tags removed from the
      * prompt the encoders read; the patches they make become the engine's current ones. An init image the family
-     * cannot start from is refused here, before anything is planned.
+     * cannot start from, or a mask it cannot inpaint with, is refused here, before anything is planned.
      */
     private fun withLoras(request: GenerationRequest): GenerationRequest {
         if (request.initImage().isPresent && !pipeline.takesInitImage) {
-            throw UnsupportedModelException("${model.family.label} cannot start from an init image yet (image-to-image): only SD 1.x, SD 2.x and SDXL can")
+            throw UnsupportedModelException("${model.family.label} cannot start from an init image yet: only SD 1.x, SD 2.x, SDXL and Flux (image-to-image) and LTX-2 with its DiT (image-to-video) can")
+        }
+        if (request.mask().isPresent && !pipeline.takesMask) {
+            throw UnsupportedModelException("${model.family.label} cannot inpaint with a mask yet: only SD 1.x, SD 2.x and SDXL can")
         }
         val extracted = PromptLoras.extract(request.prompt(), request.loraModelDir().orElse(null))
         val expanded = if (extracted.loras.isEmpty()) request

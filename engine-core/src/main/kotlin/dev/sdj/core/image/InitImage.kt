@@ -15,16 +15,7 @@ import javax.imageio.ImageIO
  */
 object InitImage {
     fun read(path: Path, width: Int, height: Int): FloatArray {
-        if (!Files.isRegularFile(path)) throw InvalidRequestException("init image $path: no such file")
-        val decoded = try {
-            ImageIO.read(path.toFile())
-        } catch (e: IOException) {
-            throw InvalidRequestException("init image $path: cannot be read as an image (${e.message})")
-        } catch (e: RuntimeException) {
-            // Java's decoders throw unchecked exceptions on some truncated or corrupt files.
-            throw InvalidRequestException("init image $path: cannot be read as an image (${e})")
-        } ?: throw InvalidRequestException("init image $path: not a PNG, JPEG or other image format Java reads")
-        val image = if (decoded.width == width && decoded.height == height) decoded else resized(decoded, width, height)
+        val image = decoded(path, "init image", width, height)
         val out = FloatArray(width * height * 3)
         val plane = width * height
         for (y in 0 until height) for (x in 0 until width) {
@@ -32,6 +23,23 @@ object InitImage {
             for (c in 0 until 3) out[x + width * y + plane * c] = ((rgb shr (16 - 8 * c)) and 0xff) / 127.5f - 1f
         }
         return out
+    }
+
+    /**
+     * The file at [path] decoded and brought to [width]×[height]; a missing or undecodable file is an
+     * [InvalidRequestException] naming it as [what] ("init image", "mask").
+     */
+    internal fun decoded(path: Path, what: String, width: Int, height: Int): BufferedImage {
+        if (!Files.isRegularFile(path)) throw InvalidRequestException("$what $path: no such file")
+        val decoded = try {
+            ImageIO.read(path.toFile())
+        } catch (e: IOException) {
+            throw InvalidRequestException("$what $path: cannot be read as an image (${e.message})")
+        } catch (e: RuntimeException) {
+            // Java's decoders throw unchecked exceptions on some truncated or corrupt files.
+            throw InvalidRequestException("$what $path: cannot be read as an image (${e})")
+        } ?: throw InvalidRequestException("$what $path: not a PNG, JPEG or other image format Java reads")
+        return if (decoded.width == width && decoded.height == height) decoded else resized(decoded, width, height)
     }
 
     private fun resized(image: BufferedImage, width: Int, height: Int): BufferedImage {

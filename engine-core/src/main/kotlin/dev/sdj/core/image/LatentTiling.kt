@@ -1,11 +1,12 @@
 package dev.sdj.core.image
 
 /**
- * Decodes a latent in overlapping tiles, so a decoder's compute buffer is that of one tile instead of the whole
- * image, and cross-fades the overlaps with linear weights. A tile as large as the latent decodes it whole, exactly.
- * Tiles are not equivalent to a whole decode: each tile's normalisation and attention see only the tile.
+ * Decodes a latent, or encodes an image, in overlapping tiles, so a VAE's compute buffer is that of one tile instead
+ * of the whole image, and cross-fades the overlaps with linear weights. A tile as large as the latent runs it whole,
+ * exactly.
+ * Tiles are not equivalent to a whole pass: each tile's normalisation and attention see only the tile.
  *
- * Layouts are ggml's: latent [W, H, C], image [W·scale, H·scale, outChannels], x fastest.
+ * Layouts are ggml's: latent [W, H, C], image [W·scale, H·scale, C'], x fastest.
  *
  * @param tile    tile side in latent pixels
  * @param overlap latent pixels shared by neighbouring tiles
@@ -29,30 +30,50 @@ class LatentTiling(val tile: Int, val overlap: Int) {
      * @param decodeTile decodes one latent tile [extent(W), extent(H), C] into [extent(W)·scale, extent(H)·scale, outChannels]
      */
     fun decode(latent: FloatArray, w: Int, h: Int, channels: Int, scale: Int, outChannels: Int,
-               decodeTile: (FloatArray) -> FloatArray): FloatArray {
-        require(latent.size == w * h * channels) { "latent of ${latent.size} values is not ${w}x${h}x$channels" }
+               decodeTile: (FloatArray) -> FloatArray): FloatArray =
+        tiled(latent, w, h, channels, 1, scale, outChannels, decodeTile)
+
+    /**
+     * The encoder's output over an image of [w]·[scale] × [h]·[scale] pixels ([channels] planes), tile by tile: the
+     * tiles are laid out in latent cells as for decoding, each reads its [scale]× larger patch of the image, and the
+     * overlaps are cross-faded in the latent, where the tiles meet.
+     *
+     * @param encodeTile encodes one image tile [extent(W)·scale, extent(H)·scale, channels] into [extent(W), extent(H), outChannels]
+     */
+    fun encode(image: FloatArray, w: Int, h: Int, channels: Int, scale: Int, outChannels: Int,
+               encodeTile: (FloatArray) -> FloatArray): FloatArray =
+        tiled(image, w, h, channels, scale, 1, outChannels, encodeTile)
+
+    /** Runs [run] over every tile: its input [inScale] and its output [outScale] times the tile's latent extent on each axis. */
+    private fun tiled(input: FloatArray, w: Int, h: Int, channels: Int, inScale: Int, outScale: Int, outChannels: Int,
+                      run: (FloatArray) -> FloatArray): FloatArray {
+        val inW = w * inScale
+        val inH = h * inScale
+        require(input.size == inW * inH * channels) { "input of ${input.size} values is not ${inW}x${inH}x$channels" }
         val tw = extent(w)
         val th = extent(h)
-        val outW = w * scale
-        val outH = h * scale
+        val iw = tw * inScale
+        val ih = th * inScale
+        val outW = w * outScale
+        val outH = h * outScale
         val sum = FloatArray(outW * outH * outChannels)
         val weightSum = FloatArray(outW * outH)
-        val part = FloatArray(tw * th * channels)
+        val part = FloatArray(iw * ih * channels)
         for (oy in origins(h)) for (ox in origins(w)) {
-            for (c in 0 until channels) for (y in 0 until th) {
-                System.arraycopy(latent, c * w * h + (oy + y) * w + ox, part, c * tw * th + y * tw, tw)
+            for (c in 0 until channels) for (y in 0 until ih) {
+                System.arraycopy(input, c * inW * inH + (oy * inScale + y) * inW + ox * inScale, part, c * iw * ih + y * iw, iw)
             }
-            val image = decodeTile(part)
-            val pw = tw * scale
-            val ph = th * scale
-            require(image.size == pw * ph * outChannels) { "a decoded tile has ${image.size} values, not ${pw}x${ph}x$outChannels" }
-            val wx = ramp(pw, ox > 0, ox + tw < w, overlap * scale)
-            val wy = ramp(ph, oy > 0, oy + th < h, overlap * scale)
+            val out = run(part)
+            val pw = tw * outScale
+            val ph = th * outScale
+            require(out.size == pw * ph * outChannels) { "a tile's output has ${out.size} values, not ${pw}x${ph}x$outChannels" }
+            val wx = ramp(pw, ox > 0, ox + tw < w, overlap * outScale)
+            val wy = ramp(ph, oy > 0, oy + th < h, overlap * outScale)
             for (y in 0 until ph) for (x in 0 until pw) {
                 val weight = wx[x] * wy[y]
-                val at = (oy * scale + y) * outW + ox * scale + x
+                val at = (oy * outScale + y) * outW + ox * outScale + x
                 weightSum[at] += weight
-                for (c in 0 until outChannels) sum[c * outW * outH + at] += weight * image[c * pw * ph + y * pw + x]
+                for (c in 0 until outChannels) sum[c * outW * outH + at] += weight * out[c * pw * ph + y * pw + x]
             }
         }
         for (c in 0 until outChannels) for (i in weightSum.indices) sum[c * outW * outH + i] /= weightSum[i]
@@ -72,5 +93,19 @@ class LatentTiling(val tile: Int, val overlap: Int) {
             val tile = pixels / scale
             return LatentTiling(tile, tile / 4)
         }
+
+        /**
+         * The encoder's tiles for a request decoding in tiles of [pixels] pixels: [ofPixels]' latent tile times
+         * [ENCODER_TILE_FACTOR] (rounded down, as stable-diffusion.cpp sizes its encoder tiles: the encoder holds
+         * fewer activations per pixel than the decoder, so a larger tile costs about the decoder tile's compute
+         * buffer), overlapping by a quarter tile as the decoder's do.
+         */
+        fun forEncoder(pixels: Int, scale: Int): LatentTiling {
+            val tile = (ofPixels(pixels, scale).tile * ENCODER_TILE_FACTOR).toInt()
+            return LatentTiling(tile, tile / 4)
+        }
+
+        /** stable-diffusion.cpp's encoder tile size per decoder tile size (its `vae_encode`). */
+        const val ENCODER_TILE_FACTOR = 1.30539f
     }
 }

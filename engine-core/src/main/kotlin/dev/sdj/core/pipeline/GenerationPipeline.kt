@@ -63,6 +63,9 @@ interface GenerationPipeline {
     /** Whether a request may start from an init image (image-to-image): a phase encodes it; false: such requests are refused. */
     val takesInitImage: Boolean get() = false
 
+    /** Whether a request may bring an inpainting mask (repaint only where it is white); false: such requests are refused. */
+    val takesMask: Boolean get() = false
+
     /** What the family adds to the image's A1111 parameters text, as "Key" to "value" (after the engine's own). */
     fun infotext(request: GenerationRequest): Map<String, String> = emptyMap()
 }

@@ -2,7 +2,6 @@ package dev.sdj.core.engine
 
 import dev.sdj.api.EngineConfig
 import dev.sdj.api.GenerationRequest
-import dev.sdj.api.UnsupportedModelException
 import dev.sdj.core.family.clip.ClipVocabulary
 import dev.sdj.core.family.clip.HuggingFaceClipFiles
 import dev.sdj.core.family.flux.FluxArchitecture
@@ -13,7 +12,6 @@ import org.junit.jupiter.api.AfterAll
 import org.junit.jupiter.api.Assertions.assertArrayEquals
 import org.junit.jupiter.api.Assertions.assertEquals
 import org.junit.jupiter.api.Assertions.assertFalse
-import org.junit.jupiter.api.Assertions.assertThrows
 import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.Test
 import org.junit.jupiter.api.TestInstance
@@ -131,14 +129,5 @@ class FluxGenerationTest {
             assertEquals(4, engine.plan(request(device)).blocks(), "two double and two single blocks")
             StreamedCaps.assertStreamedCaps(engine, request(device), device, resident.png)
         }
-    }
-
-    @Test
-    fun `an init image is refused by name, before anything is planned`() {
-        val asked = request("CPU").toBuilder().initImage(dir.resolve("init.png")).build()
-        val e = assertThrows(UnsupportedModelException::class.java) {
-            SdjEngine(config(split)).use { it.plan(asked) }
-        }
-        assertTrue(e.message!!.contains("cannot start from an init image yet"), e.message)
     }
 }

@@ -19,4 +19,15 @@ object ImageDifference {
         }
         return if (se == 0.0) Double.POSITIVE_INFINITY else 10 * Math.log10(255.0 * 255.0 / (se / n))
     }
+
+    /** The same over two 8-bit RGB arrays of equal size (as [dev.sdj.api.GenerationResult.rgb] gives them). */
+    fun psnrRgb(a: ByteArray, b: ByteArray): Double {
+        require(a.size == b.size) { "images of different sizes" }
+        var se = 0.0
+        for (i in a.indices) {
+            val d = (a[i].toInt() and 0xff) - (b[i].toInt() and 0xff)
+            se += d * d
+        }
+        return if (se == 0.0) Double.POSITIVE_INFINITY else 10 * Math.log10(255.0 * 255.0 / (se / a.size))
+    }
 }

@@ -67,4 +67,45 @@ class LatentTilingTest {
         assertEquals(32, t.tile)
         assertEquals(8, t.overlap)
     }
+
+    /** A stand-in encoder: the mean of each [scale]×[scale] patch per channel, which tiles cannot change either. */
+    private fun pool(image: FloatArray, w: Int, h: Int, channels: Int, scale: Int): FloatArray {
+        val iw = w * scale
+        val ih = h * scale
+        return FloatArray(w * h * channels) { i ->
+            val c = i / (w * h)
+            val y = (i % (w * h)) / w
+            val x = i % w
+            var sum = 0f
+            for (dy in 0 until scale) for (dx in 0 until scale) sum += image[c * iw * ih + (y * scale + dy) * iw + x * scale + dx]
+            sum / (scale * scale)
+        }
+    }
+
+    @Test
+    fun `overlapping encoder tiles of a position-independent encoder blend back to the whole encode`() {
+        val w = 21
+        val h = 13
+        val image = latent(w * 8, h * 8, 3)
+        val whole = pool(image, w, h, 3, 8)
+        val tiling = LatentTiling(8, 3)
+        assertArrayEquals(whole, LatentTiling(21, 0).encode(image, w, h, 3, 8, 3) { part -> pool(part, w, h, 3, 8) }, "one tile is the whole encode")
+        var calls = 0
+        val tiled = tiling.encode(image, w, h, 3, 8, 3) { part ->
+            calls++
+            pool(part, tiling.extent(w), tiling.extent(h), 3, 8)
+        }
+        assertEquals(tiling.origins(w).size * tiling.origins(h).size, calls)
+        val worst = whole.indices.maxOf { abs(whole[it] - tiled[it]) }
+        assertTrue(worst < 1e-6, "largest difference $worst")
+    }
+
+    /** stable-diffusion.cpp sizes encoder tiles at 1.30539 decoder tiles (rounded down); they overlap by a quarter, as the decoder's. */
+    @Test
+    fun `encoder tiles are sd_cpp's larger tiles`() {
+        val t = LatentTiling.forEncoder(256, 8)
+        assertEquals(41, t.tile, "⌊32 × 1.30539⌋")
+        assertEquals(10, t.overlap)
+        assertEquals(10, LatentTiling.forEncoder(64, 8).tile, "⌊8 × 1.30539⌋")
+    }
 }

@@ -3,6 +3,9 @@ package dev.sdj.core.family.flux
 import dev.sdj.api.CancellationToken
 import dev.sdj.api.GenerationRequest
 import dev.sdj.api.ProgressListener
+import dev.sdj.core.family.ImageEncoding
+import dev.sdj.core.family.LatentDistribution
+import dev.sdj.core.family.sd.ImageToImage
 import dev.sdj.core.family.sd.SdDiffusion
 import dev.sdj.core.graph.CompiledGraph
 import dev.sdj.core.graph.FiniteValues
@@ -10,6 +13,7 @@ import dev.sdj.core.graph.GraphKey
 import dev.sdj.core.graph.GraphSession
 import dev.sdj.core.graph.Weights
 import dev.sdj.core.image.TiledDecoding
+import dev.sdj.core.image.TiledEncoding
 import dev.sdj.core.sampling.Denoiser
 import dev.sdj.core.sampling.FlowSchedule
 import dev.sdj.core.sampling.NoiseRng
@@ -22,12 +26,12 @@ import dev.sdj.core.sampling.TorchCpuRng
 import dev.sdj.ggml.Tensor
 
 /**
- * Flux's rectified-flow diffusion after the text is encoded, as stable-diffusion.cpp runs it: seeded noise at σ = 1,
- * the DiT's velocity turned into a denoised estimate (x − σ·v) for the request's sampler over the flow schedule, the
+ * Flux's rectified-flow diffusion after the text is encoded, as stable-diffusion.cpp runs it: seeded noise at σ = 1
+ * (or, from an init image, the image's latent noised to where the strength cuts the schedule), the DiT's velocity turned into a denoised estimate (x − σ·v) for the request's sampler over the flow schedule, the
  * guidance scale as an input of guidance-distilled models and real classifier-free guidance when cfg ≠ 1; then the
  * 16-channel autoencoder decodes, whole or in tiles.
  */
-class FluxDiffusion(private val schedule: FlowSchedule, private val guidanceInput: Boolean) {
+class FluxDiffusion(private val schedule: FlowSchedule, private val guidanceInput: Boolean) : ImageEncoding.LatentEncoder {
     /** What the DiT is conditioned on per prompt: CLIP-L's pooled vector and T5's context of [tokens] tokens. */
     class Conditioning(val pooled: List<FloatArray>, val contexts: List<FloatArray>, val tokens: Long)
 
@@ -40,15 +44,41 @@ class FluxDiffusion(private val schedule: FlowSchedule, private val guidanceInpu
         return FluxVae.decoderGraph(vae, tiles.tileWidth, tiles.tileHeight)
     }
 
-    /** The denoised latent [w/8, h/8, 16] in ggml order. */
+    /** The encoder's graph over one image tile of the request's tiling (the whole image unless it decodes in tiles). */
+    override fun encoderGraph(request: GenerationRequest, vae: Weights): (CompiledGraph.Builder) -> Tensor {
+        val tiles = TiledEncoding(request, FluxVae.DOWNSCALE)
+        return FluxVae.encoderGraph(vae, tiles.tileWidth, tiles.tileHeight)
+    }
+
+    /**
+     * The latents [w/8, h/8, 16] of [images] as sampling takes them: draws from the encoder's distribution (n from one
+     * stream seeded for the image, as for SD), shifted and scaled as stable-diffusion.cpp's process_latent_in does.
+     */
+    override fun encode(request: GenerationRequest, vae: Weights, images: List<FloatArray>, session: GraphSession, progress: ProgressListener,
+                        cancel: CancellationToken): List<FloatArray> {
+        val graph = session.compile(ImageEncoding.GRAPH, build = encoderGraph(request, vae))
+        val rng = rng(request)
+        return images.map { image ->
+            val moments = TiledEncoding(request, FluxVae.DOWNSCALE).encode(image, 2 * FluxVae.LATENT_CHANNELS, graph, FluxVae.IMAGE,
+                session.backend, progress, cancel)
+            FluxVae.samplerLatent(LatentDistribution.sample(moments, rng.randn(moments.size / 2))).also { FiniteValues.require(it) { "image encoding" } }
+        }
+    }
+
+    /**
+     * The denoised latent [w/8, h/8, 16] in ggml order: from seeded noise at σ = 1, or with [initLatent] from
+     * (1 − σ)·latent + σ·noise at the σ the request's strength cuts the schedule at ([ImageToImage.sigmas], counted as
+     * for SD), sampled over the rest of it. Strength 1 starts at σ = 1, from the noise alone: text-to-image's start.
+     */
     fun denoise(request: GenerationRequest, weights: Weights, conditioning: Conditioning, session: GraphSession,
-                progress: ProgressListener, cancel: CancellationToken): FloatArray {
+                progress: ProgressListener, cancel: CancellationToken, initLatent: FloatArray? = null): FloatArray {
         val w = latentWidth(request).toLong()
         val h = latentHeight(request).toLong()
-        val sigmas = schedule.sigmas(request.steps(), if (request.schedule() == "karras") ScheduleKind.KARRAS else ScheduleKind.DISCRETE)
-        val rng: NoiseRng = if (request.rng() == "cpu") TorchCpuRng(request.seed()) else PhiloxRng(request.seed())
+        val full = schedule.sigmas(request.steps(), if (request.schedule() == "karras") ScheduleKind.KARRAS else ScheduleKind.DISCRETE)
+        val sigmas = if (initLatent == null) full else ImageToImage.sigmas(full, request.strength())
+        val rng = rng(request)
         val noise = rng.randn((w * h * FluxVae.LATENT_CHANNELS).toInt())
-        val x0 = FlowSchedule.noised(FloatArray(noise.size), noise, sigmas[0])
+        val x0 = FlowSchedule.noised(initLatent ?: FloatArray(noise.size), noise, sigmas[0])
 
         val graph = session.compile(DIT, build = ditGraph(weights, request, conditioning.tokens))
         graph.input(FluxDit.PE).setFloats(FluxDit.ropeTable(weights, w, h, conditioning.tokens))
@@ -83,6 +113,8 @@ class FluxDiffusion(private val schedule: FlowSchedule, private val guidanceInpu
         return TiledDecoding(request, FluxVae.DOWNSCALE).decode(FluxVae.decoderInput(latent), FluxVae.LATENT_CHANNELS, decoder,
             FluxVae.INPUT, session.backend, progress, cancel)
     }
+
+    private fun rng(request: GenerationRequest): NoiseRng = if (request.rng() == "cpu") TorchCpuRng(request.seed()) else PhiloxRng(request.seed())
 
     private fun latentWidth(request: GenerationRequest) = request.width() / FluxVae.DOWNSCALE
     private fun latentHeight(request: GenerationRequest) = request.height() / FluxVae.DOWNSCALE

@@ -40,6 +40,11 @@ object FluxModelCheck {
         unexpected(dit, dit.tensors.keys.filter { it !in ditNames && BLOCK.containsMatchIn(it) })
         val vaeNames = layout.getValue(ComponentKind.VAE).map { it.name }.toSet()
         unexpected(vae, vae.tensors.keys.filter { it.startsWith("decoder.") && it !in vaeNames })
+        // Only image-to-image reads the encoder, so a decoder-only file is fine; an encoder that is there must be whole.
+        if (vae.tensors.keys.any { it.startsWith(ENCODER) }) {
+            expect(vae, layout.getValue(ComponentKind.VAE).filter { it.name.startsWith(ENCODER) })
+            unexpected(vae, vae.tensors.keys.filter { it.startsWith(ENCODER) && it !in vaeNames })
+        }
         val headDim = arch.dit.headDim
         if (headDim % 16 != 0 || arch.dit.hidden % headDim != 0) {
             val ref = ref(dit, names(QUERY_NORM))
@@ -60,6 +65,7 @@ object FluxModelCheck {
     private val BLOCK = Regex("""^(double_blocks|single_blocks|transformer_blocks|single_transformer_blocks)\.""")
     private const val QUERY_NORM = "double_blocks.0.img_attn.norm.query_norm.scale"
     private const val VAE_LEVELS = 4
+    private const val ENCODER = "encoder."
     private const val GROUPS = 32
 
     /** The names a DiT's tensors are looked up by: BFL's as the layout gives them, or diffusers' for them. */

@@ -4,6 +4,7 @@ import dev.sdj.api.GenerationCancelledException
 import dev.sdj.api.GenerationRequest
 import dev.sdj.api.InvalidRequestException
 import dev.sdj.api.UnsupportedModelException
+import dev.sdj.core.family.ImageEncoding
 import dev.sdj.core.family.clip.ClipTokenizer
 import dev.sdj.core.family.clip.ModelVocabulary
 import dev.sdj.core.family.t5.T5ModelVocabulary
@@ -21,9 +22,10 @@ import dev.sdj.core.pipeline.Streamable
 import java.math.BigDecimal
 
 /**
- * Flux.1 text-to-image as the engine runs it: CLIP-L's pooled vector, then T5-XXL's context (each encoder its own
- * phase, so sequential placement holds one at a time and frees both before the DiT loads), denoising with the DiT
- * (its double and single blocks the streaming unit), decoding with the 16-channel autoencoder.
+ * Flux.1 text-to-image and image-to-image as the engine runs them: CLIP-L's pooled vector, then T5-XXL's context (each
+ * encoder its own phase, so sequential placement holds one at a time and frees both before the DiT loads), the init
+ * image's encoding when there is one, denoising with the DiT (its double and single blocks the streaming unit),
+ * decoding with the 16-channel autoencoder.
  */
 class FluxPipeline private constructor(private val model: AssembledModel, tokens: FluxPromptTokens) : GenerationPipeline {
     private val conditioner = FluxConditioner(tokens)
@@ -90,7 +92,8 @@ class FluxPipeline private constructor(private val model: AssembledModel, tokens
             checkSize(run.request)
             val conditioning = FluxDiffusion.Conditioning(run.earlier[0] as List<FloatArray>, run.earlier[1] as List<FloatArray>,
                 contextTokens(run.request).toLong())
-            return diffusion.denoise(run.request, run.weights(ComponentKind.DIFFUSION_MODEL), conditioning, run.session, run.progress, run.cancel)
+            return diffusion.denoise(run.request, run.weights(ComponentKind.DIFFUSION_MODEL), conditioning, run.session, run.progress,
+                run.cancel, run.earlier[2] as FloatArray?)
         }
     }
 
@@ -103,21 +106,31 @@ class FluxPipeline private constructor(private val model: AssembledModel, tokens
             listOf(PhaseGraph(FluxDiffusion.VAE_DECODER, diffusion.decoderGraph(request, weights(ComponentKind.VAE))))
 
         override fun run(run: PhaseRun): Any = diffusion.decode(run.request, run.weights(ComponentKind.VAE),
-            run.earlier[2] as FloatArray, run.session, run.progress, run.cancel)
+            run.earlier[3] as FloatArray, run.session, run.progress, run.cancel)
     }
 
-    override val phases: List<Phase> = listOf(clipL, t5, denoising, decoding)
+    /**
+     * The encoder stays in the VAE component beside the decoder rather than being its own component as LTX-2's: the
+     * planner loads every component a pipeline names whatever the request, so a component of its own would not spare
+     * text-to-image its bytes, and ae.safetensors holds both halves in one file.
+     */
+    private val imageEncoding = ImageEncoding(diffusion, model.components.getValue(ComponentKind.VAE))
+
+    override val phases: List<Phase> = listOf(clipL, t5, imageEncoding, denoising, decoding)
 
     override val loraTargets: LoraTargets by lazy { FluxLoraTargets(model) }
 
     override val denoiserPhase = phases.indexOf(denoising)
+
+    override val takesInitImage = true
 
     override val streamables = listOf(Streamable(ComponentKind.DIFFUSION_MODEL, denoiserPhase, FluxDiffusion.DIT, FluxDitBlocks::of))
 
     private fun contextTokens(request: GenerationRequest): Int = conditioner.contextTokens(prompts(request))
 
     override fun shapeKey(request: GenerationRequest): String =
-        "${request.width()}x${request.height()} tile ${request.vaeTileSize()} context ${contextTokens(request)}"
+        "${request.width()}x${request.height()} tile ${request.vaeTileSize()} context ${contextTokens(request)} " +
+            "init image ${request.initImage().isPresent}"
 
     override fun image(result: Any): FloatArray = result as FloatArray
 

@@ -1,6 +1,7 @@
 package dev.sdj.core.family.flux
 
 import dev.sdj.core.family.sd.SdVaeDecoder
+import dev.sdj.core.family.sd.SdVaeEncoder
 import dev.sdj.core.graph.CompiledGraph
 import dev.sdj.core.graph.Nn
 import dev.sdj.core.graph.Weights
@@ -8,10 +9,10 @@ import dev.sdj.ggml.GgmlType
 import dev.sdj.ggml.Tensor
 
 /**
- * Flux.1's autoencoder (ae.safetensors) on the decoding side: LDM's KL decoder with 16 latent channels and no
- * post_quant_conv, so the SD decoder's graph runs it unchanged. stable-diffusion.cpp decodes it without SDXL's
- * convolution input scaling, with 1×1-convolution attention as ae.safetensors stores it, and maps the sampler's
- * latent through [decoderInput] first.
+ * Flux.1's autoencoder (ae.safetensors): LDM's KL decoder and encoder with 16 latent channels and no
+ * post_quant_conv/quant_conv, so the SD family's graphs run it unchanged. stable-diffusion.cpp runs it without SDXL's
+ * convolution input scaling, with 1×1-convolution attention as ae.safetensors stores it, maps the sampler's latent
+ * through [decoderInput] before decoding, and an encoded image's sample through [samplerLatent].
  */
 object FluxVae {
     const val LATENT_CHANNELS = 16
@@ -27,6 +28,9 @@ object FluxVae {
 
     /** The decoder's input from the sampler's latent: latent / [SCALE_FACTOR] + [SHIFT_FACTOR], value by value. */
     fun decoderInput(latent: FloatArray): FloatArray = FloatArray(latent.size) { latent[it] / SCALE_FACTOR + SHIFT_FACTOR }
+
+    /** The sampler's latent from a draw of the encoder's distribution: (sample − [SHIFT_FACTOR])·[SCALE_FACTOR], [decoderInput]'s inverse. */
+    fun samplerLatent(sample: FloatArray): FloatArray = FloatArray(sample.size) { (sample[it] - SHIFT_FACTOR) * SCALE_FACTOR }
 
     /**
      * @param z the decoder's input [W, H, 16, N], from [decoderInput]
@@ -44,4 +48,20 @@ object FluxVae {
 
     /** The name of [decoderGraph]'s input. */
     const val INPUT = "z"
+
+    /**
+     * @param image [W, H, 3, N] in [-1, 1], W and H multiples of 8
+     * @return the latent distribution's moments [W/8, H/8, 32, N]: 16 means, then 16 log-variances
+     */
+    fun encode(nn: Nn, w: Weights, image: Tensor): Tensor = SdVaeEncoder.build(nn, w, image).also { moments ->
+        require(moments.ne(2) == 2L * LATENT_CHANNELS) { "a Flux encoder gives ${2 * LATENT_CHANNELS} moment channels, not ${moments.ne(2)}" }
+    }
+
+    /** The encoder's graph over one image tile of [width]×[height] pixels, reading its input "image" as [encode] takes it. */
+    fun encoderGraph(vae: Weights, width: Long, height: Long): (CompiledGraph.Builder) -> Tensor = { g ->
+        encode(g.nn, vae, g.input(IMAGE, GgmlType.F32, width, height, 3, 1))
+    }
+
+    /** The name of [encoderGraph]'s input. */
+    const val IMAGE = "image"
 }

@@ -20,36 +20,46 @@ import dev.sdj.core.sampling.sampleReporting
  * cfg ≠ 1, one scale for video and audio alike: v = v_neg + cfg · (v_pos − v_neg).
  *
  * The request's schedule is not applied: LTX-2 samples on its own (sd.cpp's default scheduler for it).
+ *
+ * Image-to-video adds an [Ltx2ImageCondition]: the start, the DiT's input, the video's timesteps and every denoised
+ * estimate hold the first frame as sd.cpp's sampler does; without one the loop is text-to-video's, value for value.
  */
 class Ltx2Diffusion(val shape: Ltx2VideoShape) {
     val latents = Ltx2Latents(shape)
     val schedule = Ltx2Schedule(shape.videoTokens)
 
-    /** The denoised video and audio latents of [request], asking [model] for velocities; progress per step, cancellable between steps. */
-    fun denoise(request: GenerationRequest, model: Ltx2Velocity, progress: ProgressListener, cancel: CancellationToken): Ltx2AudioVideo {
+    /**
+     * The denoised video and audio latents of [request], asking [model] for velocities, from [image]'s first frame when
+     * given; progress per step, cancellable between steps.
+     */
+    fun denoise(request: GenerationRequest, model: Ltx2Velocity, progress: ProgressListener, cancel: CancellationToken,
+                image: Ltx2ImageCondition? = null): Ltx2AudioVideo {
         val asked = Ltx2VideoShape.of(request)
         require(asked.width == shape.width && asked.height == shape.height && asked.frames == shape.frames && asked.fps == shape.fps) {
             "the request is for $asked, but this diffusion was set up for $shape"
         }
         val sigmas = schedule.sigmas(request.steps())
         val rng: NoiseRng = if (request.rng() == "cpu") TorchCpuRng(request.seed()) else PhiloxRng(request.seed())
-        val x0 = FlowSchedule.noised(FloatArray(latents.packedSize), latents.noise(rng), sigmas[0])
+        val x0 = FlowSchedule.noised(image?.init ?: FloatArray(latents.packedSize), latents.noise(rng), sigmas[0])
         val guided = request.cfgScale() != 1.0
         val cfg = request.cfgScale().toFloat()
         var completed = 0
         val denoiser = Denoiser { x, sigma ->
-            val video = latents.video(x)
-            val audio = latents.audio(x)
+            val input = image?.blend(x) ?: x
+            val video = latents.video(input)
+            val audio = latents.audio(input)
             val timestep = schedule.modelTimestep(sigma)
-            val positive = checked(model.velocity(video, audio, timestep, 0))
+            val videoTimesteps = image?.videoTimesteps(timestep)
+            val positive = checked(model.velocity(video, audio, timestep, videoTimesteps, 0))
             val velocity = if (guided) {
-                val negative = checked(model.velocity(video, audio, timestep, 1))
+                val negative = checked(model.velocity(video, audio, timestep, videoTimesteps, 1))
                 Ltx2AudioVideo(guide(positive.video, negative.video, cfg), guide(positive.audio, negative.audio, cfg))
             } else {
                 positive
             }
-            Prediction.flowToDenoised(x, latents.pack(velocity.video, velocity.audio), sigma)
-                .also { FiniteValues.require(it) { "denoising step ${completed + 1} of ${request.steps()}" } }
+            // as sd.cpp: the estimate from the sampler's own x, the first frame's hold applied after guidance
+            val denoised = Prediction.flowToDenoised(x, latents.pack(velocity.video, velocity.audio), sigma)
+            (image?.blend(denoised) ?: denoised).also { FiniteValues.require(it) { "denoising step ${completed + 1} of ${request.steps()}" } }
         }
         val x = Sampler.byName(request.sampler()).forFlow().sampleReporting(x0, sigmas, denoiser, rng, progress, cancel) { completed = it }
         return Ltx2AudioVideo(latents.video(x), latents.audio(x))

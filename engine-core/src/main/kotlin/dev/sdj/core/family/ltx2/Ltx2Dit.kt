@@ -13,6 +13,8 @@ import dev.sdj.ggml.Tensor
  * - [VIDEO] [W, H, F, 128]: the video latent, W × H cells of F latent frames, as sd.cpp holds it ([W, H, T, C]);
  * - [AUDIO] [16, L, 8]: the audio latent, L steps of 8 channels × 16 bins (sd.cpp's ggml order of [b, c, t, f]);
  * - [SIGMA] [1]: the sampler's σ (the graph multiplies it by 1000 where sd.cpp does);
+ * - [VIDEO_SIGMA] [W·H·F], only in a graph built with token timesteps (image-to-video): each video token's σ for the
+ *   video's AdaLN, in the tokens' (frame, row, column) order;
  * - [CONTEXT] [videoContext + audioContext, S]: one prompt's [Ltx2Conditioning] context as it is, video then audio per
  *   token (sd.cpp's DiT takes the same joined tensor and slices it);
  * - [VIDEO_PE], [AUDIO_PE], [VIDEO_TIME_PE]: [ropeTables] for the same sizes and fps, which change only with them.
@@ -25,14 +27,19 @@ object Ltx2Dit {
     const val VIDEO = "video"
     const val AUDIO = "audio"
     const val SIGMA = "sigma"
+    const val VIDEO_SIGMA = "video_sigma"
     const val CONTEXT = "context"
     const val VIDEO_PE = "video_pe"
     const val AUDIO_PE = "audio_pe"
     const val VIDEO_TIME_PE = "video_time_pe"
-    val INPUT_NAMES = setOf(VIDEO, AUDIO, SIGMA, CONTEXT, VIDEO_PE, AUDIO_PE, VIDEO_TIME_PE)
+    val INPUT_NAMES = setOf(VIDEO, AUDIO, SIGMA, VIDEO_SIGMA, CONTEXT, VIDEO_PE, AUDIO_PE, VIDEO_TIME_PE)
 
-    /** The graph for a [width] × [height] × [frames] latent, [audioLength] audio steps and [contextTokens] context tokens. */
-    fun build(g: CompiledGraph.Builder, weights: Weights, frames: Long, height: Long, width: Long, audioLength: Long, contextTokens: Long): Tensor {
+    /**
+     * The graph for a [width] × [height] × [frames] latent, [audioLength] audio steps and [contextTokens] context tokens;
+     * with [tokenTimesteps] it takes [VIDEO_SIGMA] as well. Without, it is the text-to-video graph as it always was.
+     */
+    fun build(g: CompiledGraph.Builder, weights: Weights, frames: Long, height: Long, width: Long, audioLength: Long, contextTokens: Long,
+              tokenTimesteps: Boolean = false): Tensor {
         require(frames > 0 && height > 0 && width > 0 && audioLength > 0 && contextTokens > 0) {
             "an LTX-2 DiT step needs a latent, audio and context: $width × $height × $frames cells, $audioLength audio steps, $contextTokens context tokens"
         }
@@ -48,7 +55,8 @@ object Ltx2Dit {
             audio = g.input(AUDIO_PE, GgmlType.F32, d.audioHeadDim / 2, d.audioHeads.toLong(), audioLength, 2),
             videoTime = g.input(VIDEO_TIME_PE, GgmlType.F32, d.audioHeadDim / 2, d.audioHeads.toLong(), videoTokens, 2),
         )
-        return Ltx2DitGraph(g.nn, d).forward(w, video, audio, sigma, context, rope)
+        val videoSigma = if (tokenTimesteps) g.input(VIDEO_SIGMA, GgmlType.F32, videoTokens) else null
+        return Ltx2DitGraph(g.nn, d).forward(w, video, audio, sigma, context, rope, videoSigma)
     }
 
     /** The values of the three RoPE inputs, by input name, for those sizes at [fps]. */

@@ -34,13 +34,16 @@ class Ltx2DitGraph(private val nn: Nn, val dimensions: Ltx2DitDimensions) {
     private val ctx: GgmlContext = nn.ctx
     private val d = dimensions
 
-    /** The global modulations every block reads: AdaLN-single outputs, [width × rows, 1]. */
+    /**
+     * The global modulations every block reads: AdaLN-single outputs, [width × rows, 1] — the video's [width × rows, T]
+     * when every video token has its own timestep (image-to-video: the conditioned frame's tokens are less noisy).
+     */
     class Modulations(
         val video: Tensor, val audio: Tensor,
         val videoPrompt: Tensor?, val audioPrompt: Tensor?,
         val videoCross: Tensor, val audioCross: Tensor,
         val videoCrossGate: Tensor, val audioCrossGate: Tensor,
-        /** The timestep embeddings the output layers read, [width, 1]. */
+        /** The timestep embeddings the output layers read, [width, 1] (the video's [width, T] with token timesteps). */
         val videoEmbedded: Tensor, val audioEmbedded: Tensor,
     )
 
@@ -52,9 +55,12 @@ class Ltx2DitGraph(private val nn: Nn, val dimensions: Ltx2DitDimensions) {
      * @param audio latent [16 bins, L, 8 channels] (sd.cpp's [b, c, t, f])
      * @param sigma [1], the sampler's σ
      * @param context [videoContext + audioContext, S]: one prompt's conditioning, video then audio per token
+     * @param videoSigma [W·H·F]: each video token's σ for the video's own AdaLN (sd.cpp's per-token timestep, the
+     *   denoise mask times σ), the output layer's included; null: every token at [sigma]. The audio, the prompt and
+     *   the cross-modal modules keep [sigma], as in sd.cpp.
      * @return the velocities flattened, the video's [W, H, F, 128] then the audio's [16, L, 8]
      */
-    fun forward(w: Weights, video: Tensor, audio: Tensor, sigma: Tensor, context: Tensor, rope: Rope): Tensor {
+    fun forward(w: Weights, video: Tensor, audio: Tensor, sigma: Tensor, context: Tensor, rope: Rope, videoSigma: Tensor? = null): Tensor {
         require(video.ne(3) == Ltx2DitArchitecture.LATENT_CHANNELS) { "the video latent has ${video.ne(3)} channels, LTX-2 takes ${Ltx2DitArchitecture.LATENT_CHANNELS}" }
         require(audio.ne(0) == Ltx2DitArchitecture.AUDIO_BINS && audio.ne(2) == Ltx2DitArchitecture.AUDIO_CHANNELS) {
             "the audio latent is ${audio.shape().toList()}, LTX-2 takes [${Ltx2DitArchitecture.AUDIO_BINS}, L, ${Ltx2DitArchitecture.AUDIO_CHANNELS}]"
@@ -62,7 +68,10 @@ class Ltx2DitGraph(private val nn: Nn, val dimensions: Ltx2DitDimensions) {
         require(context.ne(0) == d.contextWidth) { "the context is ${context.ne(0)} wide, this DiT takes ${d.videoContext} + ${d.audioContext}" }
         val videoTokens = video.ne(0) * video.ne(1) * video.ne(2)
         val audioTokens = audio.ne(1)
-        val m = modulations(w, sigma)
+        if (videoSigma != null) {
+            require(videoSigma.elementCount() == videoTokens) { "${videoSigma.elementCount()} video timesteps for $videoTokens video tokens" }
+        }
+        val m = modulations(w, sigma, videoSigma)
         val s = context.strides()
         val videoContext = ctx.cont(ctx.view3d(context, d.videoContext, context.ne(1), 1, s[1], s[1] * context.ne(1), 0))
         val audioContext = ctx.cont(ctx.view3d(context, d.audioContext, context.ne(1), 1, s[1], s[1] * context.ne(1), d.videoContext * s[0]))
@@ -82,11 +91,11 @@ class Ltx2DitGraph(private val nn: Nn, val dimensions: Ltx2DitDimensions) {
     private fun patchifyAudio(x: Tensor): Tensor =
         ctx.reshape(ctx.cont(ctx.permute(x, 0, 2, 1, 3)), x.ne(0) * x.ne(2), x.ne(1), 1)
 
-    /** Every AdaLN-single module of the model at [sigma]. */
-    fun modulations(w: Weights, sigma: Tensor): Modulations {
+    /** Every AdaLN-single module of the model at [sigma], the video's at [videoSigma] per token when given. */
+    fun modulations(w: Weights, sigma: Tensor, videoSigma: Tensor? = null): Modulations {
         val t = ctx.scale(sigma, Ltx2DitArchitecture.TIME_FACTOR)
         val cross = ctx.scale(sigma, Ltx2DitArchitecture.CROSS_TIME_FACTOR)
-        val video = adaln(w.at("adaln_single"), t)
+        val video = adaln(w.at("adaln_single"), if (videoSigma == null) t else ctx.scale(videoSigma, Ltx2DitArchitecture.TIME_FACTOR))
         val audio = adaln(w.at("audio_adaln_single"), t)
         val prompt = d.crossAttentionAdaln
         return Modulations(
@@ -196,18 +205,36 @@ class Ltx2DitGraph(private val nn: Nn, val dimensions: Ltx2DitDimensions) {
     /**
      * Modulation rows: row k of [table] [width, rows] plus row k − [from] of [modulation] ([width × n, 1] from an AdaLN
      * module, which gives rows [from] … [from] + n − 1), or with [broadcast] one [width, 1] vector added to every row.
+     * A modulation with a column per token ([width × n, T], or [width, T] with [broadcast]) gives rows [width, T], each
+     * made where it is first asked for: T tokens' worth of every row at once would be the largest tensor of a block.
      */
-    private inner class Rows(table: Tensor, modulation: Tensor, private val width: Long, private val from: Int = 0, broadcast: Boolean = false) {
-        private val sum: Tensor = run {
-            val m = if (broadcast) modulation else ctx.reshape(modulation, width, modulation.ne(0) / width)
-            val count = if (broadcast) table.ne(1) else m.ne(1)
+    private inner class Rows(private val table: Tensor, private val modulation: Tensor, private val width: Long, private val from: Int = 0,
+                             private val broadcast: Boolean = false) {
+        private val tokens = modulation.ne(1)
+        private val count = if (broadcast) table.ne(1) else modulation.ne(0) / width
+        private val built = HashMap<Int, Tensor>()
+
+        init {
             require(from + count <= table.ne(1)) { "an AdaLN module gives $count rows from row $from of a ${table.ne(1)}-row table" }
+        }
+
+        private val sum: Tensor? = if (tokens > 1) null else run {
+            val m = if (broadcast) modulation else ctx.reshape(modulation, width, count)
             val t = f32(table)
             val rows = if (from == 0 && count == t.ne(1)) t else ctx.cont(ctx.view2d(t, width, count, t.strides()[1], from * t.strides()[1]))
             ctx.add(rows, m)
         }
 
-        operator fun get(k: Int): Tensor = ctx.view1d(sum, width, (k - from) * sum.strides()[1])
+        operator fun get(k: Int): Tensor {
+            if (sum != null) return ctx.view1d(sum, width, (k - from) * sum.strides()[1])
+            return built.getOrPut(k) {
+                val t = f32(table)
+                val row = ctx.view1d(t, width, k * t.strides()[1])
+                val perToken = if (broadcast) modulation
+                    else ctx.view2d(modulation, width, tokens, modulation.strides()[1], (k - from) * width * modulation.strides()[0])
+                ctx.add(perToken, row)
+            }
+        }
     }
 
     private fun f32(t: Tensor): Tensor = if (t.type() == GgmlType.F32) t else ctx.cast(t, GgmlType.F32)

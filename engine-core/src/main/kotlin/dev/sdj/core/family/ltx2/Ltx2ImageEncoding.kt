@@ -45,7 +45,8 @@ class Ltx2ImageEncoding(private val weights: Weights) {
         PhaseGraph(encoder.key(width.toLong(), height.toLong(), 1), encoder.graph(weights, width.toLong(), height.toLong(), 1))
 
     /**
-     * @param rgb [height] rows of [width] pixels of red, green, blue (C order [H][W][3]), in [-1, 1]
+     * @param rgb the picture [width, height, 3] in ggml order (a plane per colour, as [dev.sdj.core.image.InitImage]
+     *   reads it), in [-1, 1]
      * @param width the request's width, a multiple of 32
      * @param height the request's height, a multiple of 32
      * @param statistics the VAE component's ([Ltx2LatentStatistics.of])
@@ -54,8 +55,7 @@ class Ltx2ImageEncoding(private val weights: Weights) {
         require(rgb.size.toLong() == 3L * width * height) { "${rgb.size} values are not a ${width}x$height RGB picture" }
         val phaseGraph = graph(width, height)
         val compiled = session.compile(phaseGraph.key, phaseGraph.maxNodes, phaseGraph.build)
-        val pixels = width * height
-        compiled.input(Ltx2VideoVaeEncoder.INPUT).setFloats(FloatArray(3 * pixels) { i -> rgb[3 * (i % pixels) + i / pixels] })
+        compiled.input(Ltx2VideoVaeEncoder.INPUT).setFloats(rgb)
         compiled.input(Ltx2VideoVaeEncoder.MEAN).setFloats(statistics.mean)
         compiled.input(Ltx2VideoVaeEncoder.STD).setFloats(statistics.std)
         val latent = compiled.run(session.backend)

@@ -36,6 +36,9 @@ import dev.sdj.ggml.Tensor
  * like any text encoder's. Separate phases so that sequential placement holds Gemma, the connectors and the DiT (each
  * several GiB at LTX-2.3's size) one at a time.
  *
+ * Image-to-video adds a phase before the DiT, skipped without an init image: the VAE's encoder turns the image into
+ * latent frame 0, which denoising holds as the request's strength says ([Ltx2FirstFrameEncoding], [Ltx2ImageCondition]).
+ *
  * A model of Gemma and the connectors alone runs the conditioning only ([unfinished] says what is missing); one without
  * the audio VAE and vocoder (a DiT GGUF and a video VAE file) makes silent clips.
  */
@@ -48,6 +51,8 @@ class Ltx2Pipeline private constructor(
     private val registers: Int,
     /** The DiT's block count; null when the model has no DiT and VAE (conditioning only). */
     private val ditBlocks: Int?,
+    /** The init image's encoding (image-to-video); null without a DiT. */
+    private val firstFrame: Ltx2FirstFrameEncoding?,
     /** Video decoding, then audio decoding and vocoding when the model has them; empty without a DiT. */
     private val decoding: List<Phase>,
 ) : GenerationPipeline {
@@ -152,9 +157,12 @@ class Ltx2Pipeline private constructor(
         return lengths.single()
     }
 
-    private val denoising = ditBlocks?.let { Ltx2Denoising(it, ::contextLength, CONNECTOR_PHASE) }
+    private val denoising = ditBlocks?.let { Ltx2Denoising(it, ::contextLength, CONNECTOR_PHASE, IMAGE_ENCODING_PHASE) }
 
-    override val phases: List<Phase> = listOfNotNull(gemma, connectors, denoising) + decoding
+    override val phases: List<Phase> = listOfNotNull(gemma, connectors, firstFrame, denoising) + decoding
+
+    /** With a DiT: the init image becomes latent frame 0 (image-to-video). */
+    override val takesInitImage = denoising != null
 
     /** The DiT's phase; without one, every phase conditions it. */
     override val denoiserPhase = if (denoising != null) DENOISING_PHASE else phases.size
@@ -175,7 +183,7 @@ class Ltx2Pipeline private constructor(
     override fun shapeKey(request: GenerationRequest): String {
         val all = prompts.of(request)
         val text = all.joinToString(" ") { "${it.ids.size}/${it.valid}" }
-        return if (denoising == null) text else "$text ${Ltx2VideoShape.of(request)} tile ${request.vaeTileSize()}"
+        return if (denoising == null) text else "$text ${Ltx2VideoShape.of(request)} tile ${request.vaeTileSize()} init image ${request.initImage().isPresent}"
     }
 
     /** Without a DiT and VAE nothing decodes. */
@@ -192,9 +200,10 @@ class Ltx2Pipeline private constructor(
     companion object {
         const val GEMMA_PHASE = 0
         const val CONNECTOR_PHASE = 1
-        const val DENOISING_PHASE = 2
-        const val VIDEO_DECODING_PHASE = 3
-        const val AUDIO_DECODING_PHASE = 4
+        const val IMAGE_ENCODING_PHASE = 2
+        const val DENOISING_PHASE = 3
+        const val VIDEO_DECODING_PHASE = 4
+        const val AUDIO_DECODING_PHASE = 5
         val GEMMA_GRAPH = GraphKey("gemma3")
         val CONNECTOR_GRAPH = GraphKey("ltx2 text connectors")
 
@@ -219,7 +228,7 @@ class Ltx2Pipeline private constructor(
             val registers = connectors.tensors.getValue("${Ltx2TextArchitecture.VIDEO_CONNECTOR}.learnable_registers").shape[1].toInt()
             val decoding = if (dit == null) emptyList() else listOf(Ltx2Decoding(DENOISING_PHASE)) + soundPhases(model)
             return Ltx2Pipeline(Ltx2TextPrompts(Gemma3Tokenizer(Gemma3ModelVocabulary.of(model))), Gemma3Component.normWeights(model), hidden,
-                registers, blocks, decoding)
+                registers, blocks, dit?.let { Ltx2FirstFrameEncoding.of(model) }, decoding)
         }
 
         /**

@@ -27,7 +27,8 @@ import dev.sdj.core.model.gguf.GgufFile
  * The projections and connectors become [ComponentKind.TEXT_CONNECTORS] under the names [Ltx2TextContext] reads
  * (without `model.diffusion_model.`); Gemma becomes [ComponentKind.TEXT_ENCODER] under llama.cpp's names
  * ([Gemma3Names]), its vision tower and lm_head ignored. The video VAE's `encoder.*` becomes [ComponentKind.VAE_ENCODER],
- * its decoder and statistics [ComponentKind.VAE]. The conditioning can run from Gemma and the connectors alone,
+ * its decoder and statistics [ComponentKind.VAE]; the encoder gets the statistics too (256 values), which normalise
+ * its output, so that encoding an image loads no decoder. The conditioning can run from Gemma and the connectors alone,
  * so a model without the DiT proper is assembled too; what a pipeline needs it checks itself.
  */
 object Ltx2Weights {
@@ -43,6 +44,9 @@ object Ltx2Weights {
 
     /** The video VAE's encoder (after `vae.`): a component of its own, so that decoding alone does not load it. */
     private const val VAE_ENCODER = "encoder."
+
+    /** The video VAE's latent statistics (after `vae.`), which the encoder and the decoder both read. */
+    private const val VAE_STATISTICS = "per_channel_statistics."
 
     private val PREFIXES = listOf(
         DIT_PREFIX to ComponentKind.DIFFUSION_MODEL,
@@ -95,6 +99,7 @@ object Ltx2Weights {
                 }
             }
         }
+        byKind[ComponentKind.VAE_ENCODER]?.let { encoder -> byKind[ComponentKind.VAE]?.filterKeys { it.startsWith(VAE_STATISTICS) }?.let(encoder::putAll) }
         val components = byKind.mapValues { (kind, t) ->
             Component(kind, t, when (kind) {
                 ComponentKind.DIFFUSION_MODEL -> t.keys.filterTo(HashSet(), Ltx2DitPrecision::keepsF32)

@@ -69,7 +69,12 @@ class SdArchitectureReader(private val model: AssembledModel) {
     }
 
     private fun unet(c: Component, contextDim: Int): SdArchitecture.Unet {
-        val modelChannels = dims(c, "input_blocks.0.0.weight", 4)[0]
+        val (modelChannels, inChannels) = dims(c, "input_blocks.0.0.weight", 4)
+        if (inChannels != 4 && inChannels != SdInpaintingUnet.IN_CHANNELS) {
+            val ref = ref(c, "input_blocks.0.0.weight")
+            throw ModelFileException(ref.file.path, ref.info.name, "the UNet's first convolution reads $inChannels channels; SD UNets " +
+                "read 4 (the latent) or, inpainting checkpoints, ${SdInpaintingUnet.IN_CHANNELS} (the latent, the mask and the masked image's latent)")
+        }
         // Input blocks after the first: residual layers, with a downsampling block between resolution levels.
         val levels = arrayListOf(ArrayList<Int>())
         var i = 1
@@ -91,7 +96,7 @@ class SdArchitectureReader(private val model: AssembledModel) {
         val depths = if (sdxl) attention.associateWith { depth(c, "input_blocks.${levels[it][0]}.1") } else emptyMap()
         val projIn = c.tensors.entries.firstOrNull { it.key.endsWith(".proj_in.weight") }?.value
         val adm = if (ADM_IN in c.tensors) dims(c, ADM_IN, 2)[1] else null
-        return SdArchitecture.Unet(modelChannels = modelChannels, channelMult = mult, resBlocksPerLevel = levels[0].size,
+        return SdArchitecture.Unet(inChannels = inChannels, modelChannels = modelChannels, channelMult = mult, resBlocksPerLevel = levels[0].size,
             attentionLevels = attention, transformerDepths = depths, middleDepth = if (sdxl) depth(c, "middle_block.1") else 1,
             contextDim = contextDim, linearProjection = projIn?.shape?.size == 2, admInChannels = adm)
     }

@@ -3,13 +3,17 @@ package dev.sdj.core.family.sd
 import dev.sdj.api.CancellationToken
 import dev.sdj.api.GenerationRequest
 import dev.sdj.api.ProgressListener
+import dev.sdj.core.family.ImageEncoding
+import dev.sdj.core.family.LatentDistribution
 import dev.sdj.core.graph.CompiledGraph
 import dev.sdj.core.graph.FiniteValues
 import dev.sdj.core.graph.GraphKey
 import dev.sdj.core.graph.GraphSession
 import dev.sdj.core.graph.Nn
 import dev.sdj.core.graph.Weights
+import dev.sdj.core.image.InpaintMask
 import dev.sdj.core.image.TiledDecoding
+import dev.sdj.core.image.TiledEncoding
 import dev.sdj.core.sampling.Denoiser
 import dev.sdj.core.sampling.DiscreteSchedule
 import dev.sdj.core.sampling.NoiseRng
@@ -21,7 +25,6 @@ import dev.sdj.core.sampling.ScheduleKind
 import dev.sdj.core.sampling.TorchCpuRng
 import dev.sdj.ggml.GgmlType
 import dev.sdj.ggml.Tensor
-import kotlin.math.exp
 
 /**
  * The SD family's latent diffusion after the text is encoded — denoise seeded noise with classifier-free guidance,
@@ -29,6 +32,8 @@ import kotlin.math.exp
  * scale and the decoder's numerics.
  *
  * @param decoder the VAE decoder's graph (SDXL's scales its convolution inputs)
+ * @param inpainting whether the UNet is an inpainting checkpoint's, reading [InpaintingInput]'s 5 channels after the
+ *   latent's 4 at every step
  */
 class SdDiffusion(
     private val unet: SdUnet,
@@ -36,7 +41,10 @@ class SdDiffusion(
     private val defaultVPrediction: Boolean,
     private val decoder: (Nn, Weights, Tensor) -> Tensor = SdVaeDecoder::build,
     private val encoder: (Nn, Weights, Tensor) -> Tensor = SdVaeEncoder::build,
-) {
+    val inpainting: Boolean = false,
+) : ImageEncoding.LatentEncoder {
+    private val unetInputs: Long = if (inpainting) 4L + InpaintingInput.CHANNELS else 4L
+
     /** The text side of the UNet's conditioning: one context [hidden × tokens] per prompt, and SDXL's vector y per prompt. */
     class Conditioning(val contexts: List<FloatArray>, val hidden: Long, val ys: List<FloatArray>? = null) {
         val tokens: Long get() = contexts[0].size / hidden
@@ -47,7 +55,7 @@ class SdDiffusion(
      * [yWidth] wide), as [denoise] compiles it.
      */
     fun unetGraph(weights: Weights, w: Long, h: Long, hidden: Long, tokens: Long, yWidth: Long? = null): (CompiledGraph.Builder) -> Tensor = { g ->
-        unet.build(g.nn, weights, g.input("x", GgmlType.F32, w, h, 4, 1), g.input("t", GgmlType.F32, 1),
+        unet.build(g.nn, weights, g.input("x", GgmlType.F32, w, h, unetInputs, 1), g.input("t", GgmlType.F32, 1),
             g.input("context", GgmlType.F32, hidden, tokens, 1), yWidth?.let { g.input("y", GgmlType.F32, it, 1) })
     }
 
@@ -57,34 +65,53 @@ class SdDiffusion(
         return { g -> decoder(g.nn, vae, g.input("z", GgmlType.F32, tiles.tileWidth, tiles.tileHeight, 4, 1)) }
     }
 
-    /** The encoder's graph over the request's whole image, as [encode] compiles it. */
-    fun encoderGraph(request: GenerationRequest, vae: Weights): (CompiledGraph.Builder) -> Tensor = { g ->
-        encoder(g.nn, vae, g.input("image", GgmlType.F32, request.width().toLong(), request.height().toLong(), 3, 1))
+    /** The encoder's graph over one image tile of the request's tiling (the whole image unless it decodes in tiles), as [encode] compiles it. */
+    override fun encoderGraph(request: GenerationRequest, vae: Weights): (CompiledGraph.Builder) -> Tensor {
+        val tiles = TiledEncoding(request, 8)
+        return { g -> encoder(g.nn, vae, g.input(IMAGE, GgmlType.F32, tiles.tileWidth, tiles.tileHeight, 3, 1)) }
     }
 
     /**
-     * The init image's latent [w/8, h/8, 4] as sampling takes it: a draw from the encoder's latent distribution,
-     * mean + σ·n with σ = exp(½·clamp(log-variance, −30, 20)) and n the seed's first normal values (as
-     * stable-diffusion.cpp draws it, from the rng seeded for the image), times the family's scale factor.
+     * The latents [w/8, h/8, 4] of [images] (each the request's size) as sampling takes them: draws from the
+     * encoder's latent distribution ([LatentDistribution]) times the family's scale factor, n continuing one stream
+     * seeded with the request's seed image after image, as stable-diffusion.cpp draws an init image's latent and then
+     * the masked image's from the rng seeded for the generation.
      */
-    fun encode(request: GenerationRequest, vae: Weights, image: FloatArray, session: GraphSession): FloatArray {
-        val graph = session.compile(VAE_ENCODER, build = encoderGraph(request, vae))
-        graph.input("image").setFloats(image)
-        val moments = graph.run(session.backend)
-        val n = moments.size / 2
-        val noise = rng(request).randn(n)
-        return FloatArray(n) { i ->
-            val std = exp(0.5 * moments[n + i].coerceIn(-30f, 20f)).toFloat()
-            (moments[i] + std * noise[i]) * latentScale
-        }.also { FiniteValues.require(it) { "image encoding" } }
+    override fun encode(request: GenerationRequest, vae: Weights, images: List<FloatArray>, session: GraphSession, progress: ProgressListener,
+                        cancel: CancellationToken): List<FloatArray> {
+        val graph = session.compile(ImageEncoding.GRAPH, build = encoderGraph(request, vae))
+        val rng = rng(request)
+        return images.map { image ->
+            val moments = TiledEncoding(request, 8).encode(image, 8, graph, IMAGE, session.backend, progress, cancel)
+            val latent = LatentDistribution.sample(moments, rng.randn(moments.size / 2))
+            FloatArray(latent.size) { latent[it] * latentScale }.also { FiniteValues.require(it) { "image encoding" } }
+        }
     }
 
     /**
-     * The denoised latent [w/8, h/8, 4] in ggml order: from seeded noise, or with [initLatent] from that latent with
-     * the noise added at the sigma the request's strength starts at, sampled over the rest of the schedule.
+     * What denoising starts from ([InitLatent]). With a mask also the latent mask, and for an inpainting checkpoint
+     * the masked image's latent, encoded after the init image's as stable-diffusion.cpp does (an inpainting checkpoint
+     * without a mask is given one that repaints everything, as sd.cpp gives it).
+     */
+    override fun start(request: GenerationRequest, image: FloatArray, encode: (List<FloatArray>) -> List<FloatArray>): Any {
+        val (width, height) = request.width() to request.height()
+        val mask = request.mask().map { InpaintMask.read(it, width, height) }.orElse(null)
+            ?: if (inpainting) FloatArray(width * height) { 1f } else null
+        val latents = encode(if (inpainting) listOf(image, Inpainting.maskedImage(image, mask!!)) else listOf(image))
+        if (mask == null) return InitLatent(latents[0])
+        val latentMask = Inpainting.latentMask(mask, width, height)
+        if (!inpainting) return InitLatent(latents[0], latentMask)
+        return InitLatent(latents[0], Inpainting.dilated(latentMask, width / 8, height / 8), InpaintingInput.of(latentMask, latents[1]))
+    }
+
+    /**
+     * The denoised latent [w/8, h/8, 4] in ggml order: from seeded noise, or with [start] from the init image's latent
+     * with the noise added at the sigma the request's strength starts at, sampled over the rest of the schedule. With
+     * a mask, each step's denoised latent keeps the init latent outside it (stable-diffusion.cpp's blend); an
+     * inpainting UNet also reads the mask and the masked image's latent (without an init image: everything masked).
      */
     fun denoise(request: GenerationRequest, weights: Weights, conditioning: Conditioning, session: GraphSession,
-                progress: ProgressListener, cancel: CancellationToken, initLatent: FloatArray? = null): FloatArray {
+                progress: ProgressListener, cancel: CancellationToken, start: InitLatent? = null): FloatArray {
         val w = (request.width() / 8).toLong()
         val h = (request.height() / 8).toLong()
         val vPrediction = when (request.prediction()) {
@@ -94,15 +121,16 @@ class SdDiffusion(
         }
         val schedule = DiscreteSchedule.scaledLinear(0.00085, 0.012, 1000)
         val full = schedule.sigmas(request.steps(), if (request.schedule() == "karras") ScheduleKind.KARRAS else ScheduleKind.DISCRETE)
-        val sigmas = if (initLatent == null) full else ImageToImage.sigmas(full, request.strength())
+        val sigmas = if (start == null) full else ImageToImage.sigmas(full, request.strength())
         val rng = rng(request)
         val noise = rng.randn((w * h * 4).toInt())
-        val x0 = ImageToImage.start(noise, sigmas[0], initLatent)
+        val x0 = ImageToImage.start(noise, sigmas[0], start?.latent)
+        val extra = if (inpainting) start?.unetInput ?: InpaintingInput.everything((w * h).toInt()) else null
 
         val ys = conditioning.ys
         val graph = session.compile(UNET, build = unetGraph(weights, w, h, conditioning.hidden, conditioning.tokens, ys?.get(0)?.size?.toLong()))
         fun model(x: FloatArray, t: Float, prompt: Int): FloatArray {
-            graph.input("x").setFloats(x)
+            graph.input("x").setFloats(if (extra == null) x else Inpainting.concat(x, if (prompt == 0) extra.conditional else extra.unconditional))
             graph.input("t").setFloats(floatArrayOf(t))
             graph.input("context").setFloats(conditioning.contexts[prompt])
             ys?.let { graph.input("y").setFloats(it[prompt]) }
@@ -122,7 +150,8 @@ class SdDiffusion(
             } else {
                 cond
             }
-            val denoised = if (vPrediction) Prediction.vToDenoised(x, out, sigma) else Prediction.epsToDenoised(x, out, sigma)
+            val predicted = if (vPrediction) Prediction.vToDenoised(x, out, sigma) else Prediction.epsToDenoised(x, out, sigma)
+            val denoised = start?.denoiseMask?.let { Inpainting.blend(predicted, start.latent, it) } ?: predicted
             denoised.also { FiniteValues.require(it) { "denoising step ${completed + 1} of ${request.steps()}" } }
         }
         return Sampler.byName(request.sampler()).sampleReporting(x0, sigmas, denoiser, rng, progress, cancel) { completed = it }
@@ -146,6 +175,6 @@ class SdDiffusion(
     companion object {
         val UNET = GraphKey("unet")
         val VAE_DECODER = GraphKey("vae decoder")
-        val VAE_ENCODER = GraphKey("vae encoder")
+        private const val IMAGE = "image"
     }
 }

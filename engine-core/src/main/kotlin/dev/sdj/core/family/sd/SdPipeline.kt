@@ -2,6 +2,7 @@ package dev.sdj.core.family.sd
 
 import dev.sdj.api.GenerationRequest
 import dev.sdj.api.UnsupportedModelException
+import dev.sdj.core.family.ImageEncoding
 import dev.sdj.core.family.clip.ClipTokenizer
 import dev.sdj.core.family.clip.ModelVocabulary
 import dev.sdj.core.graph.Weights
@@ -20,7 +21,7 @@ import dev.sdj.core.pipeline.Streamable
  */
 class SdPipeline private constructor(model: AssembledModel, private val family: SdFamily, tokenizer: ClipTokenizer) : GenerationPipeline {
     private val textToImage = SdTextToImage(family, SdConditioner(tokenizer, family.textEncoder,
-        if (family.padWithEos) tokenizer.vocab.eosId else 0))
+        if (family.padWithEos) tokenizer.vocab.eosId else 0), SdInpaintingUnet.of(model))
 
     /** Width of the text encoder's hidden states: the UNet's cross-attention context. */
     private val contextWidth: Long = model.components.getValue(ComponentKind.TEXT_ENCODER).tensors
@@ -49,10 +50,10 @@ class SdPipeline private constructor(model: AssembledModel, private val family: 
                 (request.width() / 8).toLong(), (request.height() / 8).toLong(), contextWidth, textToImage.contextTokens(request).toLong())))
 
         override fun run(run: PhaseRun): Any = textToImage.diffusion.denoise(run.request, run.weights(ComponentKind.DIFFUSION_MODEL),
-            run.earlier[0] as SdDiffusion.Conditioning, run.session, run.progress, run.cancel, run.earlier[1] as FloatArray?)
+            run.earlier[0] as SdDiffusion.Conditioning, run.session, run.progress, run.cancel, run.earlier[1] as InitLatent?)
     }
 
-    private val imageEncoding = SdImageEncoding(textToImage.diffusion)
+    private val imageEncoding = ImageEncoding(textToImage.diffusion, model.components.getValue(ComponentKind.VAE))
 
     private val decoding = SdDecoding(textToImage.diffusion, latentPhase = 2)
 
@@ -64,6 +65,7 @@ class SdPipeline private constructor(model: AssembledModel, private val family: 
     override val denoiserPhase = phases.indexOf(denoising)
 
     override val takesInitImage = true
+    override val takesMask = true
 
     override val streamables = listOf(Streamable(ComponentKind.DIFFUSION_MODEL, denoiserPhase, SdDiffusion.UNET, SdUnetBlocks::of))
 

@@ -19,9 +19,10 @@ import dev.sdj.ggml.Tensor
 class SdTextToImage(
     private val family: SdFamily,
     private val conditioner: SdConditioner,
+    inpainting: Boolean = false,
 ) {
-    /** Denoising and decoding, SD 1.x/2.x's way. */
-    val diffusion = SdDiffusion(family.unet, family.latentScale, family.defaultVPrediction)
+    /** Denoising and decoding, SD 1.x/2.x's way (with an inpainting checkpoint's UNet when [inpainting]). */
+    val diffusion = SdDiffusion(family.unet, family.latentScale, family.defaultVPrediction, inpainting = inpainting)
 
     fun encode(request: GenerationRequest, textEncoder: Weights, session: GraphSession, progress: ProgressListener,
                cancel: CancellationToken): SdDiffusion.Conditioning {

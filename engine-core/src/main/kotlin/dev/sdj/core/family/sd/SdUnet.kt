@@ -17,7 +17,8 @@ import dev.sdj.ggml.Tensor
 class SdUnet(val heads: (channels: Long) -> Int) {
 
     /**
-     * @param x noisy latents [W, H, 4, N], already scaled by the sampler's input scale
+     * @param x noisy latents [W, H, 4, N], already scaled by the sampler's input scale; an inpainting UNet's [W, H, 9, N]
+     *   with the mask and the masked image's latent after them ([InpaintingInput])
      * @param timesteps model timesteps [N] (f32)
      * @param context text-encoder hidden states [contextDim, tokens, N]
      * @param y the vector SDXL conditions on besides the text ([admChannels, N]: pooled text embedding and size

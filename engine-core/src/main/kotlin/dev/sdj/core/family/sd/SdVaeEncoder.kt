@@ -4,7 +4,10 @@ import dev.sdj.core.graph.Nn
 import dev.sdj.core.graph.Weights
 import dev.sdj.ggml.Tensor
 
-/** The KL-VAE encoder of the SD family (LDM names under "encoder." plus quant_conv), for image-to-image. */
+/**
+ * The KL-VAE encoder of LDM's autoencoder (names under "encoder.", then quant_conv when the model has one), for
+ * image-to-image: SD's 4-channel encoder and Flux's 16-channel one, which has no quant_conv, are the same graph.
+ */
 object SdVaeEncoder {
     private const val EPS = 1e-6f
 
@@ -24,7 +27,8 @@ object SdVaeEncoder {
         h = SdVaeDecoder.attnBlock(nn, e.at("mid.attn_1"), h)
         h = SdVaeDecoder.resBlock(nn, e.at("mid.block_2"), h)
         h = nn.ctx.silu(nn.groupNorm(h, e.at("norm_out"), eps = EPS))
-        return nn.conv2d(nn.conv2d(h, e.at("conv_out")), w.at("quant_conv"))
+        h = nn.conv2d(h, e.at("conv_out"))
+        return if (w.has("quant_conv.weight")) nn.conv2d(h, w.at("quant_conv")) else h
     }
 
     /** One resolution level of the encoder: its residual blocks, then (all but the last level) a stride-2 convolution. */

@@ -217,6 +217,9 @@ class TinySdModel(
             clip = SD1_TINY.clip.copy(hidden = 256),
         )
 
+        /** SD1_TINY as an inpainting checkpoint: its UNet reads the latent, the mask and the masked image's latent. */
+        val SD1_TINY_INPAINT = SD1_TINY.copy(unet = SD1_TINY.unet.copy(inChannels = SdInpaintingUnet.IN_CHANNELS))
+
         /**
          * SDXL's structure at a tiny size: three levels, no attention at full resolution, one transformer block at the
          * middle level and two (like SDXL's 2 and 10, more than one) at the lowest and in the middle block, linear
@@ -232,6 +235,9 @@ class TinySdModel(
             clip = SdArchitecture.Clip(vocabSize = 1000, hidden = 32, layers = 2),
             clip2 = SdArchitecture.Clip(vocabSize = 1000, hidden = 48, layers = 2, projection = 48),
         )
+
+        /** SDXL_TINY as an inpainting checkpoint (SDXL's inpainting UNets read 9 channels too). */
+        val SDXL_TINY_INPAINT = SDXL_TINY.copy(unet = SDXL_TINY.unet.copy(inChannels = SdInpaintingUnet.IN_CHANNELS))
 
         /**
          * A tiny SD 1.x model with its float tensors in f16 and those stable-diffusion.cpp's converter would quantize

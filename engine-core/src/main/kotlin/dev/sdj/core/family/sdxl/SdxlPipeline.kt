@@ -4,11 +4,13 @@ import dev.sdj.api.GenerationCancelledException
 import dev.sdj.api.GenerationRequest
 import dev.sdj.api.InvalidRequestException
 import dev.sdj.api.UnsupportedModelException
+import dev.sdj.core.family.ImageEncoding
 import dev.sdj.core.family.clip.ClipTokenizer
 import dev.sdj.core.family.clip.ModelVocabulary
+import dev.sdj.core.family.sd.InitLatent
 import dev.sdj.core.family.sd.SdDecoding
 import dev.sdj.core.family.sd.SdDiffusion
-import dev.sdj.core.family.sd.SdImageEncoding
+import dev.sdj.core.family.sd.SdInpaintingUnet
 import dev.sdj.core.family.sd.SdLoraTargets
 import dev.sdj.core.family.sd.SdModelCheck
 import dev.sdj.core.family.sd.SdUnet
@@ -31,7 +33,8 @@ import dev.sdj.core.pipeline.Streamable
  */
 class SdxlPipeline private constructor(private val model: AssembledModel, tokenizer: ClipTokenizer) : GenerationPipeline {
     private val conditioner = SdxlConditioner(tokenizer)
-    private val diffusion = SdDiffusion(SdUnet.SD2, SdxlVaeDecoder.LATENT_SCALE, false, SdxlVaeDecoder::build, SdxlVaeDecoder::encode)
+    private val diffusion = SdDiffusion(SdUnet.SD2, SdxlVaeDecoder.LATENT_SCALE, false, SdxlVaeDecoder::build, SdxlVaeDecoder::encode,
+        SdInpaintingUnet.of(model))
 
     private fun width(kind: ComponentKind): Int =
         model.components.getValue(kind).tensors.getValue(SdModelCheck.TOKEN_EMBEDDING).shape[0].toInt()
@@ -118,11 +121,11 @@ class SdxlPipeline private constructor(private val model: AssembledModel, tokeni
             val conditioning = SdDiffusion.Conditioning(conditioner.contexts(prompts, l, g, bigGWidth), contextWidth,
                 conditioner.pooled(g, bigGWidth).map { size.vector(it) })
             return diffusion.denoise(request, run.weights(ComponentKind.DIFFUSION_MODEL), conditioning, run.session, run.progress, run.cancel,
-                run.earlier[2] as FloatArray?)
+                run.earlier[2] as InitLatent?)
         }
     }
 
-    private val imageEncoding = SdImageEncoding(diffusion)
+    private val imageEncoding = ImageEncoding(diffusion, model.components.getValue(ComponentKind.VAE))
 
     private val decoding = SdDecoding(diffusion, latentPhase = 3)
 
@@ -134,6 +137,7 @@ class SdxlPipeline private constructor(private val model: AssembledModel, tokeni
     override val denoiserPhase = phases.indexOf(denoising)
 
     override val takesInitImage = true
+    override val takesMask = true
 
     override val streamables = listOf(Streamable(ComponentKind.DIFFUSION_MODEL, denoiserPhase, SdDiffusion.UNET, SdUnetBlocks::of))
 

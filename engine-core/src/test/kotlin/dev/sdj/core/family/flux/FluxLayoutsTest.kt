@@ -143,6 +143,18 @@ class FluxLayoutsTest {
         assertTrue(missing.message!!.contains(gone), missing.message)
     }
 
+    /** Only image-to-image reads the autoencoder's encoder: a file without it opens, one with part of it does not. */
+    @Test
+    fun `FluxModelCheck takes a decoder-only VAE but refuses a partial encoder`(@TempDir dir: Path) {
+        val intact = open(tiny.writeSplitFiles(dir))
+        val vae = intact.components.getValue(ComponentKind.VAE)
+        fun withVae(tensors: Map<String, dev.sdj.core.model.TensorRef>) = intact.copy(components = intact.components + (ComponentKind.VAE to Component(vae.kind, tensors)))
+        FluxModelCheck.check(withVae(vae.tensors.filterKeys { !it.startsWith("encoder.") }))
+        val gone = "encoder.down.1.block.0.nin_shortcut.weight"
+        val e = assertThrows(ModelFileException::class.java) { FluxModelCheck.check(withVae(vae.tensors - gone)) }
+        assertTrue(e.message!!.contains(gone), e.message)
+    }
+
     /** Rewrites [shard] with [name]'s shape reversed: the same bytes, a shape no Flux DiT has there. */
     private fun transposeIn(shard: Path, name: String) {
         val file = SafetensorsFile.read(shard)

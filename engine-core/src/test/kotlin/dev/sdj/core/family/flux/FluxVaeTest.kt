@@ -2,17 +2,21 @@ package dev.sdj.core.family.flux
 
 import dev.sdj.core.family.RandomWeights
 import dev.sdj.core.family.TinyF32Model.Companion.assertClose
+import dev.sdj.core.family.sd.SdVaeEncoder
+import dev.sdj.core.family.sd.VaeReference64
 import dev.sdj.core.family.sd.VaeReference64.attnBlock
 import dev.sdj.core.family.sd.VaeReference64.resBlock
 import dev.sdj.core.graph.Nd
 import dev.sdj.core.graph.Reference64 as R
 import dev.sdj.core.graph.Weights64
+import dev.sdj.core.image.LatentTiling
 import dev.sdj.ggml.Device
 import dev.sdj.ggml.GgmlType
 import org.junit.jupiter.api.AfterAll
 import org.junit.jupiter.api.Assertions.assertArrayEquals
 import org.junit.jupiter.api.Assertions.assertEquals
 import org.junit.jupiter.api.Assertions.assertThrows
+import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.Test
 import org.junit.jupiter.api.TestInstance
 import java.util.Random
@@ -31,14 +35,17 @@ import java.util.Random
  * - [F32_CPU] 1e-5 [2.0e-7]: with f32 kernels (ae.safetensors' type) im2col stays f32 and only float32 sums differ.
  *   On Vulkan the same decoder is held to [CONV] [7.2e-4 lavapipe]: ggml-vulkan rounds below f32 somewhere in an
  *   all-f32 convolution (see Nn.withConvInputScale).
+ * The encoder (f32 kernels, ae.safetensors' structure at this size: conv_in 3 → 32, two levels, the middle block with
+ * attention, conv_out to 16 means + 16 log-variances, no quant_conv) against LDM's Encoder in float64: [F32_CPU] on the
+ * CPU [level 1.5e-7, whole 4.5e-7, four tiles 4.7e-7], [LAVAPIPE_ENCODER] 1e-2 on lavapipe [1.2e-3].
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class FluxVaeTest {
     private val w = RandomWeights(47).also { tinyFluxVae(it, GgmlType.F16) }
     private val ref: Weights64 by lazy { w.reference }
 
-    /** The same decoder with f32 kernels, as Black Forest Labs' ae.safetensors stores them. */
-    private val w32 = RandomWeights(47).also { tinyFluxVae(it, GgmlType.F32) }
+    /** The same decoder with f32 kernels, as Black Forest Labs' ae.safetensors stores them, and the encoder beside it. */
+    private val w32 = RandomWeights(47).also { tinyFluxVae(it, GgmlType.F32); tinyFluxEncoder(it) }
 
     @AfterAll
     fun close() {
@@ -98,6 +105,58 @@ class FluxVaeTest {
         }
     }
 
+    // ---------------- the encoder ----------------
+
+    private fun encode(device: Device, image: Nd): FloatArray {
+        val on = w32.on(device)
+        return w32.run(device, mapOf(FluxVae.IMAGE to image)) { g -> FluxVae.encoderGraph(on, image.ne(0).toLong(), image.ne(1).toLong())(g) }
+    }
+
+    @Test
+    fun `an encoder level downsamples as LDM's`() {
+        val x = Nd.random(Random(6), 1.0, 16, 8, 32, 2)
+        val on = w32.on(w32.cpu)
+        val out = w32.run(w32.cpu, mapOf("x" to x)) { g ->
+            SdVaeEncoder.downLevel(g.nn, on.at("encoder.down.0"), g.input("x", GgmlType.F32, 16, 8, 32, 2))
+        }
+        assertClose(out, VaeReference64.downLevel(w32.reference.at("encoder.down.0"), x), F32_CPU, "tiny Flux VAE encoder level 0 (cpu)")
+    }
+
+    /** A 16×8 image to 32 moment channels at 8×4 (the tiny encoder downsamples once); batch of one, as the pipeline encodes. */
+    private val image = Nd.random(Random(7), 0.5, 16, 8, 3, 1)
+
+    @Test
+    fun `a 16-channel encoder without quant_conv encodes as LDM's`() {
+        val out = encode(w32.cpu, image)
+        assertEquals(8 * 4 * 32, out.size, "16 means and 16 log-variances per latent cell")
+        assertClose(out, VaeReference64.encoder(w32.reference, image), F32_CPU, "tiny Flux VAE encoder (cpu)")
+    }
+
+    @Test
+    fun `a 16-channel encoder without quant_conv encodes as LDM's on Vulkan`() {
+        assertClose(encode(w32.vulkan(), image), VaeReference64.encoder(w32.reference, image), LAVAPIPE_ENCODER, "tiny Flux VAE encoder (vulkan)")
+    }
+
+    /**
+     * Encoding in tiles is each tile encoded alone and the moments cross-faded where tiles overlap: against the same
+     * tiling of the float64 encoder. The whole encode differs from it by far more than the bound (the mid attention
+     * and the group norms see only their tile), so a tile cut from the wrong place, or not cross-faded, fails.
+     */
+    @Test
+    fun `encoder tiles are the float64 tiles cross-faded`() {
+        val wide = Nd.random(Random(8), 0.5, 48, 16, 3, 1)
+        val tiling = LatentTiling(8, 2)
+        val tiled = tiling.encode(wide.toFloats(), 24, 8, 3, 2, 32) { tile -> encode(w32.cpu, Nd.of(tile, 16, 16, 3, 1)) }
+        val reference = tiling.encode(wide.toFloats(), 24, 8, 3, 2, 32) { tile ->
+            VaeReference64.encoder(w32.reference, Nd.of(tile, 16, 16, 3, 1)).toFloats()
+        }
+        assertClose(tiled, Nd.of(reference, 24, 8, 32, 1), F32_CPU, "tiny Flux VAE encoder, 4 tiles of 16×16 pixels (cpu)")
+        val whole = VaeReference64.encoder(w32.reference, wide)
+        val apart = R.relativeError(reference, whole)
+        println("tiled vs whole tiny Flux encode (float64, random weights): $apart")
+        assertTrue(apart > 100 * F32_CPU, "tiles differ from the whole encode by $apart")
+    }
+
     // ---------------- the reference, after LDM's Decoder ----------------
 
     private fun decoder(ref: Weights64 = this.ref): Nd {
@@ -114,6 +173,9 @@ class FluxVaeTest {
         const val CONV = 2e-3
         const val F32_CPU = 1e-5
 
+        /** The encoder on lavapipe, as SD's (VaeEncoderTest): f16-rounded im2col and kernels through its convolutions. */
+        const val LAVAPIPE_ENCODER = 1e-2
+
         fun tinyFluxVae(w: RandomWeights, kernels: GgmlType) {
             fun conv(name: String, cin: Int, cout: Int, k: Int) = conv(w, name, cin, cout, k, kernels)
             fun res(name: String, cin: Int, cout: Int) = res(w, name, cin, cout, kernels)
@@ -127,6 +189,24 @@ class FluxVaeTest {
             res("decoder.up.0.block.0", 64, 32)
             norm(w, "decoder.norm_out", 32)
             conv("decoder.conv_out", 32, 3, 3)
+        }
+
+        /**
+         * ae.safetensors' encoder at the decoder's size: conv_in 3 → 32, level 0 (32, stride-2 downsampling), level 1
+         * (32 → 64 through a 1×1 shortcut), the middle block with attention, norm_out, conv_out 64 → 32 moments; no quant_conv.
+         */
+        fun tinyFluxEncoder(w: RandomWeights) {
+            val f32 = GgmlType.F32
+            conv(w, "encoder.conv_in", 3, 32, 3, f32)
+            res(w, "encoder.down.0.block.0", 32, 32, f32)
+            conv(w, "encoder.down.0.downsample.conv", 32, 32, 3, f32)
+            res(w, "encoder.down.1.block.0", 32, 64, f32)
+            res(w, "encoder.mid.block_1", 64, 64, f32)
+            norm(w, "encoder.mid.attn_1.norm", 64)
+            for (p in listOf("q", "k", "v", "proj_out")) conv(w, "encoder.mid.attn_1.$p", 64, 64, 1, f32)
+            res(w, "encoder.mid.block_2", 64, 64, f32)
+            norm(w, "encoder.norm_out", 64)
+            conv(w, "encoder.conv_out", 64, 32, 3, f32)
         }
 
         private fun conv(w: RandomWeights, name: String, cin: Int, cout: Int, k: Int, kernels: GgmlType) {

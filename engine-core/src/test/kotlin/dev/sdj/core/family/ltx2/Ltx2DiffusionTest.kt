@@ -35,7 +35,7 @@ class Ltx2DiffusionTest {
     private inner class Fake : Ltx2Velocity {
         val calls = mutableListOf<Triple<FloatArray, Float, Int>>()
         val audios = mutableListOf<FloatArray>()
-        override fun velocity(video: FloatArray, audio: FloatArray, timestep: Float, prompt: Int): Ltx2AudioVideo {
+        override fun velocity(video: FloatArray, audio: FloatArray, timestep: Float, videoTimesteps: FloatArray?, prompt: Int): Ltx2AudioVideo {
             calls += Triple(video.copyOf(), timestep, prompt)
             audios += audio.copyOf()
             return if (prompt == 0) {
@@ -116,10 +116,10 @@ class Ltx2DiffusionTest {
 
     @Test
     fun `a model answering with the wrong sizes or with NaN fails naming it`() {
-        val short = Ltx2Velocity { video, _, _, _ -> Ltx2AudioVideo(video.copyOf(), FloatArray(3)) }
+        val short = Ltx2Velocity { video, _, _, _, _ -> Ltx2AudioVideo(video.copyOf(), FloatArray(3)) }
         val e = assertThrows(IllegalStateException::class.java) { diffusion.denoise(request(), short, ProgressListener.NONE, CancellationToken()) }
         assertTrue(e.message!!.contains("3 audio values"), e.message)
-        val nan = Ltx2Velocity { video, audio, _, _ -> Ltx2AudioVideo(FloatArray(video.size) { Float.NaN }, audio.copyOf()) }
+        val nan = Ltx2Velocity { video, audio, _, _, _ -> Ltx2AudioVideo(FloatArray(video.size) { Float.NaN }, audio.copyOf()) }
         val n = assertThrows(EngineException::class.java) { diffusion.denoise(request(), nan, ProgressListener.NONE, CancellationToken()) }
         assertTrue(n.message!!.contains("denoising step 1 of 6"), n.message)
     }

@@ -35,7 +35,7 @@ class Ltx2DitComputeBufferTest {
         assertEquals(35.0, all * 2 / GIB, 0.5)
     }
 
-    private fun measure(blocks: Int, frames: Long, height: Long, width: Long, audio: Long, flash: Boolean): Long {
+    private fun measure(blocks: Int, frames: Long, height: Long, width: Long, audio: Long, flash: Boolean, tokenTimesteps: Boolean = false): Long {
         val ggml = Ggml.get()
         val cpu = ggml.cpu().bufferType()
         val entries = TinyLtx2Dit(d.copy(blocks = blocks)).tensors
@@ -48,7 +48,7 @@ class Ltx2DitComputeBufferTest {
                 tensors.values.forEach { buffer.place(it, 0, cpu.alignment()) }
                 val w = MapWeights(tensors)
                 val attention = if (flash) FlashAttention(ggml.cpu()) else NaiveAttention
-                return CompiledGraph.measure(ggml, cpu, Ltx2Dit.nodes(blocks), attention) { g -> Ltx2Dit.build(g, w, frames, height, width, audio, CONTEXT) }
+                return CompiledGraph.measure(ggml, cpu, Ltx2Dit.nodes(blocks), attention) { g -> Ltx2Dit.build(g, w, frames, height, width, audio, CONTEXT, tokenTimesteps) }
             }
         }
     }
@@ -65,6 +65,24 @@ class Ltx2DitComputeBufferTest {
         assertEquals(three, six, "blocks after the third need no more compute memory")
     }
 
+    /**
+     * Image-to-video's graph holds the video's AdaLN output per token ([width × 9, T], f32) through every block, and
+     * makes each block's modulation rows [width, T] where text-to-video's are [width]: at 768×512×33 (T = 1920) the
+     * global part alone is 270 MiB. The step's buffer grows by no more than that and four rows.
+     */
+    @Test
+    fun `token timesteps add the per-token modulation to the step's buffer`() {
+        val tokens = 5L * 16 * 24
+        for (flash in listOf(false, true)) {
+            val t2v = measure(3, 5, 16, 24, 35, flash)
+            val i2v = measure(3, 5, 16, 24, 35, flash, tokenTimesteps = true)
+            val global = d.videoWidth * 9 * tokens * 4
+            println("LTX-2.3 DiT step at 768x512x33 (%s): text-to-video %.2f GiB, image-to-video %.2f GiB (+%.0f MiB; the per-token modulation %.0f MiB)".format(
+                if (flash) "flash" else "naive", t2v / GIB, i2v / GIB, (i2v - t2v) / MIB, global / MIB))
+            assertTrue(i2v > t2v && i2v - t2v <= global + 4 * d.videoWidth * tokens * 4, "image-to-video ${i2v - t2v} bytes more")
+        }
+    }
+
     /** [Ltx2Dit.nodes] is enough for the whole 48-block DiT (ggml refuses a graph larger than its context). */
     @Test
     fun `the whole 48-block graph fits its node budget`() {
@@ -74,5 +92,6 @@ class Ltx2DitComputeBufferTest {
     private companion object {
         const val CONTEXT = 1024L
         const val GIB = 1024.0 * 1024 * 1024
+        const val MIB = 1024.0 * 1024
     }
 }

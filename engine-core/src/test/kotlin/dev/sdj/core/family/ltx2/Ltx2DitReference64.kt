@@ -40,19 +40,23 @@ object Ltx2DitReference64 {
     /** The RoPE tables as float64 arrays in [Ltx2DitRope]'s layout. */
     class Tables(val video: FloatArray, val audio: FloatArray, val videoTime: FloatArray)
 
-    /** The AdaLN outputs (rows flattened [width × n]) and the two timestep embeddings. */
+    /**
+     * The AdaLN outputs (rows flattened [width × n]) and the two timestep embeddings; the video's [width × n, T] and
+     * [width, T] when its tokens have timesteps of their own.
+     */
     class Modulations(val video: Nd, val audio: Nd, val videoPrompt: Nd?, val audioPrompt: Nd?, val videoCross: Nd, val audioCross: Nd,
                       val videoGate: Nd, val audioGate: Nd, val videoEmbedded: Nd, val audioEmbedded: Nd)
 
-    /** AdaLayerNormSingle at timestep [t]: (linear(silu(e)), e), e = linear_2(silu(linear_1(sinusoid(t)))). */
-    fun adaln(w: Weights64, t: Double): Pair<Nd, Nd> {
+    /** AdaLayerNormSingle at timesteps [t] (a column each): (linear(silu(e)), e), e = linear_2(silu(linear_1(sinusoid(t)))). */
+    fun adaln(w: Weights64, vararg t: Double): Pair<Nd, Nd> {
         val e = w.at("emb.timestep_embedder")
-        val embedded = R.linear(R.silu(R.linear(R.timestepEmbedding(doubleArrayOf(t), 256), e.at("linear_1"))), e.at("linear_2"))
+        val embedded = R.linear(R.silu(R.linear(R.timestepEmbedding(t, 256), e.at("linear_1"))), e.at("linear_2"))
         return R.linear(R.silu(embedded), w.at("linear")) to embedded
     }
 
-    fun modulations(w: Weights64, sigma: Double, crossAdaln: Boolean): Modulations {
-        val video = adaln(w.at("adaln_single"), sigma * 1000)
+    /** With [videoSigmas] the video's AdaLN at each video token's σ, as sd.cpp's image-to-video; everything else at [sigma]. */
+    fun modulations(w: Weights64, sigma: Double, crossAdaln: Boolean, videoSigmas: DoubleArray? = null): Modulations {
+        val video = adaln(w.at("adaln_single"), *(videoSigmas ?: doubleArrayOf(sigma)).map { it * 1000 }.toDoubleArray())
         val audio = adaln(w.at("audio_adaln_single"), sigma * 1000)
         return Modulations(video.first, audio.first,
             if (crossAdaln) adaln(w.at("prompt_adaln_single"), sigma * 1000).first else null,
@@ -62,20 +66,24 @@ object Ltx2DitReference64 {
             video.second, audio.second)
     }
 
-    /** Row [k] of [table] [width, n] plus chunk [k] − [from] of the AdaLN output [modulation]. */
+    /**
+     * Row [k] of [table] [width, n] plus chunk [k] − [from] of the AdaLN output [modulation]: [width] values, or
+     * [width × T] (token after token) when the modulation has a column per token.
+     */
     fun row(table: Nd, modulation: Nd, k: Int, from: Int = 0): DoubleArray {
         val width = table.ne(0)
-        return DoubleArray(width) { table.d[it + width * k] + modulation.d[it + width * (k - from)] }
+        val column = modulation.ne(0)
+        return DoubleArray(width * modulation.d.size / column) { i ->
+            table.d[i % width + width * k] + modulation.d[i % width + width * (k - from) + column * (i / width)]
+        }
     }
 
-    /** x·(1 + scale) + shift per token. */
-    fun modulate(x: Nd, shift: DoubleArray, scale: DoubleArray): Nd {
-        val c = x.ne(0)
-        return Nd(x.ne.copyOf(), DoubleArray(x.d.size) { x.d[it] * (1 + scale[it % c]) + shift[it % c] })
-    }
+    /** x·(1 + scale) + shift, the same [scale] and [shift] for every token or one each (token after token). */
+    fun modulate(x: Nd, shift: DoubleArray, scale: DoubleArray): Nd =
+        Nd(x.ne.copyOf(), DoubleArray(x.d.size) { x.d[it] * (1 + scale[it % scale.size]) + shift[it % shift.size] })
 
-    /** x times [gate] per channel. */
-    fun gated(x: Nd, gate: DoubleArray): Nd = Nd(x.ne.copyOf(), DoubleArray(x.d.size) { x.d[it] * gate[it % x.ne(0)] })
+    /** x times [gate] per channel, the same for every token or one each. */
+    fun gated(x: Nd, gate: DoubleArray): Nd = Nd(x.ne.copyOf(), DoubleArray(x.d.size) { x.d[it] * gate[it % gate.size] })
 
     /** x + y element by element, in x's shape (the reference's attention keeps a trailing batch dimension). */
     private fun sum(x: Nd, y: Nd): Nd {
@@ -179,7 +187,7 @@ object Ltx2DitReference64 {
      * The whole DiT: video [W, H, F, 128] and audio [16, L, 8] latents, σ, the joined context [video + audio width, S];
      * the result flat, the video velocity [W, H, F, 128] then the audio's [16, L, 8].
      */
-    fun dit(w: Weights64, video: Nd, audio: Nd, sigma: Double, context: Nd, t: Tables, d: Ltx2DitDimensions): Nd {
+    fun dit(w: Weights64, video: Nd, audio: Nd, sigma: Double, context: Nd, t: Tables, d: Ltx2DitDimensions, videoSigmas: DoubleArray? = null): Nd {
         val cells = video.ne(0) * video.ne(1) * video.ne(2)
         val length = audio.ne(1)
         val vTokens = Nd(128, cells)
@@ -193,7 +201,7 @@ object Ltx2DitReference64 {
             for (c in 0 until vc.ne(0)) vc.d[c + vc.ne(0) * p] = context.d[c + context.ne(0) * p]
             for (c in 0 until ac.ne(0)) ac.d[c + ac.ne(0) * p] = context.d[vc.ne(0) + c + context.ne(0) * p]
         }
-        val m = modulations(w, sigma, d.crossAttentionAdaln)
+        val m = modulations(w, sigma, d.crossAttentionAdaln, videoSigmas)
         var v = R.linear(vTokens, w.at("patchify_proj"))
         var a = R.linear(aTokens, w.at("audio_patchify_proj"))
         for (i in 0 until d.blocks) {
@@ -201,12 +209,12 @@ object Ltx2DitReference64 {
             v = out.first
             a = out.second
         }
-        // the output layers' (shift, scale): rows 0 and 1 of the table, each plus the timestep embedding
+        // the output layers' (shift, scale): rows 0 and 1 of the table, each plus the timestep embedding (one per token or for all)
         fun head(prefix: String, x: Nd, embedded: Nd): Nd {
             val table = w.get("${prefix}scale_shift_table")
             val c = x.ne(0)
-            val shift = DoubleArray(c) { table.d[it] + embedded.d[it] }
-            val scale = DoubleArray(c) { table.d[it + c] + embedded.d[it] }
+            val shift = DoubleArray(embedded.d.size) { table.d[it % c] + embedded.d[it] }
+            val scale = DoubleArray(embedded.d.size) { table.d[it % c + c] + embedded.d[it] }
             return R.linear(modulate(layerNorm(x), shift, scale), w.at("${prefix}proj_out"))
         }
         val vo = head("", v, m.videoEmbedded)

@@ -45,6 +45,17 @@ class SdxlModelCheckTest {
     }
 
     @Test
+    fun `an inpainting UNet is recognised from its 9 input channels and a UNet reading 5 is refused naming its first convolution`() {
+        val inpainting = checkpoint(TinySdModel.SDXL_TINY_INPAINT, "inpainting.safetensors")
+        SdModelCheck.sdxl(inpainting).check(vocabularySize)
+        assertEquals(TinySdModel.SDXL_TINY_INPAINT, SdArchitectureReader(inpainting).architecture())
+        assertTrue(SdInpaintingUnet.of(inpainting))
+        val five = checkpoint(arch.copy(unet = arch.unet.copy(inChannels = 5)), "five.safetensors")
+        val e = refused(five)
+        assertTrue(e.message!!.contains("input_blocks.0.0.weight") && e.message!!.contains("reads 5 channels"), e.message)
+    }
+
+    @Test
     fun `every layout of the tiny SDXL passes`() {
         val tiny = TinySdModel(arch)
         SdModelCheck.sdxl(open(tiny.writeSingleFile(dir.resolve("ok.safetensors")))).check(vocabularySize)

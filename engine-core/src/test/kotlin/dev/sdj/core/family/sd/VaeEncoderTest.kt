@@ -2,10 +2,7 @@ package dev.sdj.core.family.sd
 
 import dev.sdj.core.family.TinyF32Model
 import dev.sdj.core.family.TinyF32Model.Companion.assertClose
-import dev.sdj.core.family.sd.VaeReference64.attnBlock
-import dev.sdj.core.family.sd.VaeReference64.resBlock
 import dev.sdj.core.graph.Nd
-import dev.sdj.core.graph.Reference64 as R
 import dev.sdj.core.graph.Weights64
 import dev.sdj.core.model.ComponentKind
 import dev.sdj.ggml.Device
@@ -43,51 +40,24 @@ class VaeEncoderTest {
     @AfterAll
     fun close() = model.close()
 
-    private fun downLevel64(w: Weights64, x: Nd): Nd {
-        var h = x
-        var j = 0
-        while (w.has("block.$j.conv1.weight")) h = resBlock(w.at("block.$j"), h).also { j++ }
-        return if (w.has("downsample.conv.weight")) R.conv2d(padFar(h), w.at("downsample.conv"), stride = 2, padding = 0) else h
-    }
-
-    /** One zero column on the right and one zero row at the bottom. */
-    private fun padFar(x: Nd): Nd {
-        val (w, h) = x.ne(0) to x.ne(1)
-        val planes = x.ne(2) * x.ne(3)
-        val out = Nd(w + 1, h + 1, x.ne(2), x.ne(3))
-        for (p in 0 until planes) for (y in 0 until h) for (i in 0 until w) out.d[i + (w + 1) * (y + (h + 1) * p)] = x.d[i + w * (y + h * p)]
-        return out
-    }
-
-    private fun encoder64(x: Nd): Nd {
-        var h = R.conv2d(x, ref.at("encoder.conv_in"))
-        var level = 0
-        while (ref.has("encoder.down.$level.block.0.conv1.weight")) h = downLevel64(ref.at("encoder.down.$level"), h).also { level++ }
-        h = resBlock(ref.at("encoder.mid.block_1"), h)
-        h = attnBlock(ref.at("encoder.mid.attn_1"), h)
-        h = resBlock(ref.at("encoder.mid.block_2"), h)
-        h = R.silu(R.groupNorm(h, ref.at("encoder.norm_out"), eps = 1e-6))
-        return R.conv2d(R.conv2d(h, ref.at("encoder.conv_out")), ref.at("quant_conv"))
-    }
-
     @Test
     fun `first level with its downsampling`() {
         val x = Nd.random(Random(1), 1.0, 16, 8, 32, 2)
         val out = model.run(model.cpu, mapOf("x" to x)) { nn, i -> SdVaeEncoder.downLevel(nn, model.weights(ComponentKind.VAE).at("encoder.down.0"), i.getValue("x")) }
-        assertClose(out, downLevel64(ref.at("encoder.down.0"), x), CPU, "VAE encoder level 0, 16×8 → 8×4 (cpu)")
+        assertClose(out, VaeReference64.downLevel(ref.at("encoder.down.0"), x), CPU, "VAE encoder level 0, 16×8 → 8×4 (cpu)")
     }
 
     @Test
     fun `last level without downsampling`() {
         val x = Nd.random(Random(2), 1.0, 2, 1, 128, 2)
         val out = model.run(model.cpu, mapOf("x" to x)) { nn, i -> SdVaeEncoder.downLevel(nn, model.weights(ComponentKind.VAE).at("encoder.down.3"), i.getValue("x")) }
-        assertClose(out, downLevel64(ref.at("encoder.down.3"), x), CPU, "VAE encoder level 3 (cpu)")
+        assertClose(out, VaeReference64.downLevel(ref.at("encoder.down.3"), x), CPU, "VAE encoder level 3 (cpu)")
     }
 
     private fun wholeEncoder(device: Device, what: String, bound: Double) {
         val x = Nd.random(Random(3), 0.5, 16, 8, 3, 2)
         val out = model.run(device, mapOf("x" to x)) { nn, i -> SdVaeEncoder.build(nn, model.weights(ComponentKind.VAE, device), i.getValue("x")) }
-        assertClose(out, encoder64(x), bound, "VAE encoder moments, 16×8 → 2×1 ($what)")
+        assertClose(out, VaeReference64.encoder(ref, x), bound, "VAE encoder moments, 16×8 → 2×1 ($what)")
     }
 
     @Test
@@ -103,7 +73,7 @@ class VaeEncoderTest {
         val out = model.run(model.cpu, mapOf("x" to x)) { nn, i ->
             dev.sdj.core.family.sdxl.SdxlVaeDecoder.encode(nn, model.weights(ComponentKind.VAE), i.getValue("x"))
         }
-        assertClose(out, encoder64(x), CPU, "SDXL-scaled VAE encoder moments (cpu)")
+        assertClose(out, VaeReference64.encoder(ref, x), CPU, "SDXL-scaled VAE encoder moments (cpu)")
     }
 
     private companion object {
