@@ -138,6 +138,9 @@ final class BenchCommand implements Runnable {
         @Mixin
         PlacementOptions where = new PlacementOptions();
 
+        @Mixin
+        LoraOptions loras = new LoraOptions();
+
         @Spec
         CommandSpec spec;
 
@@ -146,6 +149,7 @@ final class BenchCommand implements Runnable {
             PrintWriter out = spec.commandLine().getOut();
             Benchmarks.GenerationRun r = Tools.get().benchmarks().generation(run.modelConfig(), run.size, run.steps, progress(spec), b -> {
                 where.applyTo(b);
+                loras.applyTo(b);
                 run.applyTo(b, spec.commandLine().getErr());
             });
             out.printf(Locale.ROOT, "%s, %dx%d on %s, %s placement: %.2f s/step over %d steps (total %.1f s incl. load, text, VAE), %s uploaded%n",

@@ -78,6 +78,7 @@ final class PlanCommand implements Callable<Integer> {
             out.println("blocks:    " + r.residentBlocks() + " of " + r.blocks() + " blocks resident, "
                     + (r.blocks() - r.residentBlocks()) + " streamed");
         }
+        r.loraPaths().forEach((file, how) -> out.println("LoRA:      " + file + ": " + how));
         if (r.vaeTileSize() > 0) {
             out.println("decoding:  in tiles of " + r.vaeTileSize() + " pixels (tiling changes pixels)");
         }

@@ -20,7 +20,7 @@ class GenerateCommandTest {
                 "--cfg-scale", "--seed", "--sampler", "--schedule", "--rng", "--clip-skip", "--prediction", "--placement", "--max-vram", "--on-cpu", "--device",
                 "--threads", "--output", "--sampling-method", "--scheduler", "--vae-tiling", "--clip-on-cpu", "--vae-on-cpu",
                 "--diffusion-model", "--vae", "--clip_l", "--clip_g", "--verbose", "--quiet", "--diffusion-fa", "--original-size",
-                "--crop-top-left", "--target-size", "--video-frames", "--fps", "--lora", "--lora-model-dir", "--batch-count", "--overwrite", "--init-img", "--strength", "--mask")) {
+                "--crop-top-left", "--target-size", "--video-frames", "--fps", "--lora", "--lora-model-dir", "--lora-apply-mode", "--batch-count", "--overwrite", "--init-img", "--strength", "--mask")) {
             assertTrue(help.contains(flag), flag + " missing from:\n" + help);
         }
         assertTrue(help.contains("RANDOM weights"), help);
@@ -63,6 +63,8 @@ class GenerateCommandTest {
                 new dev.sdj.api.Lora(Path.of("neg.gguf"), -0.15)), r.loras());
         assertEquals(Path.of("loras"), r.loraModelDir().orElseThrow());
         assertTrue(parsed("-p", "x").loras().isEmpty());
+        assertEquals("auto", r.loraApplyMode());
+        assertEquals("at_runtime", parsed("-p", "x", "--lora-apply-mode", "at_runtime").loraApplyMode());
     }
 
     private static dev.sdj.api.GenerationRequest parsed(String... args) {

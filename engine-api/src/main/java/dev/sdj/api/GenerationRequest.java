@@ -38,6 +38,7 @@ public final class GenerationRequest {
     private final int fps;
     private final java.util.List<Lora> loras;
     private final java.nio.file.Path loraModelDir;
+    private final String loraApplyMode;
     private final int batchCount;
     private final java.nio.file.Path initImage;
     private final double strength;
@@ -74,6 +75,7 @@ public final class GenerationRequest {
         this.fps = b.fps;
         this.loras = java.util.List.copyOf(b.loras);
         this.loraModelDir = b.loraModelDir;
+        this.loraApplyMode = b.loraApplyMode;
         this.batchCount = b.batchCount;
         this.initImage = b.initImage;
         this.strength = b.strength;
@@ -183,6 +185,13 @@ public final class GenerationRequest {
      */
     public Optional<java.nio.file.Path> loraModelDir() { return Optional.ofNullable(loraModelDir); }
     /**
+     * How LoRAs reach the weights (stable-diffusion.cpp's {@code --lora-apply-mode}): {@code "immediately"} merges them
+     * into the weights as they load, {@code "at_runtime"} adds them as low-rank graph ops at every product with the
+     * weight, {@code "auto"} (the default) merges into unquantized weights and adds to quantized ones; {@code plan}
+     * says which way each LoRA went and why.
+     */
+    public String loraApplyMode() { return loraApplyMode; }
+    /**
      * How many images (a video model: clips) to generate from this request, with seeds {@link #seed()},
      * {@code seed + 1}, …: the weights load once and the prompt is encoded once, then each image is denoised and
      * decoded on its own, so image {@code i} equals a single generation with seed {@code seed + i}, byte for byte. See
@@ -226,6 +235,7 @@ public final class GenerationRequest {
         b.frames(frames).fps(fps).batchCount(batchCount);
         b.loras(loras);
         b.loraModelDir = loraModelDir;
+        b.loraApplyMode = loraApplyMode;
         b.initImage = initImage;
         b.strength(strength);
         b.mask = mask;
@@ -289,6 +299,7 @@ public final class GenerationRequest {
         private int fps = DEFAULT_FPS;
         private java.util.List<Lora> loras = java.util.List.of();
         private java.nio.file.Path loraModelDir;
+        private String loraApplyMode = "auto";
         private int batchCount = 1;
         private java.nio.file.Path initImage;
         private double strength = DEFAULT_STRENGTH;
@@ -374,6 +385,8 @@ public final class GenerationRequest {
         }
         /** The folder {@code <lora:name:weight>} tags in the prompt are looked up in (stable-diffusion.cpp's --lora-model-dir). */
         public Builder loraModelDir(java.nio.file.Path v) { this.loraModelDir = Objects.requireNonNull(v); return this; }
+        /** {@code "auto"} (default), {@code "immediately"} or {@code "at_runtime"}; see {@link GenerationRequest#loraApplyMode()}. */
+        public Builder loraApplyMode(String v) { this.loraApplyMode = Objects.requireNonNull(v); return this; }
         /** How many images to generate, at least 1 (default 1); see {@link GenerationRequest#batchCount()}. */
         public Builder batchCount(int v) { this.batchCount = v; return this; }
         /** The image to start from (image-to-image, stable-diffusion.cpp's --init-img); see {@link GenerationRequest#initImage()}. */
@@ -448,6 +461,9 @@ public final class GenerationRequest {
             if (seed >= 0 && seed > Long.MAX_VALUE - (batchCount - 1)) {
                 throw new InvalidRequestException("seed " + seed + " with a batch of " + batchCount + " would pass the largest seed, "
                         + Long.MAX_VALUE + ", at image " + (Long.MAX_VALUE - seed + 1) + "; give a smaller seed");
+            }
+            if (!java.util.List.of("auto", "immediately", "at_runtime").contains(loraApplyMode)) {
+                throw new InvalidRequestException("LoRA apply mode must be auto, immediately or at_runtime, got '" + loraApplyMode + "'");
             }
             if (!(strength >= 0 && strength <= 1)) {
                 throw new InvalidRequestException("strength must be between 0 and 1, got " + strength);

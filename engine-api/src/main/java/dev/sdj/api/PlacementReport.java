@@ -29,11 +29,13 @@ import java.util.Map;
  * @param vaeTileSize     the tile size in pixels the VAE decodes in: the request's ({@code vaeTileSize}), or, for a
  *                        family whose planner tiles (LTX-2's video), the one it chose because the whole decode fits no
  *                        placement (the {@code reason} says so: tiling changes pixels); 0 decodes whole
+ * @param loraPaths       per LoRA file of the request (by file name), how many of its weights are merged and how many
+ *                        added as low-rank graph ops, and why; empty without LoRAs
  */
 public record PlacementReport(String device, String placement, long peakBytes, long budgetBytes, String budgetSource,
                               String reason, Map<String, Long> peakByPlacement, Map<String, Long> parameterBytes,
                               Map<String, Long> computeBytes, int blocks, int residentBlocks, long uploadBytesPerStep,
                               long uploadBytesPerGeneration, Map<String, Map<String, String>> phases,
                               java.util.List<String> streamedBlocks, Map<String, Long> mappedBytes,
-                              Map<String, Long> peakByPhase, int vaeTileSize) {
+                              Map<String, Long> peakByPhase, int vaeTileSize, Map<String, String> loraPaths) {
 }

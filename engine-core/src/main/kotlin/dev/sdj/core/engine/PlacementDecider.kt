@@ -61,7 +61,8 @@ internal interface EngineState {
  */
 internal class PlacementDecider(
     private val ggml: Ggml,
-    private val model: AssembledModel,
+    /** The model as the current request's LoRAs adapt it (their low-rank adapters among its components' tensors). */
+    private val model: () -> AssembledModel,
     private val pipeline: GenerationPipeline,
     private val ledger: MemoryLedger,
     private val tuneCache: TuneCache,
@@ -70,6 +71,8 @@ internal class PlacementDecider(
     private val state: EngineState,
     /** Whether the CPU serves the weights it reads as stored from the mapped model files (see [ResidentComponents]). */
     private val mapOnCpu: Boolean,
+    /** Which way each of the current request's LoRA files applies, and why, by file name. */
+    private val loraPaths: () -> Map<String, String>,
     /** The tensors the current request's LoRAs change, by component: the CPU copies them rather than mapping them. */
     private val patched: () -> Map<ComponentKind, Set<String>> = { emptyMap() },
 ) {
@@ -168,7 +171,7 @@ internal class PlacementDecider(
             phases(request, steps, where, costs, k), if (k == null || main == null) emptyList() else main.costs.streamedNames(resident),
             costs.mapped.filterKeys { streamOf(it) == null }.mapKeys { it.key.label },
             pipeline.phases.withIndex().filter { it.value.runsFor(request) }.associate { (i, phase) -> phase.label to residency.own(i) },
-            request.vaeTileSize())
+            request.vaeTileSize(), loraPaths())
         return Decision(where, choice, costs, residency, report, request)
     }
 
@@ -247,7 +250,7 @@ internal class PlacementDecider(
      * readable parts joined by " | ", so that `tune` can show what it stored.
      */
     fun tuneKey(device: Device, request: GenerationRequest): String {
-        val files = model.inputs.joinToString(",") { input ->
+        val files = model().inputs.joinToString(",") { input ->
             val p = input.source.toAbsolutePath().normalize()
             if (Files.isRegularFile(p)) "$p (${Files.size(p)} bytes, modified ${Files.getLastModifiedTime(p)})" else p.toString()
         }
@@ -297,8 +300,11 @@ internal class PlacementDecider(
         // Mapped weights a LoRA changes are copied instead; without a host buffer, streamed ones are copied patched into the device's memory.
         val patched = if ((mapOnCpu && device.type() == DeviceType.CPU) || !device.hostBufferType().isPresent) patched() else emptyMap()
         val patchKey = patched.entries.sortedBy { it.key }.joinToString { (k, names) -> "${k.id} ${names.sorted().hashCode()}" }
-        return costCache.getOrPut("${device.name()} ${pipeline.shapeKey(request)} flash ${request.diffusionFlashAttention()} type $type cpu ${pinned.sorted()} lora $patchKey") {
-            PipelineCosts.measure(ggml, model, pipeline, device, request, DiffusionAttention.of(request, device), type, pinned, mapOnCpu, patched)
+        val adapted = model()
+        val adapterKey = adapted.components.entries.filter { it.value.adapters.isNotEmpty() }
+            .joinToString { (k, c) -> "${k.id} ${c.adapterTensors.sorted().hashCode()}" }
+        return costCache.getOrPut("${device.name()} ${pipeline.shapeKey(request)} flash ${request.diffusionFlashAttention()} type $type cpu ${pinned.sorted()} lora $patchKey low-rank $adapterKey") {
+            PipelineCosts.measure(ggml, adapted, pipeline, device, request, DiffusionAttention.of(request, device), type, pinned, mapOnCpu, patched)
         }.without(pinned)
     }
 

@@ -24,13 +24,17 @@ import dev.sdj.ggml.GgmlException
  * the weights it reads as stored are served from the mapped model files instead ([InPlaceParams]) — but for those a
  * [WeightPatch] changes, which cannot be changed in a read-only mapping and are copied. A component loaded under
  * one patch and needed under another gets only the tensors either patch changes loaded again, from the model file.
+ * Low-rank LoRA adapters ([dev.sdj.core.model.Component.adapters]) are tensors of the component: loaded with it, and
+ * a component whose adapters change is loaded again whole.
  */
-internal class ResidentComponents(private val ggml: Ggml, private val ledger: MemoryLedger, private val model: AssembledModel,
+internal class ResidentComponents(private val ggml: Ggml, private val ledger: MemoryLedger, private val model: () -> AssembledModel,
                                   private val requestedType: DType?, private val mapOnCpu: Boolean) :
     AutoCloseable {
     private val buffers = LinkedHashMap<ComponentKind, ParamBuffer>()
     private val deviceNames = HashMap<ComponentKind, String>()
     private val patches = HashMap<ComponentKind, WeightPatch>()
+    /** The low-rank adapter tensors each loaded component holds. */
+    private val adapters = HashMap<ComponentKind, Set<String>>()
 
     /** A loaded component's allocated parameter bytes. */
     fun bytes(kind: ComponentKind): Long? = buffers[kind]?.bytes
@@ -43,7 +47,9 @@ internal class ResidentComponents(private val ggml: Ggml, private val ledger: Me
 
     val loaded: Set<ComponentKind> get() = buffers.keys
 
-    fun weights(kind: ComponentKind): Weights = buffers.getValue(kind).let { b -> MapWeights(b.names.associateWith { b.tensor(it) }) }
+    fun weights(kind: ComponentKind): Weights = buffers.getValue(kind).let { b ->
+        MapWeights(b.names.associateWith { b.tensor(it) }, model().components.getValue(kind).adapters)
+    }
 
     /**
      * Loads the components not yet loaded, each on its device, with the patch [patchOf] gives it (null: none), and
@@ -53,6 +59,8 @@ internal class ResidentComponents(private val ggml: Ggml, private val ledger: Me
         var uploaded = 0L
         for (kind in kinds) {
             val patch = patchOf(kind)
+            val component = model().components.getValue(kind)
+            if (kind in buffers && adapters[kind].orEmpty() != component.adapterTensors) free(kind)
             val current = buffers[kind]
             if (current != null) {
                 if (patches[kind]?.key == patch?.key) continue
@@ -64,7 +72,6 @@ internal class ResidentComponents(private val ggml: Ggml, private val ledger: Me
                 free(kind)
             }
             val device = deviceOf(kind)
-            val component = model.components.getValue(kind)
             val (buffer, bytes) = try {
                 val specs = ParamSpecs.of(component, DeviceTypeSupport.of(ggml, device), requested = requestedType).usable(device.name())
                 val inPlace = if (mapOnCpu && device.type() == DeviceType.CPU) {
@@ -77,6 +84,7 @@ internal class ResidentComponents(private val ggml: Ggml, private val ledger: Me
             buffers[kind] = buffer
             deviceNames[kind] = device.name()
             patch?.let { patches[kind] = it }
+            adapters[kind] = component.adapterTensors
             uploaded += bytes
         }
         return uploaded
@@ -84,7 +92,7 @@ internal class ResidentComponents(private val ggml: Ggml, private val ledger: Me
 
     /** Loads [names] of a loaded component again from the model file, changed by [patch] where it changes them. */
     private fun repatch(kind: ComponentKind, buffer: ParamBuffer, names: Set<String>, patch: WeightPatch?): Long {
-        val sources = model.components.getValue(kind).tensors
+        val sources = model().components.getValue(kind).tensors
         val bytes = ParamLoader(patch = patch).use { loader -> names.sumOf { loader.load(buffer.tensor(it), sources.getValue(it), it) } }
         if (patch == null) patches.remove(kind) else patches[kind] = patch
         return bytes
@@ -94,6 +102,7 @@ internal class ResidentComponents(private val ggml: Ggml, private val ledger: Me
         buffers.remove(it)?.close()
         deviceNames.remove(it)
         patches.remove(it)
+        adapters.remove(it)
     }
 
     /** Frees those of [kinds] that are loaded on [device]. */

@@ -21,7 +21,13 @@ import dev.sdj.core.image.GenerationParameters
 import dev.sdj.core.image.ModelHashCache
 import dev.sdj.core.image.PngWriter
 import dev.sdj.core.image.RgbImage
+import dev.sdj.core.lora.LoraApplyMode
+import dev.sdj.core.lora.LoraApplyPolicy
 import dev.sdj.core.lora.LoraPatch
+import dev.sdj.core.lora.LoraTarget
+import dev.sdj.core.lora.LowRankComponents
+import dev.sdj.core.memory.ParamSpecs
+import dev.sdj.core.model.SdCppTypeRule
 import dev.sdj.core.lora.Loras
 import dev.sdj.core.lora.PromptLoras
 import dev.sdj.core.memory.MemoryLedger
@@ -78,16 +84,20 @@ class SdjEngine(config: EngineConfig, private val tuneCache: TuneCache = TuneCac
     private val hashes = ModelHashCache.of(config)
     private val hash: String? by lazy { checkpoint?.let { hashes.hash(it) } }
     private val requestedType: DType? = config.weightType().map { RequestedWeightType.parse(it) }.orElse(null)
-    private val components = ResidentComponents(ggml, ledger, model, requestedType, config.mapWeights())
+    /** The model with the current request's low-rank LoRA adapters among its components' tensors ([model] without). */
+    private var adapted: AssembledModel = model
+    private val components = ResidentComponents(ggml, ledger, { adapted }, requestedType, config.mapWeights())
     private val sessions = PhaseSessions(ggml, ledger)
     private val streaming: Map<ComponentKind, StreamedComponent> =
-        pipeline.streamables.associate { it.component to StreamedComponent(ggml, ledger, model, it, sessions, requestedType) }
+        pipeline.streamables.associate { it.component to StreamedComponent(ggml, ledger, { adapted }, it, sessions, requestedType) }
 
-    /** The LoRA files requests name, and the patches the current request's make, by component. */
+    /** The LoRA files requests name, and the patches the current request's merge, by component. */
     private val loras = Loras(pipeline.loraTargets, model.family.label) { t ->
         model.components[t.component]?.tensors?.get(t.tensor)?.shape?.fold(1L) { a, b -> a * b }
     }
     private var patches: Map<ComponentKind, LoraPatch> = emptyMap()
+    /** Which way each of the current request's LoRA files applies, and why, by file name (for `plan`). */
+    private var loraPaths: Map<String, String> = emptyMap()
 
     /** The last result of each phase that may be reused, by phase index, with the key it was computed for. */
     private val reusable = HashMap<Int, Pair<String, Any>>()
@@ -102,7 +112,8 @@ class SdjEngine(config: EngineConfig, private val tuneCache: TuneCache = TuneCac
         override fun reused(request: GenerationRequest, deviceOf: (ComponentKind) -> Device): Set<Int> =
             pipeline.phases.indices.filter { i -> reuseKey(i, request, deviceOf)?.let { reusable[i]?.first == it } == true }.toSet()
     }
-    private val decider = PlacementDecider(ggml, model, pipeline, ledger, tuneCache, requestedType, state, config.mapWeights()) {
+    private val decider = PlacementDecider(ggml, { adapted }, pipeline, ledger, tuneCache, requestedType, state, config.mapWeights(),
+        { loraPaths }) {
         patches.mapValues { it.value.names }
     }
 
@@ -130,12 +141,13 @@ class SdjEngine(config: EngineConfig, private val tuneCache: TuneCache = TuneCac
 
     /**
      * A phase's reuse key for [request], with the devices its components run on (their results differ in rounding) and
-     * the LoRAs that change their weights.
+     * the LoRAs that change their weights or add to their products.
      */
     private fun reuseKey(phase: Int, request: GenerationRequest, deviceOf: (ComponentKind) -> Device): String? {
         val p = pipeline.phases[phase]
         return p.reuseKey(request)?.let { key ->
-            key + "\u0000" + p.components.joinToString(",") { deviceOf(it).name() } + "\u0000" + p.components.joinToString(",") { patches[it]?.key ?: "" }
+            key + "\u0000" + p.components.joinToString(",") { deviceOf(it).name() } + "\u0000" + p.components.joinToString(",") { patches[it]?.key ?: "" } +
+                "\u0000" + p.components.joinToString(",") { adapted.components[it]?.adapters?.toString() ?: "" }
         }
     }
 
@@ -154,8 +166,22 @@ class SdjEngine(config: EngineConfig, private val tuneCache: TuneCache = TuneCac
         val extracted = PromptLoras.extract(request.prompt(), request.loraModelDir().orElse(null))
         val expanded = if (extracted.loras.isEmpty()) request
             else request.toBuilder().prompt(extracted.prompt).loras(request.loras() + extracted.loras).build()
-        patches = loras.patches(expanded.loras())
+        val mode = LoraApplyMode.parse(expanded.loraApplyMode())
+        val application = loras.apply(expanded.loras()) { t -> LoraApplyPolicy.path(mode, t, pipeline.takesLowRankLoras, quantizedType(t)) }
+        patches = application.patches
+        loraPaths = application.paths
+        adapted = if (application.lowRank.isEmpty()) model else model.copy(components = model.components.mapValues { (kind, c) ->
+            application.lowRank[kind]?.let { LowRankComponents.adapt(c, it) } ?: c
+        })
         return expanded
+    }
+
+    /** The quantized type [target]'s weight has on the device (as stored, or as `--type` converts it), or null. */
+    private fun quantizedType(target: LoraTarget): String? {
+        val ref = model.components[target.component]?.tensors?.get(target.tensor) ?: return null
+        if (ref.type.isQuantized) return ref.type.ggml?.ggmlName() ?: ref.type.toString()
+        val requested = requestedType?.takeIf { it.isQuantized } ?: return null
+        return requested.ggml!!.ggmlName().takeIf { SdCppTypeRule.converts(target.tensor, ParamSpecs.ggmlShape(ref.shape), requested) }
     }
 
     override fun modelFamily(): String = model.family.label

@@ -42,7 +42,7 @@ import dev.sdj.ggml.GgmlException
 internal class StreamedComponent(
     private val ggml: Ggml,
     private val ledger: MemoryLedger,
-    private val model: AssembledModel,
+    private val model: () -> AssembledModel,
     private val streamable: Streamable,
     private val sessions: PhaseSessions,
     private val requestedType: DType?,
@@ -75,17 +75,18 @@ internal class StreamedComponent(
      */
     fun <T> run(request: GenerationRequest, device: Device, resident: Set<String>, slots: Int, attention: Attention,
                 patch: WeightPatch?, work: (Weights, GraphSession) -> T): Pair<T, Long> {
-        val component = model.components.getValue(streamable.component)
+        val component = model().components.getValue(streamable.component)
         val structure = streamable.blocks(ParamSpecs.of(component, DeviceTypeSupport.of(ggml, device), requested = requestedType).usable(device.name()))
         val streamedSpecs = structure.blocks.filter { it.name !in resident }.flatMap { it.specs }
+        val adapters = component.adapterTensors
         val host = device.hostBufferType()
         val fileMaster = if (host.isPresent) null else FileMaster(component.tensors)
         try {
-            val unpatched: BlockMaster = fileMaster ?: hostMaster(device, host.get(), streamedSpecs, component.tensors)
+            val unpatched: BlockMaster = fileMaster ?: hostMaster(device, host.get(), streamedSpecs.filter { it.name !in adapters }, component.tensors)
             val copies = patchedCopies(device, if (host.isPresent) host.get() else device.bufferType(),
-                streamedSpecs.filter { patch != null && it.name in patch.names }, component.tensors, patch)
+                streamedSpecs.filter { (patch != null && it.name in patch.names) || it.name in adapters }, component.tensors, patch)
             val master = copies?.let { PatchedMaster(unpatched, it) } ?: unpatched
-            val (fixed, fixedUploaded) = residentPart(device, structure, resident, component.tensors, patch)
+            val (fixed, fixedUploaded) = residentPart(device, structure, resident, component.tensors, patch, adapters)
             val params = try {
                 StreamedParams.allocate(ggml, ledger, device.bufferType(), structure, resident, fixed, slots, owner, master)
             } catch (e: GgmlException) {
@@ -94,7 +95,7 @@ internal class StreamedComponent(
             params.use { p ->
                 StreamingExecutor(ggml, p).use { executor ->
                     val result = sessions.run(device, request, mapOf(streamable.graph to executor), attention) { s ->
-                        work(MapWeights(p.tensors()), s)
+                        work(MapWeights(p.tensors(), component.adapters), s)
                     }
                     lastStreamedBytes = executor.uploadedBytes
                     lastWaitNanos = executor.waitNanos
@@ -109,12 +110,15 @@ internal class StreamedComponent(
     }
 
     /** Whether the resident part for [resident] on [device] is on the device now. */
-    fun holds(device: Device, resident: Set<String>): Boolean = residentPart?.first == key(device, resident)
+    fun holds(device: Device, resident: Set<String>): Boolean = residentPart?.first == key(device, resident, adapterNames())
 
-    /** The resident part for [resident] on [device]: the kept one when it matches, else freshly loaded; and the bytes uploaded. */
+    /**
+     * The resident part for [resident] on [device] with [adapters] (the component's low-rank LoRA tensors): the kept
+     * one when it matches, else freshly loaded; and the bytes uploaded.
+     */
     private fun residentPart(device: Device, structure: BlockStructure, resident: Set<String>,
-                             sources: Map<String, TensorRef>, patch: WeightPatch?): Pair<ParamBuffer, Long> {
-        val key = key(device, resident)
+                             sources: Map<String, TensorRef>, patch: WeightPatch?, adapters: Set<String>): Pair<ParamBuffer, Long> {
+        val key = key(device, resident, adapters)
         residentPart?.let { (k, b) ->
             if (k == key) {
                 if (residentPatch?.key == patch?.key) return b to 0L
@@ -138,11 +142,13 @@ internal class StreamedComponent(
         return loaded
     }
 
-    private fun key(device: Device, resident: Set<String>) = device.name() + " " + resident.sorted()
+    private fun key(device: Device, resident: Set<String>, adapters: Set<String>) = device.name() + " " + resident.sorted() + " " + adapters.sorted()
+
+    private fun adapterNames(): Set<String> = model().components.getValue(streamable.component).adapterTensors
 
     /** Frees the kept resident part unless it is the one for [resident] on [device]: nothing else may sit in a phase. */
     fun keepOnly(device: Device, resident: Set<String>) {
-        if (residentPart?.first != key(device, resident)) releaseResidentPart()
+        if (residentPart?.first != key(device, resident, adapterNames())) releaseResidentPart()
     }
 
     /** Frees the component's resident part if it is kept. */
@@ -153,7 +159,7 @@ internal class StreamedComponent(
     }
 
     /**
-     * The patched copies of [specs] (the streamed tensors [patch] changes) in [bufferType]: the kept ones when made
+     * The patched copies of [specs] (the streamed tensors [patch] changes, and the low-rank LoRA tensors) in [bufferType]: the kept ones when made
      * for the same tensors and patch, else freshly loaded (recorded in the ledger); null when there are none.
      */
     private fun patchedCopies(device: Device, bufferType: BufferType, specs: List<ParamSpec>, sources: Map<String, TensorRef>,
@@ -161,7 +167,7 @@ internal class StreamedComponent(
         val key = device.name() + " " + specs.joinToString(",") { it.name } + "\n" + patch?.key
         patchedCopies?.let { (k, b) -> if (k == key) return b }
         releasePatchedCopies()
-        if (specs.isEmpty() || patch == null) return null
+        if (specs.isEmpty()) return null
         val (copies, _) = ParamLoader(patch = patch).use { it.allocateAndLoad(ggml, ledger, bufferType, specs, sources, "$owner (LoRA-patched copy)") }
         patchedCopies = key to copies
         return copies

@@ -25,20 +25,30 @@ class Nn(
      */
     fun withConvInputScale(scale: Float): Nn = Nn(ctx, attentionPath, scale)
 
-    /** y = W x + b over dimension 0; W is [in, out] in ggml order (PyTorch [out, in]). */
+    /** y = W x + b over dimension 0; W is [in, out] in ggml order (PyTorch [out, in]); plus W's low-rank LoRA terms. */
     fun linear(x: Tensor, w: Weights, bias: Boolean = w.has("bias")): Tensor {
-        val y = ctx.mulMat(w.get("weight"), x)
+        var y = ctx.mulMat(w.get("weight"), x)
+        for (term in w.lowRank("weight")) y = ctx.add(y, ctx.scale(ctx.mulMat(term.up, ctx.mulMat(term.down, x)), term.factor))
         return if (bias) ctx.add(y, w.get("bias")) else y
     }
 
-    /** 2-D convolution with a [KW, KH, Cin, Cout] kernel and a per-channel bias. */
+    /**
+     * 2-D convolution with a [KW, KH, Cin, Cout] kernel and a per-channel bias, plus the kernel's low-rank LoRA terms
+     * (LoCon: the down kernel convolved as the weight is, then the 1×1 up kernel).
+     */
     fun conv2d(x: Tensor, w: Weights, stride: Int = 1, padding: Int = -1): Tensor {
         val kernel = w.get("weight")
         val pad = if (padding >= 0) padding else (kernel.ne(0) / 2).toInt()
-        val y = if (convInputScale == 1f) ctx.conv2d(kernel, x, stride, pad)
-        else ctx.scale(ctx.conv2d(kernel, ctx.scale(x, convInputScale), stride, pad), 1 / convInputScale)
+        var y = scaledConv(kernel, x, stride, pad)
+        for (term in w.lowRank("weight")) {
+            y = ctx.add(y, ctx.scale(scaledConv(term.up, scaledConv(term.down, x, stride, pad), 1, 0), term.factor))
+        }
         return if (w.has("bias")) ctx.add(y, channelBias(w.get("bias"))) else y
     }
+
+    private fun scaledConv(kernel: Tensor, x: Tensor, stride: Int, pad: Int): Tensor =
+        if (convInputScale == 1f) ctx.conv2d(kernel, x, stride, pad)
+        else ctx.scale(ctx.conv2d(kernel, ctx.scale(x, convInputScale), stride, pad), 1 / convInputScale)
 
     private fun channelBias(bias: Tensor): Tensor = ctx.reshape(bias, 1, 1, bias.ne(0), 1)
 

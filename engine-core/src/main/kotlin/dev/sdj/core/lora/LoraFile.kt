@@ -4,6 +4,7 @@ import dev.sdj.api.ModelFileException
 import dev.sdj.core.memory.ElementConversion
 import dev.sdj.core.model.ModelOpener
 import dev.sdj.core.model.TensorInfo
+import dev.sdj.core.model.TensorRef
 import dev.sdj.ggml.GgmlType
 import java.io.IOException
 import java.nio.ByteBuffer
@@ -34,6 +35,7 @@ class LoraFile private constructor(val path: Path, val layers: List<LoraLayer>, 
         fun read(path: Path): LoraFile {
             val input = ModelOpener.openFile(path, null)
             val byName = input.tensors.associate { it.second.name to it.second }
+            val files = input.tensors.associate { it.second.name to it.first }
             val used = HashSet<String>()
             val layers = ArrayList<LoraLayer>()
             FileChannel.open(path, StandardOpenOption.READ).use { channel ->
@@ -44,7 +46,8 @@ class LoraFile private constructor(val path: Path, val layers: List<LoraLayer>, 
                     val alpha = byName["$key.alpha"]
                     val scale = byName["$key.scale"]
                     val layer = LoraLayer(key, matrix(path, channel, up), matrix(path, channel, down),
-                        alpha?.let { scalar(path, channel, it) }, scale?.let { scalar(path, channel, it) })
+                        alpha?.let { scalar(path, channel, it) }, scale?.let { scalar(path, channel, it) },
+                        TensorRef(files.getValue(up.name), up) to TensorRef(files.getValue(name), down))
                     if (layer.up.cols != layer.down.rows) {
                         throw ModelFileException(path, up.name, "up is ${layer.up.rows} × ${layer.up.cols}, but down has rank ${layer.down.rows}")
                     }

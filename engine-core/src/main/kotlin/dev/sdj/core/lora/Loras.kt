@@ -11,36 +11,45 @@ import java.nio.file.Path
 
 /**
  * The LoRA files requests name, resolved against a model's weights ([LoraTargets]) into one [LoraPatch] per component
- * they adapt. A file is read once and kept while requests keep naming it (same path, size and modification time);
- * files the last request did not name are dropped.
+ * they adapt and the [LowRankLoraTerm]s of the weights that take theirs as graph ops. A file is read once and kept
+ * while requests keep naming it (same path, size and modification time); files the last request did not name are
+ * dropped.
  *
  * @param elements each canonical tensor's element count, by component; null where the model has no such tensor
  */
 class Loras(private val targets: LoraTargets?, private val family: String, private val elements: (LoraTarget) -> Long?) {
     private companion object {
         val LOG = LoggerFactory.getLogger(Loras::class.java)
+        val MERGED = LoraPath(false, "merged")
     }
 
     private var files: Map<String, LoraFile> = emptyMap()
     private val hashes = HashMap<String, String>()
 
-    /** The patches [loras] make, by component; empty without LoRAs. */
-    fun patches(loras: List<Lora>): Map<ComponentKind, LoraPatch> {
+    /**
+     * How [loras] apply: the patches they merge and the terms they add as graph ops, by component, each weight the
+     * way [pathOf] says (all merged by default); empty without LoRAs.
+     */
+    fun apply(loras: List<Lora>, pathOf: (LoraTarget) -> LoraPath = { MERGED }): LoraApplication {
         if (loras.isEmpty()) {
             files = emptyMap()
-            return emptyMap()
+            return LoraApplication(emptyMap(), emptyMap(), emptyMap())
         }
         val resolver = targets ?: throw InvalidRequestException("LoRAs are not supported on $family models yet")
         val read = loras.associate { stamp(it.path()) to it.path() }.mapValues { (stamp, path) -> files[stamp] ?: LoraFile.read(path) }
         files = read
-        val terms = LinkedHashMap<ComponentKind, LinkedHashMap<String, MutableList<LoraTerm>>>()
+        val merged = LinkedHashMap<ComponentKind, LinkedHashMap<String, MutableList<LoraTerm>>>()
+        val lowRank = LinkedHashMap<ComponentKind, LinkedHashMap<String, MutableList<LowRankLoraTerm>>>()
         val keys = LinkedHashMap<ComponentKind, MutableList<String>>()
+        val paths = LinkedHashMap<String, String>()
         for (lora in loras) {
             val stamp = stamp(lora.path())
             val file = read.getValue(stamp)
             val unmatched = ArrayList<String>()
             val misfit = ArrayList<String>()
             val touched = LinkedHashSet<ComponentKind>()
+            val whys = LinkedHashMap<String, Int>()
+            val mergedInto = LinkedHashSet<ComponentKind>()
             for (layer in file.layers) {
                 val targets = resolver.targets(layer.key)
                 val wrong = targets.firstOrNull { !fits(layer, it) }
@@ -50,8 +59,17 @@ class Loras(private val targets: LoraTargets?, private val family: String, priva
                         (wrong.rows?.let { " rows [${it.tensorFirst}, ${it.tensorFirst + it.count}) from ${it.loraRows}" } ?: "") +
                         ", ${elements(wrong)} elements)")
                     else -> for (target in targets) {
-                        terms.getOrPut(target.component) { LinkedHashMap() }.getOrPut(target.tensor) { ArrayList() }
-                            .add(LoraTerm(layer, layer.factor(lora.multiplier().toFloat()), target.rows))
+                        val factor = layer.factor(lora.multiplier().toFloat())
+                        val path = pathOf(target)
+                        if (path.lowRank) {
+                            lowRank.getOrPut(target.component) { LinkedHashMap() }.getOrPut(target.tensor) { ArrayList() }
+                                .add(LowRankLoraTerm(layer, factor, stamp))
+                        } else {
+                            merged.getOrPut(target.component) { LinkedHashMap() }.getOrPut(target.tensor) { ArrayList() }
+                                .add(LoraTerm(layer, factor, target.rows))
+                            mergedInto.add(target.component)
+                        }
+                        whys.merge(path.why, 1, Int::plus)
                         touched.add(target.component)
                     }
                 }
@@ -68,9 +86,11 @@ class Loras(private val targets: LoraTargets?, private val family: String, priva
                     if (misfit.isEmpty()) "" else ", ${misfit.size} have another shape than the weight (e.g. ${misfit.first()})",
                     if (file.unused.isEmpty()) "" else "; ${file.unused.size} tensors are of no kind applied here (e.g. ${file.unused.take(3)})")
             }
-            touched.forEach { keys.getOrPut(it) { ArrayList() }.add("$stamp*${lora.multiplier()}") }
+            mergedInto.forEach { keys.getOrPut(it) { ArrayList() }.add("$stamp*${lora.multiplier()}") }
+            paths[lora.path().fileName.toString()] = whys.entries.joinToString("; ") { (why, n) -> "$n weights $why" }
         }
-        return terms.mapValues { (kind, t) -> LoraPatch(t, keys.getValue(kind).joinToString("\n")) }
+        val patches = merged.mapValues { (kind, t) -> LoraPatch(t, keys.getValue(kind).joinToString("\n")) }
+        return LoraApplication(patches, lowRank, paths)
     }
 
     /** Whether [layer]'s product has the shape of [target]: the whole weight, or up's rows the span expects over the weight's row width. */

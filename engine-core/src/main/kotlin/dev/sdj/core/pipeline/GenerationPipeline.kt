@@ -54,6 +54,12 @@ interface GenerationPipeline {
     /** The weights LoRA files may adapt, under the names the files give them; null: the family takes no LoRAs yet. */
     val loraTargets: LoraTargets? get() = null
 
+    /**
+     * Whether the family's graphs read every weight a LoRA adapts through [dev.sdj.core.graph.Nn.linear] and
+     * [dev.sdj.core.graph.Nn.conv2d], which add LoRAs as low-rank graph ops; false: its LoRAs are always merged.
+     */
+    val takesLowRankLoras: Boolean get() = false
+
     /** Whether a request may start from an init image (image-to-image): a phase encodes it; false: such requests are refused. */
     val takesInitImage: Boolean get() = false
 

@@ -3,6 +3,7 @@ package dev.sdj.core.scheduler
 import dev.sdj.api.GenerationRequest
 import dev.sdj.core.graph.Attention
 import dev.sdj.core.graph.CompiledGraph
+import dev.sdj.core.graph.LowRankAdapter
 import dev.sdj.core.graph.MapWeights
 import dev.sdj.core.graph.NaiveAttention
 import dev.sdj.core.graph.Weights
@@ -56,7 +57,7 @@ object PipelineCosts {
         }
         val copied = specs.mapValues { (kind, s) -> s.filter { it.name !in inPlace.getValue(kind) } }
         val params = copied.mapValues { (_, s) -> ParamLayout.bytesNeeded(ggml, buft, s) }
-        val phases = PlaceholderWeights(ggml, specs).use { placeholders ->
+        val phases = PlaceholderWeights(ggml, specs, model.components.mapValues { it.value.adapters }).use { placeholders ->
             pipeline.phases.mapIndexed { i, phase ->
                 if (!phase.runsFor(request)) return@mapIndexed PhaseCost(phase.label, emptySet(), emptyMap())
                 val attention = if (i == pipeline.denoiserPhase) denoiserAttention else NaiveAttention
@@ -68,7 +69,9 @@ object PipelineCosts {
         }
         val uploads = copied.mapValues { (_, s) -> s.sumOf { dataBytes(ggml, it) } }
         val streams = pipeline.streamables.mapNotNull { s ->
-            val copied = if (device.hostBufferType().isPresent) emptySet() else patched[s.component].orEmpty()
+            // A streamed block's low-rank LoRA tensors are uploaded from copies beside the master, as patched tensors are.
+            val copied = if (device.hostBufferType().isPresent) emptySet()
+                else patched[s.component].orEmpty() + model.components.getValue(s.component).adapterTensors
             streaming(ggml, buft, s.blocks(specs.getValue(s.component)), copied)?.let { Stream(s.component, s.phase, it) }
         }
         val mapped = inPlace.mapValues { InPlaceParams.bytes(it.value) }.filterValues { it > 0 }
@@ -107,7 +110,8 @@ object PipelineCosts {
      * Weight tensors that have memory without holding the weights: ggml's allocator only asks whether a tensor has
      * memory, so a component's tensors share one host buffer as large as the largest of them. Nothing reads it.
      */
-    private class PlaceholderWeights(private val ggml: Ggml, private val specs: Map<ComponentKind, List<ParamSpec>>) : AutoCloseable {
+    private class PlaceholderWeights(private val ggml: Ggml, private val specs: Map<ComponentKind, List<ParamSpec>>,
+                                     private val adapters: Map<ComponentKind, Map<String, List<LowRankAdapter>>>) : AutoCloseable {
         private val opened = LinkedHashMap<ComponentKind, Pair<GgmlContext, Weights>>()
         private val buffers = ArrayList<AutoCloseable>()
 
@@ -120,7 +124,7 @@ object PipelineCosts {
                 val buffer = cpu.allocate(tensors.values.maxOf { cpu.allocSize(it) })
                 buffers.add(buffer)
                 tensors.values.forEach { buffer.place(it, 0, cpu.alignment()) }
-                ctx to MapWeights(tensors)
+                ctx to MapWeights(tensors, adapters[kind].orEmpty())
             } catch (e: Throwable) {
                 ctx.close()
                 throw e

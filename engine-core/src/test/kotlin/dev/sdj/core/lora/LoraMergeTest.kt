@@ -122,26 +122,26 @@ class LoraMergeTest {
     fun `patches group the layers by component and name the LoRAs and multipliers they came from`() {
         val file = dir.resolve("kohya-patch.safetensors")
         val written = loras.write(file, TinyLoras.Format.KOHYA_DIFFUSERS)
-        val patches = resolver().patches(listOf(Lora(file, 0.5)))
+        val patches = resolver().apply(listOf(Lora(file, 0.5))).patches
         assertEquals(setOf(ComponentKind.DIFFUSION_MODEL, ComponentKind.TEXT_ENCODER), patches.keys)
         for (kind in patches.keys) {
             assertEquals(written.filter { it.target.component == kind }.map { it.target.tensor }.toSet(), patches.getValue(kind).names)
         }
-        val other = resolver().patches(listOf(Lora(file, 0.25)))
+        val other = resolver().apply(listOf(Lora(file, 0.25))).patches
         assertTrue(patches.getValue(ComponentKind.TEXT_ENCODER).key != other.getValue(ComponentKind.TEXT_ENCODER).key, "the multiplier is part of the key")
     }
 
     @Test
     fun `a missing file, a file that is no LoRA and a LoRA for other weights are refused by name`() {
-        val missing = assertThrows(ModelFileException::class.java) { resolver().patches(listOf(Lora(dir.resolve("absent.safetensors"), 1.0))) }
+        val missing = assertThrows(ModelFileException::class.java) { resolver().apply(listOf(Lora(dir.resolve("absent.safetensors"), 1.0))).patches }
         assertTrue(missing.message!!.contains("absent.safetensors"), missing.message)
-        val notLora = assertThrows(ModelFileException::class.java) { resolver().patches(listOf(Lora(single, 1.0))) }
+        val notLora = assertThrows(ModelFileException::class.java) { resolver().apply(listOf(Lora(single, 1.0))).patches }
         assertTrue(notLora.message!!.contains("is not a LoRA"), notLora.message)
         val foreign = dir.resolve("foreign.safetensors")
         val zeros = TensorData.of(ByteBuffer.allocate(4 * 8 * 4))
         SafetensorsWriter().addTensor("lora_unet_single_blocks_0_linear1.lora_down.weight", DType.F32, listOf(8, 4), zeros)
             .addTensor("lora_unet_single_blocks_0_linear1.lora_up.weight", DType.F32, listOf(4, 8), zeros).write(foreign)
-        val mismatch = assertThrows(InvalidRequestException::class.java) { resolver().patches(listOf(Lora(foreign, 1.0))) }
+        val mismatch = assertThrows(InvalidRequestException::class.java) { resolver().apply(listOf(Lora(foreign, 1.0))).patches }
         assertTrue(mismatch.message!!.contains("adapts no weight") && mismatch.message!!.contains("single_blocks"), mismatch.message)
     }
 

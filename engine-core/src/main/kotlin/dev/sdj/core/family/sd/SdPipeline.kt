@@ -60,6 +60,7 @@ class SdPipeline private constructor(model: AssembledModel, private val family: 
     override val phases: List<Phase> = listOf(encoding, imageEncoding, denoising, decoding)
 
     override val loraTargets: LoraTargets by lazy { SdLoraTargets(model) }
+    override val takesLowRankLoras: Boolean get() = true
 
     override val denoiserPhase = phases.indexOf(denoising)
 

@@ -132,6 +132,7 @@ class SdxlPipeline private constructor(private val model: AssembledModel, tokeni
     override val phases: List<Phase> = listOf(clipL, bigG, imageEncoding, denoising, decoding)
 
     override val loraTargets: LoraTargets by lazy { SdLoraTargets(model) }
+    override val takesLowRankLoras: Boolean get() = true
 
     override val denoiserPhase = phases.indexOf(denoising)
 

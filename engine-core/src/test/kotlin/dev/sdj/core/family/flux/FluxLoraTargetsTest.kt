@@ -47,7 +47,7 @@ class FluxLoraTargetsTest {
 
     private fun patches(model: AssembledModel, path: Path, multiplier: Double): Map<ComponentKind, LoraPatch> =
         Loras(FluxLoraTargets(model), "Flux") { t -> model.components[t.component]?.tensors?.get(t.tensor)?.shape?.fold(1L) { a, b -> a * b } }
-            .patches(listOf(Lora(path, multiplier)))
+            .apply(listOf(Lora(path, multiplier))).patches
 
     @ParameterizedTest(name = "{0} LoRA on a model in {1} names")
     @CsvSource("BFL, BFL", "BFL, DIFFUSERS", "DIFFUSERS, BFL", "DIFFUSERS, DIFFUSERS")
