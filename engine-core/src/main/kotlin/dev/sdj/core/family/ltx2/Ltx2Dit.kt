@@ -13,8 +13,8 @@ import dev.sdj.ggml.Tensor
  * - [VIDEO] [W, H, F, 128]: the video latent, W × H cells of F latent frames, as sd.cpp holds it ([W, H, T, C]);
  * - [AUDIO] [16, L, 8]: the audio latent, L steps of 8 channels × 16 bins (sd.cpp's ggml order of [b, c, t, f]);
  * - [SIGMA] [1]: the sampler's σ (the graph multiplies it by 1000 where sd.cpp does);
- * - [VIDEO_SIGMA] [W·H·F], only in a graph built with token timesteps (image-to-video): each video token's σ for the
- *   video's AdaLN, in the tokens' (frame, row, column) order;
+ * - [VIDEO_SIGMA] [F], only in a graph built with token timesteps (image-to-video): each latent frame's σ for the
+ *   video's AdaLN of the frame's tokens (sd.cpp's per-token timestep, whose mask is the same over a frame);
  * - [CONTEXT] [videoContext + audioContext, S]: one prompt's [Ltx2Conditioning] context as it is, video then audio per
  *   token (sd.cpp's DiT takes the same joined tensor and slices it);
  * - [VIDEO_PE], [AUDIO_PE], [VIDEO_TIME_PE]: [ropeTables] for the same sizes and fps, which change only with them.
@@ -55,7 +55,7 @@ object Ltx2Dit {
             audio = g.input(AUDIO_PE, GgmlType.F32, d.audioHeadDim / 2, d.audioHeads.toLong(), audioLength, 2),
             videoTime = g.input(VIDEO_TIME_PE, GgmlType.F32, d.audioHeadDim / 2, d.audioHeads.toLong(), videoTokens, 2),
         )
-        val videoSigma = if (tokenTimesteps) g.input(VIDEO_SIGMA, GgmlType.F32, videoTokens) else null
+        val videoSigma = if (tokenTimesteps) g.input(VIDEO_SIGMA, GgmlType.F32, frames) else null
         return Ltx2DitGraph(g.nn, d).forward(w, video, audio, sigma, context, rope, videoSigma)
     }
 

@@ -35,15 +35,15 @@ class Ltx2DitGraph(private val nn: Nn, val dimensions: Ltx2DitDimensions) {
     private val d = dimensions
 
     /**
-     * The global modulations every block reads: AdaLN-single outputs, [width × rows, 1] — the video's [width × rows, T]
-     * when every video token has its own timestep (image-to-video: the conditioned frame's tokens are less noisy).
+     * The global modulations every block reads: AdaLN-single outputs, [width × rows, 1] — the video's [width × rows, F]
+     * when every latent frame has its own timestep (image-to-video: the conditioned frame's tokens are less noisy).
      */
     class Modulations(
         val video: Tensor, val audio: Tensor,
         val videoPrompt: Tensor?, val audioPrompt: Tensor?,
         val videoCross: Tensor, val audioCross: Tensor,
         val videoCrossGate: Tensor, val audioCrossGate: Tensor,
-        /** The timestep embeddings the output layers read, [width, 1] (the video's [width, T] with token timesteps). */
+        /** The timestep embeddings the output layers read, [width, 1] (the video's [width, F] with frame timesteps). */
         val videoEmbedded: Tensor, val audioEmbedded: Tensor,
     )
 
@@ -55,9 +55,9 @@ class Ltx2DitGraph(private val nn: Nn, val dimensions: Ltx2DitDimensions) {
      * @param audio latent [16 bins, L, 8 channels] (sd.cpp's [b, c, t, f])
      * @param sigma [1], the sampler's σ
      * @param context [videoContext + audioContext, S]: one prompt's conditioning, video then audio per token
-     * @param videoSigma [W·H·F]: each video token's σ for the video's own AdaLN (sd.cpp's per-token timestep, the
-     *   denoise mask times σ), the output layer's included; null: every token at [sigma]. The audio, the prompt and
-     *   the cross-modal modules keep [sigma], as in sd.cpp.
+     * @param videoSigma [F]: each latent frame's σ for the video's own AdaLN, the output layer's included, which every
+     *   token of the frame takes (sd.cpp's per-token timestep, the denoise mask times σ, where the mask is per frame);
+     *   null: every token at [sigma]. The audio, the prompt and the cross-modal modules keep [sigma], as in sd.cpp.
      * @return the velocities flattened, the video's [W, H, F, 128] then the audio's [16, L, 8]
      */
     fun forward(w: Weights, video: Tensor, audio: Tensor, sigma: Tensor, context: Tensor, rope: Rope, videoSigma: Tensor? = null): Tensor {
@@ -69,7 +69,7 @@ class Ltx2DitGraph(private val nn: Nn, val dimensions: Ltx2DitDimensions) {
         val videoTokens = video.ne(0) * video.ne(1) * video.ne(2)
         val audioTokens = audio.ne(1)
         if (videoSigma != null) {
-            require(videoSigma.elementCount() == videoTokens) { "${videoSigma.elementCount()} video timesteps for $videoTokens video tokens" }
+            require(videoSigma.elementCount() == video.ne(2)) { "${videoSigma.elementCount()} video timesteps for ${video.ne(2)} latent frames" }
         }
         val m = modulations(w, sigma, videoSigma)
         val s = context.strides()
@@ -91,7 +91,7 @@ class Ltx2DitGraph(private val nn: Nn, val dimensions: Ltx2DitDimensions) {
     private fun patchifyAudio(x: Tensor): Tensor =
         ctx.reshape(ctx.cont(ctx.permute(x, 0, 2, 1, 3)), x.ne(0) * x.ne(2), x.ne(1), 1)
 
-    /** Every AdaLN-single module of the model at [sigma], the video's at [videoSigma] per token when given. */
+    /** Every AdaLN-single module of the model at [sigma], the video's at [videoSigma] per latent frame when given. */
     fun modulations(w: Weights, sigma: Tensor, videoSigma: Tensor? = null): Modulations {
         val t = ctx.scale(sigma, Ltx2DitArchitecture.TIME_FACTOR)
         val cross = ctx.scale(sigma, Ltx2DitArchitecture.CROSS_TIME_FACTOR)
@@ -126,9 +126,9 @@ class Ltx2DitGraph(private val nn: Nn, val dimensions: Ltx2DitDimensions) {
         var v = videoStream(joint, videoTokens)
         var a = audioStream(joint, videoTokens, audioTokens)
 
-        v = ctx.add(v, ctx.mul(attention(w.at("attn1"), modulate(rms(v), vRows, 0), null, d.videoHeads, rope.video, rope.video), vRows[2]))
+        v = ctx.add(v, vRows.gate(attention(w.at("attn1"), vRows.modulate(rms(v), 0), null, d.videoHeads, rope.video, rope.video), 2))
         v = ctx.add(v, text(w, "", v, videoContext, vRows, m.videoPrompt, d.videoHeads, d.videoWidth))
-        a = ctx.add(a, ctx.mul(attention(w.at("audio_attn1"), modulate(rms(a), aRows, 0), null, d.audioHeads, rope.audio, rope.audio), aRows[2]))
+        a = ctx.add(a, aRows.gate(attention(w.at("audio_attn1"), aRows.modulate(rms(a), 0), null, d.audioHeads, rope.audio, rope.audio), 2))
         a = ctx.add(a, text(w, "audio_", a, audioContext, aRows, m.audioPrompt, d.audioHeads, d.audioWidth))
 
         val vNorm = rms(v)
@@ -145,8 +145,8 @@ class Ltx2DitGraph(private val nn: Nn, val dimensions: Ltx2DitDimensions) {
             d.audioHeads, rope.audio, rope.videoTime)
         a = ctx.add(a, ctx.mul(toAudio, aGate[4]))
 
-        a = ctx.add(a, ctx.mul(feedForward(w.at("audio_ff"), modulate(rms(a), aRows, 3)), aRows[5]))
-        v = ctx.add(v, ctx.mul(feedForward(w.at("ff"), modulate(rms(v), vRows, 3)), vRows[5]))
+        a = ctx.add(a, aRows.gate(feedForward(w.at("audio_ff"), aRows.modulate(rms(a), 3)), 5))
+        v = ctx.add(v, vRows.gate(feedForward(w.at("ff"), vRows.modulate(rms(v), 3)), 5))
         return join(v, a)
     }
 
@@ -155,8 +155,8 @@ class Ltx2DitGraph(private val nn: Nn, val dimensions: Ltx2DitDimensions) {
         val attention = w.at("${prefix}attn2")
         if (prompt == null) return attention(attention, rms(x), context, heads, null, null)
         val p = Rows(w.get("${prefix}prompt_scale_shift_table"), prompt, width)
-        val out = attention(attention, modulate(rms(x), rows, 6), shiftScale(context, p[0], p[1]), heads, null, null)
-        return ctx.mul(out, rows[8])
+        val out = attention(attention, rows.modulate(rms(x), 6), shiftScale(context, p[0], p[1]), heads, null, null)
+        return rows.gate(out, 8)
     }
 
     /**
@@ -192,25 +192,24 @@ class Ltx2DitGraph(private val nn: Nn, val dimensions: Ltx2DitDimensions) {
     /** norm_out (LayerNorm without weights), m(·; table[0] + e, table[1] + e), proj_out: tokens [128, T, 1]. */
     private fun output(w: Weights, prefix: String, x: Tensor, embedded: Tensor): Tensor {
         val rows = Rows(w.get("${prefix}scale_shift_table"), embedded, x.ne(0), broadcast = true)
-        return nn.linear(shiftScale(ctx.norm(x, Ltx2DitArchitecture.NORM_EPS), rows[0], rows[1]), w.at("${prefix}proj_out"))
+        return nn.linear(rows.modulate(ctx.norm(x, Ltx2DitArchitecture.NORM_EPS), 0), w.at("${prefix}proj_out"))
     }
 
     private fun rms(x: Tensor): Tensor = ctx.rmsNorm(x, Ltx2DitArchitecture.NORM_EPS)
-
-    /** m(x; rows[first], rows[first + 1]): a block's (shift, scale) pair. */
-    private fun modulate(x: Tensor, rows: Rows, first: Int): Tensor = shiftScale(x, rows[first], rows[first + 1])
 
     private fun shiftScale(x: Tensor, shift: Tensor, scale: Tensor): Tensor = ctx.add(ctx.add(x, ctx.mul(x, scale)), shift)
 
     /**
      * Modulation rows: row k of [table] [width, rows] plus row k − [from] of [modulation] ([width × n, 1] from an AdaLN
      * module, which gives rows [from] … [from] + n − 1), or with [broadcast] one [width, 1] vector added to every row.
-     * A modulation with a column per token ([width × n, T], or [width, T] with [broadcast]) gives rows [width, T], each
-     * made where it is first asked for: T tokens' worth of every row at once would be the largest tensor of a block.
+     * A modulation with a column per latent frame ([width × n, F], or [width, F] with [broadcast]) gives rows
+     * [width, 1, F], each made where it is first asked for, which [modulate] and [gate] apply to a stream [width, T]
+     * seen as [width, T / F, F]: a frame's tokens are consecutive, so every token takes its frame's column by
+     * broadcasting and no [width, T] table of rows is ever made.
      */
     private inner class Rows(private val table: Tensor, private val modulation: Tensor, private val width: Long, private val from: Int = 0,
                              private val broadcast: Boolean = false) {
-        private val tokens = modulation.ne(1)
+        private val frames = modulation.ne(1)
         private val count = if (broadcast) table.ne(1) else modulation.ne(0) / width
         private val built = HashMap<Int, Tensor>()
 
@@ -218,7 +217,7 @@ class Ltx2DitGraph(private val nn: Nn, val dimensions: Ltx2DitDimensions) {
             require(from + count <= table.ne(1)) { "an AdaLN module gives $count rows from row $from of a ${table.ne(1)}-row table" }
         }
 
-        private val sum: Tensor? = if (tokens > 1) null else run {
+        private val sum: Tensor? = if (frames > 1) null else run {
             val m = if (broadcast) modulation else ctx.reshape(modulation, width, count)
             val t = f32(table)
             val rows = if (from == 0 && count == t.ne(1)) t else ctx.cont(ctx.view2d(t, width, count, t.strides()[1], from * t.strides()[1]))
@@ -230,10 +229,22 @@ class Ltx2DitGraph(private val nn: Nn, val dimensions: Ltx2DitDimensions) {
             return built.getOrPut(k) {
                 val t = f32(table)
                 val row = ctx.view1d(t, width, k * t.strides()[1])
-                val perToken = if (broadcast) modulation
-                    else ctx.view2d(modulation, width, tokens, modulation.strides()[1], (k - from) * width * modulation.strides()[0])
-                ctx.add(perToken, row)
+                val perFrame = if (broadcast) modulation
+                    else ctx.view2d(modulation, width, frames, modulation.strides()[1], (k - from) * width * modulation.strides()[0])
+                ctx.reshape(ctx.add(perFrame, row), width, 1, frames)
             }
+        }
+
+        /** m(x; row [first], row [first] + 1): a (shift, scale) pair. */
+        fun modulate(x: Tensor, first: Int): Tensor = perFrame(x) { shiftScale(it, this[first], this[first + 1]) }
+
+        /** x · row [k]: a gate. */
+        fun gate(x: Tensor, k: Int): Tensor = perFrame(x) { ctx.mul(it, this[k]) }
+
+        private fun perFrame(x: Tensor, op: (Tensor) -> Tensor): Tensor {
+            if (frames == 1L) return op(x)
+            require(x.ne(1) % frames == 0L) { "${x.ne(1)} tokens are not $frames frames of equal size" }
+            return ctx.reshape(op(ctx.reshape(x, x.ne(0), x.ne(1) / frames, frames)), x.ne(0), x.ne(1), 1)
         }
     }
 

@@ -7,7 +7,7 @@ import dev.sdj.core.family.ltx2.Ltx2VideoShape.Companion.LATENT_CHANNELS
  * image's latent written into frame 0 of an otherwise zero latent ([init], packed as [Ltx2Latents] packs), and a
  * denoise mask that is 1 everywhere but 1 − strength on frame 0's cells (every channel; the audio and the padding
  * 1). The sampler starts from σ₀·noise + (1 − σ₀)·[init]; the DiT sees [blend]ed input and, for the video's own
- * modulation, each token's timestep times its mask ([videoTimesteps]); the denoised estimate is [blend]ed again. At
+ * modulation, each token's timestep times its mask, frame by frame ([videoTimesteps]); the denoised estimate is [blend]ed again. At
  * strength 1 frame 0 is the image's latent at every step, at timestep 0; at strength 0 it is denoised like any frame.
  *
  * @param latent the image's normalised latent, one frame: [latentWidth, latentHeight, 1, 128] in ggml order
@@ -39,6 +39,9 @@ class Ltx2ImageCondition(private val latents: Ltx2Latents, latent: FloatArray, s
         return FloatArray(x.size) { if (masked(it)) x[it] * frameMask + init[it] * (1f - frameMask) else x[it] }
     }
 
-    /** Each video token's timestep, frame 0's first: [timestep] times its mask. */
-    fun videoTimesteps(timestep: Float): FloatArray = FloatArray(shape.videoTokens) { if (it < cells) frameMask * timestep else timestep }
+    /**
+     * Each latent frame's timestep, [timestep] times its mask: the mask is constant over a frame, so its tokens share
+     * one timestep and the DiT computes the video's modulation once a frame ([Ltx2Dit.VIDEO_SIGMA]).
+     */
+    fun videoTimesteps(timestep: Float): FloatArray = FloatArray(shape.latentFrames) { if (it == 0) frameMask * timestep else timestep }
 }

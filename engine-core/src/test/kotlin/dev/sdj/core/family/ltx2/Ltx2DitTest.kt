@@ -34,9 +34,9 @@ import kotlin.math.abs
  * the reference: σ 0.69 instead of 0.7 moves the DiT's output by 0.42, the cross-attention time table at 12 instead of
  * 24 fps by 0.25, and feeding the cross-modal AdaLN modules σ·1000 (as diffusers does) instead of sd.cpp's σ moves one
  * block's streams by 0.30.
- * - [CPU] 2e-3 [block 9.3e-5, block with a σ per video token 1.4e-4, DiT 1.3e-4, with a σ per video token 9.7e-5]: f32
+ * - [CPU] 2e-3 [block 9.3e-5, block with a σ per video frame 1.3e-4, DiT 1.3e-4, with a σ per video frame 9.7e-5]: f32
  *   but GELU, which ggml's CPU backend reads from a table at f16 inputs.
- * - [VULKAN] 3e-3 [block 3.1e-4, with a σ per video token 3.3e-4, DiT 2.9e-4 on lavapipe]: mul_mat operands rounded to f16.
+ * - [VULKAN] 3e-3 [block 3.1e-4, with a σ per video frame 2.6e-4, DiT 2.9e-4 on lavapipe]: mul_mat operands rounded to f16.
  * - [FLASH] 2e-3 [DiT 2.9e-4 on the CPU]: ggml's fused attention rounds k and v (and q, on the CPU) to f16.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -57,11 +57,12 @@ class Ltx2DitTest {
         Ltx2DitRope.video(d, frames, height, width, FPS), Ltx2DitRope.audio(d, length), Ltx2DitRope.videoTime(d, frames, height, width, FPS))
 
     /**
-     * Block 1 alone over 2 × 2 × 3 video cells, 7 audio steps and 16 context tokens, all six sub-steps; with
-     * [videoSigmas] every video token's AdaLN at its own σ (image-to-video's per-token timestep).
+     * Block 1 alone over 2 frames of 2 × 3 video cells, 7 audio steps and 16 context tokens, all six sub-steps; with
+     * [frameSigmas] each frame's tokens' AdaLN at the frame's σ (image-to-video's per-token timestep), which the
+     * reference takes token by token.
      * @return the reference's streams, video then audio
      */
-    private fun blockTest(device: Device, bound: Double, seed: Long, videoSigmas: FloatArray? = null): Nd {
+    private fun blockTest(device: Device, bound: Double, seed: Long, frameSigmas: FloatArray? = null): Nd {
         val cells = 12
         val length = 7
         val tokens = 16
@@ -70,20 +71,24 @@ class Ltx2DitTest {
         val w = weights.on(device)
         val inputs = mapOf("v" to video, "a" to audio, "vc" to videoContext, "ac" to audioContext, "sigma" to Nd.of(floatArrayOf(SIGMA), 1),
             "vpe" to Nd.of(t.video, t.video.size), "ape" to Nd.of(t.audio, t.audio.size), "tpe" to Nd.of(t.videoTime, t.videoTime.size)) +
-            (videoSigmas?.let { mapOf("vsigma" to Nd.of(it, cells)) } ?: emptyMap())
+            (frameSigmas?.let { mapOf("vsigma" to Nd.of(it, it.size)) } ?: emptyMap())
         val actual = weights.run(device, inputs) { g ->
             val dit = Ltx2DitGraph(g.nn, d)
             val rope = Ltx2DitGraph.Rope(g.input("vpe", GgmlType.F32, 8, 4, cells.toLong(), 2), g.input("ape", GgmlType.F32, 4, 4, length.toLong(), 2),
                 g.input("tpe", GgmlType.F32, 4, 4, cells.toLong(), 2))
             val joint = dit.join(g.input("v", GgmlType.F32, 64, cells.toLong(), 1), g.input("a", GgmlType.F32, 32, length.toLong(), 1))
-            val perToken = videoSigmas?.let { g.input("vsigma", GgmlType.F32, cells.toLong()) }
+            val perFrame = frameSigmas?.let { g.input("vsigma", GgmlType.F32, it.size.toLong()) }
             dit.block(w.at("transformer_blocks.1"), joint, cells.toLong(), length.toLong(), g.input("vc", GgmlType.F32, 64, tokens.toLong(), 1),
-                g.input("ac", GgmlType.F32, 32, tokens.toLong(), 1), dit.modulations(w, g.input("sigma", GgmlType.F32, 1), perToken), rope)
+                g.input("ac", GgmlType.F32, 32, tokens.toLong(), 1), dit.modulations(w, g.input("sigma", GgmlType.F32, 1), perFrame), rope)
         }
-        val expected = referenceBlock(seed, videoSigmas?.map { it.toDouble() }?.toDoubleArray())
-        assertClose(actual, expected, bound, "LTX-2 AV block${if (videoSigmas != null) ", σ per video token" else ""} (${device.name()})")
+        val expected = referenceBlock(seed, frameSigmas?.let { tokenSigmas(it, cells) })
+        assertClose(actual, expected, bound, "LTX-2 AV block${if (frameSigmas != null) ", σ per video frame" else ""} (${device.name()})")
         return expected
     }
+
+    /** Each of [tokens] video tokens' σ: its frame's of [frameSigmas], the frames' tokens one after another. */
+    private fun tokenSigmas(frameSigmas: FloatArray, tokens: Int): DoubleArray =
+        DoubleArray(tokens) { frameSigmas[it / (tokens / frameSigmas.size)].toDouble() }
 
     /** The block's video (64 × 12 cells) and audio (32 × 7) streams, then its video and audio contexts (16 tokens). */
     private fun blockInputs(seed: Long): List<Nd> {
@@ -107,15 +112,14 @@ class Ltx2DitTest {
     fun `an AV block on Vulkan`() = blockTest(weights.vulkan(), VULKAN, 2).let { }
 
     /**
-     * Image-to-video's modulation: the first frame's 4 cells at 0.25 σ (sd.cpp's mask at strength 0.75), the others
+     * Image-to-video's modulation: the first frame's 6 cells at 0.25 σ (sd.cpp's mask at strength 0.75), the others
      * at σ. The reference at one σ for all differs on the first frame's tokens by far more than the bound, so the
-     * per-token rows are what the test checks.
+     * first frame's rows are what the test checks.
      */
     private fun tokenTimestepBlockTest(device: Device, bound: Double) {
-        val sigmas = FloatArray(12) { if (it < 4) 0.25f * SIGMA else SIGMA }
-        val perToken = blockTest(device, bound, 1, sigmas)
+        val perToken = blockTest(device, bound, 1, floatArrayOf(0.25f * SIGMA, SIGMA))
         val oneSigma = referenceBlock(1, null)
-        val moved = (0 until 4 * 64).maxOf { abs(oneSigma.d[it] - perToken.d[it]) } / perToken.d.maxOf { abs(it) }
+        val moved = (0 until 6 * 64).maxOf { abs(oneSigma.d[it] - perToken.d[it]) } / perToken.d.maxOf { abs(it) }
         assertTrue(moved > 20 * bound, "one σ for all moves the first frame's tokens by $moved")
     }
 
@@ -127,9 +131,9 @@ class Ltx2DitTest {
 
     /**
      * The whole DiT through [Ltx2Dit.build]: 2 latent frames of 2 × 2 cells, 6 audio steps, 16 context tokens; with
-     * [videoSigmas] a σ per video token ([Ltx2Dit.VIDEO_SIGMA]), which the output layer reads too.
+     * [frameSigmas] a σ per latent frame ([Ltx2Dit.VIDEO_SIGMA]), which the output layer reads too.
      */
-    private fun ditTest(device: Device, bound: Double, seed: Long, attention: Attention = NaiveAttention, videoSigmas: FloatArray? = null) {
+    private fun ditTest(device: Device, bound: Double, seed: Long, attention: Attention = NaiveAttention, frameSigmas: FloatArray? = null) {
         val rnd = Random(seed)
         val (frames, height, width, length, tokens) = listOf(2, 2, 2, 6, 16)
         val video = Nd.random(rnd, 1.0, width, height, frames, 128)
@@ -137,16 +141,16 @@ class Ltx2DitTest {
         val context = Nd.random(rnd, 1.0, 96, tokens)
         val ropes = Ltx2Dit.ropeTables(d, frames, height, width, length, FPS)
         val inputs = mapOf(Ltx2Dit.VIDEO to video, Ltx2Dit.AUDIO to audio, Ltx2Dit.CONTEXT to context, Ltx2Dit.SIGMA to Nd.of(floatArrayOf(SIGMA), 1)) +
-            ropes.mapValues { (_, v) -> Nd.of(v, v.size) } + (videoSigmas?.let { mapOf(Ltx2Dit.VIDEO_SIGMA to Nd.of(it, it.size)) } ?: emptyMap())
+            ropes.mapValues { (_, v) -> Nd.of(v, v.size) } + (frameSigmas?.let { mapOf(Ltx2Dit.VIDEO_SIGMA to Nd.of(it, it.size)) } ?: emptyMap())
         val w = weights.on(device)
         val actual = weights.run(device, inputs, attention = attention) { g ->
-            Ltx2Dit.build(g, w, frames.toLong(), height.toLong(), width.toLong(), length.toLong(), tokens.toLong(), tokenTimesteps = videoSigmas != null)
+            Ltx2Dit.build(g, w, frames.toLong(), height.toLong(), width.toLong(), length.toLong(), tokens.toLong(), tokenTimesteps = frameSigmas != null)
         }
         // the video velocity [W, H, F, 128], then the audio's [16, L, 8]
         val videoValues = frames * height * width * 128
         assertEquals(videoValues + length * 8 * 16, actual.size)
         val t = tables(frames, height, width, length)
-        val expected = Ltx2DitReference64.dit(weights.reference, video, audio, SIGMA.toDouble(), context, t, d, videoSigmas?.map { it.toDouble() }?.toDoubleArray())
+        val expected = Ltx2DitReference64.dit(weights.reference, video, audio, SIGMA.toDouble(), context, t, d, frameSigmas?.let { tokenSigmas(it, frames * height * width) })
         assertClose(actual, expected, bound, "LTX-2 DiT, 2 blocks (${device.name()}, ${attention.javaClass.simpleName})")
         val videoPart = Nd(intArrayOf(videoValues.toInt()), expected.d.copyOf(videoValues.toInt()))
         assertClose(actual.copyOf(videoValues.toInt()), videoPart, bound, "LTX-2 DiT, video velocity alone (${device.name()})")
@@ -162,7 +166,7 @@ class Ltx2DitTest {
     fun `the whole DiT with flash attention on the CPU`() = ditTest(cpu, FLASH, 3, FlashAttention(cpu))
 
     @Test
-    fun `the whole DiT with a timestep per video token on the CPU`() = ditTest(cpu, CPU, 3, videoSigmas = FloatArray(8) { if (it < 4) 0f else SIGMA })
+    fun `the whole DiT with a timestep per video token on the CPU`() = ditTest(cpu, CPU, 3, frameSigmas = floatArrayOf(0f, SIGMA))
 
     /** The scheduler refuses a graph that reads a block twice, out of order, or two blocks in one node. */
     @Test

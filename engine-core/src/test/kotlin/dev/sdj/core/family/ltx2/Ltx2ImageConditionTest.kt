@@ -52,7 +52,7 @@ class Ltx2ImageConditionTest {
         val out = diffusion.denoise(request(), fake, ProgressListener.NONE, CancellationToken(), condition(1.0))
         for (call in fake.calls) {
             assertArrayEquals(image, frame0(call.video), "the DiT's frame 0 at σ ${call.timestep}")
-            assertArrayEquals(FloatArray(shape.videoTokens) { if (it < cells) 0f else call.timestep }, call.videoTimesteps)
+            assertArrayEquals(FloatArray(shape.latentFrames) { if (it == 0) 0f else call.timestep }, call.videoTimesteps)
         }
         assertTrue(maxDiff(image, frame0(out.video)) <= 1e-6f, "frame 0 ends ${maxDiff(image, frame0(out.video))} from the image's latent")
         val later = target.indices.filter { !isFrame0(it) }
@@ -71,7 +71,7 @@ class Ltx2ImageConditionTest {
         assertArrayEquals(FloatArray(image.size) { noise0[it] * 0.25f + image[it] * 0.75f }, frame0(first.video))
         val later = (0 until shape.videoValues).filter { !isFrame0(it) }
         assertTrue(later.all { first.video[it] == noise[it] }, "the later frames are the noise itself")
-        assertArrayEquals(FloatArray(shape.videoTokens) { if (it < cells) 0.25f * first.timestep else first.timestep }, first.videoTimesteps)
+        assertArrayEquals(FloatArray(shape.latentFrames) { if (it == 0) 0.25f * first.timestep else first.timestep }, first.videoTimesteps)
     }
 
     @Test
@@ -84,7 +84,7 @@ class Ltx2ImageConditionTest {
         assertArrayEquals(t2v.audio, i2v.audio)
         plain.calls.zip(held.calls).forEach { (a, b) ->
             assertArrayEquals(a.video, b.video)
-            assertArrayEquals(FloatArray(shape.videoTokens) { a.timestep }, b.videoTimesteps)
+            assertArrayEquals(FloatArray(shape.latentFrames) { a.timestep }, b.videoTimesteps)
         }
     }
 
