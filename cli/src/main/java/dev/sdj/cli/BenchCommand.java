@@ -255,6 +255,9 @@ final class BenchCommand implements Runnable {
 
         @Override
         public Integer call() {
+            if (seconds.stream().anyMatch(s -> s < 1)) {
+                throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--seconds takes whole seconds of at least 1, not " + seconds);
+            }
             PrintWriter out = spec.commandLine().getOut();
             Benchmarks benchmarks = Tools.get().benchmarks();
             long start = System.nanoTime();
