@@ -20,7 +20,7 @@ import java.util.function.Consumer;
 
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks (numbers for reports, not tests).",
         subcommands = {BenchCommand.Load.class, BenchCommand.Upload.class, BenchCommand.Prepare.class, BenchCommand.Generate.class, BenchCommand.Stream.class,
-                BenchCommand.Condition.class})
+                BenchCommand.Condition.class, BenchCommand.Audio.class})
 final class BenchCommand implements Runnable {
     @Spec
     CommandSpec spec;
@@ -232,6 +232,50 @@ final class BenchCommand implements Runnable {
                         Bytes.human(t.peakDeviceBytes()), Bytes.human(t.predictedPeakBytes()), Bytes.human(t.uploadedBytes()));
             }
             out.printf(Locale.ROOT, "peak RSS: %s%n", Bytes.human(ProcessMemory.peakRssBytes()));
+            return 0;
+        }
+    }
+
+    @Command(name = "audio", mixinStandardHelpOptions = true,
+            description = {"LTX-2 sound decoding against the clip's length: time and compute buffer of the audio VAE and of the vocoder (in its windows, with the bandwidth extension to 48 kHz) per clip length, at LTX-2.3's real shapes with random weights, all in one process.",
+                    "Writes the two files once (--file); lengths run shortest first, so each peak RSS is that of the longest clip so far."})
+    static final class Audio implements Callable<Integer> {
+        @Option(names = "--seconds", split = ",", defaultValue = "1,4,16", paramLabel = "S",
+                description = "Clip lengths in whole seconds, comma-separated (default: ${DEFAULT-VALUE}).")
+        List<Integer> seconds;
+
+        @Option(names = "--device", defaultValue = "CPU", paramLabel = "NAME", description = "ggml device (default: ${DEFAULT-VALUE}).")
+        String device;
+
+        @Option(names = {"-t", "--threads"}, defaultValue = "2", paramLabel = "N", description = "CPU threads (default: ${DEFAULT-VALUE}).")
+        int threads;
+
+        @Option(names = "--file", defaultValue = "${java.io.tmpdir}/sdj-ltx2-audio-random", paramLabel = "DIR",
+                description = "Folder of the random audio VAE and vocoder (default: ${DEFAULT-VALUE}).")
+        Path dir;
+
+        @Spec
+        CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            if (seconds.stream().anyMatch(s -> s < 1)) {
+                throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--seconds takes whole seconds of at least 1, not " + seconds);
+            }
+            PrintWriter out = spec.commandLine().getOut();
+            Benchmarks benchmarks = Tools.get().benchmarks();
+            long start = System.nanoTime();
+            List<Path> files = benchmarks.prepareAudio(dir);
+            out.printf(Locale.ROOT, "LTX-2.3 audio VAE and vocoder + BWE, random bf16, ready in %.1f s: %s%n", (System.nanoTime() - start) / 1e9, files);
+            List<Benchmarks.AudioRun> runs = benchmarks.audio(files, seconds, device, threads, progress(spec));
+            out.printf(Locale.ROOT, "on %s, %d threads%n", device, threads);
+            out.println("| clip | latent frames | audio VAE s | vocoder s | s per audio s | audio VAE buffer | vocoder buffer | peak RSS |");
+            out.println("|---|---|---|---|---|---|---|---|");
+            for (Benchmarks.AudioRun r : runs) {
+                out.printf(Locale.ROOT, "| %d s | %d | %.2f | %.2f | %.2f | %s | %s | %s |%n", r.seconds(), r.latentFrames(), r.vaeSeconds(),
+                        r.vocoderSeconds(), r.secondsPerAudioSecond(), Bytes.human(r.vaeComputeBytes()), Bytes.human(r.vocoderComputeBytes()),
+                        Bytes.human(r.peakRssBytes()));
+            }
             return 0;
         }
     }

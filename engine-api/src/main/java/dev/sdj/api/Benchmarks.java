@@ -58,6 +58,23 @@ public interface Benchmarks {
     List<ConditioningRun> conditioning(EngineConfig model, String prompt, Consumer<String> log, Consumer<GenerationRequest.Builder> configure);
 
     /**
+     * Writes (once) LTX-2.3's audio VAE decoder and vocoder, with its bandwidth extension, at their real shapes with
+     * random weights into folder {@code dir}, and returns the files {@link #audio} reads.
+     */
+    List<Path> prepareAudio(Path dir);
+
+    /**
+     * LTX-2's sound decoding against the clip's length: for each of {@code seconds} (shortest first), a random audio
+     * latent of a 24 fps clip that long through the audio VAE and then the vocoder in its windows, on ggml device
+     * {@code device}, all in one process.
+     *
+     * @param files   the audio VAE's and the vocoder's files ({@link #prepareAudio}'s, or a checkpoint holding both)
+     * @param threads CPU threads; null for one per physical core
+     * @param log     hears one line as each length is done
+     */
+    List<AudioRun> audio(List<Path> files, List<Integer> seconds, String device, Integer threads, Consumer<String> log);
+
+    /**
      * A benchmark architecture.
      *
      * @param id              its name on the command line and in file names (sd15, sdxl, flux-dev, …)
@@ -149,6 +166,27 @@ public interface Benchmarks {
         /** Streamed time per step over its bound, max(compute, transfer): 1 is as fast as streaming can be. */
         public double ratio() {
             return streamedSecondsPerStep / Math.max(computeSecondsPerStep, transferSecondsPerStep());
+        }
+    }
+
+    /**
+     * One clip length's sound decoding.
+     *
+     * @param seconds             the clip's length
+     * @param latentFrames        its audio latent frames
+     * @param melFrames           the log-mel frames the audio VAE gives the vocoder
+     * @param vaeSeconds          time in the audio VAE (graph built, run, read back)
+     * @param vocoderSeconds      time in the vocoder, every window
+     * @param vaeComputeBytes     the audio VAE graph's compute buffer
+     * @param vocoderComputeBytes the vocoder's window graph's compute buffer
+     * @param sampleRate          the waveform's rate (48 kHz with the bandwidth extension)
+     * @param peakRssBytes        the process's peak resident memory once this length is done
+     */
+    record AudioRun(int seconds, int latentFrames, int melFrames, double vaeSeconds, double vocoderSeconds, long vaeComputeBytes,
+                    long vocoderComputeBytes, int sampleRate, long peakRssBytes) {
+        /** Seconds of decoding (both phases) per second of sound: flat when time grows linearly with the clip. */
+        public double secondsPerAudioSecond() {
+            return (vaeSeconds + vocoderSeconds) / seconds;
         }
     }
 

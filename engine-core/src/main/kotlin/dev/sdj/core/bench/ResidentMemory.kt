@@ -11,14 +11,17 @@ import java.nio.file.Path
  */
 data class ResidentMemory(val anonymousBytes: Long, val fileBytes: Long) {
     companion object {
-        fun now(): ResidentMemory {
-            val fields = try {
-                Files.readAllLines(Path.of("/proc/self/status")).associate { it.substringBefore(':') to it.substringAfter(':') }
-            } catch (e: IOException) {
-                return ResidentMemory(0, 0)
-            }
-            fun kib(name: String): Long = fields[name]?.trim()?.removeSuffix("kB")?.trim()?.toLongOrNull()?.times(1024) ?: 0
-            return ResidentMemory(kib("RssAnon"), kib("RssFile"))
+        fun now(): ResidentMemory = status().let { ResidentMemory(it.bytes("RssAnon"), it.bytes("RssFile")) }
+
+        /** The process's resident high-water mark (VmHWM) so far. */
+        fun peakBytes(): Long = status().bytes("VmHWM")
+
+        private fun status(): Map<String, String> = try {
+            Files.readAllLines(Path.of("/proc/self/status")).associate { it.substringBefore(':') to it.substringAfter(':') }
+        } catch (e: IOException) {
+            emptyMap()
         }
+
+        private fun Map<String, String>.bytes(name: String): Long = this[name]?.trim()?.removeSuffix("kB")?.trim()?.toLongOrNull()?.times(1024) ?: 0
     }
 }

@@ -66,6 +66,18 @@ object SdjBenchmarks : Benchmarks {
         }
     }
 
+    override fun prepareAudio(dir: Path): List<Path> = AudioBenchmark.prepare(dir)
+
+    override fun audio(files: List<Path>, seconds: List<Int>, device: String, threads: Int?, log: Consumer<String>): List<Benchmarks.AudioRun> =
+        ggmlRefusals {
+            if (seconds.isEmpty() || seconds.any { it < 1 }) throw InvalidRequestException("clip lengths must be whole seconds, at least 1; got $seconds")
+            val ggml = Ggml.get()
+            AudioBenchmark.run(files, seconds, device(ggml, device), threads, log::accept).map {
+                Benchmarks.AudioRun(it.seconds, it.latentFrames, it.melFrames, it.vaeSeconds, it.vocoderSeconds, it.vaeComputeBytes,
+                    it.vocoderComputeBytes, it.sampleRate, it.peakRssBytes)
+            }
+        }
+
     private fun device(ggml: Ggml, name: String): Device = ggml.devices().firstOrNull { it.name() == name }
         ?: throw InvalidRequestException("no ggml device '$name'; devices: " + ggml.devices().joinToString(", ") { it.name() })
 }

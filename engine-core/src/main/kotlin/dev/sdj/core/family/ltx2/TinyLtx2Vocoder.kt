@@ -128,6 +128,12 @@ class TinyLtx2Vocoder @JvmOverloads constructor(
             filterTaps = Ltx2VocoderDimensions.FILTER_TAPS, postKernel = 7, postBias = false, audioChannels = 2,
         )
 
+        /** LTX-2.3's BWE generator at its real channel counts, 512 → 256 … 16. */
+        @JvmField
+        val LTX_2_3_BWE: Ltx2VocoderDimensions = tinyBwe().let { t ->
+            t.copy(preChannels = 512, levels = t.levels.map { it.copy(inChannels = 512L shr it.index, channels = 512L shr (it.index + 1)) })
+        }
+
         /** A periodic-Hann-windowed DFT as the STFT's convolution: rows 0 … F − 1 w·cos, F … 2F − 1 −w·sin ([2F, 1, taps]). */
         fun stftBasis(): FloatArray = FloatArray(2 * FREQUENCIES * FFT_TAPS) { at ->
             val (row, n) = at / FFT_TAPS to at % FFT_TAPS

@@ -47,9 +47,7 @@ class Ltx2VocoderComputeBufferTest {
     fun `windows bound the buffer of the vocoder with its bandwidth extension too`() {
         val ggml = Ggml.get()
         val cpu = ggml.cpu()
-        val bwe = TinyLtx2Vocoder.tinyBwe().let { t ->
-            t.copy(preChannels = 512, levels = t.levels.map { it.copy(inChannels = 512L shr it.index, channels = 512L shr (it.index + 1)) })
-        }
+        val bwe = TinyLtx2Vocoder.LTX_2_3_BWE
         ParamBuffer.allocate(ggml, MemoryLedger(), cpu.bufferType(), specs(TinyLtx2Vocoder(Ltx2VocoderDimensions.LTX_2_3, bwe = bwe)), "LTX-2.3 vocoder + BWE shapes").use { buffer ->
             val w = MapWeights(buffer.names.associateWith { buffer.tensor(it) })
             val windowed = Ltx2Vocoding(w)
