@@ -86,9 +86,9 @@ class FamilyDetectionTest {
         assertEquals(ModelFamily.LTX2, m.family)
         assertEquals(setOf(ComponentKind.DIFFUSION_MODEL, ComponentKind.TEXT_CONNECTORS, ComponentKind.VAE, ComponentKind.VAE_ENCODER,
             ComponentKind.AUDIO_VAE, ComponentKind.VOCODER), m.components.keys)
-        // The encoder apart, so that a decode (text-to-video) neither loads nor plans it.
+        // The encoder apart, so that a decode (text-to-video) neither loads nor plans it; both read the latent statistics.
         assertEquals(setOf("decoder.conv_in.conv.weight", "per_channel_statistics.mean-of-means"), m.components.getValue(ComponentKind.VAE).tensors.keys)
-        assertEquals(setOf("encoder.conv_in.conv.weight"), m.components.getValue(ComponentKind.VAE_ENCODER).tensors.keys)
+        assertEquals(setOf("encoder.conv_in.conv.weight", "per_channel_statistics.mean-of-means"), m.components.getValue(ComponentKind.VAE_ENCODER).tensors.keys)
         assertEquals(setOf("text_embedding_projection.aggregate_embed.weight"), m.components.getValue(ComponentKind.TEXT_CONNECTORS).tensors.keys)
     }
 
