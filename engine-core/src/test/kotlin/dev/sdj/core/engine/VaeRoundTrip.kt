@@ -5,6 +5,7 @@ import dev.sdj.api.EngineConfig
 import dev.sdj.api.GenerationRequest
 import dev.sdj.api.ProgressListener
 import dev.sdj.core.device.ComputeBackends
+import dev.sdj.core.family.sd.InitLatent
 import dev.sdj.core.graph.GraphSession
 import dev.sdj.core.graph.MapWeights
 import dev.sdj.core.image.RgbImage
@@ -43,7 +44,8 @@ object VaeRoundTrip {
                     val phase = pipeline.phases.single { it.label == label }
                     return phase.run(PhaseRun(request, { weights }, session, ProgressListener { _, _, _ -> }, CancellationToken(), results.toList()))
                 }
-                results[pipeline.denoiserPhase] = run("image encoding")
+                // SD's encoding hands denoising an InitLatent (with its inpainting masks); decoding takes the latent.
+                results[pipeline.denoiserPhase] = run("image encoding").let { if (it is InitLatent) it.latent else it }
                 val image = pipeline.image(run("decoding"))
                 return RgbImage.fromDecoderOutput(image, request.width(), request.height()).pixels
             }
