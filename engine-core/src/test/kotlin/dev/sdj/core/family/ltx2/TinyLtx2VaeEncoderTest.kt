@@ -20,7 +20,9 @@ class TinyLtx2VaeEncoderTest {
         val (components, ignored) = Ltx2Weights.split(listOf(input))
         assertEquals(emptyList<String>(), ignored)
         val enc = components.getValue(ComponentKind.VAE_ENCODER)
-        assertEquals(encoder.entries.map { it.name }.toSet(), enc.tensors.keys)
+        // The encoder reads the latent statistics too (image-to-video normalises with them), so it carries a copy.
+        assertEquals(encoder.entries.map { it.name }.toSet() + setOf("per_channel_statistics.mean-of-means", "per_channel_statistics.std-of-means"),
+            enc.tensors.keys)
         assertEquals(decoder.entries.map { it.name }.toSet(), components.getValue(ComponentKind.VAE).tensors.keys)
         // conv_in reads 3 colours × 4 × 4 pixels; conv_out gives 128 means and the log-variance
         assertEquals(listOf(3L, 3L, 3L, 48L * 8), ParamSpecs.ggmlShape(enc.tensors.getValue("encoder.conv_in.conv.weight").shape))
