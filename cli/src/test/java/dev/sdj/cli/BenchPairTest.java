@@ -1,7 +1,6 @@
 package dev.sdj.cli;
 
 import dev.sdj.core.registry.DefaultModel;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -15,19 +14,13 @@ import static org.junit.jupiter.api.Assertions.*;
 
 /** bench generate --pair: a second configuration from the same options, run A B B A in one process. */
 class BenchPairTest {
-    @TempDir
-    static Path dir;
-
-    static Path model;
-
-    @BeforeAll
-    static void tinyModel() {
-        model = DefaultModel.INSTANCE.path(dir);
-    }
+    /** Refused before any model is opened, so it need not exist. */
+    private static final String MODEL = "tiny.gguf";
 
     @Test
-    void pairingRunsBothConfigurationsAndPrintsPhaseMediansWithRatios() {
-        CliRun r = CliRun.of("bench", "generate", "--model", model.toString(), "--size", "64", "--steps", "2", "--device", "CPU", "-t", "1",
+    void pairingRunsBothConfigurationsAndPrintsPhaseMediansWithRatios(@TempDir Path dir) {
+        Path model = DefaultModel.INSTANCE.path(dir);
+        CliRun r = CliRun.of("bench", "generate", "--model", model.toString(), "--size", "64", "--steps", "1", "--device", "CPU", "-t", "1",
                 "--pair", "--diffusion-fa");
         assertEquals(0, r.code(), r.err());
         String out = r.out();
@@ -35,8 +28,9 @@ class BenchPairTest {
         for (int run = 1; run <= 4; run++) {
             assertTrue(out.contains("run " + run + " of 4: " + "ABBA".charAt(run - 1)), out);
         }
-        // The engine's own phases, each with both medians and a ratio, and the median step of those with several.
-        for (String phase : List.of("before text encoding", "text encoding", "before denoising", "denoising", "denoising, median step",
+        // The engine's own phases, each with both medians and a ratio, and the median step of those with several (the
+        // prompt and the negative prompt are encoded one after the other).
+        for (String phase : List.of("before text encoding", "text encoding", "text encoding, median step", "before denoising", "denoising",
                 "before decoding", "decoding", "after decoding", "total")) {
             Matcher row = Pattern.compile("\\| " + Pattern.quote(phase) + " \\| ([0-9.]+) \\| ([0-9.]+) \\| ([0-9.]+) \\|").matcher(out);
             assertTrue(row.find(), phase + " missing from:\n" + out);
@@ -50,22 +44,22 @@ class BenchPairTest {
 
     @Test
     void aBadPairIsAUsageErrorNamingIt() {
-        CliRun unknown = CliRun.of("bench", "generate", "--model", model.toString(), "--pair", "--no-such-option");
+        CliRun unknown = CliRun.of("bench", "generate", "--model", MODEL, "--pair", "--no-such-option");
         assertEquals(2, unknown.code());
         assertTrue(unknown.err().contains("--pair '--no-such-option': Unknown option: '--no-such-option'"), unknown.err());
-        CliRun badValue = CliRun.of("bench", "generate", "--model", model.toString(), "--pair", "--max-vram 100d");
+        CliRun badValue = CliRun.of("bench", "generate", "--model", MODEL, "--pair", "--max-vram 100d");
         assertEquals(2, badValue.code());
         assertTrue(badValue.err().contains("--pair '--max-vram 100d': "), badValue.err());
-        CliRun unclosed = CliRun.of("bench", "generate", "--model", model.toString(), "--pair", "--lora 'a b");
+        CliRun unclosed = CliRun.of("bench", "generate", "--model", MODEL, "--pair", "--lora 'a b");
         assertEquals(2, unclosed.code());
         assertTrue(unclosed.err().contains("unclosed '"), unclosed.err());
-        CliRun nested = CliRun.of("bench", "generate", "--model", model.toString(), "--pair", "--pair x");
+        CliRun nested = CliRun.of("bench", "generate", "--model", MODEL, "--pair", "--pair x");
         assertEquals(2, nested.code());
         assertTrue(nested.err().contains("cannot be given inside it"), nested.err());
-        CliRun otherModel = CliRun.of("bench", "generate", "--model", model.toString(), "--pair", "--model other.gguf");
+        CliRun otherModel = CliRun.of("bench", "generate", "--model", MODEL, "--pair", "--model other.gguf");
         assertEquals(2, otherModel.code());
         assertTrue(otherModel.err().contains("two configurations of one model"), otherModel.err());
-        CliRun empty = CliRun.of("bench", "generate", "--model", model.toString(), "--pair", " ");
+        CliRun empty = CliRun.of("bench", "generate", "--model", MODEL, "--pair", " ");
         assertEquals(2, empty.code());
         assertTrue(empty.err().contains("--pair needs the options"), empty.err());
     }
