@@ -129,8 +129,8 @@ final class BenchCommand implements Runnable {
     }
 
     @Command(name = "generate", mixinStandardHelpOptions = true,
-            description = {"Time per denoising step (2 UNet evaluations with guidance; 1 DiT evaluation for Flux.1), uploads and peak memory, by default for a full-size SD 1.5-, SDXL base- or Flux.1-architecture model (--architecture) with random weights.",
-                "Run once per size: peak RSS is the process's high-water mark."})
+            description = {"Time per denoising step (2 UNet evaluations with guidance; 1 DiT evaluation for Flux.1), each phase's time (text encoding, each step, decoding, and the loading between them), uploads and peak memory, by default for a full-size SD 1.5-, SDXL base- or Flux.1-architecture model (--architecture) with random weights.",
+                "Run once per size: peak RSS is the process's high-water mark. --pair runs a second configuration in the same process (A B B A) and prints both side by side with B ÷ A."})
     static final class Generate implements Callable<Integer> {
         @Mixin
         BenchRunOptions run = new BenchRunOptions();
@@ -141,17 +141,51 @@ final class BenchCommand implements Runnable {
         @Mixin
         LoraOptions loras = new LoraOptions();
 
+        @Option(names = PairedConfiguration.OPTION, paramLabel = "OPTIONS", preprocessor = PairedConfiguration.TakesNextWord.class,
+                description = {"A second configuration B: these bench generate options added to the others (quoted as one argument; a value given again wins), "
+                        + "e.g. --pair \"--diffusion-fa\" or --pair \"--placement streamed --max-vram 500M\". Runs A, B, B, A in this process on the same model file "
+                        + "and prints each phase's median for A and B and B ÷ A, each run's peak device memory and peak RSS."})
+        String pair;
+
         @Spec
         CommandSpec spec;
 
         @Override
         public Integer call() {
             PrintWriter out = spec.commandLine().getOut();
-            Benchmarks.GenerationRun r = Tools.get().benchmarks().generation(run.modelConfig(), run.size, run.steps, progress(spec), b -> {
+            if (pair == null) {
+                report(out, generation());
+                out.printf(Locale.ROOT, "peak RSS: %s%n", Bytes.human(ProcessMemory.peakRssBytes()));
+                return 0;
+            }
+            Generate second = PairedConfiguration.second(spec, pair);
+            out.printf(Locale.ROOT, "A: %s%nB: A with %s%n", String.join(" ", PairedConfiguration.optionsOf(spec.commandLine().getParseResult())), pair);
+            PairedRuns runs = new PairedRuns();
+            long processPeak = 0;
+            for (int i = 0; i < PairedRuns.ORDER.length(); i++) {
+                char config = PairedRuns.ORDER.charAt(i);
+                out.printf(Locale.ROOT, "%nrun %d of %d: %c%n", i + 1, PairedRuns.ORDER.length(), config);
+                out.flush();
+                Benchmarks.GenerationRun r = (config == 'A' ? this : second).generation();
+                report(out, r);
+                runs.add(config, r);
+                // Each run resets the high-water mark at its start, so the process's peak is the largest seen at any run's end.
+                processPeak = Math.max(processPeak, ProcessMemory.peakRssBytes());
+            }
+            out.println();
+            runs.print(out, processPeak);
+            return 0;
+        }
+
+        private Benchmarks.GenerationRun generation() {
+            return Tools.get().benchmarks().generation(run.modelConfig(), run.size, run.steps, progress(spec), b -> {
                 where.applyTo(b);
                 loras.applyTo(b);
                 run.applyTo(b, spec.commandLine().getErr());
             });
+        }
+
+        private void report(PrintWriter out, Benchmarks.GenerationRun r) {
             out.printf(Locale.ROOT, "%s, %dx%d on %s, %s placement: %.2f s/step over %d steps (total %.1f s incl. load, text, VAE), %s uploaded%n",
                     run.modelName(), r.size(), r.size(), r.device(), r.placement(), r.secondsPerStep(), r.steps(),
                     r.totalSeconds(), Bytes.human(r.uploadedBytes()));
@@ -159,12 +193,24 @@ final class BenchCommand implements Runnable {
                 out.printf(Locale.ROOT, "streamed: %d of %d diffusion-model blocks resident, %s uploaded per step, %.2f s/step waiting for uploads%n",
                         r.residentBlocks(), r.blocks(), Bytes.human(r.uploadBytesPerStep()), r.uploadWaitPerStep());
             }
+            out.println("phases: " + phases(r.phases()));
             r.peakDeviceBytes().forEach((pool, bytes) -> out.printf(Locale.ROOT, pool.equals(MemoryPools.MAPPED)
                     ? "weights read in place from the mapped model file (%s): %s%n" : "peak device memory on %s (parameters + compute): %s%n", pool, Bytes.human(bytes)));
-            out.printf(Locale.ROOT, "%.1f s to the first step (loading, text encoding); RSS after generating: %s allocated, %s file-backed (mapped weights)%n",
+            out.printf(Locale.ROOT, "%.1f s to the first step (opening the model, loading, text encoding); RSS after generating: %s allocated, %s file-backed (mapped weights)%n",
                     r.secondsToFirstStep(), Bytes.human(r.rssAnonymousBytes()), Bytes.human(r.rssFileBytes()));
-            out.printf(Locale.ROOT, "peak RSS: %s%n", Bytes.human(ProcessMemory.peakRssBytes()));
-            return 0;
+            out.flush();
+        }
+
+        /** "before text encoding 1.20 s, text encoding 0.35 s, …, denoising 8.31 s (4.20, 4.11 s per step), …" */
+        static String phases(List<Benchmarks.PhaseTime> phases) {
+            return String.join(", ", phases.stream().map(p -> {
+                String line = String.format(Locale.ROOT, "%s %.3f s", p.name(), p.seconds());
+                if (p.stepSeconds().size() > 1) {
+                    line += p.stepSeconds().stream().map(t -> String.format(Locale.ROOT, "%.3f", t))
+                            .collect(java.util.stream.Collectors.joining(", ", " (", " s per step)"));
+                }
+                return line;
+            }).toList());
         }
     }
 

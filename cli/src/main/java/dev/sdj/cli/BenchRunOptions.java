@@ -53,6 +53,11 @@ final class BenchRunOptions {
         return file != null ? file : Path.of(System.getProperty("java.io.tmpdir"), architecture.defaultFileName());
     }
 
+    /** The file (or folder) the model is read from: --model, else the full-size model's. */
+    Path modelFile() {
+        return model != null ? model : file();
+    }
+
     /** The model to run: --model, else the full-size one, written first if missing; quantized while loading with --type, weights copied with --no-mmap. */
     EngineConfig modelConfig() {
         EngineConfig config = (model != null ? EngineConfig.of(model) : Tools.get().benchmarks().prepare(architecture.id(), file())).withWeightMapping(!noMmap);

@@ -31,17 +31,26 @@ public final class ConsoleLog implements SLF4JServiceProvider {
         levels = shown;
     }
 
-    /** One event as the console shows it. */
+    /**
+     * One event as the console shows it; while sdj's debug lines show, each of sdj's lines carries the milliseconds
+     * since the JVM started, to tell where a run's time goes, start-up included.
+     */
     static String format(String logger, Level level, String message) {
         if (logger.equals(LogLevels.GGML_LOGGER)) {
             return message;
         }
+        String timed = levels.shows(logger, Level.DEBUG) ? String.format(Locale.ROOT, "[%d ms] ", millisSinceStart()) : "";
         return switch (level) {
             case ERROR -> "error: ";
             case WARN -> "warning: ";
             case INFO -> "note: ";
             default -> level.name().toLowerCase(Locale.ROOT) + ": ";
-        } + message;
+        } + timed + message;
+    }
+
+    /** Milliseconds since the JVM started (the management bean is loaded only when debug lines show). */
+    static long millisSinceStart() {
+        return java.lang.management.ManagementFactory.getRuntimeMXBean().getUptime();
     }
 
     @Override

@@ -64,7 +64,8 @@ final class Failures {
         return null;
     }
 
-    private static boolean debug() {
+    /** SDJ_DEBUG is set (to anything but 0): stack traces of internal errors, and sdj's debug log. */
+    static boolean debug() {
         String v = System.getenv("SDJ_DEBUG");
         return v != null && !v.isBlank() && !v.equals("0");
     }

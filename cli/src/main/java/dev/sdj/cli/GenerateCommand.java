@@ -153,6 +153,8 @@ final class GenerateCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(GenerateCommand.class);
+
     /** The built-in model draws noise, so without --model a small, quick image (~10 s on 2 cores) shows the path runs. */
     private static final int BUILT_IN_SIZE = 128;
     private static final int BUILT_IN_STEPS = 10;
@@ -190,6 +192,7 @@ final class GenerateCommand implements Callable<Integer> {
         ProgressBar bar = new ProgressBar(info, ProgressBar.stderrIsTerminal());
         BatchReport batch = new BatchReport();
         try (CancelOnInterrupt interrupt = new CancelOnInterrupt()) {
+            LOG.debug("request and output checked; opening the engine");
             try (Engine engine = Engine.open(config)) {
                 info.println("model: " + engine.modelFamily());
                 // Each image is written as soon as it is done; a Ctrl-C meanwhile waits for the file to be whole.
@@ -216,6 +219,7 @@ final class GenerateCommand implements Callable<Integer> {
         }
         GenerationResult result = batch.last();
         info.println("placement: " + PlanCommand.describe(result.placement()));
+        LOG.debug("engine closed; asking the devices whether a GPU was passed over");
         DeviceChoiceNote.explain(DeviceReport::current, result.placement().device(), request.device()).ifPresent(info::println);
         if (result.placement().placement().equals("streamed")) {
             info.println("streamed: " + result.placement().residentBlocks() + " of " + result.placement().blocks()
@@ -243,6 +247,7 @@ final class GenerateCommand implements Callable<Integer> {
         info.printf(Locale.ROOT, "peak process memory (RSS): %s%n", Bytes.human(ProcessMemory.peakRssBytes()));
         info.flush();
         warn.flush();
+        LOG.debug("generate done");
         return 0;
     }
 

@@ -5,7 +5,8 @@ import org.slf4j.event.Level;
 import java.util.Locale;
 
 /**
- * How much of the log the console shows: sdj's own loggers from warnings up ({@code -v}: from information up), ggml's
+ * How much of the log the console shows: sdj's own loggers from warnings up ({@code -v}: from information up;
+ * {@code SDJ_DEBUG} set: from debug up, each line timed from the JVM's start), ggml's
  * ({@value #GGML_LOGGER}) likewise unless {@code SDJ_GGML_LOG} (or {@code -Dsdj.ggml.log}) names its threshold: debug,
  * info, warn, error or none.
  */
@@ -20,14 +21,22 @@ record LogLevels(int sdjThreshold, int ggmlThreshold) {
 
     /** @param ggmlSetting SDJ_GGML_LOG's value, or null when unset */
     static LogLevels of(String ggmlSetting, boolean verbose) {
-        int sdj = (verbose ? Level.INFO : Level.WARN).toInt();
-        return new LogLevels(sdj, ggmlSetting == null ? sdj : ggmlThreshold(ggmlSetting));
+        return of(ggmlSetting, verbose, false);
+    }
+
+    /**
+     * @param ggmlSetting SDJ_GGML_LOG's value, or null when unset
+     * @param debug       sdj's debug lines too (SDJ_DEBUG): where a run's time goes, start-up included
+     */
+    static LogLevels of(String ggmlSetting, boolean verbose, boolean debug) {
+        int sdj = (debug ? Level.DEBUG : verbose ? Level.INFO : Level.WARN).toInt();
+        return new LogLevels(sdj, ggmlSetting == null ? Math.max(sdj, Level.INFO.toInt()) : ggmlThreshold(ggmlSetting));
     }
 
     /** From the process's settings: the system property first, then the environment. */
     static LogLevels fromEnvironment(boolean verbose) {
         String setting = System.getProperty(GGML_PROPERTY);
-        return of(setting != null ? setting : System.getenv(GGML_ENV), verbose);
+        return of(setting != null ? setting : System.getenv(GGML_ENV), verbose, Failures.debug());
     }
 
     /** An unknown value keeps ggml's default, warnings and errors, as before. */

@@ -22,6 +22,7 @@ public final class Main implements Runnable {
     /** Runs a command line with the given writers and returns its exit code (for tests and {@link #main}). */
     public static int run(PrintWriter out, PrintWriter err, String... args) {
         ConsoleLog.configure(LogLevels.fromEnvironment(false));
+        org.slf4j.LoggerFactory.getLogger(Main.class).debug("sdj's command line starts");
         CommandLine cli = new CommandLine(new Main());
         cli.setOut(out);
         cli.setErr(err);

@@ -73,4 +73,19 @@ class ConsoleLogTest {
         assertTrue(LogLevels.of("DEBUG", false).shows(LogLevels.GGML_LOGGER, Level.DEBUG));
         assertFalse(LogLevels.of("debug", false).shows(CORE_LOGGER, Level.INFO));
     }
+
+    @Test
+    void sdjDebugShowsSdjsDebugLinesEachTimedFromTheJvmsStartAndGgmlsInformationOnly() {
+        ConsoleLog.configure(LogLevels.of(null, false, true));
+        String err = stderrOf(() -> {
+            logSome();
+            LoggerFactory.getLogger(CORE_LOGGER).debug("loading {}", "weights");
+            LoggerFactory.getLogger(LogLevels.GGML_LOGGER).debug("ggml_vulkan: every allocation");
+        });
+        assertTrue(err.matches("ggml_vulkan: Found 1 Vulkan devices:\nggml warns\nnote: \\[\\d+ ms] opened a model\n"
+                + "warning: \\[\\d+ ms] cannot write the cache\ndebug: \\[\\d+ ms] loading weights\n"), err);
+        long shown = Long.parseLong(err.replaceAll("(?s).*debug: \\[(\\d+) ms].*", "$1"));
+        long uptime = java.lang.management.ManagementFactory.getRuntimeMXBean().getUptime();
+        assertTrue(shown > 0 && shown <= uptime, shown + " ms, the JVM up " + uptime + " ms");
+    }
 }

@@ -126,7 +126,7 @@ public interface Benchmarks {
      * @param size               image width and height
      * @param steps              denoising steps
      * @param secondsPerStep     time per denoising step
-     * @param totalSeconds       the whole run, loading, text encoding and decoding included
+     * @param totalSeconds       the whole run from opening the model, loading, text encoding and decoding included
      * @param peakDeviceBytes    memory pool → the most held there at once (see {@link GenerationResult#peakDeviceBytes()})
      * @param uploadedBytes      parameters uploaded
      * @param device             the ggml device it ran on
@@ -135,14 +135,37 @@ public interface Benchmarks {
      * @param residentBlocks     of which kept resident
      * @param uploadBytesPerStep bytes streamed per step
      * @param uploadWaitPerStep  seconds per step the computation waited for streamed blocks
-     * @param secondsToFirstStep from the request to its first denoising step: loading, text encoding, building the graph
+     * @param secondsToFirstStep from opening the model to its first denoising step: planning, loading, text encoding, building the graph
      * @param rssAnonymousBytes  the process's allocated resident memory once generated, engine still open
      * @param rssFileBytes       the process's file-backed resident memory then (mapped weights)
+     * @param phases             the run's stretches in order, adding up to {@code totalSeconds}: each phase the engine
+     *                           reported ("text encoding", "denoising", "decoding", "image encoding", …) and the work before
+     *                           it ("before denoising": planning, loading weights, building graphs), and "after" the last
+     * @param runPeakRssBytes    the process's resident high-water mark during this run alone (reset at its start); 0 where
+     *                           Linux would not reset it, and only the process's peak is known
      */
     record GenerationRun(int size, int steps, double secondsPerStep, double totalSeconds, Map<String, Long> peakDeviceBytes,
                          long uploadedBytes, String device, String placement, int blocks, int residentBlocks,
                          long uploadBytesPerStep, double uploadWaitPerStep, double secondsToFirstStep,
-                         long rssAnonymousBytes, long rssFileBytes) {
+                         long rssAnonymousBytes, long rssFileBytes, List<PhaseTime> phases, long runPeakRssBytes) {
+        /** Copies the phases: the record is immutable. */
+        public GenerationRun {
+            phases = List.copyOf(phases);
+        }
+    }
+
+    /**
+     * One stretch of a generation benchmark's run.
+     *
+     * @param name        the phase as the engine reports it, or "before …"/"after …" for the work between phases
+     * @param seconds     its wall time
+     * @param stepSeconds each of its progress ticks' time (a denoising step, a decoded tile); empty between phases
+     */
+    record PhaseTime(String name, double seconds, List<Double> stepSeconds) {
+        /** Copies the steps: the record is immutable. */
+        public PhaseTime {
+            stepSeconds = List.copyOf(stepSeconds);
+        }
     }
 
     /**

@@ -53,6 +53,7 @@ public final class Ggml {
         Path dir = natives.path();
         Path base = dir.resolve("libggml-base.so");
         Path registry = findRegistryLibrary(dir);
+        LOG.debug("binding ggml's base and registry libraries");
         try {
             this.lib = LibraryLoader.create(GgmlLibrary.class)
                     .failImmediately()
@@ -71,6 +72,7 @@ public final class Ggml {
         disableAbortBacktrace();
         this.log = new GgmlLog();
         lib.ggml_log_set(log, null);
+        LOG.debug("ggml's base and registry libraries loaded; loading its backends (each initialises its devices)");
         lib.ggml_backend_load_all_from_path(dir.toString());
         this.absent = findAbsentBackends(dir);
         LOG.debug("ggml {} loaded from {} ({}); unavailable backends: {}", version(), dir, natives.origin(), absent);

@@ -12,9 +12,11 @@ import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Properties;
+import java.util.Set;
 import java.util.TreeSet;
 
 /**
@@ -31,6 +33,8 @@ public final class NativesDirectory {
     static final String RESOURCE_ROOT = "/dev/sdj/ggml/natives/linux-x64/";
     /** The kind of the temporary directories libraries are extracted into before they are renamed into place. */
     static final String STAGING = "extract";
+    /** The marker written last into a verified directory: each file's size and modification time. */
+    static final String COMPLETE = ".complete";
 
     private final Path path;
     private final String origin;
@@ -101,9 +105,11 @@ public final class NativesDirectory {
         String version = pkg.substring(pkg.lastIndexOf('@') + 1);
         Path target = cacheRoot.resolve("ggml").resolve(version + "-" + contentId(files));
         CacheTemps.sweep(target.getParent(), STAGING);
+        LOG.debug("checking the ggml natives in {}", target);
         if (!isComplete(target, files)) {
             extractInto(target, files);
         }
+        LOG.debug("ggml natives in {} checked against the jar's manifest", target);
         return new NativesDirectory(target, "bundled " + pkg);
     }
 
@@ -146,23 +152,62 @@ public final class NativesDirectory {
 
     /**
      * A directory is complete once its marker exists (written last, after every file was verified) and every file
-     * still has the size and hash the manifest gives: cache directories get damaged (a full disk, a bad copy).
+     * still has the size and hash the manifest gives: cache directories get damaged (a full disk, a bad copy). The
+     * marker lists each verified file's size and modification time; a file that still has both is not read again,
+     * since hashing the 60 MB of libraries took a fifth of a second of every start. A truncated file (its size) or one
+     * written since (its time: a copy, an editor, a partial rewrite) is hashed again; a verified marker is rewritten
+     * with the files' present stamps, where the cache is writable.
      */
     private static boolean isComplete(Path dir, List<BundledFile> files) {
-        if (!Files.isRegularFile(dir.resolve(".complete"))) {
+        Path marker = dir.resolve(COMPLETE);
+        Set<String> verified;
+        try {
+            verified = new HashSet<>(Files.readAllLines(marker));
+        } catch (IOException e) {
             return false;
         }
+        boolean restamp = false;
         for (BundledFile f : files) {
             Path p = dir.resolve(f.name());
             try {
-                if (!Files.isRegularFile(p) || Files.size(p) != f.size() || !sha256Of(p).equals(f.sha256())) {
+                if (!Files.isRegularFile(p) || Files.size(p) != f.size()) {
                     return false;
                 }
+                if (verified.contains(stamp(p))) {
+                    continue;
+                }
+                if (!sha256Of(p).equals(f.sha256())) {
+                    return false;
+                }
+                restamp = true;
             } catch (IOException e) {
                 return false;
             }
         }
+        if (restamp) {
+            try {
+                // Beside the directory, where the next run's sweep finds it if this process dies before the rename.
+                Path fresh = Files.createTempFile(dir.getParent(), CacheTemps.prefix(STAGING), ".tmp");
+                Files.write(fresh, stamps(dir, files));
+                Files.move(fresh, marker, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (IOException e) {
+                LOG.debug("cannot record the verified natives in {} ({}); they are hashed again next time", marker, e.toString());
+            }
+        }
         return true;
+    }
+
+    /** A verified file as the marker lists it: name, size and modification time. */
+    private static String stamp(Path file) throws IOException {
+        return file.getFileName() + "\t" + Files.size(file) + "\t" + Files.getLastModifiedTime(file);
+    }
+
+    private static List<String> stamps(Path dir, List<BundledFile> files) throws IOException {
+        List<String> lines = new ArrayList<>();
+        for (BundledFile f : files) {
+            lines.add(stamp(dir.resolve(f.name())));
+        }
+        return lines;
     }
 
     private static void extractInto(Path target, List<BundledFile> files) {
@@ -184,7 +229,8 @@ public final class NativesDirectory {
                             + " bytes, expected " + f.sha256() + " and " + f.size() + ": the jar is damaged; rebuild it");
                 }
             }
-            Files.writeString(staging.resolve(".complete"), "ok\n");
+            // A rename keeps the files' times, so the stamps hold in the target too.
+            Files.write(staging.resolve(COMPLETE), stamps(staging, files));
             if (Files.exists(target)) {
                 LOG.warn("the ggml natives in {} are incomplete or damaged; replacing them", target);
                 deleteTree(target); // a crash mid-extraction, files deleted or changed since

@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileTime;
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -70,6 +71,34 @@ class NativesDirectoryTest {
         assertArrayEquals(original, Files.readAllBytes(again.path().resolve("libggml-cpu-x64.so")));
         try (var leftovers = Files.list(cache.resolve("ggml"))) {
             assertEquals(1, leftovers.count(), "the damaged copy is replaced, not kept beside the new one");
+        }
+    }
+
+    @Test
+    void aVerifiedLibraryIsTrustedByItsSizeAndTimeWithoutBeingReadAgain(@TempDir Path cache) throws IOException {
+        Path lib = NativesDirectory.extractBundled(cache).path().resolve("libggml-cpu-x64.so");
+        byte[] original = Files.readAllBytes(lib);
+        FileTime verified = Files.getLastModifiedTime(lib);
+        byte[] unread = original.clone();
+        unread[unread.length / 2] ^= 0x10;
+        Files.write(lib, unread);
+        Files.setLastModifiedTime(lib, verified);
+        NativesDirectory.extractBundled(cache);
+        // Only the stamp was compared: a start no longer hashes the 60 MB of libraries.
+        assertArrayEquals(unread, Files.readAllBytes(lib));
+    }
+
+    @Test
+    void aMarkerWithoutStampsIsVerifiedByHashesOnceAndStamped(@TempDir Path cache) throws IOException {
+        Path dir = NativesDirectory.extractBundled(cache).path();
+        Files.writeString(dir.resolve(NativesDirectory.COMPLETE), "ok\n");
+        FileTime before = Files.getLastModifiedTime(dir.resolve("libggml-base.so"));
+        NativesDirectory.extractBundled(cache);
+        assertEquals(before, Files.getLastModifiedTime(dir.resolve("libggml-base.so")), "the hashes matched: nothing extracted again");
+        List<String> stamps = Files.readAllLines(dir.resolve(NativesDirectory.COMPLETE));
+        assertTrue(stamps.contains("libggml-base.so\t" + Files.size(dir.resolve("libggml-base.so")) + "\t" + before), stamps.toString());
+        try (var leftovers = Files.list(cache.resolve("ggml"))) {
+            assertEquals(1, leftovers.count(), "the new marker was renamed into place");
         }
     }
 

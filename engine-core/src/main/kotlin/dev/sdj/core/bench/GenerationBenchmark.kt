@@ -1,5 +1,6 @@
 package dev.sdj.core.bench
 
+import dev.sdj.api.Benchmarks
 import dev.sdj.api.CancellationToken
 import dev.sdj.api.Engine
 import dev.sdj.api.EngineConfig
@@ -9,6 +10,7 @@ import dev.sdj.core.family.flux.FluxArchitecture
 import dev.sdj.core.family.sd.SdArchitecture
 import dev.sdj.core.family.sd.TinySdModel
 import dev.sdj.core.model.DType
+import dev.sdj.ggml.Ggml
 import java.nio.file.Files
 import java.nio.file.Path
 
@@ -103,10 +105,14 @@ object GenerationBenchmark {
         val uploadBytesPerStep: Long,
         /** Seconds per step the computation waited for streamed blocks. */
         val uploadWaitPerStep: Double,
-        /** Seconds from the request to its first denoising step: loading, text encoding, building the graph. */
+        /** Seconds from opening the model to the first denoising step: planning, loading, text encoding, building the graph. */
         val secondsToFirstStep: Double,
         /** The process's resident memory once generated, engine still open: anonymous (allocated) and file-backed (mapped). */
         val rss: ResidentMemory,
+        /** The run's stretches in order ([PhaseTimer]), from opening the model to the finished image: they add up to [totalSeconds]. */
+        val phases: List<Benchmarks.PhaseTime>,
+        /** The resident high-water mark of this run alone; 0 where it could not be reset at the start. */
+        val runPeakRssBytes: Long,
     )
 
     /**
@@ -135,14 +141,19 @@ object GenerationBenchmark {
      *   full-size Flux step takes minutes on a CPU, and a run stopped early still tells how far it got
      */
     fun run(model: EngineConfig, size: Int, steps: Int, log: (String) -> Unit = {}, configure: (GenerationRequest.Builder) -> Unit): Result {
+        // Loading ggml and initialising its backends is the process's once, not the run's: paired runs compare alike.
+        Ggml.get()
+        val peakReset = ResidentMemory.resetPeak()
+        val start = System.nanoTime()
+        val timer = PhaseTimer()
         Engine.open(model).use { engine ->
             val b = request(size, steps)
             configure(b)
             var denoiseStart = 0L
             var denoiseEnd = 0L
-            val start = System.nanoTime()
             var lastPhase = ""
             val result = engine.generate(b.build(), { phase, step, total ->
+                timer.onProgress(phase, step, total)
                 val seconds = (System.nanoTime() - start) / 1e9
                 if (phase != lastPhase || phase == "denoising") log(String.format(java.util.Locale.ROOT, "%8.1f s  %s %d/%d", seconds, phase, step, total))
                 lastPhase = phase
@@ -154,7 +165,7 @@ object GenerationBenchmark {
             return Result(size, steps, (denoiseEnd - denoiseStart) / 1e9 / steps, (System.nanoTime() - start) / 1e9,
                 result.peakDeviceBytes(), result.uploadedParameterBytes(), result.placement().device(), result.placement().placement(), result.placement().blocks(),
                 result.placement().residentBlocks(), result.placement().uploadBytesPerStep(), result.uploadWaitMillis() / 1e3 / steps,
-                (denoiseStart - start) / 1e9, rss)
+                (denoiseStart - start) / 1e9, rss, timer.times(), if (peakReset) ResidentMemory.peakBytes() else 0L)
         }
     }
 }

@@ -16,6 +16,19 @@ data class ResidentMemory(val anonymousBytes: Long, val fileBytes: Long) {
         /** The process's resident high-water mark (VmHWM) so far. */
         fun peakBytes(): Long = status().bytes("VmHWM")
 
+        /**
+         * Sets the high-water mark back to the resident memory now (Linux's clear_refs "5"), so that [peakBytes] tells
+         * one run's peak in a process that runs several; false where that is not possible.
+         */
+        fun resetPeak(): Boolean = try {
+            Files.writeString(Path.of("/proc/self/clear_refs"), "5")
+            true
+        } catch (e: IOException) {
+            false
+        } catch (e: SecurityException) {
+            false
+        }
+
         private fun status(): Map<String, String> = try {
             Files.readAllLines(Path.of("/proc/self/status")).associate { it.substringBefore(':') to it.substringAfter(':') }
         } catch (e: IOException) {

@@ -48,7 +48,7 @@ object SdjBenchmarks : Benchmarks {
         val r = GenerationBenchmark.run(model, size, steps, log::accept, configure::accept)
         Benchmarks.GenerationRun(r.size, r.steps, r.secondsPerStep, r.totalSeconds, r.peakDeviceBytes, r.uploadedBytes, r.device,
             r.placement, r.blocks, r.residentBlocks, r.uploadBytesPerStep, r.uploadWaitPerStep, r.secondsToFirstStep,
-            r.rss.anonymousBytes, r.rss.fileBytes)
+            r.rss.anonymousBytes, r.rss.fileBytes, r.phases, r.runPeakRssBytes)
     }
 
     override fun streaming(model: EngineConfig, size: Int, steps: Int, log: Consumer<String>,

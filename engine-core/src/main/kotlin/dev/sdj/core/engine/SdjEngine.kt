@@ -317,6 +317,7 @@ class SdjEngine(config: EngineConfig, private val tuneCache: TuneCache = TuneCac
                 }
                 makeRoom(decision, i)
                 val ran = runPhase(decision, i, PhaseInputs(request, progress, cancel, results.toList()))
+                LOG.debug("{} done", pipeline.phases[i].label)
                 results[i] = ran.result
                 uploaded += ran.uploaded
                 lastStreamedBytes += ran.streamed
@@ -350,6 +351,7 @@ class SdjEngine(config: EngineConfig, private val tuneCache: TuneCache = TuneCac
         val streamedKind = stream?.value?.component
         val needs = (phase.components + decision.residency.needs[i]).distinct().filter { it != streamedKind }
         val uploaded = components.ensure(decision.where::of, needs) { patches[it] }
+        LOG.debug("{}: {} in place ({} bytes loaded)", phase.label, needs, uploaded)
         fun run(weights: (ComponentKind) -> Weights, session: GraphSession): Any =
             phase.run(PhaseRun(inputs.request, weights, session, inputs.progress, inputs.cancel, inputs.earlier))
         val device = if (stream != null) decision.device else phase.components.firstOrNull()?.let(decision.where::of) ?: decision.device

@@ -23,7 +23,9 @@ class ModelHashCache(private val file: Path) {
         val stamp = "${attributes.size()}$TAB${attributes.lastModifiedTime()}"
         val entries = read()
         entries[path]?.let { (cachedStamp, hash) -> if (cachedStamp == stamp) return hash }
+        LOG.debug("hashing {} for the image's parameters (not in the hash cache yet)", model)
         val hash = modelHash(model)
+        LOG.debug("hashed {}", model)
         // A tab or newline in the path would break the line format; such a file is simply hashed each time.
         if (TAB !in path && '\n' !in path) {
             entries[path] = stamp to hash
