@@ -10,6 +10,7 @@ import dev.sdj.core.graph.Weights
 import dev.sdj.core.memory.BlockStructure
 import dev.sdj.core.memory.DeviceTypeSupport
 import dev.sdj.core.memory.InPlaceParams
+import dev.sdj.core.memory.LoadUnits
 import dev.sdj.core.memory.ParamLayout
 import dev.sdj.core.memory.ParamSpec
 import dev.sdj.core.memory.ParamSpecs
@@ -56,7 +57,7 @@ object PipelineCosts {
             } else emptyMap()
         }
         val copied = specs.mapValues { (kind, s) -> s.filter { it.name !in inPlace.getValue(kind) } }
-        val params = copied.mapValues { (_, s) -> ParamLayout.bytesNeeded(ggml, buft, s) }
+        val params = copied.mapValues { (kind, s) -> LoadUnits.of(model.components.getValue(kind), s).bytesNeeded(ggml, buft) }
         val phases = PlaceholderWeights(ggml, specs, model.components.mapValues { it.value.adapters }).use { placeholders ->
             pipeline.phases.mapIndexed { i, phase ->
                 if (!phase.runsFor(request)) return@mapIndexed PhaseCost(phase.label, emptySet(), emptyMap())
