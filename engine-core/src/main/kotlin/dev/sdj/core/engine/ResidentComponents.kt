@@ -3,6 +3,7 @@ package dev.sdj.core.engine
 import dev.sdj.api.EngineException
 import dev.sdj.core.graph.MapWeights
 import dev.sdj.core.graph.Weights
+import dev.sdj.core.lora.Loras
 import dev.sdj.core.memory.DeviceTypeSupport
 import dev.sdj.core.memory.InPlaceParams
 import dev.sdj.core.memory.LoadUnits
@@ -75,8 +76,8 @@ internal class ResidentComponents(private val ggml: Ggml, private val ledger: Me
                 if (changed.none { it in current.mappedNames }) uploaded += repatch(kind, current, changed, patch) else free(kind)
             }
             val held = adapters.getOrPut(kind) { LinkedHashMap() }
-            val sources = component.adapterSources.keys
-            if (kind in buffers && held.keys == sources) continue
+            val wanted = component.adapterSources
+            if (kind in buffers && held.keys == wanted.keys && held.all { (source, b) -> b.names == wanted[source] }) continue
             // The engine frees what sits on another device than the placement's first, so the adapters join their weights.
             val device = deviceOf(kind)
             val units = LoadUnits.of(component, ParamSpecs.of(component, DeviceTypeSupport.of(ggml, device), requested = requestedType).usable(device.name()))
@@ -87,10 +88,12 @@ internal class ResidentComponents(private val ggml: Ggml, private val ledger: Me
                 patch?.let { patches[kind] = it }
                 uploaded += bytes
             }
-            (held.keys - units.adapters.keys).forEach { held.remove(it)?.close() }
+            // A file whose weights now take other paths (another apply mode) has other adapters: loaded again too.
+            held.keys.filter { source -> units.adapters[source]?.mapTo(HashSet()) { it.name } != held.getValue(source).names }
+                .forEach { held.remove(it)?.close() }
             for ((source, specs) in units.adapters) {
                 if (source in held) continue
-                val (buffer, bytes) = load(device, specs, component.tensors, "${kind.label} (low-rank LoRA ${loraFileName(source)})", null)
+                val (buffer, bytes) = load(device, specs, component.tensors, "${kind.label} (low-rank LoRA ${Loras.fileName(source)})", null)
                 held[source] = buffer
                 uploaded += bytes
             }
@@ -106,10 +109,6 @@ internal class ResidentComponents(private val ggml: Ggml, private val ledger: Me
         } catch (e: GgmlException) {
             throw EngineException("cannot load the $owner on ${device.name()}: ${e.message}", e)
         }
-
-    /** The file name in a LoRA source's stamp ("path|size|modified", [dev.sdj.core.lora.Loras]). */
-    private fun loraFileName(source: String): String =
-        java.nio.file.Path.of(source.substringBeforeLast('|').substringBeforeLast('|')).fileName?.toString() ?: source
 
     /** Loads [names] of a loaded component again from the model file, changed by [patch] where it changes them. */
     private fun repatch(kind: ComponentKind, buffer: ParamBuffer, names: Set<String>, patch: WeightPatch?): Long {

@@ -73,7 +73,8 @@ object PipelineCosts {
             // A streamed block's low-rank LoRA tensors are uploaded from copies beside the master, as patched tensors are.
             val copied = if (device.hostBufferType().isPresent) emptySet()
                 else patched[s.component].orEmpty() + model.components.getValue(s.component).adapterTensors
-            streaming(ggml, buft, s.blocks(specs.getValue(s.component)), copied)?.let { Stream(s.component, s.phase, it) }
+            val component = model.components.getValue(s.component)
+            streaming(ggml, buft, s.blocks(specs.getValue(s.component)), copied) { LoadUnits.of(component, it) }?.let { Stream(s.component, s.phase, it) }
         }
         val mapped = inPlace.mapValues { InPlaceParams.bytes(it.value) }.filterValues { it > 0 }
         return Costs(params, phases, pipeline.denoiserPhase, streams, uploads, mapped)
@@ -83,8 +84,10 @@ object PipelineCosts {
      * Streaming costs with k = 0 … n − 1 blocks resident, the largest blocks kept first.
      *
      * @param patchedCopies the tensors whose patched copies are made in [buft] when their block is streamed
+     * @param units how the resident part's specs are allocated: its weights, and each LoRA file's adapters apart
      */
-    fun streaming(ggml: Ggml, buft: BufferType, structure: BlockStructure, patchedCopies: Set<String> = emptySet()): StreamCosts? {
+    fun streaming(ggml: Ggml, buft: BufferType, structure: BlockStructure, patchedCopies: Set<String> = emptySet(),
+                  units: (List<ParamSpec>) -> LoadUnits = { LoadUnits(it, emptyMap()) }): StreamCosts? {
         val blocks = structure.blocks
         if (blocks.isEmpty()) return null
         val layout = blocks.associate { it.name to ParamLayout.bytesNeeded(ggml, buft, it.specs) }
@@ -94,7 +97,7 @@ object PipelineCosts {
         return StreamCosts(
             blocks.map { it.name },
             sets,
-            sets.map { r -> ParamLayout.bytesNeeded(ggml, buft, structure.core + blocks.filter { it.name in r }.flatMap { it.specs }) },
+            sets.map { r -> units(structure.core + blocks.filter { it.name in r }.flatMap { it.specs }).bytesNeeded(ggml, buft) },
             sets.map { r -> blocks.filter { it.name !in r }.maxOf { layout.getValue(it.name) } },
             sets.map { r -> blocks.filter { it.name !in r }.sumOf { data.getValue(it.name) } },
             sets.map { r -> structure.core.sumOf { dataBytes(ggml, it) } + blocks.filter { it.name in r }.sumOf { data.getValue(it.name) } },

@@ -59,6 +59,11 @@ class LowRankLoraGenerationTest {
     private fun adapterBytes(layers: List<TinyLoras.Layer>, lowRank: (LoraTarget) -> Boolean = { true }): Long =
         layers.filter { lowRank(it.target) }.sumOf { 4L * (it.up.size + it.down.size) }
 
+    private val config = EngineConfig.of(model).withWeightMapping(false)
+
+    /** The image of a with weight 0.7 and b with 0.5 from an engine that never had another set. */
+    private val fresh: ByteArray by lazy { SdjEngine(config).use { it.generate(request().withLoras(lora to 0.7, loraB to 0.5)).rgb() } }
+
     private fun GenerationResult.assertPlanned() =
         assertEquals(placement().peakBytes(), peakDeviceBytes().getValue("CPU"), "${placement().placement()}: predicted peak = ledger peak")
 
@@ -102,8 +107,6 @@ class LowRankLoraGenerationTest {
 
     @Test
     fun `switching the low-rank set uploads only the adapters it adds, a change of weight nothing, and draws what a fresh engine draws`() {
-        val config = EngineConfig.of(model).withWeightMapping(false)
-        val fresh = SdjEngine(config).use { it.generate(request().withLoras(lora to 0.7, loraB to 0.5)).rgb() }
         SdjEngine(config).use { engine ->
             val first = engine.generate(request().withLoras(lora to 1.0))
             assertTrue(first.uploadedParameterBytes() > adapterBytes(layersA), "the first generation loads every weight")
@@ -127,6 +130,27 @@ class LowRankLoraGenerationTest {
             println("sequential: ${again.uploadedParameterBytes()} B with b, ${switched.uploadedParameterBytes()} B adding a")
             assertEquals(again.uploadedParameterBytes() + adapterBytes(layersA), switched.uploadedParameterBytes(), "sequential, adding a")
             switched.assertPlanned()
+        }
+    }
+
+    @Test
+    fun `streamed after a switch, the resident part's adapters are planned apart from its weights and the image is a fresh engine's`() {
+        SdjEngine(config).use { engine ->
+            // No cap: the most blocks that may be resident are, and the resident part stays between generations.
+            fun streamed(vararg set: Pair<Path, Double>): GenerationResult = engine.generate(request(placement = "streamed").withLoras(*set))
+            val first = streamed(loraB to 0.5)
+            val before = engine.residentPartLoads
+            streamed(loraB to 0.5)
+            val repeated = engine.residentPartLoads - before
+            val switched = streamed(lora to 0.7, loraB to 0.5)
+            val afterSwitch = engine.residentPartLoads - before - repeated
+            println("streamed: ${first.placement().residentBlocks()} then ${switched.placement().residentBlocks()} blocks resident; " +
+                "resident-part loads: $repeated repeating the set, $afterSwitch switching it")
+            assertTrue(switched.placement().streamedBlocks().isNotEmpty(), "blocks were streamed")
+            // On the CPU the plan frees the resident part for the decoder, so each generation loads it (1 and 1 here).
+            assertEquals(repeated, afterSwitch, "a switch loads the resident part's weights no more often than a repeat")
+            switched.assertPlanned()
+            assertArrayEquals(fresh, switched.rgb(), "streamed after a switch = resident on a fresh engine")
         }
     }
 
