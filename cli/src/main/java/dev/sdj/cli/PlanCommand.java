@@ -49,7 +49,15 @@ final class PlanCommand implements Callable<Integer> {
             description = "Plan image-to-image from this image, as generate -i: the VAE encoder's phase is measured and placed too (only generate reads the file).")
     Path initImage;
 
-    @Option(names = "--json", description = "Print JSON: {device, placement, peakBytes, budgetBytes, budgetSource, reason, peakByPlacement, parameterBytes, computeBytes, blocks, residentBlocks, uploadBytesPerStep, uploadBytesPerGeneration, phases, streamedBlocks, mappedBytes, peakByPhase, vaeTileSize}.")
+    @Option(names = "--mask", paramLabel = "PATH",
+            description = "Plan inpainting with this mask, as generate --mask (with -i): refused where generate would refuse it (a family that cannot inpaint, no -i); only generate reads the file.")
+    Path mask;
+
+    @Option(names = {"-b", "--batch-count"}, paramLabel = "N", defaultValue = "1",
+            description = "Plan a batch of N images, as generate -b: one placement, the model loaded and the prompt encoded once, the other phases once per image (default: ${DEFAULT-VALUE}).")
+    int batchCount;
+
+    @Option(names = "--json", description = "Print JSON: {batchCount, device, placement, peakBytes, budgetBytes, budgetSource, reason, peakByPlacement, parameterBytes, computeBytes, blocks, residentBlocks, uploadBytesPerStep, uploadBytesPerGeneration, phases, streamedBlocks, mappedBytes, peakByPhase, vaeTileSize, loraPaths, uploadBytesPerBatch}.")
     boolean json;
 
     @Spec
@@ -57,16 +65,15 @@ final class PlanCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        GenerationRequest.Builder b = where.applyTo(loras.applyTo(video.applyTo(GenerationRequest.builder(prompt).negativePrompt(negativePrompt)
-                .size(shape.width, shape.height).cfgScale(cfg).steps(steps))));
-        if (initImage != null) b.initImage(initImage);
+        GenerationRequest request = request();
         PlacementReport r;
         try (Engine engine = Engine.open(shape.engineConfig())) {
-            r = engine.plan(b.build());
+            r = engine.plan(request);
         }
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
             ObjectNode root = Json.MAPPER.valueToTree(r);
+            root.put("batchCount", batchCount);
             Json.print(out, root);
             return 0;
         }
@@ -90,7 +97,8 @@ final class PlanCommand implements Callable<Integer> {
             out.println("  streamed blocks: " + String.join(" ", r.streamedBlocks()));
         }
         out.println("uploads:   " + Bytes.human(r.uploadBytesPerStep()) + " per step, " + Bytes.human(r.uploadBytesPerGeneration())
-                + " per generation (" + steps + " steps, once loaded)");
+                + " per generation (" + steps + " steps, once loaded)" + (batchCount == 1 ? ""
+                : ", " + Bytes.human(r.uploadBytesPerBatch()) + " for the batch of " + batchCount + " (the prompt encoded once)"));
         out.println();
         for (Map.Entry<String, Long> e : r.peakByPlacement().entrySet()) {
             out.printf("  %-10s peak %s%s%n", e.getKey(), Bytes.human(e.getValue()), e.getValue() <= r.budgetBytes() ? "" : "  (over budget)");
@@ -100,6 +108,15 @@ final class PlanCommand implements Callable<Integer> {
                 r.mappedBytes().containsKey(k) ? " allocated + " + Bytes.human(r.mappedBytes().get(k)) + " mapped from the model file" : ""));
         r.computeBytes().forEach((k, v) -> out.printf("  %-16s compute    %s%n", k, Bytes.human(v)));
         return 0;
+    }
+
+    /** The request generate would make of the same options, as far as they shape the plan. */
+    GenerationRequest request() {
+        GenerationRequest.Builder b = where.applyTo(loras.applyTo(video.applyTo(GenerationRequest.builder(prompt).negativePrompt(negativePrompt)
+                .size(shape.width, shape.height).cfgScale(cfg).steps(steps).batchCount(batchCount))));
+        if (initImage != null) b.initImage(initImage);
+        if (mask != null) b.mask(mask);
+        return b.build();
     }
 
     static String describe(PlacementReport r) {

@@ -31,11 +31,16 @@ import java.util.Map;
  *                        placement (the {@code reason} says so: tiling changes pixels); 0 decodes whole
  * @param loraPaths       per LoRA file of the request (by file name), how many of its weights are merged and how many
  *                        added as low-rank graph ops, and why; empty without LoRAs
+ * @param uploadBytesPerBatch parameter bytes the request's whole batch uploads ({@link GenerationRequest#batchCount()}
+ *                        images under this one placement): the first image's {@code uploadBytesPerGeneration}, then
+ *                        each later image's, which reuse the prompt's encoding and start from what the image before
+ *                        left on the device; for one image, {@code uploadBytesPerGeneration}
  */
 public record PlacementReport(String device, String placement, long peakBytes, long budgetBytes, String budgetSource,
                               String reason, Map<String, Long> peakByPlacement, Map<String, Long> parameterBytes,
                               Map<String, Long> computeBytes, int blocks, int residentBlocks, long uploadBytesPerStep,
                               long uploadBytesPerGeneration, Map<String, Map<String, String>> phases,
                               java.util.List<String> streamedBlocks, Map<String, Long> mappedBytes,
-                              Map<String, Long> peakByPhase, int vaeTileSize, Map<String, String> loraPaths) {
+                              Map<String, Long> peakByPhase, int vaeTileSize, Map<String, String> loraPaths,
+                              long uploadBytesPerBatch) {
 }

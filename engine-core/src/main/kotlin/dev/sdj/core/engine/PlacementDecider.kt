@@ -149,15 +149,29 @@ internal class PlacementDecider(
         val choice = chosen.copy(why = (listOfNotNull(deviceWhy, chosen.why) + levers(device, request, chosen, budget)).joinToString("; "))
         val residency = costs.residency(choice.placement, choice.residentBlocks)
         val where = Where(device, pinned(request), ggml.cpu())
-        val steps = residency.walk(state.loaded(device, Decision.residentSets(choice, costs)), state.reused(request, where::of))
+        val reused = state.reused(request, where::of)
+        val steps = residency.walk(state.loaded(device, Decision.residentSets(choice, costs)), reused)
         val k = choice.residentBlocks
         fun streamOf(kind: ComponentKind): Int? = if (k == null) null else costs.streams.indexOfFirst { it.component == kind }.takeIf { it >= 0 }
-        val loads = steps.filterNotNull().sumOf { step ->
-            step.loads.sumOf { kind -> streamOf(kind)?.let { j -> costs.streams[j].costs.fixedUploadBytes[k!![j]] } ?: costs.uploads[kind] ?: 0L }
+        fun uploads(steps: List<Residency.Step?>): Long {
+            val loads = steps.filterNotNull().sumOf { step ->
+                step.loads.sumOf { kind -> streamOf(kind)?.let { j -> costs.streams[j].costs.fixedUploadBytes[k!![j]] } ?: costs.uploads[kind] ?: 0L }
+            }
+            // Streams upload their streamed blocks on every pass of their phase's graph; a reused phase does not run.
+            val streamed = if (k == null) 0L else costs.streams.withIndex().sumOf { (j, s) ->
+                if (steps[s.phase] == null) 0L else passes(s, request) * s.costs.streamedBytes[k[j]]
+            }
+            return loads + streamed
         }
-        // Streams upload their streamed blocks on every pass of their phase's graph; a reused phase does not run.
-        val streamedUploads = if (k == null) 0L else costs.streams.withIndex().sumOf { (j, s) ->
-            if (steps[s.phase] == null) 0L else passes(s, request) * s.costs.streamedBytes[k[j]]
+        // A batch's later images reuse every phase with a reuse key (they hold no seed: the prompt's encoding), each
+        // starting from what the image before it left on the device.
+        val reusedInBatch = reused + pipeline.phases.indices.filter { pipeline.phases[it].reuseKey(request) != null }
+        var batchUploads = uploads(steps)
+        var on = steps.lastOrNull { it != null }?.present ?: state.loaded(device, Decision.residentSets(choice, costs))
+        repeat(request.batchCount() - 1) {
+            val later = residency.walk(on, reusedInBatch)
+            batchUploads += uploads(later)
+            on = later.lastOrNull { it != null }?.present ?: on
         }
         // The report's block figures are the diffusion model's, else the first stream's; the phases name every stream's.
         val main = costs.denoiserStream ?: costs.streams.firstOrNull()
@@ -167,11 +181,11 @@ internal class PlacementDecider(
         val perStep = if (k == null || main == null || main.phase != costs.denoiserPhase) 0L else evaluationsPerStep(request) * main.costs.streamedBytes[resident]
         val peaks = Planner.ORDER.filter { it != "streamed" || costs.streams.isNotEmpty() }.associateWith { costs.peak(it) }
         val report = PlacementReport(device.name(), choice.placement, choice.peak, budget, source, choice.why, peaks,
-            costs.params.mapKeys { it.key.label }, costs.compute, blocks, resident, perStep, loads + streamedUploads,
+            costs.params.mapKeys { it.key.label }, costs.compute, blocks, resident, perStep, uploads(steps),
             phases(request, steps, where, costs, k), if (k == null || main == null) emptyList() else main.costs.streamedNames(resident),
             costs.mapped.filterKeys { streamOf(it) == null }.mapKeys { it.key.label },
             pipeline.phases.withIndex().filter { it.value.runsFor(request) }.associate { (i, phase) -> phase.label to residency.own(i) },
-            request.vaeTileSize(), loraPaths())
+            request.vaeTileSize(), loraPaths(), batchUploads)
         return Decision(where, choice, costs, residency, report, request)
     }
 

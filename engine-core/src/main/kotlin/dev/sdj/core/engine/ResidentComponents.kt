@@ -3,20 +3,25 @@ package dev.sdj.core.engine
 import dev.sdj.api.EngineException
 import dev.sdj.core.graph.MapWeights
 import dev.sdj.core.graph.Weights
+import dev.sdj.core.lora.Loras
 import dev.sdj.core.memory.DeviceTypeSupport
 import dev.sdj.core.memory.InPlaceParams
+import dev.sdj.core.memory.LoadUnits
 import dev.sdj.core.memory.MemoryLedger
 import dev.sdj.core.memory.ParamBuffer
 import dev.sdj.core.memory.ParamLoader
+import dev.sdj.core.memory.ParamSpec
 import dev.sdj.core.memory.ParamSpecs
 import dev.sdj.core.memory.WeightPatch
 import dev.sdj.core.model.AssembledModel
 import dev.sdj.core.model.ComponentKind
 import dev.sdj.core.model.DType
+import dev.sdj.core.model.TensorRef
 import dev.sdj.ggml.Device
 import dev.sdj.ggml.DeviceType
 import dev.sdj.ggml.Ggml
 import dev.sdj.ggml.GgmlException
+import dev.sdj.ggml.Tensor
 
 /**
  * The components whose parameters are loaded whole, each on one device, through the ledger. They stay between
@@ -24,8 +29,9 @@ import dev.sdj.ggml.GgmlException
  * the weights it reads as stored are served from the mapped model files instead ([InPlaceParams]) — but for those a
  * [WeightPatch] changes, which cannot be changed in a read-only mapping and are copied. A component loaded under
  * one patch and needed under another gets only the tensors either patch changes loaded again, from the model file.
- * Low-rank LoRA adapters ([dev.sdj.core.model.Component.adapters]) are tensors of the component: loaded with it, and
- * a component whose adapters change is loaded again whole.
+ * Low-rank LoRA adapters ([dev.sdj.core.model.Component.adapters]) are tensors of the component, but each LoRA file's
+ * sit in a buffer of their own ([LoadUnits]) beside the weights: a change of the set loads the adapters of the files
+ * it adds and frees those of the files it drops, and a change of a LoRA's weight (a factor in the graph) loads nothing.
  */
 internal class ResidentComponents(private val ggml: Ggml, private val ledger: MemoryLedger, private val model: () -> AssembledModel,
                                   private val requestedType: DType?, private val mapOnCpu: Boolean) :
@@ -33,62 +39,76 @@ internal class ResidentComponents(private val ggml: Ggml, private val ledger: Me
     private val buffers = LinkedHashMap<ComponentKind, ParamBuffer>()
     private val deviceNames = HashMap<ComponentKind, String>()
     private val patches = HashMap<ComponentKind, WeightPatch>()
-    /** The low-rank adapter tensors each loaded component holds. */
-    private val adapters = HashMap<ComponentKind, Set<String>>()
+    /** Each loaded component's low-rank adapters, one buffer per source (LoRA file), by source. */
+    private val adapters = HashMap<ComponentKind, MutableMap<String, ParamBuffer>>()
 
-    /** A loaded component's allocated parameter bytes. */
-    fun bytes(kind: ComponentKind): Long? = buffers[kind]?.bytes
+    /** A loaded component's allocated parameter bytes, its adapters' included. */
+    fun bytes(kind: ComponentKind): Long? = buffers[kind]?.let { b -> b.bytes + adapters[kind].orEmpty().values.sumOf { it.bytes } }
 
-    /** A loaded component's parameter bytes served from mapped model files. */
-    fun mappedBytes(kind: ComponentKind): Long? = buffers[kind]?.mappedBytes
+    /** A loaded component's parameter bytes served from mapped files, its adapters' included. */
+    fun mappedBytes(kind: ComponentKind): Long? =
+        buffers[kind]?.let { b -> b.mappedBytes + adapters[kind].orEmpty().values.sumOf { it.mappedBytes } }
 
     /** The device a loaded component is on, or null when it is not loaded. */
     fun deviceOf(kind: ComponentKind): String? = deviceNames[kind]
 
     val loaded: Set<ComponentKind> get() = buffers.keys
 
-    fun weights(kind: ComponentKind): Weights = buffers.getValue(kind).let { b ->
-        MapWeights(b.names.associateWith { b.tensor(it) }, model().components.getValue(kind).adapters)
+    fun weights(kind: ComponentKind): Weights {
+        val tensors = HashMap<String, Tensor>()
+        for (b in listOf(buffers.getValue(kind)) + adapters[kind].orEmpty().values) b.names.associateWithTo(tensors) { b.tensor(it) }
+        return MapWeights(tensors, model().components.getValue(kind).adapters)
     }
 
     /**
      * Loads the components not yet loaded, each on its device, with the patch [patchOf] gives it (null: none), and
-     * repatches those loaded under another patch; returns the bytes uploaded (mapped ones are not).
+     * repatches those loaded under another patch; brings each one's adapters to the component's current ones. Returns
+     * the bytes uploaded (mapped ones are not).
      */
     fun ensure(deviceOf: (ComponentKind) -> Device, kinds: Collection<ComponentKind>, patchOf: (ComponentKind) -> WeightPatch? = { null }): Long {
         var uploaded = 0L
         for (kind in kinds) {
             val patch = patchOf(kind)
             val component = model().components.getValue(kind)
-            if (kind in buffers && adapters[kind].orEmpty() != component.adapterTensors) free(kind)
             val current = buffers[kind]
-            if (current != null) {
-                if (patches[kind]?.key == patch?.key) continue
+            if (current != null && patches[kind]?.key != patch?.key) {
                 val changed = patches[kind]?.names.orEmpty() + patch?.names.orEmpty()
-                if (changed.none { it in current.mappedNames }) {
-                    uploaded += repatch(kind, current, changed, patch)
-                    continue
-                }
-                free(kind)
+                if (changed.none { it in current.mappedNames }) uploaded += repatch(kind, current, changed, patch) else free(kind)
             }
+            val held = adapters.getOrPut(kind) { LinkedHashMap() }
+            val wanted = component.adapterSources
+            if (kind in buffers && held.keys == wanted.keys && held.all { (source, b) -> b.names == wanted[source] }) continue
+            // The engine frees what sits on another device than the placement's first, so the adapters join their weights.
             val device = deviceOf(kind)
-            val (buffer, bytes) = try {
-                val specs = ParamSpecs.of(component, DeviceTypeSupport.of(ggml, device), requested = requestedType).usable(device.name())
-                val inPlace = if (mapOnCpu && device.type() == DeviceType.CPU) {
-                    InPlaceParams.select(specs, component.tensors) - patch?.names.orEmpty()
-                } else emptyMap()
-                ParamLoader(patch = patch).use { it.allocateAndLoad(ggml, ledger, device.bufferType(), specs, component.tensors, kind.label, inPlace) }
-            } catch (e: GgmlException) {
-                throw EngineException("cannot load the ${kind.label} on ${device.name()}: ${e.message}", e)
+            val units = LoadUnits.of(component, ParamSpecs.of(component, DeviceTypeSupport.of(ggml, device), requested = requestedType).usable(device.name()))
+            if (kind !in buffers) {
+                val (buffer, bytes) = load(device, units.weights, component.tensors, kind.label, patch)
+                buffers[kind] = buffer
+                deviceNames[kind] = device.name()
+                patch?.let { patches[kind] = it }
+                uploaded += bytes
             }
-            buffers[kind] = buffer
-            deviceNames[kind] = device.name()
-            patch?.let { patches[kind] = it }
-            adapters[kind] = component.adapterTensors
-            uploaded += bytes
+            // A file whose weights now take other paths (another apply mode) has other adapters: loaded again too.
+            held.keys.filter { source -> units.adapters[source]?.mapTo(HashSet()) { it.name } != held.getValue(source).names }
+                .forEach { held.remove(it)?.close() }
+            for ((source, specs) in units.adapters) {
+                if (source in held) continue
+                val (buffer, bytes) = load(device, specs, component.tensors, "${kind.label} (low-rank LoRA ${Loras.fileName(source)})", null)
+                held[source] = buffer
+                uploaded += bytes
+            }
         }
         return uploaded
     }
+
+    /** Allocates [specs] on [device] and loads them from [sources], changed by [patch] (the CPU's as stored served from the mapped files instead). */
+    private fun load(device: Device, specs: List<ParamSpec>, sources: Map<String, TensorRef>, owner: String, patch: WeightPatch?): Pair<ParamBuffer, Long> =
+        try {
+            val inPlace = if (mapOnCpu && device.type() == DeviceType.CPU) InPlaceParams.select(specs, sources) - patch?.names.orEmpty() else emptyMap()
+            ParamLoader(patch = patch).use { it.allocateAndLoad(ggml, ledger, device.bufferType(), specs, sources, owner, inPlace) }
+        } catch (e: GgmlException) {
+            throw EngineException("cannot load the $owner on ${device.name()}: ${e.message}", e)
+        }
 
     /** Loads [names] of a loaded component again from the model file, changed by [patch] where it changes them. */
     private fun repatch(kind: ComponentKind, buffer: ParamBuffer, names: Set<String>, patch: WeightPatch?): Long {
@@ -102,7 +122,7 @@ internal class ResidentComponents(private val ggml: Ggml, private val ledger: Me
         buffers.remove(it)?.close()
         deviceNames.remove(it)
         patches.remove(it)
-        adapters.remove(it)
+        adapters.remove(it)?.values?.forEach(ParamBuffer::close)
     }
 
     /** Frees those of [kinds] that are loaded on [device]. */

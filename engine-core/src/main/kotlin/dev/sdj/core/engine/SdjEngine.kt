@@ -139,6 +139,9 @@ class SdjEngine(config: EngineConfig, private val tuneCache: TuneCache = TuneCac
     /** Times a pinned host copy of streamed blocks was loaded from the model file. */
     internal val hostMasterLoads: Int get() = streaming.values.sumOf { it.hostMasterLoads }
 
+    /** Times a streamed component's resident part was loaded (its weights; LoRA adapters apart). */
+    internal val residentPartLoads: Int get() = streaming.values.sumOf { it.residentPartLoads }
+
     /**
      * A phase's reuse key for [request], with the devices its components run on (their results differ in rounding) and
      * the LoRAs that change their weights or add to their products.

@@ -11,6 +11,7 @@ import dev.sdj.core.memory.BlockStructure
 import dev.sdj.core.memory.DeviceTypeSupport
 import dev.sdj.core.memory.FileMaster
 import dev.sdj.core.memory.HostBufferMaster
+import dev.sdj.core.memory.LoadUnits
 import dev.sdj.core.memory.MemoryLedger
 import dev.sdj.core.memory.PatchedMaster
 import dev.sdj.core.memory.ParamBuffer
@@ -19,7 +20,9 @@ import dev.sdj.core.memory.ParamSpec
 import dev.sdj.core.memory.ParamSpecs
 import dev.sdj.core.memory.StreamedParams
 import dev.sdj.core.memory.WeightPatch
+import dev.sdj.core.lora.Loras
 import dev.sdj.core.model.AssembledModel
+import dev.sdj.core.model.Component
 import dev.sdj.core.model.DType
 import dev.sdj.core.model.TensorRef
 import dev.sdj.core.pipeline.Streamable
@@ -36,6 +39,8 @@ import dev.sdj.ggml.GgmlException
  * host copy while later generations stream the same blocks. A [WeightPatch] (LoRA) changes the resident part as it
  * is loaded, and the streamed blocks' patched tensors are uploaded from patched copies kept in host memory beside the
  * master copy, which stays as the file holds it: changing the patch reloads only the tensors either patch changes.
+ * Low-rank LoRA adapters travel with their blocks (streamed ones from copies beside the master copy); the resident
+ * part's sit in a buffer per LoRA file beside its weights, so changing the set loads only the adapters it adds.
  * Where the device has no host buffer (the CPU), those copies are in the device's own memory and are freed with the
  * slots, so they count only while the phase runs (and are patched again by the next generation).
  */
@@ -51,10 +56,16 @@ internal class StreamedComponent(
     private var hostMaster: Pair<String, HostBufferMaster>? = null
     private var residentPart: Pair<String, ParamBuffer>? = null
     private var residentPatch: WeightPatch? = null
+    /** The resident part's low-rank LoRA adapters (of its core and resident blocks), one buffer per LoRA file, by file. */
+    private val residentAdapters = LinkedHashMap<String, ParamBuffer>()
     private var patchedCopies: Pair<String, ParamBuffer>? = null
 
     /** Times a host master copy was loaded from the model file. */
     var hostMasterLoads = 0
+        private set
+
+    /** Times the resident part's weights were loaded (its LoRA adapters apart). */
+    var residentPartLoads = 0
         private set
 
     /** Bytes the last call streamed into the slots. */
@@ -86,7 +97,7 @@ internal class StreamedComponent(
             val copies = patchedCopies(device, if (host.isPresent) host.get() else device.bufferType(),
                 streamedSpecs.filter { (patch != null && it.name in patch.names) || it.name in adapters }, component.tensors, patch)
             val master = copies?.let { PatchedMaster(unpatched, it) } ?: unpatched
-            val (fixed, fixedUploaded) = residentPart(device, structure, resident, component.tensors, patch, adapters)
+            val (fixed, fixedUploaded) = residentPart(device, structure, resident, component, patch)
             val params = try {
                 StreamedParams.allocate(ggml, ledger, device.bufferType(), structure, resident, fixed, slots, owner, master)
             } catch (e: GgmlException) {
@@ -109,46 +120,65 @@ internal class StreamedComponent(
         }
     }
 
-    /** Whether the resident part for [resident] on [device] is on the device now. */
-    fun holds(device: Device, resident: Set<String>): Boolean = residentPart?.first == key(device, resident, adapterNames())
+    /** Whether the resident part for [resident] on [device] is on the device now (its adapters are brought up to date as it runs). */
+    fun holds(device: Device, resident: Set<String>): Boolean = residentPart?.first == key(device, resident)
 
     /**
-     * The resident part for [resident] on [device] with [adapters] (the component's low-rank LoRA tensors): the kept
-     * one when it matches, else freshly loaded; and the bytes uploaded.
+     * The resident part for [resident] on [device]: the kept one when it matches (repatched for another [patch]),
+     * else freshly loaded, with its adapters those of [component]'s LoRA files (the kept ones of files still named,
+     * the others loaded); its buffers and the bytes uploaded.
      */
-    private fun residentPart(device: Device, structure: BlockStructure, resident: Set<String>,
-                             sources: Map<String, TensorRef>, patch: WeightPatch?, adapters: Set<String>): Pair<ParamBuffer, Long> {
-        val key = key(device, resident, adapters)
-        residentPart?.let { (k, b) ->
-            if (k == key) {
-                if (residentPatch?.key == patch?.key) return b to 0L
-                val changed = (residentPatch?.names.orEmpty() + patch?.names.orEmpty()).filter { it in b.names }
-                val bytes = ParamLoader(patch = patch).use { loader -> changed.sumOf { loader.load(b.tensor(it), sources.getValue(it), it) } }
+    private fun residentPart(device: Device, structure: BlockStructure, resident: Set<String>, component: Component,
+                             patch: WeightPatch?): Pair<List<ParamBuffer>, Long> {
+        val key = key(device, resident)
+        val units = LoadUnits.of(component, StreamedParams.fixedSpecs(structure, resident))
+        var bytes = 0L
+        val kept = residentPart?.takeIf { it.first == key }?.second
+        val weights = if (kept != null) {
+            if (residentPatch?.key != patch?.key) {
+                val changed = (residentPatch?.names.orEmpty() + patch?.names.orEmpty()).filter { it in kept.names }
+                bytes += ParamLoader(patch = patch).use { loader -> changed.sumOf { loader.load(kept.tensor(it), component.tensors.getValue(it), it) } }
                 residentPatch = patch
-                return b to bytes
+            }
+            kept
+        } else {
+            releaseResidentPart()
+            val (loaded, uploaded) = load(device, units.weights, component.tensors, "$owner (resident part)", patch)
+            residentPart = key to loaded
+            residentPatch = patch
+            residentPartLoads++
+            bytes += uploaded
+            loaded
+        }
+        val iterator = residentAdapters.entries.iterator()
+        while (iterator.hasNext()) {
+            val (source, buffer) = iterator.next()
+            if (units.adapters[source]?.mapTo(HashSet()) { it.name } != buffer.names) {
+                buffer.close()
+                iterator.remove()
             }
         }
-        releaseResidentPart()
-        val loaded = try {
-            ParamLoader(patch = patch).use {
-                it.allocateAndLoad(ggml, ledger, device.bufferType(), StreamedParams.fixedSpecs(structure, resident), sources,
-                    "$owner (resident part)")
-            }
-        } catch (e: GgmlException) {
-            throw EngineException("cannot load the $owner's resident part on ${device.name()}: ${e.message}", e)
+        for ((source, specs) in units.adapters) {
+            if (source in residentAdapters) continue
+            val (loaded, uploaded) = load(device, specs, component.tensors, "$owner (resident part, low-rank LoRA ${Loras.fileName(source)})", null)
+            residentAdapters[source] = loaded
+            bytes += uploaded
         }
-        residentPart = key to loaded.first
-        residentPatch = patch
-        return loaded
+        return (listOf(weights) + residentAdapters.values) to bytes
     }
 
-    private fun key(device: Device, resident: Set<String>, adapters: Set<String>) = device.name() + " " + resident.sorted() + " " + adapters.sorted()
+    private fun load(device: Device, specs: List<ParamSpec>, sources: Map<String, TensorRef>, label: String, patch: WeightPatch?): Pair<ParamBuffer, Long> =
+        try {
+            ParamLoader(patch = patch).use { it.allocateAndLoad(ggml, ledger, device.bufferType(), specs, sources, label) }
+        } catch (e: GgmlException) {
+            throw EngineException("cannot load the $label on ${device.name()}: ${e.message}", e)
+        }
 
-    private fun adapterNames(): Set<String> = model().components.getValue(streamable.component).adapterTensors
+    private fun key(device: Device, resident: Set<String>) = device.name() + " " + resident.sorted()
 
     /** Frees the kept resident part unless it is the one for [resident] on [device]: nothing else may sit in a phase. */
     fun keepOnly(device: Device, resident: Set<String>) {
-        if (residentPart?.first != key(device, resident, adapterNames())) releaseResidentPart()
+        if (residentPart?.first != key(device, resident)) releaseResidentPart()
     }
 
     /** Frees the component's resident part if it is kept. */
@@ -156,6 +186,8 @@ internal class StreamedComponent(
         residentPart?.second?.close()
         residentPart = null
         residentPatch = null
+        residentAdapters.values.forEach(ParamBuffer::close)
+        residentAdapters.clear()
     }
 
     /**

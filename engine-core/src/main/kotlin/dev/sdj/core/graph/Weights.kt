@@ -34,8 +34,12 @@ fun interface Weights {
  */
 class LowRankTerm(val down: Tensor, val up: Tensor, val factor: Float)
 
-/** Names the parameter tensors of a [LowRankTerm]: the LoRA's down and up matrices, and the factor of their product. */
-data class LowRankAdapter(val down: String, val up: String, val factor: Float)
+/**
+ * Names the parameter tensors of a [LowRankTerm]: the LoRA's down and up matrices, and the factor of their product.
+ * [source] names what they were read from (a LoRA file): the tensors of one source are loaded and freed together,
+ * apart from the weights they adapt, so changing the set of sources moves only theirs.
+ */
+data class LowRankAdapter(val down: String, val up: String, val factor: Float, val source: String = "")
 
 private class ScopedWeights(private val parent: Weights, private val prefix: String) : Weights {
     override fun get(name: String): Tensor = parent.get("$prefix.$name")

@@ -18,9 +18,13 @@ import java.nio.file.Path
  * @param elements each canonical tensor's element count, by component; null where the model has no such tensor
  */
 class Loras(private val targets: LoraTargets?, private val family: String, private val elements: (LoraTarget) -> Long?) {
-    private companion object {
-        val LOG = LoggerFactory.getLogger(Loras::class.java)
-        val MERGED = LoraPath(false, "merged")
+    companion object {
+        private val LOG = LoggerFactory.getLogger(Loras::class.java)
+        private val MERGED = LoraPath(false, "merged")
+
+        /** The file name in a LoRA file's stamp ([LowRankLoraTerm.stamp]: path, size and modification time), for labels. */
+        fun fileName(stamp: String): String =
+            Path.of(stamp.substringBeforeLast('|').substringBeforeLast('|')).fileName?.toString() ?: stamp
     }
 
     private var files: Map<String, LoraFile> = emptyMap()

@@ -12,16 +12,20 @@ import dev.sdj.core.model.TensorRef
  */
 object LowRankComponents {
 
-    /** [component] with the terms of [terms] (by weight) as adapters; the names differ for every LoRA file and layer. */
+    /**
+     * [component] with the terms of [terms] (by weight) as adapters, each of the file it was read from ([LowRankAdapter.source]);
+     * the names differ for every LoRA file and layer, and a file named twice shares its tensors between its terms.
+     */
     fun adapt(component: Component, terms: Map<String, List<LowRankLoraTerm>>): Component {
         val tensors = LinkedHashMap(component.tensors)
         val adapters = LinkedHashMap<String, List<LowRankAdapter>>()
         for ((weight, list) in terms) {
             val shape = component.tensors.getValue(weight).shape
-            adapters[weight] = list.mapIndexed { i, term ->
+            adapters[weight] = list.map { term ->
                 val (up, down) = term.layer.sources ?: throw IllegalArgumentException("LoRA layer '${term.layer.key}' was not read from a file")
                 val rank = term.layer.rank.toLong()
-                val tag = "$weight.lora_low_rank.$i.${Integer.toHexString((term.stamp + "\u0000" + term.layer.key).hashCode())}"
+                // Named by file and layer alone, so the same LoRA keeps its tensors whatever else the set holds or weighs.
+                val tag = "$weight.lora_low_rank.${Integer.toHexString((term.stamp + "\u0000" + term.layer.key).hashCode())}"
                 val (downShape, upShape) = when (shape.size) {
                     2 -> listOf(shape[0], rank) to listOf(rank, shape[1])
                     4 -> (shape.take(3) + rank) to listOf(1L, 1L, rank, shape[3])
@@ -29,7 +33,7 @@ object LowRankComponents {
                 }
                 tensors["$tag.down"] = TensorRef(down.file, down.info, downShape)
                 tensors["$tag.up"] = TensorRef(up.file, up.info, upShape)
-                LowRankAdapter("$tag.down", "$tag.up", term.factor)
+                LowRankAdapter("$tag.down", "$tag.up", term.factor, term.stamp)
             }
         }
         val names = adapters.values.flatten().flatMap { listOf(it.down, it.up) }

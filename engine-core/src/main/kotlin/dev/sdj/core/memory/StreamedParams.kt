@@ -6,13 +6,13 @@ import dev.sdj.ggml.GgmlContext
 import dev.sdj.ggml.Tensor
 
 /**
- * A component whose blocks are partly streamed: the core and the resident blocks in one [ParamBuffer] (the caller's,
- * which may keep it between generations), and a ring of equal device slots through which the streamed blocks pass. Each streamed block's tensors are placed once, in slot
+ * A component whose blocks are partly streamed: the core and the resident blocks in [ParamBuffer]s of the caller's
+ * (which may keep them between generations: the weights in one, each LoRA file's low-rank adapters in one of its own), and a ring of equal device slots through which the streamed blocks pass. Each streamed block's tensors are placed once, in slot
  * (its position among the streamed blocks) mod (slot count), so graphs are built over fixed tensors and a block is
  * "loaded" by writing its bytes into them; two blocks sharing a slot are never needed at the same time.
  */
 class StreamedParams private constructor(
-    val fixed: ParamBuffer,
+    val fixed: List<ParamBuffer>,
     private val ctx: GgmlContext,
     private val slotBuffers: List<LedgerBuffer>,
     /** The streamed blocks in execution order, each with its device tensors by parameter name. */
@@ -25,7 +25,7 @@ class StreamedParams private constructor(
     /** Every parameter tensor, by name, wherever it lives (for the graph builder). */
     fun tensors(): Map<String, Tensor> {
         val all = LinkedHashMap<String, Tensor>()
-        fixed.names.forEach { all[it] = fixed.tensor(it) }
+        for (buffer in fixed) buffer.names.forEach { all[it] = buffer.tensor(it) }
         streamed.forEach { (_, t) -> all.putAll(t) }
         return all
     }
@@ -53,7 +53,7 @@ class StreamedParams private constructor(
          * graph runs.
          */
         fun allocate(ggml: Ggml, ledger: MemoryLedger, bufferType: BufferType, structure: BlockStructure, resident: Set<String>,
-                     fixed: ParamBuffer, slots: Int, owner: String, master: BlockMaster): StreamedParams {
+                     fixed: List<ParamBuffer>, slots: Int, owner: String, master: BlockMaster): StreamedParams {
             val streamedBlocks = structure.blocks.filter { it.name !in resident }
             require(streamedBlocks.isNotEmpty()) { "'$owner': every block is resident, nothing to stream" }
             require(slots in 1..streamedBlocks.size) { "'$owner': $slots slots for ${streamedBlocks.size} streamed blocks" }

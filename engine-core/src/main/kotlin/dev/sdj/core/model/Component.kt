@@ -19,4 +19,11 @@ data class Component(val kind: ComponentKind, val tensors: Map<String, TensorRef
 
     /** The tensors of its [adapters]. */
     val adapterTensors: Set<String> get() = adapters.values.flatten().flatMapTo(LinkedHashSet()) { listOf(it.down, it.up) }
+
+    /**
+     * The tensors of its [adapters] by their [LowRankAdapter.source]: each source's are a load unit of their own, loaded
+     * and freed apart from the component's weights and from the other sources'.
+     */
+    val adapterSources: Map<String, Set<String>> get() = adapters.values.flatten()
+        .groupBy { it.source }.mapValues { (_, list) -> list.flatMapTo(LinkedHashSet()) { listOf(it.down, it.up) } }
 }

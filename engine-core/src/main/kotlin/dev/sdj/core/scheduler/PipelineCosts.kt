@@ -10,6 +10,7 @@ import dev.sdj.core.graph.Weights
 import dev.sdj.core.memory.BlockStructure
 import dev.sdj.core.memory.DeviceTypeSupport
 import dev.sdj.core.memory.InPlaceParams
+import dev.sdj.core.memory.LoadUnits
 import dev.sdj.core.memory.ParamLayout
 import dev.sdj.core.memory.ParamSpec
 import dev.sdj.core.memory.ParamSpecs
@@ -56,7 +57,7 @@ object PipelineCosts {
             } else emptyMap()
         }
         val copied = specs.mapValues { (kind, s) -> s.filter { it.name !in inPlace.getValue(kind) } }
-        val params = copied.mapValues { (_, s) -> ParamLayout.bytesNeeded(ggml, buft, s) }
+        val params = copied.mapValues { (kind, s) -> LoadUnits.of(model.components.getValue(kind), s).bytesNeeded(ggml, buft) }
         val phases = PlaceholderWeights(ggml, specs, model.components.mapValues { it.value.adapters }).use { placeholders ->
             pipeline.phases.mapIndexed { i, phase ->
                 if (!phase.runsFor(request)) return@mapIndexed PhaseCost(phase.label, emptySet(), emptyMap())
@@ -72,7 +73,8 @@ object PipelineCosts {
             // A streamed block's low-rank LoRA tensors are uploaded from copies beside the master, as patched tensors are.
             val copied = if (device.hostBufferType().isPresent) emptySet()
                 else patched[s.component].orEmpty() + model.components.getValue(s.component).adapterTensors
-            streaming(ggml, buft, s.blocks(specs.getValue(s.component)), copied)?.let { Stream(s.component, s.phase, it) }
+            val component = model.components.getValue(s.component)
+            streaming(ggml, buft, s.blocks(specs.getValue(s.component)), copied) { LoadUnits.of(component, it) }?.let { Stream(s.component, s.phase, it) }
         }
         val mapped = inPlace.mapValues { InPlaceParams.bytes(it.value) }.filterValues { it > 0 }
         return Costs(params, phases, pipeline.denoiserPhase, streams, uploads, mapped)
@@ -82,8 +84,10 @@ object PipelineCosts {
      * Streaming costs with k = 0 … n − 1 blocks resident, the largest blocks kept first.
      *
      * @param patchedCopies the tensors whose patched copies are made in [buft] when their block is streamed
+     * @param units how the resident part's specs are allocated: its weights, and each LoRA file's adapters apart
      */
-    fun streaming(ggml: Ggml, buft: BufferType, structure: BlockStructure, patchedCopies: Set<String> = emptySet()): StreamCosts? {
+    fun streaming(ggml: Ggml, buft: BufferType, structure: BlockStructure, patchedCopies: Set<String> = emptySet(),
+                  units: (List<ParamSpec>) -> LoadUnits = { LoadUnits(it, emptyMap()) }): StreamCosts? {
         val blocks = structure.blocks
         if (blocks.isEmpty()) return null
         val layout = blocks.associate { it.name to ParamLayout.bytesNeeded(ggml, buft, it.specs) }
@@ -93,7 +97,7 @@ object PipelineCosts {
         return StreamCosts(
             blocks.map { it.name },
             sets,
-            sets.map { r -> ParamLayout.bytesNeeded(ggml, buft, structure.core + blocks.filter { it.name in r }.flatMap { it.specs }) },
+            sets.map { r -> units(structure.core + blocks.filter { it.name in r }.flatMap { it.specs }).bytesNeeded(ggml, buft) },
             sets.map { r -> blocks.filter { it.name !in r }.maxOf { layout.getValue(it.name) } },
             sets.map { r -> blocks.filter { it.name !in r }.sumOf { data.getValue(it.name) } },
             sets.map { r -> structure.core.sumOf { dataBytes(ggml, it) } + blocks.filter { it.name in r }.sumOf { data.getValue(it.name) } },

@@ -1,8 +1,10 @@
 package dev.sdj.core.engine
 
+import dev.sdj.api.CancellationToken
 import dev.sdj.api.EngineConfig
 import dev.sdj.api.GenerationRequest
 import dev.sdj.api.InvalidRequestException
+import dev.sdj.api.ProgressListener
 import dev.sdj.core.model.ComponentKind
 import dev.sdj.core.registry.DefaultModel
 import org.junit.jupiter.api.AfterAll
@@ -198,6 +200,21 @@ class PlacementTest {
             // The UNet and VAE fit beside the text encoder's phase and stay; the text encoder, freed for them, comes back.
             assertTrue(second in 1 until first, "first $first, second $second")
             assertTrue(engine.residentBytes(ComponentKind.TEXT_ENCODER) == null, "the text encoder left after its phase")
+        }
+    }
+
+    @Test
+    fun `a batch's plan foresees what its images upload, the prompt encoded once`() {
+        SdjEngine(EngineConfig.of(model)).use { engine ->
+            engine.generate(request("CPU", "sequential"))
+            val batch = GenerationRequest.builder("a harbour").negativePrompt("fog").size(64, 64).steps(2).seed(3)
+                .device("CPU").threads(2).placement("sequential").batchCount(3).build()
+            val plan = engine.plan(batch)
+            var uploaded = 0L
+            engine.generateBatch(batch, ProgressListener.NONE, CancellationToken()) { _, r -> uploaded += r.uploadedParameterBytes() }
+            assertEquals(plan.uploadBytesPerBatch(), uploaded, "the plan foresaw what the batch uploads")
+            // The first image brings the text encoder back for the new prompt; the later ones do not run it.
+            assertTrue(uploaded < 3 * plan.uploadBytesPerGeneration(), "batch $uploaded, per generation ${plan.uploadBytesPerGeneration()}")
         }
     }
 
