@@ -4,7 +4,6 @@ import dev.sdj.api.CancellationToken
 import dev.sdj.api.GenerationRequest
 import dev.sdj.api.ProgressListener
 import dev.sdj.core.family.ImageEncoding
-import dev.sdj.core.family.LatentDistribution
 import dev.sdj.core.graph.CompiledGraph
 import dev.sdj.core.graph.FiniteValues
 import dev.sdj.core.graph.GraphKey
@@ -13,16 +12,13 @@ import dev.sdj.core.graph.Nn
 import dev.sdj.core.graph.Weights
 import dev.sdj.core.image.InpaintMask
 import dev.sdj.core.image.TiledDecoding
-import dev.sdj.core.image.TiledEncoding
 import dev.sdj.core.sampling.Denoiser
 import dev.sdj.core.sampling.DiscreteSchedule
 import dev.sdj.core.sampling.NoiseRng
-import dev.sdj.core.sampling.PhiloxRng
 import dev.sdj.core.sampling.Prediction
 import dev.sdj.core.sampling.Sampler
 import dev.sdj.core.sampling.sampleReporting
 import dev.sdj.core.sampling.ScheduleKind
-import dev.sdj.core.sampling.TorchCpuRng
 import dev.sdj.ggml.GgmlType
 import dev.sdj.ggml.Tensor
 
@@ -65,28 +61,15 @@ class SdDiffusion(
         return { g -> decoder(g.nn, vae, g.input("z", GgmlType.F32, tiles.tileWidth, tiles.tileHeight, 4, 1)) }
     }
 
-    /** The encoder's graph over one image tile of the request's tiling (the whole image unless it decodes in tiles), as [encode] compiles it. */
-    override fun encoderGraph(request: GenerationRequest, vae: Weights): (CompiledGraph.Builder) -> Tensor {
-        val tiles = TiledEncoding(request, 8)
-        return { g -> encoder(g.nn, vae, g.input(IMAGE, GgmlType.F32, tiles.tileWidth, tiles.tileHeight, 3, 1)) }
+    override val downscale = 8
+    override val latentChannels = 4
+
+    override fun encoderGraph(vae: Weights, tileWidth: Long, tileHeight: Long): (CompiledGraph.Builder) -> Tensor = { g ->
+        encoder(g.nn, vae, g.input(ImageEncoding.IMAGE, GgmlType.F32, tileWidth, tileHeight, 3, 1))
     }
 
-    /**
-     * The latents [w/8, h/8, 4] of [images] (each the request's size) as sampling takes them: draws from the
-     * encoder's latent distribution ([LatentDistribution]) times the family's scale factor, n continuing one stream
-     * seeded with the request's seed image after image, as stable-diffusion.cpp draws an init image's latent and then
-     * the masked image's from the rng seeded for the generation.
-     */
-    override fun encode(request: GenerationRequest, vae: Weights, images: List<FloatArray>, session: GraphSession, progress: ProgressListener,
-                        cancel: CancellationToken): List<FloatArray> {
-        val graph = session.compile(ImageEncoding.GRAPH, build = encoderGraph(request, vae))
-        val rng = rng(request)
-        return images.map { image ->
-            val moments = TiledEncoding(request, 8).encode(image, 8, graph, IMAGE, session.backend, progress, cancel)
-            val latent = LatentDistribution.sample(moments, rng.randn(moments.size / 2))
-            FloatArray(latent.size) { latent[it] * latentScale }.also { FiniteValues.require(it) { "image encoding" } }
-        }
-    }
+    /** The draw times the family's scale factor. */
+    override fun samplerLatent(drawn: FloatArray): FloatArray = FloatArray(drawn.size) { drawn[it] * latentScale }
 
     /**
      * What denoising starts from ([InitLatent]). With a mask also the latent mask, and for an inpainting checkpoint
@@ -122,7 +105,7 @@ class SdDiffusion(
         val schedule = DiscreteSchedule.scaledLinear(0.00085, 0.012, 1000)
         val full = schedule.sigmas(request.steps(), if (request.schedule() == "karras") ScheduleKind.KARRAS else ScheduleKind.DISCRETE)
         val sigmas = if (start == null) full else ImageToImage.sigmas(full, request.strength())
-        val rng = rng(request)
+        val rng = NoiseRng.of(request)
         val noise = rng.randn((w * h * 4).toInt())
         val x0 = ImageToImage.start(noise, sigmas[0], start?.latent)
         val extra = if (inpainting) start?.unetInput ?: InpaintingInput.everything((w * h).toInt()) else null
@@ -170,11 +153,8 @@ class SdDiffusion(
 
     private fun guided(request: GenerationRequest) = request.cfgScale() != 1.0
 
-    private fun rng(request: GenerationRequest): NoiseRng = if (request.rng() == "cpu") TorchCpuRng(request.seed()) else PhiloxRng(request.seed())
-
     companion object {
         val UNET = GraphKey("unet")
         val VAE_DECODER = GraphKey("vae decoder")
-        private const val IMAGE = "image"
     }
 }
