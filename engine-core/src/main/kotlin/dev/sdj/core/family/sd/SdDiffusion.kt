@@ -71,21 +71,28 @@ class SdDiffusion(
     /** The draw times the family's scale factor. */
     override fun samplerLatent(drawn: FloatArray): FloatArray = FloatArray(drawn.size) { drawn[it] * latentScale }
 
+    /** The init image, and for an inpainting checkpoint the masked image after it, as stable-diffusion.cpp encodes them. */
+    override fun images(request: GenerationRequest, image: FloatArray): List<FloatArray> =
+        if (inpainting) listOf(image, Inpainting.maskedImage(image, mask(request)!!)) else listOf(image)
+
+    override fun encodesMask(request: GenerationRequest): Boolean = inpainting && request.mask().isPresent
+
     /**
-     * What denoising starts from ([InitLatent]). With a mask also the latent mask, and for an inpainting checkpoint
-     * the masked image's latent, encoded after the init image's as stable-diffusion.cpp does (an inpainting checkpoint
-     * without a mask is given one that repaints everything, as sd.cpp gives it).
+     * What denoising starts from ([InitLatent]) given the [latents] of [images]. With a mask also the latent mask, and
+     * for an inpainting checkpoint the masked image's latent.
      */
-    override fun start(request: GenerationRequest, image: FloatArray, encode: (List<FloatArray>) -> List<FloatArray>): Any {
+    override fun start(request: GenerationRequest, latents: List<FloatArray>): Any {
         val (width, height) = request.width() to request.height()
-        val mask = request.mask().map { InpaintMask.read(it, width, height) }.orElse(null)
-            ?: if (inpainting) FloatArray(width * height) { 1f } else null
-        val latents = encode(if (inpainting) listOf(image, Inpainting.maskedImage(image, mask!!)) else listOf(image))
-        if (mask == null) return InitLatent(latents[0])
+        val mask = mask(request) ?: return InitLatent(latents[0])
         val latentMask = Inpainting.latentMask(mask, width, height)
         if (!inpainting) return InitLatent(latents[0], latentMask)
         return InitLatent(latents[0], Inpainting.dilated(latentMask, width / 8, height / 8), InpaintingInput.of(latentMask, latents[1]))
     }
+
+    /** The request's mask at its size; an inpainting checkpoint without one is given one that repaints everything, as sd.cpp gives it. */
+    private fun mask(request: GenerationRequest): FloatArray? =
+        request.mask().map { InpaintMask.read(it, request.width(), request.height()) }.orElse(null)
+            ?: if (inpainting) FloatArray(request.width() * request.height()) { 1f } else null
 
     /**
      * The denoised latent [w/8, h/8, 4] in ggml order: from seeded noise, or with [start] from the init image's latent
