@@ -99,8 +99,8 @@ class ImageEncoding(private val encoder: LatentEncoder, private val vae: Compone
     /**
      * What denoising starts from for [run]'s request, given this phase's result [moments] (null: the request has no
      * init image): each image's latent a draw from its distribution, their normal values continuing one stream seeded
-     * with the request's seed image after image, as stable-diffusion.cpp draws an init image's latent and then the
-     * masked image's from the rng seeded for the generation.
+     * with the batch's first seed ([PhaseRun.batchSeed]) image after image, as stable-diffusion.cpp draws an init image's
+     * latent and then the masked image's once per batch, before it reseeds its rng for each image's noise.
      */
     fun start(run: PhaseRun, moments: Any?): Any? = (moments as Moments?)?.let { encoder.start(run.request, latents(run, it)) }
 
@@ -108,7 +108,7 @@ class ImageEncoding(private val encoder: LatentEncoder, private val vae: Compone
     fun initLatent(run: PhaseRun, moments: Any): FloatArray = latents(run, moments as Moments).first()
 
     private fun latents(run: PhaseRun, moments: Moments): List<FloatArray> {
-        val rng = NoiseRng.of(run.request)
+        val rng = NoiseRng.of(run.request, run.batchSeed)
         return moments.images.map { m ->
             encoder.samplerLatent(LatentDistribution.sample(m, rng.randn(m.size / 2))).also { FiniteValues.require(it) { TiledEncoding.PHASE } }
         }

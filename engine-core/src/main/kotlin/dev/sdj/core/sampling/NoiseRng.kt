@@ -14,7 +14,7 @@ interface NoiseRng {
     fun randn(count: Int): FloatArray
 
     companion object {
-        /** The stream [request]'s rng option names ("cpu": PyTorch's CPU generator; else sd.cpp's CUDA Philox), seeded with its seed. */
-        fun of(request: GenerationRequest): NoiseRng = if (request.rng() == "cpu") TorchCpuRng(request.seed()) else PhiloxRng(request.seed())
+        /** The stream [request]'s rng option names ("cpu": PyTorch's CPU generator; else sd.cpp's CUDA Philox), seeded with [seed]. */
+        fun of(request: GenerationRequest, seed: Long = request.seed()): NoiseRng = if (request.rng() == "cpu") TorchCpuRng(seed) else PhiloxRng(seed)
     }
 }

@@ -98,6 +98,29 @@ class ImageToImageGenerationTest {
         }
     }
 
+    /**
+     * As stable-diffusion.cpp runs a batch: the init image is encoded and its latent drawn once, from the first seed,
+     * and only the noise follows each image's seed. Image 0 is the single run with the first seed; image 1 is the
+     * single run with seed + 1 but for its init latent, drawn from the first seed.
+     */
+    @Test
+    fun `a batch encodes the init image once and draws its latent from the first seed`() {
+        val batch = ArrayList<ByteArray>()
+        var encodings = 0
+        SdjEngine(EngineConfig.of(model)).use { engine ->
+            engine.generateBatch(request().initImage(init).strength(0.5).batchCount(2).build(), ProgressListener { phase, done, total ->
+                if (phase == "image encoding" && done == total) encodings++
+            }, CancellationToken()) { _, result -> batch.add(result.rgb()) }
+        }
+        val (seed5, seed6) = SdjEngine(EngineConfig.of(model)).use { engine ->
+            engine.generate(request().initImage(init).strength(0.5).build()).rgb() to
+                engine.generate(request().initImage(init).strength(0.5).seed(6).build()).rgb()
+        }
+        assertEquals(1, encodings, "the batch encoded its init image once")
+        assertArrayEquals(seed5, batch[0])
+        assertFalse(seed6.contentEquals(batch[1]), "image 1's init latent comes from seed 5, a single run's from 6")
+    }
+
     /** The encoder phase is planned like the others: sequential loads the VAE for it, frees it for the UNet, loads it again. */
     @Test
     fun `the plan with the encoder phase predicts the ledger's peak`() {
