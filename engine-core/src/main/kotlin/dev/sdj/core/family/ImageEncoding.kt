@@ -43,7 +43,10 @@ class ImageEncoding(private val encoder: LatentEncoder, private val vae: Compone
         /** A draw from the encoder's distribution as sampling takes it (SD scales it, Flux shifts and scales it). */
         fun samplerLatent(drawn: FloatArray): FloatArray
 
-        /** The images the encoder encodes for [request] with the init [image]: the image itself, unless the family adds some. */
+        /**
+         * The images the encoder encodes for [request] with the init [image], in the order their latents are drawn, the
+         * init image last: the image itself, unless the family adds some.
+         */
         fun images(request: GenerationRequest, image: FloatArray): List<FloatArray> = listOf(image)
 
         /** Whether [images] reads the request's mask (SD's inpainting checkpoints encode the masked image). */
@@ -99,13 +102,14 @@ class ImageEncoding(private val encoder: LatentEncoder, private val vae: Compone
     /**
      * What denoising starts from for [run]'s request, given this phase's result [moments] (null: the request has no
      * init image): each image's latent a draw from its distribution, their normal values continuing one stream seeded
-     * with the batch's first seed ([PhaseRun.batchSeed]) image after image, as stable-diffusion.cpp draws an init image's
-     * latent and then the masked image's once per batch, before it reseeds its rng for each image's noise.
+     * with the batch's first seed ([PhaseRun.batchSeed]) image after image, as stable-diffusion.cpp draws an inpainting
+     * checkpoint's masked image's latent and then the init image's once per batch, before it reseeds its rng for each
+     * image's noise.
      */
     fun start(run: PhaseRun, moments: Any?): Any? = (moments as Moments?)?.let { encoder.start(run.request, latents(run, it)) }
 
     /** The init image's latent as sampling takes it, drawn as [start] draws it. */
-    fun initLatent(run: PhaseRun, moments: Any): FloatArray = latents(run, moments as Moments).first()
+    fun initLatent(run: PhaseRun, moments: Any): FloatArray = latents(run, moments as Moments).last()
 
     private fun latents(run: PhaseRun, moments: Moments): List<FloatArray> {
         val rng = NoiseRng.of(run.request, run.batchSeed)

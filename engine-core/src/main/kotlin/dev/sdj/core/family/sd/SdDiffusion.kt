@@ -71,9 +71,12 @@ class SdDiffusion(
     /** The draw times the family's scale factor. */
     override fun samplerLatent(drawn: FloatArray): FloatArray = FloatArray(drawn.size) { drawn[it] * latentScale }
 
-    /** The init image, and for an inpainting checkpoint the masked image after it, as stable-diffusion.cpp encodes them. */
+    /**
+     * The init image, and for an inpainting checkpoint the masked image before it: stable-diffusion.cpp encodes the
+     * masked image first, so its latent takes the first normal values of the seed's stream.
+     */
     override fun images(request: GenerationRequest, image: FloatArray): List<FloatArray> =
-        if (inpainting) listOf(image, Inpainting.maskedImage(image, mask(request)!!)) else listOf(image)
+        if (inpainting) listOf(Inpainting.maskedImage(image, mask(request)!!), image) else listOf(image)
 
     override fun encodesMask(request: GenerationRequest): Boolean = inpainting && request.mask().isPresent
 
@@ -83,10 +86,10 @@ class SdDiffusion(
      */
     override fun start(request: GenerationRequest, latents: List<FloatArray>): Any {
         val (width, height) = request.width() to request.height()
-        val mask = mask(request) ?: return InitLatent(latents[0])
+        val mask = mask(request) ?: return InitLatent(latents.last())
         val latentMask = Inpainting.latentMask(mask, width, height)
-        if (!inpainting) return InitLatent(latents[0], latentMask)
-        return InitLatent(latents[0], Inpainting.dilated(latentMask, width / 8, height / 8), InpaintingInput.of(latentMask, latents[1]))
+        if (!inpainting) return InitLatent(latents.last(), latentMask)
+        return InitLatent(latents.last(), Inpainting.dilated(latentMask, width / 8, height / 8), InpaintingInput.of(latentMask, latents[0]))
     }
 
     /** The request's mask at its size; an inpainting checkpoint without one is given one that repaints everything, as sd.cpp gives it. */
