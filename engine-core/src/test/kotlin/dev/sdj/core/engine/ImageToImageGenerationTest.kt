@@ -79,7 +79,7 @@ class ImageToImageGenerationTest {
      */
     @Test
     fun `a repeat with the same init image reuses its encoding and gives a fresh engine's image`() {
-        val first = request("sequential").initImage(init).strength(0.5).build()
+        val first = request("sequential").steps(2).initImage(init).strength(0.5).build()
         val copy = Files.copy(init, dir.resolve("copy.png"))
         val repeat = first.toBuilder().seed(6).initImage(copy).build()
         val fresh = SdjEngine(EngineConfig.of(model)).use { it.generate(repeat) }
@@ -108,13 +108,13 @@ class ImageToImageGenerationTest {
         val batch = ArrayList<ByteArray>()
         var encodings = 0
         SdjEngine(EngineConfig.of(model)).use { engine ->
-            engine.generateBatch(request().initImage(init).strength(0.5).batchCount(2).build(), ProgressListener { phase, done, total ->
+            engine.generateBatch(request().steps(2).initImage(init).strength(0.5).batchCount(2).build(), ProgressListener { phase, done, total ->
                 if (phase == "image encoding" && done == total) encodings++
             }, CancellationToken()) { _, result -> batch.add(result.rgb()) }
             assertEquals(1, encodings, "the batch encoded its init image once")
             // single runs after it reuse the encoding, which gives a fresh engine's image (the test above)
-            assertArrayEquals(engine.generate(request().initImage(init).strength(0.5).build()).rgb(), batch[0])
-            val seed6 = engine.generate(request().initImage(init).strength(0.5).seed(6).build()).rgb()
+            assertArrayEquals(engine.generate(request().steps(2).initImage(init).strength(0.5).build()).rgb(), batch[0])
+            val seed6 = engine.generate(request().steps(2).initImage(init).strength(0.5).seed(6).build()).rgb()
             assertFalse(seed6.contentEquals(batch[1]), "image 1's init latent comes from seed 5, a single run's from 6")
         }
     }
