@@ -236,7 +236,8 @@ class SdjEngine(config: EngineConfig, private val tuneCache: TuneCache = TuneCac
     /**
      * Decides the placement once for the whole batch (with the LoRAs the prompt names, and the VAE tiling the planner
      * may choose), then runs every phase per image; the conditioning phases' reuse keys hold no seed, so only the first
-     * image encodes the prompt and the others reuse its result.
+     * image encodes the prompt and the init image and the others reuse its results (each image's noise follows its own
+     * seed, the init image's latent is drawn from the first seed, as stable-diffusion.cpp does).
      */
     private fun generateLocked(asked: GenerationRequest, progress: ProgressListener, cancel: CancellationToken, onResult: ResultListener) {
         pipeline.unfinished?.let { throw UnsupportedModelException(it) }
@@ -247,7 +248,7 @@ class SdjEngine(config: EngineConfig, private val tuneCache: TuneCache = TuneCac
         for (index in 0 until request.batchCount()) {
             val image = request.toBuilder().seed(seeds.seed(index)).batchCount(1).build()
             progress.onImage(index, request.batchCount())
-            val run = runPhases(decision, image, progress, cancel, pipeline.phases.size)
+            val run = runPhases(decision, image, progress, cancel, pipeline.phases.size, seeds.first)
             onResult.onResult(index, result(asked.prompt(), image, decision, run, (System.nanoTime() - start) / 1_000_000))
             start = System.nanoTime()
         }
@@ -302,9 +303,12 @@ class SdjEngine(config: EngineConfig, private val tuneCache: TuneCache = TuneCac
     /** The results of a run of phases, the parameter bytes it uploaded, and how long it waited for streamed uploads. */
     private class PhasesRun(val results: Array<Any?>, val uploaded: Long, val waitNanos: Long)
 
-    /** Runs phases 0 until [end] as [decision] places them, reusing the results kept for equal reuse keys. */
+    /**
+     * Runs phases 0 until [end] as [decision] places them, reusing the results kept for equal reuse keys; [batchSeed]
+     * is the seed of the batch's first image ([PhaseRun.batchSeed]).
+     */
     private fun runPhases(decision: Decision, request: GenerationRequest, progress: ProgressListener, cancel: CancellationToken,
-                          end: Int): PhasesRun {
+                          end: Int, batchSeed: Long = request.seed()): PhasesRun {
         val where = decision.where
         var uploadWaitNanos = 0L
         var uploaded = 0L
@@ -319,7 +323,7 @@ class SdjEngine(config: EngineConfig, private val tuneCache: TuneCache = TuneCac
                     continue
                 }
                 makeRoom(decision, i)
-                val ran = runPhase(decision, i, PhaseInputs(request, progress, cancel, results.toList()))
+                val ran = runPhase(decision, i, PhaseInputs(request, progress, cancel, results.toList(), batchSeed))
                 LOG.debug("{} done", pipeline.phases[i].label)
                 results[i] = ran.result
                 uploaded += ran.uploaded
@@ -336,7 +340,7 @@ class SdjEngine(config: EngineConfig, private val tuneCache: TuneCache = TuneCac
     }
 
     private class PhaseInputs(val request: GenerationRequest, val progress: ProgressListener, val cancel: CancellationToken,
-                              val earlier: List<Any?>)
+                              val earlier: List<Any?>, val batchSeed: Long)
 
     /**
      * A phase's run: its result, the parameter bytes uploaded for it (loading and streaming), those streamed through
@@ -356,7 +360,7 @@ class SdjEngine(config: EngineConfig, private val tuneCache: TuneCache = TuneCac
         val uploaded = components.ensure(decision.where::of, needs) { patches[it] }
         LOG.debug("{}: {} in place ({} bytes loaded)", phase.label, needs, uploaded)
         fun run(weights: (ComponentKind) -> Weights, session: GraphSession): Any =
-            phase.run(PhaseRun(inputs.request, weights, session, inputs.progress, inputs.cancel, inputs.earlier))
+            phase.run(PhaseRun(inputs.request, weights, session, inputs.progress, inputs.cancel, inputs.earlier, inputs.batchSeed))
         val device = if (stream != null) decision.device else phase.components.firstOrNull()?.let(decision.where::of) ?: decision.device
         val attention = if (i == pipeline.denoiserPhase) DiffusionAttention.of(inputs.request, device) else NaiveAttention
         if (stream != null) {

@@ -52,7 +52,9 @@ class PhaseGraph(val key: GraphKey, val build: (CompiledGraph.Builder) -> Tensor
 
 /**
  * What a phase runs with: the request, its components' weights, the session to compile and compute in, and the
- * results of the phases before it (by index in the pipeline; those of later phases are null).
+ * results of the phases before it (by index in the pipeline; those of later phases are null). [batchSeed] is the seed
+ * of the batch's first image (the request's own outside a batch): stable-diffusion.cpp seeds its rng with it once per
+ * batch, for what it draws before the first image's noise (an init image's latent).
  */
 class PhaseRun(
     val request: GenerationRequest,
@@ -61,4 +63,5 @@ class PhaseRun(
     val progress: ProgressListener,
     val cancel: CancellationToken,
     val earlier: List<Any?>,
+    val batchSeed: Long = request.seed(),
 )

@@ -1,5 +1,7 @@
 package dev.sdj.core.sampling
 
+import dev.sdj.api.GenerationRequest
+
 /**
  * A seeded source of standard-normal noise for latents.
  *
@@ -10,4 +12,9 @@ package dev.sdj.core.sampling
 interface NoiseRng {
     /** The next [count] values of the stream, as a fresh array. */
     fun randn(count: Int): FloatArray
+
+    companion object {
+        /** The stream [request]'s rng option names ("cpu": PyTorch's CPU generator; else sd.cpp's CUDA Philox), seeded with [seed]. */
+        fun of(request: GenerationRequest, seed: Long = request.seed()): NoiseRng = if (request.rng() == "cpu") TorchCpuRng(seed) else PhiloxRng(seed)
+    }
 }

@@ -8,6 +8,7 @@ import dev.sdj.api.ProgressListener
 import dev.sdj.core.model.ComponentKind
 import dev.sdj.core.registry.DefaultModel
 import org.junit.jupiter.api.AfterAll
+import org.junit.jupiter.api.Assertions.assertArrayEquals
 import org.junit.jupiter.api.Assertions.assertEquals
 import org.junit.jupiter.api.Assertions.assertFalse
 import org.junit.jupiter.api.Assertions.assertThrows
@@ -68,6 +69,53 @@ class ImageToImageGenerationTest {
             assertEquals("init image $missing: no such file", none.message)
             val bad = assertThrows(InvalidRequestException::class.java) { engine.generate(request().initImage(corrupt).build()) }
             assertTrue(bad.message!!.startsWith("init image $corrupt: "), bad.message)
+        }
+    }
+
+    /**
+     * The encoder's moments hold no seed: a repeat with the same image under another seed (or the same picture under
+     * another name) plans no VAE for the encoding, does not run it and draws only the latent anew, so its image is a
+     * fresh engine's; another picture under the same name is encoded again.
+     */
+    @Test
+    fun `a repeat with the same init image reuses its encoding and gives a fresh engine's image`() {
+        val first = request("sequential").steps(2).initImage(init).strength(0.5).build()
+        val copy = Files.copy(init, dir.resolve("copy.png"))
+        val repeat = first.toBuilder().seed(6).initImage(copy).build()
+        val fresh = SdjEngine(EngineConfig.of(model)).use { it.generate(repeat) }
+        SdjEngine(EngineConfig.of(model)).use { engine ->
+            engine.generate(first)
+            val planned = engine.plan(repeat).phases().getValue("image encoding")
+            assertEquals(setOf("not needed (result reused)"), planned.values.toSet(), planned.toString())
+            val phases = HashSet<String>()
+            val listener = ProgressListener { phase, _, _ -> phases.add(phase) }
+            val again = engine.generate(repeat, listener, CancellationToken())
+            assertFalse("image encoding" in phases, "the encoder did not run: $phases")
+            assertArrayEquals(fresh.rgb(), again.rgb())
+            ImageIO.write(BufferedImage(32, 32, BufferedImage.TYPE_INT_RGB), "png", copy.toFile())
+            engine.generate(repeat, listener, CancellationToken())
+            assertTrue("image encoding" in phases, "a changed file is encoded again: $phases")
+        }
+    }
+
+    /**
+     * As stable-diffusion.cpp runs a batch: the init image is encoded and its latent drawn once, from the first seed,
+     * and only the noise follows each image's seed. Image 0 is the single run with the first seed; image 1 is the
+     * single run with seed + 1 but for its init latent, drawn from the first seed.
+     */
+    @Test
+    fun `a batch encodes the init image once and draws its latent from the first seed`() {
+        val batch = ArrayList<ByteArray>()
+        var encodings = 0
+        SdjEngine(EngineConfig.of(model)).use { engine ->
+            engine.generateBatch(request().steps(2).initImage(init).strength(0.5).batchCount(2).build(), ProgressListener { phase, done, total ->
+                if (phase == "image encoding" && done == total) encodings++
+            }, CancellationToken()) { _, result -> batch.add(result.rgb()) }
+            assertEquals(1, encodings, "the batch encoded its init image once")
+            // single runs after it reuse the encoding, which gives a fresh engine's image (the test above)
+            assertArrayEquals(engine.generate(request().steps(2).initImage(init).strength(0.5).build()).rgb(), batch[0])
+            val seed6 = engine.generate(request().steps(2).initImage(init).strength(0.5).seed(6).build()).rgb()
+            assertFalse(seed6.contentEquals(batch[1]), "image 1's init latent comes from seed 5, a single run's from 6")
         }
     }
 

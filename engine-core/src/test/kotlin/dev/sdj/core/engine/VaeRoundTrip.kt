@@ -5,7 +5,7 @@ import dev.sdj.api.EngineConfig
 import dev.sdj.api.GenerationRequest
 import dev.sdj.api.ProgressListener
 import dev.sdj.core.device.ComputeBackends
-import dev.sdj.core.family.sd.InitLatent
+import dev.sdj.core.family.ImageEncoding
 import dev.sdj.core.graph.GraphSession
 import dev.sdj.core.graph.MapWeights
 import dev.sdj.core.image.RgbImage
@@ -40,13 +40,10 @@ object VaeRoundTrip {
             val weights = MapWeights(buffer.names.associateWith { buffer.tensor(it) })
             GraphSession(ggml, cpu.bufferType(), ComputeBackends.open(cpu, 2)).use { session ->
                 val results = arrayOfNulls<Any>(pipeline.phases.size)
-                fun run(label: String): Any {
-                    val phase = pipeline.phases.single { it.label == label }
-                    return phase.run(PhaseRun(request, { weights }, session, ProgressListener { _, _, _ -> }, CancellationToken(), results.toList()))
-                }
-                // SD's encoding hands denoising an InitLatent (with its inpainting masks); decoding takes the latent.
-                results[pipeline.denoiserPhase] = run("image encoding").let { if (it is InitLatent) it.latent else it }
-                val image = pipeline.image(run("decoding"))
+                fun run() = PhaseRun(request, { weights }, session, ProgressListener { _, _, _ -> }, CancellationToken(), results.toList())
+                val encoding = pipeline.phases.filterIsInstance<ImageEncoding>().single()
+                results[pipeline.denoiserPhase] = encoding.initLatent(run(), encoding.run(run()))
+                val image = pipeline.image(pipeline.phases.single { it.label == "decoding" }.run(run()))
                 return RgbImage.fromDecoderOutput(image, request.width(), request.height()).pixels
             }
         }

@@ -4,7 +4,6 @@ import dev.sdj.api.CancellationToken
 import dev.sdj.api.GenerationRequest
 import dev.sdj.api.ProgressListener
 import dev.sdj.core.family.ImageEncoding
-import dev.sdj.core.family.LatentDistribution
 import dev.sdj.core.family.sd.ImageToImage
 import dev.sdj.core.family.sd.SdDiffusion
 import dev.sdj.core.graph.CompiledGraph
@@ -13,16 +12,13 @@ import dev.sdj.core.graph.GraphKey
 import dev.sdj.core.graph.GraphSession
 import dev.sdj.core.graph.Weights
 import dev.sdj.core.image.TiledDecoding
-import dev.sdj.core.image.TiledEncoding
 import dev.sdj.core.sampling.Denoiser
 import dev.sdj.core.sampling.FlowSchedule
 import dev.sdj.core.sampling.NoiseRng
-import dev.sdj.core.sampling.PhiloxRng
 import dev.sdj.core.sampling.Prediction
 import dev.sdj.core.sampling.Sampler
 import dev.sdj.core.sampling.sampleReporting
 import dev.sdj.core.sampling.ScheduleKind
-import dev.sdj.core.sampling.TorchCpuRng
 import dev.sdj.ggml.Tensor
 
 /**
@@ -44,26 +40,14 @@ class FluxDiffusion(private val schedule: FlowSchedule, private val guidanceInpu
         return FluxVae.decoderGraph(vae, tiles.tileWidth, tiles.tileHeight)
     }
 
-    /** The encoder's graph over one image tile of the request's tiling (the whole image unless it decodes in tiles). */
-    override fun encoderGraph(request: GenerationRequest, vae: Weights): (CompiledGraph.Builder) -> Tensor {
-        val tiles = TiledEncoding(request, FluxVae.DOWNSCALE)
-        return FluxVae.encoderGraph(vae, tiles.tileWidth, tiles.tileHeight)
-    }
+    override val downscale = FluxVae.DOWNSCALE
+    override val latentChannels = FluxVae.LATENT_CHANNELS
 
-    /**
-     * The latents [w/8, h/8, 16] of [images] as sampling takes them: draws from the encoder's distribution (n from one
-     * stream seeded for the image, as for SD), shifted and scaled as stable-diffusion.cpp's process_latent_in does.
-     */
-    override fun encode(request: GenerationRequest, vae: Weights, images: List<FloatArray>, session: GraphSession, progress: ProgressListener,
-                        cancel: CancellationToken): List<FloatArray> {
-        val graph = session.compile(ImageEncoding.GRAPH, build = encoderGraph(request, vae))
-        val rng = rng(request)
-        return images.map { image ->
-            val moments = TiledEncoding(request, FluxVae.DOWNSCALE).encode(image, 2 * FluxVae.LATENT_CHANNELS, graph, FluxVae.IMAGE,
-                session.backend, progress, cancel)
-            FluxVae.samplerLatent(LatentDistribution.sample(moments, rng.randn(moments.size / 2))).also { FiniteValues.require(it) { "image encoding" } }
-        }
-    }
+    override fun encoderGraph(vae: Weights, tileWidth: Long, tileHeight: Long): (CompiledGraph.Builder) -> Tensor =
+        FluxVae.encoderGraph(vae, tileWidth, tileHeight)
+
+    /** The draw shifted and scaled as stable-diffusion.cpp's process_latent_in does. */
+    override fun samplerLatent(drawn: FloatArray): FloatArray = FluxVae.samplerLatent(drawn)
 
     /**
      * The denoised latent [w/8, h/8, 16] in ggml order: from seeded noise at σ = 1, or with [initLatent] from
@@ -76,7 +60,7 @@ class FluxDiffusion(private val schedule: FlowSchedule, private val guidanceInpu
         val h = latentHeight(request).toLong()
         val full = schedule.sigmas(request.steps(), if (request.schedule() == "karras") ScheduleKind.KARRAS else ScheduleKind.DISCRETE)
         val sigmas = if (initLatent == null) full else ImageToImage.sigmas(full, request.strength())
-        val rng = rng(request)
+        val rng = NoiseRng.of(request)
         val noise = rng.randn((w * h * FluxVae.LATENT_CHANNELS).toInt())
         val x0 = FlowSchedule.noised(initLatent ?: FloatArray(noise.size), noise, sigmas[0])
 
@@ -113,8 +97,6 @@ class FluxDiffusion(private val schedule: FlowSchedule, private val guidanceInpu
         return TiledDecoding(request, FluxVae.DOWNSCALE).decode(FluxVae.decoderInput(latent), FluxVae.LATENT_CHANNELS, decoder,
             FluxVae.INPUT, session.backend, progress, cancel)
     }
-
-    private fun rng(request: GenerationRequest): NoiseRng = if (request.rng() == "cpu") TorchCpuRng(request.seed()) else PhiloxRng(request.seed())
 
     private fun latentWidth(request: GenerationRequest) = request.width() / FluxVae.DOWNSCALE
     private fun latentHeight(request: GenerationRequest) = request.height() / FluxVae.DOWNSCALE

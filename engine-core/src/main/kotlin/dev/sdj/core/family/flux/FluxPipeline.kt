@@ -93,7 +93,7 @@ class FluxPipeline private constructor(private val model: AssembledModel, tokens
             val conditioning = FluxDiffusion.Conditioning(run.earlier[0] as List<FloatArray>, run.earlier[1] as List<FloatArray>,
                 contextTokens(run.request).toLong())
             return diffusion.denoise(run.request, run.weights(ComponentKind.DIFFUSION_MODEL), conditioning, run.session, run.progress,
-                run.cancel, run.earlier[2] as FloatArray?)
+                run.cancel, imageEncoding.start(run, run.earlier[2]) as FloatArray?)
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.sdj.core.family.flux
 
+import dev.sdj.core.family.ImageEncoding
 import dev.sdj.core.family.sd.SdVaeDecoder
 import dev.sdj.core.family.sd.SdVaeEncoder
 import dev.sdj.core.graph.CompiledGraph
@@ -63,5 +64,5 @@ object FluxVae {
     }
 
     /** The name of [encoderGraph]'s input. */
-    const val IMAGE = "image"
+    const val IMAGE = ImageEncoding.IMAGE
 }

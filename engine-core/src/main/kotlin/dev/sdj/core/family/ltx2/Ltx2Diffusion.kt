@@ -7,10 +7,8 @@ import dev.sdj.core.graph.FiniteValues
 import dev.sdj.core.sampling.Denoiser
 import dev.sdj.core.sampling.FlowSchedule
 import dev.sdj.core.sampling.NoiseRng
-import dev.sdj.core.sampling.PhiloxRng
 import dev.sdj.core.sampling.Prediction
 import dev.sdj.core.sampling.Sampler
-import dev.sdj.core.sampling.TorchCpuRng
 import dev.sdj.core.sampling.sampleReporting
 
 /**
@@ -39,7 +37,7 @@ class Ltx2Diffusion(val shape: Ltx2VideoShape) {
             "the request is for $asked, but this diffusion was set up for $shape"
         }
         val sigmas = schedule.sigmas(request.steps())
-        val rng: NoiseRng = if (request.rng() == "cpu") TorchCpuRng(request.seed()) else PhiloxRng(request.seed())
+        val rng = NoiseRng.of(request)
         val x0 = FlowSchedule.noised(image?.init ?: FloatArray(latents.packedSize), latents.noise(rng), sigmas[0])
         val guided = request.cfgScale() != 1.0
         val cfg = request.cfgScale().toFloat()

@@ -203,15 +203,14 @@ class Ltx2DitGraph(private val nn: Nn, val dimensions: Ltx2DitDimensions) {
      * Modulation rows: row k of [table] [width, rows] plus row k − [from] of [modulation] ([width × n, 1] from an AdaLN
      * module, which gives rows [from] … [from] + n − 1), or with [broadcast] one [width, 1] vector added to every row.
      * A modulation with a column per latent frame ([width × n, F], or [width, F] with [broadcast]) gives rows
-     * [width, 1, F], each made where it is first asked for, which [modulate] and [gate] apply to a stream [width, T]
-     * seen as [width, T / F, F]: a frame's tokens are consecutive, so every token takes its frame's column by
-     * broadcasting and no [width, T] table of rows is ever made.
+     * [width, 1, F], each made where it is asked for (every row has one use, so none is made twice), which [modulate]
+     * and [gate] apply to a stream [width, T] seen as [width, T / F, F]: a frame's tokens are consecutive, so every
+     * token takes its frame's column by broadcasting and no [width, T] table of rows is ever made.
      */
     private inner class Rows(private val table: Tensor, private val modulation: Tensor, private val width: Long, private val from: Int = 0,
                              private val broadcast: Boolean = false) {
         private val frames = modulation.ne(1)
         private val count = if (broadcast) table.ne(1) else modulation.ne(0) / width
-        private val built = HashMap<Int, Tensor>()
 
         init {
             require(from + count <= table.ne(1)) { "an AdaLN module gives $count rows from row $from of a ${table.ne(1)}-row table" }
@@ -226,13 +225,11 @@ class Ltx2DitGraph(private val nn: Nn, val dimensions: Ltx2DitDimensions) {
 
         operator fun get(k: Int): Tensor {
             if (sum != null) return ctx.view1d(sum, width, (k - from) * sum.strides()[1])
-            return built.getOrPut(k) {
-                val t = f32(table)
-                val row = ctx.view1d(t, width, k * t.strides()[1])
-                val perFrame = if (broadcast) modulation
-                    else ctx.view2d(modulation, width, frames, modulation.strides()[1], (k - from) * width * modulation.strides()[0])
-                ctx.reshape(ctx.add(perFrame, row), width, 1, frames)
-            }
+            val t = f32(table)
+            val row = ctx.view1d(t, width, k * t.strides()[1])
+            val perFrame = if (broadcast) modulation
+                else ctx.view2d(modulation, width, frames, modulation.strides()[1], (k - from) * width * modulation.strides()[0])
+            return ctx.reshape(ctx.add(perFrame, row), width, 1, frames)
         }
 
         /** m(x; row [first], row [first] + 1): a (shift, scale) pair. */

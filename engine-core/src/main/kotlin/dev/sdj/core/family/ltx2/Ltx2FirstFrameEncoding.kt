@@ -25,6 +25,13 @@ class Ltx2FirstFrameEncoding private constructor(private val missingEncoder: Mod
 
     override fun runsFor(request: GenerationRequest): Boolean = request.initImage().isPresent
 
+    /** The image file's contents and the size it is read at; the encoder draws nothing, so its latent holds no seed. */
+    override fun reuseKey(request: GenerationRequest): String? {
+        if (!request.initImage().isPresent) return null
+        val shape = Ltx2VideoShape.of(request)
+        return listOf(InitImage.digest(request.initImage().get(), "init image"), shape.width, shape.height).joinToString("\u0000")
+    }
+
     override fun graphs(request: GenerationRequest, weights: (ComponentKind) -> Weights): List<PhaseGraph> {
         missingEncoder?.let { throw it }
         val shape = Ltx2VideoShape.of(request)

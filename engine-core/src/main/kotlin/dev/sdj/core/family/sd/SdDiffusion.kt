@@ -4,7 +4,6 @@ import dev.sdj.api.CancellationToken
 import dev.sdj.api.GenerationRequest
 import dev.sdj.api.ProgressListener
 import dev.sdj.core.family.ImageEncoding
-import dev.sdj.core.family.LatentDistribution
 import dev.sdj.core.graph.CompiledGraph
 import dev.sdj.core.graph.FiniteValues
 import dev.sdj.core.graph.GraphKey
@@ -13,16 +12,13 @@ import dev.sdj.core.graph.Nn
 import dev.sdj.core.graph.Weights
 import dev.sdj.core.image.InpaintMask
 import dev.sdj.core.image.TiledDecoding
-import dev.sdj.core.image.TiledEncoding
 import dev.sdj.core.sampling.Denoiser
 import dev.sdj.core.sampling.DiscreteSchedule
 import dev.sdj.core.sampling.NoiseRng
-import dev.sdj.core.sampling.PhiloxRng
 import dev.sdj.core.sampling.Prediction
 import dev.sdj.core.sampling.Sampler
 import dev.sdj.core.sampling.sampleReporting
 import dev.sdj.core.sampling.ScheduleKind
-import dev.sdj.core.sampling.TorchCpuRng
 import dev.sdj.ggml.GgmlType
 import dev.sdj.ggml.Tensor
 
@@ -65,44 +61,41 @@ class SdDiffusion(
         return { g -> decoder(g.nn, vae, g.input("z", GgmlType.F32, tiles.tileWidth, tiles.tileHeight, 4, 1)) }
     }
 
-    /** The encoder's graph over one image tile of the request's tiling (the whole image unless it decodes in tiles), as [encode] compiles it. */
-    override fun encoderGraph(request: GenerationRequest, vae: Weights): (CompiledGraph.Builder) -> Tensor {
-        val tiles = TiledEncoding(request, 8)
-        return { g -> encoder(g.nn, vae, g.input(IMAGE, GgmlType.F32, tiles.tileWidth, tiles.tileHeight, 3, 1)) }
+    override val downscale = 8
+    override val latentChannels = 4
+
+    override fun encoderGraph(vae: Weights, tileWidth: Long, tileHeight: Long): (CompiledGraph.Builder) -> Tensor = { g ->
+        encoder(g.nn, vae, g.input(ImageEncoding.IMAGE, GgmlType.F32, tileWidth, tileHeight, 3, 1))
     }
 
-    /**
-     * The latents [w/8, h/8, 4] of [images] (each the request's size) as sampling takes them: draws from the
-     * encoder's latent distribution ([LatentDistribution]) times the family's scale factor, n continuing one stream
-     * seeded with the request's seed image after image, as stable-diffusion.cpp draws an init image's latent and then
-     * the masked image's from the rng seeded for the generation.
-     */
-    override fun encode(request: GenerationRequest, vae: Weights, images: List<FloatArray>, session: GraphSession, progress: ProgressListener,
-                        cancel: CancellationToken): List<FloatArray> {
-        val graph = session.compile(ImageEncoding.GRAPH, build = encoderGraph(request, vae))
-        val rng = rng(request)
-        return images.map { image ->
-            val moments = TiledEncoding(request, 8).encode(image, 8, graph, IMAGE, session.backend, progress, cancel)
-            val latent = LatentDistribution.sample(moments, rng.randn(moments.size / 2))
-            FloatArray(latent.size) { latent[it] * latentScale }.also { FiniteValues.require(it) { "image encoding" } }
-        }
-    }
+    /** The draw times the family's scale factor. */
+    override fun samplerLatent(drawn: FloatArray): FloatArray = FloatArray(drawn.size) { drawn[it] * latentScale }
 
     /**
-     * What denoising starts from ([InitLatent]). With a mask also the latent mask, and for an inpainting checkpoint
-     * the masked image's latent, encoded after the init image's as stable-diffusion.cpp does (an inpainting checkpoint
-     * without a mask is given one that repaints everything, as sd.cpp gives it).
+     * The init image, and for an inpainting checkpoint the masked image before it: stable-diffusion.cpp encodes the
+     * masked image first, so its latent takes the first normal values of the seed's stream.
      */
-    override fun start(request: GenerationRequest, image: FloatArray, encode: (List<FloatArray>) -> List<FloatArray>): Any {
+    override fun images(request: GenerationRequest, image: FloatArray): List<FloatArray> =
+        if (inpainting) listOf(Inpainting.maskedImage(image, mask(request)!!), image) else listOf(image)
+
+    override fun encodesMask(request: GenerationRequest): Boolean = inpainting && request.mask().isPresent
+
+    /**
+     * What denoising starts from ([InitLatent]) given the [latents] of [images]. With a mask also the latent mask, and
+     * for an inpainting checkpoint the masked image's latent.
+     */
+    override fun start(request: GenerationRequest, latents: List<FloatArray>): Any {
         val (width, height) = request.width() to request.height()
-        val mask = request.mask().map { InpaintMask.read(it, width, height) }.orElse(null)
-            ?: if (inpainting) FloatArray(width * height) { 1f } else null
-        val latents = encode(if (inpainting) listOf(image, Inpainting.maskedImage(image, mask!!)) else listOf(image))
-        if (mask == null) return InitLatent(latents[0])
+        val mask = mask(request) ?: return InitLatent(latents.last())
         val latentMask = Inpainting.latentMask(mask, width, height)
-        if (!inpainting) return InitLatent(latents[0], latentMask)
-        return InitLatent(latents[0], Inpainting.dilated(latentMask, width / 8, height / 8), InpaintingInput.of(latentMask, latents[1]))
+        if (!inpainting) return InitLatent(latents.last(), latentMask)
+        return InitLatent(latents.last(), Inpainting.dilated(latentMask, width / 8, height / 8), InpaintingInput.of(latentMask, latents[0]))
     }
+
+    /** The request's mask at its size; an inpainting checkpoint without one is given one that repaints everything, as sd.cpp gives it. */
+    private fun mask(request: GenerationRequest): FloatArray? =
+        request.mask().map { InpaintMask.read(it, request.width(), request.height()) }.orElse(null)
+            ?: if (inpainting) FloatArray(request.width() * request.height()) { 1f } else null
 
     /**
      * The denoised latent [w/8, h/8, 4] in ggml order: from seeded noise, or with [start] from the init image's latent
@@ -122,7 +115,7 @@ class SdDiffusion(
         val schedule = DiscreteSchedule.scaledLinear(0.00085, 0.012, 1000)
         val full = schedule.sigmas(request.steps(), if (request.schedule() == "karras") ScheduleKind.KARRAS else ScheduleKind.DISCRETE)
         val sigmas = if (start == null) full else ImageToImage.sigmas(full, request.strength())
-        val rng = rng(request)
+        val rng = NoiseRng.of(request)
         val noise = rng.randn((w * h * 4).toInt())
         val x0 = ImageToImage.start(noise, sigmas[0], start?.latent)
         val extra = if (inpainting) start?.unetInput ?: InpaintingInput.everything((w * h).toInt()) else null
@@ -170,11 +163,8 @@ class SdDiffusion(
 
     private fun guided(request: GenerationRequest) = request.cfgScale() != 1.0
 
-    private fun rng(request: GenerationRequest): NoiseRng = if (request.rng() == "cpu") TorchCpuRng(request.seed()) else PhiloxRng(request.seed())
-
     companion object {
         val UNET = GraphKey("unet")
         val VAE_DECODER = GraphKey("vae decoder")
-        private const val IMAGE = "image"
     }
 }

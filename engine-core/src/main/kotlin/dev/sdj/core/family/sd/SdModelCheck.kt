@@ -12,7 +12,8 @@ import dev.sdj.core.model.TensorRef
  * those graphs expect, so that a damaged or mismatched file is an error naming the tensor and the file instead of a
  * ggml abort or a silently wrong image (the graphs skip absent biases and shortcuts). The expected tensors are
  * [SdTensorLayout]'s for the architecture the files' own shapes describe ([SdArchitectureReader]); tensors the
- * pipeline never reads (the VAE encoder, CLIP's position ids, the first encoder's projection) stay optional.
+ * pipeline never reads (CLIP's position ids, the first encoder's projection) stay optional, and so does the VAE
+ * encoder, which only image-to-image reads: a decoder-only VAE is fine, an encoder that is there must be whole.
  *
  * @param heads the family's attention heads for a layer of the given channel count
  * @param familyLabel names the family in errors about its head layout
@@ -43,6 +44,11 @@ class SdModelCheck(private val model: AssembledModel, private val heads: (channe
         val vaeNames = layout.vae().map { it.ldm }.toSet()
         unexpected(unet, unet.tensors.keys.filter { it !in unetNames })
         unexpected(vae, vae.tensors.keys.filter { (it.startsWith("decoder.") || it.startsWith("post_quant_conv.")) && it !in vaeNames })
+        if (vae.tensors.keys.any { it.startsWith("encoder.") }) {
+            // quant_conv is read when it is there (Flux's encoder has none).
+            expect(vae, layout.vae().filter { it.ldm.startsWith("encoder.") || (it.ldm.startsWith("quant_conv.") && it.ldm in vae.tensors) })
+            unexpected(vae, vae.tensors.keys.filter { (it.startsWith("encoder.") || it.startsWith("quant_conv.")) && it !in vaeNames })
+        }
 
         for ((component, clip) in encoders) checkTokens(reader, component, clip, vocabularySize)
         if (arch.vae.channelMult.size != VAE_LEVELS) {

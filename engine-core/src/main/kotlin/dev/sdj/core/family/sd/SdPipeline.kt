@@ -50,7 +50,7 @@ class SdPipeline private constructor(model: AssembledModel, private val family: 
                 (request.width() / 8).toLong(), (request.height() / 8).toLong(), contextWidth, textToImage.contextTokens(request).toLong())))
 
         override fun run(run: PhaseRun): Any = textToImage.diffusion.denoise(run.request, run.weights(ComponentKind.DIFFUSION_MODEL),
-            run.earlier[0] as SdDiffusion.Conditioning, run.session, run.progress, run.cancel, run.earlier[1] as InitLatent?)
+            run.earlier[0] as SdDiffusion.Conditioning, run.session, run.progress, run.cancel, imageEncoding.start(run, run.earlier[1]) as InitLatent?)
     }
 
     private val imageEncoding = ImageEncoding(textToImage.diffusion, model.components.getValue(ComponentKind.VAE))

@@ -121,7 +121,7 @@ class SdxlPipeline private constructor(private val model: AssembledModel, tokeni
             val conditioning = SdDiffusion.Conditioning(conditioner.contexts(prompts, l, g, bigGWidth), contextWidth,
                 conditioner.pooled(g, bigGWidth).map { size.vector(it) })
             return diffusion.denoise(request, run.weights(ComponentKind.DIFFUSION_MODEL), conditioning, run.session, run.progress, run.cancel,
-                run.earlier[2] as InitLatent?)
+                imageEncoding.start(run, run.earlier[2]) as InitLatent?)
         }
     }
 

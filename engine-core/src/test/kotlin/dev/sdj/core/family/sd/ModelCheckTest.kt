@@ -49,6 +49,16 @@ class ModelCheckTest {
     }
 
     @Test
+    fun `a VAE encoder tensor of the wrong shape is refused at open, though text-to-image does not read it`() {
+        val file = model.write(dir.resolve("encoder-shape.gguf")) { t ->
+            if (t.name == "first_stage_model.encoder.conv_in.weight") t.copy(shape = listOf(t.shape[0], t.shape[1], 4L, t.shape[3])) else t
+        }
+        val e = refused(file)
+        assertEquals("first_stage_model.encoder.conv_in.weight", e.tensor().get())
+        assertTrue(e.reason().contains(", 4, 3, 3]") && e.reason().contains(", 3, 3, 3]"), e.message)
+    }
+
+    @Test
     fun `a dropped bias is refused as missing`() {
         val file = model.write(dir.resolve("no-bias.gguf")) { t -> t.takeUnless { t.name == "model.diffusion_model.out.2.bias" } }
         val e = refused(file)
