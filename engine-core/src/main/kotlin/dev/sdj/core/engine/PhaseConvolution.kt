@@ -11,10 +11,10 @@ import dev.sdj.ggml.DeviceType
 
 /**
  * How a phase computes its 2-D convolutions on a device for a request; the planner measures and the engine runs the
- * same choice. The VAE's phases (decoding, image encoding) take the direct convolution where the request asks for it
- * (sd.cpp's `--vae-conv-direct`) and, unless it says otherwise, on the CPU: there it measured no slower than im2col
- * (0.83× to 1.03× the time of SD 1.5's decoder at 512² and 256²) with the same pixels, and its compute buffer holds no
- * per-pixel patches. Elsewhere its speed is not measured, so im2col stays the default; the other phases keep im2col.
+ * same choice. The VAE's phases (decoding, image encoding) take [DirectConvolution] where the request asks for it
+ * (sd.cpp's `--vae-conv-direct`) and, unless it says otherwise, on the CPU: there SD 1.5's decoder measured 0.83× to
+ * 1.03× im2col's time at 512² and 256² (noise on a shared machine) with the same pixels, and its compute buffer holds
+ * no per-pixel patches. Elsewhere its speed is not measured, so im2col stays the default; the other phases keep im2col.
  */
 internal object PhaseConvolution {
     fun of(phase: Phase, request: GenerationRequest, device: Device): Convolution =
