@@ -374,11 +374,12 @@ public final class GenerationRequest {
          */
         public Builder diffusionFlashAttention(boolean v) { this.diffusionFlashAttention = v; return this; }
         /**
-         * The VAE's convolutions (decoding, and encoding an init image) through ggml's direct convolution where the
-         * device runs it (stable-diffusion.cpp's --vae-conv-direct), or through im2col and a matrix product: the direct
-         * path's compute buffer holds no per-pixel input patches (SD 1.5's decoder at 512²: 1.9 GiB → 0.5 GiB).
-         * Default: direct on the CPU, where it gives the same pixels at no cost in time (measured); im2col elsewhere,
-         * where its speed is not measured yet, and the planner says when direct would let a faster placement fit.
+         * The VAE's convolutions wider than 1×1 (decoding, and encoding an init image) through ggml's direct
+         * convolution where the device runs it (stable-diffusion.cpp's --vae-conv-direct), or through im2col and a
+         * matrix product: the direct path's compute buffer holds no per-pixel input patches (SD 1.5's decoder at 512²
+         * on the CPU: 1.88 GiB → 832 MiB). Default: direct on the CPU, where it gave the same pixels in no more time
+         * (measured); im2col elsewhere, where its speed is not measured yet, and the planner says when direct would let
+         * a faster placement fit.
          */
         public Builder vaeConvDirect(boolean v) { this.vaeConvDirect = v; return this; }
         /** SDXL: the original size the model is conditioned on; default the requested size. */
