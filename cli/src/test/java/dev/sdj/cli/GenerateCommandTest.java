@@ -110,6 +110,13 @@ class GenerateCommandTest {
     }
 
     @Test
+    void vaeConvDirectIsTheDevicesDefaultUnlessGivenEitherWay() {
+        assertEquals(java.util.Optional.empty(), parsed("-p", "x").vaeConvDirect());
+        assertEquals(java.util.Optional.of(true), parsed("-p", "x", "--vae-conv-direct").vaeConvDirect());
+        assertEquals(java.util.Optional.of(false), parsed("-p", "x", "--no-vae-conv-direct").vaeConvDirect());
+    }
+
+    @Test
     void componentFilesByRoleJoinTheModelFiles() {
         GenerateCommand command = new GenerateCommand();
         new picocli.CommandLine(command).parseArgs("-p", "x", "-m", "a.gguf", "--diffusion-model", "unet.safetensors",
