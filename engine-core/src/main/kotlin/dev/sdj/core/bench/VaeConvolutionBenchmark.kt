@@ -123,6 +123,6 @@ object VaeConvolutionBenchmark {
 
     private fun random(n: Int, seed: Long): FloatArray = Random(seed).let { r -> FloatArray(n) { r.nextGaussian().toFloat() } }
 
-    private fun line(t: Timing) = String.format(java.util.Locale.ROOT, "%s at %d² latent (×%d): im2col %.3f s, direct %.3f s",
+    private fun line(t: Timing) = String.format(java.util.Locale.ROOT, "%s (%d² latent, ×%d): im2col %.3f s, direct %.3f s",
         t.what, t.latent, t.count, t.im2colSeconds, t.directSeconds)
 }
