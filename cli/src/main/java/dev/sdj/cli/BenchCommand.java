@@ -20,7 +20,7 @@ import java.util.function.Consumer;
 
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks (numbers for reports, not tests).",
         subcommands = {BenchCommand.Load.class, BenchCommand.Upload.class, BenchCommand.Prepare.class, BenchCommand.Generate.class, BenchCommand.Stream.class,
-                BenchCommand.Condition.class, BenchCommand.Audio.class})
+                BenchCommand.Condition.class, BenchCommand.Audio.class, BenchCommand.VaeConvolution.class})
 final class BenchCommand implements Runnable {
     @Spec
     CommandSpec spec;
@@ -322,6 +322,57 @@ final class BenchCommand implements Runnable {
                         r.vocoderSeconds(), r.secondsPerAudioSecond(), Bytes.human(r.vaeComputeBytes()), Bytes.human(r.vocoderComputeBytes()),
                         Bytes.human(r.peakRssBytes()));
             }
+            return 0;
+        }
+    }
+
+    @Command(name = "vae-conv", mixinStandardHelpOptions = true,
+            description = {"The SD VAE decoder's convolutions through im2col against ggml's direct convolution (generate's --vae-conv-direct): decode time and compute buffer per latent size, and with --per-conv each distinct convolution of the decoder timed alone, the two paths in A B B A order in one process.",
+                    "By default on the full-size random SD 1.5 of 'bench generate' (written first if missing); its VAE alone is loaded."})
+    static final class VaeConvolution implements Callable<Integer> {
+        @Option(names = "--latent", split = ",", defaultValue = "32,64", paramLabel = "N",
+                description = "Latent sizes, comma-separated: 32 decodes 256×256, 64 decodes 512×512 (default: ${DEFAULT-VALUE}).")
+        List<Integer> latents;
+
+        @Option(names = "--per-conv", description = "Also time each distinct convolution of the decoder alone on both paths.")
+        boolean perConvolution;
+
+        @Option(names = "--device", defaultValue = "CPU", paramLabel = "NAME", description = "ggml device (default: ${DEFAULT-VALUE}).")
+        String device;
+
+        @Option(names = {"-t", "--threads"}, defaultValue = "2", paramLabel = "N", description = "CPU threads (default: ${DEFAULT-VALUE}).")
+        int threads;
+
+        @Option(names = "--model", paramLabel = "PATH", description = "A model holding an SD 1.x/2.x VAE instead of the random SD 1.5.")
+        Path model;
+
+        @Spec
+        CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            if (latents.stream().anyMatch(n -> n < 1)) {
+                throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--latent takes sizes of at least 1, not " + latents);
+            }
+            PrintWriter out = spec.commandLine().getOut();
+            Benchmarks benchmarks = Tools.get().benchmarks();
+            Path file = model;
+            if (file == null) {
+                Benchmarks.Architecture sd15 = benchmarks.architectures().stream().filter(a -> a.id().equals("sd15")).findFirst().orElseThrow();
+                file = benchmarks.prepare(sd15.id(), Path.of(System.getProperty("java.io.tmpdir"), sd15.defaultFileName())).model().get(0);
+            }
+            String before = LoadAverage.read();
+            Benchmarks.VaeConvolutionRun r = benchmarks.vaeConvolution(file, latents, device, threads, perConvolution, progress(spec));
+            out.printf(Locale.ROOT, "%s on %s, %d threads; load average before %s, after %s%n", file.getFileName(), device, threads, before, LoadAverage.read());
+            out.println("| graph | latent | count | im2col s | direct s | direct / im2col | im2col buffer | direct buffer |");
+            out.println("|---|---|---|---|---|---|---|---|");
+            for (List<Benchmarks.ConvolutionTiming> list : List.of(r.decodes(), r.convolutions())) {
+                for (Benchmarks.ConvolutionTiming t : list) {
+                    out.printf(Locale.ROOT, "| %s | %d² | %d | %.3f | %.3f | %.2f | %s | %s |%n", t.what(), t.latent(), t.count(), t.im2colSeconds(),
+                            t.directSeconds(), t.timeRatio(), Bytes.human(t.im2colComputeBytes()), Bytes.human(t.directComputeBytes()));
+                }
+            }
+            out.printf(Locale.ROOT, "peak RSS: %s%n", Bytes.human(ProcessMemory.peakRssBytes()));
             return 0;
         }
     }

@@ -44,9 +44,17 @@ final class DeviceOptions {
                     + "little); on the CPU slower. Default: off, the f32 softmax path; 'plan' says when it would help.")
     boolean diffusionFlashAttention;
 
+    @Option(names = "--vae-conv-direct", negatable = true,
+            description = "The VAE's convolutions through ggml's direct convolution where the device runs it "
+                    + "(--no-vae-conv-direct: im2col and a matrix product), 1x1 kernels excepted: no per-pixel patches in "
+                    + "compute memory (SD 1.5's decoder at 512 pixels: 1.88 GiB -> 832 MiB on the CPU). Default: direct on "
+                    + "the CPU (same pixels, no slower), im2col elsewhere; 'plan' says when direct would help.")
+    Boolean vaeConvDirect;
+
     GenerationRequest.Builder applyTo(GenerationRequest.Builder b) {
         b.vaeTileSize(vaeTile == 0 && vaeTiling ? 256 : vaeTile);
         b.diffusionFlashAttention(diffusionFlashAttention);
+        if (vaeConvDirect != null) b.vaeConvDirect(vaeConvDirect);
         if (maxVram != null) b.maxDeviceMemory(maxVram);
         Set<String> cpu = new TreeSet<>(onCpu != null ? onCpu : Set.of());
         if (clipOnCpu) cpu.add("text_encoders");

@@ -19,7 +19,7 @@ class GenerateCommandTest {
         for (String flag : List.of("--model", "--tokenizer", "--t5-tokenizer", "--prompt", "--negative-prompt", "--width", "--height", "--steps",
                 "--cfg-scale", "--seed", "--sampler", "--schedule", "--rng", "--clip-skip", "--prediction", "--placement", "--max-vram", "--on-cpu", "--device",
                 "--threads", "--output", "--sampling-method", "--scheduler", "--vae-tiling", "--clip-on-cpu", "--vae-on-cpu",
-                "--diffusion-model", "--vae", "--clip_l", "--clip_g", "--verbose", "--quiet", "--diffusion-fa", "--original-size",
+                "--diffusion-model", "--vae", "--clip_l", "--clip_g", "--verbose", "--quiet", "--diffusion-fa", "--[no-]vae-conv-direct", "--original-size",
                 "--crop-top-left", "--target-size", "--video-frames", "--fps", "--lora", "--lora-model-dir", "--lora-apply-mode", "--batch-count", "--overwrite", "--init-img", "--strength", "--mask")) {
             assertTrue(help.contains(flag), flag + " missing from:\n" + help);
         }
@@ -107,6 +107,13 @@ class GenerateCommandTest {
         assertEquals(1, r.threads().orElseThrow());
         assertEquals(128, parsed("-p", "x", "--vae-tiling", "--vae-tile", "128").vaeTileSize(), "a given tile size wins");
         assertEquals(0, parsed("-p", "x").vaeTileSize());
+    }
+
+    @Test
+    void vaeConvDirectIsTheDevicesDefaultUnlessGivenEitherWay() {
+        assertEquals(java.util.Optional.empty(), parsed("-p", "x").vaeConvDirect());
+        assertEquals(java.util.Optional.of(true), parsed("-p", "x", "--vae-conv-direct").vaeConvDirect());
+        assertEquals(java.util.Optional.of(false), parsed("-p", "x", "--no-vae-conv-direct").vaeConvDirect());
     }
 
     @Test

@@ -75,6 +75,18 @@ public interface Benchmarks {
     List<AudioRun> audio(List<Path> files, List<Integer> seconds, String device, Integer threads, Consumer<String> log);
 
     /**
+     * The SD VAE decoder's convolutions through im2col against ggml's direct convolution, both in one process in the
+     * order A B B A: for each latent size (32 for a 256×256 image, 64 for 512×512), the whole decoder's time and compute
+     * buffer on each path and, with {@code perConvolution}, each distinct convolution of the decoder timed alone.
+     *
+     * @param model   a model holding an SD 1.x/2.x VAE (the full-size random SD 1.5 of {@link #prepare}, say)
+     * @param threads CPU threads; null for one per physical core
+     * @param log     hears one line as each measurement is done
+     */
+    VaeConvolutionRun vaeConvolution(Path model, List<Integer> latents, String device, Integer threads, boolean perConvolution,
+                                     Consumer<String> log);
+
+    /**
      * A benchmark architecture.
      *
      * @param id              its name on the command line and in file names (sd15, sdxl, flux-dev, …)
@@ -210,6 +222,33 @@ public interface Benchmarks {
         /** Seconds of decoding (both phases) per second of sound: flat when time grows linearly with the clip. */
         public double secondsPerAudioSecond() {
             return (vaeSeconds + vocoderSeconds) / seconds;
+        }
+    }
+
+    /**
+     * {@link #vaeConvolution}'s measurements.
+     *
+     * @param decodes      the whole decoder, per latent size
+     * @param convolutions each distinct convolution alone, per latent size (empty unless asked for)
+     */
+    record VaeConvolutionRun(List<ConvolutionTiming> decodes, List<ConvolutionTiming> convolutions) {}
+
+    /**
+     * A graph timed on both convolution paths.
+     *
+     * @param what                what ran: "decoder" or the convolution, e.g. "3×3 512→512 at 64²"
+     * @param latent              the latent size whose decoder it is or belongs to
+     * @param count               how many such convolutions the decoder holds (1 for the decoder itself)
+     * @param im2colSeconds       mean time through im2col + matrix product
+     * @param directSeconds       mean time through ggml_conv_2d_direct
+     * @param im2colComputeBytes  compute buffer through im2col
+     * @param directComputeBytes  compute buffer through the direct convolution
+     */
+    record ConvolutionTiming(String what, int latent, int count, double im2colSeconds, double directSeconds, long im2colComputeBytes,
+                             long directComputeBytes) {
+        /** Direct time over im2col time: below 1, the direct path is faster. */
+        public double timeRatio() {
+            return directSeconds / im2colSeconds;
         }
     }
 

@@ -78,6 +78,18 @@ object SdjBenchmarks : Benchmarks {
             }
         }
 
+    override fun vaeConvolution(model: Path, latents: List<Int>, device: String, threads: Int?, perConvolution: Boolean,
+                                log: Consumer<String>): Benchmarks.VaeConvolutionRun = ggmlRefusals {
+        if (latents.isEmpty() || latents.any { it < 1 }) throw InvalidRequestException("latent sizes must be at least 1; got $latents")
+        val ggml = Ggml.get()
+        val r = VaeConvolutionBenchmark.run(model, latents, device(ggml, device), threads, perConvolution, log::accept)
+        fun timings(list: List<VaeConvolutionBenchmark.Timing>) = list.map {
+            Benchmarks.ConvolutionTiming(it.what, it.latent, it.count, it.im2colSeconds, it.directSeconds, it.im2colComputeBytes,
+                it.directComputeBytes)
+        }
+        Benchmarks.VaeConvolutionRun(timings(r.decodes), timings(r.convolutions))
+    }
+
     private fun device(ggml: Ggml, name: String): Device = ggml.devices().firstOrNull { it.name() == name }
         ?: throw InvalidRequestException("no ggml device '$name'; devices: " + ggml.devices().joinToString(", ") { it.name() })
 }

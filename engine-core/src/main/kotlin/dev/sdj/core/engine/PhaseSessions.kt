@@ -3,9 +3,11 @@ package dev.sdj.core.engine
 import dev.sdj.api.GenerationRequest
 import dev.sdj.core.device.ComputeBackends
 import dev.sdj.core.graph.Attention
+import dev.sdj.core.graph.Convolution
 import dev.sdj.core.graph.GraphExecutor
 import dev.sdj.core.graph.GraphKey
 import dev.sdj.core.graph.GraphSession
+import dev.sdj.core.graph.Im2colConvolution
 import dev.sdj.core.graph.NaiveAttention
 import dev.sdj.core.memory.MemoryLedger
 import dev.sdj.ggml.Device
@@ -23,9 +25,9 @@ internal class PhaseSessions(private val ggml: Ggml, private val ledger: MemoryL
     fun clear() = computeBytes.clear()
 
     fun <T> run(device: Device, request: GenerationRequest, executors: Map<GraphKey, GraphExecutor> = emptyMap(),
-                attention: Attention = NaiveAttention, work: (GraphSession) -> T): T {
+                attention: Attention = NaiveAttention, convolution: Convolution = Im2colConvolution, work: (GraphSession) -> T): T {
         val session = GraphSession(ggml, device.bufferType(), ComputeBackends.open(device, request.threads().orElse(null)), ledger,
-            executors, attention)
+            executors, attention, convolution)
         return session.use { s ->
             work(s).also {
                 ledger.state(device.bufferType().name()).holdings.filter { it.owner.startsWith(PREFIX) }

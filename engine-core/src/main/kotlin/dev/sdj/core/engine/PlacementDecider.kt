@@ -191,12 +191,13 @@ internal class PlacementDecider(
 
     /**
      * What the user could change for a faster placement than [choice] (null: none fits) to fit: flash attention,
-     * quantizing while loading, or tiled decoding. Said when so, never applied: all change pixels (a little).
+     * direct convolution in the VAE, quantizing while loading, or tiled decoding. Said when so, never applied: all
+     * change pixels (a little) or, for direct convolution off the CPU, time by an amount not measured.
      */
     private fun levers(device: Device, request: GenerationRequest, choice: Planner.Choice?, budget: Long): List<String> =
         if (request.placement() != "auto" || choice?.placement == Planner.ORDER.first()) emptyList()
-        else listOfNotNull(flashAttentionLever(device, request, choice, budget), typeLever(device, request, choice, budget),
-            tileLever(device, request, choice, budget))
+        else listOfNotNull(flashAttentionLever(device, request, choice, budget), vaeConvolutionLever(device, request, choice, budget),
+            typeLever(device, request, choice, budget), tileLever(device, request, choice, budget))
 
     /** Whether [better] beats [choice]: an earlier placement, or more blocks resident; anything beats nothing. */
     private fun faster(better: Planner.Choice, choice: Planner.Choice?): Boolean =
@@ -216,6 +217,19 @@ internal class PlacementDecider(
         val naive = costs(device, request).phases.getOrNull(pipeline.denoiserPhase)?.compute ?: return null
         return "flash attention (--diffusion-fa) would cut the diffusion model's compute buffer from ${Planner.mib(naive)} to " +
             "${Planner.mib(flashCosts.phases[pipeline.denoiserPhase].compute)} and let ${better.placement}${blocks(better)} fit"
+    }
+
+    /** The VAE's im2col patches can set the decoding phase's peak; off the CPU the direct path's speed is not measured. */
+    private fun vaeConvolutionLever(device: Device, request: GenerationRequest, choice: Planner.Choice?, budget: Long): String? {
+        if (PhaseConvolution.direct(request, device)) return null
+        val vae = pipeline.phases.indices.filter { ComponentKind.VAE in pipeline.phases[it].components }
+        if (vae.isEmpty()) return null
+        val directCosts = costs(device, request.toBuilder().vaeConvDirect(true).build())
+        val better = Planner.choose(directCosts, budget, "auto")?.takeIf { faster(it, choice) } ?: return null
+        val im2col = costs(device, request)
+        return "direct VAE convolution (--vae-conv-direct) would cut the VAE's compute buffer from " +
+            "${Planner.mib(vae.maxOf { im2col.phases[it].compute })} to ${Planner.mib(vae.maxOf { directCosts.phases[it].compute })} " +
+            "and let ${better.placement}${blocks(better)} fit"
     }
 
     /** Weights stored in f16/f32 take about half (q8_0) the device memory when quantized while loading, as sd.cpp's --type does. */
@@ -271,7 +285,8 @@ internal class PlacementDecider(
         val cap = request.maxDeviceMemory().let { if (it.isPresent) it.asLong.toString() else "device budget" }
         return "${device.name()} (${device.description()}) | $files | ${request.width()}x${request.height()} | " +
             "${evaluationsPerStep(request)} evaluations/step | cpu ${request.cpuComponents().sorted()} | cap $cap | " +
-            "vae tile ${request.vaeTileSize()} | diffusion flash attention ${request.diffusionFlashAttention()}" +
+            "vae tile ${request.vaeTileSize()} | diffusion flash attention ${request.diffusionFlashAttention()} | " +
+            "vae conv direct ${PhaseConvolution.direct(request, device)}" +
                 (requestedType?.let { " | weights ${it.ggml!!.ggmlName()}" } ?: "")
     }
 
@@ -317,8 +332,10 @@ internal class PlacementDecider(
         val adapted = model()
         val adapterKey = adapted.components.entries.filter { it.value.adapters.isNotEmpty() }
             .joinToString { (k, c) -> "${k.id} ${c.adapterTensors.sorted().hashCode()}" }
-        return costCache.getOrPut("${device.name()} ${pipeline.shapeKey(request)} flash ${request.diffusionFlashAttention()} type $type cpu ${pinned.sorted()} lora $patchKey low-rank $adapterKey") {
-            PipelineCosts.measure(ggml, adapted, pipeline, device, request, DiffusionAttention.of(request, device), type, pinned, mapOnCpu, patched)
+        return costCache.getOrPut("${device.name()} ${pipeline.shapeKey(request)} flash ${request.diffusionFlashAttention()} " +
+            "vae conv direct ${PhaseConvolution.direct(request, device)} type $type cpu ${pinned.sorted()} lora $patchKey low-rank $adapterKey") {
+            PipelineCosts.measure(ggml, adapted, pipeline, device, request, DiffusionAttention.of(request, device), type, pinned, mapOnCpu,
+                patched) { phase -> PhaseConvolution.of(phase, request, device) }
         }.without(pinned)
     }
 

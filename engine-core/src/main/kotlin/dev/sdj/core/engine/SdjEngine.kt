@@ -372,7 +372,10 @@ class SdjEngine(config: EngineConfig, private val tuneCache: TuneCache = TuneCac
             }
             return PhaseOutcome(result, uploaded + bytes, streamed.lastStreamedBytes, streamed.lastWaitNanos)
         }
-        return PhaseOutcome(sessions.run(device, inputs.request, attention = attention) { s -> run(components::weights, s) }, uploaded)
+        val convolution = PhaseConvolution.of(phase, inputs.request, device)
+        return PhaseOutcome(sessions.run(device, inputs.request, attention = attention, convolution = convolution) { s ->
+            run(components::weights, s)
+        }, uploaded)
     }
 
     /**

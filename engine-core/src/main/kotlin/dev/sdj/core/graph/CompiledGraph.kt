@@ -24,6 +24,8 @@ class CompiledGraph @JvmOverloads constructor(
     allocate: Boolean = true,
     /** How the graph's attention is computed. */
     private val attention: Attention = NaiveAttention,
+    /** How the graph's 2-D convolutions are computed. */
+    private val convolution: Convolution = Im2colConvolution,
     build: (Builder) -> Tensor,
 ) : AutoCloseable {
     private val ctx: GgmlContext = ggml.newContext(maxNodes, maxNodes)
@@ -39,7 +41,7 @@ class CompiledGraph @JvmOverloads constructor(
 
     /** Declares inputs while the graph is built. */
     inner class Builder {
-        val nn = Nn(ctx, attention)
+        val nn = Nn(ctx, attention, convolution)
         internal val alsoComputed = ArrayList<Tensor>()
 
         /**
@@ -103,8 +105,9 @@ class CompiledGraph @JvmOverloads constructor(
          * it. The graph's weights must already have memory (any memory: they are not read).
          */
         fun measure(ggml: Ggml, bufferType: BufferType, maxNodes: Int = DEFAULT_NODES, attention: Attention = NaiveAttention,
-                    build: (Builder) -> Tensor): Long {
-            val probe = CompiledGraph(ggml, bufferType, maxNodes, null, allocate = false, attention = attention, build = build)
+                    convolution: Convolution = Im2colConvolution, build: (Builder) -> Tensor): Long {
+            val probe = CompiledGraph(ggml, bufferType, maxNodes, null, allocate = false, attention = attention,
+                convolution = convolution, build = build)
             probe.use { return it.measured }
         }
     }

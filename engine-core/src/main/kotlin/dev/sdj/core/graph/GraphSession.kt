@@ -21,12 +21,15 @@ class GraphSession(
     private val executors: Map<GraphKey, GraphExecutor> = emptyMap(),
     /** How the graphs compiled in this session compute attention. */
     private val attention: Attention = NaiveAttention,
+    /** How the graphs compiled in this session compute 2-D convolutions. */
+    private val convolution: Convolution = Im2colConvolution,
 ) : AutoCloseable {
     private val graphs = ArrayList<CompiledGraph>()
 
     /** Compiles a graph whose compute buffer is recorded in the ledger as "compute: [key]". */
     fun compile(key: GraphKey, maxNodes: Int = CompiledGraph.DEFAULT_NODES, build: (CompiledGraph.Builder) -> Tensor): CompiledGraph =
-        CompiledGraph(ggml, bufferType, maxNodes, ledger?.let { it to "compute: $key" }, attention = attention, build = build).also { g ->
+        CompiledGraph(ggml, bufferType, maxNodes, ledger?.let { it to "compute: $key" }, attention = attention,
+            convolution = convolution, build = build).also { g ->
             graphs.add(g)
             executors[key]?.let { g.executor = it }
         }

@@ -12,6 +12,7 @@ import dev.sdj.ggml.Tensor
 class Nn(
     val ctx: GgmlContext,
     private val attentionPath: Attention = NaiveAttention,
+    private val convolutionPath: Convolution = Im2colConvolution,
     private val convInputScale: Float = 1f,
 ) {
     /**
@@ -23,7 +24,7 @@ class Nn(
      * (a residual block with f32 kernels measures 4.3e-4 on lavapipe against 2.6e-7 on the CPU) and gave NaN for a
      * decoder carrying 1e5 with f32-cast kernels.
      */
-    fun withConvInputScale(scale: Float): Nn = Nn(ctx, attentionPath, scale)
+    fun withConvInputScale(scale: Float): Nn = Nn(ctx, attentionPath, convolutionPath, scale)
 
     /** y = W x + b over dimension 0; W is [in, out] in ggml order (PyTorch [out, in]); plus W's low-rank LoRA terms. */
     fun linear(x: Tensor, w: Weights, bias: Boolean = w.has("bias")): Tensor {
@@ -34,7 +35,8 @@ class Nn(
 
     /**
      * 2-D convolution with a [KW, KH, Cin, Cout] kernel and a per-channel bias, plus the kernel's low-rank LoRA terms
-     * (LoCon: the down kernel convolved as the weight is, then the 1×1 up kernel).
+     * (LoCon: the down kernel convolved as the weight is, then the 1×1 up kernel). How it is computed is the graph's
+     * [convolutionPath].
      */
     fun conv2d(x: Tensor, w: Weights, stride: Int = 1, padding: Int = -1): Tensor {
         val kernel = w.get("weight")
@@ -47,8 +49,8 @@ class Nn(
     }
 
     private fun scaledConv(kernel: Tensor, x: Tensor, stride: Int, pad: Int): Tensor =
-        if (convInputScale == 1f) ctx.conv2d(kernel, x, stride, pad)
-        else ctx.scale(ctx.conv2d(kernel, ctx.scale(x, convInputScale), stride, pad), 1 / convInputScale)
+        if (convInputScale == 1f) convolutionPath.build(ctx, kernel, x, stride, pad)
+        else ctx.scale(convolutionPath.build(ctx, kernel, ctx.scale(x, convInputScale), stride, pad), 1 / convInputScale)
 
     private fun channelBias(bias: Tensor): Tensor = ctx.reshape(bias, 1, 1, bias.ne(0), 1)
 

@@ -3,6 +3,8 @@ package dev.sdj.core.scheduler
 import dev.sdj.api.GenerationRequest
 import dev.sdj.core.graph.Attention
 import dev.sdj.core.graph.CompiledGraph
+import dev.sdj.core.graph.Convolution
+import dev.sdj.core.graph.Im2colConvolution
 import dev.sdj.core.graph.LowRankAdapter
 import dev.sdj.core.graph.MapWeights
 import dev.sdj.core.graph.NaiveAttention
@@ -18,6 +20,7 @@ import dev.sdj.core.model.AssembledModel
 import dev.sdj.core.model.ComponentKind
 import dev.sdj.core.model.DType
 import dev.sdj.core.pipeline.GenerationPipeline
+import dev.sdj.core.pipeline.Phase
 import dev.sdj.ggml.BufferType
 import dev.sdj.ggml.Device
 import dev.sdj.ggml.DeviceType
@@ -33,6 +36,7 @@ object PipelineCosts {
 
     /**
      * @param denoiserAttention how the diffusion model's phase computes attention (the others: naively)
+     * @param convolution how each phase computes its 2-D convolutions
      * @param requestedType the type weights are quantized to while loading, or null
      * @param onCpu components the request pins to the CPU: laid out as the CPU takes them, since they are loaded there
      *   and their costs are dropped from the device's ([Costs.without]); the device need not be able to read them
@@ -45,7 +49,8 @@ object PipelineCosts {
      */
     fun measure(ggml: Ggml, model: AssembledModel, pipeline: GenerationPipeline, device: Device, request: GenerationRequest,
                 denoiserAttention: Attention, requestedType: DType? = null, onCpu: Set<ComponentKind> = emptySet(),
-                mapOnCpu: Boolean = false, patched: Map<ComponentKind, Set<String>> = emptyMap()): Costs {
+                mapOnCpu: Boolean = false, patched: Map<ComponentKind, Set<String>> = emptyMap(),
+                convolution: (Phase) -> Convolution = { Im2colConvolution }): Costs {
         val buft = device.bufferType()
         val specs = pipeline.components.associateWith { kind ->
             val where = if (kind in onCpu) ggml.cpu() else device
@@ -63,7 +68,7 @@ object PipelineCosts {
                 if (!phase.runsFor(request)) return@mapIndexed PhaseCost(phase.label, emptySet(), emptyMap())
                 val attention = if (i == pipeline.denoiserPhase) denoiserAttention else NaiveAttention
                 val graphs = phase.graphs(request, placeholders::of).associate { g ->
-                    g.key.name to CompiledGraph.measure(ggml, buft, g.maxNodes, attention, g.build)
+                    g.key.name to CompiledGraph.measure(ggml, buft, g.maxNodes, attention, convolution(phase), g.build)
                 }
                 PhaseCost(phase.label, phase.components.toSet(), graphs, phase.peakLever)
             }

@@ -102,6 +102,25 @@ class PlacementTest {
     }
 
     /**
+     * The VAE decoder's largest nodes through im2col are its full-resolution patches; the direct convolution (the CPU's
+     * default, asked for here all the same) stores none, and the plan measures whichever path runs.
+     */
+    @Test
+    fun `with direct vae convolution the plan predicts the ledger and the decoder buffer shrinks`() {
+        fun request(direct: Boolean) = GenerationRequest.builder("a lighthouse").size(128, 128).steps(1).cfgScale(1.0).seed(3)
+            .device("CPU").threads(2).placement("resident").vaeConvDirect(direct).build()
+        SdjEngine(EngineConfig.of(model)).use { engine ->
+            val im2colDecoder = engine.plan(request(false)).computeBytes().getValue("vae decoder")
+            val plan = engine.plan(request(true))
+            val result = engine.generate(request(true))
+            assertEquals(plan.peakBytes(), result.peakDeviceBytes().getValue("CPU"), "predicted peak")
+            val decoder = engine.lastComputeBytes.getValue("vae decoder")
+            assertEquals(plan.computeBytes().getValue("vae decoder"), decoder, "predicted decoder compute buffer")
+            assertTrue(decoder < im2colDecoder - (8 shl 20), "direct: $decoder bytes, im2col: $im2colDecoder")
+        }
+    }
+
+    /**
      * With the VAE decoding 64-pixel tiles, the UNet's naive attention sets the tiny model's peaks at 256×256: a cap
      * that only its smallest placement fits, or that nothing fits, is one flash attention would fit resident.
      */
