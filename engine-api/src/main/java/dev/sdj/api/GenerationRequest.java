@@ -28,6 +28,7 @@ public final class GenerationRequest {
     private final Integer threads;
     private final int vaeTileSize;
     private final boolean diffusionFlashAttention;
+    private final String cfgBatch;
     private final int originalWidth;
     private final int originalHeight;
     private final int cropTop;
@@ -65,6 +66,7 @@ public final class GenerationRequest {
         this.threads = b.threads;
         this.vaeTileSize = b.vaeTileSize;
         this.diffusionFlashAttention = b.diffusionFlashAttention;
+        this.cfgBatch = b.cfgBatch;
         this.originalWidth = b.originalWidth;
         this.originalHeight = b.originalHeight;
         this.cropTop = b.cropTop;
@@ -148,6 +150,14 @@ public final class GenerationRequest {
     public int vaeTileSize() { return vaeTileSize; }
     /** Whether the diffusion model uses ggml's fused flash attention; see {@link Builder#diffusionFlashAttention(boolean)}. */
     public boolean diffusionFlashAttention() { return diffusionFlashAttention; }
+    /**
+     * How classifier-free guidance evaluates the diffusion model: on, the prompt and the negative prompt as one
+     * evaluation of a batch of two (the weights are read, or streamed, once per step instead of twice; the compute
+     * buffer about doubles); off, two evaluations of one; auto, batched when the planner finds that no slower placement
+     * (or what {@code tune} stored). Without guidance (cfg scale 1) there is one evaluation either way; only SD 1.x/2.x
+     * and SDXL batch.
+     */
+    public String cfgBatch() { return cfgBatch; }
 
     /**
      * SDXL's size conditioning: the size the model is told the training image had (default: the requested size),
@@ -226,6 +236,7 @@ public final class GenerationRequest {
         if (threads != null) b.threads(threads);
         b.vaeTileSize(vaeTileSize);
         b.diffusionFlashAttention(diffusionFlashAttention);
+        b.cfgBatch(cfgBatch);
         b.originalWidth = originalWidth;
         b.originalHeight = originalHeight;
         b.cropTop = cropTop;
@@ -256,6 +267,8 @@ public final class GenerationRequest {
         public static final java.util.List<String> PLACEMENTS = Placement.ids();
         /** Flash attention's default: off (see {@link #diffusionFlashAttention(boolean)}). */
         public static final boolean DEFAULT_DIFFUSION_FLASH_ATTENTION = false;
+        /** What {@link #cfgBatch(String)} takes. */
+        public static final java.util.List<String> CFG_BATCHES = java.util.List.of("auto", "on", "off");
         /** A still, as stable-diffusion.cpp's --video-frames defaults to. */
         public static final int DEFAULT_FRAMES = 1;
         /** stable-diffusion.cpp's --fps default. */
@@ -289,6 +302,7 @@ public final class GenerationRequest {
         private Integer threads;
         private int vaeTileSize;
         private boolean diffusionFlashAttention = DEFAULT_DIFFUSION_FLASH_ATTENTION;
+        private String cfgBatch = "auto";
         private int originalWidth;
         private int originalHeight;
         private int cropTop;
@@ -364,6 +378,8 @@ public final class GenerationRequest {
          * slower than the f32 path at small head sizes; the planner says when it would let a faster placement fit.
          */
         public Builder diffusionFlashAttention(boolean v) { this.diffusionFlashAttention = v; return this; }
+        /** {@code "auto"} (default), {@code "on"} or {@code "off"}; see {@link GenerationRequest#cfgBatch()}. */
+        public Builder cfgBatch(String v) { this.cfgBatch = Objects.requireNonNull(v); return this; }
         /** SDXL: the original size the model is conditioned on; default the requested size. */
         public Builder originalSize(int width, int height) { this.originalWidth = width; this.originalHeight = height; return this; }
         /** SDXL: the crop's top-left corner the model is conditioned on; default 0, 0. */
@@ -427,6 +443,9 @@ public final class GenerationRequest {
             }
             if (!PREDICTIONS.contains(prediction)) {
                 throw new InvalidRequestException("unknown prediction '" + prediction + "'; choose one of " + String.join(", ", PREDICTIONS));
+            }
+            if (!CFG_BATCHES.contains(cfgBatch)) {
+                throw new InvalidRequestException("unknown cfg batch '" + cfgBatch + "'; choose one of " + String.join(", ", CFG_BATCHES));
             }
             if (!PLACEMENTS.contains(placement)) {
                 throw new InvalidRequestException("unknown placement '" + placement + "'; choose one of " + String.join(", ", PLACEMENTS));
