@@ -358,10 +358,10 @@ internal class PlacementDecider(
         pipeline.streamables.first { it.component == stream.component }.passes?.invoke(request) ?: (request.steps() * evaluationsPerStep(request))
 
     /** Model evaluations per denoising step: two with classifier-free guidance (prompt and negative prompt), one when batched. */
-    private fun evaluationsPerStep(request: GenerationRequest): Int = (if (request.cfgScale() != 1.0) 2 else 1) / batch(request)
+    private fun evaluationsPerStep(request: GenerationRequest): Int = (if (request.cfgScale() != 1.0) 2 else 1) / promptsPerEvaluation(request)
 
     /** Prompts per evaluation of the diffusion model: what the request asks where the family batches guidance, else one. */
-    private fun batch(request: GenerationRequest): Int = if (pipeline.batchesGuidance) GuidanceBatch.of(request) else 1
+    private fun promptsPerEvaluation(request: GenerationRequest): Int = if (pipeline.batchesGuidance) GuidanceBatch.of(request) else 1
 
     /** What stays on [device] with weights loaded as [type]: everything measured there, less the components pinned to the CPU. */
     private fun costs(device: Device, request: GenerationRequest, type: DType? = requestedType): Costs {
@@ -373,7 +373,7 @@ internal class PlacementDecider(
         val adapted = model()
         val adapterKey = adapted.components.entries.filter { it.value.adapters.isNotEmpty() }
             .joinToString { (k, c) -> "${k.id} ${c.adapterTensors.sorted().hashCode()}" }
-        return costCache.getOrPut("${device.name()} ${pipeline.shapeKey(request)} guidance batch ${batch(request)} flash ${request.diffusionFlashAttention()} type $type cpu ${pinned.sorted()} lora $patchKey low-rank $adapterKey") {
+        return costCache.getOrPut("${device.name()} ${pipeline.shapeKey(request)} guidance batch ${promptsPerEvaluation(request)} flash ${request.diffusionFlashAttention()} type $type cpu ${pinned.sorted()} lora $patchKey low-rank $adapterKey") {
             PipelineCosts.measure(ggml, adapted, pipeline, device, request, DiffusionAttention.of(request, device), type, pinned, mapOnCpu, patched)
         }.without(pinned)
     }
