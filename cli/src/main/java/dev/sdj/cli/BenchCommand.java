@@ -129,7 +129,7 @@ final class BenchCommand implements Runnable {
     }
 
     @Command(name = "generate", mixinStandardHelpOptions = true,
-            description = {"Time per denoising step (2 UNet evaluations with guidance; 1 DiT evaluation for Flux.1), each phase's time (text encoding, each step, decoding, and the loading between them), uploads and peak memory, by default for a full-size SD 1.5-, SDXL base- or Flux.1-architecture model (--architecture) with random weights.",
+            description = {"Time per denoising step (with guidance 2 UNet evaluations, or one of a batch of two: --cfg-batch; 1 DiT evaluation for Flux.1), each phase's time (text encoding, each step, decoding, and the loading between them), uploads and peak memory, by default for a full-size SD 1.5-, SDXL base- or Flux.1-architecture model (--architecture) with random weights.",
                 "Run once per size: peak RSS is the process's high-water mark. --pair runs a second configuration in the same process (A B B A) and prints both side by side with B ÷ A."})
     static final class Generate implements Callable<Integer> {
         @Mixin

@@ -51,10 +51,18 @@ final class DeviceOptions {
                     + "the CPU (same pixels, no slower), im2col elsewhere; 'plan' says when direct would help.")
     Boolean vaeConvDirect;
 
+    @Option(names = "--cfg-batch", paramLabel = "auto|on|off", defaultValue = "auto",
+            description = "With guidance (cfg scale other than 1), evaluate the prompt and the negative prompt as one batch of two "
+                    + "(on: the diffusion model's weights read, or streamed, once per step instead of twice; about twice the "
+                    + "compute memory) or as two evaluations (off). Default auto: batched unless that makes the placement slower, "
+                    + "or what 'sdj tune' measured faster. SD 1.x/2.x and SDXL; other families ignore it.")
+    String cfgBatch;
+
     GenerationRequest.Builder applyTo(GenerationRequest.Builder b) {
         b.vaeTileSize(vaeTile == 0 && vaeTiling ? 256 : vaeTile);
         b.diffusionFlashAttention(diffusionFlashAttention);
         if (vaeConvDirect != null) b.vaeConvDirect(vaeConvDirect);
+        b.cfgBatch(cfgBatch);
         if (maxVram != null) b.maxDeviceMemory(maxVram);
         Set<String> cpu = new TreeSet<>(onCpu != null ? onCpu : Set.of());
         if (clipOnCpu) cpu.add("text_encoders");

@@ -50,11 +50,11 @@ final class TuneCommand implements Callable<Integer> {
             bar.finish();
         }
         for (TuneReport.Trial t : report.trials()) {
-            out.printf(Locale.ROOT, "%-10s %6.2f s/step  peak %-10s uploads %s/step%s%n", t.placement(), t.secondsPerStep(),
+            out.printf(Locale.ROOT, "%-10s cfg batch %-3s %6.2f s/step  peak %-10s uploads %s/step%s%n", t.placement(), t.cfgBatch(), t.secondsPerStep(),
                     Bytes.human(t.peakBytes()), Bytes.human(t.uploadBytesPerStep()),
                     t.placement().equals("streamed") ? "  (" + t.residentBlocks() + " blocks resident)" : "");
         }
-        out.println("fastest: " + report.fastest().placement());
+        out.println("fastest: " + report.fastest().placement() + ", cfg batch " + report.fastest().cfgBatch());
         out.println("stored in the tuning cache for:");
         for (String part : report.key().split(" \\| ")) {
             out.println("  " + part);

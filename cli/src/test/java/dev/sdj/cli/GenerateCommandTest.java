@@ -19,11 +19,17 @@ class GenerateCommandTest {
         for (String flag : List.of("--model", "--tokenizer", "--t5-tokenizer", "--prompt", "--negative-prompt", "--width", "--height", "--steps",
                 "--cfg-scale", "--seed", "--sampler", "--schedule", "--rng", "--clip-skip", "--prediction", "--placement", "--max-vram", "--on-cpu", "--device",
                 "--threads", "--output", "--sampling-method", "--scheduler", "--vae-tiling", "--clip-on-cpu", "--vae-on-cpu",
-                "--diffusion-model", "--vae", "--clip_l", "--clip_g", "--verbose", "--quiet", "--diffusion-fa", "--[no-]vae-conv-direct", "--original-size",
+                "--diffusion-model", "--vae", "--clip_l", "--clip_g", "--verbose", "--quiet", "--diffusion-fa", "--[no-]vae-conv-direct", "--cfg-batch", "--original-size",
                 "--crop-top-left", "--target-size", "--video-frames", "--fps", "--lora", "--lora-model-dir", "--lora-apply-mode", "--batch-count", "--overwrite", "--init-img", "--strength", "--mask")) {
             assertTrue(help.contains(flag), flag + " missing from:\n" + help);
         }
         assertTrue(help.contains("RANDOM weights"), help);
+    }
+
+    @Test
+    void cfgBatchIsAutoUnlessGiven() {
+        assertEquals("auto", parsed("-p", "x").cfgBatch());
+        assertEquals("off", parsed("-p", "x", "--cfg-batch", "off").cfgBatch());
     }
 
     @Test

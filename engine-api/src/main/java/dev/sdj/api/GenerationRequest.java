@@ -29,6 +29,7 @@ public final class GenerationRequest {
     private final int vaeTileSize;
     private final boolean diffusionFlashAttention;
     private final Boolean vaeConvDirect;
+    private final String cfgBatch;
     private final int originalWidth;
     private final int originalHeight;
     private final int cropTop;
@@ -67,6 +68,7 @@ public final class GenerationRequest {
         this.vaeTileSize = b.vaeTileSize;
         this.diffusionFlashAttention = b.diffusionFlashAttention;
         this.vaeConvDirect = b.vaeConvDirect;
+        this.cfgBatch = b.cfgBatch;
         this.originalWidth = b.originalWidth;
         this.originalHeight = b.originalHeight;
         this.cropTop = b.cropTop;
@@ -155,6 +157,14 @@ public final class GenerationRequest {
      * (see {@link Builder#vaeConvDirect(boolean)}).
      */
     public Optional<Boolean> vaeConvDirect() { return Optional.ofNullable(vaeConvDirect); }
+    /**
+     * How classifier-free guidance evaluates the diffusion model: on, the prompt and the negative prompt as one
+     * evaluation of a batch of two (the weights are read, or streamed, once per step instead of twice; the compute
+     * buffer about doubles); off, two evaluations of one; auto, batched when the planner finds that no slower placement
+     * (or what {@code tune} stored). Without guidance (cfg scale 1) there is one evaluation either way; only SD 1.x/2.x
+     * and SDXL batch.
+     */
+    public String cfgBatch() { return cfgBatch; }
 
     /**
      * SDXL's size conditioning: the size the model is told the training image had (default: the requested size),
@@ -234,6 +244,7 @@ public final class GenerationRequest {
         b.vaeTileSize(vaeTileSize);
         b.diffusionFlashAttention(diffusionFlashAttention);
         b.vaeConvDirect = vaeConvDirect;
+        b.cfgBatch(cfgBatch);
         b.originalWidth = originalWidth;
         b.originalHeight = originalHeight;
         b.cropTop = cropTop;
@@ -264,6 +275,8 @@ public final class GenerationRequest {
         public static final java.util.List<String> PLACEMENTS = Placement.ids();
         /** Flash attention's default: off (see {@link #diffusionFlashAttention(boolean)}). */
         public static final boolean DEFAULT_DIFFUSION_FLASH_ATTENTION = false;
+        /** What {@link #cfgBatch(String)} takes. */
+        public static final java.util.List<String> CFG_BATCHES = java.util.List.of("auto", "on", "off");
         /** A still, as stable-diffusion.cpp's --video-frames defaults to. */
         public static final int DEFAULT_FRAMES = 1;
         /** stable-diffusion.cpp's --fps default. */
@@ -298,6 +311,7 @@ public final class GenerationRequest {
         private int vaeTileSize;
         private boolean diffusionFlashAttention = DEFAULT_DIFFUSION_FLASH_ATTENTION;
         private Boolean vaeConvDirect;
+        private String cfgBatch = "auto";
         private int originalWidth;
         private int originalHeight;
         private int cropTop;
@@ -382,6 +396,8 @@ public final class GenerationRequest {
          * a faster placement fit.
          */
         public Builder vaeConvDirect(boolean v) { this.vaeConvDirect = v; return this; }
+        /** {@code "auto"} (default), {@code "on"} or {@code "off"}; see {@link GenerationRequest#cfgBatch()}. */
+        public Builder cfgBatch(String v) { this.cfgBatch = Objects.requireNonNull(v); return this; }
         /** SDXL: the original size the model is conditioned on; default the requested size. */
         public Builder originalSize(int width, int height) { this.originalWidth = width; this.originalHeight = height; return this; }
         /** SDXL: the crop's top-left corner the model is conditioned on; default 0, 0. */
@@ -445,6 +461,9 @@ public final class GenerationRequest {
             }
             if (!PREDICTIONS.contains(prediction)) {
                 throw new InvalidRequestException("unknown prediction '" + prediction + "'; choose one of " + String.join(", ", PREDICTIONS));
+            }
+            if (!CFG_BATCHES.contains(cfgBatch)) {
+                throw new InvalidRequestException("unknown cfg batch '" + cfgBatch + "'; choose one of " + String.join(", ", CFG_BATCHES));
             }
             if (!PLACEMENTS.contains(placement)) {
                 throw new InvalidRequestException("unknown placement '" + placement + "'; choose one of " + String.join(", ", PLACEMENTS));

@@ -45,6 +45,14 @@ class GenerationRequestTest {
     }
 
     @Test
+    void cfgBatchIsAutoUnlessToldOtherwiseSurvivesToBuilderAndAnUnknownOneIsRefused() {
+        assertEquals("auto", GenerationRequest.builder("a cat").build().cfgBatch());
+        assertEquals("off", GenerationRequest.builder("a cat").cfgBatch("off").build().toBuilder().seed(7).build().cfgBatch());
+        InvalidRequestException e = assertThrows(InvalidRequestException.class, () -> GenerationRequest.builder("a").cfgBatch("twice").build());
+        assertEquals("unknown cfg batch 'twice'; choose one of auto, on, off", e.getMessage());
+    }
+
+    @Test
     void anInitImageAndItsStrengthSurviveToBuilderAndAStrengthOutsideZeroToOneIsRefused() {
         GenerationRequest plain = GenerationRequest.builder("a cat").build();
         assertTrue(plain.initImage().isEmpty());

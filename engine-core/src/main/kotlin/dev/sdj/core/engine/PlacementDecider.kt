@@ -10,6 +10,7 @@ import dev.sdj.core.model.AssembledModel
 import dev.sdj.core.model.ComponentKind
 import dev.sdj.core.model.DType
 import dev.sdj.core.pipeline.GenerationPipeline
+import dev.sdj.core.pipeline.GuidanceBatch
 import dev.sdj.core.scheduler.Costs
 import dev.sdj.core.scheduler.PipelineCosts
 import dev.sdj.core.scheduler.Planner
@@ -141,12 +142,64 @@ internal class PlacementDecider(
             "(tiling changes pixels; --vae-tile chooses the size)"
     }
 
-    /** @param asked the caller's request, whose `tune` result applies (the planner's tiles are not the user's) */
+    /**
+     * @param asked the caller's request, whose `tune` result applies (the planner's tiles are not the user's)
+     * @return the decision for [request] with its cfg batch resolved: an "auto" one the planner may batch is decided
+     *   both ways ([decideGuidanceBatch]); any other keeps what it asked
+     */
     private fun decideAsRequested(device: Device, request: GenerationRequest, deviceWhy: String?, asked: GenerationRequest = request): Decision? {
+        if (request.cfgBatch() == GuidanceBatch.AUTO && GuidanceBatch.applies(pipeline, request)) {
+            return decideGuidanceBatch(device, request, deviceWhy, asked)
+        }
+        return decideResolved(device, request, deviceWhy, asked)
+    }
+
+    /**
+     * An "auto" cfg batch: what `tune` measured faster for this shape when it stored a choice and that still fits,
+     * else batched unless it makes the placement slower — a later placement, or a streamed one uploading more per
+     * step (batching halves the evaluations that upload the streamed blocks; its larger compute buffer can keep fewer
+     * blocks resident).
+     */
+    private fun decideGuidanceBatch(device: Device, request: GenerationRequest, deviceWhy: String?, asked: GenerationRequest): Decision? {
+        fun resolved(batch: String) = request.toBuilder().cfgBatch(batch).build()
+        fun attempt(batch: String, why: String? = null): Decision? = try {
+            decideResolved(device, resolved(batch), deviceWhy, asked, why)
+        } catch (e: InvalidRequestException) {
+            null
+        }
+        tuneCache.get(tuneKey(device, asked))?.cfgBatch?.let { tuned ->
+            attempt(tuned, "guidance ${batchWords(tuned)}, which tune measured faster")?.let { return it }
+        }
+        val batched = attempt(GuidanceBatch.ON)
+        val single = decideResolved(device, resolved(GuidanceBatch.OFF), deviceWhy, asked)
+        val batch = when {
+            batched == null -> GuidanceBatch.OFF
+            single == null -> GuidanceBatch.ON
+            Planner.ORDER.indexOf(batched.placement) != Planner.ORDER.indexOf(single.placement) ->
+                if (Planner.ORDER.indexOf(batched.placement) < Planner.ORDER.indexOf(single.placement)) GuidanceBatch.ON else GuidanceBatch.OFF
+            batched.report.uploadBytesPerStep() <= single.report.uploadBytesPerStep() -> GuidanceBatch.ON
+            else -> GuidanceBatch.OFF
+        }
+        if (batched == null && single == null) return null
+        val why = when {
+            batch == GuidanceBatch.ON -> "guidance batched (prompt and negative prompt as one evaluation per step)"
+            batched == null -> "guidance in two evaluations per step (batched, its larger compute buffer fits no placement)"
+            else -> "guidance in two evaluations per step (batched would be ${batched.placement}" +
+                (if (batched.placement == "streamed") ", uploading ${Planner.mib(batched.report.uploadBytesPerStep())} per step instead of " +
+                    Planner.mib(single!!.report.uploadBytesPerStep()) else "") + ")"
+        }
+        return decideResolved(device, resolved(batch), deviceWhy, asked, why)
+    }
+
+    private fun batchWords(batch: String) = if (batch == GuidanceBatch.ON) "batched" else "in two evaluations per step"
+
+    /** @param batchWhy why the planner chose the request's cfg batch, when it did */
+    private fun decideResolved(device: Device, request: GenerationRequest, deviceWhy: String?, asked: GenerationRequest,
+                               batchWhy: String? = null): Decision? {
         val costs = costs(device, request)
         val (budget, source) = budget(device, request)
         val chosen = tunedChoice(device, asked, costs, budget) ?: Planner.choose(costs, budget, request.placement()) ?: return null
-        val choice = chosen.copy(why = (listOfNotNull(deviceWhy, chosen.why) + levers(device, request, chosen, budget)).joinToString("; "))
+        val choice = chosen.copy(why = (listOfNotNull(deviceWhy, chosen.why, batchWhy) + levers(device, request, chosen, budget)).joinToString("; "))
         val residency = costs.residency(choice.placement, choice.residentBlocks)
         val where = Where(device, pinned(request), ggml.cpu())
         val reused = state.reused(request, where::of)
@@ -319,8 +372,11 @@ internal class PlacementDecider(
     private fun passes(stream: Stream, request: GenerationRequest): Int =
         pipeline.streamables.first { it.component == stream.component }.passes?.invoke(request) ?: (request.steps() * evaluationsPerStep(request))
 
-    /** Model evaluations per denoising step: two with classifier-free guidance (prompt and negative prompt). */
-    private fun evaluationsPerStep(request: GenerationRequest): Int = if (request.cfgScale() != 1.0) 2 else 1
+    /** Model evaluations per denoising step: two with classifier-free guidance (prompt and negative prompt), one when batched. */
+    private fun evaluationsPerStep(request: GenerationRequest): Int = (if (request.cfgScale() != 1.0) 2 else 1) / promptsPerEvaluation(request)
+
+    /** Prompts per evaluation of the diffusion model: what the request asks where the family batches guidance, else one. */
+    private fun promptsPerEvaluation(request: GenerationRequest): Int = if (pipeline.batchesGuidance) GuidanceBatch.of(request) else 1
 
     /** What stays on [device] with weights loaded as [type]: everything measured there, less the components pinned to the CPU. */
     private fun costs(device: Device, request: GenerationRequest, type: DType? = requestedType): Costs {
@@ -332,7 +388,7 @@ internal class PlacementDecider(
         val adapted = model()
         val adapterKey = adapted.components.entries.filter { it.value.adapters.isNotEmpty() }
             .joinToString { (k, c) -> "${k.id} ${c.adapterTensors.sorted().hashCode()}" }
-        return costCache.getOrPut("${device.name()} ${pipeline.shapeKey(request)} flash ${request.diffusionFlashAttention()} " +
+        return costCache.getOrPut("${device.name()} ${pipeline.shapeKey(request)} guidance batch ${promptsPerEvaluation(request)} flash ${request.diffusionFlashAttention()} " +
             "vae conv direct ${PhaseConvolution.direct(request, device)} type $type cpu ${pinned.sorted()} lora $patchKey low-rank $adapterKey") {
             PipelineCosts.measure(ggml, adapted, pipeline, device, request, DiffusionAttention.of(request, device), type, pinned, mapOnCpu,
                 patched) { phase -> PhaseConvolution.of(phase, request, device) }

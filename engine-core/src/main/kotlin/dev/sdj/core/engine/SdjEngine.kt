@@ -38,6 +38,7 @@ import dev.sdj.core.model.DType
 import dev.sdj.core.model.ModelAssembly
 import dev.sdj.core.model.ModelOpener
 import dev.sdj.core.pipeline.GenerationPipeline
+import dev.sdj.core.pipeline.GuidanceBatch
 import dev.sdj.core.pipeline.PhaseRun
 import dev.sdj.core.registry.Families
 import dev.sdj.core.scheduler.Planner
@@ -405,9 +406,12 @@ class SdjEngine(config: EngineConfig, private val tuneCache: TuneCache = TuneCac
         val timed = (pipeline.phases.getOrNull(pipeline.denoiserPhase) ?: pipeline.phases.last()).label
         val device = decider.decide(base).device
         val trials = ArrayList<TuneReport.Trial>()
-        for (placement in Planner.ORDER) {
+        // With guidance the planner may batch it: each placement both ways, unless the request chose.
+        val batches = if (base.cfgBatch() == GuidanceBatch.AUTO && GuidanceBatch.applies(pipeline, base)) listOf(GuidanceBatch.OFF, GuidanceBatch.ON)
+            else listOf(base.cfgBatch())
+        for (placement in Planner.ORDER) for (batch in batches) {
             // One step more than timed: the first pays for first use (shader compilation, page faults), not for the placement.
-            val candidate = base.toBuilder().placement(placement).device(device.name()).steps(steps + 1).build()
+            val candidate = base.toBuilder().placement(placement).cfgBatch(batch).device(device.name()).steps(steps + 1).build()
             try {
                 decider.decideOn(device, candidate) ?: continue
             } catch (e: InvalidRequestException) {
@@ -419,15 +423,17 @@ class SdjEngine(config: EngineConfig, private val tuneCache: TuneCache = TuneCac
             generateLocked(candidate, { phase, step, total ->
                 if (phase == timed && step == 1) first = System.nanoTime()
                 if (phase == timed && step == total) last = System.nanoTime()
-                progress.onProgress("$placement: $phase", step, total)
+                progress.onProgress("$placement${if (batches.size > 1) ", cfg batch $batch" else ""}: $phase", step, total)
             }, CancellationToken()) { _, one -> result = one }
             val r = result!!.placement()
-            trials.add(TuneReport.Trial(placement, r.residentBlocks(), r.peakBytes(), r.uploadBytesPerStep(), (last - first) / 1e9 / steps))
+            trials.add(TuneReport.Trial(placement, batch, r.residentBlocks(), r.peakBytes(), r.uploadBytesPerStep(), (last - first) / 1e9 / steps))
         }
         val fastest = trials.minBy { it.secondsPerStep }
         val key = decider.tuneKey(device, base)
+        fun name(t: TuneReport.Trial) = if (batches.size > 1) "${t.placement()}, cfg batch ${t.cfgBatch()}" else t.placement()
         tuneCache.put(key, TuneCache.Entry(fastest.placement(), fastest.residentBlocks(),
-            trials.associate { it.placement() to it.secondsPerStep() }, java.time.LocalDate.now().toString()))
+            trials.associate { name(it) to it.secondsPerStep() }, java.time.LocalDate.now().toString(),
+            fastest.cfgBatch().takeIf { batches.size > 1 }))
         TuneReport(key, trials, fastest)
     }
 

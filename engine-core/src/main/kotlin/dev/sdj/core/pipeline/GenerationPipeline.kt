@@ -45,6 +45,12 @@ interface GenerationPipeline {
      */
     val plannerVaeTile: Int? get() = null
 
+    /**
+     * Whether the diffusion model can evaluate classifier-free guidance's prompt and negative prompt as one batch of
+     * two when the request asks ([GuidanceBatch]); false: two evaluations per step whatever the request says.
+     */
+    val batchesGuidance: Boolean get() = false
+
     /** The last phase's result as the decoded image [W, H, 3] in ggml order, values around [-1, 1]. */
     fun image(result: Any): FloatArray
 

@@ -3,6 +3,7 @@ package dev.sdj.core.scheduler
 import com.fasterxml.jackson.databind.ObjectMapper
 import com.fasterxml.jackson.databind.node.ObjectNode
 import dev.sdj.api.EngineConfig
+import dev.sdj.core.pipeline.GuidanceBatch
 import dev.sdj.ggml.CacheTemps
 import dev.sdj.ggml.NativesDirectory
 import java.io.IOException
@@ -18,8 +19,12 @@ import org.slf4j.LoggerFactory
  */
 class TuneCache(val file: Path) {
 
-    /** The stored choice: a placement (streamed with [residentBlocks]) and what each tried placement took per step. */
-    data class Entry(val placement: String, val residentBlocks: Int, val secondsPerStep: Map<String, Double>, val measuredAt: String)
+    /**
+     * The stored choice: a placement (streamed with [residentBlocks]), whether guidance was batched ([cfgBatch] "on" or
+     * "off"; null where tune did not try both), and what each trial took per step.
+     */
+    data class Entry(val placement: String, val residentBlocks: Int, val secondsPerStep: Map<String, Double>, val measuredAt: String,
+                     val cfgBatch: String? = null)
 
     /** The entry stored under [key]; null when there is none or it is not one `tune` could have written. */
     fun get(key: String): Entry? {
@@ -27,13 +32,14 @@ class TuneCache(val file: Path) {
         val placement = node.get("placement")?.takeIf { it.isTextual }?.asText()?.takeIf { it in Planner.ORDER } ?: return null
         val residentBlocks = node.get("residentBlocks")?.takeIf { it.isInt && it.intValue() >= 0 }?.intValue() ?: return null
         val measuredAt = node.get("measuredAt")?.takeIf { it.isTextual }?.asText() ?: return null
+        val cfgBatch = node.get("cfgBatch")?.let { b -> b.takeIf { it.isTextual }?.asText()?.takeIf { it in CFG_BATCHES } ?: return null }
         val times = node.get("secondsPerStep") as? ObjectNode ?: return null
         val secondsPerStep = LinkedHashMap<String, Double>()
         for ((k, v) in times.properties()) {
             if (!v.isNumber || !v.asDouble().isFinite() || v.asDouble() < 0) return null
             secondsPerStep[k] = v.asDouble()
         }
-        return Entry(placement, residentBlocks, secondsPerStep, measuredAt)
+        return Entry(placement, residentBlocks, secondsPerStep, measuredAt, cfgBatch)
     }
 
     /** Stores [entry] under [key]; the file is replaced whole (written beside it, then moved), never left half-written. */
@@ -45,6 +51,7 @@ class TuneCache(val file: Path) {
         val times = node.putObject("secondsPerStep")
         entry.secondsPerStep.forEach { (k, v) -> times.put(k, v) }
         node.put("measuredAt", entry.measuredAt)
+        entry.cfgBatch?.let { node.put("cfgBatch", it) }
         try {
             val dir = file.toAbsolutePath().parent
             Files.createDirectories(dir)
@@ -72,6 +79,7 @@ class TuneCache(val file: Path) {
         private val LOG = LoggerFactory.getLogger(TuneCache::class.java)
         private val MAPPER = ObjectMapper()
         private const val TEMP_KIND = "tune"
+        private val CFG_BATCHES = setOf(GuidanceBatch.ON, GuidanceBatch.OFF)
 
         /** `-Dsdj.tune.file`, else `tune.json` in sdj's cache directory (SDJ_CACHE_DIR, XDG_CACHE_HOME/sdj, ~/.cache/sdj). */
         fun default(): TuneCache =

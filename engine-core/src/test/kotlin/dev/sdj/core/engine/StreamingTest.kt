@@ -51,9 +51,10 @@ class StreamingTest {
         dir.toFile().deleteRecursively()
     }
 
+    /** Guidance in two evaluations per step, as these tests count uploads (batched guidance: [GuidanceBatchTest]). */
     private fun request(device: String, placement: String = "auto", cfg: Double = 7.0) =
         GenerationRequest.builder("a lighthouse").negativePrompt("fog").size(64, 64).steps(2).seed(3).cfgScale(cfg)
-            .device(device).threads(2).placement(placement).build()
+            .device(device).threads(2).placement(placement).cfgBatch("off").build()
 
     @ParameterizedTest
     @ValueSource(strings = ["CPU", "Vulkan0"])

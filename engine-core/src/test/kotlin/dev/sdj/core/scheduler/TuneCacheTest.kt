@@ -32,6 +32,7 @@ class TuneCacheTest {
             """{ "placement": "resident", "residentBlocks": 0, "secondsPerStep": [1.0], "measuredAt": "x" }""",
             """{ "placement": "resident", "residentBlocks": 0, "secondsPerStep": { "resident": "fast" }, "measuredAt": "x" }""",
             """{ "placement": "resident", "residentBlocks": 0, "secondsPerStep": { "resident": 0.1 } }""",
+            """{ "placement": "resident", "residentBlocks": 0, "secondsPerStep": {}, "measuredAt": "x", "cfgBatch": "maybe" }""",
             """[ "resident" ]""",
         )
         for (entry in invalid) assertNull(cacheHolding(dir, entry).get("key"), entry)
@@ -43,5 +44,8 @@ class TuneCacheTest {
         val entry = TuneCache.Entry("streamed", 4, mapOf("sequential" to 1.5, "streamed" to 1.25), "2026-01-01T00:00:00Z")
         cache.put("key", entry)
         assertEquals(entry, cache.get("key"))
+        val batched = entry.copy(cfgBatch = "on")
+        cache.put("batched", batched)
+        assertEquals(batched, cache.get("batched"))
     }
 }

@@ -15,7 +15,10 @@ import org.junit.jupiter.api.TestInstance
 import java.nio.file.Files
 import java.nio.file.Path
 
-/** `tune` times every placement that fits, stores the fastest per shape, and auto requests of that shape use it. */
+/**
+ * `tune` times every placement that fits, with guidance both batched and not, stores the fastest per shape, and auto
+ * requests of that shape use it.
+ */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class TuneTest {
     private val dir: Path = Files.createTempDirectory("sdj-tune")
@@ -30,14 +33,15 @@ class TuneTest {
         .device("CPU").threads(2).build()
 
     @Test
-    fun `tuning tries each placement that fits and auto requests of the same shape then use the fastest`() {
+    fun `tuning tries each placement that fits, guidance batched and not, and auto requests of the same shape then use the fastest`() {
         val cache = TuneCache(dir.resolve("tune.json"))
         val denoisingTotals = HashSet<Int>()
         val report = SdjEngine(EngineConfig.of(model), cache).use { engine ->
             engine.tune(request(), 1) { phase, _, total -> if (phase.endsWith(": denoising")) denoisingTotals.add(total) }
         }
         assertEquals(setOf(2), denoisingTotals, "each placement runs one untimed warm-up step before the timed one")
-        assertEquals(listOf("resident", "sequential", "streamed"), report.trials().map { it.placement() })
+        assertEquals(listOf("resident", "sequential", "streamed").flatMap { p -> listOf("$p off", "$p on") },
+            report.trials().map { "${it.placement()} ${it.cfgBatch()}" })
         val modelPart = report.key().split(" | ")[1]
         assertEquals("$model (${Files.size(model)} bytes, modified ${Files.getLastModifiedTime(model)})", modelPart)
         assertTrue(report.trials().all { it.secondsPerStep() > 0 }, report.trials().toString())
@@ -45,12 +49,15 @@ class TuneTest {
         val stored = cache.get(report.key())
         assertNotNull(stored)
         assertEquals(report.fastest().placement(), stored!!.placement)
+        assertEquals(report.fastest().cfgBatch(), stored.cfgBatch)
 
         // A fresh engine on the same cache: auto follows the stored choice, and says so.
         SdjEngine(EngineConfig.of(model), cache).use { engine ->
             val plan = engine.plan(request())
             assertEquals(report.fastest().placement(), plan.placement())
             assertTrue(plan.reason().startsWith("tuned on "), plan.reason())
+            val batched = if (report.fastest().cfgBatch() == "on") "guidance batched" else "guidance in two evaluations per step"
+            assertTrue(plan.reason().contains("$batched, which tune measured faster"), plan.reason())
             assertTrue(!engine.plan(request().toBuilder().size(64, 72).build()).reason().startsWith("tuned"), "another size was not tuned")
             assertEquals("resident", engine.plan(request().toBuilder().placement("resident").build()).placement(), "a forced placement wins")
         }
@@ -61,7 +68,8 @@ class TuneTest {
         val cache = TuneCache(dir.resolve("stale.json"))
         SdjEngine(EngineConfig.of(model), cache).use { engine ->
             val resident = engine.plan(request()).peakByPlacement().getValue("resident")
-            val capped = request().toBuilder().maxDeviceMemory(resident - 1).build()
+            // Guidance in two evaluations only: which placement fits is the question here, not batching.
+            val capped = request().toBuilder().maxDeviceMemory(resident - 1).cfgBatch("off").build()
             val report = engine.tune(capped, 1, ProgressListener.NONE)
             assertTrue(report.trials().none { it.placement() == "resident" }, "resident does not fit the cap")
             cache.put(report.key(), TuneCache.Entry("resident", 0, mapOf("resident" to 0.01), "2026-01-01"))

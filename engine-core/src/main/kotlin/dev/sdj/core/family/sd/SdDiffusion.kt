@@ -12,6 +12,7 @@ import dev.sdj.core.graph.Nn
 import dev.sdj.core.graph.Weights
 import dev.sdj.core.image.InpaintMask
 import dev.sdj.core.image.TiledDecoding
+import dev.sdj.core.pipeline.GuidanceBatch
 import dev.sdj.core.sampling.Denoiser
 import dev.sdj.core.sampling.DiscreteSchedule
 import dev.sdj.core.sampling.NoiseRng
@@ -47,12 +48,12 @@ class SdDiffusion(
     }
 
     /**
-     * The UNet's graph over a [w]×[h] latent and a context of [tokens] tokens [hidden] wide (and SDXL's vector y,
-     * [yWidth] wide), as [denoise] compiles it.
+     * The UNet's graph over [batch] [w]×[h] latents, each with a context of [tokens] tokens [hidden] wide (and SDXL's
+     * vector y, [yWidth] wide), as [denoise] compiles it for the request ([batch] of [GuidanceBatch.of]).
      */
-    fun unetGraph(weights: Weights, w: Long, h: Long, hidden: Long, tokens: Long, yWidth: Long? = null): (CompiledGraph.Builder) -> Tensor = { g ->
-        unet.build(g.nn, weights, g.input("x", GgmlType.F32, w, h, unetInputs, 1), g.input("t", GgmlType.F32, 1),
-            g.input("context", GgmlType.F32, hidden, tokens, 1), yWidth?.let { g.input("y", GgmlType.F32, it, 1) })
+    fun unetGraph(weights: Weights, w: Long, h: Long, hidden: Long, tokens: Long, yWidth: Long? = null, batch: Long = 1): (CompiledGraph.Builder) -> Tensor = { g ->
+        unet.build(g.nn, weights, g.input("x", GgmlType.F32, w, h, unetInputs, batch), g.input("t", GgmlType.F32, batch),
+            g.input("context", GgmlType.F32, hidden, tokens, batch), yWidth?.let { g.input("y", GgmlType.F32, it, batch) })
     }
 
     /** The decoder's graph over one tile of the request's tiling, as [decode] compiles it. */
@@ -121,12 +122,18 @@ class SdDiffusion(
         val extra = if (inpainting) start?.unetInput ?: InpaintingInput.everything((w * h).toInt()) else null
 
         val ys = conditioning.ys
-        val graph = session.compile(UNET, build = unetGraph(weights, w, h, conditioning.hidden, conditioning.tokens, ys?.get(0)?.size?.toLong()))
-        fun model(x: FloatArray, t: Float, prompt: Int): FloatArray {
-            graph.input("x").setFloats(if (extra == null) x else Inpainting.concat(x, if (prompt == 0) extra.conditional else extra.unconditional))
-            graph.input("t").setFloats(floatArrayOf(t))
-            graph.input("context").setFloats(conditioning.contexts[prompt])
-            ys?.let { graph.input("y").setFloats(it[prompt]) }
+        val batch = GuidanceBatch.of(request)
+        val graph = session.compile(UNET, build = unetGraph(weights, w, h, conditioning.hidden, conditioning.tokens, ys?.get(0)?.size?.toLong(),
+            batch.toLong()))
+        fun unetInput(x: FloatArray, prompt: Int) =
+            if (extra == null) x else Inpainting.concat(x, if (prompt == 0) extra.conditional else extra.unconditional)
+        // Prompts [first, first + batch) in one evaluation: ggml's batch is the outermost dimension, so inputs and outputs concatenate.
+        fun model(x: FloatArray, t: Float, first: Int): FloatArray {
+            val prompts = first until first + batch
+            graph.input("x").setFloats(concat(prompts.map { unetInput(x, it) }))
+            graph.input("t").setFloats(FloatArray(batch) { t })
+            graph.input("context").setFloats(concat(prompts.map { conditioning.contexts[it] }))
+            ys?.let { y -> graph.input("y").setFloats(concat(prompts.map { y[it] })) }
             return graph.run(session.backend)
         }
         val guided = guided(request)
@@ -136,12 +143,13 @@ class SdDiffusion(
             val scale = Prediction.inputScale(sigma)
             val input = FloatArray(x.size) { x[it] * scale }
             val t = schedule.sigmaToT(sigma)
-            val cond = model(input, t, 0)
+            val first = model(input, t, 0)
             val out = if (guided) {
-                val uncond = model(input, t, 1)
+                val (cond, uncond) = if (batch == 2) first.copyOfRange(0, x.size) to first.copyOfRange(x.size, 2 * x.size)
+                    else first to model(input, t, 1)
                 FloatArray(cond.size) { uncond[it] + cfg * (cond[it] - uncond[it]) }
             } else {
-                cond
+                first
             }
             val predicted = if (vPrediction) Prediction.vToDenoised(x, out, sigma) else Prediction.epsToDenoised(x, out, sigma)
             val denoised = start?.denoiseMask?.let { Inpainting.blend(predicted, start.latent, it) } ?: predicted
@@ -162,6 +170,12 @@ class SdDiffusion(
     }
 
     private fun guided(request: GenerationRequest) = request.cfgScale() != 1.0
+
+    private fun concat(parts: List<FloatArray>): FloatArray =
+        if (parts.size == 1) parts[0] else FloatArray(parts.sumOf { it.size }).also { out ->
+            var at = 0
+            for (p in parts) { p.copyInto(out, at); at += p.size }
+        }
 
     companion object {
         val UNET = GraphKey("unet")

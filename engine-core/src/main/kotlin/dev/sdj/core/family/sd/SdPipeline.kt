@@ -10,6 +10,7 @@ import dev.sdj.core.lora.LoraTargets
 import dev.sdj.core.model.AssembledModel
 import dev.sdj.core.model.ComponentKind
 import dev.sdj.core.pipeline.GenerationPipeline
+import dev.sdj.core.pipeline.GuidanceBatch
 import dev.sdj.core.pipeline.Phase
 import dev.sdj.core.pipeline.PhaseGraph
 import dev.sdj.core.pipeline.PhaseRun
@@ -47,7 +48,8 @@ class SdPipeline private constructor(model: AssembledModel, private val family: 
 
         override fun graphs(request: GenerationRequest, weights: (ComponentKind) -> Weights) =
             listOf(PhaseGraph(SdDiffusion.UNET, textToImage.diffusion.unetGraph(weights(ComponentKind.DIFFUSION_MODEL),
-                (request.width() / 8).toLong(), (request.height() / 8).toLong(), contextWidth, textToImage.contextTokens(request).toLong())))
+                (request.width() / 8).toLong(), (request.height() / 8).toLong(), contextWidth, textToImage.contextTokens(request).toLong(),
+                batch = GuidanceBatch.of(request).toLong())))
 
         override fun run(run: PhaseRun): Any = textToImage.diffusion.denoise(run.request, run.weights(ComponentKind.DIFFUSION_MODEL),
             run.earlier[0] as SdDiffusion.Conditioning, run.session, run.progress, run.cancel, imageEncoding.start(run, run.earlier[1]) as InitLatent?)
@@ -64,6 +66,8 @@ class SdPipeline private constructor(model: AssembledModel, private val family: 
 
     override val denoiserPhase = phases.indexOf(denoising)
 
+    override val batchesGuidance = true
+
     override val takesInitImage = true
     override val takesMask = true
 
@@ -71,7 +75,7 @@ class SdPipeline private constructor(model: AssembledModel, private val family: 
 
     override fun shapeKey(request: GenerationRequest): String =
         "${request.width()}x${request.height()} tile ${request.vaeTileSize()} context ${textToImage.contextTokens(request)} " +
-            "clip skip ${request.clipSkip()} init image ${request.initImage().isPresent}"
+            "clip skip ${request.clipSkip()} init image ${request.initImage().isPresent} guidance batch ${GuidanceBatch.of(request)}"
 
     override fun image(result: Any): FloatArray = result as FloatArray
 

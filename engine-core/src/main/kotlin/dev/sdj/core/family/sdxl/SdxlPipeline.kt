@@ -21,6 +21,7 @@ import dev.sdj.core.lora.LoraTargets
 import dev.sdj.core.model.AssembledModel
 import dev.sdj.core.model.ComponentKind
 import dev.sdj.core.pipeline.GenerationPipeline
+import dev.sdj.core.pipeline.GuidanceBatch
 import dev.sdj.core.pipeline.Phase
 import dev.sdj.core.pipeline.PhaseGraph
 import dev.sdj.core.pipeline.PhaseRun
@@ -108,7 +109,8 @@ class SdxlPipeline private constructor(private val model: AssembledModel, tokeni
 
         override fun graphs(request: GenerationRequest, weights: (ComponentKind) -> Weights) =
             listOf(PhaseGraph(SdDiffusion.UNET, diffusion.unetGraph(weights(ComponentKind.DIFFUSION_MODEL),
-                (request.width() / 8).toLong(), (request.height() / 8).toLong(), contextWidth, contextTokens(request).toLong(), yWidth)))
+                (request.width() / 8).toLong(), (request.height() / 8).toLong(), contextWidth, contextTokens(request).toLong(), yWidth,
+                GuidanceBatch.of(request).toLong())))
 
         @Suppress("UNCHECKED_CAST")
         override fun run(run: PhaseRun): Any {
@@ -136,6 +138,8 @@ class SdxlPipeline private constructor(private val model: AssembledModel, tokeni
 
     override val denoiserPhase = phases.indexOf(denoising)
 
+    override val batchesGuidance = true
+
     override val takesInitImage = true
     override val takesMask = true
 
@@ -145,7 +149,7 @@ class SdxlPipeline private constructor(private val model: AssembledModel, tokeni
     private fun contextTokens(request: GenerationRequest): Int = SdxlConditioner.CONTEXT * conditioner.chunkCount(prompts(request))
 
     override fun shapeKey(request: GenerationRequest): String =
-        "${request.width()}x${request.height()} tile ${request.vaeTileSize()} context ${contextTokens(request)} clip skip ${request.clipSkip()} init image ${request.initImage().isPresent}"
+        "${request.width()}x${request.height()} tile ${request.vaeTileSize()} context ${contextTokens(request)} clip skip ${request.clipSkip()} init image ${request.initImage().isPresent} guidance batch ${GuidanceBatch.of(request)}"
 
     override fun image(result: Any): FloatArray = result as FloatArray
 
