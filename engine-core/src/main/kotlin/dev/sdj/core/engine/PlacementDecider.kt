@@ -156,9 +156,11 @@ internal class PlacementDecider(
 
     /**
      * An "auto" cfg batch: what `tune` measured faster for this shape when it stored a choice and that still fits,
-     * else batched unless it makes the placement slower — a later placement, or a streamed one uploading more per
-     * step (batching halves the evaluations that upload the streamed blocks; its larger compute buffer can keep fewer
-     * blocks resident).
+     * else batched only where batching measurably pays without a slower placement: a streamed placement that uploads
+     * fewer bytes per step (batching halves the evaluations that upload the streamed blocks; its larger compute buffer
+     * can keep fewer blocks resident). Where nothing streams, the batch's twice-as-large compute buffer buys a speed-up
+     * that was not settled by measurement (CPU, SD 1.5: paired runs pointed both ways), so the smaller peak wins and
+     * `tune` measures the rest.
      */
     private fun decideGuidanceBatch(device: Device, request: GenerationRequest, deviceWhy: String?, asked: GenerationRequest): Decision? {
         fun resolved(batch: String) = request.toBuilder().cfgBatch(batch).build()
@@ -177,16 +179,19 @@ internal class PlacementDecider(
             single == null -> GuidanceBatch.ON
             Planner.ORDER.indexOf(batched.placement) != Planner.ORDER.indexOf(single.placement) ->
                 if (Planner.ORDER.indexOf(batched.placement) < Planner.ORDER.indexOf(single.placement)) GuidanceBatch.ON else GuidanceBatch.OFF
-            batched.report.uploadBytesPerStep() <= single.report.uploadBytesPerStep() -> GuidanceBatch.ON
+            batched.report.uploadBytesPerStep() < single.report.uploadBytesPerStep() -> GuidanceBatch.ON
             else -> GuidanceBatch.OFF
         }
         if (batched == null && single == null) return null
         val why = when {
             batch == GuidanceBatch.ON -> "guidance batched (prompt and negative prompt as one evaluation per step)"
             batched == null -> "guidance in two evaluations per step (batched, its larger compute buffer fits no placement)"
+            batched.placement == single!!.placement && batched.report.uploadBytesPerStep() == single.report.uploadBytesPerStep() ->
+                "guidance in two evaluations per step (batched would need ${Planner.mib(batched.report.peakBytes())} instead of " +
+                    "${Planner.mib(single.report.peakBytes())} for no fewer uploads; --cfg-batch on or tune to try it)"
             else -> "guidance in two evaluations per step (batched would be ${batched.placement}" +
                 (if (batched.placement == "streamed") ", uploading ${Planner.mib(batched.report.uploadBytesPerStep())} per step instead of " +
-                    Planner.mib(single!!.report.uploadBytesPerStep()) else "") + ")"
+                    Planner.mib(single.report.uploadBytesPerStep()) else "") + ")"
         }
         return decideResolved(device, resolved(batch), deviceWhy, asked, why)
     }
