@@ -54,8 +54,8 @@ final class DeviceOptions {
     @Option(names = "--cfg-batch", paramLabel = "auto|on|off", defaultValue = "auto",
             description = "With guidance (cfg scale other than 1), evaluate the prompt and the negative prompt as one batch of two "
                     + "(on: the diffusion model's weights read, or streamed, once per step instead of twice; about twice the "
-                    + "compute memory) or as two evaluations (off). Default auto: batched where a streamed placement then "
-                    + "uploads less per step, else two evaluations, or what 'sdj tune' measured faster. SD 1.x/2.x and SDXL; other families ignore it.")
+                    + "compute memory) or as two evaluations (off). Batching changes pixels by rounding. Default auto: "
+                    + "what 'sdj tune' measured faster, else two evaluations; 'plan' says when batching would upload less. SD 1.x/2.x and SDXL; other families ignore it.")
     String cfgBatch;
 
     GenerationRequest.Builder applyTo(GenerationRequest.Builder b) {

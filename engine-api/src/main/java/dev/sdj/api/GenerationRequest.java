@@ -160,9 +160,9 @@ public final class GenerationRequest {
     /**
      * How classifier-free guidance evaluates the diffusion model: on, the prompt and the negative prompt as one
      * evaluation of a batch of two (the weights are read, or streamed, once per step instead of twice; the compute
-     * buffer about doubles); off, two evaluations of one; auto, batched where the planner finds it uploads fewer bytes per
-     * step (a streamed placement) without a slower placement, else two evaluations (the smaller compute buffer), or what
-     * {@code tune} measured faster. Without guidance (cfg scale 1) there is one evaluation either way; only SD 1.x/2.x
+     * buffer about doubles); off, two evaluations of one; auto, what {@code tune} measured faster for the shape, else two
+     * evaluations (batching changes pixels by rounding, so the placement never chooses it; the plan names it where a
+     * streamed placement would upload less). Without guidance (cfg scale 1) there is one evaluation either way; only SD 1.x/2.x
      * and SDXL batch.
      */
     public String cfgBatch() { return cfgBatch; }

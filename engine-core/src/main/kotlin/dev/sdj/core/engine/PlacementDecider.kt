@@ -155,12 +155,10 @@ internal class PlacementDecider(
     }
 
     /**
-     * An "auto" cfg batch: what `tune` measured faster for this shape when it stored a choice and that still fits,
-     * else batched only where batching measurably pays without a slower placement: a streamed placement that uploads
-     * fewer bytes per step (batching halves the evaluations that upload the streamed blocks; its larger compute buffer
-     * can keep fewer blocks resident). Where nothing streams, the batch's twice-as-large compute buffer buys a speed-up
-     * that was not settled by measurement (CPU, SD 1.5: paired runs pointed both ways), so the smaller peak wins and
-     * `tune` measures the rest.
+     * An "auto" cfg batch: what `tune` measured faster for this shape when it stored a choice and that still fits, else
+     * two evaluations per step. Batching changes pixels by rounding (ggml sums a batch of two in another order), so it is
+     * the user's or tune's choice, never the placement's: every placement of an untuned request gives the same image. Where
+     * the placement streams and batching would upload fewer bytes per step, the reason names `--cfg-batch on` as the lever.
      */
     private fun decideGuidanceBatch(device: Device, request: GenerationRequest, deviceWhy: String?, asked: GenerationRequest): Decision? {
         fun resolved(batch: String) = request.toBuilder().cfgBatch(batch).build()
@@ -172,28 +170,13 @@ internal class PlacementDecider(
         tuneCache.get(tuneKey(device, asked))?.cfgBatch?.let { tuned ->
             attempt(tuned, "guidance ${batchWords(tuned)}, which tune measured faster")?.let { return it }
         }
+        val single = decideResolved(device, resolved(GuidanceBatch.OFF), deviceWhy, asked) ?: return null
+        if (single.placement != "streamed") return single
         val batched = attempt(GuidanceBatch.ON)
-        val single = decideResolved(device, resolved(GuidanceBatch.OFF), deviceWhy, asked)
-        val batch = when {
-            batched == null -> GuidanceBatch.OFF
-            single == null -> GuidanceBatch.ON
-            Planner.ORDER.indexOf(batched.placement) != Planner.ORDER.indexOf(single.placement) ->
-                if (Planner.ORDER.indexOf(batched.placement) < Planner.ORDER.indexOf(single.placement)) GuidanceBatch.ON else GuidanceBatch.OFF
-            batched.report.uploadBytesPerStep() < single.report.uploadBytesPerStep() -> GuidanceBatch.ON
-            else -> GuidanceBatch.OFF
-        }
-        if (batched == null && single == null) return null
-        val why = when {
-            batch == GuidanceBatch.ON -> "guidance batched (prompt and negative prompt as one evaluation per step)"
-            batched == null -> "guidance in two evaluations per step (batched, its larger compute buffer fits no placement)"
-            batched.placement == single!!.placement && batched.report.uploadBytesPerStep() == single.report.uploadBytesPerStep() ->
-                "guidance in two evaluations per step (batched would need ${Planner.mib(batched.report.peakBytes())} instead of " +
-                    "${Planner.mib(single.report.peakBytes())} for no fewer uploads; --cfg-batch on or tune to try it)"
-            else -> "guidance in two evaluations per step (batched would be ${batched.placement}" +
-                (if (batched.placement == "streamed") ", uploading ${Planner.mib(batched.report.uploadBytesPerStep())} per step instead of " +
-                    Planner.mib(single.report.uploadBytesPerStep()) else "") + ")"
-        }
-        return decideResolved(device, resolved(batch), deviceWhy, asked, why)
+        if (batched == null || batched.placement != "streamed" || batched.report.uploadBytesPerStep() >= single.report.uploadBytesPerStep()) return single
+        return decideResolved(device, resolved(GuidanceBatch.OFF), deviceWhy, asked,
+            "guidance in two evaluations per step (--cfg-batch on would upload ${Planner.mib(batched.report.uploadBytesPerStep())} per step " +
+                "instead of ${Planner.mib(single.report.uploadBytesPerStep())}; pixels change by rounding)")
     }
 
     private fun batchWords(batch: String) = if (batch == GuidanceBatch.ON) "batched" else "in two evaluations per step"
