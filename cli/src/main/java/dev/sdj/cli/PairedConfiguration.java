@@ -93,7 +93,9 @@ final class PairedConfiguration {
                 continue;
             }
             if (option.arity().max() == 0) {
-                words.add(option.longestName());
+                // A negatable flag given in its --no- form holds false: its plain name would turn it on.
+                boolean negated = option.negatable() && Boolean.FALSE.equals(option.getValue());
+                words.add(negated ? "--no-" + option.longestName().substring(2) : option.longestName());
                 continue;
             }
             for (String value : option.originalStringValues()) {

@@ -92,4 +92,15 @@ class BenchPairTest {
         assertEquals(List.of("a.safetensors:0.5", "b b.gguf"), second.loras.loras);
         assertNull(second.pair);
     }
+
+    @Test
+    void aNegatedFlagOfTheFirstStaysNegatedInTheSecond() {
+        BenchCommand.Generate first = new BenchCommand.Generate();
+        CommandLine line = new CommandLine(first);
+        line.parseArgs("--no-vae-conv-direct", "--pair", "--cfg-batch on");
+        BenchCommand.Generate second = PairedConfiguration.second(line.getCommandSpec(), first.pair);
+        assertEquals(Boolean.FALSE, first.where.device.vaeConvDirect);
+        assertEquals(Boolean.FALSE, second.where.device.vaeConvDirect);
+        assertEquals("on", second.where.device.cfgBatch);
+    }
 }
