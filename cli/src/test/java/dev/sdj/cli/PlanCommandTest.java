@@ -8,6 +8,8 @@ import dev.sdj.core.registry.DefaultModel;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import javax.imageio.ImageIO;
+import java.awt.image.BufferedImage;
 import java.nio.file.Path;
 
 import static org.junit.jupiter.api.Assertions.*;
@@ -40,8 +42,13 @@ class PlanCommandTest {
     @Test
     void aBatchPlanSaysWhatItsImagesUploadAndAMaskIsPlannedWithItsInitImage(@TempDir Path dir) throws Exception {
         Path model = DefaultModel.INSTANCE.path(dir);
+        // plan reads the init image: its encoding's reuse key hashes the file (and an inpainting checkpoint's mask).
+        Path init = dir.resolve("init.png");
+        Path mask = dir.resolve("mask.png");
+        ImageIO.write(new BufferedImage(32, 32, BufferedImage.TYPE_INT_RGB), "png", init.toFile());
+        ImageIO.write(new BufferedImage(32, 32, BufferedImage.TYPE_BYTE_GRAY), "png", mask.toFile());
         CliRun batch = CliRun.of("plan", "--model", model.toString(), "-W", "32", "-H", "32", "--device", "CPU",
-                "--placement", "sequential", "-b", "3", "-i", "init.png", "--mask", "mask.png", "--json");
+                "--placement", "sequential", "-b", "3", "-i", init.toString(), "--mask", mask.toString(), "--json");
         assertEquals(0, batch.code(), batch.err());
         JsonNode json = new ObjectMapper().readTree(batch.out());
         assertEquals(3, json.get("batchCount").asInt());

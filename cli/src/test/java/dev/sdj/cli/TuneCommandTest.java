@@ -24,7 +24,7 @@ class TuneCommandTest {
             assertTrue(tune.out().contains("fastest: "), tune.out());
             assertTrue(tune.out().contains("stored in the tuning cache for:\n  CPU (") && tune.out().contains("\n  64x64\n"), tune.out());
             assertTrue(Files.isRegularFile(cache));
-            String fastest = tune.out().lines().filter(l -> l.startsWith("fastest: ")).findFirst().orElseThrow().split(" ")[1];
+            String fastest = tune.out().lines().filter(l -> l.startsWith("fastest: ")).findFirst().orElseThrow().split("[ ,]")[1];
 
             CliRun plan = CliRun.of("plan", "--model", model.toString(), "-W", "64", "-H", "64", "--device", "CPU");
             assertEquals(0, plan.code(), plan.err());
