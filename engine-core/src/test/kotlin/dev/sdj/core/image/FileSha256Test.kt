@@ -1,10 +1,9 @@
 package dev.sdj.core.image
 
-import org.junit.jupiter.api.AfterAll
 import org.junit.jupiter.api.Assertions.assertEquals
 import org.junit.jupiter.api.Assertions.assertNotEquals
 import org.junit.jupiter.api.Test
-import org.junit.jupiter.api.TestInstance
+import org.junit.jupiter.api.io.TempDir
 import java.nio.ByteBuffer
 import java.nio.ByteOrder
 import java.nio.file.Files
@@ -14,17 +13,12 @@ import java.util.HexFormat
 import kotlin.random.Random
 
 /** The streamed SHA-256 behind the init image's reuse key, A1111's model hash and its LoRA hash, against MessageDigest over the bytes. */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class FileSha256Test {
-    private val dir: Path = Files.createTempDirectory("sdj-sha256")
+    @TempDir
+    lateinit var dir: Path
 
     /** Larger than the 1 MiB read block, with a ragged tail. */
     private val bytes = ByteArray(2 * (1 shl 20) + 13).also { Random(7).nextBytes(it) }
-
-    @AfterAll
-    fun cleanUp() {
-        dir.toFile().deleteRecursively()
-    }
 
     private fun sha256(bytes: ByteArray, from: Int = 0): String =
         HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes.copyOfRange(from, bytes.size)))

@@ -1,23 +1,17 @@
 package dev.sdj.core.image
 
 import dev.sdj.api.InvalidRequestException
-import org.junit.jupiter.api.AfterAll
 import org.junit.jupiter.api.Assertions.assertEquals
 import org.junit.jupiter.api.Assertions.assertThrows
 import org.junit.jupiter.api.Test
-import org.junit.jupiter.api.TestInstance
+import org.junit.jupiter.api.io.TempDir
 import java.nio.file.AccessDeniedException
 import java.nio.file.Files
 import java.nio.file.Path
 
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class RequestFileDigestsTest {
-    private val dir: Path = Files.createTempDirectory("sdj-request-digests")
-
-    @AfterAll
-    fun cleanUp() {
-        dir.toFile().deleteRecursively()
-    }
+    @TempDir
+    lateinit var dir: Path
 
     @Test
     fun `each file is read once per request, and a new request reads it again`() {
