@@ -54,6 +54,9 @@ internal interface EngineState {
 
     /** The phases whose results a generation of [request] would reuse. */
     fun reused(request: GenerationRequest, deviceOf: (ComponentKind) -> Device): Set<Int>
+
+    /** The phases a batch's later images reuse: those with a reuse key for [request] (no key holds a seed). */
+    fun reusedByLaterImages(request: GenerationRequest): Set<Int>
 }
 
 /**
@@ -206,7 +209,7 @@ internal class PlacementDecider(
         }
         // A batch's later images reuse every phase with a reuse key (they hold no seed: the prompt's encoding), each
         // starting from what the image before it left on the device.
-        val reusedInBatch = reused + pipeline.phases.indices.filter { pipeline.phases[it].reuseKey(request) != null }
+        val reusedInBatch = reused + state.reusedByLaterImages(request)
         var batchUploads = uploads(steps)
         var on = steps.lastOrNull { it != null }?.present ?: state.loaded(device, Decision.residentSets(choice, costs))
         repeat(request.batchCount() - 1) {
