@@ -134,6 +134,25 @@ class LowRankLoraGenerationTest {
     }
 
     @Test
+    fun `after a generation with one LoRA the plan for another set counts what the switch uploads and peaks at, low-rank and merged`() {
+        for (mode in listOf("at_runtime", "immediately")) SdjEngine(config).use { engine ->
+            fun planThenGenerate(request: GenerationRequest): Long {
+                val plan = engine.plan(request)
+                val result = engine.generate(request)
+                val set = request.loras().joinToString { "${it.path().fileName}:${it.multiplier()}" }
+                println("$mode, switching to $set: planned ${plan.uploadBytesPerGeneration()} B, uploaded ${result.uploadedParameterBytes()} B")
+                assertEquals(result.uploadedParameterBytes(), plan.uploadBytesPerGeneration(), "$mode, $set: planned upload = the ledger's")
+                assertEquals(result.peakDeviceBytes().getValue("CPU"), plan.peakBytes(), "$mode, $set: planned peak = the ledger's")
+                return result.uploadedParameterBytes()
+            }
+            engine.generate(request(mode = mode).withLoras(lora to 1.0))
+            assertTrue(planThenGenerate(request(mode = mode).withLoras(lora to 1.0, loraB to 0.5)) > 0, "$mode: adding b uploads")
+            // Dropping a frees its adapters before the phases run, so the device never holds more than the plan says.
+            planThenGenerate(request(mode = mode).toBuilder().prompt("a harbour").build().withLoras(loraB to 0.5))
+        }
+    }
+
+    @Test
     fun `streamed after a switch, the resident part's adapters are planned apart from its weights and the image is a fresh engine's`() {
         SdjEngine(config).use { engine ->
             // No cap: the most blocks that may be resident are, and the resident part stays between generations.
