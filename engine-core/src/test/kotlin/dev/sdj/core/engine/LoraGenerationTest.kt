@@ -4,6 +4,7 @@ import dev.sdj.api.EngineConfig
 import dev.sdj.api.GenerationRequest
 import dev.sdj.core.family.clip.ClipVocabulary
 import dev.sdj.core.family.sd.TinySdModel
+import dev.sdj.core.lora.LycorisLayer
 import dev.sdj.core.lora.TinyLoras
 import dev.sdj.core.memory.DeviceTypeSupport
 import dev.sdj.core.memory.ParamSpecs
@@ -61,6 +62,21 @@ class LoraGenerationTest {
                 assertEquals(plan.parameterBytes().getValue(kind.label), engine.residentBytes(kind), "${kind.label} allocated")
                 assertEquals(plan.mappedBytes().getValue(kind.label), engine.mappedBytes(kind), "${kind.label} mapped")
             }
+        }
+    }
+
+    @Test
+    fun `LoHa and LoKr files merge, at weight zero byte for byte without effect, and under at_runtime too`() {
+        val loha = dir.resolve("loha.safetensors").also { TinyLoras(tiny.arch).writeLycoris(it, LycorisLayer.Kind.LOHA) }
+        val lokr = dir.resolve("lokr.safetensors").also { TinyLoras(tiny.arch).writeLycoris(it, LycorisLayer.Kind.LOKR) }
+        SdjEngine(EngineConfig.of(model)).use { engine ->
+            assertArrayEquals(plain, engine.generate(request().with(loha, 0.0)).rgb(), "a LoHa at weight 0")
+            assertFalse(plain.contentEquals(engine.generate(request().with(loha, 1.0)).rgb()), "a LoHa changes the image")
+            // The graph ops add low-rank products only: a LoKr is merged whatever the mode asks, and the plan says so.
+            val lokrImage = engine.generate(request().with(lokr, 1.0).toBuilder().loraApplyMode("at_runtime").build())
+            assertFalse(plain.contentEquals(lokrImage.rgb()), "a LoKr changes the image")
+            val why = lokrImage.placement().loraPaths().getValue("lokr.safetensors")
+            assertTrue(why.contains("merged: LoKr") && !why.contains("low-rank:"), why)
         }
     }
 
