@@ -2,6 +2,7 @@ package dev.sdj.core.engine
 
 import dev.sdj.api.EngineConfig
 import dev.sdj.api.GenerationRequest
+import dev.sdj.api.GenerationResult
 import dev.sdj.core.family.clip.ClipVocabulary
 import dev.sdj.core.family.sd.TinySdModel
 import dev.sdj.core.lora.LycorisLayer
@@ -110,10 +111,18 @@ class LoraGenerationTest {
             }
         }
         SdjEngine(EngineConfig.of(model).withWeightMapping(false)).use { engine ->
+            // The plan after a switch counts the tensors it loads again, and its peak is the ledger's.
+            fun generatePlanned(request: GenerationRequest): GenerationResult {
+                val plan = engine.plan(request)
+                val result = engine.generate(request)
+                assertEquals(result.uploadedParameterBytes(), plan.uploadBytesPerGeneration(), "planned upload = the ledger's")
+                assertEquals(result.peakDeviceBytes().getValue("CPU"), plan.peakBytes(), "planned peak = the ledger's")
+                return result
+            }
             val first = engine.generate(request().with(loraA, 1.0))
             assertTrue(first.uploadedParameterBytes() > patchedBytes, "the first generation loads every weight")
-            assertEquals(patchedBytes, engine.generate(request().with(loraB, 1.0)).uploadedParameterBytes(), "another LoRA over the same layers")
-            val none = engine.generate(request())
+            assertEquals(patchedBytes, generatePlanned(request().with(loraB, 1.0)).uploadedParameterBytes(), "another LoRA over the same layers")
+            val none = generatePlanned(request())
             assertEquals(patchedBytes, none.uploadedParameterBytes(), "no LoRA: the changed tensors from the file again")
             assertArrayEquals(plain, none.rgb(), "the master copy was never changed")
         }
