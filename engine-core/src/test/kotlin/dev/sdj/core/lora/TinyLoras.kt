@@ -86,16 +86,16 @@ class TinyLoras(private val arch: SdArchitecture) {
      * Writes a random LyCORIS file of [kind] over the same layers in kohya's SD 1.x naming to [path] (safetensors), in
      * f32 with [alpha]: a LoHa of [rank] (hada_w1_a, hada_w1_b, hada_w2_a, hada_w2_b), or a LoKr whose first factor
      * is whole (2 × 2 where the weight's dimensions are even, else 1 × 1) and whose second is of [rank]
-     * (lokr_w1, lokr_w2_a, lokr_w2_b); returns the keys written.
+     * (lokr_w1, lokr_w2_a, lokr_w2_b).
      */
-    fun writeLycoris(path: Path, kind: LycorisLayer.Kind, rank: Int = 2, seed: Long = 5, alpha: Float = 1f): List<String> {
+    fun writeLycoris(path: Path, kind: LycorisLayer.Kind, rank: Int = 2, seed: Long = 5, alpha: Float = 1f) {
         val random = Random(seed)
         val writer = SafetensorsWriter()
         fun add(name: String, vararg torchShape: Long) {
             val count = torchShape.fold(1L) { a, b -> a * b }.toInt()
             writer.addTensor(name, DType.F32, torchShape.reversed(), data(FloatArray(count) { (random.nextFloat() - 0.5f) * 0.2f }, DType.F32))
         }
-        val keys = adapted().map { (component, e) ->
+        for ((component, e) in adapted()) {
             val key = (if (component == ComponentKind.TEXT_ENCODER) "lora_te_" + e.ldm.removeSuffix(".weight")
                 else "lora_unet_" + e.diffusers.removeSuffix(".weight")).replace('.', '_')
             val out = e.torchShape[0]
@@ -115,10 +115,8 @@ class TinyLoras(private val arch: SdArchitecture) {
                 }
             }
             writer.addTensor("$key.alpha", DType.F32, listOf(1L), data(floatArrayOf(alpha), DType.F32))
-            key
         }
         writer.write(path)
-        return keys
     }
 
     /** What f16 storage keeps of [values]: the merge must be compared with what the file holds. */
