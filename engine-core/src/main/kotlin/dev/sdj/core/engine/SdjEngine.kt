@@ -115,10 +115,16 @@ class SdjEngine(
 
     private val state = object : EngineState {
         override fun loaded(device: Device, streamedResident: Map<ComponentKind, Set<String>>): Set<ComponentKind> {
-            val whole = components.loaded.filter { components.deviceOf(it) == device.name() && it !in streamedResident }
+            val whole = components.loaded.filter {
+                components.deviceOf(it) == device.name() && it !in streamedResident && components.patchableInPlace(it, patches[it])
+            }
             val parts = streamedResident.filter { (kind, set) -> streaming.getValue(kind).holds(device, set) }.keys
             return (whole + parts).toSet()
         }
+
+        override fun switchUploads(kind: ComponentKind, device: Device, streamedResident: Map<ComponentKind, Set<String>>): Long =
+            streamedResident[kind]?.let { streaming.getValue(kind).switchBytes(device, it, patches[kind]) }
+                ?: components.switchBytes(kind, device, patches[kind])
 
         override fun reused(request: GenerationRequest, deviceOf: (ComponentKind) -> Device): Set<Int> =
             pipeline.phases.indices.filter { i -> reuseKey(i, request, deviceOf)?.let { reusable[i]?.first == it } == true }.toSet()
@@ -306,6 +312,7 @@ class SdjEngine(
         val where = decision.where
         // A component loaded on another device than this request wants it on is freed first.
         components.free(*components.loaded.filter { components.deviceOf(it) != where.of(it).name() }.toTypedArray())
+        components.settle { patches[it] }
         (pipeline.components.map { where.of(it).bufferType().name() } + MemoryLedger.MAPPED_POOL).distinct().forEach { ledger.resetPeak(it) }
         sessions.clear()
         val residentSets = decision.residentSets
