@@ -19,6 +19,10 @@ fi
 
 # ggml hides CPU-type Vulkan devices (lavapipe) unless this is set; the surefire config sets it too.
 export GGML_VK_VISIBLE_DEVICES=${GGML_VK_VISIBLE_DEVICES:-0}
+# Lavapipe compiles each distinct shader once into Mesa's disk cache (~/.cache/mesa_shader_cache, ~185 for this suite
+# at 2-8 CPU-seconds each), so a machine's first run takes minutes longer than later ones. GALLIVM_PERF=nopt (LLVM's
+# optimisation passes off, a cache of its own) is not set: measured in CPU time it made a cold run of the heavy lavapipe
+# classes only 8-11 % cheaper and every warm run 14-25 % dearer.
 cd "$root"
 mvn -B install "$@"
 # The jars as users get them (module names, sources, the BOM); only after a whole build.
