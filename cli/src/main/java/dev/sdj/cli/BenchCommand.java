@@ -44,8 +44,8 @@ final class BenchCommand implements Runnable {
         @Option(names = "--runs", defaultValue = "3", description = "Loads per device (default: ${DEFAULT-VALUE}).")
         int runs;
 
-        @Option(names = "--device", paramLabel = "NAME", description = "ggml device names (default: all).")
-        List<String> devices;
+        @Mixin
+        BenchDeviceNames devices = new BenchDeviceNames();
 
         @Spec
         CommandSpec spec;
@@ -57,7 +57,7 @@ final class BenchCommand implements Runnable {
             Benchmarks.LoadFile f = bench.prepareLoad(file, sizeMb);
             out.printf(Locale.ROOT, "file %s, %.1f MB in %d tensors%n", f.path(), f.bytes() / 1e6, f.tensors());
             for (DeviceInfo d : DeviceReport.current().devices()) {
-                if (devices != null && !devices.contains(d.name())) {
+                if (!devices.includes(d.name())) {
                     continue;
                 }
                 Benchmarks.LoadRun r = bench.load(f, d.name(), runs);
@@ -74,8 +74,8 @@ final class BenchCommand implements Runnable {
             description = {"Host-to-device copy speed as block streaming copies (pinned host memory where the device has it), the bandwidth 'bench stream' divides by.",
                 "For a streamed run whose compute baseline does not fit the device (e.g. Flux on lavapipe's 2 GiB heap): bytes uploaded per step / this = the transfer bound."})
     static final class Upload implements Callable<Integer> {
-        @Option(names = "--device", paramLabel = "NAME", description = "ggml device names (default: all).")
-        List<String> devices;
+        @Mixin
+        BenchDeviceNames devices = new BenchDeviceNames();
 
         @Spec
         CommandSpec spec;
@@ -85,7 +85,7 @@ final class BenchCommand implements Runnable {
             PrintWriter out = spec.commandLine().getOut();
             Benchmarks bench = Tools.get().benchmarks();
             for (DeviceInfo d : DeviceReport.current().devices()) {
-                if (devices == null || devices.contains(d.name())) {
+                if (devices.includes(d.name())) {
                     out.printf(Locale.ROOT, "%-10s %8.0f MB/s%n", d.name(), bench.uploadBytesPerSecond(d.name(), 256L << 20, 5) / 1e6);
                     out.flush();
                 }
@@ -290,11 +290,8 @@ final class BenchCommand implements Runnable {
                 description = "Clip lengths in whole seconds, comma-separated (default: ${DEFAULT-VALUE}).")
         List<Integer> seconds;
 
-        @Option(names = "--device", defaultValue = "CPU", paramLabel = "NAME", description = "ggml device (default: ${DEFAULT-VALUE}).")
-        String device;
-
-        @Option(names = {"-t", "--threads"}, defaultValue = "2", paramLabel = "N", description = "CPU threads (default: ${DEFAULT-VALUE}).")
-        int threads;
+        @Mixin
+        BenchDeviceOptions on = new BenchDeviceOptions();
 
         @Option(names = "--file", defaultValue = "${java.io.tmpdir}/sdj-ltx2-audio-random", paramLabel = "DIR",
                 description = "Folder of the random audio VAE and vocoder (default: ${DEFAULT-VALUE}).")
@@ -313,8 +310,8 @@ final class BenchCommand implements Runnable {
             long start = System.nanoTime();
             List<Path> files = benchmarks.prepareAudio(dir);
             out.printf(Locale.ROOT, "LTX-2.3 audio VAE and vocoder + BWE, random bf16, ready in %.1f s: %s%n", (System.nanoTime() - start) / 1e9, files);
-            List<Benchmarks.AudioRun> runs = benchmarks.audio(files, seconds, device, threads, progress(spec));
-            out.printf(Locale.ROOT, "on %s, %d threads%n", device, threads);
+            List<Benchmarks.AudioRun> runs = benchmarks.audio(files, seconds, on.device, on.threads, progress(spec));
+            out.printf(Locale.ROOT, "on %s, %d threads%n", on.device, on.threads);
             out.println("| clip | latent frames | audio VAE s | vocoder s | s per audio s | audio VAE buffer | vocoder buffer | peak RSS |");
             out.println("|---|---|---|---|---|---|---|---|");
             for (Benchmarks.AudioRun r : runs) {
@@ -337,11 +334,8 @@ final class BenchCommand implements Runnable {
         @Option(names = "--per-conv", description = "Also time each distinct convolution of the decoder alone on both paths.")
         boolean perConvolution;
 
-        @Option(names = "--device", defaultValue = "CPU", paramLabel = "NAME", description = "ggml device (default: ${DEFAULT-VALUE}).")
-        String device;
-
-        @Option(names = {"-t", "--threads"}, defaultValue = "2", paramLabel = "N", description = "CPU threads (default: ${DEFAULT-VALUE}).")
-        int threads;
+        @Mixin
+        BenchDeviceOptions on = new BenchDeviceOptions();
 
         @Option(names = "--model", paramLabel = "PATH", description = "A model holding an SD 1.x/2.x VAE instead of the random SD 1.5.")
         Path model;
@@ -362,8 +356,8 @@ final class BenchCommand implements Runnable {
                 file = benchmarks.prepare(sd15.id(), Path.of(System.getProperty("java.io.tmpdir"), sd15.defaultFileName())).model().get(0);
             }
             String before = LoadAverage.read();
-            Benchmarks.VaeConvolutionRun r = benchmarks.vaeConvolution(file, latents, device, threads, perConvolution, progress(spec));
-            out.printf(Locale.ROOT, "%s on %s, %d threads; load average before %s, after %s%n", file.getFileName(), device, threads, before, LoadAverage.read());
+            Benchmarks.VaeConvolutionRun r = benchmarks.vaeConvolution(file, latents, on.device, on.threads, perConvolution, progress(spec));
+            out.printf(Locale.ROOT, "%s on %s, %d threads; load average before %s, after %s%n", file.getFileName(), on.device, on.threads, before, LoadAverage.read());
             out.println("| graph | latent | count | im2col s | direct s | direct / im2col | im2col buffer | direct buffer |");
             out.println("|---|---|---|---|---|---|---|---|");
             for (List<Benchmarks.ConvolutionTiming> list : List.of(r.decodes(), r.convolutions())) {

@@ -13,7 +13,7 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
 
-/** The model, size, steps and threads of a generation benchmark: shared by bench generate and bench stream. */
+/** The model, size, steps and threads of a generation benchmark: shared by bench prepare, generate, stream and condition. */
 final class BenchRunOptions {
     @Option(names = "--size", defaultValue = "128", description = "Image width and height (default: ${DEFAULT-VALUE}).")
     int size;

@@ -100,7 +100,7 @@ final class PlanCommand implements Callable<Integer> {
             out.println("  streamed blocks: " + String.join(" ", r.streamedBlocks()));
         }
         out.println("uploads:   " + Bytes.human(r.uploadBytesPerStep()) + " per step, " + Bytes.human(r.uploadBytesPerGeneration())
-                + " per generation (" + steps + " steps, once loaded)" + (batchCount == 1 ? ""
+                + " per generation (" + steps + " steps, loading included)" + (batchCount == 1 ? ""
                 : ", " + Bytes.human(r.uploadBytesPerBatch()) + " for the batch of " + batchCount + " (the prompt encoded once)"));
         out.println();
         for (Map.Entry<String, Long> e : r.peakByPlacement().entrySet()) {

@@ -19,13 +19,13 @@ class BenchAudioCommandTest {
     void theDefaultsAreTheAcceptancesLengthsOnTwoCpuThreads() {
         BenchCommand.Audio a = parsed();
         assertEquals(List.of(1, 4, 16), a.seconds);
-        assertEquals("CPU", a.device);
-        assertEquals(2, a.threads);
+        assertEquals("CPU", a.on.device);
+        assertEquals(2, a.on.threads);
         assertEquals(Path.of(System.getProperty("java.io.tmpdir"), "sdj-ltx2-audio-random"), a.dir);
         BenchCommand.Audio b = parsed("--seconds", "2,8", "-t", "1", "--device", "Vulkan0", "--file", "d");
         assertEquals(List.of(2, 8), b.seconds);
-        assertEquals(1, b.threads);
-        assertEquals("Vulkan0", b.device);
+        assertEquals(1, b.on.threads);
+        assertEquals("Vulkan0", b.on.device);
         assertEquals(Path.of("d"), b.dir);
     }
 

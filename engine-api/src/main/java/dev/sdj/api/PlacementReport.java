@@ -14,8 +14,12 @@ import java.util.Map;
  *                        Every streamed component is named in {@code phases} with its own counts
  * @param residentBlocks  of those, the blocks that stay on the device: all of them unless the placement is streamed
  * @param uploadBytesPerStep       parameter bytes uploaded per denoising step (streamed blocks × model evaluations)
- * @param uploadBytesPerGeneration parameter bytes uploaded per generation once the engine is warm (resident: none),
- *                                 streamed text-encoder layers included
+ * @param uploadBytesPerGeneration parameter bytes the request's (first) generation is predicted to upload, from what
+ *                                 the engine holds on the device now and the phase results it can reuse: a fresh
+ *                                 engine uploads everything it places on the device, a repeat under the resident
+ *                                 placement nothing; the blocks of every streamed component (text-encoder layers too)
+ *                                 included, once per pass of its phase's graph; weights read in place from a
+ *                                 mapped model file are no upload
  * @param phases          per phase ("text encoding", "denoising", "decoding"), the components in memory and where:
  *                        "device", "cpu" (pinned to the CPU), or "streamed (k of n blocks resident)"
  * @param streamedBlocks  of {@code blocks}, those that stream, in execution order (empty unless streamed)

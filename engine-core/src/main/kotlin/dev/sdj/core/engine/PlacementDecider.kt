@@ -54,6 +54,16 @@ internal interface EngineState {
 
     /** The phases whose results a generation of [request] would reuse. */
     fun reused(request: GenerationRequest, deviceOf: (ComponentKind) -> Device): Set<Int>
+
+    /** The phases a batch's later images reuse: those with a reuse key for [request] (no key holds a seed). */
+    fun reusedByLaterImages(request: GenerationRequest): Set<Int>
+
+    /**
+     * What taking the current request's LoRAs uploads for [kind], one of those [loaded] counts (a streamed one's
+     * resident part for [streamedResident]): the tensors a change of merged LoRAs loads again, the adapters of the
+     * low-rank LoRA files it adds; 0 when the set is the same.
+     */
+    fun switchUploads(kind: ComponentKind, device: Device, streamedResident: Map<ComponentKind, Set<String>>): Long
 }
 
 /**
@@ -194,7 +204,15 @@ internal class PlacementDecider(
         val residency = costs.residency(choice.placement, choice.residentBlocks)
         val where = Where(device, pinned(request), ggml.cpu())
         val reused = state.reused(request, where::of)
-        val steps = residency.walk(state.loaded(device, Decision.residentSets(choice, costs)), reused)
+        val residentSets = Decision.residentSets(choice, costs)
+        val start = state.loaded(device, residentSets)
+        val steps = residency.walk(start, reused)
+        // What the last generation left on the device takes this request's LoRAs where it is, when a phase first needs it.
+        val switched = start.filter { kind ->
+            val first = steps.indices.firstOrNull { steps[it] != null && kind in residency.needs[it] }
+            first != null && kind !in steps[first]!!.loads
+        }
+        val switchUploads = switched.sumOf { state.switchUploads(it, device, residentSets) }
         val k = choice.residentBlocks
         fun streamOf(kind: ComponentKind): Int? = if (k == null) null else costs.streams.indexOfFirst { it.component == kind }.takeIf { it >= 0 }
         fun uploads(steps: List<Residency.Step?>): Long {
@@ -209,9 +227,9 @@ internal class PlacementDecider(
         }
         // A batch's later images reuse every phase with a reuse key (they hold no seed: the prompt's encoding), each
         // starting from what the image before it left on the device.
-        val reusedInBatch = reused + pipeline.phases.indices.filter { pipeline.phases[it].reuseKey(request) != null }
-        var batchUploads = uploads(steps)
-        var on = steps.lastOrNull { it != null }?.present ?: state.loaded(device, Decision.residentSets(choice, costs))
+        val reusedInBatch = reused + state.reusedByLaterImages(request)
+        var batchUploads = uploads(steps) + switchUploads
+        var on = steps.lastOrNull { it != null }?.present ?: start
         repeat(request.batchCount() - 1) {
             val later = residency.walk(on, reusedInBatch)
             batchUploads += uploads(later)
@@ -225,7 +243,7 @@ internal class PlacementDecider(
         val perStep = if (k == null || main == null || main.phase != costs.denoiserPhase) 0L else evaluationsPerStep(request) * main.costs.streamedBytes[resident]
         val peaks = Planner.ORDER.filter { it != "streamed" || costs.streams.isNotEmpty() }.associateWith { costs.peak(it) }
         val report = PlacementReport(device.name(), choice.placement, choice.peak, budget, source, choice.why, peaks,
-            costs.params.mapKeys { it.key.label }, costs.compute, blocks, resident, perStep, uploads(steps),
+            costs.params.mapKeys { it.key.label }, costs.compute, blocks, resident, perStep, uploads(steps) + switchUploads,
             phases(request, steps, where, costs, k), if (k == null || main == null) emptyList() else main.costs.streamedNames(resident),
             costs.mapped.filterKeys { streamOf(it) == null }.mapKeys { it.key.label },
             pipeline.phases.withIndex().filter { it.value.runsFor(request) }.associate { (i, phase) -> phase.label to residency.own(i) },

@@ -71,13 +71,12 @@ internal class ResidentComponents(private val ggml: Ggml, private val ledger: Me
             val patch = patchOf(kind)
             val component = model().components.getValue(kind)
             val current = buffers[kind]
-            if (current != null && patches[kind]?.key != patch?.key) {
-                val changed = patches[kind]?.names.orEmpty() + patch?.names.orEmpty()
-                if (changed.none { it in current.mappedNames }) uploaded += repatch(kind, current, changed, patch) else free(kind)
+            if (current != null) {
+                val again = repatched(kind, patch)
+                if (again == null) free(kind) else uploaded += repatch(kind, current, again, patch)
             }
             val held = adapters.getOrPut(kind) { LinkedHashMap() }
-            val wanted = component.adapterSources
-            if (kind in buffers && held.keys == wanted.keys && held.all { (source, b) -> b.names == wanted[source] }) continue
+            if (kind in buffers && stale(kind).isEmpty() && added(kind).isEmpty()) continue
             // The engine frees what sits on another device than the placement's first, so the adapters join their weights.
             val device = deviceOf(kind)
             val units = LoadUnits.of(component, ParamSpecs.of(component, DeviceTypeSupport.of(ggml, device), requested = requestedType).usable(device.name()))
@@ -89,8 +88,7 @@ internal class ResidentComponents(private val ggml: Ggml, private val ledger: Me
                 uploaded += bytes
             }
             // A file whose weights now take other paths (another apply mode) has other adapters: loaded again too.
-            held.keys.filter { source -> units.adapters[source]?.mapTo(HashSet()) { it.name } != held.getValue(source).names }
-                .forEach { held.remove(it)?.close() }
+            stale(kind).forEach { held.remove(it)?.close() }
             for ((source, specs) in units.adapters) {
                 if (source in held) continue
                 val (buffer, bytes) = load(device, specs, component.tensors, "${kind.label} (low-rank LoRA ${Loras.fileName(source)})", null)
@@ -99,6 +97,62 @@ internal class ResidentComponents(private val ggml: Ggml, private val ledger: Me
             }
         }
         return uploaded
+    }
+
+    /**
+     * The tensors of loaded [kind] that bringing it to [patch] loads again from the model file: those its current
+     * patch or [patch] changes, none when the patch is the same; null when some of them are served from the mapped
+     * file, which cannot be changed there, so that the component is loaded anew.
+     */
+    private fun repatched(kind: ComponentKind, patch: WeightPatch?): Set<String>? {
+        val old = patches[kind]
+        if (old?.key == patch?.key) return emptySet()
+        val changed = old?.names.orEmpty() + patch?.names.orEmpty()
+        return changed.takeIf { names -> names.none { it in buffers.getValue(kind).mappedNames } }
+    }
+
+    /** The LoRA files whose adapters loaded [kind] holds but its component no longer has (or has with other tensors). */
+    private fun stale(kind: ComponentKind): List<String> {
+        val wanted = model().components.getValue(kind).adapterSources
+        return adapters[kind].orEmpty().filter { (source, buffer) -> wanted[source] != buffer.names }.keys.toList()
+    }
+
+    /** The adapter tensors of [kind]'s component, by LoRA file, that it does not hold as its component has them. */
+    private fun added(kind: ComponentKind): Map<String, Set<String>> {
+        val held = adapters[kind].orEmpty()
+        return model().components.getValue(kind).adapterSources.filter { (source, names) -> held[source]?.names != names }
+    }
+
+    /** Whether [kind], when loaded, takes [patch] where it is; else [ensure] (and [settle]) free it and it is loaded anew. */
+    fun patchableInPlace(kind: ComponentKind, patch: WeightPatch?): Boolean = kind !in buffers || repatched(kind, patch) != null
+
+    /**
+     * What [ensure] uploads to bring [kind], loaded on [device] and patchable in place, to [patch] and its component's
+     * current adapters: the tensors it loads again and the adapters of the LoRA files it adds.
+     */
+    fun switchBytes(kind: ComponentKind, device: Device, patch: WeightPatch?): Long {
+        val buffer = buffers.getValue(kind)
+        val again = requireNotNull(repatched(kind, patch)) { "the ${kind.label} is loaded anew for this patch, not switched" }
+        val added = added(kind).values.flatten()
+        val specs = if (added.isEmpty()) emptyList()
+            else ParamSpecs.of(model().components.getValue(kind), DeviceTypeSupport.of(ggml, device), added, requestedType).usable(device.name())
+        return again.sumOf { buffer.tensor(it).nbytes() } + specs.sumOf { it.dataBytes(ggml) }
+    }
+
+    /**
+     * Before a generation: frees the loaded components that cannot take their patch ([patchOf]) in place, and the
+     * adapters of LoRA files the others no longer take — so that while the phases before a component's own run, the
+     * device holds no more than the plan counts for it.
+     */
+    fun settle(patchOf: (ComponentKind) -> WeightPatch?) {
+        for (kind in buffers.keys.toList()) {
+            if (!patchableInPlace(kind, patchOf(kind))) {
+                free(kind)
+                continue
+            }
+            val held = adapters[kind] ?: continue
+            stale(kind).forEach { held.remove(it)?.close() }
+        }
     }
 
     /** Allocates [specs] on [device] and loads them from [sources], changed by [patch] (the CPU's as stored served from the mapped files instead). */

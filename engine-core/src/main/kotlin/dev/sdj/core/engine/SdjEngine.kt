@@ -20,7 +20,9 @@ import dev.sdj.core.image.ChannelLayout
 import dev.sdj.core.image.GenerationParameters
 import dev.sdj.core.image.ModelHashCache
 import dev.sdj.core.image.PngWriter
+import dev.sdj.core.image.RequestFileDigests
 import dev.sdj.core.image.RgbImage
+import dev.sdj.core.image.sha256Hex
 import dev.sdj.core.lora.LoraApplyMode
 import dev.sdj.core.lora.LoraApplyPolicy
 import dev.sdj.core.lora.LoraPatch
@@ -66,7 +68,12 @@ import kotlin.concurrent.withLock
  * Generations, plans and tuning runs on one engine take turns under one lock: they share the loaded components, the
  * ledger and the reused phase results. Once closed, every call but [close] throws [IllegalStateException].
  */
-class SdjEngine(config: EngineConfig, private val tuneCache: TuneCache = TuneCache.of(config)) : Engine {
+class SdjEngine(
+    config: EngineConfig,
+    private val tuneCache: TuneCache = TuneCache.of(config),
+    /** How the SHA-256 of a request's init image or mask is computed, once per request ([RequestFileDigests]). */
+    private val sha256: (Path) -> String = { sha256Hex(it) },
+) : Engine {
     private companion object {
         val LOG = LoggerFactory.getLogger(SdjEngine::class.java)
     }
@@ -100,18 +107,30 @@ class SdjEngine(config: EngineConfig, private val tuneCache: TuneCache = TuneCac
     /** Which way each of the current request's LoRA files applies, and why, by file name (for `plan`). */
     private var loraPaths: Map<String, String> = emptyMap()
 
+    /** The digests of the current request's files, for its phases' reuse keys. */
+    private var files = RequestFileDigests(sha256)
+
     /** The last result of each phase that may be reused, by phase index, with the key it was computed for. */
     private val reusable = HashMap<Int, Pair<String, Any>>()
 
     private val state = object : EngineState {
         override fun loaded(device: Device, streamedResident: Map<ComponentKind, Set<String>>): Set<ComponentKind> {
-            val whole = components.loaded.filter { components.deviceOf(it) == device.name() && it !in streamedResident }
+            val whole = components.loaded.filter {
+                components.deviceOf(it) == device.name() && it !in streamedResident && components.patchableInPlace(it, patches[it])
+            }
             val parts = streamedResident.filter { (kind, set) -> streaming.getValue(kind).holds(device, set) }.keys
             return (whole + parts).toSet()
         }
 
+        override fun switchUploads(kind: ComponentKind, device: Device, streamedResident: Map<ComponentKind, Set<String>>): Long =
+            streamedResident[kind]?.let { streaming.getValue(kind).switchBytes(device, it, patches[kind]) }
+                ?: components.switchBytes(kind, device, patches[kind])
+
         override fun reused(request: GenerationRequest, deviceOf: (ComponentKind) -> Device): Set<Int> =
             pipeline.phases.indices.filter { i -> reuseKey(i, request, deviceOf)?.let { reusable[i]?.first == it } == true }.toSet()
+
+        override fun reusedByLaterImages(request: GenerationRequest): Set<Int> =
+            pipeline.phases.indices.filter { pipeline.phases[it].reuseKey(request, files) != null }.toSet()
     }
     private val decider = PlacementDecider(ggml, { adapted }, pipeline, ledger, tuneCache, requestedType, state, config.mapWeights(),
         { loraPaths }) {
@@ -150,11 +169,20 @@ class SdjEngine(config: EngineConfig, private val tuneCache: TuneCache = TuneCac
      */
     private fun reuseKey(phase: Int, request: GenerationRequest, deviceOf: (ComponentKind) -> Device): String? {
         val p = pipeline.phases[phase]
-        return p.reuseKey(request)?.let { key ->
+        return p.reuseKey(request, files)?.let { key ->
             key + "\u0000" + p.components.joinToString(",") { deviceOf(it).name() } + "\u0000" + p.components.joinToString(",") { patches[it]?.key ?: "" } +
                 "\u0000" + p.components.joinToString(",") { adapted.components[it]?.adapters?.toString() ?: "" } +
                 (if (ComponentKind.VAE in p.components) "\u0000vae conv direct ${PhaseConvolution.direct(request)}" else "")
         }
+    }
+
+    /**
+     * Starts the request [asked]: its files are digested afresh, once for all its reuse keys, and its LoRAs applied
+     * ([withLoras]).
+     */
+    private fun begin(asked: GenerationRequest): GenerationRequest {
+        files = RequestFileDigests(sha256)
+        return withLoras(asked)
     }
 
     /**
@@ -192,7 +220,7 @@ class SdjEngine(config: EngineConfig, private val tuneCache: TuneCache = TuneCac
 
     override fun modelFamily(): String = model.family.label
 
-    override fun plan(request: GenerationRequest): PlacementReport = whileOpen { decider.decide(withLoras(request)).report }
+    override fun plan(request: GenerationRequest): PlacementReport = whileOpen { decider.decide(begin(request)).report }
 
     override fun generate(request: GenerationRequest, progress: ProgressListener, cancel: CancellationToken): GenerationResult {
         if (request.batchCount() != 1) {
@@ -213,7 +241,7 @@ class SdjEngine(config: EngineConfig, private val tuneCache: TuneCache = TuneCac
      */
     internal fun condition(asked: GenerationRequest, progress: ProgressListener, cancel: CancellationToken): Conditioned = whileOpen {
         val start = System.nanoTime()
-        val decision = prepare(withLoras(asked))
+        val decision = prepare(begin(asked))
         val run = runPhases(decision, decision.request, progress, cancel, minOf(pipeline.denoiserPhase, pipeline.phases.size))
         Conditioned(run.results.toList(), run.uploaded, decision.report, ledger.states().associate { it.pool to it.peakBytes },
             (System.nanoTime() - start) / 1_000_000)
@@ -245,7 +273,7 @@ class SdjEngine(config: EngineConfig, private val tuneCache: TuneCache = TuneCac
     private fun generateLocked(asked: GenerationRequest, progress: ProgressListener, cancel: CancellationToken, onResult: ResultListener) {
         pipeline.unfinished?.let { throw UnsupportedModelException(it) }
         var start = System.nanoTime()
-        val decision = prepare(withLoras(asked))
+        val decision = prepare(begin(asked))
         val request = decision.request
         val seeds = BatchSeeds.of(request)
         for (index in 0 until request.batchCount()) {
@@ -286,6 +314,7 @@ class SdjEngine(config: EngineConfig, private val tuneCache: TuneCache = TuneCac
         val where = decision.where
         // A component loaded on another device than this request wants it on is freed first.
         components.free(*components.loaded.filter { components.deviceOf(it) != where.of(it).name() }.toTypedArray())
+        components.settle { patches[it] }
         (pipeline.components.map { where.of(it).bufferType().name() } + MemoryLedger.MAPPED_POOL).distinct().forEach { ledger.resetPeak(it) }
         sessions.clear()
         val residentSets = decision.residentSets
@@ -405,6 +434,8 @@ class SdjEngine(config: EngineConfig, private val tuneCache: TuneCache = TuneCac
         pipeline.unfinished?.let { throw UnsupportedModelException(it) }
         if (steps < 1) throw InvalidRequestException("tuning needs at least one step per placement, not $steps")
         val base = request.toBuilder().placement("auto").steps(steps).batchCount(1).build()
+        // Choosing the device weighs what it could reuse: the request's files are digested afresh, as each trial's are.
+        files = RequestFileDigests(sha256)
         val timed = (pipeline.phases.getOrNull(pipeline.denoiserPhase) ?: pipeline.phases.last()).label
         val device = decider.decide(base).device
         val trials = ArrayList<TuneReport.Trial>()

@@ -135,11 +135,9 @@ internal class StreamedComponent(
         var bytes = 0L
         val kept = residentPart?.takeIf { it.first == key }?.second
         val weights = if (kept != null) {
-            if (residentPatch?.key != patch?.key) {
-                val changed = (residentPatch?.names.orEmpty() + patch?.names.orEmpty()).filter { it in kept.names }
-                bytes += ParamLoader(patch = patch).use { loader -> changed.sumOf { loader.load(kept.tensor(it), component.tensors.getValue(it), it) } }
-                residentPatch = patch
-            }
+            val again = repatched(kept, patch)
+            bytes += ParamLoader(patch = patch).use { loader -> again.sumOf { loader.load(kept.tensor(it), component.tensors.getValue(it), it) } }
+            residentPatch = patch
             kept
         } else {
             releaseResidentPart()
@@ -150,6 +148,30 @@ internal class StreamedComponent(
             bytes += uploaded
             loaded
         }
+        dropStaleAdapters(units)
+        for ((source, specs) in units.adapters) {
+            if (source in residentAdapters) continue
+            val (loaded, uploaded) = load(device, specs, component.tensors, "$owner (resident part, low-rank LoRA ${Loras.fileName(source)})", null)
+            residentAdapters[source] = loaded
+            bytes += uploaded
+        }
+        return (listOf(weights) + residentAdapters.values) to bytes
+    }
+
+    /** The kept resident part's tensors that bringing it to [patch] loads again: those its patch or [patch] changes; none for the same patch. */
+    private fun repatched(kept: ParamBuffer, patch: WeightPatch?): List<String> =
+        if (residentPatch?.key == patch?.key) emptyList()
+        else (residentPatch?.names.orEmpty() + patch?.names.orEmpty()).filter { it in kept.names }
+
+    /** The resident part's split into weights and adapters per LoRA file for [resident] on [device], with the current adapters. */
+    private fun residentUnits(device: Device, resident: Set<String>): LoadUnits {
+        val component = model().components.getValue(streamable.component)
+        val structure = streamable.blocks(ParamSpecs.of(component, DeviceTypeSupport.of(ggml, device), requested = requestedType).usable(device.name()))
+        return LoadUnits.of(component, StreamedParams.fixedSpecs(structure, resident))
+    }
+
+    /** Frees the resident part's adapters of LoRA files [units] no longer has (or has with other tensors). */
+    private fun dropStaleAdapters(units: LoadUnits) {
         val iterator = residentAdapters.entries.iterator()
         while (iterator.hasNext()) {
             val (source, buffer) = iterator.next()
@@ -158,13 +180,18 @@ internal class StreamedComponent(
                 iterator.remove()
             }
         }
-        for ((source, specs) in units.adapters) {
-            if (source in residentAdapters) continue
-            val (loaded, uploaded) = load(device, specs, component.tensors, "$owner (resident part, low-rank LoRA ${Loras.fileName(source)})", null)
-            residentAdapters[source] = loaded
-            bytes += uploaded
-        }
-        return (listOf(weights) + residentAdapters.values) to bytes
+    }
+
+    /**
+     * What [run] uploads to bring the kept resident part for [resident] on [device] ([holds]) to [patch] and the
+     * component's current adapters: the tensors it loads again and the adapters of the LoRA files it adds.
+     */
+    fun switchBytes(device: Device, resident: Set<String>, patch: WeightPatch?): Long {
+        val kept = residentPart?.takeIf { it.first == key(device, resident) }?.second
+            ?: throw IllegalStateException("the $owner's resident part for these blocks is not kept")
+        val units = residentUnits(device, resident)
+        val added = units.adapters.filter { (source, specs) -> residentAdapters[source]?.names != specs.mapTo(HashSet()) { it.name } }
+        return repatched(kept, patch).sumOf { kept.tensor(it).nbytes() } + added.values.flatten().sumOf { it.dataBytes(ggml) }
     }
 
     private fun load(device: Device, specs: List<ParamSpec>, sources: Map<String, TensorRef>, label: String, patch: WeightPatch?): Pair<ParamBuffer, Long> =
@@ -176,9 +203,14 @@ internal class StreamedComponent(
 
     private fun key(device: Device, resident: Set<String>) = device.name() + " " + resident.sorted()
 
-    /** Frees the kept resident part unless it is the one for [resident] on [device]: nothing else may sit in a phase. */
+    /**
+     * Frees the kept resident part unless it is the one for [resident] on [device]: nothing else may sit in a phase; of
+     * that one, the adapters of LoRA files the component no longer takes, so that the device holds no more than the
+     * plan counts while the phases before the component's run.
+     */
     fun keepOnly(device: Device, resident: Set<String>) {
         if (residentPart?.first != key(device, resident)) releaseResidentPart()
+        else dropStaleAdapters(residentUnits(device, resident))
     }
 
     /** Frees the component's resident part if it is kept. */

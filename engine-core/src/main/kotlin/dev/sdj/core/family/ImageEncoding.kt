@@ -7,6 +7,7 @@ import dev.sdj.core.graph.FiniteValues
 import dev.sdj.core.graph.GraphKey
 import dev.sdj.core.graph.Weights
 import dev.sdj.core.image.InitImage
+import dev.sdj.core.image.RequestFileDigests
 import dev.sdj.core.image.TiledEncoding
 import dev.sdj.core.model.Component
 import dev.sdj.core.model.ComponentKind
@@ -78,10 +79,10 @@ class ImageEncoding(private val encoder: LatentEncoder, private val vae: Compone
     }
 
     /** The files' contents (not their names), the size they are read at and the encoder's tiling. */
-    override fun reuseKey(request: GenerationRequest): String? {
+    override fun reuseKey(request: GenerationRequest, files: RequestFileDigests): String? {
         if (!request.initImage().isPresent) return null
-        val mask = if (encoder.encodesMask(request)) InitImage.digest(request.mask().get(), "mask") else ""
-        return listOf(InitImage.digest(request.initImage().get(), "init image"), mask, request.width(), request.height(),
+        val mask = if (encoder.encodesMask(request)) files.of(request.mask().get(), "mask") else ""
+        return listOf(files.of(request.initImage().get(), "init image"), mask, request.width(), request.height(),
             request.vaeTileSize()).joinToString("\u0000")
     }
 

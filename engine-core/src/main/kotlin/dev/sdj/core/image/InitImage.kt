@@ -6,8 +6,6 @@ import java.awt.image.BufferedImage
 import java.io.IOException
 import java.nio.file.Files
 import java.nio.file.Path
-import java.security.MessageDigest
-import java.util.HexFormat
 import javax.imageio.ImageIO
 
 /**
@@ -25,20 +23,6 @@ object InitImage {
             for (c in 0 until 3) out[x + width * y + plane * c] = ((rgb shr (16 - 8 * c)) and 0xff) / 127.5f - 1f
         }
         return out
-    }
-
-    /**
-     * The SHA-256 of the file at [path], in hex: what tells whether an encoding of it may be reused (its contents, not
-     * its name or time). A missing or unreadable file is an [InvalidRequestException] naming it as [what].
-     */
-    fun digest(path: Path, what: String): String {
-        if (!Files.isRegularFile(path)) throw InvalidRequestException("$what $path: no such file")
-        val bytes = try {
-            Files.readAllBytes(path)
-        } catch (e: IOException) {
-            throw InvalidRequestException("$what $path: cannot be read (${e.message})")
-        }
-        return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes))
     }
 
     /**

@@ -16,10 +16,12 @@ import java.nio.file.StandardOpenOption
  * A LoRA file read whole into f32 matrices (LoRAs are small: rank × (in + out) values per layer), its tensors grouped
  * into layers by their suffixes: kohya/A1111 `.lora_down`/`.lora_up`, diffusers `_lora.down`/`_lora.up` and
  * `.lora.down`/`.lora.up`, PEFT `.lora_A`/`.lora_B`, `.lora_linear_layer.down`/`.up`, each with an optional
- * `.alpha` or `.scale` beside it. What fits none of them (LoHa, LoKr, Tucker mid tensors, bias diffs) is listed in
- * [unused].
+ * `.alpha` or `.scale` beside it, into [layers]; LyCORIS LoHa and LoKr layers into [lycoris] ([LycorisLayers]).
+ * What fits none of them (Tucker mid tensors of LoRAs, bias diffs, DoRA scales) is listed in [unused].
  */
-class LoraFile private constructor(val path: Path, val layers: List<LoraLayer>, val unused: List<String>) {
+class LoraFile private constructor(val path: Path, val layers: List<LoraLayer>, val lycoris: List<LycorisLayer>, val unused: List<String>) {
+    /** Every layer, low-rank and LyCORIS. */
+    val deltas: List<LoraDelta> get() = layers + lycoris
 
     companion object {
         /** (down, up) suffixes, as stable-diffusion.cpp recognises them. */
@@ -31,7 +33,7 @@ class LoraFile private constructor(val path: Path, val layers: List<LoraLayer>, 
             ".lora_linear_layer.down.weight" to ".lora_linear_layer.up.weight",
         )
 
-        /** Reads [path] (safetensors or GGUF); a file without a single up/down pair is refused as no LoRA. */
+        /** Reads [path] (safetensors or GGUF); a file without a single layer of a kind it knows is refused as no LoRA. */
         fun read(path: Path): LoraFile {
             val input = ModelOpener.openFile(path, null)
             val byName = input.tensors.associate { it.second.name to it.second }
@@ -54,12 +56,16 @@ class LoraFile private constructor(val path: Path, val layers: List<LoraLayer>, 
                     layers.add(layer)
                     used += listOfNotNull(name, up.name, alpha?.name, scale?.name)
                 }
+                val lycoris = LycorisLayers.read(path, byName.keys - used, { matrix(path, channel, byName.getValue(it)) },
+                    { scalar(path, channel, byName.getValue(it)) })
+                lycoris.forEach { used += it.tensors }
+                if (layers.isEmpty() && lycoris.isEmpty()) {
+                    throw ModelFileException(path, null, "is not a LoRA: none of its ${byName.size} tensors is a LoRA down/up pair " +
+                        "(names ending in .lora_down.weight and .lora_up.weight, .lora_A.weight and .lora_B.weight, …) " +
+                        "or a LyCORIS LoHa or LoKr layer (.hada_w1_a …, .lokr_w1 …)")
+                }
+                return LoraFile(path, layers, lycoris.map { it.layer }, byName.keys.filter { it !in used })
             }
-            if (layers.isEmpty()) {
-                throw ModelFileException(path, null, "is not a LoRA: none of its ${byName.size} tensors is a LoRA down/up pair " +
-                    "(names ending in .lora_down.weight and .lora_up.weight, .lora_A.weight and .lora_B.weight, …)")
-            }
-            return LoraFile(path, layers, byName.keys.filter { it !in used })
         }
 
         private fun matrix(path: Path, channel: FileChannel, info: TensorInfo): LoraMatrix {
@@ -67,7 +73,9 @@ class LoraFile private constructor(val path: Path, val layers: List<LoraLayer>, 
             val rows = info.shape.last()
             val cols = info.elementCount / rows
             if (info.elementCount > Int.MAX_VALUE) throw ModelFileException(path, info.name, "is too large for a LoRA matrix: ${info.shape}")
-            return LoraMatrix(rows.toInt(), cols.toInt(), values(path, channel, info))
+            // ggml's order: a convolution kernel's width and height come first.
+            val kernel = info.shape.dropLast(2).fold(1L) { a, b -> a * b }
+            return LoraMatrix(rows.toInt(), cols.toInt(), values(path, channel, info), kernel.toInt())
         }
 
         private fun scalar(path: Path, channel: FileChannel, info: TensorInfo): Float {

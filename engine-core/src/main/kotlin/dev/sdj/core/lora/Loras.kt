@@ -54,18 +54,18 @@ class Loras(private val targets: LoraTargets?, private val family: String, priva
             val touched = LinkedHashSet<ComponentKind>()
             val whys = LinkedHashMap<String, Int>()
             val mergedInto = LinkedHashSet<ComponentKind>()
-            for (layer in file.layers) {
+            for (layer in file.deltas) {
                 val targets = resolver.targets(layer.key)
                 val wrong = targets.firstOrNull { !fits(layer, it) }
                 when {
                     targets.isEmpty() -> unmatched.add(layer.key)
-                    wrong != null -> misfit.add("${layer.key} (${layer.up.rows} × ${layer.down.cols} for ${wrong.tensor}" +
+                    wrong != null -> misfit.add("${layer.key} (${layer.rows} × ${layer.cols} for ${wrong.tensor}" +
                         (wrong.rows?.let { " rows [${it.tensorFirst}, ${it.tensorFirst + it.count}) from ${it.loraRows}" } ?: "") +
                         ", ${elements(wrong)} elements)")
                     else -> for (target in targets) {
                         val factor = layer.factor(lora.multiplier().toFloat())
-                        val path = pathOf(target)
-                        if (path.lowRank) {
+                        val path = if (layer is LycorisLayer) LoraPath(false, "merged: ${layer.kind.label} (not a low-rank product)") else pathOf(target)
+                        if (path.lowRank && layer is LoraLayer) {
                             lowRank.getOrPut(target.component) { LinkedHashMap() }.getOrPut(target.tensor) { ArrayList() }
                                 .add(LowRankLoraTerm(layer, factor, stamp))
                         } else {
@@ -85,7 +85,7 @@ class Loras(private val targets: LoraTargets?, private val family: String, priva
             }
             if (unmatched.isNotEmpty() || misfit.isNotEmpty() || file.unused.isNotEmpty()) {
                 LOG.warn("LoRA {}: {} of {} layers applied; {} match no weight of the model{}{}{}", lora.path(),
-                    file.layers.size - unmatched.size - misfit.size, file.layers.size, unmatched.size,
+                    file.deltas.size - unmatched.size - misfit.size, file.deltas.size, unmatched.size,
                     unmatched.take(3).joinToString(prefix = " (e.g. ", postfix = ")").takeIf { unmatched.isNotEmpty() } ?: "",
                     if (misfit.isEmpty()) "" else ", ${misfit.size} have another shape than the weight (e.g. ${misfit.first()})",
                     if (file.unused.isEmpty()) "" else "; ${file.unused.size} tensors are of no kind applied here (e.g. ${file.unused.take(3)})")
@@ -98,9 +98,9 @@ class Loras(private val targets: LoraTargets?, private val family: String, priva
     }
 
     /** Whether [layer]'s product has the shape of [target]: the whole weight, or up's rows the span expects over the weight's row width. */
-    private fun fits(layer: LoraLayer, target: LoraTarget): Boolean {
+    private fun fits(layer: LoraDelta, target: LoraTarget): Boolean {
         val rows = target.rows ?: return elements(target) == layer.weightElements
-        return layer.up.rows == rows.loraRows && elements(target) == rows.tensorRows.toLong() * layer.down.cols
+        return layer.rows == rows.loraRows && elements(target) == rows.tensorRows.toLong() * layer.cols
     }
 
     /** A1111's "Lora hashes" value for [loras]: "name: hash" each, the name being the file's without its extension. */

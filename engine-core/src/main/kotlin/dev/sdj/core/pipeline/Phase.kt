@@ -7,6 +7,7 @@ import dev.sdj.core.graph.CompiledGraph
 import dev.sdj.core.graph.GraphKey
 import dev.sdj.core.graph.GraphSession
 import dev.sdj.core.graph.Weights
+import dev.sdj.core.image.RequestFileDigests
 import dev.sdj.core.model.ComponentKind
 import dev.sdj.ggml.Tensor
 
@@ -30,9 +31,10 @@ interface Phase {
 
     /**
      * What the phase's output depends on besides its weights, when a later request with the same key may reuse it
-     * (the prompts a text encoder encodes); null: it is computed every time.
+     * (the prompts a text encoder encodes, the digest of the image an encoder encodes, from [files]); null: it is
+     * computed every time.
      */
-    fun reuseKey(request: GenerationRequest): String? = null
+    fun reuseKey(request: GenerationRequest, files: RequestFileDigests): String? = null
 
     /** What lowers this phase's device memory when it sets a placement's peak, said in the plan; null: nothing to say. */
     val peakLever: String? get() = null

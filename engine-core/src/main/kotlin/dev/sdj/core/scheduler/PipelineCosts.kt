@@ -73,7 +73,7 @@ object PipelineCosts {
                 PhaseCost(phase.label, phase.components.toSet(), graphs, phase.peakLever)
             }
         }
-        val uploads = copied.mapValues { (_, s) -> s.sumOf { dataBytes(ggml, it) } }
+        val uploads = copied.mapValues { (_, s) -> s.sumOf { it.dataBytes(ggml) } }
         val streams = pipeline.streamables.mapNotNull { s ->
             // A streamed block's low-rank LoRA tensors are uploaded from copies beside the master, as patched tensors are.
             val copied = if (device.hostBufferType().isPresent) emptySet()
@@ -96,7 +96,7 @@ object PipelineCosts {
         val blocks = structure.blocks
         if (blocks.isEmpty()) return null
         val layout = blocks.associate { it.name to ParamLayout.bytesNeeded(ggml, buft, it.specs) }
-        val data = blocks.associate { b -> b.name to b.specs.sumOf { dataBytes(ggml, it) } }
+        val data = blocks.associate { b -> b.name to b.specs.sumOf { it.dataBytes(ggml) } }
         val largestFirst = blocks.sortedByDescending { layout.getValue(it.name) }.map { it.name }
         val sets = (0 until blocks.size).map { k -> largestFirst.take(k).toSet() }
         return StreamCosts(
@@ -105,15 +105,13 @@ object PipelineCosts {
             sets.map { r -> units(structure.core + blocks.filter { it.name in r }.flatMap { it.specs }).bytesNeeded(ggml, buft) },
             sets.map { r -> blocks.filter { it.name !in r }.maxOf { layout.getValue(it.name) } },
             sets.map { r -> blocks.filter { it.name !in r }.sumOf { data.getValue(it.name) } },
-            sets.map { r -> structure.core.sumOf { dataBytes(ggml, it) } + blocks.filter { it.name in r }.sumOf { data.getValue(it.name) } },
+            sets.map { r -> structure.core.sumOf { it.dataBytes(ggml) } + blocks.filter { it.name in r }.sumOf { data.getValue(it.name) } },
             sets.map { r ->
                 val copies = blocks.filter { it.name !in r }.flatMap { it.specs }.filter { it.name in patchedCopies }
                 if (copies.isEmpty()) 0L else ParamLayout.bytesNeeded(ggml, buft, copies)
             },
         )
     }
-
-    private fun dataBytes(ggml: Ggml, spec: ParamSpec): Long = ggml.rowSize(spec.type, spec.shape[0]) * spec.shape.drop(1).fold(1L) { a, b -> a * b }
 
     /**
      * Weight tensors that have memory without holding the weights: ggml's allocator only asks whether a tensor has

@@ -5,6 +5,7 @@ import dev.sdj.api.EngineConfig
 import dev.sdj.api.GenerationRequest
 import dev.sdj.api.InvalidRequestException
 import dev.sdj.api.ProgressListener
+import dev.sdj.core.image.sha256Hex
 import dev.sdj.core.model.ComponentKind
 import dev.sdj.core.registry.DefaultModel
 import org.junit.jupiter.api.AfterAll
@@ -101,17 +102,21 @@ class ImageToImageGenerationTest {
     /**
      * As stable-diffusion.cpp runs a batch: the init image is encoded and its latent drawn once, from the first seed,
      * and only the noise follows each image's seed. Image 0 is the single run with the first seed; image 1 is the
-     * single run with seed + 1 but for its init latent, drawn from the first seed.
+     * single run with seed + 1 but for its init latent, drawn from the first seed. The file's digest (its encoding's
+     * reuse key) is computed once for the whole batch, plan included.
      */
     @Test
-    fun `a batch encodes the init image once and draws its latent from the first seed`() {
+    fun `a batch hashes and encodes the init image once and draws its latent from the first seed`() {
         val batch = ArrayList<ByteArray>()
         var encodings = 0
-        SdjEngine(EngineConfig.of(model)).use { engine ->
-            engine.generateBatch(request().steps(2).initImage(init).strength(0.5).batchCount(2).build(), ProgressListener { phase, done, total ->
+        val hashed = ArrayList<Path>()
+        SdjEngine(EngineConfig.of(model), sha256 = { hashed.add(it); sha256Hex(it) }).use { engine ->
+            engine.generateBatch(request().steps(2).initImage(init).strength(0.5).batchCount(3).build(), ProgressListener { phase, done, total ->
                 if (phase == "image encoding" && done == total) encodings++
             }, CancellationToken()) { _, result -> batch.add(result.rgb()) }
+            assertEquals(3, batch.size)
             assertEquals(1, encodings, "the batch encoded its init image once")
+            assertEquals(listOf(init), hashed, "the batch hashed its init image once")
             // single runs after it reuse the encoding, which gives a fresh engine's image (the test above)
             assertArrayEquals(engine.generate(request().steps(2).initImage(init).strength(0.5).build()).rgb(), batch[0])
             val seed6 = engine.generate(request().steps(2).initImage(init).strength(0.5).seed(6).build()).rgb()

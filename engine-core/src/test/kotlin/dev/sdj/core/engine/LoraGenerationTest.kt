@@ -2,8 +2,10 @@ package dev.sdj.core.engine
 
 import dev.sdj.api.EngineConfig
 import dev.sdj.api.GenerationRequest
+import dev.sdj.api.GenerationResult
 import dev.sdj.core.family.clip.ClipVocabulary
 import dev.sdj.core.family.sd.TinySdModel
+import dev.sdj.core.lora.LycorisLayer
 import dev.sdj.core.lora.TinyLoras
 import dev.sdj.core.memory.DeviceTypeSupport
 import dev.sdj.core.memory.ParamSpecs
@@ -65,6 +67,21 @@ class LoraGenerationTest {
     }
 
     @Test
+    fun `LoHa and LoKr files merge, at weight zero byte for byte without effect, and under at_runtime too`() {
+        val loha = dir.resolve("loha.safetensors").also { TinyLoras(tiny.arch).writeLycoris(it, LycorisLayer.Kind.LOHA) }
+        val lokr = dir.resolve("lokr.safetensors").also { TinyLoras(tiny.arch).writeLycoris(it, LycorisLayer.Kind.LOKR) }
+        SdjEngine(EngineConfig.of(model)).use { engine ->
+            assertArrayEquals(plain, engine.generate(request().with(loha, 0.0)).rgb(), "a LoHa at weight 0")
+            assertFalse(plain.contentEquals(engine.generate(request().with(loha, 1.0)).rgb()), "a LoHa changes the image")
+            // The graph ops add low-rank products only: a LoKr is merged whatever the mode asks, and the plan says so.
+            val lokrImage = engine.generate(request().with(lokr, 1.0).toBuilder().loraApplyMode("at_runtime").build())
+            assertFalse(plain.contentEquals(lokrImage.rgb()), "a LoKr changes the image")
+            val why = lokrImage.placement().loraPaths().getValue("lokr.safetensors")
+            assertEquals("${layers.size} weights merged: LoKr (not a low-rank product)", why, "every layer fits its weight, merged")
+        }
+    }
+
+    @Test
     fun `the image with LoRAs is the same resident and streamed, named in the prompt or in the request, and goes with them`() {
         SdjEngine(EngineConfig.of(model)).use { engine ->
             val tagged = request("a lighthouse at dusk <lora:a:0.8><lora:b:0.5>").toBuilder().loraModelDir(dir).build()
@@ -94,10 +111,18 @@ class LoraGenerationTest {
             }
         }
         SdjEngine(EngineConfig.of(model).withWeightMapping(false)).use { engine ->
+            // The plan after a switch counts the tensors it loads again, and its peak is the ledger's.
+            fun generatePlanned(request: GenerationRequest): GenerationResult {
+                val plan = engine.plan(request)
+                val result = engine.generate(request)
+                assertEquals(result.uploadedParameterBytes(), plan.uploadBytesPerGeneration(), "planned upload = the ledger's")
+                assertEquals(result.peakDeviceBytes().getValue("CPU"), plan.peakBytes(), "planned peak = the ledger's")
+                return result
+            }
             val first = engine.generate(request().with(loraA, 1.0))
             assertTrue(first.uploadedParameterBytes() > patchedBytes, "the first generation loads every weight")
-            assertEquals(patchedBytes, engine.generate(request().with(loraB, 1.0)).uploadedParameterBytes(), "another LoRA over the same layers")
-            val none = engine.generate(request())
+            assertEquals(patchedBytes, generatePlanned(request().with(loraB, 1.0)).uploadedParameterBytes(), "another LoRA over the same layers")
+            val none = generatePlanned(request())
             assertEquals(patchedBytes, none.uploadedParameterBytes(), "no LoRA: the changed tensors from the file again")
             assertArrayEquals(plain, none.rgb(), "the master copy was never changed")
         }

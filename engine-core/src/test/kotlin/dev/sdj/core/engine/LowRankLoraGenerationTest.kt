@@ -1,5 +1,6 @@
 package dev.sdj.core.engine
 
+import dev.sdj.api.CancellationToken
 import dev.sdj.api.EngineConfig
 import dev.sdj.api.GenerationRequest
 import dev.sdj.api.GenerationResult
@@ -67,6 +68,15 @@ class LowRankLoraGenerationTest {
     private fun GenerationResult.assertPlanned() =
         assertEquals(placement().peakBytes(), peakDeviceBytes().getValue("CPU"), "${placement().placement()}: predicted peak = ledger peak")
 
+    /** Plans [request] on [engine], then generates it: the plan's upload and peak are the ledger's. */
+    private fun generatePlanned(engine: SdjEngine, request: GenerationRequest): GenerationResult {
+        val plan = engine.plan(request)
+        val result = engine.generate(request)
+        assertEquals(result.uploadedParameterBytes(), plan.uploadBytesPerGeneration(), "planned upload = the ledger's")
+        assertEquals(result.peakDeviceBytes().getValue("CPU"), plan.peakBytes(), "planned peak = the ledger's")
+        return result
+    }
+
     @Test
     fun `at weight zero the graph ops leave the image byte for byte, and at weight one they give the merged image within rounding`() {
         SdjEngine(EngineConfig.of(model)).use { engine ->
@@ -110,12 +120,13 @@ class LowRankLoraGenerationTest {
         SdjEngine(config).use { engine ->
             val first = engine.generate(request().withLoras(lora to 1.0))
             assertTrue(first.uploadedParameterBytes() > adapterBytes(layersA), "the first generation loads every weight")
-            val added = engine.generate(request().withLoras(lora to 1.0, loraB to 0.5))
+            // The plan after a switch counts the adapters it adds, and its peak holds: those of dropped files go first.
+            val added = generatePlanned(engine, request().withLoras(lora to 1.0, loraB to 0.5))
             assertEquals(adapterBytes(layersB), added.uploadedParameterBytes(), "adding b loads b's adapters alone")
             val reweighed = engine.generate(request().withLoras(lora to 0.7, loraB to 0.5))
             assertEquals(0L, reweighed.uploadedParameterBytes(), "a weight is a factor in the graph")
             assertArrayEquals(fresh, reweighed.rgb(), "the same image as a fresh engine's with that set")
-            val removed = engine.generate(request().withLoras(loraB to 0.5))
+            val removed = generatePlanned(engine, request().withLoras(loraB to 0.5))
             assertEquals(0L, removed.uploadedParameterBytes(), "dropping a frees its adapters and loads nothing")
             val plan = engine.plan(request().withLoras(loraB to 0.5))
             for (kind in listOf(ComponentKind.TEXT_ENCODER, ComponentKind.DIFFUSION_MODEL)) {
@@ -130,6 +141,12 @@ class LowRankLoraGenerationTest {
             println("sequential: ${again.uploadedParameterBytes()} B with b, ${switched.uploadedParameterBytes()} B adding a")
             assertEquals(again.uploadedParameterBytes() + adapterBytes(layersA), switched.uploadedParameterBytes(), "sequential, adding a")
             switched.assertPlanned()
+            // Dropping a again, the UNet kept through the text encoder's phase loses a's adapters before that phase
+            // runs, not when its own does: the device holds what the plan counts all along.
+            val conditioned = engine.condition(request().toBuilder().prompt("a quay").placement("sequential").build()
+                .withLoras(loraB to 0.5), { _, _, _ -> }, CancellationToken())
+            val unet = ComponentKind.DIFFUSION_MODEL
+            assertEquals(conditioned.placement.parameterBytes().getValue(unet.label), engine.residentBytes(unet), "the kept UNet, a's adapters gone")
         }
     }
 

@@ -82,6 +82,43 @@ class TinyLoras(private val arch: SdArchitecture) {
         return layers.map { it.first }
     }
 
+    /**
+     * Writes a random LyCORIS file of [kind] over the same layers in kohya's SD 1.x naming to [path] (safetensors), in
+     * f32 with [alpha]: a LoHa of [rank] (hada_w1_a, hada_w1_b, hada_w2_a, hada_w2_b), or a LoKr whose first factor
+     * is whole (2 × 2 where the weight's dimensions are even, else 1 × 1) and whose second is of [rank]
+     * (lokr_w1, lokr_w2_a, lokr_w2_b).
+     */
+    fun writeLycoris(path: Path, kind: LycorisLayer.Kind, rank: Int = 2, seed: Long = 5, alpha: Float = 1f) {
+        val random = Random(seed)
+        val writer = SafetensorsWriter()
+        fun add(name: String, vararg torchShape: Long) {
+            val count = torchShape.fold(1L) { a, b -> a * b }.toInt()
+            writer.addTensor(name, DType.F32, torchShape.reversed(), data(FloatArray(count) { (random.nextFloat() - 0.5f) * 0.2f }, DType.F32))
+        }
+        for ((component, e) in adapted()) {
+            val key = (if (component == ComponentKind.TEXT_ENCODER) "lora_te_" + e.ldm.removeSuffix(".weight")
+                else "lora_unet_" + e.diffusers.removeSuffix(".weight")).replace('.', '_')
+            val out = e.torchShape[0]
+            val inputs = e.torchShape[1]
+            val kernel = e.torchShape.drop(2).toLongArray()
+            when (kind) {
+                LycorisLayer.Kind.LOHA -> for (i in 1..2) {
+                    add("$key.hada_w${i}_a", out, rank.toLong())
+                    add("$key.hada_w${i}_b", rank.toLong(), inputs, *kernel)
+                }
+                LycorisLayer.Kind.LOKR -> {
+                    val f = if (out % 2 == 0L) 2L else 1L
+                    val g = if (inputs % 2 == 0L) 2L else 1L
+                    add("$key.lokr_w1", f, g)
+                    add("$key.lokr_w2_a", out / f, rank.toLong())
+                    add("$key.lokr_w2_b", rank.toLong(), inputs / g, *kernel)
+                }
+            }
+            writer.addTensor("$key.alpha", DType.F32, listOf(1L), data(floatArrayOf(alpha), DType.F32))
+        }
+        writer.write(path)
+    }
+
     /** What f16 storage keeps of [values]: the merge must be compared with what the file holds. */
     fun stored(values: FloatArray, format: Format): FloatArray =
         if (format == Format.PEFT) FloatArray(values.size) { HalfFloat.toFloat(HalfFloat.fromFloat(values[it])) } else values

@@ -11,6 +11,7 @@ import dev.sdj.core.family.t5.T5ModelVocabulary
 import dev.sdj.core.family.t5.T5Tokenizer
 import dev.sdj.core.graph.FiniteValues
 import dev.sdj.core.graph.Weights
+import dev.sdj.core.image.RequestFileDigests
 import dev.sdj.core.lora.LoraTargets
 import dev.sdj.core.model.AssembledModel
 import dev.sdj.core.model.ComponentKind
@@ -55,7 +56,7 @@ class FluxPipeline private constructor(private val model: AssembledModel, tokens
         override fun graphs(request: GenerationRequest, weights: (ComponentKind) -> Weights) =
             listOf(PhaseGraph(FluxConditioner.CLIP_L_GRAPH, conditioner.pooledGraph(clipWeights(weights))))
 
-        override fun reuseKey(request: GenerationRequest): String = prompts(request).joinToString("\u0000")
+        override fun reuseKey(request: GenerationRequest, files: RequestFileDigests): String = prompts(request).joinToString("\u0000")
 
         override fun run(run: PhaseRun): Any =
             conditioner.encodePooled(run.session, clipWeights(run.weights), prompts(run.request), progress(run, label))
@@ -70,7 +71,7 @@ class FluxPipeline private constructor(private val model: AssembledModel, tokens
         override fun graphs(request: GenerationRequest, weights: (ComponentKind) -> Weights) =
             listOf(PhaseGraph(FluxConditioner.T5_GRAPH, conditioner.t5Graph(weights(ComponentKind.TEXT_ENCODER_2))))
 
-        override fun reuseKey(request: GenerationRequest): String = prompts(request).joinToString("\u0000")
+        override fun reuseKey(request: GenerationRequest, files: RequestFileDigests): String = prompts(request).joinToString("\u0000")
 
         override fun run(run: PhaseRun): Any =
             conditioner.encodeT5(run.session, run.weights(ComponentKind.TEXT_ENCODER_2), prompts(run.request), progress(run, label))

@@ -4,6 +4,7 @@ import dev.sdj.api.GenerationRequest
 import dev.sdj.api.ModelFileException
 import dev.sdj.core.graph.Weights
 import dev.sdj.core.image.InitImage
+import dev.sdj.core.image.RequestFileDigests
 import dev.sdj.core.model.AssembledModel
 import dev.sdj.core.model.ComponentKind
 import dev.sdj.core.pipeline.Phase
@@ -26,10 +27,10 @@ class Ltx2FirstFrameEncoding private constructor(private val missingEncoder: Mod
     override fun runsFor(request: GenerationRequest): Boolean = request.initImage().isPresent
 
     /** The image file's contents and the size it is read at; the encoder draws nothing, so its latent holds no seed. */
-    override fun reuseKey(request: GenerationRequest): String? {
+    override fun reuseKey(request: GenerationRequest, files: RequestFileDigests): String? {
         if (!request.initImage().isPresent) return null
         val shape = Ltx2VideoShape.of(request)
-        return listOf(InitImage.digest(request.initImage().get(), "init image"), shape.width, shape.height).joinToString("\u0000")
+        return listOf(files.of(request.initImage().get(), "init image"), shape.width, shape.height).joinToString("\u0000")
     }
 
     override fun graphs(request: GenerationRequest, weights: (ComponentKind) -> Weights): List<PhaseGraph> {

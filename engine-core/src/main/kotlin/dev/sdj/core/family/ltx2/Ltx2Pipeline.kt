@@ -15,6 +15,7 @@ import dev.sdj.core.graph.CompiledGraph
 import dev.sdj.core.graph.FiniteValues
 import dev.sdj.core.graph.GraphKey
 import dev.sdj.core.graph.Weights
+import dev.sdj.core.image.RequestFileDigests
 import dev.sdj.core.model.AssembledModel
 import dev.sdj.core.model.ComponentKind
 import dev.sdj.core.pipeline.DecodedVideo
@@ -69,7 +70,7 @@ class Ltx2Pipeline private constructor(
             return prompts.groups(prompts.of(request)).map { group -> PhaseGraph(GEMMA_GRAPH, gemmaGraph(w, group)) }
         }
 
-        override fun reuseKey(request: GenerationRequest): String = prompts.texts(request).joinToString("\u0000")
+        override fun reuseKey(request: GenerationRequest, files: RequestFileDigests): String = prompts.texts(request).joinToString("\u0000")
 
         override fun run(run: PhaseRun): Any {
             val w = run.weights(ComponentKind.TEXT_ENCODER)
@@ -108,7 +109,7 @@ class Ltx2Pipeline private constructor(
             return shapes(request).map { (group, valid) -> PhaseGraph(CONNECTOR_GRAPH, connectorGraph(w, hidden, group.kept, valid)) }
         }
 
-        override fun reuseKey(request: GenerationRequest): String = prompts.texts(request).joinToString("\u0000")
+        override fun reuseKey(request: GenerationRequest, files: RequestFileDigests): String = prompts.texts(request).joinToString("\u0000")
 
         @Suppress("UNCHECKED_CAST")
         override fun run(run: PhaseRun): Any {

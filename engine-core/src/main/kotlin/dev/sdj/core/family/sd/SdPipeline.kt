@@ -6,6 +6,7 @@ import dev.sdj.core.family.ImageEncoding
 import dev.sdj.core.family.clip.ClipTokenizer
 import dev.sdj.core.family.clip.ModelVocabulary
 import dev.sdj.core.graph.Weights
+import dev.sdj.core.image.RequestFileDigests
 import dev.sdj.core.lora.LoraTargets
 import dev.sdj.core.model.AssembledModel
 import dev.sdj.core.model.ComponentKind
@@ -35,7 +36,7 @@ class SdPipeline private constructor(model: AssembledModel, private val family: 
         override fun graphs(request: GenerationRequest, weights: (ComponentKind) -> Weights) =
             listOf(PhaseGraph(SdConditioner.GRAPH, textToImage.textEncoderGraph(request, textEncoder(weights))))
 
-        override fun reuseKey(request: GenerationRequest): String =
+        override fun reuseKey(request: GenerationRequest, files: RequestFileDigests): String =
             listOf(request.prompt(), request.negativePrompt(), request.clipSkip(), request.cfgScale() != 1.0).joinToString("\u0000")
 
         override fun run(run: PhaseRun): Any =

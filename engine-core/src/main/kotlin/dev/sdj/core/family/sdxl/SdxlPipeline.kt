@@ -17,6 +17,7 @@ import dev.sdj.core.family.sd.SdUnet
 import dev.sdj.core.family.sd.SdUnetBlocks
 import dev.sdj.core.graph.FiniteValues
 import dev.sdj.core.graph.Weights
+import dev.sdj.core.image.RequestFileDigests
 import dev.sdj.core.lora.LoraTargets
 import dev.sdj.core.model.AssembledModel
 import dev.sdj.core.model.ComponentKind
@@ -74,7 +75,7 @@ class SdxlPipeline private constructor(private val model: AssembledModel, tokeni
             return listOf(PhaseGraph(SdxlConditioner.CLIP_L_GRAPH, conditioner.clipLGraph(w, clipSkip(request, listOf(w)))))
         }
 
-        override fun reuseKey(request: GenerationRequest): String = promptKey(request)
+        override fun reuseKey(request: GenerationRequest, files: RequestFileDigests): String = promptKey(request)
 
         override fun run(run: PhaseRun): Any {
             val w = run.weights(ComponentKind.TEXT_ENCODER).at("text_model")
@@ -93,7 +94,7 @@ class SdxlPipeline private constructor(private val model: AssembledModel, tokeni
             return listOf(PhaseGraph(SdxlConditioner.BIG_G_GRAPH, conditioner.bigGGraph(w, root, clipSkip(request, listOf(w)))))
         }
 
-        override fun reuseKey(request: GenerationRequest): String = promptKey(request)
+        override fun reuseKey(request: GenerationRequest, files: RequestFileDigests): String = promptKey(request)
 
         override fun run(run: PhaseRun): Any {
             val root = run.weights(ComponentKind.TEXT_ENCODER_2)
