@@ -47,8 +47,9 @@ final class DeviceOptions {
     @Option(names = "--vae-conv-direct", negatable = true,
             description = "The VAE's convolutions through ggml's direct convolution where the device runs it "
                     + "(--no-vae-conv-direct: im2col and a matrix product), 1x1 kernels excepted: no per-pixel patches in "
-                    + "compute memory (SD 1.5's decoder at 512 pixels: 1.88 GiB -> 832 MiB on the CPU). Default: direct on "
-                    + "the CPU (same pixels, no slower), im2col elsewhere; 'plan' says when direct would help.")
+                    + "compute memory (SD 1.5's decoder at 512 pixels: 1.88 GiB -> 832 MiB on the CPU), but pixels change "
+                    + "by rounding and on the CPU it decodes 1.1-1.5x slower. Default: im2col; 'plan' says when direct "
+                    + "would let a faster placement fit.")
     Boolean vaeConvDirect;
 
     @Option(names = "--cfg-batch", paramLabel = "auto|on|off", defaultValue = "auto",

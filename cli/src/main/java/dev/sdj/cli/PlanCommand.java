@@ -57,7 +57,7 @@ final class PlanCommand implements Callable<Integer> {
             description = "Plan a batch of N images, as generate -b: one placement, the model loaded and the prompt encoded once, the other phases once per image (default: ${DEFAULT-VALUE}).")
     int batchCount;
 
-    @Option(names = "--json", description = "Print JSON: {batchCount, device, placement, peakBytes, budgetBytes, budgetSource, reason, peakByPlacement, parameterBytes, computeBytes, blocks, residentBlocks, uploadBytesPerStep, uploadBytesPerGeneration, phases, streamedBlocks, mappedBytes, peakByPhase, vaeTileSize, loraPaths, uploadBytesPerBatch}.")
+    @Option(names = "--json", description = "Print JSON: {batchCount, device, placement, peakBytes, budgetBytes, budgetSource, reason, peakByPlacement, parameterBytes, computeBytes, blocks, residentBlocks, uploadBytesPerStep, uploadBytesPerGeneration, phases, streamedBlocks, mappedBytes, peakByPhase, vaeTileSize, loraPaths, uploadBytesPerBatch, vaeConvolution, vaeConvolutionReason}.")
     boolean json;
 
     @Spec
@@ -88,6 +88,9 @@ final class PlanCommand implements Callable<Integer> {
         r.loraPaths().forEach((file, how) -> out.println("LoRA:      " + file + ": " + how));
         if (r.vaeTileSize() > 0) {
             out.println("decoding:  in tiles of " + r.vaeTileSize() + " pixels (tiling changes pixels)");
+        }
+        if (!r.vaeConvolution().isEmpty()) {
+            out.println("vae conv:  " + r.vaeConvolution() + ": " + r.vaeConvolutionReason());
         }
         int labelWidth = r.phases().keySet().stream().mapToInt(String::length).max().orElse(0) + 1;
         r.phases().forEach((phase, where) -> out.printf("  %-" + labelWidth + "s peak %-9s %s%n", phase + ":",

@@ -116,7 +116,7 @@ class GenerateCommandTest {
     }
 
     @Test
-    void vaeConvDirectIsTheDevicesDefaultUnlessGivenEitherWay() {
+    void vaeConvDirectIsThePlannersChoiceUnlessGivenEitherWay() {
         assertEquals(java.util.Optional.empty(), parsed("-p", "x").vaeConvDirect());
         assertEquals(java.util.Optional.of(true), parsed("-p", "x", "--vae-conv-direct").vaeConvDirect());
         assertEquals(java.util.Optional.of(false), parsed("-p", "x", "--no-vae-conv-direct").vaeConvDirect());

@@ -14,7 +14,7 @@ import java.nio.file.Path;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-/** plan reads a request as generate does: a batch and an inpainting mask reach the engine's plan. */
+/** plan reads a request as generate does: a batch and an inpainting mask reach the engine's plan, which names the VAE's convolution path. */
 class PlanCommandTest {
 
     private static GenerationRequest parsed(String... args) {
@@ -57,8 +57,10 @@ class PlanCommandTest {
         // A fresh engine's first image loads everything; the later ones keep what sequential keeps and skip the text encoder.
         assertTrue(all >= perImage && all < 3 * perImage, "batch " + all + ", per generation " + perImage);
         assertTrue(json.get("peakByPhase").has("image encoding"), "the mask's init image is encoded: " + batch.out());
+        assertEquals("im2col", json.get("vaeConvolution").asText(), "the planner's VAE path when it fits: " + batch.out());
         CliRun text = CliRun.of("plan", "--model", model.toString(), "-W", "32", "-H", "32", "--device", "CPU", "-b", "3");
         assertEquals(0, text.code(), text.err());
         assertTrue(text.out().contains("for the batch of 3 (the prompt encoded once)"), text.out());
+        assertTrue(text.out().contains("vae conv:  im2col: the default, so that the image never depends on the budget"), text.out());
     }
 }

@@ -39,6 +39,11 @@ import java.util.Map;
  *                        images under this one placement): the first image's {@code uploadBytesPerGeneration}, then
  *                        each later image's, which reuse the prompt's encoding and start from what the image before
  *                        left on the device; for one image, {@code uploadBytesPerGeneration}
+ * @param vaeConvolution  how the VAE's convolutions run: "im2col", "direct" (ggml's direct convolution, no per-pixel
+ *                        patches in its compute buffer), or "" when no VAE phase runs
+ * @param vaeConvolutionReason why: as the request asks, or im2col by default (direct changes pixels by rounding, so
+ *                        the budget never chooses it) with the VAE's compute buffer both ways; "" when no VAE phase
+ *                        runs. Where direct would let a faster placement fit, {@code reason} names it
  */
 public record PlacementReport(String device, String placement, long peakBytes, long budgetBytes, String budgetSource,
                               String reason, Map<String, Long> peakByPlacement, Map<String, Long> parameterBytes,
@@ -46,5 +51,5 @@ public record PlacementReport(String device, String placement, long peakBytes, l
                               long uploadBytesPerGeneration, Map<String, Map<String, String>> phases,
                               java.util.List<String> streamedBlocks, Map<String, Long> mappedBytes,
                               Map<String, Long> peakByPhase, int vaeTileSize, Map<String, String> loraPaths,
-                              long uploadBytesPerBatch) {
+                              long uploadBytesPerBatch, String vaeConvolution, String vaeConvolutionReason) {
 }

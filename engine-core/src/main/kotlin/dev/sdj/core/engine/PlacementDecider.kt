@@ -90,6 +90,9 @@ internal class PlacementDecider(
     private val costCache = HashMap<String, Costs>()
     private val deviceReport by lazy { Devices.report() }
 
+    /** The phases that run the VAE, whose convolutions take the im2col or the direct path ([PhaseConvolution]). */
+    private val vaePhases = pipeline.phases.indices.filter { ComponentKind.VAE in pipeline.phases[it].components }
+
     /**
      * The named device, else the first accelerator; on it the fastest placement that fits. An accelerator the engine
      * chose itself falls back to the CPU when nothing fits; a named device, or a forced placement, that does not fit
@@ -244,14 +247,42 @@ internal class PlacementDecider(
             phases(request, steps, where, costs, k), if (k == null || main == null) emptyList() else main.costs.streamedNames(resident),
             costs.mapped.filterKeys { streamOf(it) == null }.mapKeys { it.key.label },
             pipeline.phases.withIndex().filter { it.value.runsFor(request) }.associate { (i, phase) -> phase.label to residency.own(i) },
-            request.vaeTileSize(), loraPaths(), batchUploads)
+            request.vaeTileSize(), loraPaths(), batchUploads, vaeConvolution(request), vaeConvolutionWhy(device, request))
         return Decision(where, choice, costs, residency, report, request)
     }
+
+    /** The VAE's convolution path for the report, or "" when no phase of [request] runs the VAE. */
+    private fun vaeConvolution(request: GenerationRequest): String = when {
+        vaePhases.none { pipeline.phases[it].runsFor(request) } -> ""
+        PhaseConvolution.direct(request) -> "direct"
+        else -> "im2col"
+    }
+
+    /**
+     * Why the VAE's convolutions take their path: as asked, or im2col by default, with what direct would save. Never
+     * the planner's choice by budget: direct changes pixels by rounding (see [PhaseConvolution]).
+     */
+    private fun vaeConvolutionWhy(device: Device, request: GenerationRequest): String {
+        if (vaeConvolution(request).isEmpty()) return ""
+        if (request.vaeConvDirect().isPresent) {
+            return "as the request asks (${if (PhaseConvolution.direct(request)) "--vae-conv-direct" else "--no-vae-conv-direct"})"
+        }
+        val im2col = vaeBuffer(device, request)
+        val direct = vaeBuffer(device, request.toBuilder().vaeConvDirect(true).build())
+        val saving = if (direct < im2col) "--vae-conv-direct would cut the VAE's compute buffer from ${Planner.mib(im2col)} to " +
+            "${Planner.mib(direct)}, changing pixels by rounding" else "direct convolution would not shrink the VAE's compute buffer"
+        return "the default, so that the image never depends on the budget" +
+            (if (device.type() == DeviceType.CPU) " (and the faster path on the CPU)" else "") + "; $saving"
+    }
+
+    /** The VAE's largest compute buffer for [request] on [device], over the phases that run it. */
+    private fun vaeBuffer(device: Device, request: GenerationRequest): Long =
+        costs(device, request).phases.let { p -> vaePhases.maxOf { p[it].compute } }
 
     /**
      * What the user could change for a faster placement than [choice] (null: none fits) to fit: flash attention,
      * direct convolution in the VAE, quantizing while loading, or tiled decoding. Said when so, never applied: all
-     * change pixels (a little) or, for direct convolution off the CPU, time by an amount not measured.
+     * change pixels (a little).
      */
     private fun levers(device: Device, request: GenerationRequest, choice: Planner.Choice?, budget: Long): List<String> =
         if (request.placement() != "auto" || choice?.placement == Planner.ORDER.first()) emptyList()
@@ -278,17 +309,17 @@ internal class PlacementDecider(
             "${Planner.mib(flashCosts.phases[pipeline.denoiserPhase].compute)} and let ${better.placement}${blocks(better)} fit"
     }
 
-    /** The VAE's im2col patches can set the decoding phase's peak; off the CPU the direct path's speed is not measured. */
+    /**
+     * The VAE's im2col patches can set the decoding phase's peak; direct convolution changes pixels by rounding (and on
+     * the CPU decodes slower), so it stays the user's choice.
+     */
     private fun vaeConvolutionLever(device: Device, request: GenerationRequest, choice: Planner.Choice?, budget: Long): String? {
-        if (PhaseConvolution.direct(request, device)) return null
-        val vae = pipeline.phases.indices.filter { ComponentKind.VAE in pipeline.phases[it].components }
-        if (vae.isEmpty()) return null
-        val directCosts = costs(device, request.toBuilder().vaeConvDirect(true).build())
-        val better = Planner.choose(directCosts, budget, "auto")?.takeIf { faster(it, choice) } ?: return null
-        val im2col = costs(device, request)
+        if (PhaseConvolution.direct(request) || vaePhases.isEmpty()) return null
+        val direct = request.toBuilder().vaeConvDirect(true).build()
+        val better = Planner.choose(costs(device, direct), budget, "auto")?.takeIf { faster(it, choice) } ?: return null
         return "direct VAE convolution (--vae-conv-direct) would cut the VAE's compute buffer from " +
-            "${Planner.mib(vae.maxOf { im2col.phases[it].compute })} to ${Planner.mib(vae.maxOf { directCosts.phases[it].compute })} " +
-            "and let ${better.placement}${blocks(better)} fit"
+            "${Planner.mib(vaeBuffer(device, request))} to ${Planner.mib(vaeBuffer(device, direct))} and let ${better.placement}${blocks(better)} fit " +
+            "(pixels change by rounding)"
     }
 
     /** Weights stored in f16/f32 take about half (q8_0) the device memory when quantized while loading, as sd.cpp's --type does. */
@@ -345,7 +376,7 @@ internal class PlacementDecider(
         return "${device.name()} (${device.description()}) | $files | ${request.width()}x${request.height()} | " +
             "${evaluationsPerStep(request)} evaluations/step | cpu ${request.cpuComponents().sorted()} | cap $cap | " +
             "vae tile ${request.vaeTileSize()} | diffusion flash attention ${request.diffusionFlashAttention()} | " +
-            "vae conv direct ${PhaseConvolution.direct(request, device)}" +
+            "vae conv direct ${PhaseConvolution.direct(request)}" +
                 (requestedType?.let { " | weights ${it.ggml!!.ggmlName()}" } ?: "")
     }
 
@@ -395,7 +426,7 @@ internal class PlacementDecider(
         val adapterKey = adapted.components.entries.filter { it.value.adapters.isNotEmpty() }
             .joinToString { (k, c) -> "${k.id} ${c.adapterTensors.sorted().hashCode()}" }
         return costCache.getOrPut("${device.name()} ${pipeline.shapeKey(request)} guidance batch ${promptsPerEvaluation(request)} flash ${request.diffusionFlashAttention()} " +
-            "vae conv direct ${PhaseConvolution.direct(request, device)} type $type cpu ${pinned.sorted()} lora $patchKey low-rank $adapterKey") {
+            "vae conv direct ${PhaseConvolution.direct(request)} type $type cpu ${pinned.sorted()} lora $patchKey low-rank $adapterKey") {
             PipelineCosts.measure(ggml, adapted, pipeline, device, request, DiffusionAttention.of(request, device), type, pinned, mapOnCpu,
                 patched) { phase -> PhaseConvolution.of(phase, request, device) }
         }.without(pinned)

@@ -163,14 +163,16 @@ class SdjEngine(
     internal val residentPartLoads: Int get() = streaming.values.sumOf { it.residentPartLoads }
 
     /**
-     * A phase's reuse key for [request], with the devices its components run on (their results differ in rounding) and
-     * the LoRAs that change their weights or add to their products.
+     * A phase's reuse key for [request], with the devices its components run on (their results differ in rounding), the
+     * LoRAs that change their weights or add to their products, and for the VAE's phases the convolution path (the
+     * paths differ in rounding too).
      */
     private fun reuseKey(phase: Int, request: GenerationRequest, deviceOf: (ComponentKind) -> Device): String? {
         val p = pipeline.phases[phase]
         return p.reuseKey(request, files)?.let { key ->
             key + "\u0000" + p.components.joinToString(",") { deviceOf(it).name() } + "\u0000" + p.components.joinToString(",") { patches[it]?.key ?: "" } +
-                "\u0000" + p.components.joinToString(",") { adapted.components[it]?.adapters?.toString() ?: "" }
+                "\u0000" + p.components.joinToString(",") { adapted.components[it]?.adapters?.toString() ?: "" } +
+                (if (ComponentKind.VAE in p.components) "\u0000vae conv direct ${PhaseConvolution.direct(request)}" else "")
         }
     }
 

@@ -102,8 +102,8 @@ class PlacementTest {
     }
 
     /**
-     * The VAE decoder's largest nodes through im2col are its full-resolution patches; the direct convolution (the CPU's
-     * default, asked for here all the same) stores none, and the plan measures whichever path runs.
+     * The VAE decoder's largest nodes through im2col are its full-resolution patches; the direct convolution stores
+     * none, and the plan measures whichever path runs.
      */
     @Test
     fun `with direct vae convolution the plan predicts the ledger and the decoder buffer shrinks`() {
@@ -117,6 +117,40 @@ class PlacementTest {
             val decoder = engine.lastComputeBytes.getValue("vae decoder")
             assertEquals(plan.computeBytes().getValue("vae decoder"), decoder, "predicted decoder compute buffer")
             assertTrue(decoder < im2colDecoder - (8 shl 20), "direct: $decoder bytes, im2col: $im2colDecoder")
+        }
+    }
+
+    /**
+     * Unasked, the VAE takes im2col under every budget, so the image never depends on it (direct changes pixels by
+     * rounding, 95 dB at this size on the CPU): a cap only direct's smaller decoder buffer fits is refused naming
+     * `--vae-conv-direct`, and asked for, direct fits it. The plan's decoder buffer is the ledger's either way.
+     */
+    @Test
+    fun `unasked the vae takes im2col under any budget and plan names direct where its smaller buffer would fit faster`() {
+        fun request(direct: Boolean? = null, cap: Long? = null) = GenerationRequest.builder("a lighthouse").size(128, 128).steps(1)
+            .cfgScale(1.0).seed(3).device("CPU").threads(2)
+            .apply { direct?.let { vaeConvDirect(it) }; cap?.let { maxDeviceMemory(it) } }.build()
+        SdjEngine(EngineConfig.of(model)).use { engine ->
+            fun generated(request: GenerationRequest) = engine.generate(request).also { result ->
+                assertEquals(result.placement().computeBytes().getValue("vae decoder"), engine.lastComputeBytes.getValue("vae decoder"),
+                    "planned and run decoder buffer")
+            }
+            val im2colResident = engine.plan(request(direct = false)).peakByPlacement().getValue("resident")
+            val directResident = engine.plan(request(direct = true)).peakByPlacement().getValue("resident")
+            assertTrue(directResident < im2colResident, "the decoder sets the resident peak: direct $directResident, im2col $im2colResident")
+
+            val roomy = generated(request())
+            assertEquals("resident" to "im2col", roomy.placement().placement() to roomy.placement().vaeConvolution())
+            val why = roomy.placement().vaeConvolutionReason()
+            assertTrue(why.startsWith("the default") && why.contains("--vae-conv-direct would cut"), why)
+
+            // Weights read in place from the file leave compute buffers alone in the peaks: im2col's decoder fits no placement.
+            val refused = assertThrows(InvalidRequestException::class.java) { engine.plan(request(cap = directResident)) }
+            assertTrue(refused.message!!.contains("--vae-conv-direct") && refused.message!!.contains("let resident fit"), refused.message)
+
+            val asked = generated(request(direct = true, cap = directResident)).placement()
+            assertEquals("resident" to "direct", asked.placement() to asked.vaeConvolution())
+            assertEquals("as the request asks (--vae-conv-direct)", asked.vaeConvolutionReason())
         }
     }
 

@@ -11,7 +11,7 @@ import kotlin.random.Random
 /** [GenerationResult.rgb] gives back the very pixels the engine encoded into its PNG. */
 class RawRgbOutputTest {
     private fun result(png: ByteArray, width: Int, height: Int) = GenerationResult(png, width, height, 1, "", emptyMap(), 0,
-        PlacementReport("CPU", "resident", 0, 0, "", "", emptyMap(), emptyMap(), emptyMap(), 0, 0, 0, 0, emptyMap(), emptyList(), emptyMap(), emptyMap(), 0, emptyMap(), 0),
+        PlacementReport("CPU", "resident", 0, 0, "", "", emptyMap(), emptyMap(), emptyMap(), 0, 0, 0, 0, emptyMap(), emptyList(), emptyMap(), emptyMap(), 0, emptyMap(), 0, "", ""),
         0, 0)
 
     @Test
