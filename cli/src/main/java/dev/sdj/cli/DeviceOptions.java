@@ -48,7 +48,7 @@ final class DeviceOptions {
             description = "The VAE's convolutions through ggml's direct convolution where the device runs it "
                     + "(--no-vae-conv-direct: im2col and a matrix product), 1x1 kernels excepted: no per-pixel patches in "
                     + "compute memory (SD 1.5's decoder at 512 pixels: 1.88 GiB -> 832 MiB on the CPU), but pixels change "
-                    + "by rounding and on the CPU it decodes 1.1-1.5x slower. Default: im2col; 'plan' says when direct "
+                    + "by rounding (as fast on an idle CPU, slower on a busy one). Default: im2col; 'plan' says when direct "
                     + "would let a faster placement fit.")
     Boolean vaeConvDirect;
 

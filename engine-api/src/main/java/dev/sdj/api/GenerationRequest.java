@@ -393,8 +393,8 @@ public final class GenerationRequest {
          * convolution where the device runs it (stable-diffusion.cpp's --vae-conv-direct), or through im2col and a
          * matrix product: the direct path's compute buffer holds no per-pixel input patches (SD 1.5's decoder at 512²
          * on the CPU: 1.88 GiB → 832 MiB). Default: im2col on every device, whatever the budget: direct changes pixels
-         * by rounding (95 dB PSNR on the CPU, 64 dB on lavapipe, tiny model) and decoded 1.1–1.5× slower on the CPU
-         * (measured); the plan names it where it would let a faster placement fit, and
+         * by rounding (95 dB PSNR on the CPU, 64 dB on lavapipe, tiny model), while it decoded as fast on a quiet CPU
+         * (1.1–1.6× slower on a loaded one); the plan names it where it would let a faster placement fit, and
          * {@link PlacementReport#vaeConvolution()} says which path runs and why.
          */
         public Builder vaeConvDirect(boolean v) { this.vaeConvDirect = v; return this; }

@@ -11,10 +11,10 @@ import dev.sdj.ggml.Device
 /**
  * How a phase computes its 2-D convolutions on a device for a request; the planner measures and the engine runs the
  * same choice. The VAE's phases (decoding, image encoding) take [DirectConvolution] only where the request asks for it
- * (sd.cpp's `--vae-conv-direct`): it needs a much smaller compute buffer, but on the CPU it decoded SD 1.5 1.1–1.5×
- * slower than im2col, and it changes pixels by rounding on every device measured (the CPU at 128×128: 95 dB PSNR;
- * lavapipe: 64 dB), so the image of a request never depends on the budget; `plan` names it where it would let a
- * faster placement fit. The other phases keep im2col.
+ * (sd.cpp's `--vae-conv-direct`): it needs a much smaller compute buffer (SD 1.5's decoder at 512²: 834 MiB against
+ * 1.88 GiB) and decoded as fast on a quiet CPU, but it changes pixels by rounding on every device measured (the CPU at
+ * 128×128: 95 dB PSNR; lavapipe: 64 dB), so that the image of a request never depends on the budget it is the user's
+ * choice; `plan` names it where it would let a faster placement fit. The other phases keep im2col.
  */
 internal object PhaseConvolution {
     fun of(phase: Phase, request: GenerationRequest, device: Device): Convolution =

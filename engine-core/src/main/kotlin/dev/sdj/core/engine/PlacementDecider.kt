@@ -271,8 +271,7 @@ internal class PlacementDecider(
         val direct = vaeBuffer(device, request.toBuilder().vaeConvDirect(true).build())
         val saving = if (direct < im2col) "--vae-conv-direct would cut the VAE's compute buffer from ${Planner.mib(im2col)} to " +
             "${Planner.mib(direct)}, changing pixels by rounding" else "direct convolution would not shrink the VAE's compute buffer"
-        return "the default, so that the image never depends on the budget" +
-            (if (device.type() == DeviceType.CPU) " (and the faster path on the CPU)" else "") + "; $saving"
+        return "the default, so that the image never depends on the budget; $saving"
     }
 
     /** The VAE's largest compute buffer for [request] on [device], over the phases that run it. */
@@ -310,8 +309,8 @@ internal class PlacementDecider(
     }
 
     /**
-     * The VAE's im2col patches can set the decoding phase's peak; direct convolution changes pixels by rounding (and on
-     * the CPU decodes slower), so it stays the user's choice.
+     * The VAE's im2col patches can set the decoding phase's peak; direct convolution changes pixels by rounding, so it
+     * stays the user's choice.
      */
     private fun vaeConvolutionLever(device: Device, request: GenerationRequest, choice: Planner.Choice?, budget: Long): String? {
         if (PhaseConvolution.direct(request) || vaePhases.isEmpty()) return null
